@@ -1,0 +1,49 @@
+import {
+  ARCHITECTURE,
+  RegisterFile,
+  type Architecture,
+  type ArchitecturePlugin,
+  type BootProtocolInfo,
+  type HypercallAbi,
+  type NarrowMode,
+  type PageTableFormat,
+  type RegisterSpec,
+  type RelocationInfo,
+} from "@handoff/core";
+import { inject, injectable } from "tsyringe";
+import { ARM32_REGISTERS } from "./registers.js";
+
+/** Token for the AArch32 (Arm 32-bit) register table, so a plugin can replace it in its own container. */
+export const ARM32_REGISTER_TABLE = Symbol.for("@handoff/arm32/RegisterTable");
+
+@injectable()
+export class Arm32Architecture implements Architecture {
+  readonly id = "arm32";
+  readonly displayName = "AArch32 (Arm 32-bit)";
+  readonly elfMachine = 40;
+  readonly elfClass = 32;
+  readonly wordBits = 32;
+  readonly endianness = ["little", "big"] as const;
+  readonly pageSize = 4096n;
+  readonly narrowMode: NarrowMode | undefined = undefined;
+  readonly pageTableFormats: readonly PageTableFormat[] = [];
+  readonly protocols: readonly BootProtocolInfo[] = [];
+  readonly relocations: RelocationInfo | undefined = undefined;
+  readonly hypercallAbi: HypercallAbi | undefined = undefined;
+
+  constructor(@inject(ARM32_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
+
+  createRegisterFile(): RegisterFile {
+    return new RegisterFile(this.id, this.registers);
+  }
+}
+
+/** Registers AArch32 (Arm 32-bit) into the (child) container it is given. */
+export const plugin: ArchitecturePlugin = {
+  name: "@handoff/arm32",
+  provides: ["arm32"],
+  register(container) {
+    container.register(ARM32_REGISTER_TABLE, { useValue: ARM32_REGISTERS });
+    container.register(ARCHITECTURE, { useClass: Arm32Architecture });
+  },
+};

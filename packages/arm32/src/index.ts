@@ -1,0 +1,2 @@
+export { plugin, Arm32Architecture, ARM32_REGISTER_TABLE } from "./architecture.js";
+export { ARM32_REGISTERS } from "./registers.js";

@@ -1,0 +1,49 @@
+import {
+  ARCHITECTURE,
+  RegisterFile,
+  type Architecture,
+  type ArchitecturePlugin,
+  type BootProtocolInfo,
+  type HypercallAbi,
+  type NarrowMode,
+  type PageTableFormat,
+  type RegisterSpec,
+  type RelocationInfo,
+} from "@handoff/core";
+import { inject, injectable } from "tsyringe";
+import { AARCH32_MODE, ARM64_REGISTERS } from "./registers.js";
+
+/** Token for the AArch64 register table, so a plugin can replace it in its own container. */
+export const ARM64_REGISTER_TABLE = Symbol.for("@handoff/arm64/RegisterTable");
+
+@injectable()
+export class Arm64Architecture implements Architecture {
+  readonly id = "arm64";
+  readonly displayName = "AArch64";
+  readonly elfMachine = 183;
+  readonly elfClass = 64;
+  readonly wordBits = 64;
+  readonly endianness = ["little", "big"] as const;
+  readonly pageSize = 4096n;
+  readonly narrowMode: NarrowMode | undefined = AARCH32_MODE;
+  readonly pageTableFormats: readonly PageTableFormat[] = [];
+  readonly protocols: readonly BootProtocolInfo[] = [];
+  readonly relocations: RelocationInfo | undefined = undefined;
+  readonly hypercallAbi: HypercallAbi | undefined = undefined;
+
+  constructor(@inject(ARM64_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
+
+  createRegisterFile(): RegisterFile {
+    return new RegisterFile(this.id, this.registers);
+  }
+}
+
+/** Registers AArch64 into the (child) container it is given. */
+export const plugin: ArchitecturePlugin = {
+  name: "@handoff/arm64",
+  provides: ["arm64"],
+  register(container) {
+    container.register(ARM64_REGISTER_TABLE, { useValue: ARM64_REGISTERS });
+    container.register(ARCHITECTURE, { useClass: Arm64Architecture });
+  },
+};

@@ -1,0 +1,34 @@
+import { ArchitectureRegistry, type ArchitecturePlugin } from "@handoff/core";
+import { container as rootContainer, type DependencyContainer } from "tsyringe";
+import { cliInstallDir, findInstalledArchPackages, loadPlugin, resolvePluginDir } from "./discovery.js";
+
+export interface LoadedArchitectures {
+  readonly container: DependencyContainer;
+  readonly registry: ArchitectureRegistry;
+  readonly plugins: readonly ArchitecturePlugin[];
+}
+
+/**
+ * Register every installed arch package, and the ones named with --plugin, into
+ * a fresh child container: the global container is never touched.
+ */
+export async function loadArchitectures(options: {
+  readonly cwd: string;
+  readonly extraPlugins?: readonly string[];
+  /** Skip scanning node_modules (tests that want exactly the given plugins). */
+  readonly discover?: boolean;
+}): Promise<LoadedArchitectures> {
+  const dirs = options.discover === false ? [] : findInstalledArchPackages([cliInstallDir(), options.cwd]);
+  for (const spec of options.extraPlugins ?? []) dirs.push(resolvePluginDir(spec, options.cwd));
+  const plugins: ArchitecturePlugin[] = [];
+  const names = new Set<string>();
+  for (const dir of dirs) {
+    const plugin = await loadPlugin(dir);
+    if (names.has(plugin.name)) continue;
+    names.add(plugin.name);
+    plugins.push(plugin);
+  }
+  const container = rootContainer.createChildContainer();
+  for (const plugin of plugins) plugin.register(container);
+  return { container, registry: ArchitectureRegistry.fromContainer(container), plugins };
+}

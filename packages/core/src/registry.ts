@@ -1,0 +1,43 @@
+import type { DependencyContainer } from "tsyringe";
+import { ARCHITECTURE, type Architecture } from "./architecture.js";
+import { PluginError, UnknownArchitectureError } from "./errors.js";
+
+/** The architectures registered in a container, by id. */
+export class ArchitectureRegistry {
+  private readonly byId: ReadonlyMap<string, Architecture>;
+
+  constructor(architectures: readonly Architecture[]) {
+    const byId = new Map<string, Architecture>();
+    for (const arch of architectures) {
+      if (byId.has(arch.id)) throw new PluginError(arch.id, `architecture '${arch.id}' is registered twice`);
+      byId.set(arch.id, arch);
+    }
+    this.byId = byId;
+  }
+
+  /** Resolve every `ARCHITECTURE` registration of a container (none is fine). */
+  static fromContainer(container: DependencyContainer): ArchitectureRegistry {
+    return new ArchitectureRegistry(
+      container.isRegistered(ARCHITECTURE, true) ? container.resolveAll<Architecture>(ARCHITECTURE) : [],
+    );
+  }
+
+  ids(): string[] {
+    return [...this.byId.keys()].sort();
+  }
+
+  all(): Architecture[] {
+    return this.ids().map((id) => this.byId.get(id)!);
+  }
+
+  get(id: string): Architecture {
+    const arch = this.byId.get(id);
+    if (!arch) throw new UnknownArchitectureError(id, this.ids());
+    return arch;
+  }
+
+  /** The architecture whose ELF e_machine is `machine`, if installed. */
+  byElfMachine(machine: number): Architecture | undefined {
+    return this.all().find((a) => a.elfMachine === machine);
+  }
+}

@@ -1,0 +1,21 @@
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const packagesDir = fileURLToPath(new URL("./packages/", import.meta.url));
+
+// Tests run against package sources, not dist, so a change is tested without a rebuild.
+const alias = readdirSync(packagesDir).map((dir) => ({
+  find: new RegExp(`^@handoff/${dir}$`),
+  replacement: `${packagesDir}${dir}/src/index.ts`,
+}));
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts"],
+    setupFiles: ["./vitest.setup.ts"],
+    testTimeout: 30_000,
+    pool: "forks",
+  },
+});
