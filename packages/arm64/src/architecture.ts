@@ -5,6 +5,7 @@ import {
   type ArchitecturePlugin,
   type BootProtocolInfo,
   type HypercallAbi,
+  type ImageFormat,
   type NarrowMode,
   type PageTableFormat,
   type RegisterSpec,
@@ -28,6 +29,7 @@ export class Arm64Architecture implements Architecture {
   readonly narrowMode: NarrowMode | undefined = AARCH32_MODE;
   readonly pageTableFormats: readonly PageTableFormat[] = [];
   readonly protocols: readonly BootProtocolInfo[] = [];
+  readonly imageFormats: readonly ImageFormat[] = [];
   readonly relocations: RelocationInfo | undefined = undefined;
   readonly hypercallAbi: HypercallAbi | undefined = undefined;
 

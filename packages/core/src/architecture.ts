@@ -1,5 +1,6 @@
 import type { DependencyContainer } from "tsyringe";
 import type { HypercallAbi } from "./hypercall.js";
+import type { ImageFormat } from "./image-format.js";
 import type { NarrowMode, RegisterFile, RegisterSpec } from "./registers.js";
 
 /** A translation-table format an architecture offers (e.g. x86-64 4-level). */
@@ -48,6 +49,8 @@ export interface Architecture {
   readonly narrowMode: NarrowMode | undefined;
   readonly pageTableFormats: readonly PageTableFormat[];
   readonly protocols: readonly BootProtocolInfo[];
+  /** Image formats this arch contributes (bzImage, arm64 Image, zImage...); ELF is core's. */
+  readonly imageFormats: readonly ImageFormat[];
   readonly relocations: RelocationInfo | undefined;
   readonly hypercallAbi: HypercallAbi | undefined;
   /** A register file where every register is a known zero. */

@@ -33,6 +33,7 @@ export {
 } from "./registers.js";
 export { HandoffState, type Provenance, type RegisterAssignment } from "./handoff-state.js";
 export { segmentBufferLength, type Image, type Segment, type SegmentData, type SegmentRole, type EntryPoint } from "./image.js";
+export { DEFAULT_PARSE_LIMITS, type ImageFormat, type ImageInput, type ParseLimits } from "./image-format.js";
 export { MemoryMap, type MemoryRange, type MemoryType } from "./memory-map.js";
 export type { Hypercall, HypercallAbi, HypercallArgument, HypercallInstruction } from "./hypercall.js";
 export {

@@ -5,6 +5,7 @@ import {
   type ArchitecturePlugin,
   type BootProtocolInfo,
   type HypercallAbi,
+  type ImageFormat,
   type NarrowMode,
   type PageTableFormat,
   type RegisterSpec,
@@ -28,6 +29,7 @@ export class X86_32Architecture implements Architecture {
   readonly narrowMode: NarrowMode | undefined = undefined;
   readonly pageTableFormats: readonly PageTableFormat[] = [];
   readonly protocols: readonly BootProtocolInfo[] = [];
+  readonly imageFormats: readonly ImageFormat[] = [];
   readonly relocations: RelocationInfo | undefined = undefined;
   readonly hypercallAbi: HypercallAbi | undefined = undefined;
 
