@@ -17,5 +17,6 @@ export default defineConfig({
     setupFiles: ["./vitest.setup.ts"],
     testTimeout: 30_000,
     pool: "forks",
+    reporters: ["default", "./scripts/summary-reporter.ts"],
   },
 });
