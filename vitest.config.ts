@@ -13,7 +13,7 @@ const alias = readdirSync(packagesDir).map((dir) => ({
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts"],
+    include: ["test/**/*.test.ts", "packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts"],
     setupFiles: ["./vitest.setup.ts"],
     testTimeout: 30_000,
     pool: "forks",
