@@ -46,3 +46,4 @@ export {
   type RelocationInfo,
 } from "./architecture.js";
 export { ArchitectureRegistry } from "./registry.js";
+export { BoundedReader, peekU32le, peekU32be } from "./bounded-reader.js";
