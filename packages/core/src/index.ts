@@ -47,3 +47,29 @@ export {
 } from "./architecture.js";
 export { ArchitectureRegistry } from "./registry.js";
 export { BoundedReader, peekU32le, peekU32be } from "./bounded-reader.js";
+export {
+  DeviceTree,
+  FdtNode,
+  FdtProperty,
+  FdtValue,
+  DEFAULT_ADDRESS_CELLS,
+  DEFAULT_SIZE_CELLS,
+  parseFdt,
+  encodeFdt,
+  fdtMemoryRanges,
+  setChosen,
+  machineDeviceTree,
+  FDT_HEADER,
+  FDT_HEADER_SIZE,
+  FDT_MAGIC,
+  FDT_VERSION,
+  FDT_LAST_COMP_VERSION,
+  FdtToken,
+  DEFAULT_FDT_LIMITS,
+  type FdtOrigin,
+  type FdtReservation,
+  type FdtHeader,
+  type FdtLimits,
+  type ChosenSettings,
+  type MachineDescription,
+} from "./fdt/index.js";
