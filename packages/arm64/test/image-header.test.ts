@@ -110,6 +110,22 @@ describe("arm64 Image: synthetic and hostile headers", () => {
     expect(e.format).toBe("arm64-Image");
   });
 
+  it("mutated headers give a FormatError or an image, never another exception", () => {
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+    for (let i = 0; i < 3000; i++) {
+      const b = (() => header())().slice(0, rand(0x500));
+      for (let k = rand(6); k >= 0; k--) if (b.length) b[rand(Math.min(b.length, 0x80))] = rand(256);
+      const input = { path: "m", bytes: b };
+      if (!arm64ImageFormat.probe(input)) continue;
+      try {
+        arm64ImageFormat.parse(input);
+      } catch (e) {
+        if (!(e instanceof FormatError)) throw new Error(`iteration ${i}: ${String(e)}`);
+      }
+    }
+  });
+
   it("probe never throws", () => {
     for (let n = 0; n < 80; n++) {
       const b = header().slice(0, n);

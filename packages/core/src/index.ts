@@ -57,6 +57,7 @@ export {
   parseFdt,
   encodeFdt,
   fdtMemoryRanges,
+  fdtMemoryMap,
   setChosen,
   machineDeviceTree,
   FDT_HEADER,

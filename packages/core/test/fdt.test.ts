@@ -11,6 +11,7 @@ import {
   ValidationError,
   encodeFdt,
   fdtMemoryRanges,
+  fdtMemoryMap,
   machineDeviceTree,
   parseFdt,
   setChosen,
@@ -170,6 +171,7 @@ describe.skipIf(!HAVE_QEMU)("FDT reader on QEMU's own virt machine DTB", () => {
     expect(r.status, r.stderr?.toString()).toBe(0);
     const { tree } = parseFdt(new Uint8Array(readFileSync(out)), out);
     expect(fdtMemoryRanges(tree)).toEqual([{ start: 0x40000000n, size: 512n << 20n, type: "ram" }]);
+    expect(fdtMemoryMap(tree).totalRam()).toBe(512n << 20n);
     expect(tree.root.property("compatible")!.strings()).toContain("linux,dummy-virt");
     expect(tree.find("/chosen")).toBeDefined();
     expect(tree.find("/cpus")!.children.some((c) => c.name.startsWith("cpu@"))).toBe(true);

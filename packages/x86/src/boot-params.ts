@@ -248,9 +248,18 @@ export class BootParams {
     return this.getUnsigned(f.offset, f.size);
   }
 
-  /** type_of_loader (and ext_loader_type/ver for ids >= 0x10, boot.rst "type_of_loader"). */
+  /**
+   * type_of_loader = 0xTV (boot.rst "type_of_loader"); ids above 0xd use
+   * T = 0xE with ext_loader_type = id - 0x10, and versions above 0xf put
+   * their high bits in ext_loader_ver. id 0xf means "undefined" (0xFF).
+   */
   setLoader(id: number, version = 0): this {
-    if (!Number.isInteger(id) || id < 0 || id > 0xff) throw new ValidationError("type_of_loader", `loader id ${id} out of range`);
+    if (!Number.isInteger(id) || id < 0 || id > 0x10f || id === 0xe) {
+      throw new ValidationError("type_of_loader", `loader id 0x${id.toString(16)} is not 0x0..0xd, 0xf or an extended id 0x10..0x10f`);
+    }
+    if (!Number.isInteger(version) || version < 0 || version > 0xfff) {
+      throw new ValidationError("ext_loader_ver", `loader version 0x${version.toString(16)} does not fit 12 bits`);
+    }
     if (id < 0x10) {
       if (version > 0xf && this.kernelHeader.version >= 0x0202) {
         this.setHeaderField("ext_loader_ver", version >> 4);

@@ -134,6 +134,12 @@ describe("BootParams protocol gating and hostile pages", () => {
     expect(() => bp.setHeapEnd(0x9600)).not.toThrow();
   });
 
+  it("encodes extended loader ids as boot.rst's example (T = 0x15, V = 0x234)", () => {
+    const page = BootParams.forKernel(synthBzImage()).setLoader(0x15, 0x234).toBytes();
+    expect([page[0x210], page[0x227], page[0x226]]).toEqual([0xe4, 0x05, 0x23]);
+    expect(() => BootParams.forKernel(synthBzImage()).setLoader(0xe)).toThrow(ValidationError);
+  });
+
   it("refuses values wider than the field", () => {
     const bp = BootParams.forKernel(synthBzImage());
     expect(() => bp.setHeaderField("type_of_loader", 0x100)).toThrow(/8 bits/);

@@ -23,6 +23,7 @@ export {
 export { encodeFdt } from "./writer.js";
 export {
   fdtMemoryRanges,
+  fdtMemoryMap,
   setChosen,
   machineDeviceTree,
   type ChosenSettings,

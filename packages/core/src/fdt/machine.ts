@@ -7,7 +7,7 @@
  */
 import { ValidationError } from "../errors.js";
 import { fitsUnsigned, hex } from "../bits.js";
-import type { MemoryRange } from "../memory-map.js";
+import { MemoryMap, type MemoryRange } from "../memory-map.js";
 import { DeviceTree, FdtValue, type FdtNode, type FdtReservation } from "./tree.js";
 
 /**
@@ -29,6 +29,11 @@ export function fdtMemoryRanges(tree: DeviceTree): MemoryRange[] {
     }
   }
   return out;
+}
+
+/** RAM of the tree as a validated `MemoryMap` (overlapping /memory ranges are refused). */
+export function fdtMemoryMap(tree: DeviceTree): MemoryMap {
+  return MemoryMap.of(fdtMemoryRanges(tree));
 }
 
 /** What a loader writes into /chosen. */
