@@ -15,6 +15,7 @@ const UTF8 = new TextEncoder();
 /** Property names are ASCII (§2.2.4.1 allows a subset), so string offsets equal byte offsets. */
 const ASCII = UTF8;
 const PROPERTY_NAME = /^[\x21-\x7e]{1,255}$/;
+const NODE_NAME = /^[\x21-\x2e\x30-\x7e]{1,255}$/;
 
 /** Encode `tree` as a DTB (version 17, last_comp_version 16). */
 export function encodeFdt(tree: DeviceTree): Uint8Array {
@@ -63,7 +64,7 @@ export function encodeFdt(tree: DeviceTree): Uint8Array {
     }
     const seenChildren = new Set<string>();
     for (const c of node.children) {
-      if (c.name.length === 0 || c.name.includes("/") || c.name.includes("\0")) throw new ValidationError(`${path} child '${c.name}'`, "invalid node name");
+      if (!NODE_NAME.test(c.name)) throw new ValidationError(`${path} child '${c.name}'`, "node name must be 1..255 printable ASCII characters other than '/' (§2.2.1)");
       if (seenChildren.has(c.name)) throw new ValidationError(`${path}/${c.name}`, "duplicate node name");
       seenChildren.add(c.name);
       emit(c, path === "/" ? `/${c.name}` : `${path}/${c.name}`, depth + 1);
