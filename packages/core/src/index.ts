@@ -46,3 +46,4 @@ export {
   type RelocationInfo,
 } from "./architecture.js";
 export { ArchitectureRegistry } from "./registry.js";
+export { StubImage, type StubCode } from "./stub-code.js";

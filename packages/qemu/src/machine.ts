@@ -77,6 +77,7 @@ export function qemuArgs(options: QemuOptions, qmpSocket: string): string[] {
   for (const b of options.blobs ?? []) args.push("-device", `loader,file=${b.file},addr=${hex(b.addr)}`);
   if (options.entry !== undefined) args.push("-device", `loader,addr=${hex(options.entry)},cpu-num=0`);
   args.push(...(options.extraArgs ?? []));
+  if (process.env.HANDOFF_QEMU_DEBUG) args.push("-d", "in_asm,int,cpu_reset", "-D", process.env.HANDOFF_QEMU_DEBUG);
   return args;
 }
 
