@@ -5,3 +5,18 @@ export {
   descriptorTableSpecs,
   legacySliceSpecs,
 } from "./registers.js";
+export {
+  DESC,
+  BOOT_SELECTORS,
+  VMM_SELECTORS,
+  buildHandoffGdt,
+  encodeDescriptor,
+  flatSegment,
+  descriptorAttr,
+  descriptorLimit,
+  type GdtSelectors,
+  type HandoffGdt,
+  type SegmentDescriptor,
+} from "./descriptors.js";
+export { writePvhElf, XEN_ELFNOTE_PHYS32_ENTRY, type PvhElfOptions, type PvhLoad } from "./pvh-elf.js";
+export { handoffSegmentState, EFLAGS_RESERVED_ONE, type SegmentClauses } from "./handoff-segments.js";
