@@ -1,11 +1,8 @@
 import { HandoffState, RegisterFile, ValidationError, fitsUnsigned, type RegisterAssignment } from "@handoff/core";
-import { EFLAGS_RESERVED_ONE, handoffSegmentState, type HandoffGdt } from "@handoff/x86";
+import { CR0_PE_ET, EFLAGS_RESERVED_ONE, handoffSegmentState, pvhDefinitions, type HandoffGdt } from "@handoff/x86";
 import { X86_32_REGISTERS } from "./registers.js";
 
-const PVH = "xen docs/misc/pvh.pandoc";
 const BOOT = "Documentation/arch/x86/boot.rst";
-/** CR0.PE | CR0.ET: ET is hardwired to 1 on every CPU since the i486 (SDM Vol. 3A §2.5), PG clear. */
-export const CR0_PE_ET = 0x11n;
 
 /** Where the stub's GDT lives and what it holds. */
 export interface X86GdtPlacement {
@@ -25,20 +22,7 @@ function check32(subject: string, name: string, value: bigint): void {
  * flag bits are unspecified": handoff zeroes them.
  */
 export function pvhEntry(options: X86GdtPlacement & { readonly startInfo: bigint; readonly entry: bigint }): HandoffState {
-  check32("PVH entry", "hvm_start_info", options.startInfo);
-  check32("PVH entry", "entry", options.entry);
-  const defined: Record<string, RegisterAssignment> = {
-    ebx: { value: options.startInfo, clause: `${PVH}: "ebx: contains the physical memory address where the loader has placed the boot start info structure"` },
-    eip: { value: options.entry, clause: `${PVH}: "jump into the entry point defined at XEN_ELFNOTE_PHYS32_ENTRY"` },
-    cr0: { value: CR0_PE_ET, clause: `${PVH}: "cr0: bit 0 (PE) must be set. All the other writeable bits are cleared." (ET is not writeable)` },
-    eflags: { value: EFLAGS_RESERVED_ONE, clause: `${PVH}: "eflags: bit 17 (VM) must be cleared. Bit 9 (IF) must be cleared. Bit 8 (TF) must be cleared." (handoff clears the rest; bit 1 reads as 1)` },
-    ...handoffSegmentState(options.gdt, options.gdtBase, {
-      cs: `${PVH}: "cs: must be a 32-bit read/execute code segment with a base of '0' and a limit of '0xFFFFFFFF'"`,
-      data: `${PVH}: "ds, es, ss: must be a 32-bit read/write data segment with a base of '0' and a limit of '0xFFFFFFFF'"`,
-      tr: `${PVH}: "tr: must be a 32-bit TSS (active) with a base of '0' and a limit of '0x67'"`,
-    }),
-  };
-  return HandoffState.fromProtocol("pvh", new RegisterFile("x86_32", X86_32_REGISTERS), defined);
+  return HandoffState.fromProtocol("pvh", new RegisterFile("x86_32", X86_32_REGISTERS), pvhDefinitions(options, false));
 }
 
 /**

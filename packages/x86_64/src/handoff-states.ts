@@ -1,5 +1,5 @@
 import { HandoffState, RegisterFile, ValidationError, fitsUnsigned, type RegisterAssignment } from "@handoff/core";
-import { EFLAGS_RESERVED_ONE, handoffSegmentState, type HandoffGdt } from "@handoff/x86";
+import { EFLAGS_RESERVED_ONE, handoffSegmentState, pvhDefinitions, type HandoffGdt, type PvhEntryOptions } from "@handoff/x86";
 import { X86_64_REGISTERS } from "./registers.js";
 
 const BOOT = "Documentation/arch/x86/boot.rst";
@@ -65,4 +65,12 @@ export function kexec64Entry(options: X86_64Placement & { readonly rsp: bigint }
     ...handoffSegmentState(options.gdt, options.gdtBase, { cs: K, data: K, tr: "handoff stub: TR cannot be null; a 64-bit TSS (base 0, limit 0x67)" }),
   };
   return HandoffState.fromProtocol("kexec", new RegisterFile("x86_64", X86_64_REGISTERS), defined);
+}
+
+/**
+ * Xen PVH entry seen on the Intel 64 register file (the entry is 32-bit code
+ * with paging off; the upper register halves are not observable there).
+ */
+export function pvhEntry64(options: PvhEntryOptions): HandoffState {
+  return HandoffState.fromProtocol("pvh", new RegisterFile("x86_64", X86_64_REGISTERS), pvhDefinitions(options, true));
 }
