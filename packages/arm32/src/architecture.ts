@@ -1,5 +1,6 @@
 import {
   ARCHITECTURE,
+  HANDOFF_ARTEFACT_BUILDER,
   RegisterFile,
   type Architecture,
   type ArchitecturePlugin,
@@ -13,6 +14,7 @@ import {
 } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { zImageFormat } from "./zimage.js";
+import { arm32ArtefactBuilder } from "./artefact.js";
 import { ARM32_REGISTERS } from "./registers.js";
 
 /** Token for the AArch32 (Arm 32-bit) register table, so a plugin can replace it in its own container. */
@@ -48,5 +50,6 @@ export const plugin: ArchitecturePlugin = {
   register(container) {
     container.register(ARM32_REGISTER_TABLE, { useValue: ARM32_REGISTERS });
     container.register(ARCHITECTURE, { useClass: Arm32Architecture });
+    container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: arm32ArtefactBuilder });
   },
 };

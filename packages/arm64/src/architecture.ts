@@ -1,5 +1,6 @@
 import {
   ARCHITECTURE,
+  HANDOFF_ARTEFACT_BUILDER,
   RegisterFile,
   type Architecture,
   type ArchitecturePlugin,
@@ -13,6 +14,7 @@ import {
 } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { arm64ImageFormat } from "./image-header.js";
+import { arm64ArtefactBuilder } from "./artefact.js";
 import { AARCH32_MODE, ARM64_REGISTERS } from "./registers.js";
 
 /** Token for the AArch64 register table, so a plugin can replace it in its own container. */
@@ -48,5 +50,6 @@ export const plugin: ArchitecturePlugin = {
   register(container) {
     container.register(ARM64_REGISTER_TABLE, { useValue: ARM64_REGISTERS });
     container.register(ARCHITECTURE, { useClass: Arm64Architecture });
+    container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: arm64ArtefactBuilder });
   },
 };

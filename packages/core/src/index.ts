@@ -76,3 +76,21 @@ export {
   type ChosenSettings,
   type MachineDescription,
 } from "./fdt/index.js";
+export { StubImage, type StubCode } from "./stub-code.js";
+export {
+  layoutFlatPayload,
+  HANDOFF_ARTEFACT_BUILDER,
+  IND_DESTINATION,
+  IND_INDIRECTION,
+  IND_DONE,
+  IND_SOURCE,
+  IND_ZERO,
+  type FlatPayloadLayout,
+  type FlatPayloadLayoutOptions,
+  type PlacedBytes,
+  type HandoffArtefact,
+  type HandoffArtefactBuilder,
+  type ArtefactRequest,
+  type NativeProbe,
+  type QemuLaunch,
+} from "./handoff-artefact.js";

@@ -1,5 +1,6 @@
 import {
   ARCHITECTURE,
+  HANDOFF_ARTEFACT_BUILDER,
   RegisterFile,
   type Architecture,
   type ArchitecturePlugin,
@@ -13,6 +14,7 @@ import {
 } from "@handoff/core";
 import { bzImageFormat } from "@handoff/x86";
 import { inject, injectable } from "tsyringe";
+import { x86_32ArtefactBuilder } from "./artefact.js";
 import { X86_32_REGISTERS } from "./registers.js";
 
 /** Token for the x86 (32-bit) register table, so a plugin can replace it in its own container. */
@@ -49,5 +51,6 @@ export const plugin: ArchitecturePlugin = {
   register(container) {
     container.register(X86_32_REGISTER_TABLE, { useValue: X86_32_REGISTERS });
     container.register(ARCHITECTURE, { useClass: X86_32Architecture });
+    container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: x86_32ArtefactBuilder });
   },
 };
