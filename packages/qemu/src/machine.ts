@@ -219,7 +219,9 @@ export class QemuMachine {
     if (this.running && this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined) {
       const gone = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
       this.child.kill("SIGKILL");
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
