@@ -81,7 +81,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         }
         const timeout = values.timeout === undefined ? 30 : Number(values.timeout);
         if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600) throw new UsageError("--timeout must be a number of seconds in (0, 3600]");
-        const r = await bootCommand(loaded, { ...common, timeout, native: values["no-native"] !== true }, io.cwd, io);
+        const r = await bootCommand(loaded, { ...common, timeout, native: values["no-native"] !== true }, io.cwd, { write: (s) => process.stdout.write(s) });
         if (r.text) io.out(r.text);
         return r.ok ? 0 : 1;
       }

@@ -28,5 +28,5 @@ describe.skipIf(!requireTool("qemu-system-arm"))("arm32 probe: the stub reaches 
         expect(Buffer.compare(Buffer.from(mem), Buffer.from(seg.bytes)), `segment at 0x${seg.dest.toString(16)}`).toBe(0);
       }
     });
-  });
+  }, 60_000);
 });

@@ -32,7 +32,7 @@ function qemuOptions(a: HandoffArtefact, dir: string, lifetimeMs: number): QemuO
 const row = (r: RegisterComparison) => [r.name, hex(r.expected), hex(r.observed), r.match ? (r.deviation ? "ok*" : "ok") : "DIFFERS", r.provenance.kind === "protocol" ? "protocol" : "forced zero"];
 
 /** `handoff boot`: build, run in QEMU, stream the console; with --probe compare the CPU with the promise. */
-export async function bootCommand(loaded: LoadedArchitectures, o: BootOptions, cwd: string, io: { out: (s: string) => void }): Promise<{ text: string; ok: boolean }> {
+export async function bootCommand(loaded: LoadedArchitectures, o: BootOptions, cwd: string, io: { write: (s: string) => void }): Promise<{ text: string; ok: boolean }> {
   const { arch, builder } = builderFor(loaded, o.arch);
   if (!QEMU_ARCHS.includes(o.arch)) throw new ValidationError(`--arch ${o.arch}`, "no qemu-system target for this architecture");
   const payload = o.probe || !o.kernel ? builder.probePayload() : readPayload(resolve(cwd, o.kernel));
@@ -42,7 +42,7 @@ export async function bootCommand(loaded: LoadedArchitectures, o: BootOptions, c
   try {
     writeArtefact(artefact, dir, toJson);
     if (!o.probe) {
-      const serial = await withQemu({ ...qemuOptions(artefact, dir, timeoutMs + 5000), onSerial: o.json ? undefined : (s) => io.out(s) }, async (m) => {
+      const serial = await withQemu({ ...qemuOptions(artefact, dir, timeoutMs + 5000), onSerial: o.json ? undefined : (s) => io.write(s) }, async (m) => {
         const deadline = Date.now() + timeoutMs;
         while (m.running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
         return m.serial;
