@@ -1,5 +1,5 @@
 export { plugin, Arm64Architecture, ARM64_REGISTER_TABLE } from "./architecture.js";
 export { ARM64_REGISTERS, AARCH32_MODE } from "./registers.js";
-export { arm64KexecEntry, PSTATE_DAIF, PSTATE_EL1H, PSTATE_EL2H, SCTLR_MMU_CACHES_OFF, type Arm64EntryOptions } from "./handoff-states.js";
+export { arm64KexecEntry, PSTATE_DAIF, PSTATE_EL1H, PSTATE_EL2H, SCTLR_MMU_CACHES_OFF, SCTLR_EL2_MMU_CACHES_OFF, type Arm64EntryOptions } from "./handoff-states.js";
 export { buildArm64Stub, ARM64_HANDOFF_STUB, type IndirectionListRef } from "./stub/stub.js";
 export { arm64ArtefactBuilder, ARM64_VIRT_LAYOUT } from "./artefact.js";
