@@ -23,9 +23,11 @@ interface ProbeJson {
 const QEMU: Record<string, string> = { arm64: "qemu-system-aarch64", arm32: "qemu-system-arm", x86_32: "qemu-system-i386", x86_64: "qemu-system-x86_64" };
 
 // Each case: arch, protocol, number of registers QEMU reports, and whether to also boot through QEMU's own loader.
-const cases: [string, string, number, boolean][] = [
+const cases: [string, string, number, boolean, string?][] = [
   ["arm64", "kexec", 34, true],
+  ["arm64", "kexec", 34, false, "el2"],
   ["arm32", "kexec", 17, false],
+  ["arm32", "kexec", 17, false, "hyp"],
   ["x86_32", "pvh", 51, true],
   ["x86_32", "linux32", 51, false],
   ["x86_64", "linux64", 59, false],
@@ -33,9 +35,9 @@ const cases: [string, string, number, boolean][] = [
 ];
 
 describe("handoff boot --probe (built binary, real QEMU)", () => {
-  for (const [arch, protocol, count, native] of cases) {
-    it.skipIf(!haveTool(QEMU[arch]!))(`${arch} ${protocol}: every reported register equals the promised state, memory equals the segment`, () => {
-      const r = runCli(["boot", "--arch", arch, "--protocol", protocol, "--probe", "--json", "--timeout", "40", ...(native ? [] : ["--no-native"])], { timeout: 110_000 });
+  for (const [arch, protocol, count, native, mode] of cases) {
+    it.skipIf(!haveTool(QEMU[arch]!))(`${arch} ${protocol}${mode ? ` at ${mode}` : ""}: every reported register equals the promised state, memory equals the segment`, () => {
+      const r = runCli(["boot", "--arch", arch, "--protocol", protocol, "--probe", "--json", "--timeout", "40", ...(native ? [] : ["--no-native"]), ...(mode ? ["--entry-mode", mode] : [])], { timeout: 110_000 });
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
       const d = JSON.parse(r.stdout) as ProbeJson;
@@ -43,7 +45,9 @@ describe("handoff boot --probe (built binary, real QEMU)", () => {
       expect(d.registers).toHaveLength(count);
       expect(d.registers.filter((x) => !x.match)).toEqual([]);
       expect(d.memory).toEqual([expect.objectContaining({ equal: true, memsz: "0x2000" })]);
-      if (arch === "arm64") {
+      if (mode === "el2") expect(d.registers.find((x) => x.name === "pstate")!.observed).toBe("0x3c9");
+      if (mode === "hyp") expect(d.registers.find((x) => x.name === "cpsr")!.observed).toBe("0x1da");
+      if (arch === "arm64" && native) {
         // QEMU's own arm64 boot code leaves the entry address in x4 (DESIGN.md); the stub does not.
         expect(d.qemuLoaderLeftovers).toEqual([{ name: "x4", value: "0x40080000" }]);
         expect(d.registers.find((x) => x.name === "x4")!.observed).toBe("0x0");
@@ -100,6 +104,9 @@ describe("handoff build --out", () => {
     expect(proto.code).toBe(1);
     expect(proto.stderr).toMatch(/^handoff: .*protocol 'pvh'/);
     expect(proto.stderr.trim().split("\n")).toHaveLength(1);
+    const mode = runCli(["build", "--arch", "arm32", "--entry-mode", "el2", "--probe", "--out", "/tmp/x"]);
+    expect(mode.code).toBe(1);
+    expect(mode.stderr).toMatch(/^handoff: .*entry mode 'el2' is not one of svc, hyp/);
     const big = runCli(["build", "--arch", "arm64", "--kernel", "/nonexistent/kernel", "--out", "/tmp/x"]);
     expect(big.code).toBe(1);
     expect(big.stderr).toMatch(/^handoff: \/nonexistent\/kernel/);

@@ -13,6 +13,7 @@ export interface BootOptions {
   readonly kernel?: string;
   readonly probe: boolean;
   readonly vmmSelectors: boolean;
+  readonly entryMode?: string;
   readonly json: boolean;
   /** Seconds to wait (probe: for the entry; otherwise: how long to stream the console). */
   readonly timeout: number;
@@ -36,7 +37,7 @@ export async function bootCommand(loaded: LoadedArchitectures, o: BootOptions, c
   const { arch, builder } = builderFor(loaded, o.arch);
   if (!QEMU_ARCHS.includes(o.arch)) throw new ValidationError(`--arch ${o.arch}`, "no qemu-system target for this architecture");
   const payload = o.probe || !o.kernel ? builder.probePayload() : readPayload(resolve(cwd, o.kernel));
-  const artefact = builder.build({ protocol: o.protocol ?? builder.protocols[0]!, payload, vmmSelectors: o.vmmSelectors });
+  const artefact = builder.build({ protocol: o.protocol ?? builder.protocols[0]!, payload, vmmSelectors: o.vmmSelectors, entryMode: o.entryMode });
   const dir = mkdtempSync(join(tmpdir(), "handoff-boot-"));
   const timeoutMs = o.timeout * 1000;
   try {
