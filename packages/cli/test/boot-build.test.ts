@@ -30,6 +30,7 @@ const cases: [string, string, number, boolean, string?][] = [
   ["arm32", "kexec", 17, false, "hyp"],
   ["x86_32", "pvh", 51, true],
   ["x86_32", "linux32", 51, false],
+  ["x86_32", "kexec", 51, false],
   ["x86_64", "linux64", 59, false],
   ["x86_64", "kexec", 59, false],
 ];
