@@ -84,7 +84,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         }
         const timeout = values.timeout === undefined ? 30 : Number(values.timeout);
         if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600) throw new UsageError("--timeout must be a number of seconds in (0, 3600]");
-        const r = await bootCommand(loaded, { ...common, timeout, native: values["no-native"] !== true }, io.cwd, { write: (s) => process.stdout.write(s) });
+        const r = await bootCommand(loaded, { ...common, timeout, native: values["no-native"] !== true }, io.cwd, {
+          write: (s) => process.stdout.write(s),
+          // Progress only on a terminal: pipes and --json stay clean.
+          progress: process.stderr.isTTY ? (s) => process.stderr.write(`${s}\n`) : undefined,
+        });
         if (r.text) io.out(r.text);
         return r.ok ? 0 : 1;
       }
