@@ -153,6 +153,11 @@ export class QemuMachine {
     }
   }
 
+  /** The emulator's process id. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Whether the process is still running. */
   get running(): boolean {
     return this.exited === undefined;
