@@ -59,9 +59,17 @@ function track(child: ChildProcess): void {
   child.once("exit", () => live.delete(child));
   if (hooked) return;
   hooked = true;
-  process.once("exit", () => {
+  const killAll = () => {
     for (const c of live) c.kill("SIGKILL");
-  });
+  };
+  process.once("exit", killAll);
+  // A signal that ends the process skips 'exit': kill the emulators, then let the signal do its default.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      killAll();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
 }
 
 /** The command line for `options` (exported so reports can show what ran). */

@@ -83,6 +83,28 @@ describe.skipIf(!haveArm64)("QemuMachine lifecycle", () => {
   }, 60_000);
 });
 
+describe.skipIf(!haveArm64)("QemuMachine signal hook", () => {
+  it("SIGTERM to a process holding a QEMU kills that QEMU and still ends the process", async () => {
+    const dist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+    const script = `import { QemuMachine } from ${JSON.stringify(dist)};
+      const m = await QemuMachine.start({ arch: "arm64", paused: true });
+      console.log(m.pid); setInterval(() => {}, 1000);`;
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    const pid = await new Promise<number>((resolve) => child.stdout!.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))));
+    expect(spawnSync("kill", ["-0", String(pid)]).status).toBe(0);
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_c, sig) => resolve(sig)));
+    child.kill("SIGTERM");
+    expect(await exited).toBe("SIGTERM");
+    let alive = true;
+    for (let i = 0; i < 50 && alive; i++) {
+      alive = spawnSync("kill", ["-0", String(pid)]).status === 0 && !/Z/.test(spawnSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" }).stdout);
+      if (alive) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(alive).toBe(false);
+  }, 60_000);
+});
+
 describe("QemuMachine start failures", () => {
   it("a missing binary is a QemuError, not a hang", async () => {
     await expect(QemuMachine.start({ arch: "arm64", binary: "/nonexistent/qemu-system-none" })).rejects.toBeInstanceOf(QemuError);
