@@ -19,14 +19,17 @@ function probePayload(): Uint8Array {
 export const arm32ArtefactBuilder: HandoffArtefactBuilder = {
   arch: "arm32",
   protocols: ["kexec", "linux"],
+  entryModes: ["svc", "hyp"],
   probePayload,
   build(request: ArtefactRequest): HandoffArtefact {
+    if (request.vmmSelectors) throw new ValidationError("arm32 build", "--vmm-selectors is an x86 option");
+    if (request.entryMode !== undefined && !this.entryModes.includes(request.entryMode)) throw new ValidationError("arm32 build", `entry mode '${request.entryMode}' is not one of ${this.entryModes.join(", ")}`);
     if (!this.protocols.includes(request.protocol)) throw new ValidationError("arm32 build", `protocol '${request.protocol}' is not one of ${this.protocols.join(", ")}`);
     const L = ARM32_VIRT_LAYOUT;
     if (BigInt(request.payload.length) > L.maxPayload) throw new ValidationError("arm32 build", `payload of ${request.payload.length} bytes exceeds ${hex(L.maxPayload)}`);
     const pages = Math.ceil(request.payload.length / 4096);
     const layout = layoutFlatPayload({ word: 4, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, inPlace: new Set(Array.from({ length: pages }, (_, i) => i).filter((i) => i % 2 === 1)) });
-    const state = arm32KexecEntry({ dtb: L.dtb, entry: L.entry });
+    const state = arm32KexecEntry({ dtb: L.dtb, entry: L.entry, mode: request.entryMode === "hyp" ? "hyp" : "svc" });
     const stub = buildArm32Stub(state, layout);
     const files = [
       { name: "stub.bin", bytes: stub.bytes, addr: L.stub, role: "stub" },
@@ -42,7 +45,7 @@ export const arm32ArtefactBuilder: HandoffArtefactBuilder = {
       segments: [layout.segment],
       list: { head: layout.head, maxSteps: layout.maxSteps, entries: layout.entries },
       state,
-      qemu: { machine: "virt", memory: "128M" },
+      qemu: { machine: request.entryMode === "el2" || request.entryMode === "hyp" ? "virt,virtualization=on" : "virt", memory: "128M" },
     };
   },
   nativeProbe(): NativeProbe {

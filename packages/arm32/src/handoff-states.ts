@@ -12,6 +12,13 @@ export const MACHINE_TYPE_DT_ONLY = 0xffff_ffffn;
  * (Cortex-A15 TRM §4.3.27), i.e. MMU and caches off with the RAO/SBO bits set.
  */
 export const SCTLR_MMU_CACHES_OFF_A15 = 0x00c5_0078n;
+/** CPSR: HYP mode (M = 0b11010) with A, I and F masked, ARM state, flags clear. */
+export const CPSR_HYP_MASKED = 0x1dan;
+/**
+ * HSCTLR with M, C, I, EE clear: the RES1 bits (3, 4, 11, 16, 18, 22, 23, 28,
+ * 29) and CP15BEN (bit 5) set (Arm ARM DDI 0487 G8.2.71).
+ */
+export const HSCTLR_MMU_CACHES_OFF = 0x30c5_0838n;
 
 export interface Arm32EntryOptions {
   /** Physical address of the DTB (or ATAGS list). */
@@ -19,6 +26,8 @@ export interface Arm32EntryOptions {
   readonly entry: bigint;
   /** r1; default ~0 (DT-only). */
   readonly machine?: bigint;
+  /** SVC (default) or HYP (CPUs with the virtualization extensions); the stub enters in the mode it runs in. */
+  readonly mode?: "svc" | "hyp";
 }
 
 /**
@@ -32,16 +41,26 @@ export function arm32KexecEntry(options: Arm32EntryOptions): HandoffState {
     if (!fitsUnsigned(v, 32)) throw new ValidationError("arm32 kexec entry", `${n} 0x${v.toString(16)} does not fit 32 bits`);
   }
   if (options.entry & 3n) throw new ValidationError("arm32 kexec entry", "entry must be a word-aligned ARM-state address");
+  const hyp = options.mode === "hyp";
+  const cpsr = hyp ? CPSR_HYP_MASKED : CPSR_SVC_MASKED;
   const defined: Record<string, RegisterAssignment> = {
     r0: { value: 0n, clause: `${BOOTING} §5: "r0 = 0"` },
     r1: { value: machine, clause: `${BOOTING} §5: "r1 = machine type number" (~0 when booting from a DTB only)` },
     r2: { value: options.dtb, clause: `${BOOTING} §5: "r2 = physical address of tagged list in system RAM, or physical address of device tree block (dtb) in system RAM"` },
     r15: { value: options.entry, clause: `${BOOTING} §5: "jump directly to the first instruction of the kernel image"` },
     cpsr: {
-      value: CPSR_SVC_MASKED,
-      clause: `${BOOTING} §5: "All forms of interrupts must be disabled (IRQs and FIQs)", "the CPU must be in SVC mode" (A masked too; ARM state)`,
+      value: cpsr,
+      clause: hyp
+        ? `${BOOTING} §5: "All forms of interrupts must be disabled (IRQs and FIQs)", "the CPU may be in HYP mode" with the virtualization extensions (A masked too; ARM state)`
+        : `${BOOTING} §5: "All forms of interrupts must be disabled (IRQs and FIQs)", "the CPU must be in SVC mode" (A masked too; ARM state)`,
     },
-    spsr_svc: { value: CPSR_SVC_MASKED, clause: "handoff stub: enters through an exception-return LDM, so SPSR_svc holds the entry CPSR (not defined by booting.rst)" },
+    ...(hyp
+      ? {
+          spsr_hyp: { value: cpsr, clause: "handoff stub: enters through ERET, so SPSR_hyp holds the entry CPSR (not defined by booting.rst)" },
+          elr_hyp: { value: options.entry, clause: "handoff stub: enters through ERET, so ELR_hyp holds the entry (not defined by booting.rst)" },
+          hsctlr: { value: HSCTLR_MMU_CACHES_OFF, clause: `${BOOTING} §5: "The MMU must be off", "Data cache must be off" (HYP's own translation regime)` },
+        }
+      : { spsr_svc: { value: cpsr, clause: "handoff stub: enters through an exception-return LDM, so SPSR_svc holds the entry CPSR (not defined by booting.rst)" } }),
     sctlr: { value: SCTLR_MMU_CACHES_OFF_A15, clause: `${BOOTING} §5: "The MMU must be off", "Data cache must be off"` },
   };
   return HandoffState.fromProtocol("kexec", new RegisterFile("arm32", ARM32_REGISTERS), defined);

@@ -20,6 +20,13 @@ describe("arm32 kexec entry state", () => {
     for (let i = 3; i <= 14; i++) expect(s.provenanceOf(`r${i}`).kind).toBe("forced-zero");
     expect(arm32KexecEntry({ dtb: 0n, entry: 0n, machine: 3138n }).registers.get("r1")).toBe(3138n);
   });
+  it("HYP entry: CPSR HYP with A/I/F masked, ELR_hyp = entry, HSCTLR with MMU and caches off", () => {
+    const s = arm32KexecEntry({ dtb: 0x48000000n, entry: 0x40008000n, mode: "hyp" });
+    expect(s.registers.get("cpsr")).toBe(0x1dan);
+    expect(s.registers.get("elr_hyp")).toBe(0x40008000n);
+    expect(s.registers.get("hsctlr") & 0x1005n).toBe(0n);
+    expect(s.registers.get("spsr_svc")).toBe(0n);
+  });
   it("refuses a Thumb or misaligned entry and values wider than 32 bits", () => {
     expect(() => arm32KexecEntry({ dtb: 0n, entry: 0x40008001n })).toThrow(/word-aligned/);
     expect(() => arm32KexecEntry({ dtb: 0x1_0000_0000n, entry: 0n })).toThrow(/32 bits/);

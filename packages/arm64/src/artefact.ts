@@ -24,15 +24,18 @@ function probePayload(): Uint8Array {
 export const arm64ArtefactBuilder: HandoffArtefactBuilder = {
   arch: "arm64",
   protocols: ["kexec", "linux"],
+  entryModes: ["el1", "el2"],
   probePayload,
   build(request: ArtefactRequest): HandoffArtefact {
+    if (request.vmmSelectors) throw new ValidationError("arm64 build", "--vmm-selectors is an x86 option");
+    if (request.entryMode !== undefined && !this.entryModes.includes(request.entryMode)) throw new ValidationError("arm64 build", `entry mode '${request.entryMode}' is not one of ${this.entryModes.join(", ")}`);
     if (!this.protocols.includes(request.protocol)) throw new ValidationError("arm64 build", `protocol '${request.protocol}' is not one of ${this.protocols.join(", ")}`);
     const L = ARM64_VIRT_LAYOUT;
     if (BigInt(request.payload.length) > L.maxPayload) throw new ValidationError("arm64 build", `payload of ${request.payload.length} bytes exceeds ${hex(L.maxPayload)}`);
     // Odd pages are staged in place (their own destination): overlapping staging, copy-safe.
     const pages = Math.ceil(request.payload.length / 4096);
     const layout = layoutFlatPayload({ word: 8, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, inPlace: new Set(Array.from({ length: pages }, (_, i) => i).filter((i) => i % 2 === 1)) });
-    const state = arm64KexecEntry({ dtb: L.dtb, entry: L.entry });
+    const state = arm64KexecEntry({ dtb: L.dtb, entry: L.entry, el: request.entryMode === "el2" ? 2 : 1 });
     const stub = buildArm64Stub(state, layout);
     const files = [
       { name: "stub.bin", bytes: stub.bytes, addr: L.stub, role: "stub" },
@@ -48,7 +51,7 @@ export const arm64ArtefactBuilder: HandoffArtefactBuilder = {
       segments: [layout.segment],
       list: { head: layout.head, maxSteps: layout.maxSteps, entries: layout.entries },
       state,
-      qemu: { machine: "virt", memory: "128M" },
+      qemu: { machine: request.entryMode === "el2" || request.entryMode === "hyp" ? "virt,virtualization=on" : "virt", memory: "128M" },
     };
   },
   nativeProbe(): NativeProbe {

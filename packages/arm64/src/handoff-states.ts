@@ -14,6 +14,11 @@ export const PSTATE_EL2H = 0x9n;
  * 23, 22, 20, 11: Arm ARM D17.2.118).
  */
 export const SCTLR_MMU_CACHES_OFF = 0x30d0_0800n;
+/**
+ * SCTLR_EL2 (HCR_EL2.E2H = 0) with M, C, I and EE clear and its ARMv8.0 RES1
+ * bits set (bits 29, 28, 23, 22, 18, 16, 11, 5, 4: Arm ARM D17.2.119).
+ */
+export const SCTLR_EL2_MMU_CACHES_OFF = 0x30c5_0830n;
 
 export interface Arm64EntryOptions {
   /** Physical address of the device tree blob. */
@@ -44,9 +49,12 @@ export function arm64KexecEntry(options: Arm64EntryOptions): HandoffState {
       clause: `${BOOTING} §4: "All forms of interrupts must be masked in PSTATE.DAIF"; "CPU mode: ... either EL2 ... or non-secure EL1" (EL${el}h)`,
     },
     [`sctlr_${suffix}`]: {
-      value: SCTLR_MMU_CACHES_OFF,
+      value: el === 2 ? SCTLR_EL2_MMU_CACHES_OFF : SCTLR_MMU_CACHES_OFF,
       clause: `${BOOTING} §4: "The MMU must be off", "The data cache must be off" (M, C, I clear; RES1 bits set)`,
     },
+    ...(el === 2
+      ? { sctlr_el1: { value: SCTLR_MMU_CACHES_OFF, clause: "handoff stub: entering at EL2 it also leaves EL1's MMU and caches off (booting.rst leaves EL1 state to the kernel)" } }
+      : {}),
     [`elr_${suffix}`]: { value: options.entry, clause: "handoff stub: enters through ERET, so ELR holds the entry (not defined by booting.rst)" },
     [`spsr_${suffix}`]: { value: pstate, clause: "handoff stub: enters through ERET, so SPSR holds the entry PSTATE (not defined by booting.rst)" },
   };

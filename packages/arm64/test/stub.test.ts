@@ -29,6 +29,8 @@ describe("arm64 kexec entry state", () => {
     expect(e2.registers.get("pstate")).toBe(0x3c9n);
     expect(e2.registers.get("elr_el2")).toBe(0x40480000n);
     expect(e2.registers.get("elr_el1")).toBe(0n);
+    expect(e2.registers.get("sctlr_el2")).toBe(0x30c50830n);
+    expect(e2.registers.get("sctlr_el1")).toBe(0x30d00800n);
   });
   it("refuses a misaligned DTB", () => {
     expect(() => arm64KexecEntry({ dtb: 0x48000004n, entry: 0n })).toThrow(/8-byte/);

@@ -9,7 +9,8 @@ export const USAGE = `usage: handoff <command> [options]
 
 commands:
   archs [--json]            installed architectures, their registers and widths
-  build --arch A [--protocol P] (--kernel FLAT | --probe) --out DIR [--vmm-selectors] [--json]
+  build --arch A [--protocol P] (--kernel FLAT | --probe) --out DIR [--vmm-selectors]
+        [--entry-mode el1|el2|svc|hyp] [--json]
                             bootable artefact (x86: PVH ELF; arm: loader blobs) + plan.json
   boot --arch A [--protocol P] (--kernel FLAT | --probe) [--timeout S] [--no-native] [--json]
                             build and run in qemu-system-*; --probe compares every register
@@ -59,6 +60,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           kernel: { type: "string" },
           probe: { type: "boolean" },
           "vmm-selectors": { type: "boolean" },
+          "entry-mode": { type: "string" },
           out: { type: "string" },
           timeout: { type: "string" },
           "no-native": { type: "boolean" },
@@ -72,6 +74,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           kernel: values.kernel as string | undefined,
           probe: values.probe === true,
           vmmSelectors: values["vmm-selectors"] === true,
+          entryMode: values["entry-mode"] as string | undefined,
           json: values.json === true,
         };
         if (command === "build") {
@@ -81,7 +84,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         }
         const timeout = values.timeout === undefined ? 30 : Number(values.timeout);
         if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600) throw new UsageError("--timeout must be a number of seconds in (0, 3600]");
-        const r = await bootCommand(loaded, { ...common, timeout, native: values["no-native"] !== true }, io.cwd, io);
+        const r = await bootCommand(loaded, { ...common, timeout, native: values["no-native"] !== true }, io.cwd, {
+          write: (s) => process.stdout.write(s),
+          // Progress only on a terminal: pipes and --json stay clean.
+          progress: process.stderr.isTTY ? (s) => process.stderr.write(`${s}\n`) : undefined,
+        });
         if (r.text) io.out(r.text);
         return r.ok ? 0 : 1;
       }

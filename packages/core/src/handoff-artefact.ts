@@ -149,6 +149,8 @@ export interface ArtefactRequest {
   readonly payload: Uint8Array;
   /** Use 0x08/0x10 selectors instead of boot.rst's 0x10/0x18 (x86). */
   readonly vmmSelectors?: boolean;
+  /** Privilege to enter at, where the arch offers a choice: `el1`/`el2` (arm64), `svc`/`hyp` (arm32). */
+  readonly entryMode?: string;
 }
 
 /** The same payload entered through QEMU's own loader (`-kernel`), to measure what that loader leaves in registers. */
@@ -169,6 +171,8 @@ export interface HandoffArtefactBuilder {
   readonly arch: string;
   /** Protocols `build` accepts, first is the default. */
   readonly protocols: readonly string[];
+  /** Entry modes `build` accepts, first is the default (empty when there is no choice). */
+  readonly entryModes: readonly string[];
   /** The spin-at-entry probe payload (`jmp .` / `b .`). */
   probePayload(): Uint8Array;
   build(request: ArtefactRequest): HandoffArtefact;

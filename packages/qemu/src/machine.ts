@@ -59,9 +59,17 @@ function track(child: ChildProcess): void {
   child.once("exit", () => live.delete(child));
   if (hooked) return;
   hooked = true;
-  process.once("exit", () => {
+  const killAll = () => {
     for (const c of live) c.kill("SIGKILL");
-  });
+  };
+  process.once("exit", killAll);
+  // A signal that ends the process skips 'exit': kill the emulators, then let the signal do its default.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      killAll();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
 }
 
 /** The command line for `options` (exported so reports can show what ran). */
@@ -153,6 +161,11 @@ export class QemuMachine {
     }
   }
 
+  /** The emulator's process id. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Whether the process is still running. */
   get running(): boolean {
     return this.exited === undefined;
@@ -219,7 +232,9 @@ export class QemuMachine {
     if (this.running && this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined) {
       const gone = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
       this.child.kill("SIGKILL");
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
     }
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -37,6 +37,6 @@ describe.skipIf(!requireTool("qemu-system-aarch64"))("arm64 probe: the stub reac
           }
         },
       );
-    });
+    }, 60_000);
   }
 });

@@ -57,6 +57,6 @@ describe.skipIf(!requireTool("qemu-system-i386"))("x86_32 probe: a PVH ELF whose
           expect(Buffer.compare(Buffer.from(mem), Buffer.from(seg.bytes)), `segment at 0x${seg.dest.toString(16)}`).toBe(0);
         }
       });
-    });
+    }, 60_000);
   }
 });

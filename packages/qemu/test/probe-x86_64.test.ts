@@ -65,6 +65,6 @@ describe.skipIf(!requireTool("qemu-system-x86_64"))("x86_64 probe: a PVH ELF who
           expect(Buffer.compare(Buffer.from(mem), Buffer.from(seg.bytes)), `segment at 0x${seg.dest.toString(16)}`).toBe(0);
         }
       });
-    });
+    }, 60_000);
   }
 });

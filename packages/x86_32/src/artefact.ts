@@ -23,8 +23,10 @@ function probePayload(): Uint8Array {
 export const x86_32ArtefactBuilder: HandoffArtefactBuilder = {
   arch: "x86_32",
   protocols: ["pvh", "linux32", "kexec"],
+  entryModes: [],
   probePayload,
   build(request: ArtefactRequest): HandoffArtefact {
+    if (request.entryMode !== undefined) throw new ValidationError("x86_32 build", "this architecture has no entry-mode choice");
     if (!this.protocols.includes(request.protocol)) throw new ValidationError("x86_32 build", `protocol '${request.protocol}' is not one of ${this.protocols.join(", ")}`);
     const L = X86_32_PC_LAYOUT;
     if (BigInt(request.payload.length) > L.maxPayload) throw new ValidationError("x86_32 build", `payload of ${request.payload.length} bytes exceeds ${hex(L.maxPayload)}`);

@@ -45,6 +45,8 @@ describe("x86_32 hand-off states", () => {
   it("the stub refuses a state whose CS is not the GDT's code selector", () => {
     const s = pvhEntry({ gdt, gdtBase: 0x100200n, startInfo: 0n, entry: 0n });
     expect(() => buildX86_32Stub(s, { head: 2n, maxSteps: 1n }, buildHandoffGdt(VMM_SELECTORS, false))).toThrow(/CS/);
+    const longGdt = buildHandoffGdt(BOOT_SELECTORS, true); // same selectors, 64-bit code: caches differ
+    expect(() => buildX86_32Stub(s, { head: 2n, maxSteps: 1n }, longGdt)).toThrow(/cs cache/);
     const stub = buildX86_32Stub(s, { head: 0x110002n, maxSteps: 7n }, gdt);
     const v = new DataView(stub.bytes.buffer);
     expect(v.getUint32(X86_32_HANDOFF_STUB.symbols.hd_list_head, true)).toBe(0x110002);

@@ -8,7 +8,8 @@
  *      INDIRECTION 0x2, DONE 0x4, SOURCE 0x8, ZERO 0x10), at most hd_max_steps
  *      entries, spinning at hd_fail if the list does not end,
  *   3. invalidates the I-cache (code was written with data stores),
- *   4. zeroes the translation and vector registers of the current EL, sets
+ *   4. zeroes the translation and vector registers of the current EL (and of
+ *      EL1 when entering at EL2, with SCTLR_EL1 from the data block), sets
  *      ELR_ELx = entry and SPSR_ELx = the PSTATE to enter with,
  *   5. loads SP and X0..X30 from the data block and ERETs, so no register keeps
  *      a value of the stub's.
@@ -88,6 +89,16 @@ done:
 	msr	mair_el2, xzr
 	msr	ttbr0_el2, xzr
 	msr	vbar_el2, xzr
+	/* EL1's registers too, so nothing below the entry EL keeps old values. */
+	ldr	x3, [x20, #(hd_sctlr_el1 - hd_data)]
+	msr	sctlr_el1, x3
+	msr	tcr_el1, xzr
+	msr	mair_el1, xzr
+	msr	ttbr0_el1, xzr
+	msr	ttbr1_el1, xzr
+	msr	vbar_el1, xzr
+	msr	elr_el1, xzr
+	msr	spsr_el1, xzr
 	msr	elr_el2, x1
 	msr	spsr_el2, x2
 9:	isb
@@ -114,7 +125,7 @@ done:
 
 	/* Data block: filled by the planner (little-endian 64-bit words). */
 	.balign	8
-	.globl	hd_data, hd_list_head, hd_entry, hd_pstate, hd_sctlr, hd_max_steps, hd_sp, hd_regs, hd_end
+	.globl	hd_data, hd_list_head, hd_entry, hd_pstate, hd_sctlr, hd_max_steps, hd_sp, hd_sctlr_el1, hd_regs, hd_end
 hd_data:
 .Ldata:
 hd_list_head:	.quad	0	/* first indirection-list entry (normally page | INDIRECTION) */
@@ -123,5 +134,6 @@ hd_pstate:	.quad	0	/* SPSR_ELx value: the PSTATE to enter with */
 hd_sctlr:	.quad	0	/* SCTLR_ELx value */
 hd_max_steps:	.quad	0	/* bound on list entries walked */
 hd_sp:		.quad	0
+hd_sctlr_el1:	.quad	0	/* SCTLR_EL1 written when entering at EL2 */
 hd_regs:	.fill	31, 8, 0	/* X0..X30 */
 hd_end:

@@ -28,6 +28,7 @@ export function buildArm64Stub(state: HandoffState, list: IndirectionListRef): S
   stub.write("hd_entry", r.get("pc"), 8).write("hd_pstate", pstate, 8);
   stub.write("hd_sctlr", r.get(el === 2n ? "sctlr_el2" : "sctlr_el1"), 8);
   stub.write("hd_sp", r.get("sp"), 8);
+  if (el === 2n) stub.write("hd_sctlr_el1", r.get("sctlr_el1"), 8);
   for (let i = 0; i <= 30; i++) stub.write("hd_regs", r.get(`x${i}`), 8, i);
   return stub;
 }

@@ -13,6 +13,7 @@ export interface BootOptions {
   readonly kernel?: string;
   readonly probe: boolean;
   readonly vmmSelectors: boolean;
+  readonly entryMode?: string;
   readonly json: boolean;
   /** Seconds to wait (probe: for the entry; otherwise: how long to stream the console). */
   readonly timeout: number;
@@ -32,17 +33,19 @@ function qemuOptions(a: HandoffArtefact, dir: string, lifetimeMs: number): QemuO
 const row = (r: RegisterComparison) => [r.name, hex(r.expected), hex(r.observed), r.match ? (r.deviation ? "ok*" : "ok") : "DIFFERS", r.provenance.kind === "protocol" ? "protocol" : "forced zero"];
 
 /** `handoff boot`: build, run in QEMU, stream the console; with --probe compare the CPU with the promise. */
-export async function bootCommand(loaded: LoadedArchitectures, o: BootOptions, cwd: string, io: { out: (s: string) => void }): Promise<{ text: string; ok: boolean }> {
+export async function bootCommand(loaded: LoadedArchitectures, o: BootOptions, cwd: string, io: { write: (s: string) => void; progress?: (s: string) => void }): Promise<{ text: string; ok: boolean }> {
   const { arch, builder } = builderFor(loaded, o.arch);
   if (!QEMU_ARCHS.includes(o.arch)) throw new ValidationError(`--arch ${o.arch}`, "no qemu-system target for this architecture");
   const payload = o.probe || !o.kernel ? builder.probePayload() : readPayload(resolve(cwd, o.kernel));
-  const artefact = builder.build({ protocol: o.protocol ?? builder.protocols[0]!, payload, vmmSelectors: o.vmmSelectors });
+  const artefact = builder.build({ protocol: o.protocol ?? builder.protocols[0]!, payload, vmmSelectors: o.vmmSelectors, entryMode: o.entryMode });
   const dir = mkdtempSync(join(tmpdir(), "handoff-boot-"));
   const timeoutMs = o.timeout * 1000;
   try {
     writeArtefact(artefact, dir, toJson);
+    const progress = io.progress ?? (() => {});
+    progress(`booting ${artefact.arch} ${artefact.protocol} hand-off in QEMU (stub ${hex(artefact.stubEntry)}, entry ${hex(artefact.entry)})`);
     if (!o.probe) {
-      const serial = await withQemu({ ...qemuOptions(artefact, dir, timeoutMs + 5000), onSerial: o.json ? undefined : (s) => io.out(s) }, async (m) => {
+      const serial = await withQemu({ ...qemuOptions(artefact, dir, timeoutMs + 5000), onSerial: o.json ? undefined : (s) => io.write(s) }, async (m) => {
         const deadline = Date.now() + timeoutMs;
         while (m.running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
         return m.serial;
@@ -63,8 +66,11 @@ export async function bootCommand(loaded: LoadedArchitectures, o: BootOptions, c
       return { registers, memory };
     });
     let leftovers: { name: string; value: bigint }[] | undefined;
+    let nativeProtocol = "";
     if (o.native) {
+      progress("booting the same probe through QEMU's own loader (-kernel) for comparison");
       const native = builder.nativeProbe();
+      nativeProtocol = native.state.protocol;
       const file = join(dir, "native-kernel.bin");
       writeFileSync(file, native.kernel);
       leftovers = await withQemu({ arch: o.arch as QemuArch, memory: artefact.qemu.memory, machine: artefact.qemu.machine, kernel: file, lifetimeMs: timeoutMs + 10_000 }, async (m) => {
@@ -85,7 +91,7 @@ export async function bootCommand(loaded: LoadedArchitectures, o: BootOptions, c
           ok,
           registers: probe.registers.map((r) => ({ name: r.name, expected: r.expected, observed: r.observed, match: r.match, provenance: r.provenance, ...(r.deviation ? { emulatorDeviation: r.deviation } : {}) })),
           memory: probe.memory,
-          ...(leftovers ? { qemuLoaderLeftovers: leftovers } : {}),
+          ...(leftovers ? { qemuLoaderLeftovers: leftovers, qemuLoaderProtocol: nativeProtocol } : {}),
         }),
       };
     }
@@ -98,8 +104,8 @@ export async function bootCommand(loaded: LoadedArchitectures, o: BootOptions, c
     if (leftovers) {
       lines.push(
         leftovers.length
-          ? `QEMU's own loader (-kernel) leaves leftovers in registers the protocol leaves undefined: ${leftovers.map((l) => `${l.name}=${hex(l.value)}`).join(" ")}`
-          : "QEMU's own loader (-kernel) left no leftovers in the registers it reports",
+          ? `QEMU's own loader (-kernel, ${nativeProtocol} entry) leaves leftovers in registers that protocol leaves undefined: ${leftovers.map((l) => `${l.name}=${hex(l.value)}`).join(" ")}`
+          : `QEMU's own loader (-kernel, ${nativeProtocol} entry) left no leftovers in the registers it reports`,
       );
     }
     return { ok, text: lines.join("\n") };

@@ -10,6 +10,7 @@ export interface BuildOptions {
   readonly kernel?: string;
   readonly probe: boolean;
   readonly vmmSelectors: boolean;
+  readonly entryMode?: string;
   readonly out: string;
   readonly json: boolean;
 }
@@ -18,7 +19,7 @@ export interface BuildOptions {
 export function buildCommand(loaded: LoadedArchitectures, o: BuildOptions, cwd: string): string {
   const { builder } = builderFor(loaded, o.arch);
   const payload = o.probe || !o.kernel ? builder.probePayload() : readPayload(resolve(cwd, o.kernel));
-  const artefact = builder.build({ protocol: o.protocol ?? builder.protocols[0]!, payload, vmmSelectors: o.vmmSelectors });
+  const artefact = builder.build({ protocol: o.protocol ?? builder.protocols[0]!, payload, vmmSelectors: o.vmmSelectors, entryMode: o.entryMode });
   const files = writeArtefact(artefact, resolve(cwd, o.out), toJson);
   if (o.json) return toJson({ out: resolve(cwd, o.out), files, arch: artefact.arch, protocol: artefact.protocol, entry: artefact.entry, stubEntry: artefact.stubEntry });
   return [`built ${artefact.arch} ${artefact.protocol} hand-off: stub at 0x${artefact.stubEntry.toString(16)}, enters 0x${artefact.entry.toString(16)}`, ...files.map((f) => `  ${f}`)].join("\n");

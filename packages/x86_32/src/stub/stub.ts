@@ -1,5 +1,5 @@
 import { StubImage, ValidationError, type HandoffState } from "@handoff/core";
-import type { HandoffGdt } from "@handoff/x86";
+import { checkSegmentsAgainstGdt, type HandoffGdt } from "@handoff/x86";
 import { X86_32_HANDOFF_STUB_CODE } from "./handoff-stub.bytes.js";
 
 /** Where the stub finds its indirection list, and how many entries it may walk. */
@@ -23,7 +23,7 @@ export function buildX86_32Stub(state: HandoffState, list: IndirectionListRef, g
   const r = state.registers;
   if (r.get("cr0") & 0x8000_0000n) throw new ValidationError("x86_32 hand-off stub", "this stub enters with paging off (CR0.PG clear)");
   if (r.get("cs") !== BigInt(gdt.selectors.code)) throw new ValidationError("x86_32 hand-off stub", "state CS is not the GDT's code selector");
-  if (BigInt(gdt.limit) !== r.get("gdtr_limit")) throw new ValidationError("x86_32 hand-off stub", "state GDTR limit differs from the GDT");
+  checkSegmentsAgainstGdt(r, gdt, "x86_32 hand-off stub");
   const stub = new StubImage("x86_32 hand-off stub", X86_32_HANDOFF_STUB_CODE);
   stub.write("hd_list_head", list.head, 4).write("hd_max_steps", list.maxSteps, 4);
   for (const cr of ["cr0", "cr2", "cr3", "cr4"]) stub.write(`hd_${cr}`, r.get(cr), 4);

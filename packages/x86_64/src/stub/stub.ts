@@ -1,5 +1,5 @@
 import { StubImage, ValidationError, type HandoffState } from "@handoff/core";
-import type { HandoffGdt } from "@handoff/x86";
+import { checkSegmentsAgainstGdt, type HandoffGdt } from "@handoff/x86";
 import { X86_64_HANDOFF_STUB_CODE } from "./handoff-stub.bytes.js";
 
 /** Where the stub finds its indirection list, and how many entries it may walk. */
@@ -25,6 +25,7 @@ export function buildX86_64Stub(state: HandoffState, list: IndirectionListRef, g
     throw new ValidationError("x86_64 hand-off stub", "this stub enters long mode: the state needs CR0.PG|PE, CR4.PAE and EFER.LME");
   }
   if (r.get("cs") !== BigInt(gdt.selectors.code)) throw new ValidationError("x86_64 hand-off stub", "state CS is not the GDT's code selector");
+  checkSegmentsAgainstGdt(r, gdt, "x86_64 hand-off stub");
   const stub = new StubImage("x86_64 hand-off stub", X86_64_HANDOFF_STUB_CODE);
   stub.write("hd_list_head", list.head, 8).write("hd_max_steps", list.maxSteps, 4);
   stub.write("hd_cr0", r.get("cr0"), 4);
