@@ -1,6 +1,7 @@
 import {
   ARCHITECTURE,
   HANDOFF_ARTEFACT_BUILDER,
+  LINUX_BOOT_BUILDER,
   RegisterFile,
   type Architecture,
   type ArchitecturePlugin,
@@ -15,6 +16,7 @@ import {
 import { inject, injectable } from "tsyringe";
 import { arm64ImageFormat } from "./image-header.js";
 import { arm64ArtefactBuilder } from "./artefact.js";
+import { arm64LinuxBootBuilder } from "./linux-boot.js";
 import { AARCH32_MODE, ARM64_REGISTERS } from "./registers.js";
 
 /** Token for the AArch64 register table, so a plugin can replace it in its own container. */
@@ -51,5 +53,6 @@ export const plugin: ArchitecturePlugin = {
     container.register(ARM64_REGISTER_TABLE, { useValue: ARM64_REGISTERS });
     container.register(ARCHITECTURE, { useClass: Arm64Architecture });
     container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: arm64ArtefactBuilder });
+    container.register(LINUX_BOOT_BUILDER, { useValue: arm64LinuxBootBuilder });
   },
 };

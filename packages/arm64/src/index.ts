@@ -15,3 +15,4 @@ export {
 export { arm64KexecEntry, PSTATE_DAIF, PSTATE_EL1H, PSTATE_EL2H, SCTLR_MMU_CACHES_OFF, SCTLR_EL2_MMU_CACHES_OFF, type Arm64EntryOptions } from "./handoff-states.js";
 export { buildArm64Stub, ARM64_HANDOFF_STUB, type IndirectionListRef } from "./stub/stub.js";
 export { arm64ArtefactBuilder, ARM64_VIRT_LAYOUT } from "./artefact.js";
+export { arm64LinuxBootBuilder, placeArm64Linux, ARM64_LINUX_MACHINE, type Arm64LinuxPlacement } from "./linux-boot.js";

@@ -13,6 +13,8 @@ commands:
         [--entry-mode el1|el2|svc|hyp] [--json]
                             bootable artefact (x86: PVH ELF; arm: loader blobs) + plan.json
   boot --arch A [--protocol P] (--kernel FLAT | --probe) [--timeout S] [--no-native] [--json]
+  build|boot --arch A --kernel LINUX [--initrd FILE] [--cmdline TEXT] [--protocol linux|pvh]
+                            a real kernel (bzImage, arm64 Image, zImage) through handoff's stub
                             build and run in qemu-system-*; --probe compares every register
                             with the promised hand-off state and lists QEMU's own leftovers
 
@@ -64,6 +66,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           out: { type: "string" },
           timeout: { type: "string" },
           "no-native": { type: "boolean" },
+          initrd: { type: "string" },
+          cmdline: { type: "string" },
         });
         if (!values.arch) throw new UsageError(`${command} needs --arch`);
         if (!values.kernel && values.probe !== true) throw new UsageError(`${command} needs --kernel FILE or --probe`);
@@ -76,6 +80,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           vmmSelectors: values["vmm-selectors"] === true,
           entryMode: values["entry-mode"] as string | undefined,
           json: values.json === true,
+          initrd: values.initrd as string | undefined,
+          cmdline: values.cmdline as string | undefined,
         };
         if (command === "build") {
           if (!values.out) throw new UsageError("build needs --out DIR");

@@ -94,3 +94,4 @@ export {
   type NativeProbe,
   type QemuLaunch,
 } from "./handoff-artefact.js";
+export { layoutInPlaceList, LINUX_BOOT_BUILDER, type InPlaceList, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine } from "./linux-boot.js";
