@@ -5,6 +5,7 @@ import {
   type ArchitecturePlugin,
   type BootProtocolInfo,
   type HypercallAbi,
+  RegisterHypercallAbi,
   type ImageFormat,
   type NarrowMode,
   type PageTableFormat,
@@ -12,6 +13,7 @@ import {
   type RelocationInfo,
 } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
+import { ARM32_XEN_CONVENTION } from "./hypercall.js";
 import { ARM32_REGISTERS } from "./registers.js";
 
 /** Token for the AArch32 (Arm 32-bit) register table, so a plugin can replace it in its own container. */
@@ -31,9 +33,11 @@ export class Arm32Architecture implements Architecture {
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [];
   readonly relocations: RelocationInfo | undefined = undefined;
-  readonly hypercallAbi: HypercallAbi | undefined = undefined;
+  readonly hypercallAbi: HypercallAbi | undefined;
 
-  constructor(@inject(ARM32_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
+  constructor(@inject(ARM32_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {
+    this.hypercallAbi = new RegisterHypercallAbi(this.id, "xen", [ARM32_XEN_CONVENTION], () => this.createRegisterFile());
+  }
 
   createRegisterFile(): RegisterFile {
     return new RegisterFile(this.id, this.registers);

@@ -5,6 +5,7 @@ import {
   type ArchitecturePlugin,
   type BootProtocolInfo,
   type HypercallAbi,
+  RegisterHypercallAbi,
   type ImageFormat,
   type NarrowMode,
   type PageTableFormat,
@@ -12,6 +13,7 @@ import {
   type RelocationInfo,
 } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
+import { AARCH32_XEN_CONVENTION, AARCH64_XEN_CONVENTION } from "./hypercall.js";
 import { AARCH32_MODE, ARM64_REGISTERS } from "./registers.js";
 
 /** Token for the AArch64 register table, so a plugin can replace it in its own container. */
@@ -31,9 +33,11 @@ export class Arm64Architecture implements Architecture {
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [];
   readonly relocations: RelocationInfo | undefined = undefined;
-  readonly hypercallAbi: HypercallAbi | undefined = undefined;
+  readonly hypercallAbi: HypercallAbi | undefined;
 
-  constructor(@inject(ARM64_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
+  constructor(@inject(ARM64_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {
+    this.hypercallAbi = new RegisterHypercallAbi(this.id, "xen", [AARCH64_XEN_CONVENTION, AARCH32_XEN_CONVENTION], () => this.createRegisterFile());
+  }
 
   createRegisterFile(): RegisterFile {
     return new RegisterFile(this.id, this.registers);

@@ -5,6 +5,7 @@ import {
   type ArchitecturePlugin,
   type BootProtocolInfo,
   type HypercallAbi,
+  RegisterHypercallAbi,
   type ImageFormat,
   type NarrowMode,
   type PageTableFormat,
@@ -12,6 +13,7 @@ import {
   type RelocationInfo,
 } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
+import { X86_32_COMPAT_XEN_CONVENTION, X86_64_XEN_CONVENTION } from "@handoff/x86";
 import { COMPATIBILITY_MODE, X86_64_REGISTERS } from "./registers.js";
 
 /** Token for the x86-64 register table, so a plugin can replace it in its own container. */
@@ -31,9 +33,11 @@ export class X86_64Architecture implements Architecture {
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [];
   readonly relocations: RelocationInfo | undefined = undefined;
-  readonly hypercallAbi: HypercallAbi | undefined = undefined;
+  readonly hypercallAbi: HypercallAbi | undefined;
 
-  constructor(@inject(X86_64_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
+  constructor(@inject(X86_64_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {
+    this.hypercallAbi = new RegisterHypercallAbi(this.id, "xen", [X86_64_XEN_CONVENTION, X86_32_COMPAT_XEN_CONVENTION], () => this.createRegisterFile());
+  }
 
   createRegisterFile(): RegisterFile {
     return new RegisterFile(this.id, this.registers);
