@@ -539,7 +539,9 @@ export function emitCDeclarations(env: CTypeEnvironment, names: readonly string[
       case "int":
         return `${t.name} ${declarator}`;
       case "pointer":
-        return `${t.to === "void" || t.to === "const void" ? t.to : t.to} *${declarator}`;
+        // Every object pointer has one size and alignment on the supported
+        // ABIs; `void *` spares declaring the target before the handle.
+        return `void *${declarator}`;
       case "ref":
         define(t.name);
         return `${t.name} ${declarator}`;
