@@ -176,5 +176,6 @@ export function encodeXenCommand(
   const args: HypercallValue[] = [BigInt(command.value), handle, ...(options.extraArgs ?? [])];
   while (args.length < call.args.length) args.push(0n);
   const encoded = abi.encode(call, args, { guestBits: options.guestBits });
-  return { ...encoded, ...(structBytes ? { structBytes } : {}) };
+  const buffers = encoded.buffers.map((b) => (b.address === options.address && command.struct ? { ...b, label: command.struct } : b));
+  return { ...encoded, buffers, ...(structBytes ? { structBytes } : {}) };
 }

@@ -129,7 +129,7 @@ export function planKexecLoad(
   const command = xenCommand(KEXEC_OP, "load");
   const encoded = abi.encode(KEXEC_OP, [BigInt(command.value), { address: loadAddress, bytes: loadBytes }], { guestBits: bits });
   const allBuffers: GuestBuffer[] = [
-    ...encoded.buffers,
+    ...encoded.buffers.map((b) => ({ ...b, label: "xen_kexec_load_t" })),
     { address: arrayAddress, length: BigInt(segmentBytes.length), data: { kind: "bytes", bytes: segmentBytes }, label: `xen_kexec_segment_t[${values.length}]` },
     ...buffers,
   ];
