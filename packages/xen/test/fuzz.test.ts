@@ -35,8 +35,9 @@ describe("fuzz: hypercall decoder", () => {
           const conv = abi.conventions;
           // bias towards the number register: pick real hypercall numbers often
           for (const [i, v, nr] of writes) {
-            const name = nr ? conv[0]!.numberRegister : names[i % names.length]!;
-            typedOrValue(() => regs.set(name, nr ? v % 48n : v));
+            const c = conv.find((x) => x.guestBits === bits) ?? conv[0]!;
+            const name = nr ? c.numberRegister : names[i % names.length]!;
+            typedOrValue(() => regs.set(name, nr ? [12n, 13n, 37n, 39n, v % 48n][Number(v % 5n)]! : v));
           }
           if (narrowRan && arch.narrowMode) regs.afterNarrowExecution(arch.narrowMode);
           typedOrValue(() => {
