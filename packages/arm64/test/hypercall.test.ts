@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HypercallArgumentError, RegisterWidthError, UnknownRegisterValueError, type Hypercall } from "@handoff/core";
+import { HypercallArgumentError, RegisterWidthError, UnknownRegisterValueError, encodeHvcA32, encodeHvcA64, encodeHvcT32, type Hypercall } from "@handoff/core";
 import { AARCH32_MODE, ARM64_REGISTERS, Arm64Architecture } from "@handoff/arm64";
 import { assemble, requireTool } from "../../core/test/tools.js";
 
@@ -85,6 +85,20 @@ describe("arm64 Xen hypercall convention", () => {
     if (requireTool("arm-linux-gnueabihf-as")) {
       expect(assemble("arm-linux-gnueabihf-", ["-march=armv7ve"], ".arm\nhvc #0xea1\n")).toEqual(a32!.bytes);
       expect(assemble("arm-linux-gnueabihf-", ["-march=armv7ve"], ".syntax unified\n.thumb\nhvc #0xea1\n")).toEqual(t32!.bytes);
+    }
+  });
+
+  it("core's HVC encoders agree with the assembler for other immediates too", () => {
+    const imms = [0, 1, 0x10, 0x1234, 0xffff];
+    if (requireTool("aarch64-linux-gnu-as")) {
+      const a64 = assemble("aarch64-linux-gnu-", [], imms.map((i) => `hvc #${i}\n`).join(""));
+      expect(a64).toEqual(new Uint8Array(imms.flatMap((i) => [...encodeHvcA64(i)])));
+    }
+    if (requireTool("arm-linux-gnueabihf-as")) {
+      const a32 = assemble("arm-linux-gnueabihf-", ["-march=armv7ve"], ".arm\n" + imms.map((i) => `hvc #${i}\n`).join(""));
+      expect(a32).toEqual(new Uint8Array(imms.flatMap((i) => [...encodeHvcA32(i)])));
+      const t32 = assemble("arm-linux-gnueabihf-", ["-march=armv7ve"], ".syntax unified\n.thumb\n" + imms.map((i) => `hvc #${i}\n`).join(""));
+      expect(t32).toEqual(new Uint8Array(imms.flatMap((i) => [...encodeHvcT32(i)])));
     }
   });
 });
