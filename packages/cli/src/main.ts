@@ -11,7 +11,7 @@ commands:
   hypercall encode --arch A [--guest-mode 32|64] CALL [COMMAND] [VALUE...]
             [--image FILE [--load-addr ADDR] [--entry ADDR] [--buffer-addr ADDR (default 0x100000)] [--crash]]
                             Xen hypercall registers and in-memory structs (kexec_op load --image FILE)
-  hypercall decode --arch A [--guest-mode 32|64] --reg NAME=VALUE...
+  hypercall decode --arch A [--guest-mode 32|64] --reg NAME=VALUE... [--struct FILE]
                             read a hypercall from registers with the width rules
   hypercall layout --arch A [--guest-mode 32|64] [STRUCT...]
                             C layout of Xen's structs for the arch
@@ -62,6 +62,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           "buffer-addr": { type: "string" },
           crash: { type: "boolean" },
           reg: { type: "string", multiple: true },
+          struct: { type: "string" },
         });
         const [sub, ...args] = positionals;
         const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
@@ -74,6 +75,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           bufferAddr: values["buffer-addr"] as string | undefined,
           crash: values.crash === true,
           reg: values.reg as string[] | undefined,
+          structFile: values.struct as string | undefined,
           json: values.json === true,
           cwd: io.cwd,
         };

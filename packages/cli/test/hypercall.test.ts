@@ -1,4 +1,5 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT, runCli } from "./helpers.js";
@@ -75,5 +76,30 @@ describe("handoff hypercall", () => {
     const noImage = runCli(["hypercall", "encode", "--arch", "arm64", "kexec_op", "load", "--image", "/nonexistent"]);
     expect(noImage.code).toBe(1);
     expect(noImage.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("decode --struct reads the command's struct; an AArch32 multicall entry with upper bits set is rejected, accepted from AArch64", () => {
+    const dir = mkdtempSync(join(tmpdir(), "handoff-hc-"));
+    const mc = Buffer.alloc(64);
+    mc.writeBigUInt64LE(12n, 0); // op = memory_op
+    mc.writeBigUInt64LE(1n, 16); // args[0]
+    mc.writeBigUInt64LE(0x1_0000_1000n, 24); // args[1]: upper half set
+    writeFileSync(join(dir, "mc.bin"), mc);
+    const a32 = runCli(["hypercall", "decode", "--arch", "arm64", "--guest-mode", "32", "--reg", "x12=13", "--reg", "x0=0x4000", "--reg", "x1=1", "--struct", join(dir, "mc.bin")]);
+    expect(a32.code).toBe(1);
+    expect(a32.stderr).toMatch(/^handoff: multicall entry 0 argument 1 = 0x100001000: not 32-bit clean/);
+    const a64 = runCli(["hypercall", "decode", "--arch", "arm64", "--reg", "x16=13", "--reg", "x0=0x4000", "--reg", "x1=1", "--struct", join(dir, "mc.bin"), "--json"]);
+    expect(a64.code).toBe(0);
+    expect(JSON.parse(a64.stdout).struct.value[0]).toMatchObject({ call: "memory_op", args: ["0x1", "0x100001000", "0x0", "0x0", "0x0", "0x0"] });
+    const range = Buffer.alloc(16);
+    range.writeInt32LE(2, 0);
+    range.writeUInt32LE(0x200000, 12);
+    writeFileSync(join(dir, "range.bin"), range);
+    const r = runCli(["hypercall", "decode", "--arch", "x86_64", "--guest-mode", "32", "--reg", "eax=37", "--reg", "ebx=3", "--struct", join(dir, "range.bin"), "--json"]);
+    expect(JSON.parse(r.stdout).struct).toEqual({ name: "xen_kexec_range_t", value: { range: "0x2", nr: "0x0", size: "0x0", start: "0x200000" } });
+    // the same 16 bytes are too short for a 64-bit guest's 24-byte xen_kexec_range_t
+    const short = runCli(["hypercall", "decode", "--arch", "x86_64", "--reg", "rax=37", "--reg", "rdi=3", "--struct", join(dir, "range.bin")]);
+    expect(short.code).toBe(1);
+    expect(short.stderr).toMatch(/xen_kexec_range_t start @0x10: needs 8 bytes/);
   });
 });

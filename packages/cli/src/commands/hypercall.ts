@@ -11,13 +11,16 @@ import {
   type HypercallValue,
   type Image,
   type Layout,
+  readCValue,
 } from "@handoff/core";
 import {
   KEXEC_OP,
   KEXEC_TYPE_CRASH,
   KEXEC_TYPE_DEFAULT,
   XEN_HYPERCALLS,
+  MULTICALL,
   XEN_STRUCT_NAMES,
+  decodeMulticall,
   findXenHypercall,
   planKexecLoad,
   xenCommand,
@@ -38,6 +41,8 @@ export interface HypercallOptions {
   readonly bufferAddr?: string;
   readonly crash?: boolean;
   readonly reg?: readonly string[];
+  /** Bytes of the struct the call's handle points at (decode). */
+  readonly structFile?: string;
   readonly json?: boolean;
   readonly cwd: string;
 }
@@ -220,6 +225,26 @@ export function hypercallDecode(loaded: LoadedArchitectures, o: HypercallOptions
   const call = d.call as XenHypercall | undefined;
   const first = d.args[0];
   const command = call && call.commands.length && first ? call.commands.find((c) => BigInt(c.value) === first.value) : undefined;
+  let struct: { name: string; value: unknown } | null = null;
+  if (o.structFile) {
+    const path = resolve(o.cwd, o.structFile);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(readFileSync(path));
+    } catch (cause) {
+      throw new FormatError(path, "struct", "file", undefined, (cause as Error).message, { cause });
+    }
+    if (call === MULTICALL) {
+      const count = d.args[1]!.value;
+      if (count > 4096n) throw bad("multicall nr_calls", `${count} is more than 4096`);
+      const entries = decodeMulticall(abi, bytes, Number(count), { guestBits, label: path });
+      struct = { name: `multicall_entry_t[${count}]`, value: entries.map((e) => ({ op: e.op, call: e.call?.name ?? null, result: e.result, args: e.args })) };
+    } else if (command?.struct) {
+      struct = { name: command.struct, value: readCValue(xenTypes(abi, guestBits).layout(command.struct), bytes, 0, { label: path }) };
+    } else {
+      throw bad("--struct", `${call?.name ?? "this call"}${command ? ` ${command.name}` : ""} passes no struct`);
+    }
+  }
   const out = {
     arch: arch.id,
     convention: d.convention.id,
@@ -228,11 +253,13 @@ export function hypercallDecode(loaded: LoadedArchitectures, o: HypercallOptions
     call: call?.name ?? null,
     command: command ? { name: command.name, value: command.value, struct: command.struct ?? null } : null,
     args: d.args.map((a) => ({ name: a.name, register: a.register, value: a.value, kind: a.kind })),
+    struct,
   };
   if (o.json) return toJson(out);
   return [
     `${out.call ?? "unknown hypercall"} (${d.number}) from a ${out.guestBits}-bit guest (${out.convention})${command ? `, command ${command.name}${command.struct ? ` -> ${command.struct}` : ""}` : ""}`,
     table(["argument", "register", "value"], out.args.map((a) => [a.name, a.register, hex(a.value)])),
+    ...(struct ? ["", `${struct.name}:`, toJson(struct.value)] : []),
   ].join("\n");
 }
 
