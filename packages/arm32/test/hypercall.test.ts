@@ -13,7 +13,7 @@ describe("arm32 Xen hypercall convention", () => {
     expect(enc.registers.get("r12")).toBe(12n);
     expect(enc.registers.get("r0")).toBe(9n);
     expect(enc.registers.get("r1")).toBe(0x4000_0000n);
-    expect(enc.clobbered.sort()).toEqual(["r1", "r12"]);
+    expect([...enc.clobbered].sort()).toEqual(["r1", "r12"]);
     expect(() => abi.encode(CALL, [0n, 1n << 32n])).toThrow(HypercallArgumentError);
   });
 

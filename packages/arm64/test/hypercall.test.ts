@@ -27,7 +27,7 @@ describe("arm64 Xen hypercall convention", () => {
     expect(enc.registers.get("x1")).toBe(0xffff000012340000n);
     expect(enc.registers.get("x4")).toBe(7n);
     expect(enc.convention.resultRegister).toBe("x0");
-    expect(enc.clobbered.sort()).toEqual(["x1", "x16", "x2", "x3", "x4"]);
+    expect([...enc.clobbered].sort()).toEqual(["x1", "x16", "x2", "x3", "x4"]);
   });
 
   it("refuses a value wider than its declared width instead of truncating", () => {

@@ -14,7 +14,7 @@ describe("x86_32 Xen hypercall convention", () => {
     expect(enc.registers.get("ebx")).toBe(4n);
     expect(enc.registers.get("ecx")).toBe(0xc000_1000n);
     expect(enc.buffers).toHaveLength(1);
-    expect(enc.clobbered.sort()).toEqual(["ebx", "ecx"]);
+    expect([...enc.clobbered].sort()).toEqual(["ebx", "ecx"]);
     expect(abi.convention().argumentRegisters).toEqual(["ebx", "ecx", "edx", "esi", "edi"]);
     expect(abi.convention().instructions.map((i) => i.mnemonic)).toContain("int $0x82");
     if (requireTool("i686-linux-gnu-as")) expect([...assemble("i686-linux-gnu-", [], "int $0x82\n")]).toEqual([0xcd, 0x82]);

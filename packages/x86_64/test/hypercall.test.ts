@@ -24,7 +24,7 @@ describe("x86_64 Xen hypercall convention", () => {
   it("uses rax and rdi rsi rdx r10 r8; result rax; syscall clobbers rcx/r11", () => {
     const enc = abi.encode(CALL, [1n, 0x7fff_0000_1000n, 0x2000n, 3n, 4n]);
     expect(["rax", "rdi", "rsi", "rdx", "r10", "r8"].map((r) => enc.registers.get(r))).toEqual([39n, 1n, 0x7fff_0000_1000n, 0x2000n, 3n, 4n]);
-    expect(enc.clobbered.sort()).toEqual(["r10", "r11", "r8", "rcx", "rdi", "rdx", "rsi"]);
+    expect([...enc.clobbered].sort()).toEqual(["r10", "r11", "r8", "rcx", "rdi", "rdx", "rsi"]);
     expect(abi.convention().resultRegister).toBe("rax");
   });
 
