@@ -5,13 +5,13 @@ import {
   type ArchitecturePlugin,
   type BootProtocolInfo,
   type HypercallAbi,
-  RegisterHypercallAbi,
   type ImageFormat,
   type NarrowMode,
   type PageTableFormat,
   type RegisterSpec,
   type RelocationInfo,
 } from "@handoff/core";
+import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { ARM32_XEN_CONVENTION } from "./hypercall.js";
 import { ARM32_REGISTERS } from "./registers.js";
@@ -33,11 +33,9 @@ export class Arm32Architecture implements Architecture {
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [];
   readonly relocations: RelocationInfo | undefined = undefined;
-  readonly hypercallAbi: HypercallAbi | undefined;
+  readonly hypercallAbi: HypercallAbi | undefined = new RegisterHypercallAbi(this.id, "xen", [ARM32_XEN_CONVENTION], () => this.createRegisterFile());
 
-  constructor(@inject(ARM32_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {
-    this.hypercallAbi = new RegisterHypercallAbi(this.id, "xen", [ARM32_XEN_CONVENTION], () => this.createRegisterFile());
-  }
+  constructor(@inject(ARM32_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
 
   createRegisterFile(): RegisterFile {
     return new RegisterFile(this.id, this.registers);

@@ -5,13 +5,13 @@ import {
   type ArchitecturePlugin,
   type BootProtocolInfo,
   type HypercallAbi,
-  RegisterHypercallAbi,
   type ImageFormat,
   type NarrowMode,
   type PageTableFormat,
   type RegisterSpec,
   type RelocationInfo,
 } from "@handoff/core";
+import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { AARCH32_XEN_CONVENTION, AARCH64_XEN_CONVENTION } from "./hypercall.js";
 import { AARCH32_MODE, ARM64_REGISTERS } from "./registers.js";
@@ -33,11 +33,9 @@ export class Arm64Architecture implements Architecture {
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [];
   readonly relocations: RelocationInfo | undefined = undefined;
-  readonly hypercallAbi: HypercallAbi | undefined;
+  readonly hypercallAbi: HypercallAbi | undefined = new RegisterHypercallAbi(this.id, "xen", [AARCH64_XEN_CONVENTION, AARCH32_XEN_CONVENTION], () => this.createRegisterFile());
 
-  constructor(@inject(ARM64_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {
-    this.hypercallAbi = new RegisterHypercallAbi(this.id, "xen", [AARCH64_XEN_CONVENTION, AARCH32_XEN_CONVENTION], () => this.createRegisterFile());
-  }
+  constructor(@inject(ARM64_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
 
   createRegisterFile(): RegisterFile {
     return new RegisterFile(this.id, this.registers);

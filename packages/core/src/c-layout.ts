@@ -168,7 +168,9 @@ export class CTypeEnvironment {
     private readonly typedefs: ReadonlyMap<string, CType>,
     /** The C representation of `XEN_GUEST_HANDLE(target)`: a struct or union laid out like the ABI's handle. */
     readonly handleRepresentation: (target: string) => CType,
-  ) {}
+  ) {
+    validateDataModel(dataModel);
+  }
 
   /** A new environment with more typedefs (later definitions must not redefine earlier ones). */
   extend(typedefs: Readonly<Record<string, CType>> | ReadonlyMap<string, CType>): CTypeEnvironment {

@@ -165,6 +165,7 @@ export function argumentBits(arg: HypercallArgument, guestBits: 32 | 64): number
  */
 export class RegisterHypercallAbi implements HypercallAbi {
   private readonly envs = new Map<string, CTypeEnvironment>();
+  private checked = false;
 
   constructor(
     readonly arch: string,
@@ -173,16 +174,28 @@ export class RegisterHypercallAbi implements HypercallAbi {
     private readonly createRegisterFile: () => RegisterFile,
   ) {
     if (conventions.length === 0) throw new ValidationError(`${arch} hypercall ABI`, "no conventions");
-    const probe = createRegisterFile();
     for (const c of conventions) {
-      for (const r of [c.numberRegister, c.resultRegister, ...c.argumentRegisters, ...c.alwaysClobbered]) {
-        const spec = probe.spec(r); // throws UnknownRegisterError for a bad table
-        if (spec.width !== c.guestBits && spec.width < c.guestBits) {
-          throw new ValidationError(`${arch} hypercall convention ${c.id}`, `register ${r} is ${spec.width}-bit, narrower than the guest`);
-        }
-      }
       if (c.entryRule === "zero-upper" && !c.narrowMode) throw new ValidationError(`${arch} hypercall convention ${c.id}`, "zero-upper needs a narrow mode");
     }
+  }
+
+  /**
+   * Check every register a convention names against the register file, once,
+   * on first use: an arch constructs its ABI in a field initializer, before
+   * its own register table is available to build a register file from.
+   */
+  private checkTables(): void {
+    if (this.checked) return;
+    const probe = this.createRegisterFile();
+    for (const c of this.conventions) {
+      for (const r of [c.numberRegister, c.resultRegister, ...c.argumentRegisters, ...c.alwaysClobbered]) {
+        const spec = probe.spec(r); // throws UnknownRegisterError for a bad table
+        if (spec.width < c.guestBits) {
+          throw new ValidationError(`${this.arch} hypercall convention ${c.id}`, `register ${r} is ${spec.width}-bit, narrower than the guest`);
+        }
+      }
+    }
+    this.checked = true;
   }
 
   convention(guestBits?: 32 | 64): HypercallConvention {
@@ -205,6 +218,7 @@ export class RegisterHypercallAbi implements HypercallAbi {
   }
 
   encode(call: Hypercall, args: readonly HypercallValue[], options: { readonly guestBits?: 32 | 64 } = {}): EncodedHypercall {
+    this.checkTables();
     const c = this.convention(options.guestBits);
     if (call.args.length > c.argumentRegisters.length) {
       throw new HypercallArgumentError(call.name, "-", `${call.args.length} arguments, the ${c.id} convention passes ${c.argumentRegisters.length}`);
@@ -249,6 +263,7 @@ export class RegisterHypercallAbi implements HypercallAbi {
   }
 
   decode(registers: RegisterFile, guestBits: 32 | 64, lookup?: (nr: bigint) => Hypercall | undefined): DecodedHypercall {
+    this.checkTables();
     const c = this.convention(guestBits);
     if (registers.arch !== this.arch) {
       throw new ValidationError(`${this.arch} hypercall decode`, `register file is for ${registers.arch}`);

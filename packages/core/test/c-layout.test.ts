@@ -5,6 +5,7 @@ import {
   CTypeError,
   FieldValueError,
   FormatError,
+  ValidationError,
   emitCDeclarations,
   encodeCValue,
   layoutProbes,
@@ -94,6 +95,8 @@ describe("C layout engine", () => {
     expect(() => bad(C.aligned("int", 3)).layout("t")).toThrow(/power of two/);
     expect(() => env(LP64).field("pair", "nope")).toThrow(/no member/);
     expect(() => env(LP64).field("nested", "arr[3]")).toThrow(/out of bounds/);
+    expect(() => env({ ...LP64, types: { ...LP64.types, long: { size: 8, align: 3 } } })).toThrow(/long: size 8, align 3/);
+    expect(() => env({ ...LP64, types: { ...LP64.types, int: { size: 4, align: 8 } } })).toThrow(ValidationError);
   });
 });
 

@@ -91,7 +91,11 @@ describe("RegisterHypercallAbi", () => {
     const d = abiWith("low-halves").decode(file().set("n", 99n).set("b", 3n), 64, () => undefined);
     expect(d.call).toBeUndefined();
     expect(d.args.map((a) => [a.register, a.value, a.kind])).toEqual([["a", 0n, "raw"], ["b", 3n, "raw"], ["c", 0n, "raw"]]);
-    expect(() => new RegisterHypercallAbi("toy", "t", [base({ numberRegister: "zz" })], file)).toThrow(UnknownRegisterError);
+    const badTable = new RegisterHypercallAbi("toy", "t", [base({ numberRegister: "zz" })], file);
+    expect(() => badTable.encode(CALL, [0n, 0n, 0n])).toThrow(UnknownRegisterError); // checked on first use
+    expect(() => badTable.decode(file(), 64)).toThrow(UnknownRegisterError);
+    const narrowReg = new RegisterHypercallAbi("toy", "t", [base({ guestBits: 64, argumentRegisters: ["a32"] })], file);
+    expect(() => narrowReg.decode(file(), 64)).toThrow(/narrower than the guest/);
     expect(() => new RegisterHypercallAbi("toy", "t", [], file)).toThrow(ValidationError);
     expect(() => new RegisterHypercallAbi("toy", "t", [base({ entryRule: "zero-upper" })], file)).toThrow(/narrow mode/);
     expect(() => abiWith("low-halves").decode(new RegisterFile("other", SPECS), 64)).toThrow(/register file is for other/);

@@ -5,13 +5,13 @@ import {
   type ArchitecturePlugin,
   type BootProtocolInfo,
   type HypercallAbi,
-  RegisterHypercallAbi,
   type ImageFormat,
   type NarrowMode,
   type PageTableFormat,
   type RegisterSpec,
   type RelocationInfo,
 } from "@handoff/core";
+import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { X86_32_COMPAT_XEN_CONVENTION, X86_64_XEN_CONVENTION } from "@handoff/x86";
 import { COMPATIBILITY_MODE, X86_64_REGISTERS } from "./registers.js";
@@ -33,11 +33,9 @@ export class X86_64Architecture implements Architecture {
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [];
   readonly relocations: RelocationInfo | undefined = undefined;
-  readonly hypercallAbi: HypercallAbi | undefined;
+  readonly hypercallAbi: HypercallAbi | undefined = new RegisterHypercallAbi(this.id, "xen", [X86_64_XEN_CONVENTION, X86_32_COMPAT_XEN_CONVENTION], () => this.createRegisterFile());
 
-  constructor(@inject(X86_64_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {
-    this.hypercallAbi = new RegisterHypercallAbi(this.id, "xen", [X86_64_XEN_CONVENTION, X86_32_COMPAT_XEN_CONVENTION], () => this.createRegisterFile());
-  }
+  constructor(@inject(X86_64_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
 
   createRegisterFile(): RegisterFile {
     return new RegisterFile(this.id, this.registers);
