@@ -36,6 +36,23 @@ describe("handoff hypercall", () => {
     expect(out.buffers[0].hex).toBe("0000b700010000001800008000000000000020400000000".padEnd(48, "0"));
   });
 
+  it("encode --arch arm64 kexec_op load --image FILE alone: an installed arm64 image format places it, else a one-line hint", () => {
+    if (!fixture(ARM64_IMAGE)) return;
+    const r = runCli(["hypercall", "encode", "--arch", "arm64", "kexec_op", "load", "--image", ARM64_IMAGE, "--json"]);
+    if (r.code === 0) {
+      // an arm64 Image parser is installed (Architecture.imageFormats): its segments go into the array
+      const out = JSON.parse(r.stdout);
+      expect(out.image.format).not.toBe("raw");
+      expect(out.segments.count).toBeGreaterThan(0);
+      expect(out.registers.map((x: { register: string; value: string }) => `${x.register}=${x.value}`)).toEqual(["x16=0x25", "x0=0x4", "x1=0x100000"]);
+      for (const seg of out.segments.entries) expect(BigInt(seg.dest_maddr) % 4096n).toBe(0n);
+    } else {
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(/no arm64 image format recognises it .*give --load-addr/);
+    }
+  });
+
   it("encode for an AArch32 guest on arm64 and for x86_32; a value too wide is one line, exit 1", () => {
     const r = runCli(["hypercall", "encode", "--arch", "arm64", "--guest-mode", "32", "argo_op", "sendv", "0x1000", "0x2000", "2", "7", "--json"]);
     expect(r.code).toBe(0);
