@@ -10,6 +10,7 @@ const allowed = {
   x86_64: ["core", "x86"],
   arm32: ["core"],
   arm64: ["core"],
+  xen: ["core"],
 };
 const walk = (dir) =>
   readdirSync(dir).flatMap((n) => {

@@ -11,3 +11,4 @@ export {
   type ZImageTag,
   type ZImageKernelSize,
 } from "./zimage.js";
+export { ARM32_XEN_CONVENTION, AAPCS_DATA_MODEL, XEN_HYPERCALL_TAG } from "./hypercall.js";

@@ -32,7 +32,7 @@ export {
   type NarrowMode,
 } from "./registers.js";
 export { HandoffState, type Provenance, type RegisterAssignment } from "./handoff-state.js";
-export { segmentBufferLength, type Image, type Segment, type SegmentData, type SegmentRole, type EntryPoint } from "./image.js";
+export { segmentBufferLength, rebaseImage, type ImagePlacement, type Image, type Segment, type SegmentData, type SegmentRole, type EntryPoint } from "./image.js";
 export { DEFAULT_PARSE_LIMITS, type ImageFormat, type ImageInput, type ParseLimits } from "./image-format.js";
 export { MemoryMap, type MemoryRange, type MemoryType } from "./memory-map.js";
 export type { Hypercall, HypercallAbi, HypercallArgument, HypercallInstruction } from "./hypercall.js";
@@ -76,3 +76,41 @@ export {
   type ChosenSettings,
   type MachineDescription,
 } from "./fdt/index.js";
+export {
+  C,
+  CTypeEnvironment,
+  CTypeError,
+  FieldValueError,
+  readCValue,
+  writeCValue,
+  encodeCValue,
+  emitCDeclarations,
+  layoutProbes,
+  validateDataModel,
+  type CDataModel,
+  type CBasicType,
+  type CIntName,
+  type CType,
+  type CField,
+  type CValue,
+  type Layout,
+  type FieldLayout,
+  type SizeAlign,
+} from "./c-layout.js";
+export {
+  RegisterHypercallAbi,
+  HypercallArgumentError,
+  argumentBits,
+  clobberedBy,
+  encodeHvcA64,
+  encodeHvcA32,
+  encodeHvcT32,
+  hypercallPageStub,
+  type HypercallConvention,
+  type HypercallPage,
+  type HypercallValue,
+  type GuestBuffer,
+  type EncodedHypercall,
+  type DecodedArgument,
+  type DecodedHypercall,
+} from "./hypercall.js";

@@ -12,7 +12,9 @@ import {
   type RelocationInfo,
 } from "@handoff/core";
 import { bzImageFormat } from "@handoff/x86";
+import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
+import { X86_32_COMPAT_XEN_CONVENTION, X86_64_XEN_CONVENTION } from "@handoff/x86";
 import { COMPATIBILITY_MODE, X86_64_REGISTERS } from "./registers.js";
 
 /** Token for the x86-64 register table, so a plugin can replace it in its own container. */
@@ -33,7 +35,7 @@ export class X86_64Architecture implements Architecture {
   /** bzImage: one shared implementation from @handoff/x86; the parsed image says which arch it is. */
   readonly imageFormats: readonly ImageFormat[] = [bzImageFormat];
   readonly relocations: RelocationInfo | undefined = undefined;
-  readonly hypercallAbi: HypercallAbi | undefined = undefined;
+  readonly hypercallAbi: HypercallAbi | undefined = new RegisterHypercallAbi(this.id, "xen", [X86_64_XEN_CONVENTION, X86_32_COMPAT_XEN_CONVENTION], () => this.createRegisterFile());
 
   constructor(@inject(X86_64_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
 
