@@ -219,7 +219,7 @@ describe("hostile ELF input: every case is a FormatError naming field and offset
   });
 
   it("p_paddr + p_memsz wrapping, filesz > memsz, memsz of 2^62", () => {
-    const e = expectFormatError(parse(patched((b, f) => put(b, ph(f, 0, "p_paddr"), 8, 0xffff_ffff_ffff_f000n, "little"))), /^phdr\[0\]\.p_paddr$/, base().phoff + P.p_paddr[0]);
+    const e = expectFormatError(parse(patched((b, f) => put(b, ph(f, 0, "p_paddr"), 8, 0xffff_ffff_ffff_ff00n, "little"))), /^phdr\[0\]\.p_paddr$/, base().phoff + P.p_paddr[0]);
     expect(e.reason).toMatch(/wraps/);
     expectFormatError(parse(patched((b, f) => put(b, ph(f, 1, "p_memsz"), 8, 0x10, "little"))), /^phdr\[1\]\.p_filesz$/);
     const big = expectFormatError(parse(patched((b, f) => put(b, ph(f, 1, "p_memsz"), 8, 1n << 62n, "little"))), /^phdr\[1\]\.p_memsz$/, base().phoff + 56 + P.p_memsz[0]);
