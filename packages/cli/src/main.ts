@@ -1,12 +1,16 @@
 import { parseArgs } from "node:util";
 import { HandoffError } from "@handoff/core";
 import { archsCommand } from "./commands/archs.js";
+import { inspectCommand } from "./commands/inspect.js";
 import { loadArchitectures } from "./container.js";
 
 export const USAGE = `usage: handoff <command> [options]
 
 commands:
   archs [--json]            installed architectures, their registers and widths
+  inspect FILE [--json] [--paddr-offset ADDR]
+                            what a boot image is: format, arch, entry (phys/virt),
+                            segments, notes, protocol header fields
 
 global options:
   --plugin NAME             load an extra architecture package (repeatable)
@@ -42,6 +46,18 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         io.out(archsCommand(loaded, values.json === true));
         return 0;
       }
+      case "inspect": {
+        const { values, positionals } = parse(rest, {
+          json: { type: "boolean" },
+          plugin: { type: "string", multiple: true },
+          "paddr-offset": { type: "string" },
+        });
+        if (positionals.length !== 1) throw new UsageError("inspect takes exactly one FILE (try 'handoff --help')");
+        const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
+        const offset = values["paddr-offset"] as string | undefined;
+        io.out(inspectCommand(positionals[0]!, loaded, { json: values.json === true, ...(offset === undefined ? {} : { paddrOffset: parseAddress(offset, "--paddr-offset") }) }));
+        return 0;
+      }
       default:
         throw new UsageError(`unknown command '${command}' (try 'handoff --help')`);
     }
@@ -65,4 +81,12 @@ function parse<O extends Options>(args: readonly string[], options: O) {
   } catch (cause) {
     throw new UsageError((cause as Error).message.split("\n")[0] ?? "bad arguments");
   }
+}
+
+/** A command-line address or size: decimal or 0x-hex, 0 <= value < 2^64. */
+export function parseAddress(text: string, option: string): bigint {
+  if (!/^(0x[0-9a-fA-F_]+|[0-9_]+)$/.test(text)) throw new UsageError(`${option}: '${text}' is not a number (decimal or 0x-hex)`);
+  const value = BigInt(text.replaceAll("_", ""));
+  if (value >= 1n << 64n) throw new UsageError(`${option}: '${text}' does not fit in 64 bits`);
+  return value;
 }

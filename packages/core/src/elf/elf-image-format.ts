@@ -17,7 +17,7 @@ import {
   segmentFlagsString,
   type ProgramHeader,
 } from "./program-headers.js";
-import { decodeXenNotes, type XenNotes } from "./xen-notes.js";
+import { XEN_NOTE_NAME, decodeXenNotes, xenNoteTypeName, type XenNotes } from "./xen-notes.js";
 
 /** How to turn program header addresses into physical load addresses. */
 export interface ElfImageOptions {
@@ -145,7 +145,14 @@ function hexBytes(b: Uint8Array): string {
 }
 
 function describeNote(n: ElfNote) {
-  return { name: n.name, type: n.type, descsz: n.desc.length, offset: n.offset, source: n.source };
+  return {
+    name: n.name,
+    type: n.type,
+    typeName: n.name === XEN_NOTE_NAME ? xenNoteTypeName(n.type) : "",
+    descsz: n.desc.length,
+    offset: n.offset,
+    source: n.source,
+  };
 }
 
 function checkNoOverlap(elf: ElfFile, loads: readonly LoadRange[]): void {
