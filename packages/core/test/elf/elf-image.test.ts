@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ELF_IMAGE_FORMAT, ElfFile, ElfImageFormat, FormatError, HandoffError, elfLayout } from "@handoff/core";
+import * as fixtures from "../helpers/elf-fixtures.js";
 import { pvhElf, PVH_PHYS_BASE } from "../helpers/elf-fixtures.js";
 import { concat, int, note, put, writeElf } from "../helpers/elf-writer.js";
 import { requireTool, run } from "../helpers/tools.js";
@@ -318,5 +319,44 @@ describe("hostile ELF input: every case is a FormatError naming field and offset
         }
       }
     }
+  });
+});
+
+describe("ET_REL objects from the typed writer", () => {
+  it.each([[64, "little"], [64, "big"], [32, "little"], [32, "big"]] as const)("ELF%i %s: sections, symbols and relocations", (elfClass, endian) => {
+    const { relObject } = fixtures;
+    const elf = ElfFile.parse(input(relObject(elfClass, endian).bytes));
+    expect(elf.sections.map((s) => s.name)).toEqual(["", ".text", ".data", ".bss", ".symtab", ".strtab", elfClass === 64 ? ".rela.text" : ".rel.text", ".shstrtab"]);
+    const syms = elf.symbols(elf.symbolTableSection()!);
+    expect(syms.map((s) => [s.name, s.value, s.bind, s.type, s.shndx])).toEqual([
+      ["", 0n, 0, 0, 0],
+      ["", 0n, 0, 3, 1],
+      ["start", 4n, 1, 2, 1],
+      ["ext", 0n, 1, 0, 0],
+    ]);
+    const [rs] = elf.relocationSections();
+    expect([rs!.withAddend, rs!.target, rs!.symbolTable]).toEqual([elfClass === 64, 1, 4]);
+    expect(rs!.entries.map((r) => [r.offset, r.symbol, r.type, r.addend])).toEqual(
+      elfClass === 64 ? [[0n, 2, 1, 8n], [8n, 3, 2, -4n], [12n, 1, 1, 0n]] : [[0n, 2, 1, 0n], [8n, 3, 2, 0n], [12n, 1, 1, 0n]],
+    );
+  });
+
+  it("rejects hostile symbol and relocation tables with the field and offset", () => {
+    const w = fixtures.relObject(64, "little");
+    const S = elfLayout.SHDR64;
+    const sh = (i: number, f: keyof typeof S) => w.shoff + i * 64 + S[f][0];
+    const edit = (fn: (b: Uint8Array) => void) => {
+      const b = w.bytes.slice();
+      fn(b);
+      return ElfFile.parse(input(b));
+    };
+    expectFormatError(() => { const e = edit((b) => put(b, sh(4, "sh_entsize"), 8, 16, "little")); e.symbols(e.symbolTableSection()!); }, /sh_entsize$/, sh(4, "sh_entsize"));
+    expectFormatError(() => { const e = edit((b) => put(b, sh(4, "sh_link"), 4, 1, "little")); e.symbols(e.symbolTableSection()!); }, /sh_link$/, sh(4, "sh_link"));
+    expectFormatError(() => edit((b) => put(b, sh(4, "sh_link"), 4, 8, "little")), /sh_link$/, sh(4, "sh_link"));
+    expectFormatError(() => { const e = edit((b) => put(b, w.sectionOffsets[4]! + 24 * 2, 4, 0x7000, "little")); e.symbols(e.symbolTableSection()!); }, /symbol\[2\]\.st_name$/, w.sectionOffsets[4]! + 48);
+    expectFormatError(() => edit((b) => put(b, sh(6, "sh_size"), 8, 0x10_0000, "little")), /shdr\[6\]\.sh_size$/, sh(6, "sh_size"));
+    expectFormatError(() => edit((b) => put(b, sh(6, "sh_size"), 8, 25, "little")).relocationSections(), /sh_size$/, sh(6, "sh_size"));
+    expectFormatError(() => ElfFile.parse(input(w.bytes), { maxRelocations: 2 }).relocationSections(), /sh_size$/);
+    expectFormatError(() => { const e = ElfFile.parse(input(w.bytes), { maxSymbols: 3 }); e.symbols(e.symbolTableSection()!); }, /sh_size$/);
   });
 });

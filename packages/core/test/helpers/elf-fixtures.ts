@@ -55,3 +55,38 @@ export function pvhElf(o: PvhElfOptions): WrittenElf & { virtBase: bigint; phys3
     phys32Entry,
   };
 }
+
+/**
+ * A small ET_REL object: .text, .data, .bss, a symbol table with a local, a
+ * global and an undefined symbol, and a RELA (ELF64) or REL (ELF32) section for .text.
+ */
+export function relObject(elfClass: 32 | 64, endian: "little" | "big", machine = elfClass === 64 ? 62 : 3): WrittenElf {
+  const e = endian;
+  const strtab = new TextEncoder().encode("\0start\0ext\0");
+  const sym = (name: number, value: bigint, size: bigint, info: number, shndx: number) =>
+    elfClass === 64
+      ? concat(int(name, 4, e), Uint8Array.of(info, 0), int(shndx, 2, e), int(value, 8, e), int(size, 8, e))
+      : concat(int(name, 4, e), int(value, 4, e), int(size, 4, e), Uint8Array.of(info, 0), int(shndx, 2, e));
+  // 0 null, 1 section .text (local), 2 "start" global in .text, 3 "ext" undefined global
+  const symtab = concat(sym(0, 0n, 0n, 0, 0), sym(0, 0n, 0n, 3, 1), sym(1, 4n, 4n, 0x12, 1), sym(7, 0n, 0n, 0x10, 0));
+  const rel = (offset: bigint, symbol: number, type: number, addend: bigint) =>
+    elfClass === 64
+      ? concat(int(offset, 8, e), int((BigInt(symbol) << 32n) | BigInt(type), 8, e), int(addend, 8, e))
+      : concat(int(offset, 4, e), int((symbol << 8) | type, 4, e));
+  const relocs = concat(rel(0n, 2, 1, 8n), rel(8n, 3, 2, -4n), rel(12n, 1, 1, 0n));
+  return writeElf({
+    elfClass,
+    endian,
+    machine,
+    type: 1,
+    entry: 0n,
+    sections: [
+      { name: ".text", type: 1, flags: 6n, data: new Uint8Array(16).fill(0x90), addralign: 16n },
+      { name: ".data", type: 1, flags: 3n, data: Uint8Array.of(1, 2, 3, 4), addralign: 4n },
+      { name: ".bss", type: 8, flags: 3n, size: 32n, addralign: 8n },
+      { name: ".symtab", type: 2, data: symtab, link: 5, info: 2, entsize: elfClass === 64 ? 24n : 16n, addralign: 8n },
+      { name: ".strtab", type: 3, data: strtab },
+      { name: elfClass === 64 ? ".rela.text" : ".rel.text", type: elfClass === 64 ? 4 : 9, data: relocs, link: 4, info: 1, entsize: elfClass === 64 ? 24n : 8n, addralign: 8n },
+    ],
+  });
+}
