@@ -13,6 +13,7 @@ import {
 } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { ARM32_REGISTERS } from "./registers.js";
+import { ARM_RELOCATOR } from "./relocations.js";
 
 /** Token for the AArch32 (Arm 32-bit) register table, so a plugin can replace it in its own container. */
 export const ARM32_REGISTER_TABLE = Symbol.for("@handoff/arm32/RegisterTable");
@@ -30,7 +31,7 @@ export class Arm32Architecture implements Architecture {
   readonly pageTableFormats: readonly PageTableFormat[] = [];
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [];
-  readonly relocations: RelocationInfo | undefined = undefined;
+  readonly relocations: RelocationInfo | undefined = ARM_RELOCATOR;
   readonly hypercallAbi: HypercallAbi | undefined = undefined;
 
   constructor(@inject(ARM32_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}

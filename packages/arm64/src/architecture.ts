@@ -13,6 +13,7 @@ import {
 } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { AARCH32_MODE, ARM64_REGISTERS } from "./registers.js";
+import { AARCH64_RELOCATOR } from "./relocations.js";
 
 /** Token for the AArch64 register table, so a plugin can replace it in its own container. */
 export const ARM64_REGISTER_TABLE = Symbol.for("@handoff/arm64/RegisterTable");
@@ -30,7 +31,7 @@ export class Arm64Architecture implements Architecture {
   readonly pageTableFormats: readonly PageTableFormat[] = [];
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [];
-  readonly relocations: RelocationInfo | undefined = undefined;
+  readonly relocations: RelocationInfo | undefined = AARCH64_RELOCATOR;
   readonly hypercallAbi: HypercallAbi | undefined = undefined;
 
   constructor(@inject(ARM64_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}

@@ -133,3 +133,18 @@ export { decodeXenNotes, xenNoteTypeName, type XenNote, type XenNotes, type Phys
 export { archIdOfElfMachine, elfMachineName, assertElfRunnableBy } from "./elf/machines.js";
 export { ElfFile } from "./elf/elf-file.js";
 export { ElfImageFormat, ELF_IMAGE_FORMAT, type ElfImageOptions, type EntrySource } from "./elf/elf-image-format.js";
+export {
+  RelocationValueError,
+  checkRange,
+  checkSignedBits,
+  checkUnsignedBits,
+  checkBitfield,
+  checkAlignment,
+  readField,
+  writeField,
+  signExtend,
+  type Relocator,
+  type RelocationSite,
+} from "./link/relocator.js";
+export { RelocationError, LinkError, type RelocationLocation } from "./link/link-errors.js";
+export { linkObject, type LinkOptions, type LinkedObject, type PlacedSection, type SectionGroup } from "./link/linker.js";

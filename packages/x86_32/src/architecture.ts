@@ -13,6 +13,7 @@ import {
 } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { X86_32_REGISTERS } from "./registers.js";
+import { I386_RELOCATOR } from "./relocations.js";
 
 /** Token for the x86 (32-bit) register table, so a plugin can replace it in its own container. */
 export const X86_32_REGISTER_TABLE = Symbol.for("@handoff/x86_32/RegisterTable");
@@ -30,7 +31,7 @@ export class X86_32Architecture implements Architecture {
   readonly pageTableFormats: readonly PageTableFormat[] = [];
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [];
-  readonly relocations: RelocationInfo | undefined = undefined;
+  readonly relocations: RelocationInfo | undefined = I386_RELOCATOR;
   readonly hypercallAbi: HypercallAbi | undefined = undefined;
 
   constructor(@inject(X86_32_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}

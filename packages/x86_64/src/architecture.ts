@@ -13,6 +13,7 @@ import {
 } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { COMPATIBILITY_MODE, X86_64_REGISTERS } from "./registers.js";
+import { X86_64_RELOCATOR } from "./relocations.js";
 
 /** Token for the x86-64 register table, so a plugin can replace it in its own container. */
 export const X86_64_REGISTER_TABLE = Symbol.for("@handoff/x86_64/RegisterTable");
@@ -30,7 +31,7 @@ export class X86_64Architecture implements Architecture {
   readonly pageTableFormats: readonly PageTableFormat[] = [];
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [];
-  readonly relocations: RelocationInfo | undefined = undefined;
+  readonly relocations: RelocationInfo | undefined = X86_64_RELOCATOR;
   readonly hypercallAbi: HypercallAbi | undefined = undefined;
 
   constructor(@inject(X86_64_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
