@@ -1,8 +1,9 @@
 /**
  * AArch32 relocation types (ELF for the Arm Architecture, AAELF32,
  * "Relocation codes"). Objects use REL: addends live in the instruction or data
- * field. Thumb function symbols carry bit 0 in their value (the T bit), so a
- * BL to one becomes BLX and a BLX from Thumb to Arm code becomes BLX(imm).
+ * field. Thumb function symbols carry bit 0 in their value (the T bit): an Arm
+ * BL to one becomes BLX(imm), and a Thumb BL to an Arm function (STT_FUNC with
+ * bit 0 clear) becomes BLX; branches to plain labels are never converted.
  * Arm (A32) instructions are read and written in the object's byte order (BE32).
  */
 import {
@@ -121,7 +122,7 @@ export class ArmRelocator implements Relocator {
     }
   }
 
-  apply({ type, place: P, symbol: S, addend: A, field, littleEndian: le }: RelocationSite): void {
+  apply({ type, place: P, symbol: S, symbolIsFunction, addend: A, field, littleEndian: le }: RelocationSite): void {
     const word = () => Number(readField(field, le));
     const put = (v: number) => writeField(field, BigInt(v >>> 0), le);
     switch (type) {
@@ -172,9 +173,11 @@ export class ArmRelocator implements Relocator {
         const [hw1, hw2] = readThumb(field, le);
         let x: bigint;
         let blx = false;
-        if (isThumbTarget(S) || type === R_ARM_THM_JUMP24) {
-          if (!isThumbTarget(S)) throw new RelocationValueError("B.W to an Arm function needs an interworking veneer, which is not supported");
+        if (isThumbTarget(S) || !symbolIsFunction) {
+          // Thumb to Thumb (or to a plain label, where no interworking applies).
           x = signExtend(((S & ~1n) + A - P) & MASK32, 32);
+        } else if (type === R_ARM_THM_JUMP24) {
+          throw new RelocationValueError("B.W to an Arm function needs an interworking veneer, which is not supported");
         } else {
           // BL from Thumb to Arm code becomes BLX, relative to Align(P, 4).
           blx = true;

@@ -73,7 +73,7 @@ export interface LinkedObject {
   /** Bytes from `base` to the end of the last section, BSS included. */
   readonly memsz: bigint;
   readonly sections: readonly PlacedSection[];
-  /** Defined global and weak symbols, and the ones set from outside, by name. */
+  /** Defined global and weak symbols, and the ones set from outside, by name (Thumb functions keep bit 0). */
   readonly symbols: ReadonlyMap<string, bigint>;
   readonly relocationsApplied: number;
 }
@@ -219,7 +219,7 @@ export function linkObject(elf: ElfFile, options: LinkOptions): LinkedObject {
       try {
         const S = symbolValue(sym);
         const A = rs.withAddend ? e.addend : relocator.implicitAddend(e.type, field, little);
-        relocator.apply({ type: e.type, place: targetPlace.addr + e.offset, symbol: S, addend: A, field, littleEndian: little });
+        relocator.apply({ type: e.type, place: targetPlace.addr + e.offset, symbol: S, symbolIsFunction: sym.type === STT_FUNC, addend: A, field, littleEndian: little });
       } catch (error) {
         if (error instanceof RelocationError || !(error instanceof HandoffError)) throw error;
         throw new RelocationError(loc, `${error instanceof RelocationValueError ? error.reason : error.message}${sym.name ? ` (symbol '${sym.name}')` : ""}`, { cause: error });

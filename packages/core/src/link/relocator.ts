@@ -12,6 +12,8 @@ export interface RelocationSite {
   readonly place: bigint;
   /** S: the value of the symbol (Thumb functions carry bit 0, as in their st_value). */
   readonly symbol: bigint;
+  /** The symbol is STT_FUNC: Arm/Thumb interworking applies only to functions. */
+  readonly symbolIsFunction: boolean;
   /** A: r_addend (RELA) or the addend read from the field (REL). */
   readonly addend: bigint;
   /** The bytes to patch: exactly `fieldSize(type)` bytes, a view into the output. */
