@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { HandoffError } from "@handoff/core";
 import { archsCommand } from "./commands/archs.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { linkCommand } from "./commands/link.js";
 import { loadArchitectures } from "./container.js";
 
 export const USAGE = `usage: handoff <command> [options]
@@ -11,6 +12,10 @@ commands:
   inspect FILE [--json] [--paddr-offset ADDR]
                             what a boot image is: format, arch, entry (phys/virt),
                             segments, notes, protocol header fields
+  link --arch A OBJ --at ADDR [--set SYM=VALUE ...] --out FILE [--json]
+                            link a relocatable object (purgatory) at ADDR: sections
+                            .text, .rodata, .data, .bss in that order; --set defines
+                            an undefined symbol or stores into a data object
 
 global options:
   --plugin NAME             load an extra architecture package (repeatable)
@@ -56,6 +61,40 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
         const offset = values["paddr-offset"] as string | undefined;
         io.out(inspectCommand(positionals[0]!, loaded, { json: values.json === true, ...(offset === undefined ? {} : { paddrOffset: parseAddress(offset, "--paddr-offset") }) }));
+        return 0;
+      }
+      case "link": {
+        const { values, positionals } = parse(rest, {
+          arch: { type: "string" },
+          at: { type: "string" },
+          set: { type: "string", multiple: true },
+          out: { type: "string" },
+          json: { type: "boolean" },
+          plugin: { type: "string", multiple: true },
+        });
+        if (positionals.length !== 1) throw new UsageError("link takes exactly one OBJ (try 'handoff --help')");
+        for (const required of ["arch", "at", "out"] as const) {
+          if (typeof values[required] !== "string") throw new UsageError(`link needs --${required} (try 'handoff --help')`);
+        }
+        const set = new Map<string, bigint>();
+        for (const item of (values.set as string[] | undefined) ?? []) {
+          const eq = item.indexOf("=");
+          if (eq <= 0) throw new UsageError(`--set ${item}: expected SYM=VALUE`);
+          const name = item.slice(0, eq);
+          if (set.has(name)) throw new UsageError(`--set ${name} is given twice`);
+          set.set(name, parseAddress(item.slice(eq + 1), `--set ${name}`));
+        }
+        const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
+        io.out(
+          linkCommand(loaded, {
+            arch: values.arch as string,
+            object: positionals[0]!,
+            at: parseAddress(values.at as string, "--at"),
+            set,
+            out: values.out as string,
+            json: values.json === true,
+          }),
+        );
         return 0;
       }
       default:

@@ -222,7 +222,8 @@ export function linkObject(elf: ElfFile, options: LinkOptions): LinkedObject {
         relocator.apply({ type: e.type, place: targetPlace.addr + e.offset, symbol: S, symbolIsFunction: sym.type === STT_FUNC, addend: A, field, littleEndian: little });
       } catch (error) {
         if (error instanceof RelocationError || !(error instanceof HandoffError)) throw error;
-        throw new RelocationError(loc, `${error instanceof RelocationValueError ? error.reason : error.message}${sym.name ? ` (symbol '${sym.name}')` : ""}`, { cause: error });
+        const reason = error instanceof RelocationValueError ? error.reason : error.message;
+        throw new RelocationError(loc, `${reason}${sym.name && !reason.includes(`'${sym.name}'`) ? ` (symbol '${sym.name}')` : ""}`, { cause: error });
       }
       applied++;
     }
