@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ELF_IMAGE_FORMAT, ElfFile, sectionTypeName } from "@handoff/core";
-import { requireTool, run } from "../helpers/tools.js";
+import { READELF, requireTool, run } from "../helpers/tools.js";
 
 const dir = mkdtempSync(join(tmpdir(), "handoff-binutils-"));
 const file = (name: string, text: string) => {
@@ -62,7 +62,7 @@ interface ReadelfPhdr {
 }
 
 function readelfPhdrs(path: string): ReadelfPhdr[] {
-  const out = run("readelf", ["-lW", path]);
+  const out = run(READELF, ["-lW", path]);
   return [...out.matchAll(/^\s+([A-Z_]+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s/gm)].map((m) => ({
     type: m[1]!,
     offset: BigInt(m[2]!),
@@ -75,7 +75,7 @@ function readelfPhdrs(path: string): ReadelfPhdr[] {
 
 describe("a PVH ELF linked by GNU ld (virt != phys, BSS, Xen note)", () => {
   it("parses to the segments and entry readelf shows", () => {
-    if (!requireTool("x86_64-linux-gnu-as") || !requireTool("x86_64-linux-gnu-ld") || !requireTool("readelf")) return;
+    if (!requireTool("x86_64-linux-gnu-as") || !requireTool("x86_64-linux-gnu-ld") || !requireTool(READELF)) return;
     run("x86_64-linux-gnu-as", ["-o", join(dir, "pvh.o"), file("pvh.S", PVH_SOURCE)]);
     run("x86_64-linux-gnu-ld", ["-T", file("pvh.lds", PVH_LDS), "-o", join(dir, "pvh.elf"), join(dir, "pvh.o")]);
     const image = ELF_IMAGE_FORMAT.parse(load(join(dir, "pvh.elf")));
@@ -92,7 +92,7 @@ describe("a PVH ELF linked by GNU ld (virt != phys, BSS, Xen note)", () => {
 
 describe("ELF32 big-endian ARM linked by GNU ld", () => {
   it("parses with the byte order and addresses readelf shows", () => {
-    if (!requireTool("arm-linux-gnueabihf-as") || !requireTool("arm-linux-gnueabihf-ld") || !requireTool("readelf")) return;
+    if (!requireTool("arm-linux-gnueabihf-as") || !requireTool("arm-linux-gnueabihf-ld") || !requireTool(READELF)) return;
     const src = file("be.S", `.text\n.globl _start\n_start: mov r0, #1\n b _start\n.data\n.word 0xcafef00d\n.bss\n.space 64\n`);
     run("arm-linux-gnueabihf-as", ["-EB", "-o", join(dir, "be.o"), src]);
     run("arm-linux-gnueabihf-ld", ["-EB", "-Ttext=0x80008000", "-o", join(dir, "be.elf"), join(dir, "be.o")]);
@@ -111,13 +111,13 @@ describe.each([
   ["arm-linux-gnueabihf", ".word ext + 8\n bl ext\n movw r0, #:lower16:local\n movt r0, #:upper16:local"],
 ] as const)("ET_REL from %s-as", (triple, body) => {
   it("has the sections, symbols and relocations readelf lists", () => {
-    if (!requireTool(`${triple}-as`) || !requireTool("readelf")) return;
+    if (!requireTool(`${triple}-as`) || !requireTool(READELF)) return;
     const obj = join(dir, `${triple}.o`);
     run(`${triple}-as`, ["-o", obj, file(`${triple}.S`, `.text\n.globl f\nf:\n ${body}\n.data\nlocal: .word 1\n.bss\n.space 16\n`)]);
     const elf = ElfFile.parse(load(obj));
     expect(elf.header.type).toBe(1);
     // Sections: "  [ 1] .text  PROGBITS  0000000000000000 000040 000020 00  AX  0   0  1"
-    const shOut = run("readelf", ["-SW", obj]);
+    const shOut = run(READELF, ["-SW", obj]);
     const sections = [...shOut.matchAll(/^\s+\[\s*(\d+)\]\s+(\S*)\s+([A-Z_0-9]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)/gm)]
       .map((m) => [Number(m[1]), m[2], m[3], BigInt(`0x${m[5]}`), BigInt(`0x${m[6]}`)]);
     // Processor-specific types (ARM_ATTRIBUTES...) are compared by readelf's name only when we name them.
@@ -125,7 +125,7 @@ describe.each([
       sections.map((s) => (s[0] === 0 ? [0, "", "NULL", 0n, 0n] : s)),
     );
     // Symbols: "     3: 0000000000000000     0 NOTYPE  GLOBAL DEFAULT    1 f"
-    const symOut = run("readelf", ["-sW", obj]);
+    const symOut = run(READELF, ["-sW", obj]);
     const symbols = [...symOut.matchAll(/^\s+(\d+):\s+([0-9a-f]+)\s+(\d+)\s+\w+\s+\w+\s+\w+\s+(\w+)\s?(\S*)$/gm)].map((m) => [
       Number(m[1]), BigInt(`0x${m[2]}`), BigInt(m[3]!), m[4] === "UND" ? 0 : m[4] === "ABS" ? 0xfff1 : Number(m[4]), m[5],
     ]);
@@ -134,7 +134,7 @@ describe.each([
     expect(ours.map((s) => [s[0], s[1], s[2], s[3]])).toEqual(symbols.map((s) => [s[0], s[1], s[2], s[3]]));
     expect(ours.filter((s) => s[4] === "f" || s[4] === "ext").length).toBe(2);
     // Relocations: "0000000000000000  0000000500000001 R_X86_64_64  0000000000000000 ext + 8"
-    const relOut = run("readelf", ["-rW", obj]);
+    const relOut = run(READELF, ["-rW", obj]);
     const relocs = [...relOut.matchAll(/^([0-9a-f]{8,16})\s+([0-9a-f]{8,16})\s+(R_\w+)/gm)].map((m) => [BigInt(`0x${m[1]}`), BigInt(`0x${m[2]}`)]);
     const bits = BigInt(elf.header.elfClass === 64 ? 32 : 8);
     const oursRel = elf.relocationSections().flatMap((rs) => rs.entries.map((e) => [e.offset, (BigInt(e.symbol) << bits) | BigInt(e.type)]));

@@ -6,7 +6,7 @@ import { ELF_IMAGE_FORMAT, ElfFile, ElfImageFormat, FormatError, HandoffError, e
 import * as fixtures from "../helpers/elf-fixtures.js";
 import { pvhElf, PVH_PHYS_BASE } from "../helpers/elf-fixtures.js";
 import { concat, int, note, put, writeElf } from "../helpers/elf-writer.js";
-import { requireTool, run } from "../helpers/tools.js";
+import { READELF, requireTool, run } from "../helpers/tools.js";
 
 const input = (bytes: Uint8Array, path = "test.elf") => ({ path, bytes });
 
@@ -68,11 +68,11 @@ describe.each([
   });
 
   it("reads the same program headers, sections and notes as readelf", () => {
-    if (!requireTool("readelf")) return;
+    if (!requireTool(READELF)) return;
     const dir = mkdtempSync(join(tmpdir(), "handoff-elf-"));
     const path = join(dir, "pvh.elf");
     writeFileSync(path, f.bytes);
-    const out = run("readelf", ["-lhSnW", path]);
+    const out = run(READELF, ["-lhSnW", path]);
     const elf = ElfFile.parse(input(f.bytes));
     // Program headers: "  LOAD 0x000100 0xffffffff81000000 0x0000000001000000 0x000200 0x000200 R E 0x200000"
     const rows = [...out.matchAll(/^\s+(LOAD|NOTE)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+([RWE ]+?)\s+(0x[0-9a-f]+)$/gm)];

@@ -18,3 +18,6 @@ export function run(cmd: string, args: readonly string[], cwd?: string): string 
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
 }
+
+/** readelf reads every ELF machine; the cross package's copy is what CI installs (.ci/debian-packages). */
+export const READELF = "x86_64-linux-gnu-readelf";
