@@ -9,13 +9,16 @@ import { join } from "node:path";
 import "reflect-metadata";
 import { container } from "tsyringe";
 import { afterAll, describe, expect, it } from "vitest";
-import { ArchitectureRegistry, ELF_IMAGE_FORMAT, ElfFile, ElfImageFormat, type ArchitecturePlugin, type ImageFormat } from "@handoff/core";
+import { ArchitectureRegistry, ELF_IMAGE_FORMAT, ElfFile, ElfImageFormat, linkObject, type ArchitecturePlugin, type ImageFormat, type Relocator } from "@handoff/core";
 import { plugin as arm32 } from "@handoff/arm32";
 import { plugin as arm64 } from "@handoff/arm64";
 import { plugin as x86_32 } from "@handoff/x86_32";
 import { plugin as x86_64 } from "@handoff/x86_64";
 import { pvhElf, relObject } from "../../../core/test/helpers/elf-fixtures.js";
 import { note, writeElf } from "../../../core/test/helpers/elf-writer.js";
+import { fileURLToPath } from "node:url";
+import { assemble } from "../../../core/test/helpers/ld-compare.js";
+import { requireTool } from "../../../core/test/helpers/tools.js";
 import { kernelFixturesDir } from "../helpers.js";
 import { fuzzTarget, type FuzzTarget, type Seed } from "./harness.js";
 import { Watchdog } from "./watchdog.js";
@@ -32,15 +35,22 @@ const budget = {
 const watchdog = new Watchdog(long ? 10_000 : 20_000);
 afterAll(() => watchdog.stop());
 
-function architectureFormats(): ImageFormat[] {
+function installedArchitectures() {
   const child = container.createChildContainer();
   for (const p of [arm32, arm64, x86_32, x86_64] as ArchitecturePlugin[]) p.register(child);
+  return ArchitectureRegistry.fromContainer(child).all();
+}
+
+function architectureFormats(): ImageFormat[] {
   const seen = new Set<string>();
-  return ArchitectureRegistry.fromContainer(child)
-    .all()
+  return installedArchitectures()
     .flatMap((a) => a.imageFormats)
     .filter((f) => !seen.has(f.id) && seen.add(f.id));
 }
+
+const relocators = new Map<number, Relocator>(
+  installedArchitectures().flatMap((a) => (a.relocations ? [[a.relocations.elfMachine, a.relocations] as const] : [])),
+);
 
 function seeds(): Seed[] {
   const out: Seed[] = [];
@@ -55,6 +65,12 @@ function seeds(): Seed[] {
     name: "linked-high-elf64",
     bytes: writeElf({ elfClass: 64, endian: "little", machine: 62, entry: 0xffff_ffff_8020_0000n, segments: [{ type: 1, vaddr: 0xffff_ffff_8020_0000n, data: new Uint8Array(64), memsz: 0x1000n }, { type: 4, vaddr: 0n, data: note("Xen", 6, new TextEncoder().encode("bsd\0"), "little") }] }).bytes,
   });
+  // Relocatable objects from the relocation fixtures, assembled for each arch.
+  for (const [pkg, triple] of [["x86_64", "x86_64-linux-gnu"], ["x86_32", "i686-linux-gnu"], ["arm32", "arm-linux-gnueabihf"], ["arm64", "aarch64-linux-gnu"]]) {
+    if (!requireTool(`${triple}-as`)) continue;
+    const obj = assemble(triple!, fileURLToPath(new URL(`../../../${pkg}/test/fixtures/relocs.S`, import.meta.url)));
+    out.push({ name: `${pkg}-relocs.o`, bytes: new Uint8Array(readFileSync(obj)) });
+  }
   const kernels = kernelFixturesDir();
   if (kernels) {
     for (const name of readdirSync(kernels).filter((n) => !n.includes("SHA256"))) {
@@ -81,6 +97,17 @@ const targets: FuzzTarget[] = [
       if (symtab) elf.symbols(symtab);
       elf.relocationSections();
       elf.notes();
+    },
+  },
+  {
+    name: "elf linker (every arch's relocator)",
+    run: (b) => {
+      const elf = ElfFile.parse(input(b));
+      const relocator = relocators.get(elf.header.machine) ?? relocators.values().next().value!;
+      // Every undefined symbol gets a nearby value, as a planner would set them.
+      const symtab = elf.symbolTableSection();
+      const set = new Map((symtab ? elf.symbols(symtab) : []).filter((x) => x.shndx === 0 && x.name).map((x) => [x.name, 0x4010_0000n] as const));
+      linkObject(elf, { base: 0x4000_0000n, relocator, set, maxOutputBytes: 1 << 20 });
     },
   },
   ...architectureFormats().map((f) => ({
