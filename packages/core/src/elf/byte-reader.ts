@@ -1,5 +1,8 @@
 import { FormatError } from "../errors.js";
 
+/** Longest symbol or section name accepted (bounds the work of every lookup). */
+export const MAX_STRING_LENGTH = 4096;
+
 /**
  * Bounds-checked, endian-aware reads from an untrusted buffer. Every read names
  * the field it is for, so a short file produces a FormatError saying which field
@@ -87,12 +90,16 @@ export class ByteReader {
    * A NUL-terminated string starting at `offset` that must end before `end`
    * (exclusive): a string table entry or a note name.
    */
-  cString(field: string, offset: number, end: number): string {
-    const limit = Math.min(end, this.bytes.length);
-    if (offset < 0 || offset >= limit) throw this.error(field, offset, `string offset 0x${offset.toString(16)} is outside its table`);
-    const nul = this.bytes.indexOf(0, offset);
-    if (nul < 0 || nul >= limit) throw this.error(field, offset, "string is not NUL-terminated inside its table");
-    return latin1(this.bytes.subarray(offset, nul));
+  cString(field: string, offset: number, end: number, maxLength = MAX_STRING_LENGTH): string {
+    const tableEnd = Math.min(end, this.bytes.length);
+    if (offset < 0 || offset >= tableEnd) throw this.error(field, offset, `string offset 0x${offset.toString(16)} is outside its table`);
+    // Bounded scan: a hostile table of one huge string must not make every lookup walk it.
+    const limit = Math.min(tableEnd, offset + maxLength + 1);
+    const nul = this.bytes.subarray(offset, limit).indexOf(0);
+    if (nul < 0) {
+      throw this.error(field, offset, limit < tableEnd ? `string is longer than ${maxLength} bytes` : "string is not NUL-terminated inside its table");
+    }
+    return latin1(this.bytes.subarray(offset, offset + nul));
   }
 }
 

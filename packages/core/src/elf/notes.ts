@@ -50,9 +50,10 @@ export function readNotes(r: ByteReader, start: number, size: number, source: st
     // namesz and descsz are at most 2^32 - 1: these sums stay exact in a double.
     const nameEnd = nameStart + namesz;
     if (nameEnd > end) throw r.error(`${field}.n_namesz`, pos + NHDR.n_namesz[0], `name of ${namesz} bytes runs past the end of the note area (0x${end.toString(16)})`);
-    const descStart = alignUp4(nameEnd);
+    // An empty desc may lose its padding at the very end of the area.
+    const descStart = descsz === 0 ? Math.min(alignUp4(nameEnd), end) : alignUp4(nameEnd);
     const descEnd = descStart + descsz;
-    if (descEnd > end || (descsz > 0 && descStart > end)) {
+    if (descEnd > end) {
       throw r.error(`${field}.n_descsz`, pos + NHDR.n_descsz[0], `desc of ${descsz} bytes runs past the end of the note area (0x${end.toString(16)})`);
     }
     const nameBytes = r.bytes.subarray(nameStart, nameEnd);

@@ -360,3 +360,17 @@ describe("ET_REL objects from the typed writer", () => {
     expectFormatError(() => { const e = ElfFile.parse(input(w.bytes), { maxSymbols: 3 }); e.symbols(e.symbolTableSection()!); }, /sh_size$/);
   });
 });
+
+describe("bounded string and note walks", () => {
+  it("refuses over-long names and accepts a last note whose padding is cut off", () => {
+    const long = "x".repeat(5000);
+    const w = writeElf({ elfClass: 64, endian: "little", machine: 62, type: 1, entry: 0n, sections: [{ name: long, type: 1, data: new Uint8Array(4) }] });
+    expectFormatError(() => ElfFile.parse(input(w.bytes)), /^shdr\[1\]\.sh_name$/);
+    expect(() => ElfFile.parse(input(w.bytes))).toThrow(/longer than 4096 bytes/);
+    // "Xen" name (4 bytes), no desc, then a 1-byte name note with no padding at the end of the segment.
+    const notes = concat(note("Xen", 6, new Uint8Array(0), "little"), Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0x41));
+    const b = writeElf({ elfClass: 64, endian: "little", machine: 62, entry: 0x1000n, segments: [{ type: 1, vaddr: 0x1000n, data: new Uint8Array(8) }, { type: 4, vaddr: 0n, data: notes }] });
+    const meta = ELF_IMAGE_FORMAT.parse(input(b.bytes)).metadata.notes as { name: string; type: number }[];
+    expect(meta.map((n) => [n.name, n.type])).toEqual([["Xen", 6], ["A", 7]]);
+  });
+});
