@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ELF_IMAGE_FORMAT, ElfFile, ElfImageFormat, FormatError, HandoffError, elfLayout } from "@handoff/core";
+import { ELF_IMAGE_FORMAT, ElfFile, ElfImageFormat, FormatError, HandoffError, assertElfRunnableBy, elfLayout } from "@handoff/core";
 import * as fixtures from "../helpers/elf-fixtures.js";
 import { pvhElf, PVH_PHYS_BASE } from "../helpers/elf-fixtures.js";
 import { concat, int, note, put, writeElf } from "../helpers/elf-writer.js";
@@ -372,5 +372,17 @@ describe("bounded string and note walks", () => {
     const b = writeElf({ elfClass: 64, endian: "little", machine: 62, entry: 0x1000n, segments: [{ type: 1, vaddr: 0x1000n, data: new Uint8Array(8) }, { type: 4, vaddr: 0n, data: notes }] });
     const meta = ELF_IMAGE_FORMAT.parse(input(b.bytes)).metadata.notes as { name: string; type: number }[];
     expect(meta.map((n) => [n.name, n.type])).toEqual([["Xen", 6], ["A", 7]]);
+  });
+});
+
+describe("assertElfRunnableBy", () => {
+  const arch = (elfMachine: number, endianness: ("little" | "big")[]) => ({ id: "test", elfMachine, endianness }) as unknown as Parameters<typeof assertElfRunnableBy>[1];
+  it("refuses another machine or an unsupported byte order, naming the field", () => {
+    const le = ElfFile.parse(input(pvhElf({ elfClass: 64, endian: "little" }).bytes)).header;
+    const be = ElfFile.parse(input(pvhElf({ elfClass: 32, endian: "big", machine: 40 }).bytes)).header;
+    expect(() => assertElfRunnableBy(le, arch(62, ["little"]), "k")).not.toThrow();
+    expectFormatError(() => assertElfRunnableBy(le, arch(183, ["little", "big"]), "k"), /^e_machine$/, 18);
+    expectFormatError(() => assertElfRunnableBy(be, arch(40, ["little"]), "k"), /EI_DATA/, 5);
+    expect(() => assertElfRunnableBy(be, arch(40, ["little", "big"]), "k")).not.toThrow();
   });
 });
