@@ -48,3 +48,19 @@ describe("arm relocation range checks", () => {
     expect(ARM_RELOCATOR.implicitAddend(47, new Uint8Array(new Uint32Array([v]).buffer), true)).toBe(BigInt.asIntN(16, 0xabcdn));
   });
 });
+
+describe("arm big-endian (BE32) objects", () => {
+  it("link every type to the same bytes as GNU ld", () => {
+    const r = expectLinksLikeGnuLd({
+      triple: "arm-linux-gnueabihf",
+      source,
+      base: 0x80008000n,
+      relocator: ARM_RELOCATOR,
+      defsyms: new Map([["ext_fn", 0x80008000n + 0x10_0000n], ["ext_abs", 0x1234_5678n]]),
+      asArgs: ["-EB"],
+      ldArgs: ["-EB"],
+    });
+    if (!r) return;
+    expect(r.elf.header.endianness).toBe("big");
+  });
+});

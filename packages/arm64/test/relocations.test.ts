@@ -67,3 +67,19 @@ describe("aarch64 relocation range and alignment checks", () => {
     expect(AARCH64_RELOCATOR.fieldSize(1234)).toBeUndefined();
   });
 });
+
+describe("aarch64 big-endian objects", () => {
+  it("keep instructions little-endian and data big-endian, like GNU ld", () => {
+    const r = expectLinksLikeGnuLd({
+      triple: "aarch64-linux-gnu",
+      source,
+      base: 0x40080000n,
+      relocator: AARCH64_RELOCATOR,
+      defsyms: new Map([["ext_fn", 0x40080000n + 0x10_0000n], ["ext_abs", 0x1234_5678n]]),
+      asArgs: ["-EB"],
+      ldArgs: ["-EB"],
+    });
+    if (!r) return;
+    expect(r.elf.header.endianness).toBe("big");
+  });
+});
