@@ -386,3 +386,12 @@ describe("assertElfRunnableBy", () => {
     expect(() => assertElfRunnableBy(be, arch(40, ["little", "big"]), "k")).not.toThrow();
   });
 });
+
+describe("no copies", () => {
+  it("notes and section contents are views of the input buffer", () => {
+    const bytes = pvhElf({ elfClass: 64, endian: "little" }).bytes;
+    const elf = ElfFile.parse(input(bytes));
+    for (const n of elf.notes()) expect(n.desc.buffer).toBe(bytes.buffer);
+    expect(elf.sectionBytes(elf.sections[1]!).buffer).toBe(bytes.buffer);
+  });
+});
