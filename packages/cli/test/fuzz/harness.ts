@@ -2,7 +2,7 @@
  * Property-based fuzzing of every parser: random bytes, ELF-looking random bytes
  * and mutations of real inputs (generated ELFs, real kernels). Any exception that
  * is not a HandoffError fails, and so does an input slower than the per-input
- * bound; a hang is caught by the Watchdog.
+ * bound or one that grows buffer memory past a bound; a hang is caught by the Watchdog.
  */
 import fc from "fast-check";
 import { HandoffError } from "@handoff/core";
@@ -29,6 +29,8 @@ export interface FuzzBudget {
   readonly perInputMs: number;
   /** fast-check seed, printed so a failure can be replayed (FUZZ_SEED). */
   readonly seed: number;
+  /** Largest growth of ArrayBuffer memory one input may cause (header-sized allocations are bugs). */
+  readonly maxAllocationBytes?: number;
 }
 
 /** Values that break naive parsers: boundaries, wrap points, sign bits. */
@@ -126,6 +128,7 @@ export function fuzzTarget(target: FuzzTarget, seeds: readonly Seed[], budget: F
     fc.property(inputArb(seeds), (input) => {
       const { bytes, undo } = input.kind === "mutated" ? applyMutations(seeds[input.seed]!.bytes, input.mutations) : { bytes: input.bytes, undo: () => {} };
       try {
+        const before = process.memoryUsage().arrayBuffers;
         const t0 = performance.now();
         watchdog.guard(
           () => `${target.name} <- ${describeInput(input, seeds)}`,
@@ -142,6 +145,9 @@ export function fuzzTarget(target: FuzzTarget, seeds: readonly Seed[], budget: F
         slowestMs = Math.max(slowestMs, ms);
         runs++;
         if (ms > budget.perInputMs) throw new Error(`${target.name}: one input took ${ms.toFixed(0)} ms (bound ${budget.perInputMs} ms)`);
+        const grown = process.memoryUsage().arrayBuffers - before;
+        const maxAlloc = budget.maxAllocationBytes ?? 256 * 1024 * 1024;
+        if (grown > maxAlloc) throw new Error(`${target.name}: one input allocated ${(grown / 2 ** 20).toFixed(0)} MiB of buffers (bound ${(maxAlloc / 2 ** 20).toFixed(0)} MiB)`);
       } finally {
         undo();
       }

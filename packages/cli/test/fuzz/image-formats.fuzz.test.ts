@@ -140,5 +140,8 @@ describe(`fuzz every parser (${long ? `${seconds} s per target` : "bounded budge
     expect(failure(() => fuzzTarget(crashing, allSeeds, { ...budget, timeMs: 2000, maxRuns: 500 }, watchdog))).toMatch(/boom/);
     const slow: FuzzTarget = { name: "slow", run: () => { const t = performance.now(); while (performance.now() - t < 15); } };
     expect(failure(() => fuzzTarget(slow, allSeeds, { ...budget, timeMs: 2000, maxRuns: 5, perInputMs: 5 }, watchdog))).toMatch(/took \d+ ms \(bound 5 ms\)/);
+    const kept: Uint8Array[] = [];
+    const greedy: FuzzTarget = { name: "greedy", run: () => void kept.push(new Uint8Array(8 << 20)) };
+    expect(failure(() => fuzzTarget(greedy, allSeeds, { ...budget, timeMs: 2000, maxRuns: 5, maxAllocationBytes: 4 << 20 }, watchdog))).toMatch(/allocated 8 MiB of buffers \(bound 4 MiB\)/);
   });
 });
