@@ -100,14 +100,15 @@ export class ElfFile {
   }
 
   /**
-   * Every note of the file: all PT_NOTE segments, or, when the file has no
-   * program headers, all SHT_NOTE sections. The note count is capped over the
+   * Every note of the file: all PT_NOTE segments, or, when there is no PT_NOTE
+   * (an object, or an image whose notes are only in sections), all SHT_NOTE
+   * sections, as Xen's loader falls back to. The note count is capped over the
    * whole file by `limits.maxNotes`.
    */
   notes(): ElfNote[] {
     const budget: NoteBudget = { max: this.limits.maxNotes, count: 0 };
     const out: ElfNote[] = [];
-    if (this.programHeaders.length > 0) {
+    if (this.programHeaders.some((ph) => ph.type === PT_NOTE)) {
       for (const ph of this.programHeaders) {
         if (ph.type !== PT_NOTE || ph.filesz === 0n) continue;
         for (const n of readNotes(this.reader, Number(ph.offset), Number(ph.filesz), `PT_NOTE[${ph.index}]`, budget)) out.push(n);

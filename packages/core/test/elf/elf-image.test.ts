@@ -395,3 +395,20 @@ describe("no copies", () => {
     expect(elf.sectionBytes(elf.sections[1]!).buffer).toBe(bytes.buffer);
   });
 });
+
+describe("notes only in sections", () => {
+  it("an image with program headers but no PT_NOTE takes its Xen notes from SHT_NOTE sections", () => {
+    const n = note("Xen", 18, int(0x1000, 4, "little"), "little");
+    const b = writeElf({
+      elfClass: 64,
+      endian: "little",
+      machine: 62,
+      entry: 0xffff_ffff_8000_1000n,
+      segments: [{ type: 1, vaddr: 0xffff_ffff_8000_1000n, paddr: 0x1000n, data: new Uint8Array(32) }],
+      sections: [{ name: ".note.Xen", type: 7, flags: 2n, data: n }],
+    });
+    const image = ELF_IMAGE_FORMAT.parse(input(b.bytes));
+    expect(image.entry).toEqual({ phys: 0x1000n, virt: 0xffff_ffff_8000_1000n });
+    expect((image.metadata.notes as { source: string }[])[0]!.source).toBe("section .note.Xen");
+  });
+});
