@@ -4,7 +4,7 @@
  * `npm test` runs a bounded budget; `npm run fuzz [SECONDS]` runs as long as asked
  * (FUZZ_SECONDS per target, FUZZ_SEED to replay a failure).
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import "reflect-metadata";
 import { container } from "tsyringe";
@@ -70,6 +70,11 @@ function seeds(): Seed[] {
     if (!requireTool(`${triple}-as`)) continue;
     const obj = assemble(triple!, fileURLToPath(new URL(`../../../${pkg}/test/fixtures/relocs.S`, import.meta.url)));
     out.push({ name: `${pkg}-relocs.o`, bytes: new Uint8Array(readFileSync(obj)) });
+  }
+  // Real ELF images of other machines (QEMU firmware, Debian qemu-system-data).
+  for (const name of ["openbios-ppc", "opensbi-riscv64-generic-fw_dynamic.elf", "hppa-firmware.img", "s390-ccw.img"]) {
+    const path = `/usr/share/qemu/${name}`;
+    if (existsSync(path)) out.push({ name, bytes: new Uint8Array(readFileSync(path)) });
   }
   const kernels = kernelFixturesDir();
   if (kernels) {
