@@ -12,3 +12,4 @@ export {
   type ZImageKernelSize,
 } from "./zimage.js";
 export { ARM32_XEN_CONVENTION, AAPCS_DATA_MODEL, XEN_HYPERCALL_TAG } from "./hypercall.js";
+export * from "./relocations.js";

@@ -13,3 +13,4 @@ export {
   type Arm64PageSize,
 } from "./image-header.js";
 export { AARCH64_XEN_CONVENTION, AARCH32_XEN_CONVENTION, AAPCS64_DATA_MODEL, XEN_HYPERCALL_TAG } from "./hypercall.js";
+export * from "./relocations.js";
