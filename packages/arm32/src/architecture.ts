@@ -12,10 +12,13 @@ import {
   type RegisterSpec,
   type RelocationInfo,
 } from "@handoff/core";
+import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { zImageFormat } from "./zimage.js";
 import { arm32ArtefactBuilder } from "./artefact.js";
+import { ARM32_XEN_CONVENTION } from "./hypercall.js";
 import { ARM32_REGISTERS } from "./registers.js";
+import { ARM_RELOCATOR } from "./relocations.js";
 
 /** Token for the AArch32 (Arm 32-bit) register table, so a plugin can replace it in its own container. */
 export const ARM32_REGISTER_TABLE = Symbol.for("@handoff/arm32/RegisterTable");
@@ -33,8 +36,8 @@ export class Arm32Architecture implements Architecture {
   readonly pageTableFormats: readonly PageTableFormat[] = [];
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [zImageFormat];
-  readonly relocations: RelocationInfo | undefined = undefined;
-  readonly hypercallAbi: HypercallAbi | undefined = undefined;
+  readonly relocations: RelocationInfo | undefined = ARM_RELOCATOR;
+  readonly hypercallAbi: HypercallAbi | undefined = new RegisterHypercallAbi(this.id, "xen", [ARM32_XEN_CONVENTION], () => this.createRegisterFile());
 
   constructor(@inject(ARM32_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
 

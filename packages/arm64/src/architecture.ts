@@ -13,11 +13,14 @@ import {
   type RegisterSpec,
   type RelocationInfo,
 } from "@handoff/core";
+import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { arm64ImageFormat } from "./image-header.js";
 import { arm64ArtefactBuilder } from "./artefact.js";
 import { arm64LinuxBootBuilder } from "./linux-boot.js";
+import { AARCH32_XEN_CONVENTION, AARCH64_XEN_CONVENTION } from "./hypercall.js";
 import { AARCH32_MODE, ARM64_REGISTERS } from "./registers.js";
+import { AARCH64_RELOCATOR } from "./relocations.js";
 
 /** Token for the AArch64 register table, so a plugin can replace it in its own container. */
 export const ARM64_REGISTER_TABLE = Symbol.for("@handoff/arm64/RegisterTable");
@@ -35,8 +38,8 @@ export class Arm64Architecture implements Architecture {
   readonly pageTableFormats: readonly PageTableFormat[] = [];
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [arm64ImageFormat];
-  readonly relocations: RelocationInfo | undefined = undefined;
-  readonly hypercallAbi: HypercallAbi | undefined = undefined;
+  readonly relocations: RelocationInfo | undefined = AARCH64_RELOCATOR;
+  readonly hypercallAbi: HypercallAbi | undefined = new RegisterHypercallAbi(this.id, "xen", [AARCH64_XEN_CONVENTION, AARCH32_XEN_CONVENTION], () => this.createRegisterFile());
 
   constructor(@inject(ARM64_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
 

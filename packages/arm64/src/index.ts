@@ -16,3 +16,5 @@ export { arm64KexecEntry, PSTATE_DAIF, PSTATE_EL1H, PSTATE_EL2H, SCTLR_MMU_CACHE
 export { buildArm64Stub, ARM64_HANDOFF_STUB, type IndirectionListRef } from "./stub/stub.js";
 export { arm64ArtefactBuilder, ARM64_VIRT_LAYOUT } from "./artefact.js";
 export { arm64LinuxBootBuilder, placeArm64Linux, ARM64_LINUX_MACHINE, type Arm64LinuxPlacement } from "./linux-boot.js";
+export { AARCH64_XEN_CONVENTION, AARCH32_XEN_CONVENTION, AAPCS64_DATA_MODEL, XEN_HYPERCALL_TAG } from "./hypercall.js";
+export * from "./relocations.js";

@@ -3,6 +3,9 @@ import { HandoffError } from "@handoff/core";
 import { archsCommand } from "./commands/archs.js";
 import { bootCommand } from "./commands/boot.js";
 import { buildCommand } from "./commands/build.js";
+import { hypercallDecode, hypercallEncode, hypercallLayout } from "./commands/hypercall.js";
+import { inspectCommand } from "./commands/inspect.js";
+import { linkCommand } from "./commands/link.js";
 import { loadArchitectures } from "./container.js";
 
 export const USAGE = `usage: handoff <command> [options]
@@ -17,6 +20,20 @@ commands:
                             a real kernel (bzImage, arm64 Image, zImage) through handoff's stub
                             build and run in qemu-system-*; --probe compares every register
                             with the promised hand-off state and lists QEMU's own leftovers
+  hypercall encode --arch A [--guest-mode 32|64] CALL [COMMAND] [VALUE...]
+            [--image FILE [--load-addr ADDR] [--entry ADDR] [--buffer-addr ADDR (default 0x100000)] [--crash]]
+                            Xen hypercall registers and in-memory structs (kexec_op load --image FILE)
+  hypercall decode --arch A [--guest-mode 32|64] --reg NAME=VALUE... [--struct FILE]
+                            read a hypercall from registers with the width rules
+  hypercall layout --arch A [--guest-mode 32|64] [STRUCT...]
+                            C layout of Xen's structs for the arch
+  inspect FILE [--json] [--paddr-offset ADDR]
+                            what a boot image is: format, arch, entry (phys/virt),
+                            segments, notes, protocol header fields
+  link --arch A OBJ --at ADDR [--set SYM=VALUE ...] --out FILE [--json]
+                            link a relocatable object (purgatory) at ADDR: sections
+                            .text, .rodata, .data, .bss in that order; --set defines
+                            an undefined symbol or stores into a data object
 
 global options:
   --plugin NAME             load an extra architecture package (repeatable)
@@ -98,6 +115,87 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         if (r.text) io.out(r.text);
         return r.ok ? 0 : 1;
       }
+      case "hypercall": {
+        const { values, positionals } = parse(rest, {
+          json: { type: "boolean" },
+          plugin: { type: "string", multiple: true },
+          arch: { type: "string" },
+          "guest-mode": { type: "string" },
+          image: { type: "string" },
+          "load-addr": { type: "string" },
+          entry: { type: "string" },
+          "buffer-addr": { type: "string" },
+          crash: { type: "boolean" },
+          reg: { type: "string", multiple: true },
+          struct: { type: "string" },
+        });
+        const [sub, ...args] = positionals;
+        const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
+        const options = {
+          arch: values.arch as string | undefined,
+          guestMode: values["guest-mode"] as string | undefined,
+          image: values.image as string | undefined,
+          loadAddr: values["load-addr"] as string | undefined,
+          entry: values.entry as string | undefined,
+          bufferAddr: values["buffer-addr"] as string | undefined,
+          crash: values.crash === true,
+          reg: values.reg as string[] | undefined,
+          structFile: values.struct as string | undefined,
+          json: values.json === true,
+          cwd: io.cwd,
+        };
+        if (sub === "encode") io.out(hypercallEncode(loaded, args, options));
+        else if (sub === "decode") io.out(hypercallDecode(loaded, options));
+        else if (sub === "layout") io.out(hypercallLayout(loaded, args, options));
+        else throw new UsageError(`hypercall: expected encode, decode or layout, got '${sub ?? ""}'`);
+        return 0;
+      }
+      case "inspect": {
+        const { values, positionals } = parse(rest, {
+          json: { type: "boolean" },
+          plugin: { type: "string", multiple: true },
+          "paddr-offset": { type: "string" },
+        });
+        if (positionals.length !== 1) throw new UsageError("inspect takes exactly one FILE (try 'handoff --help')");
+        const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
+        const offset = values["paddr-offset"] as string | undefined;
+        io.out(inspectCommand(positionals[0]!, loaded, { json: values.json === true, ...(offset === undefined ? {} : { paddrOffset: parseAddress(offset, "--paddr-offset") }) }));
+        return 0;
+      }
+      case "link": {
+        const { values, positionals } = parse(rest, {
+          arch: { type: "string" },
+          at: { type: "string" },
+          set: { type: "string", multiple: true },
+          out: { type: "string" },
+          json: { type: "boolean" },
+          plugin: { type: "string", multiple: true },
+        });
+        if (positionals.length !== 1) throw new UsageError("link takes exactly one OBJ (try 'handoff --help')");
+        for (const required of ["arch", "at", "out"] as const) {
+          if (typeof values[required] !== "string") throw new UsageError(`link needs --${required} (try 'handoff --help')`);
+        }
+        const set = new Map<string, bigint>();
+        for (const item of (values.set as string[] | undefined) ?? []) {
+          const eq = item.indexOf("=");
+          if (eq <= 0) throw new UsageError(`--set ${item}: expected SYM=VALUE`);
+          const name = item.slice(0, eq);
+          if (set.has(name)) throw new UsageError(`--set ${name} is given twice`);
+          set.set(name, parseAddress(item.slice(eq + 1), `--set ${name}`));
+        }
+        const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
+        io.out(
+          linkCommand(loaded, {
+            arch: values.arch as string,
+            object: positionals[0]!,
+            at: parseAddress(values.at as string, "--at"),
+            set,
+            out: values.out as string,
+            json: values.json === true,
+          }),
+        );
+        return 0;
+      }
       default:
         throw new UsageError(`unknown command '${command}' (try 'handoff --help')`);
     }
@@ -121,4 +219,12 @@ function parse<O extends Options>(args: readonly string[], options: O) {
   } catch (cause) {
     throw new UsageError((cause as Error).message.split("\n")[0] ?? "bad arguments");
   }
+}
+
+/** A command-line address or size: decimal or 0x-hex, 0 <= value < 2^64. */
+export function parseAddress(text: string, option: string): bigint {
+  if (!/^(0x[0-9a-fA-F_]+|[0-9_]+)$/.test(text)) throw new UsageError(`${option}: '${text}' is not a number (decimal or 0x-hex)`);
+  const value = BigInt(text.replaceAll("_", ""));
+  if (value >= 1n << 64n) throw new UsageError(`${option}: '${text}' does not fit in 64 bits`);
+  return value;
 }

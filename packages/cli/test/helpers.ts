@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -13,4 +15,16 @@ export function runCli(args: readonly string[], options: { cwd?: string; bin?: s
     timeout: options.timeout ?? 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The real-kernel fixtures: `../shared/fixtures/kernels` beside the repository
+ * (as CI clones it), or one level further up (a git worktree under the clone's parent).
+ */
+export function kernelFixturesDir(): string | undefined {
+  for (const up of ["..", "../.."]) {
+    const dir = join(REPO_ROOT, up, "shared/fixtures/kernels");
+    if (existsSync(dir)) return dir;
+  }
+  return undefined;
 }

@@ -2,6 +2,7 @@ import type { DependencyContainer } from "tsyringe";
 import type { HypercallAbi } from "./hypercall.js";
 import type { ImageFormat } from "./image-format.js";
 import type { NarrowMode, RegisterFile, RegisterSpec } from "./registers.js";
+import type { RelocationInfo } from "./link/relocator.js";
 
 /** A translation-table format an architecture offers (e.g. x86-64 4-level). */
 export interface PageTableFormat {
@@ -19,11 +20,8 @@ export interface BootProtocolInfo {
   readonly description: string;
 }
 
-/** The ELF relocation types an architecture applies. */
-export interface RelocationInfo {
-  /** ELF `R_*` type numbers with their names. */
-  readonly types: ReadonlyMap<number, string>;
-}
+/** The ELF relocation types an architecture applies, and how (see link/relocator.ts). */
+export type { RelocationInfo } from "./link/relocator.js";
 
 /**
  * The plugin contract: everything handoff knows about one CPU architecture.

@@ -62,3 +62,15 @@ export {
 export { writePvhElf, XEN_ELFNOTE_PHYS32_ENTRY, type PvhElfOptions, type PvhLoad } from "./pvh-elf.js";
 export { handoffSegmentState, checkSegmentsAgainstGdt, EFLAGS_RESERVED_ONE, type SegmentClauses, type SegmentRegisterReader } from "./handoff-segments.js";
 export { pvhDefinitions, minimalStartInfo, CR0_PE_ET, XEN_HVM_START_MAGIC_VALUE, type PvhEntryOptions } from "./pvh-state.js";
+export {
+  I386_DATA_MODEL,
+  X86_64_DATA_MODEL,
+  VMCALL,
+  VMMCALL,
+  SYSCALL,
+  INT_0X82,
+  X86_64_XEN_CONVENTION,
+  X86_32_XEN_CONVENTION,
+  X86_32_COMPAT_XEN_CONVENTION,
+  x86HypercallPageStub,
+} from "./hypercall.js";

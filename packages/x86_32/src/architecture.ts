@@ -13,9 +13,12 @@ import {
   type RelocationInfo,
 } from "@handoff/core";
 import { bzImageFormat } from "@handoff/x86";
+import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { x86_32ArtefactBuilder } from "./artefact.js";
+import { X86_32_XEN_CONVENTION } from "@handoff/x86";
 import { X86_32_REGISTERS } from "./registers.js";
+import { I386_RELOCATOR } from "./relocations.js";
 
 /** Token for the x86 (32-bit) register table, so a plugin can replace it in its own container. */
 export const X86_32_REGISTER_TABLE = Symbol.for("@handoff/x86_32/RegisterTable");
@@ -34,8 +37,8 @@ export class X86_32Architecture implements Architecture {
   readonly protocols: readonly BootProtocolInfo[] = [];
   /** bzImage: one shared implementation from @handoff/x86; the parsed image says which arch it is. */
   readonly imageFormats: readonly ImageFormat[] = [bzImageFormat];
-  readonly relocations: RelocationInfo | undefined = undefined;
-  readonly hypercallAbi: HypercallAbi | undefined = undefined;
+  readonly relocations: RelocationInfo | undefined = I386_RELOCATOR;
+  readonly hypercallAbi: HypercallAbi | undefined = new RegisterHypercallAbi(this.id, "xen", [X86_32_XEN_CONVENTION], () => this.createRegisterFile());
 
   constructor(@inject(X86_32_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
 
