@@ -193,9 +193,10 @@ export class QemuMachine {
   /**
    * Wait until the CPU's program counter is `pc` (a probe spinning at its
    * entry), polling with stop / info registers / cont. Leaves the CPU stopped
-   * there and returns its registers.
+   * there and returns its registers. Reaching `failPc` (a stub's failure
+   * loop) ends the wait at once with a typed error.
    */
-  async waitForPc(pc: bigint, arch: RegisterFileSource, timeoutMs = 30_000): Promise<ObservedRegisters> {
+  async waitForPc(pc: bigint, arch: RegisterFileSource, timeoutMs = 30_000, options: { readonly failPc?: bigint; readonly failReason?: string } = {}): Promise<ObservedRegisters> {
     const deadline = Date.now() + timeoutMs;
     const pcName = arch.id === "x86_64" || arch.id === "x86_32" ? "eip" : "pc";
     let last = "";
@@ -204,6 +205,9 @@ export class QemuMachine {
       const observed = await this.registers(arch);
       const now = pcName === "eip" && observed.file.has("rip") ? observed.file.read("rip").value : observed.file.read(pcName).value;
       if (now === pc) return observed;
+      if (options.failPc !== undefined && now === options.failPc) {
+        throw new QemuError(this.binary, `wait for pc=${hex(pc)}`, `the CPU spins at ${hex(now)}: ${options.failReason ?? "a failure loop"}`);
+      }
       last = hex(now);
       if (Date.now() > deadline) {
         throw new QemuError(this.binary, `wait for pc=${hex(pc)}`, `still at pc=${last} after ${timeoutMs} ms; serial: ${JSON.stringify(this.serial.slice(-200))}`);
