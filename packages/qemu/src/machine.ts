@@ -85,6 +85,7 @@ export function qemuArgs(options: QemuOptions, qmpSocket: string): string[] {
   for (const b of options.blobs ?? []) args.push("-device", `loader,file=${b.file},addr=${hex(b.addr)}`);
   if (options.entry !== undefined) args.push("-device", `loader,addr=${hex(options.entry)},cpu-num=0`);
   args.push(...(options.extraArgs ?? []));
+  // HANDOFF_QEMU_DEBUG=FILE: QEMU logs every translated block, exception and reset to FILE (stub debugging).
   if (process.env.HANDOFF_QEMU_DEBUG) args.push("-d", "in_asm,int,cpu_reset", "-D", process.env.HANDOFF_QEMU_DEBUG);
   return args;
 }
