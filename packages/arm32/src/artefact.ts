@@ -1,6 +1,6 @@
 import { ValidationError, hex, layoutFlatPayload, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
 import { arm32KexecEntry } from "./handoff-states.js";
-import { buildArm32Stub } from "./stub/stub.js";
+import { buildArm32Stub, ARM32_HANDOFF_STUB } from "./stub/stub.js";
 
 /** Addresses for QEMU `-M virt` (arm) with at least 128 MiB; QEMU's DTB at RAM base when it loads no kernel. */
 export const ARM32_VIRT_LAYOUT = { dtb: 0x4000_0000n, entry: 0x4040_0000n, staging: 0x4080_0000n, stub: 0x4100_0000n, list: 0x4101_0000n, maxPayload: 4n << 20n } as const;
@@ -41,6 +41,7 @@ export const arm32ArtefactBuilder: HandoffArtefactBuilder = {
       files,
       launch: { kind: "loader", blobs: files.map((f) => ({ file: f.name, addr: f.addr })), entry: L.stub },
       stubEntry: L.stub,
+      stubFail: L.stub + BigInt(ARM32_HANDOFF_STUB.symbols.hd_fail),
       entry: L.entry,
       segments: [layout.segment],
       list: { head: layout.head, maxSteps: layout.maxSteps, entries: layout.entries },

@@ -1,6 +1,6 @@
 import { ValidationError, hex, layoutFlatPayload, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
 import { arm64KexecEntry } from "./handoff-states.js";
-import { buildArm64Stub } from "./stub/stub.js";
+import { buildArm64Stub, ARM64_HANDOFF_STUB } from "./stub/stub.js";
 
 /**
  * Addresses for QEMU `-M virt` with at least 128 MiB: RAM from 0x40000000,
@@ -47,6 +47,7 @@ export const arm64ArtefactBuilder: HandoffArtefactBuilder = {
       files,
       launch: { kind: "loader", blobs: files.map((f) => ({ file: f.name, addr: f.addr })), entry: L.stub },
       stubEntry: L.stub,
+      stubFail: L.stub + BigInt(ARM64_HANDOFF_STUB.symbols.hd_fail),
       entry: L.entry,
       segments: [layout.segment],
       list: { head: layout.head, maxSteps: layout.maxSteps, entries: layout.entries },

@@ -133,6 +133,8 @@ export interface HandoffArtefact {
   readonly launch: QemuLaunch;
   /** Where the CPU starts (the stub). */
   readonly stubEntry: bigint;
+  /** The stub's failure loop (`hd_fail`): the CPU spins here when the indirection list does not end within its bound. */
+  readonly stubFail: bigint;
   /** Where the stub hands over (the payload's entry). */
   readonly entry: bigint;
   readonly segments: readonly Segment[];

@@ -85,6 +85,7 @@ export function qemuArgs(options: QemuOptions, qmpSocket: string): string[] {
   for (const b of options.blobs ?? []) args.push("-device", `loader,file=${b.file},addr=${hex(b.addr)}`);
   if (options.entry !== undefined) args.push("-device", `loader,addr=${hex(options.entry)},cpu-num=0`);
   args.push(...(options.extraArgs ?? []));
+  // HANDOFF_QEMU_DEBUG=FILE: QEMU logs every translated block, exception and reset to FILE (stub debugging).
   if (process.env.HANDOFF_QEMU_DEBUG) args.push("-d", "in_asm,int,cpu_reset", "-D", process.env.HANDOFF_QEMU_DEBUG);
   return args;
 }
@@ -193,9 +194,10 @@ export class QemuMachine {
   /**
    * Wait until the CPU's program counter is `pc` (a probe spinning at its
    * entry), polling with stop / info registers / cont. Leaves the CPU stopped
-   * there and returns its registers.
+   * there and returns its registers. Reaching `failPc` (a stub's failure
+   * loop) ends the wait at once with a typed error.
    */
-  async waitForPc(pc: bigint, arch: RegisterFileSource, timeoutMs = 30_000): Promise<ObservedRegisters> {
+  async waitForPc(pc: bigint, arch: RegisterFileSource, timeoutMs = 30_000, options: { readonly failPc?: bigint; readonly failReason?: string } = {}): Promise<ObservedRegisters> {
     const deadline = Date.now() + timeoutMs;
     const pcName = arch.id === "x86_64" || arch.id === "x86_32" ? "eip" : "pc";
     let last = "";
@@ -204,6 +206,9 @@ export class QemuMachine {
       const observed = await this.registers(arch);
       const now = pcName === "eip" && observed.file.has("rip") ? observed.file.read("rip").value : observed.file.read(pcName).value;
       if (now === pc) return observed;
+      if (options.failPc !== undefined && now === options.failPc) {
+        throw new QemuError(this.binary, `wait for pc=${hex(pc)}`, `the CPU spins at ${hex(now)}: ${options.failReason ?? "a failure loop"}`);
+      }
       last = hex(now);
       if (Date.now() > deadline) {
         throw new QemuError(this.binary, `wait for pc=${hex(pc)}`, `still at pc=${last} after ${timeoutMs} ms; serial: ${JSON.stringify(this.serial.slice(-200))}`);

@@ -1,7 +1,7 @@
 import { ValidationError, hex, layoutFlatPayload, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
 import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, minimalStartInfo, writePvhElf } from "@handoff/x86";
 import { kexec32Entry, linux32Entry, pvhEntry } from "./handoff-states.js";
-import { buildX86_32Stub, X86_32_STUB_GDT_OFFSET } from "./stub/stub.js";
+import { buildX86_32Stub, X86_32_STUB_GDT_OFFSET, X86_32_HANDOFF_STUB } from "./stub/stub.js";
 
 /**
  * Addresses for QEMU `-M pc` with at least 128 MiB: stub at 1 MiB, list after
@@ -50,6 +50,7 @@ export const x86_32ArtefactBuilder: HandoffArtefactBuilder = {
       files: [{ name: "handoff.elf", bytes: elf, role: "pvh-elf" }],
       launch: { kind: "pvh-elf", file: "handoff.elf" },
       stubEntry: L.stub,
+      stubFail: L.stub + BigInt(X86_32_HANDOFF_STUB.symbols.hd_fail),
       entry: L.entry,
       segments: [layout.segment],
       list: { head: layout.head, maxSteps: layout.maxSteps, entries: layout.entries },

@@ -2,7 +2,7 @@ import { ValidationError, hex, layoutFlatPayload, type ArtefactRequest, type Han
 import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, writePvhElf } from "@handoff/x86";
 import { kexec64Entry, linux64Entry, pvhEntry64 } from "./handoff-states.js";
 import { identityMap1GiB } from "./identity-tables.js";
-import { buildX86_64Stub, X86_64_STUB_GDT_OFFSET } from "./stub/stub.js";
+import { buildX86_64Stub, X86_64_STUB_GDT_OFFSET, X86_64_HANDOFF_STUB } from "./stub/stub.js";
 
 /**
  * Addresses for QEMU `-M pc` with at least 128 MiB: stub at 1 MiB, list and
@@ -51,6 +51,7 @@ export const x86_64ArtefactBuilder: HandoffArtefactBuilder = {
       files: [{ name: "handoff.elf", bytes: elf, role: "pvh-elf" }],
       launch: { kind: "pvh-elf", file: "handoff.elf" },
       stubEntry: L.stub,
+      stubFail: L.stub + BigInt(X86_64_HANDOFF_STUB.symbols.hd_fail),
       entry: L.entry,
       segments: [layout.segment],
       list: { head: layout.head, maxSteps: layout.maxSteps, entries: layout.entries },

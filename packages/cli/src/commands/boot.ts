@@ -58,7 +58,7 @@ export async function bootCommand(loaded: LoadedArchitectures, o: BootOptions, c
       return { text: o.json ? toJson({ arch: artefact.arch, protocol: artefact.protocol, serial }) : "", ok: true };
     }
     const probe = await withQemu(qemuOptions(artefact, dir, timeoutMs + 10_000), async (m) => {
-      const observed = await m.waitForPc(artefact.entry, arch, timeoutMs);
+      const observed = await m.waitForPc(artefact.entry, arch, timeoutMs, { failPc: artefact.stubFail, failReason: "the hand-off stub's failure loop: the indirection list did not end within its bound" });
       const registers = compareRegisters(artefact.state, observed);
       const memory = [];
       for (const seg of artefact.segments) {
