@@ -15,7 +15,7 @@ import {
 } from "@handoff/core";
 import { arm64KexecEntry } from "./handoff-states.js";
 import { ARM64_BASE_ALIGNMENT, parseArm64Image } from "./image-header.js";
-import { buildArm64Stub } from "./stub/stub.js";
+import { ARM64_HANDOFF_STUB, buildArm64Stub } from "./stub/stub.js";
 
 const PAGE = 0x1000n;
 const MIB = 0x10_0000n;
@@ -106,6 +106,7 @@ export const arm64LinuxBootBuilder: LinuxBootBuilder = {
       files,
       launch: { kind: "loader", blobs: files.map((f) => ({ file: f.name, addr: f.addr })), entry: p.stub },
       stubEntry: p.stub,
+      stubFail: p.stub + BigInt(ARM64_HANDOFF_STUB.symbols.hd_fail!),
       entry: p.kernel,
       segments,
       list: { head: list.head, maxSteps: list.maxSteps, entries: list.entries },

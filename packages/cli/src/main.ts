@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { HandoffError } from "@handoff/core";
 import { archsCommand } from "./commands/archs.js";
 import { bootCommand } from "./commands/boot.js";
+import { initramfsCommand } from "./commands/initramfs.js";
 import { buildCommand } from "./commands/build.js";
 import { hypercallDecode, hypercallEncode, hypercallLayout } from "./commands/hypercall.js";
 import { inspectCommand } from "./commands/inspect.js";
@@ -18,6 +19,8 @@ commands:
   boot --arch A [--protocol P] (--kernel FLAT | --probe) [--timeout S] [--no-native] [--json]
   build|boot --arch A --kernel LINUX [--initrd FILE] [--cmdline TEXT] [--protocol linux|pvh]
                             a real kernel (bzImage, arm64 Image, zImage) through handoff's stub
+  initramfs --busybox FILE --out FILE
+                            newc initramfs: /init prints HANDOFF-MARKER: <handoff.marker=> and powers off
                             build and run in qemu-system-*; --probe compares every register
                             with the promised hand-off state and lists QEMU's own leftovers
   hypercall encode --arch A [--guest-mode 32|64] CALL [COMMAND] [VALUE...]
@@ -194,6 +197,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
             json: values.json === true,
           }),
         );
+        return 0;
+      }
+      case "initramfs": {
+        const { values } = parse(rest, { busybox: { type: "string" }, out: { type: "string" } });
+        if (typeof values.busybox !== "string" || typeof values.out !== "string") throw new UsageError("initramfs needs --busybox FILE --out FILE");
+        io.out(initramfsCommand({ busybox: values.busybox, out: values.out }, io.cwd));
         return 0;
       }
       default:
