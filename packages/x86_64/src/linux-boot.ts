@@ -1,0 +1,98 @@
+import { MemoryMap, ValidationError, layoutInPlaceList, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine } from "@handoff/core";
+import { BOOT_SELECTORS, buildHandoffGdt, planX86Linux, writePvhElf } from "@handoff/x86";
+import { linux64Entry } from "./handoff-states.js";
+import { identityMap1GiB } from "./identity-tables.js";
+import { X86_64_HANDOFF_STUB, X86_64_STUB_GDT_OFFSET, buildX86_64Stub } from "./stub/stub.js";
+
+const MIB = 0x10_0000n;
+
+/** QEMU `-M pc -m 512M`: RAM below 640 KiB and from 1 MiB to 512 MiB. */
+export const X86_LINUX_MACHINE: LinuxMachine = { machine: "pc", memory: "512M", ramBase: 0n, ramSize: 512n * MIB };
+
+/** SeaBIOS keeps its ACPI tables and high allocations in the top 128 KiB of RAM below 4 GiB (QEMU -M pc). */
+export const SEABIOS_HIGH_TABLES = 0x2_0000n;
+
+/**
+ * The e820 view of QEMU `-M pc` with `ramSize` (< 3.5 GiB) of RAM under
+ * SeaBIOS: low RAM, the EBDA and BIOS area reserved, RAM from 1 MiB up to
+ * SeaBIOS's high tables (reserved: the kernel must not place itself over the
+ * ACPI tables), and the BIOS flash. Mirrors what SeaBIOS reports to a kernel
+ * QEMU loads itself.
+ */
+export function pcMemoryMap(ramSize: bigint): MemoryMap {
+  return MemoryMap.of([
+    { start: 0n, size: 0x9_fc00n, type: "ram" },
+    { start: 0x9_fc00n, size: 0x400n, type: "reserved" },
+    { start: 0xf_0000n, size: 0x1_0000n, type: "reserved" },
+    { start: MIB, size: ramSize - SEABIOS_HIGH_TABLES - MIB, type: "ram" },
+    { start: ramSize - SEABIOS_HIGH_TABLES, size: SEABIOS_HIGH_TABLES, type: "reserved" },
+    { start: 0xfffc_0000n, size: 0x4_0000n, type: "reserved" },
+  ]);
+}
+
+/** The initrd ends at or below this (see {@link x86_64LinuxBootBuilder}). */
+export const X86_LINUX_INITRD_CEILING = 128n * MIB;
+
+/** Fixed places of the stub's own pages, below the kernel's usual 16 MiB pref_address. */
+export const X86_64_LINUX_LAYOUT = { stub: 0x10_0000n, list: 0x11_0000n, listEnd: 0x1d_0000n, tables: 0x1d_0000n, bootData: 0x1f_0000n } as const;
+
+/**
+ * x86_64 Linux through the stub, as a PVH ELF QEMU boots with `-kernel`: the
+ * stub (entered by QEMU's PVH path in 32-bit mode) runs the in-place list,
+ * enters long mode on identity tables covering the first GiB (kernel +
+ * init_size, boot_params, cmdline and initrd all lie there) and jumps to the
+ * 64-bit entry (load + 0x200) with rsi = boot_params.
+ */
+export const x86_64LinuxBootBuilder: LinuxBootBuilder = {
+  arch: "x86_64",
+  protocols: ["linux64"],
+  needsMachineDtb: () => false,
+  machine: () => X86_LINUX_MACHINE,
+  build(request: LinuxBootRequest): HandoffArtefact {
+    if (!this.protocols.includes(request.protocol)) throw new ValidationError("x86_64 Linux boot", `protocol '${request.protocol}' is not one of ${this.protocols.join(", ")}`);
+    if (request.entryMode !== undefined) throw new ValidationError("x86_64 Linux boot", "this architecture has no entry-mode choice");
+    const L = X86_64_LINUX_LAYOUT;
+    const m = X86_LINUX_MACHINE;
+    const plan = planX86Linux({
+      kernel: request.kernel,
+      kernelPath: request.kernelPath,
+      initrd: request.initrd,
+      cmdline: request.cmdline,
+      memoryMap: pcMemoryMap(m.ramSize),
+      bootData: L.bootData,
+      keepOut: [{ start: L.stub, end: L.bootData }],
+      // Our blobs are in RAM before SeaBIOS runs, and SeaBIOS allocates from the
+      // top of RAM during POST: keep the initrd at or below 128 MiB.
+      initrdCeiling: X86_LINUX_INITRD_CEILING,
+      entry64: true,
+    });
+    if (plan.load + plan.kernelRoom > 0x4000_0000n) throw new ValidationError("x86_64 Linux boot", "the kernel's init_size reaches past the 1 GiB the identity tables map");
+    const list = layoutInPlaceList(plan.segments, { word: 8, listBase: L.list });
+    if (L.list + BigInt(list.bytes.length) > L.listEnd) throw new ValidationError("x86_64 Linux boot", `indirection list of ${list.bytes.length} bytes overruns its room`);
+    const gdt = buildHandoffGdt(BOOT_SELECTORS, true);
+    const tables = identityMap1GiB(L.tables);
+    const state = linux64Entry({ gdt, gdtBase: L.stub + BigInt(X86_64_STUB_GDT_OFFSET), cr3: tables.cr3, entry: plan.entry64, bootParams: plan.bootParams });
+    const stub = buildX86_64Stub(state, list, gdt);
+    const loads = [
+      { paddr: L.stub, bytes: stub.bytes },
+      { paddr: L.list, bytes: list.bytes },
+      { paddr: L.tables, bytes: tables.bytes },
+      ...plan.segments.map((s) => ({ paddr: s.mem, bytes: (s.data as { bytes: Uint8Array }).bytes })),
+    ];
+    const elf = writePvhElf({ elfClass: 64, entry32: L.stub, loads });
+    return {
+      arch: "x86_64",
+      protocol: request.protocol,
+      files: [{ name: "handoff.elf", bytes: elf, role: "pvh-elf" }],
+      launch: { kind: "pvh-elf", file: "handoff.elf" },
+      stubEntry: L.stub,
+      stubFail: L.stub + BigInt(X86_64_HANDOFF_STUB.symbols.hd_fail),
+      entry: plan.entry64,
+      segments: plan.segments,
+      list: { head: list.head, maxSteps: list.maxSteps, entries: list.entries },
+      pageTableRoot: tables.cr3,
+      state,
+      qemu: { machine: m.machine, memory: m.memory },
+    };
+  },
+};
