@@ -1,6 +1,7 @@
 import {
   ARCHITECTURE,
   HANDOFF_ARTEFACT_BUILDER,
+  LINUX_BOOT_BUILDER,
   RegisterFile,
   type Architecture,
   type ArchitecturePlugin,
@@ -16,6 +17,7 @@ import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { zImageFormat } from "./zimage.js";
 import { arm32ArtefactBuilder } from "./artefact.js";
+import { arm32LinuxBootBuilder } from "./linux-boot.js";
 import { ARM32_XEN_CONVENTION } from "./hypercall.js";
 import { ARM32_REGISTERS } from "./registers.js";
 import { ARM_RELOCATOR } from "./relocations.js";
@@ -54,5 +56,6 @@ export const plugin: ArchitecturePlugin = {
     container.register(ARM32_REGISTER_TABLE, { useValue: ARM32_REGISTERS });
     container.register(ARCHITECTURE, { useClass: Arm32Architecture });
     container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: arm32ArtefactBuilder });
+    container.register(LINUX_BOOT_BUILDER, { useValue: arm32LinuxBootBuilder });
   },
 };

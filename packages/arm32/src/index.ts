@@ -16,3 +16,4 @@ export { buildArm32Stub, ARM32_HANDOFF_STUB, type IndirectionListRef } from "./s
 export { arm32ArtefactBuilder, ARM32_VIRT_LAYOUT } from "./artefact.js";
 export { ARM32_XEN_CONVENTION, AAPCS_DATA_MODEL, XEN_HYPERCALL_TAG } from "./hypercall.js";
 export * from "./relocations.js";
+export { arm32LinuxBootBuilder, placeArm32Linux, ARM32_LINUX_MACHINE, ARM32_TEXT_OFFSET, type Arm32LinuxPlacement } from "./linux-boot.js";
