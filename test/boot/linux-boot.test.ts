@@ -56,6 +56,7 @@ interface Case {
 const CASES: readonly Case[] = [
   { arch: "arm64", protocol: "linux", console: "ttyAMA0", qemu: "qemu-system-aarch64", qemuArgs: ["-M", "virt", "-cpu", "cortex-a57", "-m", "512M"] },
   { arch: "x86_64", protocol: "linux64", console: "ttyS0", qemu: "qemu-system-x86_64", qemuArgs: ["-M", "pc", "-m", "512M"] },
+  { arch: "x86_32", protocol: "linux32", console: "ttyS0", qemu: "qemu-system-i386", qemuArgs: ["-M", "pc", "-m", "512M"] },
   { arch: "arm32", protocol: "linux", console: "ttyAMA0", qemu: "qemu-system-arm", qemuArgs: ["-M", "virt", "-cpu", "cortex-a15", "-m", "512M"] },
 ];
 

@@ -74,4 +74,4 @@ export {
   X86_32_COMPAT_XEN_CONVENTION,
   x86HypercallPageStub,
 } from "./hypercall.js";
-export { planX86Linux, type X86LinuxPlan, type X86LinuxRequest } from "./linux-boot.js";
+export { planX86Linux, pcMemoryMap, X86_LINUX_MACHINE, X86_LINUX_INITRD_CEILING, SEABIOS_HIGH_TABLES, type X86LinuxPlan, type X86LinuxRequest } from "./linux-boot.js";

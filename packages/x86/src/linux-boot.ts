@@ -1,4 +1,4 @@
-import { ValidationError, alignDown, alignUp, hex, type MemoryMap, type Segment } from "@handoff/core";
+import { MemoryMap, ValidationError, alignDown, alignUp, hex, type LinuxMachine, type Segment } from "@handoff/core";
 import { BootParams } from "./boot-params.js";
 import { parseBzImage } from "./bzimage.js";
 import { e820FromRange } from "./e820.js";
@@ -137,3 +137,31 @@ export function planX86Linux(r: X86LinuxRequest): X86LinuxPlan {
   ];
   return { load, entry32: load, entry64: load + BigInt(ENTRY64_OFFSET), kernelRoom: room, bootParams, cmdline: cmdlineAddr, initrd, segments, bootParamsPage: page };
 }
+
+/** QEMU `-M pc -m 512M`: RAM below 640 KiB and from 1 MiB to 512 MiB. */
+export const X86_LINUX_MACHINE: LinuxMachine = { machine: "pc", memory: "512M", ramBase: 0n, ramSize: 512n * MIB };
+
+/** SeaBIOS keeps its ACPI tables and high allocations in the top 128 KiB of RAM below 4 GiB (QEMU -M pc). */
+export const SEABIOS_HIGH_TABLES = 0x2_0000n;
+
+/**
+ * The e820 view of QEMU `-M pc` with `ramSize` (< 3.5 GiB) of RAM under
+ * SeaBIOS: low RAM, the EBDA and BIOS area reserved, RAM from 1 MiB up to
+ * SeaBIOS's high tables (reserved: the kernel must not place itself over the
+ * ACPI tables), and the BIOS flash. Mirrors what SeaBIOS reports to a kernel
+ * QEMU loads itself.
+ */
+export function pcMemoryMap(ramSize: bigint): MemoryMap {
+  return MemoryMap.of([
+    { start: 0n, size: 0x9_fc00n, type: "ram" },
+    { start: 0x9_fc00n, size: 0x400n, type: "reserved" },
+    { start: 0xf_0000n, size: 0x1_0000n, type: "reserved" },
+    { start: MIB, size: ramSize - SEABIOS_HIGH_TABLES - MIB, type: "ram" },
+    { start: ramSize - SEABIOS_HIGH_TABLES, size: SEABIOS_HIGH_TABLES, type: "reserved" },
+    { start: 0xfffc_0000n, size: 0x4_0000n, type: "reserved" },
+  ]);
+}
+
+/** The initrd ends at or below this (our blobs are in RAM before SeaBIOS runs, and SeaBIOS allocates from the top of RAM during POST). */
+export const X86_LINUX_INITRD_CEILING = 128n * MIB;
+

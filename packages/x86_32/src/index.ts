@@ -4,3 +4,4 @@ export { pvhEntry, linux32Entry, kexec32Entry, type X86GdtPlacement } from "./ha
 export { buildX86_32Stub, X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET, type IndirectionListRef } from "./stub/stub.js";
 export { x86_32ArtefactBuilder, X86_32_PC_LAYOUT } from "./artefact.js";
 export * from "./relocations.js";
+export { x86_32LinuxBootBuilder, X86_32_LINUX_LAYOUT } from "./linux-boot.js";

@@ -5,4 +5,4 @@ export { identityMap1GiB } from "./identity-tables.js";
 export { buildX86_64Stub, X86_64_HANDOFF_STUB, X86_64_STUB_GDT_OFFSET, type IndirectionListRef } from "./stub/stub.js";
 export { x86_64ArtefactBuilder, X86_64_PC_LAYOUT } from "./artefact.js";
 export * from "./relocations.js";
-export { x86_64LinuxBootBuilder, pcMemoryMap, X86_LINUX_MACHINE, X86_64_LINUX_LAYOUT, X86_LINUX_INITRD_CEILING } from "./linux-boot.js";
+export { x86_64LinuxBootBuilder, X86_64_LINUX_LAYOUT } from "./linux-boot.js";

@@ -1,37 +1,9 @@
-import { MemoryMap, ValidationError, layoutInPlaceList, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine } from "@handoff/core";
-import { BOOT_SELECTORS, buildHandoffGdt, planX86Linux, writePvhElf } from "@handoff/x86";
+import { ValidationError, layoutInPlaceList, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest } from "@handoff/core";
+import { BOOT_SELECTORS, X86_LINUX_INITRD_CEILING, X86_LINUX_MACHINE, buildHandoffGdt, pcMemoryMap, planX86Linux, writePvhElf } from "@handoff/x86";
 import { linux64Entry } from "./handoff-states.js";
 import { identityMap1GiB } from "./identity-tables.js";
 import { X86_64_HANDOFF_STUB, X86_64_STUB_GDT_OFFSET, buildX86_64Stub } from "./stub/stub.js";
 
-const MIB = 0x10_0000n;
-
-/** QEMU `-M pc -m 512M`: RAM below 640 KiB and from 1 MiB to 512 MiB. */
-export const X86_LINUX_MACHINE: LinuxMachine = { machine: "pc", memory: "512M", ramBase: 0n, ramSize: 512n * MIB };
-
-/** SeaBIOS keeps its ACPI tables and high allocations in the top 128 KiB of RAM below 4 GiB (QEMU -M pc). */
-export const SEABIOS_HIGH_TABLES = 0x2_0000n;
-
-/**
- * The e820 view of QEMU `-M pc` with `ramSize` (< 3.5 GiB) of RAM under
- * SeaBIOS: low RAM, the EBDA and BIOS area reserved, RAM from 1 MiB up to
- * SeaBIOS's high tables (reserved: the kernel must not place itself over the
- * ACPI tables), and the BIOS flash. Mirrors what SeaBIOS reports to a kernel
- * QEMU loads itself.
- */
-export function pcMemoryMap(ramSize: bigint): MemoryMap {
-  return MemoryMap.of([
-    { start: 0n, size: 0x9_fc00n, type: "ram" },
-    { start: 0x9_fc00n, size: 0x400n, type: "reserved" },
-    { start: 0xf_0000n, size: 0x1_0000n, type: "reserved" },
-    { start: MIB, size: ramSize - SEABIOS_HIGH_TABLES - MIB, type: "ram" },
-    { start: ramSize - SEABIOS_HIGH_TABLES, size: SEABIOS_HIGH_TABLES, type: "reserved" },
-    { start: 0xfffc_0000n, size: 0x4_0000n, type: "reserved" },
-  ]);
-}
-
-/** The initrd ends at or below this (see {@link x86_64LinuxBootBuilder}). */
-export const X86_LINUX_INITRD_CEILING = 128n * MIB;
 
 /** Fixed places of the stub's own pages, below the kernel's usual 16 MiB pref_address. */
 export const X86_64_LINUX_LAYOUT = { stub: 0x10_0000n, list: 0x11_0000n, listEnd: 0x1d_0000n, tables: 0x1d_0000n, bootData: 0x1f_0000n } as const;
