@@ -11,6 +11,7 @@ const allowed = {
   arm32: ["core"],
   arm64: ["core"],
   xen: ["core"],
+  qemu: ["core"],
 };
 const walk = (dir) =>
   readdirSync(dir).flatMap((n) => {

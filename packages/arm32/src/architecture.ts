@@ -1,5 +1,6 @@
 import {
   ARCHITECTURE,
+  HANDOFF_ARTEFACT_BUILDER,
   RegisterFile,
   type Architecture,
   type ArchitecturePlugin,
@@ -15,6 +16,7 @@ import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { zImageFormat } from "./zimage.js";
 import { ARM32_XEN_CONVENTION } from "./hypercall.js";
+import { arm32ArtefactBuilder } from "./artefact.js";
 import { ARM32_REGISTERS } from "./registers.js";
 import { ARM_RELOCATOR } from "./relocations.js";
 
@@ -51,5 +53,6 @@ export const plugin: ArchitecturePlugin = {
   register(container) {
     container.register(ARM32_REGISTER_TABLE, { useValue: ARM32_REGISTERS });
     container.register(ARCHITECTURE, { useClass: Arm32Architecture });
+    container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: arm32ArtefactBuilder });
   },
 };

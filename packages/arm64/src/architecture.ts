@@ -1,5 +1,6 @@
 import {
   ARCHITECTURE,
+  HANDOFF_ARTEFACT_BUILDER,
   RegisterFile,
   type Architecture,
   type ArchitecturePlugin,
@@ -15,6 +16,7 @@ import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { arm64ImageFormat } from "./image-header.js";
 import { AARCH32_XEN_CONVENTION, AARCH64_XEN_CONVENTION } from "./hypercall.js";
+import { arm64ArtefactBuilder } from "./artefact.js";
 import { AARCH32_MODE, ARM64_REGISTERS } from "./registers.js";
 import { AARCH64_RELOCATOR } from "./relocations.js";
 
@@ -51,5 +53,6 @@ export const plugin: ArchitecturePlugin = {
   register(container) {
     container.register(ARM64_REGISTER_TABLE, { useValue: ARM64_REGISTERS });
     container.register(ARCHITECTURE, { useClass: Arm64Architecture });
+    container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: arm64ArtefactBuilder });
   },
 };

@@ -4,6 +4,8 @@ import { archsCommand } from "./commands/archs.js";
 import { hypercallDecode, hypercallEncode, hypercallLayout } from "./commands/hypercall.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { linkCommand } from "./commands/link.js";
+import { bootCommand } from "./commands/boot.js";
+import { buildCommand } from "./commands/build.js";
 import { loadArchitectures } from "./container.js";
 
 export const USAGE = `usage: handoff <command> [options]
@@ -24,6 +26,12 @@ commands:
                             link a relocatable object (purgatory) at ADDR: sections
                             .text, .rodata, .data, .bss in that order; --set defines
                             an undefined symbol or stores into a data object
+  build --arch A [--protocol P] (--kernel FLAT | --probe) --out DIR [--vmm-selectors]
+        [--entry-mode el1|el2|svc|hyp] [--json]
+                            bootable artefact (x86: PVH ELF; arm: loader blobs) + plan.json
+  boot --arch A [--protocol P] (--kernel FLAT | --probe) [--timeout S] [--no-native] [--json]
+                            build and run in qemu-system-*; --probe compares every register
+                            with the promised hand-off state and lists QEMU's own leftovers
 
 global options:
   --plugin NAME             load an extra architecture package (repeatable)
@@ -139,6 +147,48 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           }),
         );
         return 0;
+      }
+      case "build":
+      case "boot": {
+        const { values } = parse(rest, {
+          json: { type: "boolean" },
+          plugin: { type: "string", multiple: true },
+          arch: { type: "string" },
+          protocol: { type: "string" },
+          kernel: { type: "string" },
+          probe: { type: "boolean" },
+          "vmm-selectors": { type: "boolean" },
+          "entry-mode": { type: "string" },
+          out: { type: "string" },
+          timeout: { type: "string" },
+          "no-native": { type: "boolean" },
+        });
+        if (!values.arch) throw new UsageError(`${command} needs --arch`);
+        if (!values.kernel && values.probe !== true) throw new UsageError(`${command} needs --kernel FILE or --probe`);
+        const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
+        const common = {
+          arch: values.arch as string,
+          protocol: values.protocol as string | undefined,
+          kernel: values.kernel as string | undefined,
+          probe: values.probe === true,
+          vmmSelectors: values["vmm-selectors"] === true,
+          entryMode: values["entry-mode"] as string | undefined,
+          json: values.json === true,
+        };
+        if (command === "build") {
+          if (!values.out) throw new UsageError("build needs --out DIR");
+          io.out(buildCommand(loaded, { ...common, out: values.out as string }, io.cwd));
+          return 0;
+        }
+        const timeout = values.timeout === undefined ? 30 : Number(values.timeout);
+        if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600) throw new UsageError("--timeout must be a number of seconds in (0, 3600]");
+        const r = await bootCommand(loaded, { ...common, timeout, native: values["no-native"] !== true }, io.cwd, {
+          write: (s) => process.stdout.write(s),
+          // Progress only on a terminal: pipes and --json stay clean.
+          progress: process.stderr.isTTY ? (s) => process.stderr.write(`${s}\n`) : undefined,
+        });
+        if (r.text) io.out(r.text);
+        return r.ok ? 0 : 1;
       }
       default:
         throw new UsageError(`unknown command '${command}' (try 'handoff --help')`);

@@ -7,12 +7,12 @@ export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
 
 /** Run the built `handoff` binary the way a user does. */
-export function runCli(args: readonly string[], options: { cwd?: string; bin?: string } = {}) {
+export function runCli(args: readonly string[], options: { cwd?: string; bin?: string; timeout?: number } = {}) {
   const r = spawnSync(process.execPath, [options.bin ?? BIN, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     encoding: "utf8",
     env: { ...process.env, HANDOFF_DEBUG: "" },
-    timeout: 60_000,
+    timeout: options.timeout ?? 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

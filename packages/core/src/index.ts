@@ -216,3 +216,21 @@ export {
 } from "./link/relocator.js";
 export { RelocationError, LinkError, type RelocationLocation } from "./link/link-errors.js";
 export { linkObject, type LinkOptions, type LinkedObject, type PlacedSection, type SectionGroup } from "./link/linker.js";
+export { StubImage, type StubCode } from "./stub-code.js";
+export {
+  layoutFlatPayload,
+  HANDOFF_ARTEFACT_BUILDER,
+  IND_DESTINATION,
+  IND_INDIRECTION,
+  IND_DONE,
+  IND_SOURCE,
+  IND_ZERO,
+  type FlatPayloadLayout,
+  type FlatPayloadLayoutOptions,
+  type PlacedBytes,
+  type HandoffArtefact,
+  type HandoffArtefactBuilder,
+  type ArtefactRequest,
+  type NativeProbe,
+  type QemuLaunch,
+} from "./handoff-artefact.js";

@@ -1,5 +1,6 @@
 import {
   ARCHITECTURE,
+  HANDOFF_ARTEFACT_BUILDER,
   RegisterFile,
   type Architecture,
   type ArchitecturePlugin,
@@ -15,6 +16,7 @@ import { bzImageFormat } from "@handoff/x86";
 import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { X86_32_XEN_CONVENTION } from "@handoff/x86";
+import { x86_32ArtefactBuilder } from "./artefact.js";
 import { X86_32_REGISTERS } from "./registers.js";
 import { I386_RELOCATOR } from "./relocations.js";
 
@@ -52,5 +54,6 @@ export const plugin: ArchitecturePlugin = {
   register(container) {
     container.register(X86_32_REGISTER_TABLE, { useValue: X86_32_REGISTERS });
     container.register(ARCHITECTURE, { useClass: X86_32Architecture });
+    container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: x86_32ArtefactBuilder });
   },
 };

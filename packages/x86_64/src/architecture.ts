@@ -1,5 +1,6 @@
 import {
   ARCHITECTURE,
+  HANDOFF_ARTEFACT_BUILDER,
   RegisterFile,
   type Architecture,
   type ArchitecturePlugin,
@@ -15,6 +16,7 @@ import { bzImageFormat } from "@handoff/x86";
 import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { X86_32_COMPAT_XEN_CONVENTION, X86_64_XEN_CONVENTION } from "@handoff/x86";
+import { x86_64ArtefactBuilder } from "./artefact.js";
 import { COMPATIBILITY_MODE, X86_64_REGISTERS } from "./registers.js";
 import { X86_64_RELOCATOR } from "./relocations.js";
 
@@ -52,5 +54,6 @@ export const plugin: ArchitecturePlugin = {
   register(container) {
     container.register(X86_64_REGISTER_TABLE, { useValue: X86_64_REGISTERS });
     container.register(ARCHITECTURE, { useClass: X86_64Architecture });
+    container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: x86_64ArtefactBuilder });
   },
 };
