@@ -3,15 +3,10 @@ import type { HypercallAbi } from "./hypercall.js";
 import type { ImageFormat } from "./image-format.js";
 import type { NarrowMode, RegisterFile, RegisterSpec } from "./registers.js";
 
-/** A translation-table format an architecture offers (e.g. x86-64 4-level). */
-export interface PageTableFormat {
-  readonly id: string;
-  readonly description: string;
-  /** Virtual address bits translated. */
-  readonly vaBits: number;
-  /** Page and block sizes, smallest first. */
-  readonly pageSizes: readonly bigint[];
-}
+import type { PageTableFormat } from "./page-tables/types.js";
+
+/** The page-table format contract lives with the page-table machinery; re-exported here for plugins. */
+export type { PageTableFormat };
 
 /** One boot or hand-off protocol an architecture implements (Linux, PVH, kexec entry...). */
 export interface BootProtocolInfo {

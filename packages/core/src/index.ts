@@ -41,8 +41,8 @@ export {
   isArchitecturePlugin,
   type Architecture,
   type ArchitecturePlugin,
-  type PageTableFormat,
   type BootProtocolInfo,
   type RelocationInfo,
 } from "./architecture.js";
 export { ArchitectureRegistry } from "./registry.js";
+export * from "./page-tables/index.js";

@@ -12,6 +12,7 @@ import {
   type RelocationInfo,
 } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
+import { X86_64_4LEVEL, X86_64_5LEVEL } from "./paging.js";
 import { COMPATIBILITY_MODE, X86_64_REGISTERS } from "./registers.js";
 
 /** Token for the x86-64 register table, so a plugin can replace it in its own container. */
@@ -27,7 +28,7 @@ export class X86_64Architecture implements Architecture {
   readonly endianness = ["little"] as const;
   readonly pageSize = 4096n;
   readonly narrowMode: NarrowMode | undefined = COMPATIBILITY_MODE;
-  readonly pageTableFormats: readonly PageTableFormat[] = [];
+  readonly pageTableFormats: readonly PageTableFormat[] = [X86_64_4LEVEL, X86_64_5LEVEL];
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [];
   readonly relocations: RelocationInfo | undefined = undefined;
