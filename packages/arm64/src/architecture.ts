@@ -12,6 +12,7 @@ import {
   type RelocationInfo,
 } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
+import { ARM64_16K_48, ARM64_4K_39, ARM64_4K_48, ARM64_64K_48 } from "./paging.js";
 import { AARCH32_MODE, ARM64_REGISTERS } from "./registers.js";
 
 /** Token for the AArch64 register table, so a plugin can replace it in its own container. */
@@ -27,7 +28,7 @@ export class Arm64Architecture implements Architecture {
   readonly endianness = ["little", "big"] as const;
   readonly pageSize = 4096n;
   readonly narrowMode: NarrowMode | undefined = AARCH32_MODE;
-  readonly pageTableFormats: readonly PageTableFormat[] = [];
+  readonly pageTableFormats: readonly PageTableFormat[] = [ARM64_4K_48, ARM64_4K_39, ARM64_16K_48, ARM64_64K_48];
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [];
   readonly relocations: RelocationInfo | undefined = undefined;

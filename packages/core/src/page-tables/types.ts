@@ -63,7 +63,7 @@ export type WalkResult =
       readonly pa: bigint;
       /** Size of the page or block the address was found in. */
       readonly pageSize: bigint;
-      /** Lookup level that held the leaf (0 = the root table). */
+      /** Lookup level that held the leaf, numbered as the architecture manual numbers it. */
       readonly level: number;
       readonly attributes: WalkAttributes;
     }
@@ -71,7 +71,7 @@ export type WalkResult =
       readonly kind: "fault";
       readonly va: bigint;
       readonly fault: WalkFaultKind;
-      /** Lookup level at which the walk stopped (0 = the root table). */
+      /** Lookup level at which the walk stopped, numbered as the architecture manual numbers it. */
       readonly level: number;
       readonly reason: string;
     };

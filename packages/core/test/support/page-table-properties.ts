@@ -90,6 +90,8 @@ export function mappingSets(format: PageTableFormat, options: HarnessOptions = {
     executable: fc.boolean(),
     user: fc.boolean(),
     device: fc.boolean(),
+    /** Continue the previous mapping seamlessly (same attributes): the builder must merge across the seam. */
+    continues: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
   });
   return fc.record({ startUnits: fc.integer({ min: 0, max: 4 }), startPages: fc.integer({ min: 1, max: 4 }), items: fc.array(one, { minLength: 1, maxLength: 6 }) }).map(({ startUnits, startPages, items }) => {
     const out: Mapping[] = [];
@@ -98,6 +100,15 @@ export function mappingSets(format: PageTableFormat, options: HarnessOptions = {
     let pa = granule;
     for (const it of items) {
       const unit = sizes[it.unit]!;
+      const prev = out[out.length - 1];
+      if (it.continues && prev) {
+        const size = BigInt(it.units) * unit + BigInt(it.extraPages) * granule;
+        if (size === 0n || va + size > vaLimit || pa + size > paLimit) continue;
+        out.push({ va: vaFromIndex(va), pa, size, attributes: prev.attributes });
+        va += size;
+        pa += size;
+        continue;
+      }
       // Start of this mapping: past a gap, then (usually) aligned to its unit.
       va += BigInt(it.vaGapUnits) * unit + BigInt(it.vaGapPages) * granule;
       va = ((va + unit - 1n) / unit) * unit + (it.vaGapPages === 3 ? (sizes[it.unit - 1] ?? granule) : 0n);
