@@ -12,6 +12,7 @@ import {
   type RelocationInfo,
 } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
+import { X86_32_2LEVEL, X86_32_PAE } from "./paging.js";
 import { X86_32_REGISTERS } from "./registers.js";
 
 /** Token for the x86 (32-bit) register table, so a plugin can replace it in its own container. */
@@ -27,7 +28,7 @@ export class X86_32Architecture implements Architecture {
   readonly endianness = ["little"] as const;
   readonly pageSize = 4096n;
   readonly narrowMode: NarrowMode | undefined = undefined;
-  readonly pageTableFormats: readonly PageTableFormat[] = [];
+  readonly pageTableFormats: readonly PageTableFormat[] = [X86_32_PAE, X86_32_2LEVEL];
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [];
   readonly relocations: RelocationInfo | undefined = undefined;
