@@ -12,6 +12,7 @@ import {
   type RelocationInfo,
 } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
+import { ARM32_LPAE, ARM32_SHORT } from "./paging.js";
 import { ARM32_REGISTERS } from "./registers.js";
 
 /** Token for the AArch32 (Arm 32-bit) register table, so a plugin can replace it in its own container. */
@@ -27,7 +28,7 @@ export class Arm32Architecture implements Architecture {
   readonly endianness = ["little", "big"] as const;
   readonly pageSize = 4096n;
   readonly narrowMode: NarrowMode | undefined = undefined;
-  readonly pageTableFormats: readonly PageTableFormat[] = [];
+  readonly pageTableFormats: readonly PageTableFormat[] = [ARM32_SHORT, ARM32_LPAE];
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [];
   readonly relocations: RelocationInfo | undefined = undefined;

@@ -53,6 +53,7 @@ export type WalkFaultKind =
   | "access-flag"
   | "address-size"
   | "domain"
+  | "permission"
   | "bus"
   | "configuration";
 

@@ -30,6 +30,14 @@ interface Effective {
 
 /** Minimum tables per level for `mappings`, decided entry by entry from the root down. */
 export function minimalTablesPerLevel(format: PageTableFormat, mappings: readonly Mapping[], indexOf: (va: bigint) => bigint = (v) => v): bigint[] {
+  return minimalLayout(format, mappings, indexOf).tables;
+}
+
+/**
+ * Minimum tables per level, and the leaves by size when every leaf is as large as
+ * alignment allows (replicated leaves such as 16 MiB supersections counted once).
+ */
+export function minimalLayout(format: PageTableFormat, mappings: readonly Mapping[], indexOf: (va: bigint) => bigint = (v) => v): { tables: bigint[]; leaves: { pageSize: bigint; count: bigint }[] } {
   const levels = format.geometry.levels;
   const exec = (a: MappingAttributes) => (format.capabilities.noExecute ? a.executable : true);
   const sorted: Effective[] = mappings
@@ -44,6 +52,7 @@ export function minimalTablesPerLevel(format: PageTableFormat, mappings: readonl
     else runs.push({ ...m });
   }
   const counts = levels.map(() => 0n);
+  const leafEntries = new Map<bigint, bigint>(); // leaf size -> entries used
   const visit = (level: number, start: bigint) => {
     counts[level]!++;
     const g = levels[level]!;
@@ -61,11 +70,26 @@ export function minimalTablesPerLevel(format: PageTableFormat, mappings: readonl
       const canLeaf =
         g.leafSizes.includes(entrySize) &&
         runs.some((r) => r.va <= blockStart && blockEnd <= r.va + r.size && (r.pa + (blockStart - r.va)) % entrySize === 0n);
-      if (!canLeaf) visit(level + 1, blockStart);
+      if (!canLeaf) {
+        visit(level + 1, blockStart);
+        continue;
+      }
+      // The largest leaf whose aligned block around this entry is wholly inside one run, PA-aligned.
+      const size = [...g.leafSizes].sort((a, b) => (a > b ? -1 : 1)).find((sz) => {
+        const s0 = blockStart - (blockStart % sz);
+        return runs.some((r) => r.va <= s0 && s0 + sz <= r.va + r.size && (r.pa + (s0 - r.va)) % sz === 0n);
+      })!;
+      leafEntries.set(size, (leafEntries.get(size) ?? 0n) + 1n);
     }
   };
   visit(0, 0n);
-  return counts;
+  const leaves = [...leafEntries.entries()]
+    .sort((a, b) => (a[0] > b[0] ? -1 : 1))
+    .map(([pageSize, entries]) => {
+      const level = levels.find((l) => l.leafSizes.includes(pageSize))!;
+      return { pageSize, count: entries / (pageSize >> BigInt(level.shift)) };
+    });
+  return { tables: counts, leaves };
 }
 
 /** A random, non-overlapping mapping set for `format` (sorted by VA, PAs non-overlapping). */
@@ -147,8 +171,10 @@ export function checkFormatProperties(format: PageTableFormat, options: HarnessO
       const problems = verifyPageTableBuild(format, build, mappings, { samplesPerMapping: 3, probes: probes.map(options.vaFromIndex ?? ((x) => x)) });
       expect(problems, problems.map((p) => `va 0x${p.va.toString(16)}: want ${p.expected}, got ${p.found}`).join("\n")).toEqual([]);
       expect(format.walk(build.memory(), build.registers, 0n).kind).toBe("fault");
-      const minimum = minimalTablesPerLevel(format, mappings, indexOf);
+      const layout = minimalLayout(format, mappings, indexOf);
+      const minimum = layout.tables;
       expect(build.tablesPerLevel).toEqual(minimum);
+      expect(build.leaves).toEqual(layout.leaves);
       expect(build.tables).toBe(minimum.reduce((a, b) => a + b, 0n));
       // The largest page fits where alignment allows: check each mapping's first page size.
       for (const m of build.mappings) {
