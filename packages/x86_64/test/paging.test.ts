@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError, type Mapping, type PhysicalMemory } from "@handoff/core";
+import { MemoryMap, ValidationError, planPageTables, regionsFromSegments, verifyPageTableBuild, type Mapping, type PhysicalMemory } from "@handoff/core";
 import { X86_64_4LEVEL, X86_64_5LEVEL, walkX86_64 } from "@handoff/x86_64";
 import { checkFormatProperties } from "../../core/test/support/page-table-properties.js";
 
@@ -168,4 +168,53 @@ describe("x86-64 property: random mapping sets translate exactly and use the few
   it("4-level, upper half (canonical sign extension)", () =>
     checkFormatProperties(X86_64_4LEVEL, { vaFromIndex: (i) => (1n << 64n) - (1n << 47n) + i, numRuns: 60 }));
   it("5-level", () => checkFormatProperties(X86_64_5LEVEL, { numRuns: 80 }));
+});
+
+describe("x86-64 hand-off plans through the mapping policies", () => {
+  const memoryMap = MemoryMap.of([
+    { start: 0n, size: 0x9_fc00n, type: "ram" },
+    { start: 0xf_0000n, size: 0x1_0000n, type: "reserved" },
+    { start: 0x10_0000n, size: 0xbff0_0000n, type: "ram" },
+    { start: 0xfec0_0000n, size: 0x1000n, type: "device" },
+    { start: 0x1_0000_0000n, size: 0x4000_0000n, type: "ram" },
+  ]);
+
+  it("segments (default): the kernel, cmdline and the tables' own pages, nothing else", () => {
+    const regions = regionsFromSegments([
+      { data: { kind: "zero" }, bufsz: 0n, mem: 0x100_0000n, memsz: 0x123_4567n, role: "kernel" },
+      { data: { kind: "zero" }, bufsz: 0n, mem: 0x2_0000n, memsz: 0x800n, role: "cmdline" },
+    ]);
+    const { build } = planPageTables(X86_64_4LEVEL, { kind: "segments", regions, memoryMap }, { tableBase: 0x9_0000n });
+    expect(verifyPageTableBuild(X86_64_4LEVEL, build, build.mappings, { samplesPerMapping: 8 })).toEqual([]);
+    const walk = (va: bigint) => X86_64_4LEVEL.walk(build.memory(), build.registers, va);
+    expect(walk(0x100_0000n)).toMatchObject({ kind: "translation", attributes: { executable: true, writable: true } });
+    expect(walk(0x2_0000n)).toMatchObject({ kind: "translation", attributes: { executable: false } });
+    // The tables map themselves (read/write, not executable) ...
+    for (let pa = build.segment.pa; pa < build.segment.pa + build.tableBytes; pa += KIB4) {
+      expect(walk(pa)).toMatchObject({ kind: "translation", pa, attributes: { writable: true, executable: false } });
+    }
+    // ... and nothing outside segments and tables is mapped.
+    expect(walk(0x3_0000n).kind).toBe("fault");
+    expect(walk(0x300_0000n).kind).toBe("fault");
+    expect(walk(0n).kind).toBe("fault");
+  });
+
+  it("first-n-gib: device and reserved ranges are uncached, never normal", () => {
+    const { build } = planPageTables(X86_64_4LEVEL, { kind: "first-n-gib", gib: 4n, memoryMap }, { tableBase: 0x9_0000n });
+    const walk = (va: bigint) => X86_64_4LEVEL.walk(build.memory(), build.registers, va);
+    expect(walk(0xfec0_0000n)).toMatchObject({ kind: "translation", attributes: { memoryType: "device", executable: false } });
+    expect(walk(0xf_8000n)).toMatchObject({ kind: "translation", attributes: { memoryType: "device" } });
+    expect(walk(0x9_f000n)).toMatchObject({ kind: "translation", attributes: { memoryType: "device" } }); // RAM ends mid-page
+    expect(walk(0x8000_0000n)).toMatchObject({ kind: "translation", pageSize: GIB, attributes: { memoryType: "normal" } });
+    expect(walk(4n * GIB).kind).toBe("fault");
+    expect(verifyPageTableBuild(X86_64_4LEVEL, build, build.mappings)).toEqual([]);
+  });
+
+  it("all-ram: RAM above 4 GiB is mapped, holes and devices are not", () => {
+    const { build } = planPageTables(X86_64_4LEVEL, { kind: "all-ram", memoryMap }, { tableBase: 0x9_0000n });
+    const walk = (va: bigint) => X86_64_4LEVEL.walk(build.memory(), build.registers, va);
+    expect(walk(0x1_2000_0000n)).toMatchObject({ kind: "translation", pageSize: GIB });
+    expect(walk(0xfec0_0000n).kind).toBe("fault");
+    expect(walk(0xf_8000n).kind).toBe("fault");
+  });
 });

@@ -135,7 +135,10 @@ function firstNGib(end: bigint, pageSize: bigint, memoryMap: MemoryMap | undefin
   const out: Mapping[] = [];
   const push = (start: bigint, stop: bigint, attributes: MappingAttributes) => {
     if (start === 0n && !mapPageZero) start = pageSize;
-    if (stop > start) out.push({ va: start, pa: start, size: stop - start, attributes });
+    if (stop <= start) return;
+    const last = out[out.length - 1];
+    if (last && last.va + last.size === start && last.attributes === attributes) out[out.length - 1] = { ...last, size: stop - last.va };
+    else out.push({ va: start, pa: start, size: stop - start, attributes });
   };
   let cursor = 0n;
   const unknown = (start: bigint, stop: bigint) => {
