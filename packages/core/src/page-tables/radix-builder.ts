@@ -42,8 +42,23 @@ export interface RadixFormatSpec {
 interface Table {
   readonly level: number;
   readonly pa: bigint;
-  readonly view: DataView;
-  readonly bytes: Uint8Array;
+  /** Byte offset of the table in the segment buffer. */
+  readonly offset: number;
+}
+
+/** The table segment under construction: one buffer that doubles as tables are added (no per-table arrays). */
+class SegmentBuffer {
+  bytes = new Uint8Array(0x4000);
+  view = new DataView(this.bytes.buffer);
+  ensure(size: number): void {
+    if (size <= this.bytes.length) return;
+    let capacity = this.bytes.length;
+    while (capacity < size) capacity *= 2;
+    const grown = new Uint8Array(capacity);
+    grown.set(this.bytes);
+    this.bytes = grown;
+    this.view = new DataView(grown.buffer);
+  }
 }
 
 interface NormalisedMapping {
@@ -141,10 +156,12 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
   }
   const normalised = normaliseMappings(spec, mappings, options);
 
-  const tables: Table[] = [];
+  let tableCount = 0;
   const byLevel: Map<bigint, Table>[] = levels.map(() => new Map());
   const coverShift = levels.map((l) => BigInt(l.shift + Math.log2(l.entries)));
-  let cursor = options.tableBase;
+  const base = options.tableBase;
+  const buffer = new SegmentBuffer();
+  let cursor = base;
   const allocate = (level: number): Table => {
     const g = levels[level]!;
     const size = g.entries * entryBytes;
@@ -152,14 +169,13 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
     const pa = rem === 0n ? cursor : cursor + (g.tableAlign - rem);
     cursor = pa + BigInt(size);
     if (cursor > spec.tableLimit) throw new ValidationError(`${spec.id} tables`, `table at ${hex(pa)} lies beyond ${hex(spec.tableLimit)}, the highest address the format can point to`);
-    const bytes = new Uint8Array(size);
-    const t: Table = { level, pa, bytes, view: new DataView(bytes.buffer) };
-    tables.push(t);
-    return t;
+    buffer.ensure(Number(cursor - base));
+    tableCount++;
+    return { level, pa, offset: Number(pa - base) };
   };
   const writeEntry = (t: Table, index: number, value: bigint) => {
-    if (entryBytes === 8) t.view.setBigUint64(index * 8, value, true);
-    else t.view.setUint32(index * 4, Number(value), true);
+    if (entryBytes === 8) buffer.view.setBigUint64(t.offset + index * 8, value, true);
+    else buffer.view.setUint32(t.offset + index * 4, Number(value), true);
   };
   const root = allocate(0);
   byLevel[0]!.set(0n, root);
@@ -217,7 +233,7 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
       const table = tableFor(level, index);
       const span = Number(size >> BigInt(g.shift));
       const first = Number((index >> BigInt(g.shift)) & BigInt(g.entries - 1));
-      writeLeaves(table, first, span, Number(count), Number(pa), Number(size), attrs, entryBytes);
+      writeLeaves(buffer.view, table.offset + first * entryBytes, span, Number(count), Number(pa), Number(size), attrs, entryBytes);
       leafCounts.set(size, (leafCounts.get(size) ?? 0n) + count);
       const advanced = count * size;
       index += advanced;
@@ -227,10 +243,8 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
   }
 
   if (cursor > maxEnd) maxEnd = cursor;
-  const base = options.tableBase;
   const total = cursor - base;
-  const segmentBytes = new Uint8Array(Number(total));
-  for (const t of tables) segmentBytes.set(t.bytes, Number(t.pa - base));
+  const segmentBytes = buffer.bytes.length === Number(total) ? buffer.bytes : buffer.bytes.slice(0, Number(total));
   const segment = { pa: base, bytes: segmentBytes };
   const smallestPage = levels[levels.length - 1]!.leafSizes[0] ?? 1n << BigInt(levels[levels.length - 1]!.shift);
   const { registers, notes } = spec.registers(root.pa, maxEnd);
@@ -240,7 +254,7 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
   return {
     format: spec.id,
     root: root.pa,
-    tables: BigInt(tables.length),
+    tables: BigInt(tableCount),
     tablesPerLevel: byLevel.map((m) => BigInt(m.size)),
     tableBytes: total,
     tablePages: (total + smallestPage - 1n) / smallestPage,
@@ -254,16 +268,14 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
 }
 
 /**
- * Write `count` leaves of `size` bytes starting at entry `first`, each
+ * Write `count` leaves of `size` bytes starting at byte `offset`, each
  * replicated `span` times. Physical addresses stay below 2^53 (every format's
  * output address is at most 52 bits), so plain numbers carry them exactly; this
  * keeps bigint arithmetic out of the per-entry loop.
  */
-function writeLeaves(table: Table, first: number, span: number, count: number, pa: number, size: number, attrs: bigint, entryBytes: 4 | 8): void {
-  const view = table.view;
+function writeLeaves(view: DataView, offset: number, span: number, count: number, pa: number, size: number, attrs: bigint, entryBytes: 4 | 8): void {
   const attrLo = Number(attrs & 0xffffffffn);
   const attrHi = Number(attrs >> 32n);
-  let offset = first * entryBytes;
   for (let k = 0; k < count; k++) {
     const p = pa + k * size;
     const lo = ((p % TWO_32) | attrLo) >>> 0;
