@@ -2,11 +2,15 @@ import { parseArgs } from "node:util";
 import { HandoffError } from "@handoff/core";
 import { archsCommand } from "./commands/archs.js";
 import { loadArchitectures } from "./container.js";
+import { pagetableCommand } from "./commands/pagetable.js";
 
 export const USAGE = `usage: handoff <command> [options]
 
 commands:
   archs [--json]            installed architectures, their registers and widths
+  pagetable --arch A [--format ID] --map VA:PA:SIZE[:wxud] ... [--policy first-n-gib --gib N | all-ram --memory SIZE]
+            [--table-base ADDR] [--page-zero] [--out FILE] [--json]
+                            build translation tables, walk them, print root, table pages, registers
 
 global options:
   --plugin NAME             load an extra architecture package (repeatable)
@@ -41,6 +45,36 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
         io.out(archsCommand(loaded, values.json === true));
         return 0;
+      }
+      case "pagetable": {
+        const { values } = parse(rest, {
+          json: { type: "boolean" },
+          plugin: { type: "string", multiple: true },
+          arch: { type: "string" },
+          format: { type: "string" },
+          map: { type: "string", multiple: true },
+          policy: { type: "string" },
+          gib: { type: "string" },
+          memory: { type: "string" },
+          "table-base": { type: "string" },
+          "page-zero": { type: "boolean" },
+          out: { type: "string" },
+        });
+        const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
+        const result = pagetableCommand(loaded, {
+          arch: values.arch as string | undefined,
+          format: values.format as string | undefined,
+          maps: (values.map as string[] | undefined) ?? [],
+          policy: values.policy as string | undefined,
+          gib: values.gib as string | undefined,
+          memory: values.memory as string | undefined,
+          tableBase: values["table-base"] as string | undefined,
+          pageZero: values["page-zero"] === true,
+          out: values.out as string | undefined,
+          json: values.json === true,
+        });
+        io.out(result.output);
+        return result.code;
       }
       default:
         throw new UsageError(`unknown command '${command}' (try 'handoff --help')`);

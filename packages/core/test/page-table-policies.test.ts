@@ -135,7 +135,7 @@ describe("pageTableReport", () => {
   it("reports root, counts, registers and the built mappings", () => {
     const build = buildRadixTables(toy, [{ va: MIB, pa: 5n * MIB, size: 2n * MIB, attributes: { writable: true, executable: false, memoryType: "normal" } }], { tableBase: 0x4000n });
     const r = pageTableReport(build);
-    expect(r).toMatchObject({ format: "toy", root: 0x4000n, tables: 1n, tableBytes: 64n, tablePages: 1n, registers: { base: 0x4000n }, leaves: [{ pageSize: MIB, count: 2n }] });
+    expect(r).toMatchObject({ format: "toy", root: 0x4000n, tables: 1, tablesPerLevel: [1], tableBytes: 64, tablePages: 1, registers: { base: 0x4000n }, leaves: [{ pageSize: MIB, count: 2 }] });
     // Executable is reported as the format can enforce it: this format cannot forbid execution.
     expect(r.mappings).toEqual([{ va: MIB, pa: 5n * MIB, size: 2n * MIB, writable: true, executable: true, user: false, memoryType: "normal" }]);
     const view = new DataView(build.segment.bytes.buffer);

@@ -100,7 +100,7 @@ export function normaliseMappings(spec: RadixFormatSpec, mappings: readonly Mapp
     if (index === undefined || lastIndex === undefined || lastIndex - index !== m.size - 1n) {
       throw new ValidationError(subject, `virtual range ${hex(m.va)}..${hex(vaEnd)} is not translated by ${spec.id} tables (${geometry.vaBits}-bit VA)`);
     }
-    if (index === 0n && !options.mapPageZero) throw new ValidationError(subject, "maps virtual page 0; pass mapPageZero to allow it");
+    if (index === 0n && !options.mapPageZero) throw new ValidationError(subject, "maps virtual page 0, which stays unmapped unless asked for (mapPageZero, --page-zero)");
     const a = m.attributes;
     if (a.memoryType !== "normal" && a.memoryType !== "device") throw new ValidationError(subject, `unknown memory type '${String(a.memoryType)}'`);
     if (a.memoryType === "device" && a.executable) throw new ValidationError(subject, "device memory is never executable");

@@ -6,12 +6,13 @@ export interface PageTableReport {
   readonly description: string | undefined;
   readonly root: bigint;
   readonly tableBase: bigint;
-  readonly tables: bigint;
-  readonly tablesPerLevel: readonly bigint[];
-  readonly tablePages: bigint;
-  readonly tableBytes: bigint;
+  /** Counts are plain numbers (they stay far below 2^53) so JSON shows them as numbers, not hex. */
+  readonly tables: number;
+  readonly tablesPerLevel: readonly number[];
+  readonly tablePages: number;
+  readonly tableBytes: number;
   readonly registers: Readonly<Record<string, bigint>>;
-  readonly leaves: readonly { readonly pageSize: bigint; readonly count: bigint }[];
+  readonly leaves: readonly { readonly pageSize: bigint; readonly count: number }[];
   readonly mappings: readonly {
     readonly va: bigint;
     readonly pa: bigint;
@@ -31,12 +32,12 @@ export function pageTableReport(build: PageTableBuild, format?: PageTableFormat)
     description: format?.description,
     root: build.root,
     tableBase: build.segment.pa,
-    tables: build.tables,
-    tablesPerLevel: build.tablesPerLevel,
-    tablePages: build.tablePages,
-    tableBytes: build.tableBytes,
+    tables: Number(build.tables),
+    tablesPerLevel: build.tablesPerLevel.map(Number),
+    tablePages: Number(build.tablePages),
+    tableBytes: Number(build.tableBytes),
     registers: build.registers,
-    leaves: build.leaves,
+    leaves: build.leaves.map((l) => ({ pageSize: l.pageSize, count: Number(l.count) })),
     mappings: build.mappings.map((m) => ({
       va: m.va,
       pa: m.pa,
