@@ -144,3 +144,22 @@ describe("pageTableReport", () => {
     expect(view.getUint32(0, true)).toBe(0);
   });
 });
+
+describe("pageTableSegment", () => {
+  it("wraps the table bytes as a page-tables segment at the table base", async () => {
+    const { pageTableSegment } = await import("../src/index.js");
+    const toy: RadixFormatSpec = {
+      id: "toy",
+      geometry: { vaBits: 24, entryBytes: 4, levels: [{ shift: 20, entries: 16, leafSizes: [MIB], tableAlign: 64n }] },
+      physicalAddressBits: 32,
+      tableLimit: 1n << 32n,
+      noExecute: true,
+      normaliseVa: (va) => va,
+      tableDescriptor: () => 1n,
+      leafDescriptor: () => 2n,
+      registers: () => ({ registers: {}, notes: [] }),
+    };
+    const build = buildRadixTables(toy, [], { tableBase: 0x8000n });
+    expect(pageTableSegment(build)).toMatchObject({ mem: 0x8000n, memsz: 64n, bufsz: 64n, role: "page-tables", data: { kind: "bytes" } });
+  });
+});

@@ -28,5 +28,5 @@ export {
   type MappingPolicy,
   type PlannedPageTables,
 } from "./policies.js";
-export { pageTableReport, type PageTableReport } from "./report.js";
+export { pageTableReport, pageTableSegment, type PageTableReport } from "./report.js";
 export { verifyPageTableBuild, type TranslationMismatch, type VerifyOptions } from "./verify.js";

@@ -1,3 +1,4 @@
+import type { Segment } from "../image.js";
 import type { PageTableBuild, PageTableFormat } from "./types.js";
 
 /** JSON-friendly summary of a page-table build, as `handoff plan --json` reports it (bigints stay bigint). */
@@ -48,5 +49,17 @@ export function pageTableReport(build: PageTableBuild, format?: PageTableFormat)
       memoryType: m.attributes.memoryType,
     })),
     notes: build.notes,
+  };
+}
+
+/** The build's tables as a hand-off segment (role `page-tables`), ready to join the image's segment list. */
+export function pageTableSegment(build: PageTableBuild): Segment {
+  return {
+    data: { kind: "bytes", bytes: build.segment.bytes },
+    bufsz: BigInt(build.segment.bytes.length),
+    mem: build.segment.pa,
+    memsz: BigInt(build.segment.bytes.length),
+    role: "page-tables",
+    name: `${build.format} tables`,
   };
 }
