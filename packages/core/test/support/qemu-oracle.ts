@@ -101,6 +101,12 @@ export class QemuSession {
     return m ? BigInt(`0x${m[1]}`) : undefined;
   }
 
+  /** QMP run state: `running`, `paused`, `shutdown`, `guest-panicked`... */
+  async status(): Promise<string> {
+    const r = await this.send({ execute: "query-status" });
+    return String((r.return as { status?: string } | undefined)?.status);
+  }
+
   /** A register's value from `info registers` (e.g. `PC`, `RIP`, `EIP`, `R15`). */
   async register(name: string): Promise<bigint | undefined> {
     const out = await this.hmp("info registers");
