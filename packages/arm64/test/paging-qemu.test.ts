@@ -102,7 +102,7 @@ describe.skipIf(!available)("arm64 tables on QEMU's MMU (gva2gpa)", () => {
         await qemu.stop();
         cleanup();
       }
-    });
+    }, 60_000);
   }
 
   it("arm64-4k-48: with the code page not executable the CPU never reaches its spin loop", async () => {
@@ -114,5 +114,5 @@ describe.skipIf(!available)("arm64 tables on QEMU's MMU (gva2gpa)", () => {
       await qemu.stop();
       cleanup();
     }
-  });
+  }, 60_000);
 });
