@@ -164,3 +164,11 @@ describe("arm32 property: random mapping sets translate exactly and use the fewe
   it("short-descriptor", () => checkFormatProperties(ARM32_SHORT, base));
   it("LPAE", () => checkFormatProperties(ARM32_LPAE, base));
 });
+
+describe("registered page-table formats", () => {
+  it("are in the architecture, and their register values fit its register file", async () => {
+    const { plugin } = await import("@handoff/arm32");
+    const { checkRegisteredFormats } = await import("../../core/test/support/registered-formats.js");
+    checkRegisteredFormats(plugin, ['arm32-short', 'arm32-lpae']);
+  });
+});

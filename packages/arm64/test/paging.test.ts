@@ -205,3 +205,11 @@ describe("arm64 property: random mapping sets translate exactly and use the fewe
 });
 
 export type { Mapping };
+
+describe("registered page-table formats", () => {
+  it("are in the architecture, and their register values fit its register file", async () => {
+    const { plugin } = await import("@handoff/arm64");
+    const { checkRegisteredFormats } = await import("../../core/test/support/registered-formats.js");
+    checkRegisteredFormats(plugin, ['arm64-4k-48', 'arm64-4k-39', 'arm64-16k-48', 'arm64-64k-48']);
+  });
+});

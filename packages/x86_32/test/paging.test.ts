@@ -133,3 +133,11 @@ describe("x86_32 property: random mapping sets translate exactly and use the few
   it("2-level (PSE)", () => checkFormatProperties(X86_32_2LEVEL));
   it("PAE", () => checkFormatProperties(X86_32_PAE));
 });
+
+describe("registered page-table formats", () => {
+  it("are in the architecture, and their register values fit its register file", async () => {
+    const { plugin } = await import("@handoff/x86_32");
+    const { checkRegisteredFormats } = await import("../../core/test/support/registered-formats.js");
+    checkRegisteredFormats(plugin, ['x86_32-pae', 'x86_32-2level']);
+  });
+});

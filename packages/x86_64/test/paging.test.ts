@@ -218,3 +218,11 @@ describe("x86-64 hand-off plans through the mapping policies", () => {
     expect(walk(0xf_8000n).kind).toBe("fault");
   });
 });
+
+describe("registered page-table formats", () => {
+  it("are in the architecture, and their register values fit its register file", async () => {
+    const { plugin } = await import("@handoff/x86_64");
+    const { checkRegisteredFormats } = await import("../../core/test/support/registered-formats.js");
+    checkRegisteredFormats(plugin, ['x86_64-4level', 'x86_64-5level']);
+  });
+});
