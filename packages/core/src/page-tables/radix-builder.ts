@@ -46,21 +46,6 @@ interface Table {
   readonly offset: number;
 }
 
-/** The table segment under construction: one buffer that doubles as tables are added (no per-table arrays). */
-class SegmentBuffer {
-  bytes = new Uint8Array(0x4000);
-  view = new DataView(this.bytes.buffer);
-  ensure(size: number): void {
-    if (size <= this.bytes.length) return;
-    let capacity = this.bytes.length;
-    while (capacity < size) capacity *= 2;
-    const grown = new Uint8Array(capacity);
-    grown.set(this.bytes);
-    this.bytes = grown;
-    this.view = new DataView(grown.buffer);
-  }
-}
-
 interface NormalisedMapping {
   readonly index: bigint; // VA in table index space
   readonly va: bigint;
@@ -160,8 +145,11 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
   const byLevel: Map<bigint, Table>[] = levels.map(() => new Map());
   const coverShift = levels.map((l) => BigInt(l.shift + Math.log2(l.entries)));
   const base = options.tableBase;
-  const buffer = new SegmentBuffer();
   let cursor = base;
+  // Pass 1 lays tables out and records what to write; pass 2 writes it into one
+  // buffer of the exact size (no growth copies, no per-table arrays).
+  const links: { table: Table; slot: number; descriptor: bigint }[] = [];
+  const runs: { offset: number; span: number; count: number; pa: number; size: number; attrs: bigint }[] = [];
   const allocate = (level: number): Table => {
     const g = levels[level]!;
     const size = g.entries * entryBytes;
@@ -169,13 +157,8 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
     const pa = rem === 0n ? cursor : cursor + (g.tableAlign - rem);
     cursor = pa + BigInt(size);
     if (cursor > spec.tableLimit) throw new ValidationError(`${spec.id} tables`, `table at ${hex(pa)} lies beyond ${hex(spec.tableLimit)}, the highest address the format can point to`);
-    buffer.ensure(Number(cursor - base));
     tableCount++;
     return { level, pa, offset: Number(pa - base) };
-  };
-  const writeEntry = (t: Table, index: number, value: bigint) => {
-    if (entryBytes === 8) buffer.view.setBigUint64(t.offset + index * 8, value, true);
-    else buffer.view.setUint32(t.offset + index * 4, Number(value), true);
   };
   const root = allocate(0);
   byLevel[0]!.set(0n, root);
@@ -189,7 +172,7 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
     const pg = levels[level - 1]!;
     const slot = Number((index >> BigInt(pg.shift)) & BigInt(pg.entries - 1));
     const child = allocate(level);
-    writeEntry(parent, slot, spec.tableDescriptor(level - 1) | child.pa);
+    links.push({ table: parent, slot, descriptor: spec.tableDescriptor(level - 1) | child.pa });
     byLevel[level]!.set(key, child);
     return child;
   };
@@ -233,7 +216,7 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
       const table = tableFor(level, index);
       const span = Number(size >> BigInt(g.shift));
       const first = Number((index >> BigInt(g.shift)) & BigInt(g.entries - 1));
-      writeLeaves(buffer.view, table.offset + first * entryBytes, span, Number(count), Number(pa), Number(size), attrs, entryBytes);
+      runs.push({ offset: table.offset + first * entryBytes, span, count: Number(count), pa: Number(pa), size: Number(size), attrs });
       leafCounts.set(size, (leafCounts.get(size) ?? 0n) + count);
       const advanced = count * size;
       index += advanced;
@@ -244,7 +227,14 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
 
   if (cursor > maxEnd) maxEnd = cursor;
   const total = cursor - base;
-  const segmentBytes = buffer.bytes.length === Number(total) ? buffer.bytes : buffer.bytes.slice(0, Number(total));
+  const segmentBytes = new Uint8Array(Number(total));
+  const view = new DataView(segmentBytes.buffer);
+  for (const l of links) {
+    if (entryBytes === 8) view.setBigUint64(l.table.offset + l.slot * 8, l.descriptor, true);
+    else view.setUint32(l.table.offset + l.slot * 4, Number(l.descriptor), true);
+  }
+  const words = HOST_LITTLE_ENDIAN ? new Uint32Array(segmentBytes.buffer) : undefined;
+  for (const r of runs) writeLeaves(segmentBytes, view, words, r.offset, r.span, r.count, r.pa, r.size, r.attrs, entryBytes);
   const segment = { pa: base, bytes: segmentBytes };
   const smallestPage = levels[levels.length - 1]!.leafSizes[0] ?? 1n << BigInt(levels[levels.length - 1]!.shift);
   const { registers, notes } = spec.registers(root.pa, maxEnd);
@@ -267,26 +257,59 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
   };
 }
 
+/** True on little-endian hosts, where a Uint32Array writes descriptors in the tables' byte order directly. */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /**
  * Write `count` leaves of `size` bytes starting at byte `offset`, each
  * replicated `span` times. Physical addresses stay below 2^53 (every format's
- * output address is at most 52 bits), so plain numbers carry them exactly; this
- * keeps bigint arithmetic out of the per-entry loop.
+ * output address is at most 52 bits), so plain numbers carry them exactly; the
+ * address is kept as 32-bit halves with a carry, which keeps bigint and
+ * floating-point division out of the per-entry loop.
  */
-function writeLeaves(view: DataView, offset: number, span: number, count: number, pa: number, size: number, attrs: bigint, entryBytes: 4 | 8): void {
+function writeLeaves(bytes: Uint8Array, view: DataView, words: Uint32Array | undefined, offset: number, span: number, count: number, pa: number, size: number, attrs: bigint, entryBytes: 4 | 8): void {
   const attrLo = Number(attrs & 0xffffffffn);
   const attrHi = Number(attrs >> 32n);
-  for (let k = 0; k < count; k++) {
-    const p = pa + k * size;
-    const lo = ((p % TWO_32) | attrLo) >>> 0;
-    if (entryBytes === 8) {
-      const hi = (Math.floor(p / TWO_32) | attrHi) >>> 0;
-      for (let s = 0; s < span; s++, offset += 8) {
-        view.setUint32(offset, lo, true);
-        view.setUint32(offset + 4, hi, true);
+  let hi = Math.floor(pa / TWO_32);
+  let lo = pa - hi * TWO_32;
+  if (words !== undefined && offset % 4 === 0) {
+    let w = (bytes.byteOffset + offset) >>> 2;
+    for (let k = 0; k < count; k++) {
+      const l = lo | attrLo;
+      if (entryBytes === 8) {
+        const h = hi | attrHi;
+        for (let s = 0; s < span; s++, w += 2) {
+          words[w] = l;
+          words[w + 1] = h;
+        }
+      } else {
+        for (let s = 0; s < span; s++) words[w++] = l;
       }
-    } else {
-      for (let s = 0; s < span; s++, offset += 4) view.setUint32(offset, lo, true);
+      lo += size;
+      if (lo >= TWO_32) {
+        lo -= TWO_32;
+        hi++;
+      }
+    }
+    return;
+  }
+  for (let k = 0; k < count; k++) {
+    const l = (lo | attrLo) >>> 0;
+    const h = (hi | attrHi) >>> 0;
+    for (let s = 0; s < span; s++) {
+      if (entryBytes === 8) {
+        view.setUint32(offset, l, true);
+        view.setUint32(offset + 4, h, true);
+        offset += 8;
+      } else {
+        view.setUint32(offset, l, true);
+        offset += 4;
+      }
+    }
+    lo += size;
+    if (lo >= TWO_32) {
+      lo -= TWO_32;
+      hi++;
     }
   }
 }
