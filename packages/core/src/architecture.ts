@@ -42,6 +42,7 @@ export interface Architecture {
   readonly registers: readonly RegisterSpec[];
   /** A narrower mode sharing the register file (x86-64 compat, AArch32), if any. */
   readonly narrowMode: NarrowMode | undefined;
+  /** Translation-table formats this arch builds; the first is the default. */
   readonly pageTableFormats: readonly PageTableFormat[];
   readonly protocols: readonly BootProtocolInfo[];
   /** Image formats this arch contributes (bzImage, arm64 Image, zImage...); ELF is core's. */
