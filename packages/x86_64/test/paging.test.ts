@@ -226,3 +226,12 @@ describe("registered page-table formats", () => {
     checkRegisteredFormats(plugin, ['x86_64-4level', 'x86_64-5level']);
   });
 });
+
+describe("x86-64 builder bounds its work", () => {
+  it("refuses a mapping set that needs more table bytes than the limit, before allocating them", () => {
+    // 2^46 bytes of 4 KiB pages (PA off by 4 KiB) would need ~128 GiB of page tables.
+    const huge: Mapping = { va: 1n << 46n, pa: 0x1000n, size: 1n << 46n, attributes: RWX };
+    expect(() => X86_64_4LEVEL.build([huge], { tableBase: 0x10_0000n })).toThrow(/more than 0x10000000 bytes of tables/);
+    expect(() => X86_64_4LEVEL.build([{ ...huge, size: 64n << 20n }], { tableBase: 0x10_0000n, maxTableBytes: 0x4000n })).toThrow(ValidationError);
+  });
+});

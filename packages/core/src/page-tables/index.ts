@@ -16,6 +16,7 @@ export type {
   PageTableBuild,
   PageTableFormat,
 } from "./types.js";
+export { DEFAULT_MAX_TABLE_BYTES } from "./types.js";
 export { PlacedMemory } from "./memory.js";
 export { buildRadixTables, normaliseMappings, type RadixFormatSpec } from "./radix-builder.js";
 export {

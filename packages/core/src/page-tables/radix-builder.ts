@@ -1,6 +1,7 @@
 import { checkedAdd64, hex, isAligned } from "../bits.js";
 import { ValidationError } from "../errors.js";
 import { PlacedMemory } from "./memory.js";
+import { DEFAULT_MAX_TABLE_BYTES } from "./types.js";
 import type {
   LeafCount,
   Mapping,
@@ -146,6 +147,7 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
   const coverShift = levels.map((l) => BigInt(l.shift + Math.log2(l.entries)));
   const base = options.tableBase;
   let cursor = base;
+  const maxBytes = options.maxTableBytes ?? DEFAULT_MAX_TABLE_BYTES;
   // Pass 1 lays tables out and records what to write; pass 2 writes it into one
   // buffer of the exact size (no growth copies, no per-table arrays).
   const links: { table: Table; slot: number; descriptor: bigint }[] = [];
@@ -156,6 +158,7 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
     const rem = cursor % g.tableAlign;
     const pa = rem === 0n ? cursor : cursor + (g.tableAlign - rem);
     cursor = pa + BigInt(size);
+    if (cursor - base > maxBytes) throw new ValidationError(`${spec.id} tables`, `the mappings need more than ${hex(maxBytes)} bytes of tables (raise maxTableBytes, or map with larger alignment)`);
     if (cursor > spec.tableLimit) throw new ValidationError(`${spec.id} tables`, `table at ${hex(pa)} lies beyond ${hex(spec.tableLimit)}, the highest address the format can point to`);
     tableCount++;
     return { level, pa, offset: Number(pa - base) };

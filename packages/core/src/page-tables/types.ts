@@ -109,7 +109,12 @@ export interface PageTableBuildOptions {
   readonly tableBase: bigint;
   /** Allow a mapping of virtual page 0 (refused by default so null dereferences fault). */
   readonly mapPageZero?: boolean;
+  /** Refuse to lay out more table bytes than this (default DEFAULT_MAX_TABLE_BYTES, 256 MiB). */
+  readonly maxTableBytes?: bigint;
 }
+
+/** Default bound on a build's table bytes: a mapping set cannot make the builder allocate without limit. */
+export const DEFAULT_MAX_TABLE_BYTES = 256n << 20n;
 
 /** Bytes to place at a physical address. */
 export interface PlacedBytes {
