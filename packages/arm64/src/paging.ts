@@ -103,6 +103,7 @@ function spec(granule: Granule, vaBits: number): RadixFormatSpec {
           "SCTLR_EL1.M=1 with SCTLR_EL1.WXN=0 (kernel pages are writable and executable) and SCTLR_EL1.EE=0 (tables are little-endian)",
           `TCR_EL1.IPS = ${IPS_BITS[Number(ips)]} bits must not exceed ID_AA64MMFR0_EL1.PARange`,
           "TTBR1_EL1 walks disabled (TCR_EL1.EPD1); invalidate the TLB (TLBI VMALLE1) before setting SCTLR_EL1.M",
+          "values are for the EL1&0 regime; at EL2 (non-VHE) TCR_EL2 has PS at bits 18:16 instead of IPS, and TTBR0_EL2/MAIR_EL2 take the same values",
         ],
       };
     },
