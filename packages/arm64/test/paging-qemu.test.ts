@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Mapping, PageTableFormat } from "@handoff/core";
 import { ARM64_16K_48, ARM64_4K_39, ARM64_4K_48, ARM64_64K_48 } from "@handoff/arm64";
+import fc from "fast-check";
+import { mappingSets } from "../../core/test/support/page-table-properties.js";
 import { QemuSession, assemble, requireTool, scratchDir, sleep } from "../../core/test/support/qemu-oracle.js";
 
 const QEMU = "qemu-system-aarch64";
@@ -103,6 +105,38 @@ describe.skipIf(!available)("arm64 tables on QEMU's MMU (gva2gpa)", () => {
         cleanup();
       }
     }, 60_000);
+  }
+
+  for (const format of [ARM64_4K_48, ARM64_4K_39, ARM64_16K_48, ARM64_64K_48]) {
+    it(`${format.id}: random mapping sets (fixed seed) translate on QEMU as the walker says`, async () => {
+      const granule = format.pageSizes[0]!;
+      const clear = (lo: bigint, size: bigint) => lo + size <= CODE || lo >= TABLES + 0x10_0000n;
+      for (const random of fc.sample(mappingSets(format), { numRuns: 2, seed: 0x5eed })) {
+        const ms = [
+          { va: CODE, pa: CODE, size: granule, attributes: { writable: false, executable: true, memoryType: "normal" as const } },
+          ...random.filter((m) => clear(m.va, m.size) && clear(m.pa, m.size)),
+        ];
+        expect(ms.length, "the fixed seed yields random mappings besides the code page").toBeGreaterThan(1);
+        const { build, qemu, spin, cleanup } = await boot(format, ms);
+        try {
+          let pc: bigint | undefined;
+          for (let i = 0; i < 50 && pc !== spin; i++) {
+            await sleep(100);
+            pc = await qemu.register("PC");
+          }
+          expect(pc).toBe(spin);
+          for (const m of ms) {
+            for (const va of [m.va, m.va + m.size / 2n, m.va + m.size - 1n, m.va - 1n, m.va + m.size]) {
+              const ours = format.walk(build.memory(), build.registers, va);
+              expect(await qemu.translate(va), `va 0x${va.toString(16)}`).toBe(ours.kind === "translation" ? ours.pa : undefined);
+            }
+          }
+        } finally {
+          await qemu.stop();
+          cleanup();
+        }
+      }
+    }, 120_000);
   }
 
   it("arm64-4k-48: with the code page not executable the CPU never reaches its spin loop", async () => {
