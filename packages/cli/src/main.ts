@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { HandoffError } from "@handoff/core";
 import { archsCommand } from "./commands/archs.js";
+import { pagetableCommand } from "./commands/pagetable.js";
 import { hypercallDecode, hypercallEncode, hypercallLayout } from "./commands/hypercall.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { linkCommand } from "./commands/link.js";
@@ -12,6 +13,9 @@ export const USAGE = `usage: handoff <command> [options]
 
 commands:
   archs [--json]            installed architectures, their registers and widths
+  pagetable --arch A [--format ID] --map VA:PA:SIZE[:wxud] ... [--policy first-n-gib --gib N | all-ram --memory SIZE]
+            [--table-base ADDR] [--page-zero] [--out FILE] [--json]
+                            build translation tables, walk them, print root, table pages, registers
   hypercall encode --arch A [--guest-mode 32|64] CALL [COMMAND] [VALUE...]
             [--image FILE [--load-addr ADDR] [--entry ADDR] [--buffer-addr ADDR (default 0x100000)] [--crash]]
                             Xen hypercall registers and in-memory structs (kexec_op load --image FILE)
@@ -189,6 +193,36 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         });
         if (r.text) io.out(r.text);
         return r.ok ? 0 : 1;
+      }
+      case "pagetable": {
+        const { values } = parse(rest, {
+          json: { type: "boolean" },
+          plugin: { type: "string", multiple: true },
+          arch: { type: "string" },
+          format: { type: "string" },
+          map: { type: "string", multiple: true },
+          policy: { type: "string" },
+          gib: { type: "string" },
+          memory: { type: "string" },
+          "table-base": { type: "string" },
+          "page-zero": { type: "boolean" },
+          out: { type: "string" },
+        });
+        const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
+        const result = pagetableCommand(loaded, {
+          arch: values.arch as string | undefined,
+          format: values.format as string | undefined,
+          maps: (values.map as string[] | undefined) ?? [],
+          policy: values.policy as string | undefined,
+          gib: values.gib as string | undefined,
+          memory: values.memory as string | undefined,
+          tableBase: values["table-base"] as string | undefined,
+          pageZero: values["page-zero"] === true,
+          out: values.out as string | undefined,
+          json: values.json === true,
+        });
+        io.out(result.output);
+        return result.code;
       }
       default:
         throw new UsageError(`unknown command '${command}' (try 'handoff --help')`);
