@@ -10,8 +10,8 @@ const allowed = {
   x86_64: ["core", "x86"],
   arm32: ["core"],
   arm64: ["core"],
-  qemu: ["core"],
   xen: ["core"],
+  qemu: ["core"],
 };
 const walk = (dir) =>
   readdirSync(dir).flatMap((n) => {

@@ -16,9 +16,10 @@ import {
 import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { zImageFormat } from "./zimage.js";
+import { ARM32_XEN_CONVENTION } from "./hypercall.js";
 import { arm32ArtefactBuilder } from "./artefact.js";
 import { arm32LinuxBootBuilder } from "./linux-boot.js";
-import { ARM32_XEN_CONVENTION } from "./hypercall.js";
+import { ARM32_LPAE, ARM32_SHORT } from "./paging.js";
 import { ARM32_REGISTERS } from "./registers.js";
 import { ARM_RELOCATOR } from "./relocations.js";
 
@@ -35,7 +36,7 @@ export class Arm32Architecture implements Architecture {
   readonly endianness = ["little", "big"] as const;
   readonly pageSize = 4096n;
   readonly narrowMode: NarrowMode | undefined = undefined;
-  readonly pageTableFormats: readonly PageTableFormat[] = [];
+  readonly pageTableFormats: readonly PageTableFormat[] = [ARM32_SHORT, ARM32_LPAE];
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [zImageFormat];
   readonly relocations: RelocationInfo | undefined = ARM_RELOCATOR;

@@ -16,9 +16,10 @@ import {
 import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { arm64ImageFormat } from "./image-header.js";
+import { AARCH32_XEN_CONVENTION, AARCH64_XEN_CONVENTION } from "./hypercall.js";
 import { arm64ArtefactBuilder } from "./artefact.js";
 import { arm64LinuxBootBuilder } from "./linux-boot.js";
-import { AARCH32_XEN_CONVENTION, AARCH64_XEN_CONVENTION } from "./hypercall.js";
+import { ARM64_16K_48, ARM64_4K_39, ARM64_4K_48, ARM64_64K_48 } from "./paging.js";
 import { AARCH32_MODE, ARM64_REGISTERS } from "./registers.js";
 import { AARCH64_RELOCATOR } from "./relocations.js";
 
@@ -35,7 +36,7 @@ export class Arm64Architecture implements Architecture {
   readonly endianness = ["little", "big"] as const;
   readonly pageSize = 4096n;
   readonly narrowMode: NarrowMode | undefined = AARCH32_MODE;
-  readonly pageTableFormats: readonly PageTableFormat[] = [];
+  readonly pageTableFormats: readonly PageTableFormat[] = [ARM64_4K_48, ARM64_4K_39, ARM64_16K_48, ARM64_64K_48];
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [arm64ImageFormat];
   readonly relocations: RelocationInfo | undefined = AARCH64_RELOCATOR;

@@ -1,28 +1,22 @@
 import { parseArgs } from "node:util";
 import { HandoffError } from "@handoff/core";
 import { archsCommand } from "./commands/archs.js";
-import { bootCommand } from "./commands/boot.js";
-import { initramfsCommand } from "./commands/initramfs.js";
-import { buildCommand } from "./commands/build.js";
+import { pagetableCommand } from "./commands/pagetable.js";
 import { hypercallDecode, hypercallEncode, hypercallLayout } from "./commands/hypercall.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { linkCommand } from "./commands/link.js";
+import { bootCommand } from "./commands/boot.js";
+import { initramfsCommand } from "./commands/initramfs.js";
+import { buildCommand } from "./commands/build.js";
 import { loadArchitectures } from "./container.js";
 
 export const USAGE = `usage: handoff <command> [options]
 
 commands:
   archs [--json]            installed architectures, their registers and widths
-  build --arch A [--protocol P] (--kernel FLAT | --probe) --out DIR [--vmm-selectors]
-        [--entry-mode el1|el2|svc|hyp] [--json]
-                            bootable artefact (x86: PVH ELF; arm: loader blobs) + plan.json
-  boot --arch A [--protocol P] (--kernel FLAT | --probe) [--timeout S] [--no-native] [--json]
-  build|boot --arch A --kernel LINUX [--initrd FILE] [--cmdline TEXT] [--protocol linux|pvh]
-                            a real kernel (bzImage, arm64 Image, zImage) through handoff's stub
-  initramfs --busybox FILE --out FILE
-                            newc initramfs: /init prints HANDOFF-MARKER: <handoff.marker=> and powers off
-                            build and run in qemu-system-*; --probe compares every register
-                            with the promised hand-off state and lists QEMU's own leftovers
+  pagetable --arch A [--format ID] --map VA:PA:SIZE[:wxud] ... [--policy first-n-gib --gib N | all-ram --memory SIZE]
+            [--table-base ADDR] [--page-zero] [--out FILE] [--json]
+                            build translation tables, walk them, print root, table pages, registers
   hypercall encode --arch A [--guest-mode 32|64] CALL [COMMAND] [VALUE...]
             [--image FILE [--load-addr ADDR] [--entry ADDR] [--buffer-addr ADDR (default 0x100000)] [--crash]]
                             Xen hypercall registers and in-memory structs (kexec_op load --image FILE)
@@ -37,6 +31,16 @@ commands:
                             link a relocatable object (purgatory) at ADDR: sections
                             .text, .rodata, .data, .bss in that order; --set defines
                             an undefined symbol or stores into a data object
+  build --arch A [--protocol P] (--kernel FLAT | --probe) --out DIR [--vmm-selectors]
+        [--entry-mode el1|el2|svc|hyp] [--json]
+                            bootable artefact (x86: PVH ELF; arm: loader blobs) + plan.json
+  boot --arch A [--protocol P] (--kernel FLAT | --probe) [--timeout S] [--no-native] [--json]
+                            build and run in qemu-system-*; --probe compares every register
+                            with the promised hand-off state and lists QEMU's own leftovers
+  build|boot --arch A --kernel LINUX [--initrd FILE] [--cmdline TEXT] [--protocol P]
+                            a real kernel (bzImage, arm64 Image, zImage) through handoff's stub
+  initramfs --busybox FILE --out FILE
+                            newc initramfs: /init prints HANDOFF-MARKER: <handoff.marker=> and powers off
 
 global options:
   --plugin NAME             load an extra architecture package (repeatable)
@@ -71,52 +75,6 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
         io.out(archsCommand(loaded, values.json === true));
         return 0;
-      }
-      case "build":
-      case "boot": {
-        const { values } = parse(rest, {
-          json: { type: "boolean" },
-          plugin: { type: "string", multiple: true },
-          arch: { type: "string" },
-          protocol: { type: "string" },
-          kernel: { type: "string" },
-          probe: { type: "boolean" },
-          "vmm-selectors": { type: "boolean" },
-          "entry-mode": { type: "string" },
-          out: { type: "string" },
-          timeout: { type: "string" },
-          "no-native": { type: "boolean" },
-          initrd: { type: "string" },
-          cmdline: { type: "string" },
-        });
-        if (!values.arch) throw new UsageError(`${command} needs --arch`);
-        if (!values.kernel && values.probe !== true) throw new UsageError(`${command} needs --kernel FILE or --probe`);
-        const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
-        const common = {
-          arch: values.arch as string,
-          protocol: values.protocol as string | undefined,
-          kernel: values.kernel as string | undefined,
-          probe: values.probe === true,
-          vmmSelectors: values["vmm-selectors"] === true,
-          entryMode: values["entry-mode"] as string | undefined,
-          json: values.json === true,
-          initrd: values.initrd as string | undefined,
-          cmdline: values.cmdline as string | undefined,
-        };
-        if (command === "build") {
-          if (!values.out) throw new UsageError("build needs --out DIR");
-          io.out(buildCommand(loaded, { ...common, out: values.out as string }, io.cwd));
-          return 0;
-        }
-        const timeout = values.timeout === undefined ? 30 : Number(values.timeout);
-        if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600) throw new UsageError("--timeout must be a number of seconds in (0, 3600]");
-        const r = await bootCommand(loaded, { ...common, timeout, native: values["no-native"] !== true }, io.cwd, {
-          write: (s) => process.stdout.write(s),
-          // Progress only on a terminal: pipes and --json stay clean.
-          progress: process.stderr.isTTY ? (s) => process.stderr.write(`${s}\n`) : undefined,
-        });
-        if (r.text) io.out(r.text);
-        return r.ok ? 0 : 1;
       }
       case "hypercall": {
         const { values, positionals } = parse(rest, {
@@ -198,6 +156,82 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           }),
         );
         return 0;
+      }
+      case "build":
+      case "boot": {
+        const { values } = parse(rest, {
+          json: { type: "boolean" },
+          plugin: { type: "string", multiple: true },
+          arch: { type: "string" },
+          protocol: { type: "string" },
+          kernel: { type: "string" },
+          probe: { type: "boolean" },
+          "vmm-selectors": { type: "boolean" },
+          "entry-mode": { type: "string" },
+          out: { type: "string" },
+          timeout: { type: "string" },
+          "no-native": { type: "boolean" },
+          initrd: { type: "string" },
+          cmdline: { type: "string" },
+        });
+        if (!values.arch) throw new UsageError(`${command} needs --arch`);
+        if (!values.kernel && values.probe !== true) throw new UsageError(`${command} needs --kernel FILE or --probe`);
+        const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
+        const common = {
+          arch: values.arch as string,
+          protocol: values.protocol as string | undefined,
+          kernel: values.kernel as string | undefined,
+          probe: values.probe === true,
+          vmmSelectors: values["vmm-selectors"] === true,
+          entryMode: values["entry-mode"] as string | undefined,
+          json: values.json === true,
+          initrd: values.initrd as string | undefined,
+          cmdline: values.cmdline as string | undefined,
+        };
+        if (command === "build") {
+          if (!values.out) throw new UsageError("build needs --out DIR");
+          io.out(buildCommand(loaded, { ...common, out: values.out as string }, io.cwd));
+          return 0;
+        }
+        const timeout = values.timeout === undefined ? 30 : Number(values.timeout);
+        if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600) throw new UsageError("--timeout must be a number of seconds in (0, 3600]");
+        const r = await bootCommand(loaded, { ...common, timeout, native: values["no-native"] !== true }, io.cwd, {
+          write: (s) => process.stdout.write(s),
+          // Progress only on a terminal: pipes and --json stay clean.
+          progress: process.stderr.isTTY ? (s) => process.stderr.write(`${s}\n`) : undefined,
+        });
+        if (r.text) io.out(r.text);
+        return r.ok ? 0 : 1;
+      }
+      case "pagetable": {
+        const { values } = parse(rest, {
+          json: { type: "boolean" },
+          plugin: { type: "string", multiple: true },
+          arch: { type: "string" },
+          format: { type: "string" },
+          map: { type: "string", multiple: true },
+          policy: { type: "string" },
+          gib: { type: "string" },
+          memory: { type: "string" },
+          "table-base": { type: "string" },
+          "page-zero": { type: "boolean" },
+          out: { type: "string" },
+        });
+        const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
+        const result = pagetableCommand(loaded, {
+          arch: values.arch as string | undefined,
+          format: values.format as string | undefined,
+          maps: (values.map as string[] | undefined) ?? [],
+          policy: values.policy as string | undefined,
+          gib: values.gib as string | undefined,
+          memory: values.memory as string | undefined,
+          tableBase: values["table-base"] as string | undefined,
+          pageZero: values["page-zero"] === true,
+          out: values.out as string | undefined,
+          json: values.json === true,
+        });
+        io.out(result.output);
+        return result.code;
       }
       case "initramfs": {
         const { values } = parse(rest, { busybox: { type: "string" }, out: { type: "string" } });

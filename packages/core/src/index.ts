@@ -76,25 +76,6 @@ export {
   type ChosenSettings,
   type MachineDescription,
 } from "./fdt/index.js";
-export { StubImage, type StubCode } from "./stub-code.js";
-export {
-  layoutFlatPayload,
-  HANDOFF_ARTEFACT_BUILDER,
-  IND_DESTINATION,
-  IND_INDIRECTION,
-  IND_DONE,
-  IND_SOURCE,
-  IND_ZERO,
-  type FlatPayloadLayout,
-  type FlatPayloadLayoutOptions,
-  type PlacedBytes,
-  type HandoffArtefact,
-  type HandoffArtefactBuilder,
-  type ArtefactRequest,
-  type NativeProbe,
-  type QemuLaunch,
-} from "./handoff-artefact.js";
-export { layoutInPlaceList, LINUX_BOOT_BUILDER, type InPlaceList, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine } from "./linux-boot.js";
 export {
   C,
   CTypeEnvironment,
@@ -235,3 +216,58 @@ export {
 } from "./link/relocator.js";
 export { RelocationError, LinkError, type RelocationLocation } from "./link/link-errors.js";
 export { linkObject, type LinkOptions, type LinkedObject, type PlacedSection, type SectionGroup } from "./link/linker.js";
+export { StubImage, type StubCode } from "./stub-code.js";
+export {
+  layoutFlatPayload,
+  HANDOFF_ARTEFACT_BUILDER,
+  IND_DESTINATION,
+  IND_INDIRECTION,
+  IND_DONE,
+  IND_SOURCE,
+  IND_ZERO,
+  type FlatPayloadLayout,
+  type FlatPayloadLayoutOptions,
+  type PlacedBytes,
+  type HandoffArtefact,
+  type HandoffArtefactBuilder,
+  type ArtefactRequest,
+  type NativeProbe,
+  type QemuLaunch,
+} from "./handoff-artefact.js";
+export {
+  DEFAULT_MAX_TABLE_BYTES,
+  PlacedMemory,
+  buildRadixTables,
+  normaliseMappings,
+  mappingsForPolicy,
+  regionsFromSegments,
+  addIdentityRegion,
+  planPageTables,
+  DEFAULT_POLICY_KIND,
+  pageTableReport,
+  pageTableSegment,
+  verifyPageTableBuild,
+  type MemoryKind,
+  type MappingAttributes,
+  type Mapping,
+  type PhysicalMemory,
+  type TranslationRegisters,
+  type WalkAttributes,
+  type WalkFaultKind,
+  type WalkResult,
+  type LevelGeometry,
+  type PageTableGeometry,
+  type PageTableCapabilities,
+  type PageTableBuildOptions,
+  type PhysicalBytes,
+  type LeafCount,
+  type PageTableBuild,
+  type RadixFormatSpec,
+  type HandoffRegion,
+  type MappingPolicy,
+  type PlannedPageTables,
+  type PageTableReport,
+  type TranslationMismatch,
+  type VerifyOptions,
+} from "./page-tables/index.js";
+export { layoutInPlaceList, LINUX_BOOT_BUILDER, type InPlaceList, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine } from "./linux-boot.js";

@@ -47,6 +47,18 @@ export {
   type E820Entry,
 } from "./e820.js";
 export {
+  I386_DATA_MODEL,
+  X86_64_DATA_MODEL,
+  VMCALL,
+  VMMCALL,
+  SYSCALL,
+  INT_0X82,
+  X86_64_XEN_CONVENTION,
+  X86_32_XEN_CONVENTION,
+  X86_32_COMPAT_XEN_CONVENTION,
+  x86HypercallPageStub,
+} from "./hypercall.js";
+export {
   DESC,
   BOOT_SELECTORS,
   VMM_SELECTORS,
@@ -62,16 +74,4 @@ export {
 export { writePvhElf, XEN_ELFNOTE_PHYS32_ENTRY, type PvhElfOptions, type PvhLoad } from "./pvh-elf.js";
 export { handoffSegmentState, checkSegmentsAgainstGdt, EFLAGS_RESERVED_ONE, type SegmentClauses, type SegmentRegisterReader } from "./handoff-segments.js";
 export { pvhDefinitions, minimalStartInfo, CR0_PE_ET, XEN_HVM_START_MAGIC_VALUE, type PvhEntryOptions } from "./pvh-state.js";
-export {
-  I386_DATA_MODEL,
-  X86_64_DATA_MODEL,
-  VMCALL,
-  VMMCALL,
-  SYSCALL,
-  INT_0X82,
-  X86_64_XEN_CONVENTION,
-  X86_32_XEN_CONVENTION,
-  X86_32_COMPAT_XEN_CONVENTION,
-  x86HypercallPageStub,
-} from "./hypercall.js";
 export { planX86Linux, pcMemoryMap, X86_LINUX_MACHINE, X86_LINUX_INITRD_CEILING, SEABIOS_HIGH_TABLES, type X86LinuxPlan, type X86LinuxRequest } from "./linux-boot.js";

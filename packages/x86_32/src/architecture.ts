@@ -16,9 +16,10 @@ import {
 import { bzImageFormat } from "@handoff/x86";
 import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
+import { X86_32_XEN_CONVENTION } from "@handoff/x86";
 import { x86_32ArtefactBuilder } from "./artefact.js";
 import { x86_32LinuxBootBuilder } from "./linux-boot.js";
-import { X86_32_XEN_CONVENTION } from "@handoff/x86";
+import { X86_32_2LEVEL, X86_32_PAE } from "./paging.js";
 import { X86_32_REGISTERS } from "./registers.js";
 import { I386_RELOCATOR } from "./relocations.js";
 
@@ -35,7 +36,7 @@ export class X86_32Architecture implements Architecture {
   readonly endianness = ["little"] as const;
   readonly pageSize = 4096n;
   readonly narrowMode: NarrowMode | undefined = undefined;
-  readonly pageTableFormats: readonly PageTableFormat[] = [];
+  readonly pageTableFormats: readonly PageTableFormat[] = [X86_32_PAE, X86_32_2LEVEL];
   readonly protocols: readonly BootProtocolInfo[] = [];
   /** bzImage: one shared implementation from @handoff/x86; the parsed image says which arch it is. */
   readonly imageFormats: readonly ImageFormat[] = [bzImageFormat];

@@ -16,9 +16,10 @@ import {
 import { bzImageFormat } from "@handoff/x86";
 import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
+import { X86_32_COMPAT_XEN_CONVENTION, X86_64_XEN_CONVENTION } from "@handoff/x86";
 import { x86_64ArtefactBuilder } from "./artefact.js";
 import { x86_64LinuxBootBuilder } from "./linux-boot.js";
-import { X86_32_COMPAT_XEN_CONVENTION, X86_64_XEN_CONVENTION } from "@handoff/x86";
+import { X86_64_4LEVEL, X86_64_5LEVEL } from "./paging.js";
 import { COMPATIBILITY_MODE, X86_64_REGISTERS } from "./registers.js";
 import { X86_64_RELOCATOR } from "./relocations.js";
 
@@ -35,7 +36,7 @@ export class X86_64Architecture implements Architecture {
   readonly endianness = ["little"] as const;
   readonly pageSize = 4096n;
   readonly narrowMode: NarrowMode | undefined = COMPATIBILITY_MODE;
-  readonly pageTableFormats: readonly PageTableFormat[] = [];
+  readonly pageTableFormats: readonly PageTableFormat[] = [X86_64_4LEVEL, X86_64_5LEVEL];
   readonly protocols: readonly BootProtocolInfo[] = [];
   /** bzImage: one shared implementation from @handoff/x86; the parsed image says which arch it is. */
   readonly imageFormats: readonly ImageFormat[] = [bzImageFormat];
