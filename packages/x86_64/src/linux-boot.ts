@@ -1,19 +1,22 @@
-import { ValidationError, layoutInPlaceList, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest } from "@handoff/core";
+import { ValidationError, layoutInPlaceList, planPageTables, type HandoffArtefact, type HandoffRegion, type LinuxBootBuilder, type LinuxBootRequest } from "@handoff/core";
 import { BOOT_SELECTORS, X86_LINUX_INITRD_CEILING, X86_LINUX_MACHINE, buildHandoffGdt, pcMemoryMap, planX86Linux, writePvhElf } from "@handoff/x86";
 import { linux64Entry } from "./handoff-states.js";
-import { identityMap1GiB } from "./identity-tables.js";
+import { X86_64_4LEVEL } from "./paging.js";
 import { X86_64_HANDOFF_STUB, X86_64_STUB_GDT_OFFSET, buildX86_64Stub } from "./stub/stub.js";
 
 
 /** Fixed places of the stub's own pages, below the kernel's usual 16 MiB pref_address. */
-export const X86_64_LINUX_LAYOUT = { stub: 0x10_0000n, list: 0x11_0000n, listEnd: 0x1d_0000n, tables: 0x1d_0000n, bootData: 0x1f_0000n } as const;
+export const X86_64_LINUX_LAYOUT = { stub: 0x10_0000n, list: 0x11_0000n, listEnd: 0x1d_0000n, tables: 0x1d_0000n, tablesEnd: 0x1f_0000n, bootData: 0x1f_0000n } as const;
 
 /**
  * x86_64 Linux through the stub, as a PVH ELF QEMU boots with `-kernel`: the
  * stub (entered by QEMU's PVH path in 32-bit mode) runs the in-place list,
- * enters long mode on identity tables covering the first GiB (kernel +
- * init_size, boot_params, cmdline and initrd all lie there) and jumps to the
- * 64-bit entry (load + 0x200) with rsi = boot_params.
+ * enters long mode on 4-level identity tables built with the `segments`
+ * policy (boot.rst "64-bit Boot Protocol": the kernel's load address +
+ * init_size, the zero page and the command line must be identity-mapped; we
+ * add the initrd and the stub's own page) and jumps to the 64-bit entry
+ * (load + 0x200) with rsi = boot_params. Every mapping is executable: the
+ * stub's EFER leaves NXE clear, where an NX bit would be a reserved bit.
  */
 export const x86_64LinuxBootBuilder: LinuxBootBuilder = {
   arch: "x86_64",
@@ -38,11 +41,16 @@ export const x86_64LinuxBootBuilder: LinuxBootBuilder = {
       initrdCeiling: X86_LINUX_INITRD_CEILING,
       entry64: true,
     });
-    if (plan.load + plan.kernelRoom > 0x4000_0000n) throw new ValidationError("x86_64 Linux boot", "the kernel's init_size reaches past the 1 GiB the identity tables map");
     const list = layoutInPlaceList(plan.segments, { word: 8, listBase: L.list });
     if (L.list + BigInt(list.bytes.length) > L.listEnd) throw new ValidationError("x86_64 Linux boot", `indirection list of ${list.bytes.length} bytes overruns its room`);
     const gdt = buildHandoffGdt(BOOT_SELECTORS, true);
-    const tables = identityMap1GiB(L.tables);
+    const regions: HandoffRegion[] = [
+      { start: L.stub, size: 0x1000n, writable: true, executable: true, name: "stub" },
+      ...plan.segments.map((s) => ({ start: s.mem, size: s.role === "kernel" ? plan.kernelRoom : s.memsz, writable: true, executable: true, name: s.name ?? s.role })),
+    ];
+    const { build } = planPageTables(X86_64_4LEVEL, { kind: "segments", regions, memoryMap: pcMemoryMap(m.ramSize) }, { tableBase: L.tables, mapTables: false });
+    if (L.tables + build.tableBytes > L.tablesEnd) throw new ValidationError("x86_64 Linux boot", `page tables of ${build.tableBytes} bytes overrun their room`);
+    const tables = { cr3: build.root, bytes: build.segment.bytes };
     const state = linux64Entry({ gdt, gdtBase: L.stub + BigInt(X86_64_STUB_GDT_OFFSET), cr3: tables.cr3, entry: plan.entry64, bootParams: plan.bootParams });
     const stub = buildX86_64Stub(state, list, gdt);
     const loads = [
