@@ -48,3 +48,19 @@ export {
 export { ArchitectureRegistry } from "./registry.js";
 export { NewcArchive, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, type CpioEntry } from "./initramfs/cpio-newc.js";
 export { markerInitramfs, MARKER_INIT, MARKER_PARAM, MARKER_PREFIX } from "./initramfs/marker-initramfs.js";
+export {
+  digestSegments,
+  DEFAULT_DIGEST_CHUNK,
+  type SegmentDigest,
+  type SegmentDigests,
+  type PurgatoryRegion,
+  type DigestOptions,
+} from "./segment-digest.js";
+export {
+  writeFileAtomic,
+  segmentPieces,
+  type WritePiece,
+  type WriteSource,
+  type AtomicWriteOptions,
+  type AtomicWriteResult,
+} from "./atomic-write.js";
