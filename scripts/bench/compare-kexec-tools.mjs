@@ -170,13 +170,17 @@ try {
         for (const count of c.counts) {
           const reps = count <= 10_000 ? 5 : 3;
           const ts = [];
+          const cs = [];
           for (let r = 0; r < reps; r++) {
+            const c0 = process.cpuUsage();
             const t0 = process.hrtime.bigint();
             await c.run(count, state, ctx);
             ts.push(Number(process.hrtime.bigint() - t0) / 1e6);
+            const cu = process.cpuUsage(c0);
+            cs.push((cu.user + cu.system) / 1000);
           }
-          points.push({ count, ms: median(ts) });
-          log(`${c.id} N=${count}: ${fmt(median(ts), 3)} ms`);
+          points.push({ count, ms: median(ts), cpuMs: median(cs) });
+          log(`${c.id} N=${count}: ${fmt(median(ts), 3)} ms wall, ${fmt(median(cs), 3)} ms CPU`);
         }
       } finally {
         c.teardown?.(state);
@@ -244,20 +248,20 @@ function render(d) {
   }
   L.push("");
 
-  L.push("## Scaling (in-process, built packages)", "");
+  L.push("## Scaling (in-process, built packages)", "", "Wall and CPU (user+sys of the whole process, so thread-pool I/O counts) per count; median of 5 repetitions (3 above N=10,000). Cases and hooks: `scripts/bench/cases.mjs`.", "");
   for (const c of d.scaling) {
     L.push(`### ${c.title}`, "");
     if (c.pending) {
       L.push(`Not measured yet: ${c.pending}.`, "");
       continue;
     }
-    L.push(`| N (${c.unit}s) | ms (median) | ns per ${c.unit} |`, "| --- | --- | --- |");
-    for (const p of c.points) L.push(`| ${p.count.toLocaleString("en-US")} | ${fmt(p.ms, 3)} | ${fmt((p.ms * 1e6) / p.count, 0)} |`);
+    L.push(`| N (${c.unit}s) | wall ms (median) | CPU ms (median) | CPU ns per ${c.unit} |`, "| --- | --- | --- | --- |");
+    for (const p of c.points) L.push(`| ${p.count.toLocaleString("en-US")} | ${fmt(p.ms, 3)} | ${fmt(p.cpuMs, 3)} | ${fmt((p.cpuMs * 1e6) / p.count, 0)} |`);
     const big = c.points.at(-1);
     const mid = c.points.find((p) => p.count * 100 >= big.count) ?? big;
     if (big && mid && big !== mid) {
-      const lin = ((big.ms / big.count) / (mid.ms / mid.count));
-      L.push("", `Linearity: cost per ${c.unit} at N=${big.count.toLocaleString("en-US")} is ${fmt(lin)}x that at N=${mid.count.toLocaleString("en-US")} (1.00 = perfectly linear).`);
+      const lin = (big.cpuMs / big.count) / (mid.cpuMs / mid.count);
+      L.push("", `Linearity: CPU per ${c.unit} at N=${big.count.toLocaleString("en-US")} is ${fmt(lin)}x that at N=${mid.count.toLocaleString("en-US")} (1.00 = perfectly linear; CPU time, because wall time on a loaded machine measures the scheduler).`);
     }
     L.push("");
   }
