@@ -18,9 +18,9 @@
  * usage: node scripts/bench/compare-kexec-tools.mjs [--runs N] [--sizes 64,512] [--out FILE] [--no-scaling]
  */
 import { spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -136,6 +136,20 @@ try {
     }
   }
 
+  // The fixed cost every handoff run pays before hashing a byte: node itself, and loading the CLI package.
+  {
+    const bare = [];
+    const cli = [];
+    const loadCli = ["--input-type=module", "-e", 'import "reflect-metadata"; await import("@handoff/cli");'];
+    for (let i = 0; i < RUNS; i++) {
+      bare.push(timed(process.execPath, ["-e", ""], process.env));
+      cli.push(timed(process.execPath, loadCli, { ...process.env }));
+    }
+    const s = (xs) => ({ wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)), rss: Math.max(...xs.map((x) => x.rssMiB)) });
+    doc.floor = { bare: s(bare), cli: s(cli) };
+    log(`floor: node -e '' ${fmt(doc.floor.bare.wall)} s, load @handoff/cli ${fmt(doc.floor.cli.wall)} s`);
+  }
+
   for (const size of SIZES) {
     const initrd = initrds[size];
     const kexecArgs = ["-c", "-l", KERNEL, `--initrd=${initrd}`, `--append=${CMDLINE}`];
@@ -194,6 +208,7 @@ try {
 doc.load1 = loadavg();
 doc.finished = new Date();
 
+mkdirSync(dirname(opts.out), { recursive: true });
 await core.writeFileAtomic(opts.out, render(doc));
 log(`wrote ${relative(REPO_ROOT, opts.out)}`);
 
@@ -237,6 +252,9 @@ function render(d) {
     }
   }
   L.push("");
+  if (d.floor) {
+    L.push(`Fixed cost inside every handoff figure above (same run, ${RUNS} runs, medians): \`node -e ''\` ${fmt(d.floor.bare.wall)} s wall / ${fmt(d.floor.bare.cpu)} s CPU / ${fmt(d.floor.bare.rss, 1)} MiB; loading \`@handoff/cli\` (reflect-metadata, tsyringe, core) ${fmt(d.floor.cli.wall)} s wall / ${fmt(d.floor.cli.cpu)} s CPU / ${fmt(d.floor.cli.rss, 1)} MiB.`, "");
+  }
   L.push("### Ratios and targets", "");
   L.push("| initrd | wall handoff/kexec (target <= 0.5) | CPU handoff/kexec | peak RSS handoff/kexec (target <= 1 at 512 MiB) |", "| --- | --- | --- | --- |");
   for (const r of d.rows) {
@@ -247,6 +265,14 @@ function render(d) {
     L.push(`| ${r.size} MiB | ${verdict(w, 0.5)} | ${fmt(c)} | ${r.size >= 512 ? verdict(m2, 1) : fmt(m2)} |`);
   }
   L.push("");
+  if (d.floor) {
+    for (const r of d.rows) {
+      if (!r.handoff || !r.kexec) continue;
+      const work = r.handoff.cpu - d.floor.cli.cpu;
+      L.push(`- ${r.size} MiB: handoff CPU beyond loading the CLI ${fmt(work)} s against kexec-tools' ${fmt(r.kexec.cpu)} s (${fmt(work / r.kexec.cpu)}x); the fixed node + CLI load (${fmt(d.floor.cli.cpu)} s CPU) is ${fmt((100 * d.floor.cli.cpu) / r.handoff.cpu, 0)}% of handoff's CPU here.`);
+    }
+    L.push("");
+  }
 
   L.push("## Scaling (in-process, built packages)", "", "Wall and CPU (user+sys of the whole process, so thread-pool I/O counts) per count; median of 5 repetitions (3 above N=10,000). Cases and hooks: `scripts/bench/cases.mjs`.", "");
   for (const c of d.scaling) {
