@@ -54,7 +54,7 @@ export function scalingCases(core) {
     },
     {
       id: "peer-in-memory-sha256",
-      title: "peer: node:crypto SHA-256 of N pages already in memory (the floor for the two digest cases)",
+      title: "peer: node:crypto SHA-256 of N pages already in one in-memory buffer (no I/O; hashing one large buffer, not cache-sized chunks)",
       unit: "page",
       counts: [1, 10, 100, 1_000, 10_000, 100_000],
       setup: () => Buffer.alloc(100_000 * PAGE, 0x5a),
