@@ -11,6 +11,7 @@
  */
 import "reflect-metadata";
 import { open, stat } from "node:fs/promises";
+import { HandoffError } from "@handoff/core";
 import { digestReport, renderDigestReport } from "@handoff/cli";
 
 const [kernel, initrd, cmdline, flag] = process.argv.slice(2);
@@ -24,6 +25,16 @@ const alignUp = (v, a) => ((v + a - 1n) / a) * a;
 
 // Minimal bzImage split (Documentation/arch/x86/boot.rst): setup_sects @0x1f1,
 // "HdrS" @0x202, init_size @0x260. TEMPORARY: the planner's bzImage parser replaces it.
+const sizeOf = (path) =>
+  stat(path).then(
+    (s) => s.size,
+    (e) => {
+      process.stderr.write(`handoff: ${path}: ${e.message}\n`);
+      process.exit(1);
+    },
+  );
+const kernelSize = await sizeOf(kernel);
+const initrdSize = await sizeOf(initrd);
 const fh = await open(kernel, "r");
 const head = Buffer.alloc(0x270);
 await fh.read(head, 0, head.length, 0);
@@ -32,8 +43,7 @@ if (head.toString("latin1", 0x202, 0x206) !== "HdrS") {
   process.stderr.write(`handoff: ${kernel}: bzImage header magic @0x202: not "HdrS"\n`);
   process.exit(1);
 }
-const kernelSize = (await stat(kernel)).size;
-const initrdSize = (await stat(initrd)).size;
+
 const setupBytes = ((head[0x1f1] || 4) + 1) * 512;
 const initSize = BigInt(head.readUInt32LE(0x260));
 const payload = kernelSize - setupBytes;
@@ -64,5 +74,14 @@ const segments = [
   },
 ];
 
-const report = await digestReport(segments, "sha256");
-process.stdout.write(`${renderDigestReport(report, flag === "--json")}\n`);
+try {
+  const report = await digestReport(segments, "sha256");
+  process.stdout.write(`${renderDigestReport(report, flag === "--json")}\n`);
+} catch (error) {
+  // Like the CLI: a typed error is one line and exit 1, never a stack trace.
+  if (error instanceof HandoffError || typeof error?.code === "string") {
+    process.stderr.write(`handoff: ${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}

@@ -53,7 +53,12 @@ export async function writeFileAtomic(target: string, source: WriteSource, optio
   const dir = dirname(target);
   // Same directory => same file system => rename(2) is atomic. `wx` refuses to reuse a stale name.
   const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  const fh = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, options.mode ?? 0o644);
+  let fh: FileHandle;
+  try {
+    fh = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, options.mode ?? 0o644);
+  } catch (cause) {
+    throw new ValidationError(`output ${target}`, `cannot create a temporary file in ${dir}: ${(cause as Error).message}`, { cause });
+  }
   let bytes = 0;
   let closed = false;
   try {

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FormatError, segmentPieces, writeFileAtomic, type Segment, type WritePiece } from "@handoff/core";
+import { FormatError, ValidationError, segmentPieces, writeFileAtomic, type Segment, type WritePiece } from "@handoff/core";
 
 const MiB = 1024 * 1024;
 let dir: string;
@@ -118,5 +118,12 @@ describe("writeFileAtomic", () => {
     expect(readFileSync(target, "utf8")).toBe("previous good artefact");
     const leftovers = readdirSync(dir).filter((f) => f !== "artefact");
     expect(leftovers.every((f) => f.startsWith(".artefact.") && f.endsWith(".tmp"))).toBe(true);
+  });
+
+  it("an output directory that does not exist is a ValidationError naming the target", async () => {
+    const target = join(dir, "missing", "artefact");
+    const err = await writeFileAtomic(target, "x").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).subject).toBe(`output ${target}`);
   });
 });
