@@ -6,16 +6,17 @@
  * scripts/bench/compare-kexec-tools.mjs (also run by `npm run bench`).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bench, describe } from "vitest";
+import { afterAll, bench, describe } from "vitest";
 import { digestSegments, writeFileAtomic, type Segment } from "@handoff/core";
 
 const MiB = 1024 * 1024;
 const SIZE = 32 * MiB;
 const dir = mkdtempSync(join(tmpdir(), "handoff-microbench-"));
+
 const input = join(dir, "input");
 const fd = openSync(input, "w");
 for (let i = 0; i < SIZE / MiB; i++) writeSync(fd, randomBytes(MiB));
@@ -39,3 +40,6 @@ describe("write a 32 MiB artefact from a file range", () => {
     await writeFile(join(dir, "plain"), await readFile(input));
   });
 });
+
+// ~100 MiB of inputs and outputs.
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
