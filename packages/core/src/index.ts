@@ -270,3 +270,19 @@ export {
   type TranslationMismatch,
   type VerifyOptions,
 } from "./page-tables/index.js";
+export {
+  digestSegments,
+  DEFAULT_DIGEST_CHUNK,
+  type SegmentDigest,
+  type SegmentDigests,
+  type PurgatoryRegion,
+  type DigestOptions,
+} from "./segment-digest.js";
+export {
+  writeFileAtomic,
+  segmentPieces,
+  type WritePiece,
+  type WriteSource,
+  type AtomicWriteOptions,
+  type AtomicWriteResult,
+} from "./atomic-write.js";
