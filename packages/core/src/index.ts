@@ -271,3 +271,19 @@ export {
   type VerifyOptions,
 } from "./page-tables/index.js";
 export { layoutInPlaceList, LINUX_BOOT_BUILDER, type InPlaceList, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine } from "./linux-boot.js";
+export {
+  digestSegments,
+  DEFAULT_DIGEST_CHUNK,
+  type SegmentDigest,
+  type SegmentDigests,
+  type PurgatoryRegion,
+  type DigestOptions,
+} from "./segment-digest.js";
+export {
+  writeFileAtomic,
+  segmentPieces,
+  type WritePiece,
+  type WriteSource,
+  type AtomicWriteOptions,
+  type AtomicWriteResult,
+} from "./atomic-write.js";

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { writeFileAtomic } from "../file-io.js";
 import { join } from "node:path";
 import { HANDOFF_ARTEFACT_BUILDER, ValidationError, hex, type Architecture, type HandoffArtefact, type HandoffArtefactBuilder } from "@handoff/core";
 import type { LoadedArchitectures } from "../container.js";
@@ -51,9 +52,7 @@ export function writeArtefact(a: HandoffArtefact, dir: string, render: (v: unkno
   const written: string[] = [];
   const put = (name: string, bytes: Uint8Array | string) => {
     const final = join(dir, name);
-    const tmp = `${final}.tmp-${process.pid}`;
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, final);
+    writeFileAtomic(final, typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes);
     written.push(final);
   };
   for (const f of a.files) put(f.name, f.bytes);

@@ -1,5 +1,4 @@
-import { renameSync, writeFileSync } from "node:fs";
-import { dirname, join, basename } from "node:path";
+import { writeFileAtomic } from "../file-io.js";
 import {
   MemoryMap,
   ValidationError,
@@ -95,10 +94,7 @@ export function pagetableCommand(loaded: LoadedArchitectures, o: PagetableOption
   const mismatches = verifyPageTableBuild(format, build, build.mappings);
   const walks = build.mappings.flatMap((m) => [m.va, m.va + m.size - 1n].map((va) => ({ va, result: format.walk(build.memory(), build.registers, va) })));
   if (o.out) {
-    // Atomic: write beside the target, then rename over it.
-    const tmp = join(dirname(o.out), `.${basename(o.out)}.${process.pid}.tmp`);
-    writeFileSync(tmp, build.segment.bytes);
-    renameSync(tmp, o.out);
+    writeFileAtomic(o.out, build.segment.bytes);
   }
   const report = pageTableReport(build, format);
   const code = mismatches.length === 0 ? 0 : 1;

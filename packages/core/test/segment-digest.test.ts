@@ -1,0 +1,195 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { digestSegments, FormatError, ValidationError, type Segment, type SegmentData } from "@handoff/core";
+import { fixtureKernel, KERNELS, REPO_ROOT } from "../../../test/support/tools.js";
+
+const MiB = 1024 * 1024;
+
+/** sha256sum (coreutils) of `length` bytes of `path` from `offset`, then `zeros` zero bytes: the independent oracle. */
+type Part = { path: string; offset: number; length: number } | { zeros: number } | { text: string } | { format: string };
+function sha256sumOf(parts: readonly Part[]): string {
+  const script = parts
+    .map((p) =>
+      "zeros" in p
+        ? `head -c ${p.zeros} /dev/zero`
+        : "text" in p
+          ? `printf '%s' '${p.text}'`
+          : "format" in p
+            ? `printf '${p.format}'`
+            : `dd if='${p.path}' iflag=skip_bytes,count_bytes skip=${p.offset} count=${p.length} bs=1M status=none`,
+    )
+    .join("; ");
+  const out = execFileSync("bash", ["-o", "pipefail", "-c", `{ ${script}; } | sha256sum`], { encoding: "utf8", maxBuffer: 1 << 20 });
+  return out.split(" ")[0]!;
+}
+
+function fileSegment(path: string, offset: number, length: number, extra: Partial<Segment> = {}): Segment {
+  const data: SegmentData = { kind: "file", path, offset, length };
+  return { data, bufsz: BigInt(length), mem: 0x100000n, memsz: BigInt(length), role: "other", ...extra };
+}
+
+let dir: string;
+let big: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "handoff-digest-"));
+  // 64 MiB of random content: no structure a chunking bug could hide behind.
+  big = join(dir, "random-64m");
+  const fd = openSync(big, "w");
+  for (let i = 0; i < 64; i++) writeSync(fd, randomBytes(MiB));
+  closeSync(fd);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("digestSegments on the real kernels", () => {
+  for (const [arch, name] of Object.entries(KERNELS)) {
+    const path = fixtureKernel(name);
+    it.skipIf(!path)(`${arch}: whole file and split ranges equal sha256sum of the extracted bytes`, async () => {
+      const size = statSync(path!).size;
+      // x86 bzImage: real-mode setup is (setup_sects + 1) * 512 bytes (boot.rst, setup_sects @0x1f1; 0 means 4).
+      const head = readFileSync(path!).subarray(0, 0x200);
+      const setupSects = arch.startsWith("x86") ? head[0x1f1] || 4 : 7;
+      const split = (setupSects + 1) * 512;
+      const segments = [
+        fileSegment(path!, 0, size),
+        fileSegment(path!, 0, split, { role: "setup" }),
+        // The protected-mode part with a zero tail, the way kexec loads it into a larger memsz.
+        fileSegment(path!, split, size - split, { role: "kernel", memsz: BigInt(size - split + 3 * 4096 + 123) }),
+      ];
+      const result = await digestSegments(segments, "sha256", { chunkSize: 64 * 1024 + 7 });
+      expect(result.segments.map((s) => s.digest)).toEqual([
+        sha256sumOf([{ path: path!, offset: 0, length: size }]),
+        sha256sumOf([{ path: path!, offset: 0, length: split }]),
+        sha256sumOf([{ path: path!, offset: split, length: size - split }, { zeros: 3 * 4096 + 123 }]),
+      ]);
+      expect(result.segments[2]!.hashedBytes).toBe(BigInt(size - split + 3 * 4096 + 123));
+    });
+  }
+});
+
+describe("digestSegments on a generated 64 MiB file", () => {
+  it("whole file and unaligned ranges equal sha256sum, for several chunk sizes", async () => {
+    const size = 64 * MiB;
+    const ranges: [number, number][] = [
+      [0, size],
+      [12345, size - 12345 - 777],
+      [size - 1, 1],
+      [MiB - 1, 2 * MiB + 2],
+    ];
+    const expected = ranges.map(([o, l]) => sha256sumOf([{ path: big, offset: o, length: l }]));
+    for (const chunkSize of [4096, 1024 * 1024 + 1, 8 * MiB]) {
+      const result = await digestSegments(ranges.map(([o, l]) => fileSegment(big, o, l)), "sha256", { chunkSize });
+      expect(result.segments.map((s) => s.digest), `chunk ${chunkSize}`).toEqual(expected);
+    }
+  });
+
+  it("other node:crypto algorithms stream the same bytes (sha512 vs sha512sum)", async () => {
+    const result = await digestSegments([fileSegment(big, 99, 5 * MiB)], "sha512");
+    const oracle = execFileSync("bash", ["-o", "pipefail", "-c", `dd if='${big}' iflag=skip_bytes,count_bytes skip=99 count=${5 * MiB} bs=1M status=none | sha512sum`], { encoding: "utf8" }).split(" ")[0];
+    expect(result.segments[0]!.digest).toBe(oracle);
+  });
+});
+
+describe("purgatory digest", () => {
+  it("is one hash over every non-purgatory segment's memsz bytes, in order, with {mem, memsz} regions", async () => {
+    const cmdline = new TextEncoder().encode("console=ttyS0 quiet");
+    const segments: Segment[] = [
+      { data: { kind: "bytes", bytes: cmdline }, bufsz: BigInt(cmdline.length), mem: 0x9000n, memsz: 0x1000n, role: "cmdline" },
+      fileSegment(big, 4096, 3 * MiB, { mem: 0x1000000n, memsz: BigInt(3 * MiB + 8192), role: "kernel" }),
+      { data: { kind: "bytes", bytes: new Uint8Array([1, 2, 3]) }, bufsz: 3n, mem: 0x8000n, memsz: 0x1000n, role: "purgatory" },
+      { data: { kind: "zero" }, bufsz: 0n, mem: 0x2000000n, memsz: 0x5000n, role: "other" },
+    ];
+    const result = await digestSegments(segments, "sha256", { purgatory: true });
+    expect(result.purgatory!.digest).toBe(
+      sha256sumOf([
+        { text: "console=ttyS0 quiet" },
+        { zeros: 0x1000 - cmdline.length },
+        { path: big, offset: 4096, length: 3 * MiB },
+        { zeros: 8192 },
+        { zeros: 0x5000 },
+      ]),
+    );
+    expect(result.purgatory!.regions).toEqual([
+      { start: 0x9000n, len: 0x1000n },
+      { start: 0x1000000n, len: BigInt(3 * MiB + 8192) },
+      { start: 0x2000000n, len: 0x5000n },
+    ]);
+    // The purgatory segment still gets its own digest; a zero segment hashes memsz zeros.
+    expect(result.segments[2]!.digest).toBe(sha256sumOf([{ format: "\\001\\002\\003" }, { zeros: 0x1000 - 3 }]));
+    expect(result.segments[3]!.digest).toBe(sha256sumOf([{ zeros: 0x5000 }]));
+    expect(result.segments[0]!.digest).toBe(sha256sumOf([{ text: "console=ttyS0 quiet" }, { zeros: 0x1000 - cmdline.length }]));
+    // Without the option no second pass is made.
+    expect((await digestSegments(segments)).purgatory).toBeUndefined();
+  });
+});
+
+describe("digestSegments refuses bad input before hashing", () => {
+  it("a file range past the end of the file is a FormatError naming file, field and offset", async () => {
+    const err = await digestSegments([fileSegment(big, 64 * MiB - 10, 11)]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as FormatError).file).toBe(big);
+    expect((err as FormatError).field).toBe("length");
+    expect((err as FormatError).offset).toBe(64 * MiB - 10);
+  });
+  it("a missing file is a FormatError", async () => {
+    await expect(digestSegments([fileSegment(join(dir, "nope"), 0, 1)])).rejects.toBeInstanceOf(FormatError);
+  });
+  it("bufsz that disagrees with the data, bufsz > memsz, bad ranges, unknown algorithms are ValidationErrors", async () => {
+    await expect(digestSegments([fileSegment(big, 0, 10, { bufsz: 11n, memsz: 11n })])).rejects.toBeInstanceOf(ValidationError);
+    await expect(digestSegments([fileSegment(big, 0, 10, { memsz: 9n })])).rejects.toBeInstanceOf(ValidationError);
+    await expect(digestSegments([fileSegment(big, -1, 10)])).rejects.toBeInstanceOf(ValidationError);
+    await expect(digestSegments([fileSegment(big, 0, 10)], "sha257")).rejects.toThrow(/unknown hash algorithm 'sha257'/);
+    await expect(digestSegments([fileSegment(big, 0, 10)], "sha256", { chunkSize: 100 })).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe("memory stays bounded", () => {
+  const coreDist = join(REPO_ROOT, "packages/core/dist/index.js");
+  it("digesting a 512 MiB file grows peak RSS by far less than its size (a readFile control grows by about its size)", () => {
+    if (!existsSync(coreDist)) throw new Error(`${coreDist} is missing: build first (npx tsc -b)`);
+    const file = join(dir, "sparse-512m");
+    execFileSync("truncate", ["-s", String(512 * MiB), file]);
+    // A fresh process: its peak RSS (getrusage ru_maxrss) before and after is the measurement.
+    const child = `
+      import { resourceUsage } from "node:process";
+      import { readFile } from "node:fs/promises";
+      const { digestSegments } = await import(${JSON.stringify(coreDist)});
+      const peak = () => resourceUsage().maxRSS * 1024;
+      const mode = process.argv[1];
+      const before = peak(), abBefore = process.memoryUsage().arrayBuffers;
+      let maxAb = 0;
+      const t = setInterval(() => { maxAb = Math.max(maxAb, process.memoryUsage().arrayBuffers - abBefore); }, 5);
+      let digest;
+      if (mode === "stream") {
+        const size = ${512 * MiB};
+        const r = await digestSegments([{ data: { kind: "file", path: ${JSON.stringify(file)}, offset: 0, length: size }, bufsz: BigInt(size), mem: 0n, memsz: BigInt(size), role: "initrd" }]);
+        digest = r.segments[0].digest;
+      } else {
+        const { createHash } = await import("node:crypto");
+        digest = createHash("sha256").update(await readFile(${JSON.stringify(file)})).digest("hex");
+      }
+      clearInterval(t);
+      maxAb = Math.max(maxAb, process.memoryUsage().arrayBuffers - abBefore);
+      console.log(JSON.stringify({ growth: peak() - before, maxAb, digest }));
+    `;
+    const run = (mode: string) => {
+      const r = spawnSync(process.execPath, ["--input-type=module", "-e", child, mode], { encoding: "utf8", timeout: 120_000 });
+      if (r.status !== 0) throw new Error(`child (${mode}) failed: ${r.stderr}`);
+      return JSON.parse(r.stdout) as { growth: number; maxAb: number; digest: string };
+    };
+    const streamed = run("stream");
+    const naive = run("readFile");
+    console.log(
+      `512 MiB digest: streamed peak RSS growth ${(streamed.growth / MiB).toFixed(1)} MiB (arrayBuffers max +${(streamed.maxAb / MiB).toFixed(1)} MiB); ` +
+        `readFile control ${(naive.growth / MiB).toFixed(1)} MiB`,
+    );
+    expect(streamed.digest).toBe(naive.digest);
+    expect(streamed.growth).toBeLessThan(64 * MiB);
+    expect(streamed.maxAb).toBeLessThan(16 * MiB);
+    // The measurement can see a whole-file copy: otherwise the bound above would prove nothing.
+    expect(naive.growth).toBeGreaterThan(400 * MiB);
+  });
+});

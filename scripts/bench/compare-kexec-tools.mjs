@@ -1,0 +1,295 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`, part 2: handoff against kexec-tools in one run, side by
+ * side, then the scaling cases; writes docs/performance.md.
+ *
+ * For one x86_64 bzImage, a 64 MiB and a 512 MiB generated initrd and one
+ * command line, each tool runs RUNS times, interleaved (so load on the machine
+ * hits both alike), each run a fresh process under /usr/bin/time (wall, user,
+ * sys, peak RSS from wait4's rusage):
+ *   kexec-tools: LD_PRELOAD=nokexec.so kexec -c -l K --initrd=I --append=C
+ *     (classic kexec_load path: kexec-tools reads, places and SHA-256-hashes
+ *     every segment for purgatory in user space, then calls kexec_load, which
+ *     the shim turns into `return 0`);
+ *   handoff: node scripts/bench/handoff-digest.mjs K I C (stand-in for
+ *     `handoff plan ... --digest sha256` until the planner is merged).
+ * Before timing, strace proves the shimmed kexec makes no kexec syscall.
+ *
+ * usage: node scripts/bench/compare-kexec-tools.mjs [--runs N] [--sizes 64,512] [--out FILE] [--no-scaling]
+ */
+import { spawnSync } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { parseArgs } from "node:util";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { scalingCases } from "./cases.mjs";
+import { buildNoKexec, ensureKexecTools, interposedEnv, kexecSyscallsSeenByStrace, PeerUnavailable, REPO_ROOT } from "./kexec-tools.mjs";
+
+const { values: opts } = parseArgs({
+  options: {
+    runs: { type: "string", default: "5" },
+    sizes: { type: "string", default: "64,512" },
+    out: { type: "string", default: join(REPO_ROOT, "docs", "performance.md") },
+    "no-scaling": { type: "boolean", default: false },
+  },
+});
+const RUNS = Number(opts.runs);
+const SIZES = opts.sizes.split(",").map(Number);
+const MiB = 1024 * 1024;
+const KERNEL = join(REPO_ROOT, "..", "shared", "fixtures", "kernels", "x86_64-bzImage-6.1.0-56-cloud-amd64");
+const CMDLINE = "console=ttyS0 root=/dev/vda rw quiet";
+const HANDOFF_ENTRY = fileURLToPath(new URL("./handoff-digest.mjs", import.meta.url));
+const coreDist = join(REPO_ROOT, "packages", "core", "dist", "index.js");
+
+const log = (s) => process.stderr.write(`${s}\n`);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
+
+if (!existsSync(KERNEL)) throw new Error(`${KERNEL} missing: the bench needs ../shared/fixtures beside the repo`);
+if (!existsSync(coreDist)) throw new Error(`${coreDist} missing: run npm run build first`);
+const core = await import(pathToFileURL(coreDist).href);
+
+// ---------------------------------------------------------------- machine
+function machine() {
+  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? "unknown";
+  const flags = /^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.split(" ") ?? [];
+  const uname = spawnSync("uname", ["-srm"], { encoding: "utf8" }).stdout.trim();
+  return { model, cores: cpus().length, shaNi: flags.includes("sha_ni"), ramGiB: totalmem() / 1024 ** 3, node: process.version, uname };
+}
+
+// ---------------------------------------------------------------- inputs
+function makeInitrd(dir, mib) {
+  // Random-ish: one random MiB, each copy stamped with its index, so no two MiB are alike.
+  const path = join(dir, `initrd-${mib}m`);
+  const block = randomBytes(MiB);
+  const fd = openSync(path, "w");
+  for (let i = 0; i < mib; i++) {
+    block.writeUInt32LE(i, 0);
+    writeSync(fd, block);
+  }
+  closeSync(fd);
+  return path;
+}
+
+// ---------------------------------------------------------------- timing
+function timed(cmd, args, env) {
+  const dir = mkdtempSync(join(tmpdir(), "handoff-time-"));
+  try {
+    const out = join(dir, "time");
+    const r = spawnSync("/usr/bin/time", ["-f", "%e %U %S %M", "-o", out, cmd, ...args], { env, encoding: "utf8", maxBuffer: 64 << 20 });
+    if (r.error) throw new PeerUnavailable(`/usr/bin/time: ${r.error.message} (Debian package time)`);
+    const fields = readFileSync(out, "utf8").trim().split("\n").pop().split(" ").map(Number);
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    const [wall, user, sys, maxKiB] = fields;
+    return { wall, cpu: user + sys, rssMiB: maxKiB / 1024, stdout: r.stdout };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- main
+const m = machine();
+const load0 = loadavg();
+const started = new Date();
+log(`machine: ${m.model}, ${m.cores} cores, ${fmt(m.ramGiB, 1)} GiB, node ${m.node}, load ${load0.map((l) => fmt(l)).join(" ")}`);
+
+const work = mkdtempSync(join(tmpdir(), "handoff-bench-"));
+const doc = { machine: m, load0, started, peer: undefined, peerError: undefined, strace: undefined, rows: [], scaling: [] };
+try {
+  // Peer setup: kexec-tools + shim + strace proof. Any failure is reported, not hidden.
+  let peer;
+  try {
+    const kt = ensureKexecTools();
+    const shim = buildNoKexec();
+    peer = { ...kt, shim, env: interposedEnv(shim, kt.env) };
+    doc.peer = { version: kt.version, debVersion: kt.debVersion };
+    log(`peer: ${kt.version} (Debian ${kt.debVersion}), shim ${relative(REPO_ROOT, shim)}`);
+  } catch (e) {
+    doc.peerError = e.message;
+    log(`peer unavailable: ${e.message}`);
+  }
+
+  log(`generating initrds of ${SIZES.join(", ")} MiB in ${work}`);
+  const initrds = Object.fromEntries(SIZES.map((s) => [s, makeInitrd(work, s)]));
+  const initrd512 = initrds[512] ?? makeInitrd(work, 512);
+
+  if (peer) {
+    const small = initrds[SIZES[0]];
+    const checks = [];
+    for (const mode of ["-c", "-s"]) {
+      const r = kexecSyscallsSeenByStrace(peer.kexec, [mode, "-l", KERNEL, `--initrd=${small}`, `--append=${CMDLINE}`], { ...peer.env, NOKEXEC_LOG: "1" });
+      const intercepted = r.stderr.split("\n").filter((l) => l.startsWith("nokexec: intercepted"));
+      checks.push({ mode, status: r.status, kernelSaw: r.calls, intercepted });
+      log(`strace ${mode}: exit ${r.status}, kexec syscalls reaching the kernel: ${r.calls.length}, intercepted: ${intercepted.join("; ")}`);
+    }
+    doc.strace = checks;
+    const bad = checks.find((c) => c.kernelSaw.length > 0 || c.status !== 0 || c.intercepted.length !== 1);
+    if (bad) {
+      doc.peerError = `strace pre-check failed for kexec ${bad.mode}: exit ${bad.status}, kernel saw ${JSON.stringify(bad.kernelSaw)}, intercepted ${JSON.stringify(bad.intercepted)}`;
+      peer = undefined;
+    }
+  }
+
+  // The fixed cost every handoff run pays before hashing a byte: node itself, and loading the CLI package.
+  {
+    const bare = [];
+    const cli = [];
+    const loadCli = ["--input-type=module", "-e", 'import "reflect-metadata"; await import("@handoff/cli");'];
+    for (let i = 0; i < RUNS; i++) {
+      bare.push(timed(process.execPath, ["-e", ""], process.env));
+      cli.push(timed(process.execPath, loadCli, { ...process.env }));
+    }
+    const s = (xs) => ({ wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)), rss: Math.max(...xs.map((x) => x.rssMiB)) });
+    doc.floor = { bare: s(bare), cli: s(cli) };
+    log(`floor: node -e '' ${fmt(doc.floor.bare.wall)} s, load @handoff/cli ${fmt(doc.floor.cli.wall)} s`);
+  }
+
+  for (const size of SIZES) {
+    const initrd = initrds[size];
+    const kexecArgs = ["-c", "-l", KERNEL, `--initrd=${initrd}`, `--append=${CMDLINE}`];
+    const handoffArgs = [HANDOFF_ENTRY, KERNEL, initrd, CMDLINE];
+    // Warm the page cache and the binaries once for both.
+    if (peer) timed(peer.kexec, kexecArgs, peer.env);
+    timed(process.execPath, handoffArgs, process.env);
+    const k = [];
+    const h = [];
+    for (let i = 0; i < RUNS; i++) {
+      // Alternate the order so drifting load hits both tools alike.
+      const pair = [() => peer && k.push(timed(peer.kexec, kexecArgs, peer.env)), () => h.push(timed(process.execPath, handoffArgs, process.env))];
+      if (i % 2) pair.reverse();
+      pair.forEach((f) => f());
+      log(`${size} MiB run ${i + 1}/${RUNS}: handoff ${fmt(h.at(-1).wall)} s ${fmt(h.at(-1).rssMiB, 1)} MiB` + (peer ? ` | kexec ${fmt(k.at(-1).wall)} s ${fmt(k.at(-1).rssMiB, 1)} MiB` : ""));
+    }
+    const sum = (xs) => (xs.length ? { wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)), rss: Math.max(...xs.map((x) => x.rssMiB)), walls: xs.map((x) => x.wall) } : undefined);
+    doc.rows.push({ size, handoff: sum(h), kexec: sum(k) });
+  }
+
+  if (!opts["no-scaling"]) {
+    for (const c of scalingCases(core)) {
+      if (c.pending) {
+        doc.scaling.push({ ...c, points: [] });
+        continue;
+      }
+      const state = c.setup?.();
+      const ctx = { initrd512 };
+      const points = [];
+      try {
+        await c.run(1, state, ctx); // warm-up
+        for (const count of c.counts) {
+          const reps = count <= 10_000 ? 5 : 3;
+          const ts = [];
+          const cs = [];
+          for (let r = 0; r < reps; r++) {
+            const c0 = process.cpuUsage();
+            const t0 = process.hrtime.bigint();
+            await c.run(count, state, ctx);
+            ts.push(Number(process.hrtime.bigint() - t0) / 1e6);
+            const cu = process.cpuUsage(c0);
+            cs.push((cu.user + cu.system) / 1000);
+          }
+          points.push({ count, ms: median(ts), cpuMs: median(cs) });
+          log(`${c.id} N=${count}: ${fmt(median(ts), 3)} ms wall, ${fmt(median(cs), 3)} ms CPU`);
+        }
+      } finally {
+        c.teardown?.(state);
+      }
+      doc.scaling.push({ ...c, points });
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+doc.load1 = loadavg();
+doc.finished = new Date();
+
+mkdirSync(dirname(opts.out), { recursive: true });
+await core.writeFileAtomic(opts.out, render(doc));
+log(`wrote ${relative(REPO_ROOT, opts.out)}`);
+
+// ---------------------------------------------------------------- report
+function render(d) {
+  const L = [];
+  const ratio = (a, b) => (a !== undefined && b ? a / b : NaN);
+  L.push("# Performance: handoff against kexec-tools", "");
+  L.push("Generated by `npm run bench` (`scripts/bench/compare-kexec-tools.mjs`); do not edit by hand.", "");
+  L.push("## Machine", "");
+  L.push(`- CPU: ${d.machine.model} (${d.machine.cores} cores visible, SHA extensions: ${d.machine.shaNi ? "yes (sha_ni)" : "no"})`);
+  L.push(`- RAM: ${fmt(d.machine.ramGiB, 1)} GiB; kernel: ${d.machine.uname}`);
+  L.push(`- Node: ${d.machine.node}; kexec-tools: ${d.peer ? `${d.peer.version} (Debian package ${d.peer.debVersion})` : "unavailable"}`);
+  L.push(`- Load average at start ${d.load0.map((x) => fmt(x)).join(" / ")}, at end ${d.load1.map((x) => fmt(x)).join(" / ")} (1/5/15 min). A load well above the core count means wall times are inflated for both tools; the ratios, measured interleaved in the same run, are what counts.`);
+  L.push(`- Run: ${d.started.toISOString()} to ${d.finished.toISOString()}, ${RUNS} interleaved runs per tool and input (median wall/CPU, max peak RSS).`, "");
+
+  L.push("## Commands", "");
+  L.push("```sh");
+  L.push(`# kexec-tools (classic kexec_load path; the shim returns 0 for kexec_load/kexec_file_load)`);
+  L.push(`LD_PRELOAD=.cache/kexec-tools/nokexec.so /usr/bin/time -f "%e %U %S %M" \\`);
+  L.push(`  .cache/kexec-tools/root/sbin/kexec -c -l x86_64-bzImage-6.1.0-56-cloud-amd64 --initrd=INITRD --append="${CMDLINE}"`);
+  L.push(`# handoff (stand-in for \`handoff plan --arch x86_64 ... --digest sha256\` until the planner lands)`);
+  L.push(`/usr/bin/time -f "%e %U %S %M" node scripts/bench/handoff-digest.mjs x86_64-bzImage-6.1.0-56-cloud-amd64 INITRD "${CMDLINE}"`);
+  L.push("```", "");
+  L.push("Both hash the same bytes: every segment's memsz (buffer, then zeros up to memsz; for the kernel memsz = init_size, as kexec-tools' bzImage64 loader and Linux' kexec_file do). kexec-tools computes one SHA-256 over all non-purgatory segments (`update_purgatory`); handoff one per segment. Inputs are in the page cache (one warm-up run each).", "");
+
+  L.push("## kexec-tools interposition check (strace)", "");
+  if (d.strace) {
+    L.push("`strace -f -e trace=kexec_load,kexec_file_load` on the shimmed kexec, smallest initrd:", "");
+    L.push("| mode | exit | kexec syscalls that reached the kernel | intercepted by the shim |", "| --- | --- | --- | --- |");
+    for (const c of d.strace) L.push(`| \`kexec ${c.mode} -l\` | ${c.status} | ${c.kernelSaw.length ? c.kernelSaw.join("; ") : "none"} | ${c.intercepted.map((s) => `\`${s.replace("nokexec: intercepted ", "")}\``).join("; ")} |`);
+    L.push("");
+  }
+  if (d.peerError) L.push(`**kexec-tools could not be measured:** ${d.peerError}`, "");
+
+  L.push("## handoff vs kexec-tools", "");
+  L.push("| initrd | tool | wall s (median) | CPU s (user+sys, median) | peak RSS MiB (max) | wall per run |", "| --- | --- | --- | --- | --- | --- |");
+  for (const r of d.rows) {
+    for (const [name, s] of [["handoff", r.handoff], ["kexec-tools", r.kexec]]) {
+      if (s) L.push(`| ${r.size} MiB | ${name} | ${fmt(s.wall)} | ${fmt(s.cpu)} | ${fmt(s.rss, 1)} | ${s.walls.map((x) => fmt(x)).join(" ")} |`);
+    }
+  }
+  L.push("");
+  if (d.floor) {
+    L.push(`Fixed cost inside every handoff figure above (same run, ${RUNS} runs, medians): \`node -e ''\` ${fmt(d.floor.bare.wall)} s wall / ${fmt(d.floor.bare.cpu)} s CPU / ${fmt(d.floor.bare.rss, 1)} MiB; loading \`@handoff/cli\` (reflect-metadata, tsyringe, core) ${fmt(d.floor.cli.wall)} s wall / ${fmt(d.floor.cli.cpu)} s CPU / ${fmt(d.floor.cli.rss, 1)} MiB.`, "");
+  }
+  L.push("### Ratios and targets", "");
+  L.push("| initrd | wall handoff/kexec (target <= 0.5) | CPU handoff/kexec | peak RSS handoff/kexec (target <= 1 at 512 MiB) |", "| --- | --- | --- | --- |");
+  for (const r of d.rows) {
+    const w = ratio(r.handoff?.wall, r.kexec?.wall);
+    const c = ratio(r.handoff?.cpu, r.kexec?.cpu);
+    const m2 = ratio(r.handoff?.rss, r.kexec?.rss);
+    const verdict = (x, t) => (Number.isFinite(x) ? `${fmt(x)} ${x <= t ? "(met)" : "(MISSED)"}` : "n/a");
+    L.push(`| ${r.size} MiB | ${verdict(w, 0.5)} | ${fmt(c)} | ${r.size >= 512 ? verdict(m2, 1) : fmt(m2)} |`);
+  }
+  L.push("");
+  if (d.floor) {
+    for (const r of d.rows) {
+      if (!r.handoff || !r.kexec) continue;
+      const work = r.handoff.cpu - d.floor.cli.cpu;
+      L.push(`- ${r.size} MiB: handoff CPU beyond loading the CLI ${fmt(work)} s against kexec-tools' ${fmt(r.kexec.cpu)} s (${fmt(work / r.kexec.cpu)}x); the fixed node + CLI load (${fmt(d.floor.cli.cpu)} s CPU) is ${fmt((100 * d.floor.cli.cpu) / r.handoff.cpu, 0)}% of handoff's CPU here.`);
+    }
+    L.push("");
+  }
+
+  L.push("## Scaling (in-process, built packages)", "", "Wall and CPU (user+sys of the whole process, so thread-pool I/O counts) per count; median of 5 repetitions (3 above N=10,000). Cases and hooks: `scripts/bench/cases.mjs`.", "");
+  for (const c of d.scaling) {
+    L.push(`### ${c.title}`, "");
+    if (c.pending) {
+      L.push(`Not measured yet: ${c.pending}.`, "");
+      continue;
+    }
+    L.push(`| N (${c.unit}s) | wall ms (median) | CPU ms (median) | CPU ns per ${c.unit} |`, "| --- | --- | --- | --- |");
+    for (const p of c.points) L.push(`| ${p.count.toLocaleString("en-US")} | ${fmt(p.ms, 3)} | ${fmt(p.cpuMs, 3)} | ${fmt((p.cpuMs * 1e6) / p.count, 0)} |`);
+    const big = c.points.at(-1);
+    const mid = c.points.find((p) => p.count * 100 >= big.count) ?? big;
+    if (big && mid && big !== mid) {
+      const lin = (big.cpuMs / big.count) / (mid.cpuMs / mid.count);
+      L.push("", `Linearity: CPU per ${c.unit} at N=${big.count.toLocaleString("en-US")} is ${fmt(lin)}x that at N=${mid.count.toLocaleString("en-US")} (1.00 = perfectly linear; CPU time, because wall time on a loaded machine measures the scheduler).`);
+    }
+    L.push("");
+  }
+  return `${L.join("\n")}\n`;
+}
