@@ -1,6 +1,7 @@
-import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { MARKER_PARAM, MARKER_PREFIX, ValidationError, markerInitramfs } from "@handoff/core";
+import { writeFileAtomic } from "../file-io.js";
 
 /** Largest busybox binary accepted (checked before reading). */
 const MAX_BUSYBOX_BYTES = 64 * 1024 * 1024;
@@ -23,8 +24,6 @@ export function initramfsCommand(o: { busybox: string; out: string }, cwd: strin
   if (!(bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46)) throw new ValidationError(path, "busybox is not an ELF executable (offset 0: no \\x7fELF)");
   const cpio = markerInitramfs(bytes);
   const out = resolve(cwd, o.out);
-  const tmp = `${out}.tmp-${process.pid}`;
-  writeFileSync(tmp, cpio);
-  renameSync(tmp, out);
+  writeFileAtomic(out, cpio);
   return `wrote ${out} (${cpio.length} bytes): /init prints "${MARKER_PREFIX}<${MARKER_PARAM}=...>" and powers off`;
 }
