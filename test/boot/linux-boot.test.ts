@@ -63,10 +63,14 @@ interface Case {
   readonly console: string;
   readonly qemu: string;
   readonly qemuArgs: readonly string[];
+  /** `--entry-mode` for handoff boot, and a line our boot must show because of it. */
+  readonly entryMode?: string;
+  readonly shows?: string;
 }
 
 const CASES: readonly Case[] = [
   { arch: "arm64", protocol: "linux", console: "ttyAMA0", qemu: "qemu-system-aarch64", qemuArgs: ["-M", "virt", "-cpu", "cortex-a57", "-m", "512M"] },
+  { arch: "arm64", protocol: "linux", entryMode: "el2", shows: "CPU: All CPU(s) started at EL2", console: "ttyAMA0", qemu: "qemu-system-aarch64", qemuArgs: ["-M", "virt,virtualization=on", "-cpu", "cortex-a57", "-m", "512M"] },
   { arch: "x86_64", protocol: "linux64", console: "ttyS0", qemu: "qemu-system-x86_64", qemuArgs: ["-M", "pc", "-m", "512M"] },
   { arch: "x86_32", protocol: "linux32", console: "ttyS0", qemu: "qemu-system-i386", qemuArgs: ["-M", "pc", "-m", "512M"] },
   { arch: "arm32", protocol: "linux", console: "ttyAMA0", qemu: "qemu-system-arm", qemuArgs: ["-M", "virt", "-cpu", "cortex-a15", "-m", "512M"] },
@@ -88,13 +92,13 @@ function expectBooted(output: string, cmdline: string, marker: string): void {
 
 describe("real Linux kernels boot through handoff's plan (QEMU's kernel loader bypassed)", () => {
   for (const c of CASES) {
-    const name = `${c.arch} via ${c.protocol}`;
+    const name = `${c.arch} via ${c.protocol}${c.entryMode ? ` at ${c.entryMode}` : ""}`;
     it(name, async () => {
       if (!requireTool(c.qemu, "qemu-system")) return;
       const kernel = fixtureKernel(KERNELS[c.arch]);
       const busybox = staticBusybox(c.arch);
       if (!kernel || !busybox) return;
-      const initrd = join(work, `${c.arch}-${c.protocol}.cpio`);
+      const initrd = join(work, `${c.arch}-${c.protocol}-${c.entryMode ?? ""}.cpio`);
       const made = await run(process.execPath, [BIN, "initramfs", "--busybox", busybox, "--out", initrd], "wrote", 60_000);
       expect(made.code, made.output).toBe(0);
 
@@ -103,16 +107,17 @@ describe("real Linux kernels boot through handoff's plan (QEMU's kernel loader b
       const cmdline = `console=${c.console} handoff.marker=${marker}`;
       const ours = await run(
         process.execPath,
-        [BIN, "boot", "--arch", c.arch, "--protocol", c.protocol, "--kernel", kernel, "--initrd", initrd, "--cmdline", cmdline, "--timeout", String(BOOT_TIMEOUT_S)],
+        [BIN, "boot", "--arch", c.arch, "--protocol", c.protocol, ...(c.entryMode ? ["--entry-mode", c.entryMode] : []), "--kernel", kernel, "--initrd", initrd, "--cmdline", cmdline, "--timeout", String(BOOT_TIMEOUT_S)],
         `HANDOFF-MARKER: ${marker}`,
         (BOOT_TIMEOUT_S + 30) * 1000,
       );
       expect(ours.code, ours.output.slice(-2000)).toBe(0);
       expectBooted(ours.output, cmdline, marker);
+      if (c.shows) expect(ours.output).toContain(c.shows);
 
       const nativeMarker = `${marker}-qemu`;
       const nativeCmdline = `console=${c.console} handoff.marker=${nativeMarker}`;
-      const nativeSerial = join(work, `${c.arch}-${c.protocol}-qemu-serial.log`);
+      const nativeSerial = join(work, `${c.arch}-${c.protocol}-${c.entryMode ?? ""}-qemu-serial.log`);
       const native = await run(
         c.qemu,
         [...c.qemuArgs, "-accel", "tcg", "-display", "none", "-monitor", "none", "-serial", `file:${nativeSerial}`, "-no-reboot", "-kernel", kernel, "-initrd", initrd, "-append", nativeCmdline],
