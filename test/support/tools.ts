@@ -7,15 +7,26 @@ export const FIXTURE_KERNELS = fileURLToPath(new URL("../../../shared/fixtures/k
 export const IN_CI = process.env.CI === "true";
 
 /**
- * True when `command` runs. Missing locally: a loud warning and the caller skips.
- * Missing under CI=true: an error, because CI must never skip what it promises.
+ * True when `command` is on PATH (or, with `probeArgs`, runs them successfully).
+ * Missing locally: a loud warning and the caller skips. Missing under CI=true:
+ * an error, because CI must never skip what it promises (.ci/debian-packages
+ * lists what CI installs).
  */
-export function requireTool(command: string, debianPackage: string, probeArgs: readonly string[] = ["--version"]): boolean {
-  const ok = spawnSync(command, [...probeArgs], { stdio: "ignore" }).status === 0;
+export function requireTool(command: string, probeArgs?: readonly string[]): boolean {
+  const ok = probeArgs
+    ? spawnSync(command, [...probeArgs], { stdio: "ignore" }).status === 0
+    : spawnSync("sh", ["-c", 'command -v "$1"', "sh", command], { stdio: "ignore" }).status === 0;
   if (ok) return true;
-  if (IN_CI) throw new Error(`${command} is required under CI (Debian package ${debianPackage}, see .ci/debian-packages)`);
-  console.warn(`\n*** SKIPPING tests that need ${command}: not installed (apt-get install ${debianPackage}) ***\n`);
+  if (IN_CI) throw new Error(`${command} is required under CI=true but is not installed (see .ci/debian-packages)`);
+  console.warn(`\n*** SKIPPING tests that need ${command}: not installed (see .ci/debian-packages) ***\n`);
   return false;
+}
+
+/** Run a command; throw with its stderr when it fails. */
+export function run(cmd: string, args: readonly string[], cwd?: string): string {
+  const r = spawnSync(cmd, [...args], { encoding: "utf8", cwd });
+  if (r.error || r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.error?.message ?? r.stderr}`);
+  return r.stdout;
 }
 
 /** Path of a fixture kernel, or undefined (loudly; an error under CI) when absent. */
