@@ -1,11 +1,13 @@
 import {
   ARCHITECTURE,
+  ARM_VIRT_MEMORY_LAYOUT,
   RegisterFile,
   type Architecture,
   type ArchitecturePlugin,
   type BootProtocolInfo,
   type HypercallAbi,
   type ImageFormat,
+  type MachineMemoryLayout,
   type NarrowMode,
   type PageTableFormat,
   type RegisterSpec,
@@ -32,6 +34,7 @@ export class Arm32Architecture implements Architecture {
   readonly imageFormats: readonly ImageFormat[] = [];
   readonly relocations: RelocationInfo | undefined = undefined;
   readonly hypercallAbi: HypercallAbi | undefined = undefined;
+  readonly defaultMachine: MachineMemoryLayout = ARM_VIRT_MEMORY_LAYOUT;
 
   constructor(@inject(ARM32_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
 

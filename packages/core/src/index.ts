@@ -46,3 +46,33 @@ export {
   type RelocationInfo,
 } from "./architecture.js";
 export { ArchitectureRegistry } from "./registry.js";
+export { PC_MEMORY_LAYOUT, ARM_VIRT_MEMORY_LAYOUT, type MachineMemoryLayout, type FixedRegion, type RamSplit } from "./memory-layout.js";
+export { subtractRange, mergeRanges, type AddressRange, type FdtRegRange } from "./memory-map.js";
+export {
+  SegmentSet,
+  SegmentSetError,
+  linuxKexecRules,
+  xenKexecRules,
+  describeSegment,
+  type SegmentRules,
+  type SegmentRule,
+} from "./segment-set.js";
+export { Placer, PlacementError, type PlacementRequest } from "./placement.js";
+export {
+  IND_DESTINATION,
+  IND_INDIRECTION,
+  IND_DONE,
+  IND_SOURCE,
+  IND_ZERO,
+  IndirectionListError,
+  buildIndirectionList,
+  entryKind,
+  readListWord,
+  type ListEncoding,
+  type RelocationSegment,
+  type IndirectionBuildOptions,
+  type IndirectionPlan,
+  type ListPage,
+  type SwapPage,
+} from "./indirection-list.js";
+export { PhysicalMemory, executeIndirectionList, type InterpreterOptions, type ExecutionResult } from "./indirection-interpreter.js";

@@ -1,11 +1,13 @@
 import {
   ARCHITECTURE,
+  PC_MEMORY_LAYOUT,
   RegisterFile,
   type Architecture,
   type ArchitecturePlugin,
   type BootProtocolInfo,
   type HypercallAbi,
   type ImageFormat,
+  type MachineMemoryLayout,
   type NarrowMode,
   type PageTableFormat,
   type RegisterSpec,
@@ -32,6 +34,7 @@ export class X86_32Architecture implements Architecture {
   readonly imageFormats: readonly ImageFormat[] = [];
   readonly relocations: RelocationInfo | undefined = undefined;
   readonly hypercallAbi: HypercallAbi | undefined = undefined;
+  readonly defaultMachine: MachineMemoryLayout = PC_MEMORY_LAYOUT;
 
   constructor(@inject(X86_32_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
 
