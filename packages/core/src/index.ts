@@ -76,3 +76,27 @@ export {
   type SwapPage,
 } from "./indirection-list.js";
 export { PhysicalMemory, executeIndirectionList, type InterpreterOptions, type ExecutionResult } from "./indirection-interpreter.js";
+export {
+  KEXEC_ON_CRASH,
+  KEXEC_PRESERVE_CONTEXT,
+  KEXEC_ARCH_MASK,
+  KEXEC_ARCH_DEFAULT,
+  KEXEC_ARCH_386,
+  KEXEC_ARCH_ARM,
+  KEXEC_ARCH_X86_64,
+  KEXEC_ARCH_AARCH64,
+  XEN_KEXEC_SEGMENT_SIZE,
+  XEN_KEXEC_LOAD_SIZE,
+  KEXEC_CMD_KEXEC_LOAD,
+  XEN_KEXEC_TYPE_DEFAULT,
+  XEN_KEXEC_TYPE_CRASH,
+  linuxKexecSegmentSize,
+  linuxKexecFlags,
+  encodeLinuxKexecSegments,
+  decodeLinuxKexecSegments,
+  encodeXenKexecSegments,
+  encodeXenKexecLoad,
+  type KexecSegmentEntry,
+  type WordLayout,
+  type XenLayout,
+} from "./kexec-segments.js";
