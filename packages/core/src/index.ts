@@ -100,3 +100,5 @@ export {
   type WordLayout,
   type XenLayout,
 } from "./kexec-segments.js";
+export { rawImageFormat, type RawImageOptions } from "./raw-image.js";
+export { planLoad, describeSegmentData, type LoadPlan, type LoadPlanInput, type PlannedSegment, type FileBlob } from "./load-plan.js";
