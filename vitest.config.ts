@@ -13,9 +13,10 @@ const alias = readdirSync(packagesDir).map((dir) => ({
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts"],
+    include: ["test/**/*.test.ts", "packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts"],
     setupFiles: ["./vitest.setup.ts"],
     testTimeout: 30_000,
     pool: "forks",
+    reporters: ["default", "./scripts/summary-reporter.ts"],
   },
 });

@@ -14,6 +14,7 @@ import {
   type RelocationInfo,
 } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
+import { zImageFormat } from "./zimage.js";
 import { ARM32_REGISTERS } from "./registers.js";
 
 /** Token for the AArch32 (Arm 32-bit) register table, so a plugin can replace it in its own container. */
@@ -31,7 +32,7 @@ export class Arm32Architecture implements Architecture {
   readonly narrowMode: NarrowMode | undefined = undefined;
   readonly pageTableFormats: readonly PageTableFormat[] = [];
   readonly protocols: readonly BootProtocolInfo[] = [];
-  readonly imageFormats: readonly ImageFormat[] = [];
+  readonly imageFormats: readonly ImageFormat[] = [zImageFormat];
   readonly relocations: RelocationInfo | undefined = undefined;
   readonly hypercallAbi: HypercallAbi | undefined = undefined;
   readonly defaultMachine: MachineMemoryLayout = ARM_VIRT_MEMORY_LAYOUT;

@@ -14,6 +14,7 @@ import {
   type RelocationInfo,
 } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
+import { arm64ImageFormat } from "./image-header.js";
 import { AARCH32_MODE, ARM64_REGISTERS } from "./registers.js";
 
 /** Token for the AArch64 register table, so a plugin can replace it in its own container. */
@@ -31,7 +32,7 @@ export class Arm64Architecture implements Architecture {
   readonly narrowMode: NarrowMode | undefined = AARCH32_MODE;
   readonly pageTableFormats: readonly PageTableFormat[] = [];
   readonly protocols: readonly BootProtocolInfo[] = [];
-  readonly imageFormats: readonly ImageFormat[] = [];
+  readonly imageFormats: readonly ImageFormat[] = [arm64ImageFormat];
   readonly relocations: RelocationInfo | undefined = undefined;
   readonly hypercallAbi: HypercallAbi | undefined = undefined;
   readonly defaultMachine: MachineMemoryLayout = ARM_VIRT_MEMORY_LAYOUT;

@@ -55,15 +55,33 @@ function nodeModulesChain(start: string): string[] {
   return out;
 }
 
-/** Directories of installed `@handoff/*` packages marked as architecture plugins. */
+/**
+ * Package directories worth a look in one node_modules: everything under
+ * `@handoff/`, and third-party plugins named `handoff-arch-*` or
+ * `@scope/handoff-arch-*` (the naming convention, as eslint-plugin-* is).
+ */
+function candidateDirs(nm: string): string[] {
+  if (!existsSync(nm)) return [];
+  const out: string[] = [];
+  for (const entry of readdirSync(nm).sort()) {
+    if (entry === "@handoff") {
+      for (const name of readdirSync(join(nm, entry)).sort()) out.push(join(nm, entry, name));
+    } else if (entry.startsWith("handoff-arch-")) {
+      out.push(join(nm, entry));
+    } else if (entry.startsWith("@")) {
+      const scope = join(nm, entry);
+      for (const name of readdirSync(scope).sort()) if (name.startsWith("handoff-arch-")) out.push(join(scope, name));
+    }
+  }
+  return out;
+}
+
+/** Directories of installed packages that declare the `handoff-arch` keyword, nearest first. */
 export function findInstalledArchPackages(startDirs: readonly string[]): string[] {
   const seen = new Map<string, string>();
   for (const start of startDirs) {
     for (const nm of nodeModulesChain(start)) {
-      const scope = join(nm, "@handoff");
-      if (!existsSync(scope)) continue;
-      for (const name of readdirSync(scope).sort()) {
-        const dir = join(scope, name);
+      for (const dir of candidateDirs(nm)) {
         const pkg = readPackageJson(dir);
         if (!pkg?.name || seen.has(pkg.name)) continue;
         if (Array.isArray(pkg.keywords) && pkg.keywords.includes(ARCH_KEYWORD)) seen.set(pkg.name, realpathSync(dir));

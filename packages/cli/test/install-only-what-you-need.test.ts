@@ -7,7 +7,7 @@ import { REPO_ROOT, runCli } from "./helpers.js";
 
 const npm = (args: string[], cwd: string) => execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 240_000 });
 
-describe("installing only @handoff/core, @handoff/cli and @handoff/arm64", () => {
+describe("installing only @handoff/core, @handoff/cli and @handoff/arm64, then a third-party plugin", () => {
   const work = mkdtempSync(join(tmpdir(), "handoff-install-"));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -24,5 +24,12 @@ describe("installing only @handoff/core, @handoff/cli and @handoff/arm64", () =>
     expect(r.stderr).toBe("");
     const { architectures } = JSON.parse(r.stdout) as { architectures: { id: string }[] };
     expect(architectures.map((a) => a.id)).toEqual(["arm64"]);
+
+    // A third-party plugin, installed later, appears with no configuration.
+    const [example] = JSON.parse(npm(["pack", "--json", "--pack-destination", work, "./examples/riscv64-plugin"], REPO_ROOT)) as { filename: string }[];
+    npm(["install", "--no-audit", "--no-fund", join(work, example!.filename)], project);
+    const again = runCli(["archs", "--json"], { cwd: project, bin: join(project, "node_modules/@handoff/cli/dist/bin.js") });
+    expect(again.stderr).toBe("");
+    expect((JSON.parse(again.stdout) as { architectures: { id: string }[] }).architectures.map((a) => a.id)).toEqual(["arm64", "riscv64"]);
   }, 300_000);
 });

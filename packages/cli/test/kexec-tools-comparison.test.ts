@@ -12,7 +12,11 @@ import { MemoryMap, PC_MEMORY_LAYOUT, SegmentSet, buildIndirectionList, linuxKex
 import { REPO_ROOT, runCli } from "./helpers.js";
 import { kexecToolsUnavailable, prepareKexecTools, runKexecTools, type KexecToolsRun } from "./kexec-tools.js";
 
-const KERNEL = join(REPO_ROOT, "../shared/fixtures/kernels/x86_64-bzImage-6.1.0-56-cloud-amd64");
+const KERNEL_NAME = "x86_64-bzImage-6.1.0-56-cloud-amd64";
+/** `../shared/fixtures/kernels/` beside the repo root (a worktree sits one or two levels deeper). */
+const KERNEL =
+  [0, 1, 2].map((up) => join(REPO_ROOT, "../".repeat(up), "../shared/fixtures/kernels", KERNEL_NAME)).find((p) => existsSync(p)) ??
+  join(REPO_ROOT, "../shared/fixtures/kernels", KERNEL_NAME);
 const CMDLINE = "console=ttyS0";
 const MiB = 1n << 20n;
 const INITRD_SIZE = 64n * MiB;

@@ -102,3 +102,33 @@ export {
 } from "./kexec-segments.js";
 export { rawImageFormat, type RawImageOptions } from "./raw-image.js";
 export { planLoad, describeSegmentData, type LoadPlan, type LoadPlanInput, type PlannedSegment, type FileBlob } from "./load-plan.js";
+export { NewcArchive, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, type CpioEntry } from "./initramfs/cpio-newc.js";
+export { markerInitramfs, MARKER_INIT, MARKER_PARAM, MARKER_PREFIX } from "./initramfs/marker-initramfs.js";
+export { BoundedReader, peekU32le, peekU32be } from "./bounded-reader.js";
+export {
+  DeviceTree,
+  FdtNode,
+  FdtProperty,
+  FdtValue,
+  DEFAULT_ADDRESS_CELLS,
+  DEFAULT_SIZE_CELLS,
+  parseFdt,
+  encodeFdt,
+  fdtMemoryRanges,
+  fdtMemoryMap,
+  setChosen,
+  machineDeviceTree,
+  FDT_HEADER,
+  FDT_HEADER_SIZE,
+  FDT_MAGIC,
+  FDT_VERSION,
+  FDT_LAST_COMP_VERSION,
+  FdtToken,
+  DEFAULT_FDT_LIMITS,
+  type FdtOrigin,
+  type FdtReservation,
+  type FdtHeader,
+  type FdtLimits,
+  type ChosenSettings,
+  type MachineDescription,
+} from "./fdt/index.js";

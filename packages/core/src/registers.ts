@@ -37,6 +37,11 @@ export interface RegisterSpec {
   readonly description?: string;
   /** Set when this name is a slice of another register (eax of rax, w0 of x0). */
   readonly alias?: RegisterAlias;
+  /**
+   * A register hardwired to this value (RISC-V x0, Arm XZR): it always reads so,
+   * and asking to set anything else is an error, since the CPU would discard it.
+   */
+  readonly hardwired?: bigint;
 }
 
 /**
@@ -94,7 +99,7 @@ export class RegisterFile {
       }
     }
     this.specs = byName;
-    for (const spec of specs) if (!spec.alias) this.cells.set(spec.name, { value: 0n, unknown: 0n });
+    for (const spec of specs) if (!spec.alias) this.cells.set(spec.name, { value: spec.hardwired ?? 0n, unknown: 0n });
   }
 
   /** The spec of a register (or alias), or a typed error naming it. */
@@ -143,6 +148,11 @@ export class RegisterFile {
     if (!fits) throw new RegisterWidthError(this.arch, name, spec.width, value);
     const bits = toBits(value, spec.width);
     const { cell, lsb } = this.cellOf(spec);
+    const hardwired = spec.hardwired ?? (spec.alias ? this.specs.get(spec.alias.of)?.hardwired : undefined);
+    if (hardwired !== undefined) {
+      if (bits === ((hardwired >> BigInt(lsb)) & maskOf(spec.width))) return this;
+      throw new ValidationError(`${this.arch} register '${name}'`, `hardwired to 0x${hardwired.toString(16)}; the CPU discards writes`);
+    }
     if (!spec.alias || spec.alias.onWrite === "zero-extend") {
       cell.value = bits << BigInt(lsb);
       cell.unknown = 0n;
@@ -159,6 +169,7 @@ export class RegisterFile {
     const spec = this.spec(name);
     if (spec.alias) throw new ValidationError(`${this.arch} register '${name}'`, "mark the full register, not an alias");
     const cell = this.cells.get(name)!;
+    if (spec.hardwired !== undefined) return this;
     const m = (mask ?? maskOf(spec.width)) & maskOf(spec.width);
     cell.unknown |= m;
     cell.value &= ~m;

@@ -120,3 +120,20 @@ describe("RegisterFile", () => {
     ).toThrow(/does not fit/);
   });
 });
+
+describe("hardwired registers", () => {
+  const specs: RegisterSpec[] = [
+    { name: "zero", width: 64, kind: "gpr", hardwired: 0n },
+    { name: "zero32", width: 32, kind: "gpr", alias: { of: "zero", lsb: 0, onWrite: "zero-extend" } },
+    { name: "r1", width: 64, kind: "gpr" },
+  ];
+  it("read as their value, accept writes of it, refuse anything else, never become UNKNOWN", () => {
+    const f = new RegisterFile("toy", specs);
+    expect(f.get("zero")).toBe(0n);
+    f.set("zero", 0n).set("zero32", 0n);
+    expect(() => f.set("zero", 1n)).toThrow(/hardwired to 0x0/);
+    expect(() => f.set("zero32", 5n)).toThrow(ValidationError);
+    f.markUnknown("zero");
+    expect(f.get("zero")).toBe(0n);
+  });
+});

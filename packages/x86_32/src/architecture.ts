@@ -13,6 +13,7 @@ import {
   type RegisterSpec,
   type RelocationInfo,
 } from "@handoff/core";
+import { bzImageFormat } from "@handoff/x86";
 import { inject, injectable } from "tsyringe";
 import { X86_32_REGISTERS } from "./registers.js";
 
@@ -31,7 +32,8 @@ export class X86_32Architecture implements Architecture {
   readonly narrowMode: NarrowMode | undefined = undefined;
   readonly pageTableFormats: readonly PageTableFormat[] = [];
   readonly protocols: readonly BootProtocolInfo[] = [];
-  readonly imageFormats: readonly ImageFormat[] = [];
+  /** bzImage: one shared implementation from @handoff/x86; the parsed image says which arch it is. */
+  readonly imageFormats: readonly ImageFormat[] = [bzImageFormat];
   readonly relocations: RelocationInfo | undefined = undefined;
   readonly hypercallAbi: HypercallAbi | undefined = undefined;
   readonly defaultMachine: MachineMemoryLayout = PC_MEMORY_LAYOUT;
