@@ -69,26 +69,25 @@ function which(tool: string): boolean {
 
 /** Why kexec-tools cannot be run here, or undefined when it can. */
 export function kexecToolsUnavailable(): string | undefined {
-  for (const tool of ["qemu-x86_64", "apt-get", "apt-cache", "dpkg-deb"]) if (!which(tool)) return `${tool} not found`;
+  for (const tool of ["qemu-x86_64", "apt-get", "apt-cache", "dpkg-deb", "dpkg"]) if (!which(tool)) return `${tool} not found`;
+  // `apt-get download` fetches the native architecture's packages; the oracle is the amd64 build.
+  const native = spawnSync("dpkg", ["--print-architecture"], { encoding: "utf8" }).stdout.trim();
+  if (native !== "amd64") return `apt's native architecture is ${native}, not amd64`;
   return undefined;
 }
 
-/** libxen* packages kexec-tools needs, transitively (Debian builds it with Xen support). */
+/**
+ * libxen* packages kexec-tools needs, transitively (Debian builds it with Xen
+ * support). One apt-cache call: without a package cache each call re-reads
+ * every package list, which takes tens of seconds on a loaded machine.
+ */
 function xenLibraryPackages(): string[] {
-  const seen = new Set<string>();
-  const queue = ["kexec-tools"];
-  while (queue.length > 0) {
-    const pkg = queue.shift()!;
-    const out = execFileSync("apt-cache", ["depends", pkg], { encoding: "utf8" });
-    for (const m of out.matchAll(/Depends: (libxen[a-z0-9.-]+)/g)) {
-      const dep = m[1]!;
-      if (!seen.has(dep)) {
-        seen.add(dep);
-        queue.push(dep);
-      }
-    }
-  }
-  return [...seen];
+  const out = execFileSync(
+    "apt-cache",
+    ["depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", "kexec-tools"],
+    { encoding: "utf8", maxBuffer: 64 << 20 },
+  );
+  return [...new Set([...out.matchAll(/Depends: (libxen[a-z0-9.-]+)/g)].map((m) => m[1]!))];
 }
 
 /**
@@ -102,7 +101,7 @@ export function prepareKexecTools(cacheDir = join(tmpdir(), "handoff-kexec-tools
   mkdirSync(cacheDir, { recursive: true });
   const debs = join(cacheDir, "debs");
   mkdirSync(debs, { recursive: true });
-  const packages = ["kexec-tools", ...xenLibraryPackages()].map((p) => `${p}:amd64`);
+  const packages = ["kexec-tools", ...xenLibraryPackages()];
   execFileSync("apt-get", ["download", ...packages], { cwd: debs, stdio: ["ignore", "ignore", "pipe"] });
   rmSync(root, { recursive: true, force: true });
   for (const deb of readdirSync(debs).filter((f) => f.endsWith(".deb"))) execFileSync("dpkg-deb", ["-x", join(debs, deb), root]);
