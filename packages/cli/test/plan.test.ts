@@ -1,9 +1,11 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { existsSync, ftruncateSync, openSync, closeSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { MemoryMap, PC_MEMORY_LAYOUT, SegmentSet, linuxKexecRules } from "@handoff/core";
 import { parseMemorySize } from "../src/commands/plan.js";
-import { runCli } from "./helpers.js";
+import { REPO_ROOT, runCli } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "handoff-plan-cli-"));
 const kernel = join(dir, "kernel.bin");
@@ -88,6 +90,38 @@ describe("handoff plan", () => {
     expect(runCli(["plan", "--kernel", kernel]).code).toBe(2);
     expect(runCli(["plan", "--arch", "x86_64"]).stderr).toMatch(/--kernel is required/);
     expect(runCli(["plan", "--arch", "mips", "--kernel", kernel]).stderr).toMatch(/architecture 'mips' is not installed/);
+  });
+});
+
+describe("handoff plan: the x86_64 fixture bzImage with a 64 MiB initrd in 512 MiB", () => {
+  const name = "x86_64-bzImage-6.1.0-56-cloud-amd64";
+  const fixture = [0, 1, 2].map((up) => join(REPO_ROOT, "../".repeat(up), "../shared/fixtures/kernels", name)).find((p) => existsSync(p));
+  it("gives segments that pass validation in that memory map", ({ skip }) => {
+    if (fixture === undefined) {
+      if (process.env.CI === "true") throw new Error(`fixture ${name} missing under CI`);
+      console.warn(`SKIPPING: kernel fixture ${name} not found beside the repository (../shared/fixtures/kernels)`);
+      return skip();
+    }
+    const initrd64 = join(dir, "initrd-64M");
+    const fd = openSync(initrd64, "w");
+    ftruncateSync(fd, 64 * 1024 * 1024);
+    closeSync(fd);
+    const r = runCli(["plan", "--arch", "x86_64", "--kernel", fixture, "--initrd", initrd64, "--cmdline", "console=ttyS0", "--memory", "512M", "--json"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout) as PlanJson & { imageFormat: string };
+    expect(plan.imageFormat).toBe("bzImage");
+    expect(plan.entry).toBe("0x1000200"); // pref_address + 0x200, the 64-bit entry
+    const segments = plan.segments.map((s) => ({ data: { kind: "zero" as const }, bufsz: BigInt(s.bufsz), mem: BigInt(s.mem), memsz: BigInt(s.memsz), role: "other" as const }));
+    // Re-validated here, independently of the CLI, against the same machine.
+    const set = SegmentSet.validate(segments, linuxKexecRules(4096n, { memoryMap: MemoryMap.fromMachine(512n << 20n, PC_MEMORY_LAYOUT) }));
+    expect(set.segments.length).toBe(plan.segments.length);
+    expect(plan.segments.map((s) => s.role)).toEqual(["setup", "kernel", "initrd", "cmdline"]);
+    const initrd = plan.segments.find((s) => s.role === "initrd")!;
+    expect([initrd.mem, initrd.memsz]).toEqual(["0x1c000000", "0x4000000"]);
+    // Every buffer page has a SOURCE (one shared zero page for the BSS), 511 entries + a link per list page.
+    expect(plan.relocation.counts.source).toBe(0x5 + 0x3378 + 0x4000 + 1);
+    expect(plan.relocation.listPages.length).toBe(Math.ceil((plan.relocation.entries - 1) / 511));
   });
 });
 
