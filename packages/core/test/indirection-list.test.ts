@@ -202,7 +202,7 @@ describe("indirection list builder + reference interpreter (property)", () => {
           if (flag === IND_SOURCE && destPages.has(e & ~(ps - 1n))) throw new Error(`source ${e.toString(16)} is a destination`);
         }
       }),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 3000) },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 2000) },
     );
     // The generator must actually reach the interesting cases.
     expect(swapsSeen).toBeGreaterThan(0);
