@@ -151,6 +151,7 @@ export function executeIndirectionList(memory: PhysicalMemory, head: bigint, opt
       case IND_SOURCE:
       case IND_ZERO: {
         if (flag === IND_ZERO && !options.allowZero) throw new IndirectionListError(at, "ZERO entry where IND_ZERO is not supported");
+        if (flag === IND_ZERO && address !== 0n) throw new IndirectionListError(at, `ZERO entry ${hex(entry)} carries an address (Xen's format is a bare 0x10)`);
         if (dest === undefined) throw new IndirectionListError(at, `${flag === IND_ZERO ? "ZERO" : "SOURCE"} before any DESTINATION`);
         if (dest + ps > U64_LIMIT) throw new IndirectionListError(at, "destination runs past 2^64");
         if (flag === IND_SOURCE) {

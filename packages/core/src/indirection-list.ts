@@ -14,7 +14,11 @@ export const IND_DESTINATION = 0x1n;
 export const IND_INDIRECTION = 0x2n;
 export const IND_DONE = 0x4n;
 export const IND_SOURCE = 0x8n;
-/** Xen only (xen/include/xen/kimage.h). */
+/**
+ * Xen only (xen/include/xen/kimage.h): zero the current destination page and
+ * advance. The entry carries no address (Xen's kimage writes a bare 0x10 and
+ * its relocate_pages ignores the address bits).
+ */
 export const IND_ZERO = 0x10n;
 
 const FLAG_NAMES = new Map<bigint, string>([
@@ -258,7 +262,8 @@ export function buildIndirectionList(segments: readonly RelocationSegment[], opt
       const zero = k >= bufPages || (s.isZeroPage?.(k) ?? false);
       if (zero && (k >= bufPages || options.useZero)) {
         if (options.useZero) {
-          emit(dest, dest | IND_ZERO);
+          // Xen's kimage_load_normal_segment emits a bare IND_ZERO: it zeroes the current destination.
+          emit(dest, IND_ZERO);
           counts.zero++;
         } else {
           zeroSource ??= allocator.take("the shared zero source page");

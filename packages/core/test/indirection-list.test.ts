@@ -66,21 +66,24 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
     wordBytes: fc.constantFrom(4 as const, 8 as const),
     endianness: fc.constantFrom("little" as const, "big" as const),
     useZero: fc.boolean(),
-    layout: fc.array(
+    layout: fc.noBias(fc.array(
       fc.record({
-        gap: fc.integer({ min: 0, max: 3 }),
-        pages: fc.integer({ min: 0, max: 6 }),
-        bufFraction: fc.double({ min: 0, max: 1, noNaN: true }),
+        // noBias: fast-check's default bias towards small values would make most
+        // buffers empty and staging rarely collide with destinations.
+        gap: fc.noBias(fc.integer({ min: 0, max: 3 })),
+        pages: fc.noBias(fc.integer({ min: 0, max: 6 })),
+        bufFraction: fc.noBias(fc.integer({ min: 0, max: 100 })).map((n) => n / 100),
         staging: fc.oneof(
           fc.constant<"in-place">("in-place"),
           fc.constant<"builder">("builder"),
-          fc.integer({ min: 1, max: 60 }),
+          fc.noBias(fc.integer({ min: 1, max: 60 })),
+          fc.noBias(fc.integer({ min: 1, max: 60 })),
         ),
         zeroPages: fc.boolean(),
         seed: fc.integer({ min: 1, max: 0x7fffffff }),
       }),
       { minLength: 0, maxLength: 6 },
-    ),
+    )),
     order: fc.array(fc.nat(), { minLength: 6, maxLength: 6 }),
   })
   .map(({ pageSize, wordBytes, endianness, useZero, layout, order }) => {
@@ -164,6 +167,7 @@ function build(s: Scenario): IndirectionPlan {
 
 describe("indirection list builder + reference interpreter (property)", () => {
   it("every destination holds exactly its bytes (zero past bufsz) and nothing else changes", () => {
+    let runs = 0;
     let swapsSeen = 0;
     let inPlaceSeen = 0;
     let indirectionsSeen = 0;
@@ -171,9 +175,10 @@ describe("indirection list builder + reference interpreter (property)", () => {
       fc.property(scenarioArb, (s) => {
         const plan = build(s);
         const ps = s.encoding.pageSize;
-        swapsSeen += plan.swaps.length;
-        inPlaceSeen += plan.counts.inPlace;
-        indirectionsSeen += plan.counts.indirection;
+        runs++;
+        if (plan.swaps.length > 0) swapsSeen++;
+        if (plan.counts.inPlace > 0) inPlaceSeen++;
+        if (plan.counts.indirection > 0) indirectionsSeen++;
         const mem = loadMemory(s, plan);
         const before = mem.clone();
         const result = executeIndirectionList(mem, plan.head, {
@@ -202,12 +207,14 @@ describe("indirection list builder + reference interpreter (property)", () => {
           if (flag === IND_SOURCE && destPages.has(e & ~(ps - 1n))) throw new Error(`source ${e.toString(16)} is a destination`);
         }
       }),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 2000) },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 1500) },
     );
     // The generator must actually reach the interesting cases.
-    expect(swapsSeen).toBeGreaterThan(0);
-    expect(inPlaceSeen).toBeGreaterThan(0);
-    expect(indirectionsSeen).toBeGreaterThan(0);
+    // The generator must actually reach the interesting cases, in a good share of the runs.
+    console.info(`indirection property: ${runs} cases, ${swapsSeen} with swap pages, ${inPlaceSeen} with in-place pages, ${indirectionsSeen} spanning list pages`);
+    expect(swapsSeen).toBeGreaterThan(runs / 10);
+    expect(inPlaceSeen).toBeGreaterThan(runs / 10);
+    expect(indirectionsSeen).toBeGreaterThan(runs / 10);
   });
 
   it("without swap pages the same layouts corrupt data: the swap logic is what makes them safe", () => {
@@ -331,8 +338,9 @@ describe("indirection list: malformed lists", () => {
     expect(() => run([0x30000n | IND_SOURCE, IND_DONE])).toThrow(/before any DESTINATION/);
   });
   it("ZERO only where supported", () => {
-    expect(() => run([0x20000n | IND_DESTINATION, 0x20000n | IND_ZERO, IND_DONE])).toThrow(/not supported/);
-    expect(run([0x20000n | IND_DESTINATION, 0x20000n | IND_ZERO, IND_DONE], { allowZero: true }).zeroed).toBe(1);
+    expect(() => run([0x20000n | IND_DESTINATION, IND_ZERO, IND_DONE])).toThrow(/not supported/);
+    expect(run([0x20000n | IND_DESTINATION, IND_ZERO, IND_ZERO, IND_DONE], { allowZero: true })).toMatchObject({ zeroed: 2, written: [0x20000n, 0x21000n] });
+    expect(() => run([0x20000n | IND_DESTINATION, 0x20000n | IND_ZERO, IND_DONE], { allowZero: true })).toThrow(/carries an address/);
   });
   it("DONE with an address; step bound", () => {
     expect(() => run([0x20000n | IND_DONE])).toThrow(/carries an address/);
@@ -383,7 +391,7 @@ describe("indirection list builder: packing and encoding", () => {
     const seg = { mem: 0x10000n, memsz: 4n * ps, bufsz: ps + 1n, staging: 0x10000n };
     const withZero = buildIndirectionList([seg], { pageSize: ps, wordBytes: 8, endianness: "little", useZero: true, free: [{ start: 0x100000n, end: 0x200000n }] });
     expect(withZero.counts).toMatchObject({ inPlace: 2, zero: 2, source: 0 });
-    expect(withZero.entries).toEqual([0x12000n | IND_DESTINATION, 0x12000n | IND_ZERO, 0x13000n | IND_ZERO, IND_DONE]);
+    expect(withZero.entries).toEqual([0x12000n | IND_DESTINATION, IND_ZERO, IND_ZERO, IND_DONE]);
     const noZero = buildIndirectionList([seg], { pageSize: ps, wordBytes: 8, endianness: "little", free: [{ start: 0x100000n, end: 0x200000n }] });
     expect(noZero.zeroSource).toBe(0x100000n);
     expect(noZero.entries).toEqual([0x12000n | IND_DESTINATION, 0x100000n | IND_SOURCE, 0x100000n | IND_SOURCE, IND_DONE]);
