@@ -9,7 +9,7 @@ export const USAGE = `usage: handoff <command> [options]
 commands:
   archs [--json]            installed architectures, their registers and widths
   plan --arch A --kernel K [--initrd I] [--cmdline C] [--memory SIZE | --memmap FILE]
-       [--kernel-format raw --load-addr ADDR [--entry ADDR]] [--use-zero] [--json]
+       [--kernel-format raw --load-addr ADDR [--entry ADDR]] [--load-addr BASE] [--use-zero] [--json]
                             segments with destinations and the kexec relocation list
 
 global options:

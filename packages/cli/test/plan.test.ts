@@ -125,6 +125,27 @@ describe("handoff plan: the x86_64 fixture bzImage with a 64 MiB initrd in 512 M
   });
 });
 
+describe("handoff plan: position-independent arm kernels", () => {
+  it("places the arm64 fixture Image at a 2 MiB-aligned base in QEMU virt RAM", ({ skip }) => {
+    const name = "arm64-Image-6.1.0-50-cloud-arm64";
+    const fixture = [0, 1, 2].map((up) => join(REPO_ROOT, "../".repeat(up), "../shared/fixtures/kernels", name)).find((p) => existsSync(p));
+    if (fixture === undefined) {
+      if (process.env.CI === "true") throw new Error(`fixture ${name} missing under CI`);
+      console.warn(`SKIPPING: kernel fixture ${name} not found beside the repository (../shared/fixtures/kernels)`);
+      return skip();
+    }
+    const r = runCli(["plan", "--arch", "arm64", "--kernel", fixture, "--initrd", initrd, "--memory", "1G", "--json"]);
+    expect(r.stderr).toBe("");
+    const plan = JSON.parse(r.stdout) as PlanJson & { imageBase: string };
+    expect(plan.imageBase).toBe("0x40000000");
+    expect(plan.segments[0]).toMatchObject({ role: "kernel", mem: "0x40000000" });
+    expect(BigInt(plan.entry)).toBe(0x40000000n); // text_offset 0 on this kernel
+    const moved = runCli(["plan", "--arch", "arm64", "--kernel", fixture, "--memory", "1G", "--load-addr", "0x40200000", "--json"]);
+    expect((JSON.parse(moved.stdout) as PlanJson).segments[0]!.mem).toBe("0x40200000");
+    expect(runCli(["plan", "--arch", "arm64", "--kernel", fixture, "--memory", "1G", "--load-addr", "0x40100000"]).stderr).toMatch(/not 0x200000-aligned/);
+  });
+});
+
 describe("parseMemorySize", () => {
   it("accepts K/M/G/T suffixes and hex, refuses anything loose", () => {
     expect(parseMemorySize("512M")).toBe(512n << 20n);

@@ -26,6 +26,12 @@ export interface LoadPlanInput {
   readonly cmdlineMaxEnd?: bigint;
   /** Emit Xen's IND_ZERO for zero pages instead of copying a shared zero page. */
   readonly useZero?: boolean;
+  /**
+   * Base for a position-independent image (metadata `placement.kind === "relative"`,
+   * or `positionIndependent: true`), whose segment addresses are offsets. Default:
+   * the lowest free base with the image's `placement.baseAlignment` (else page) alignment.
+   */
+  readonly imageBase?: bigint;
   /** Validation limits; default Linux kexec_load's (16 segments) inside the memory map. */
   readonly rules?: Partial<SegmentRules>;
 }
@@ -39,6 +45,8 @@ export interface LoadPlan {
   readonly arch: string;
   readonly imageFormat: string;
   readonly entry: bigint;
+  /** Base added to a position-independent image's offsets (0 for fixed images). */
+  readonly imageBase: bigint;
   readonly segments: readonly PlannedSegment[];
   readonly segmentSet: SegmentSet;
   /** kexec_load flags for this arch (ELF machine in bits 16..31). */
@@ -64,6 +72,32 @@ function initrdLimitFromMetadata(image: Image): bigint | undefined {
   return undefined;
 }
 
+/** Alignment of a position-independent image's base, or undefined for an image at fixed addresses. */
+export function relativeImageAlignment(image: Image, pageSize: bigint): bigint | undefined {
+  const placement = image.metadata.placement as { kind?: unknown; baseAlignment?: unknown } | undefined;
+  if (placement !== undefined && placement !== null && placement.kind === "relative") {
+    const a = placement.baseAlignment;
+    const align = typeof a === "bigint" ? a : typeof a === "number" && Number.isSafeInteger(a) ? BigInt(a) : pageSize;
+    return align > pageSize ? align : pageSize;
+  }
+  return image.metadata.positionIndependent === true ? pageSize : undefined;
+}
+
+function imageBaseFor(image: Image, input: LoadPlanInput, placer: Placer, ps: bigint): bigint {
+  const align = relativeImageAlignment(image, ps);
+  if (align === undefined) {
+    if (input.imageBase !== undefined) throw new ValidationError(`${image.source.path}`, `a ${image.format} image has fixed addresses; it cannot be given a base`);
+    return 0n;
+  }
+  const span = image.segments.reduce((end, s) => (s.mem + s.memsz > end ? s.mem + s.memsz : end), 0n);
+  if (input.imageBase !== undefined) {
+    if (input.imageBase % align !== 0n) throw new ValidationError(`${image.source.path}: image base`, `${hex(input.imageBase)} is not ${hex(align)}-aligned as the ${image.format} format requires`);
+    return input.imageBase;
+  }
+  // Bottom-up from the start of RAM: where firmware loaders put kernels; the initrd then goes high.
+  return placer.find({ label: `${image.format} image`, size: span, align, direction: "bottom-up" });
+}
+
 /**
  * From an image plus initrd and command line to a validated segment set and the
  * relocation list that moves it into place. The image's own segments keep
@@ -77,7 +111,8 @@ export function planLoad(input: LoadPlanInput): LoadPlan {
   const ps = arch.pageSize;
   const placer = new Placer(memoryMap, ps);
   const segments: PlannedSegment[] = [];
-  image.segments.forEach((s, i) => {
+  const base = imageBaseFor(image, input, placer, ps);
+  image.segments.map((s) => ({ ...s, mem: s.mem + base })).forEach((s, i) => {
     if (!isAligned(s.mem, ps)) {
       throw new ValidationError(`${image.source.path}: image segment ${i}${s.name ? ` (${s.name})` : ""}`, `destination ${hex(s.mem)} is not ${hex(ps)}-aligned`);
     }
@@ -121,7 +156,8 @@ export function planLoad(input: LoadPlanInput): LoadPlan {
   return {
     arch: arch.id,
     imageFormat: image.format,
-    entry: image.entry.phys,
+    entry: image.entry.phys + base,
+    imageBase: base,
     segments,
     segmentSet,
     kexecFlags: linuxKexecFlags({ elfMachine: arch.elfMachine }),

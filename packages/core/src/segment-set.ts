@@ -57,8 +57,10 @@ export class SegmentSetError extends ValidationError {
     /** Indices of the offending segments (two for an overlap). */
     readonly segments: readonly number[],
     reason: string,
+    /** Descriptions of the offending segments (see `describeSegment`); default `segment[i]`. */
+    described?: readonly string[],
   ) {
-    super(segments.length === 0 ? "segment list" : segments.map((i) => `segment[${i}]`).join(" and "), reason);
+    super(segments.length === 0 ? "segment list" : (described ?? segments.map((i) => `segment[${i}]`)).join(" and "), reason);
   }
 }
 
@@ -93,22 +95,22 @@ export class SegmentSet {
     }
     segments.forEach((s, i) => {
       if (s.mem < 0n || s.memsz < 0n || s.bufsz < 0n || s.mem >= U64_LIMIT) {
-        throw new SegmentSetError("wrap", [i], `${describeSegment(s, i)}: negative or out-of-range field`);
+        throw new SegmentSetError("wrap", [i], `negative or out-of-range field`, [describeSegment(s, i)]);
       }
       if (s.mem + s.memsz >= U64_LIMIT) {
-        throw new SegmentSetError("wrap", [i], `${describeSegment(s, i)}: mem ${hex(s.mem)} + memsz ${hex(s.memsz)} wraps past 2^64`);
+        throw new SegmentSetError("wrap", [i], `mem ${hex(s.mem)} + memsz ${hex(s.memsz)} wraps past 2^64`, [describeSegment(s, i)]);
       }
       if (!isAligned(s.mem, pageSize) || !isAligned(s.mem + s.memsz, pageSize)) {
-        throw new SegmentSetError("alignment", [i], `${describeSegment(s, i)}: start and end must be ${hex(pageSize)}-aligned`);
+        throw new SegmentSetError("alignment", [i], `start and end must be ${hex(pageSize)}-aligned`, [describeSegment(s, i)]);
       }
       if (s.bufsz > s.memsz) {
-        throw new SegmentSetError("bufsz", [i], `${describeSegment(s, i)}: bufsz ${hex(s.bufsz)} exceeds memsz ${hex(s.memsz)}`);
+        throw new SegmentSetError("bufsz", [i], `bufsz ${hex(s.bufsz)} exceeds memsz ${hex(s.memsz)}`, [describeSegment(s, i)]);
       }
       if (rules.destinationLimit !== undefined && s.mem + s.memsz >= rules.destinationLimit) {
-        throw new SegmentSetError("limit", [i], `${describeSegment(s, i)}: ends at or above the destination limit ${hex(rules.destinationLimit)}`);
+        throw new SegmentSetError("limit", [i], `ends at or above the destination limit ${hex(rules.destinationLimit)}`, [describeSegment(s, i)]);
       }
       if (rules.maxTotalMemory !== undefined && s.memsz > rules.maxTotalMemory) {
-        throw new SegmentSetError("total", [i], `${describeSegment(s, i)}: memsz exceeds the ${hex(rules.maxTotalMemory)} allowed`);
+        throw new SegmentSetError("total", [i], `memsz exceeds the ${hex(rules.maxTotalMemory)} allowed`, [describeSegment(s, i)]);
       }
     });
     // Sorted sweep instead of Linux's O(n^2) pairs: same half-open test, and the
@@ -122,7 +124,7 @@ export class SegmentSet {
         const p = segments[prev]!;
         if (s.mem < p.mem + p.memsz) {
           const [a, b] = prev < i ? [prev, i] : [i, prev];
-          throw new SegmentSetError("overlap", [a, b], `${describeSegment(segments[a]!, a)} overlaps ${describeSegment(segments[b]!, b)}`);
+          throw new SegmentSetError("overlap", [a, b], "the ranges overlap", [describeSegment(segments[a]!, a), describeSegment(segments[b]!, b)]);
         }
       }
       if (prev === undefined || s.mem + s.memsz > segments[prev]!.mem + segments[prev]!.memsz) prev = i;
@@ -133,7 +135,7 @@ export class SegmentSet {
       segments.forEach((s, j) => {
         if (j !== i && s.memsz > 0n && z.mem > s.mem && z.mem < s.mem + s.memsz) {
           const [a, b] = i < j ? [i, j] : [j, i];
-          throw new SegmentSetError("overlap", [a, b], `${describeSegment(segments[a]!, a)} overlaps ${describeSegment(segments[b]!, b)}`);
+          throw new SegmentSetError("overlap", [a, b], "the ranges overlap", [describeSegment(segments[a]!, a), describeSegment(segments[b]!, b)]);
         }
       });
     });
@@ -147,7 +149,7 @@ export class SegmentSet {
       const map = rules.memoryMap;
       segments.forEach((s, i) => {
         if (s.memsz > 0n && !map.covers(s.mem, s.mem + s.memsz, "ram")) {
-          throw new SegmentSetError("ram", [i], `${describeSegment(s, i)}: not wholly inside RAM`);
+          throw new SegmentSetError("ram", [i], `not wholly inside RAM`, [describeSegment(s, i)]);
         }
       });
     }

@@ -128,6 +128,26 @@ describe("planLoad", () => {
     expect(() => planLoad({ arch: x86_64, image: unaligned, memoryMap: MemoryMap.fromMachine(512n * MiB, PC_MEMORY_LAYOUT) })).toThrow(/not 0x1000-aligned/);
   });
 
+  it("places a position-independent image (metadata placement: relative) at an aligned base, or at the base given", () => {
+    const rel: Image = {
+      ...image([{ data: { kind: "zero" }, bufsz: 0n, mem: 0x0n, memsz: 0x1aa0000n, role: "kernel" }], {
+        placement: { kind: "relative", baseAlignment: 0x200000n },
+      }),
+      arch: "arm64",
+      entry: { phys: 0n },
+    };
+    const map = MemoryMap.fromMachine(1024n * MiB, ARM_VIRT_MEMORY_LAYOUT);
+    const arm64 = { ...x86_64, id: "arm64", elfMachine: 183 };
+    const auto = planLoad({ arch: arm64, image: rel, memoryMap: map, initrd: { path: "/i", size: 0x100000 } });
+    expect([auto.imageBase, auto.entry, auto.segments[0]!.mem]).toEqual([0x40000000n, 0x40000000n, 0x40000000n]);
+    expect(auto.segments[1]!.mem).toBe(0x7ff00000n);
+    const given = planLoad({ arch: arm64, image: rel, memoryMap: map, imageBase: 0x48000000n });
+    expect([given.entry, given.segments[0]!.mem]).toEqual([0x48000000n, 0x48000000n]);
+    expect(() => planLoad({ arch: arm64, image: rel, memoryMap: map, imageBase: 0x48001000n })).toThrow(/not 0x200000-aligned/);
+    const fixed = image([{ data: { kind: "zero" }, bufsz: 0n, mem: 0x100000n, memsz: 0x1000n, role: "kernel" }]);
+    expect(() => planLoad({ arch: x86_64, image: fixed, memoryMap: MemoryMap.fromMachine(16n * MiB, PC_MEMORY_LAYOUT), imageBase: 0x200000n })).toThrow(/fixed addresses/);
+  });
+
   it("an initrd that does not fit below its limit is a placement error", () => {
     const img = image([{ data: { kind: "zero" }, bufsz: 0n, mem: 0x100000n, memsz: 0x1000n, role: "kernel" }]);
     expect(() =>

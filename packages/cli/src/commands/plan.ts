@@ -140,6 +140,8 @@ export function makePlan(options: PlanOptions): LoadPlan {
     ...(initrd ? { initrd } : {}),
     ...(options.cmdline !== undefined ? { cmdline: options.cmdline } : {}),
     useZero: options.useZero === true,
+    // For a position-independent image (arm64 Image, zImage), --load-addr is its base.
+    ...(options.kernelFormat !== "raw" && options.loadAddr !== undefined ? { imageBase: parseAddress(options.loadAddr, "load-addr") } : {}),
   });
 }
 
@@ -150,6 +152,7 @@ export function planToObject(plan: LoadPlan) {
     arch: plan.arch,
     imageFormat: plan.imageFormat,
     entry: plan.entry,
+    imageBase: plan.imageBase,
     kexecFlags: plan.kexecFlags,
     segments: plan.segments.map((s) => ({
       mem: s.mem,
