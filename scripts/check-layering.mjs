@@ -10,6 +10,8 @@ const allowed = {
   x86_64: ["core", "x86"],
   arm32: ["core"],
   arm64: ["core"],
+  xen: ["core"],
+  qemu: ["core"],
 };
 const walk = (dir) =>
   readdirSync(dir).flatMap((n) => {

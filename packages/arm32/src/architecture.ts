@@ -1,5 +1,6 @@
 import {
   ARCHITECTURE,
+  HANDOFF_ARTEFACT_BUILDER,
   ARM_VIRT_MEMORY_LAYOUT,
   RegisterFile,
   type Architecture,
@@ -13,9 +14,14 @@ import {
   type RegisterSpec,
   type RelocationInfo,
 } from "@handoff/core";
+import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { zImageFormat } from "./zimage.js";
+import { ARM32_XEN_CONVENTION } from "./hypercall.js";
+import { arm32ArtefactBuilder } from "./artefact.js";
+import { ARM32_LPAE, ARM32_SHORT } from "./paging.js";
 import { ARM32_REGISTERS } from "./registers.js";
+import { ARM_RELOCATOR } from "./relocations.js";
 
 /** Token for the AArch32 (Arm 32-bit) register table, so a plugin can replace it in its own container. */
 export const ARM32_REGISTER_TABLE = Symbol.for("@handoff/arm32/RegisterTable");
@@ -30,11 +36,11 @@ export class Arm32Architecture implements Architecture {
   readonly endianness = ["little", "big"] as const;
   readonly pageSize = 4096n;
   readonly narrowMode: NarrowMode | undefined = undefined;
-  readonly pageTableFormats: readonly PageTableFormat[] = [];
+  readonly pageTableFormats: readonly PageTableFormat[] = [ARM32_SHORT, ARM32_LPAE];
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [zImageFormat];
-  readonly relocations: RelocationInfo | undefined = undefined;
-  readonly hypercallAbi: HypercallAbi | undefined = undefined;
+  readonly relocations: RelocationInfo | undefined = ARM_RELOCATOR;
+  readonly hypercallAbi: HypercallAbi | undefined = new RegisterHypercallAbi(this.id, "xen", [ARM32_XEN_CONVENTION], () => this.createRegisterFile());
   readonly defaultMachine: MachineMemoryLayout = ARM_VIRT_MEMORY_LAYOUT;
 
   constructor(@inject(ARM32_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
@@ -51,5 +57,6 @@ export const plugin: ArchitecturePlugin = {
   register(container) {
     container.register(ARM32_REGISTER_TABLE, { useValue: ARM32_REGISTERS });
     container.register(ARCHITECTURE, { useClass: Arm32Architecture });
+    container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: arm32ArtefactBuilder });
   },
 };

@@ -11,3 +11,10 @@ export {
   type ZImageTag,
   type ZImageKernelSize,
 } from "./zimage.js";
+export { ARM32_XEN_CONVENTION, AAPCS_DATA_MODEL, XEN_HYPERCALL_TAG } from "./hypercall.js";
+export * from "./relocations.js";
+export { arm32KexecEntry, CPSR_SVC_MASKED, CPSR_HYP_MASKED, HSCTLR_MMU_CACHES_OFF, MACHINE_TYPE_DT_ONLY, SCTLR_MMU_CACHES_OFF_A15, type Arm32EntryOptions } from "./handoff-states.js";
+export { buildArm32Stub, ARM32_HANDOFF_STUB, type IndirectionListRef } from "./stub/stub.js";
+export { arm32ArtefactBuilder, ARM32_VIRT_LAYOUT } from "./artefact.js";
+export { ARM32_SHORT, ARM32_LPAE } from "./paging.js";
+export { walkArmV7 } from "./paging-walker.js";

@@ -174,6 +174,10 @@ export function parseZImage(input: ImageInput, limits: Partial<ParseLimits> = {}
         name: z.appendedDtb ? "zImage + appended DTB" : "zImage",
       },
     ],
+    // start 0 marks a position-independent decompressor (Linux
+    // Documentation/arch/arm/booting.rst: "placed anywhere within memory");
+    // page alignment is our choice, not a requirement of the format.
+    placement: z.start === 0 ? { kind: "relocatable", base: 0n, alignment: 0x1000n } : { kind: "fixed" },
     metadata: {
       magic: ZIMAGE_MAGIC,
       start: z.start,

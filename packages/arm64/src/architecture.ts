@@ -1,5 +1,6 @@
 import {
   ARCHITECTURE,
+  HANDOFF_ARTEFACT_BUILDER,
   ARM_VIRT_MEMORY_LAYOUT,
   RegisterFile,
   type Architecture,
@@ -13,9 +14,14 @@ import {
   type RegisterSpec,
   type RelocationInfo,
 } from "@handoff/core";
+import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { arm64ImageFormat } from "./image-header.js";
+import { AARCH32_XEN_CONVENTION, AARCH64_XEN_CONVENTION } from "./hypercall.js";
+import { arm64ArtefactBuilder } from "./artefact.js";
+import { ARM64_16K_48, ARM64_4K_39, ARM64_4K_48, ARM64_64K_48 } from "./paging.js";
 import { AARCH32_MODE, ARM64_REGISTERS } from "./registers.js";
+import { AARCH64_RELOCATOR } from "./relocations.js";
 
 /** Token for the AArch64 register table, so a plugin can replace it in its own container. */
 export const ARM64_REGISTER_TABLE = Symbol.for("@handoff/arm64/RegisterTable");
@@ -30,11 +36,11 @@ export class Arm64Architecture implements Architecture {
   readonly endianness = ["little", "big"] as const;
   readonly pageSize = 4096n;
   readonly narrowMode: NarrowMode | undefined = AARCH32_MODE;
-  readonly pageTableFormats: readonly PageTableFormat[] = [];
+  readonly pageTableFormats: readonly PageTableFormat[] = [ARM64_4K_48, ARM64_4K_39, ARM64_16K_48, ARM64_64K_48];
   readonly protocols: readonly BootProtocolInfo[] = [];
   readonly imageFormats: readonly ImageFormat[] = [arm64ImageFormat];
-  readonly relocations: RelocationInfo | undefined = undefined;
-  readonly hypercallAbi: HypercallAbi | undefined = undefined;
+  readonly relocations: RelocationInfo | undefined = AARCH64_RELOCATOR;
+  readonly hypercallAbi: HypercallAbi | undefined = new RegisterHypercallAbi(this.id, "xen", [AARCH64_XEN_CONVENTION, AARCH32_XEN_CONVENTION], () => this.createRegisterFile());
   readonly defaultMachine: MachineMemoryLayout = ARM_VIRT_MEMORY_LAYOUT;
 
   constructor(@inject(ARM64_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
@@ -51,5 +57,6 @@ export const plugin: ArchitecturePlugin = {
   register(container) {
     container.register(ARM64_REGISTER_TABLE, { useValue: ARM64_REGISTERS });
     container.register(ARCHITECTURE, { useClass: Arm64Architecture });
+    container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: arm64ArtefactBuilder });
   },
 };

@@ -151,6 +151,7 @@ export function parseArm64Image(input: ImageInput, limits: Partial<ParseLimits> 
         name: "Image",
       },
     ],
+    placement: { kind: "relocatable", base: 0n, alignment: ARM64_BASE_ALIGNMENT },
     metadata: {
       code0: h.code0,
       code1: h.code1,

@@ -3,16 +3,12 @@ import type { HypercallAbi } from "./hypercall.js";
 import type { ImageFormat } from "./image-format.js";
 import type { MachineMemoryLayout } from "./memory-layout.js";
 import type { NarrowMode, RegisterFile, RegisterSpec } from "./registers.js";
+import type { RelocationInfo } from "./link/relocator.js";
 
-/** A translation-table format an architecture offers (e.g. x86-64 4-level). */
-export interface PageTableFormat {
-  readonly id: string;
-  readonly description: string;
-  /** Virtual address bits translated. */
-  readonly vaBits: number;
-  /** Page and block sizes, smallest first. */
-  readonly pageSizes: readonly bigint[];
-}
+import type { PageTableFormat } from "./page-tables/types.js";
+
+/** The page-table format contract lives with the page-table machinery; re-exported here for plugins. */
+export type { PageTableFormat };
 
 /** One boot or hand-off protocol an architecture implements (Linux, PVH, kexec entry...). */
 export interface BootProtocolInfo {
@@ -20,11 +16,8 @@ export interface BootProtocolInfo {
   readonly description: string;
 }
 
-/** The ELF relocation types an architecture applies. */
-export interface RelocationInfo {
-  /** ELF `R_*` type numbers with their names. */
-  readonly types: ReadonlyMap<number, string>;
-}
+/** The ELF relocation types an architecture applies, and how (see link/relocator.ts). */
+export type { RelocationInfo } from "./link/relocator.js";
 
 /**
  * The plugin contract: everything handoff knows about one CPU architecture.
@@ -48,6 +41,7 @@ export interface Architecture {
   readonly registers: readonly RegisterSpec[];
   /** A narrower mode sharing the register file (x86-64 compat, AArch32), if any. */
   readonly narrowMode: NarrowMode | undefined;
+  /** Translation-table formats this arch builds; the first is the default. */
   readonly pageTableFormats: readonly PageTableFormat[];
   readonly protocols: readonly BootProtocolInfo[];
   /** Image formats this arch contributes (bzImage, arm64 Image, zImage...); ELF is core's. */

@@ -5,7 +5,7 @@ import { IND_DESTINATION, IND_DONE, IND_INDIRECTION, IND_SOURCE, IND_ZERO, Indir
  * Sparse simulated physical memory: page address -> bytes. Pages never written
  * read as zero. Used to execute indirection lists and check what they did.
  */
-export class PhysicalMemory {
+export class SparseMemory {
   private readonly pages = new Map<bigint, Uint8Array>();
 
   constructor(readonly pageSize: bigint) {}
@@ -60,8 +60,8 @@ export class PhysicalMemory {
     return [...this.pages.keys()];
   }
 
-  clone(): PhysicalMemory {
-    const c = new PhysicalMemory(this.pageSize);
+  clone(): SparseMemory {
+    const c = new SparseMemory(this.pageSize);
     for (const [a, p] of this.pages) c.pages.set(a, p.slice());
     return c;
   }
@@ -96,7 +96,7 @@ export interface ExecutionResult {
  * DESTINATION, INDIRECTION never back to a list page already walked, every list
  * page ending in INDIRECTION or DONE, at most `maxSteps` entries.
  */
-export function executeIndirectionList(memory: PhysicalMemory, head: bigint, options: InterpreterOptions): ExecutionResult {
+export function executeIndirectionList(memory: SparseMemory, head: bigint, options: InterpreterOptions): ExecutionResult {
   const ps = options.pageSize;
   if (memory.pageSize !== ps) throw new IndirectionListError(undefined, `memory page size ${hex(memory.pageSize)} differs from the list's ${hex(ps)}`);
   const low = ps - 1n;

@@ -1,7 +1,7 @@
 import type { Architecture } from "./architecture.js";
 import { alignUp, hex, isAligned } from "./bits.js";
 import { ValidationError } from "./errors.js";
-import type { Image, Segment, SegmentData } from "./image.js";
+import { rebaseImage, type Image, type Segment, type SegmentData } from "./image.js";
 import { buildIndirectionList, type IndirectionPlan } from "./indirection-list.js";
 import { linuxKexecFlags } from "./kexec-segments.js";
 import type { MemoryMap } from "./memory-map.js";
@@ -27,9 +27,8 @@ export interface LoadPlanInput {
   /** Emit Xen's IND_ZERO for zero pages instead of copying a shared zero page. */
   readonly useZero?: boolean;
   /**
-   * Base for a position-independent image (metadata `placement.kind === "relative"`,
-   * or `positionIndependent: true`), whose segment addresses are offsets. Default:
-   * the lowest free base with the image's `placement.baseAlignment` (else page) alignment.
+   * Base for a relocatable image (`image.placement.kind === "relocatable"`). Default:
+   * its own base when that is free RAM, else the lowest free base with its alignment.
    */
   readonly imageBase?: bigint;
   /** Validation limits; default Linux kexec_load's (16 segments) inside the memory map. */
@@ -45,8 +44,8 @@ export interface LoadPlan {
   readonly arch: string;
   readonly imageFormat: string;
   readonly entry: bigint;
-  /** Base added to a position-independent image's offsets (0 for fixed images). */
-  readonly imageBase: bigint;
+  /** Where a relocatable image was put (undefined for an image at fixed addresses). */
+  readonly imageBase: bigint | undefined;
   readonly segments: readonly PlannedSegment[];
   readonly segmentSet: SegmentSet;
   /** kexec_load flags for this arch (ELF machine in bits 16..31). */
@@ -72,30 +71,28 @@ function initrdLimitFromMetadata(image: Image): bigint | undefined {
   return undefined;
 }
 
-/** Alignment of a position-independent image's base, or undefined for an image at fixed addresses. */
-export function relativeImageAlignment(image: Image, pageSize: bigint): bigint | undefined {
-  const placement = image.metadata.placement as { kind?: unknown; baseAlignment?: unknown } | undefined;
-  if (placement !== undefined && placement !== null && placement.kind === "relative") {
-    const a = placement.baseAlignment;
-    const align = typeof a === "bigint" ? a : typeof a === "number" && Number.isSafeInteger(a) ? BigInt(a) : pageSize;
-    return align > pageSize ? align : pageSize;
+/**
+ * Put a relocatable image (`image.placement.kind === "relocatable"`: arm64
+ * Image, position-independent zImage) at `input.imageBase`, or keep it where it
+ * is when that is free RAM, or else at the lowest free base with its alignment.
+ * Fixed images are returned unchanged.
+ */
+function placeImage(image: Image, input: LoadPlanInput, placer: Placer, ps: bigint): Image {
+  const p = image.placement;
+  if (p === undefined || p.kind !== "relocatable") {
+    if (input.imageBase !== undefined) throw new ValidationError(`${image.format} image ${image.source.path}`, "has fixed addresses; it cannot be given a base");
+    return image;
   }
-  return image.metadata.positionIndependent === true ? pageSize : undefined;
-}
-
-function imageBaseFor(image: Image, input: LoadPlanInput, placer: Placer, ps: bigint): bigint {
-  const align = relativeImageAlignment(image, ps);
-  if (align === undefined) {
-    if (input.imageBase !== undefined) throw new ValidationError(`${image.source.path}`, `a ${image.format} image has fixed addresses; it cannot be given a base`);
-    return 0n;
+  if (input.imageBase !== undefined) return rebaseImage(image, input.imageBase);
+  const end = image.segments.reduce((e, s) => (s.mem + s.memsz > e ? s.mem + s.memsz : e), p.base);
+  const span = alignUp(end - p.base, ps);
+  if (p.base !== 0n && span > 0n) {
+    const fits = placer.free().some((r) => r.start <= p.base && p.base + span <= r.end);
+    if (fits) return image;
   }
-  const span = image.segments.reduce((end, s) => (s.mem + s.memsz > end ? s.mem + s.memsz : end), 0n);
-  if (input.imageBase !== undefined) {
-    if (input.imageBase % align !== 0n) throw new ValidationError(`${image.source.path}: image base`, `${hex(input.imageBase)} is not ${hex(align)}-aligned as the ${image.format} format requires`);
-    return input.imageBase;
-  }
-  // Bottom-up from the start of RAM: where firmware loaders put kernels; the initrd then goes high.
-  return placer.find({ label: `${image.format} image`, size: span, align, direction: "bottom-up" });
+  // Bottom-up from the start of RAM, where firmware loaders put kernels; the initrd then goes high.
+  const base = placer.find({ label: `${image.format} image`, size: span > 0n ? span : ps, align: p.alignment > ps ? p.alignment : ps, direction: "bottom-up" });
+  return rebaseImage(image, base);
 }
 
 /**
@@ -111,8 +108,8 @@ export function planLoad(input: LoadPlanInput): LoadPlan {
   const ps = arch.pageSize;
   const placer = new Placer(memoryMap, ps);
   const segments: PlannedSegment[] = [];
-  const base = imageBaseFor(image, input, placer, ps);
-  image.segments.map((s) => ({ ...s, mem: s.mem + base })).forEach((s, i) => {
+  const placed = placeImage(input.image, input, placer, ps);
+  placed.segments.forEach((s, i) => {
     if (!isAligned(s.mem, ps)) {
       throw new ValidationError(`${image.source.path}: image segment ${i}${s.name ? ` (${s.name})` : ""}`, `destination ${hex(s.mem)} is not ${hex(ps)}-aligned`);
     }
@@ -156,8 +153,8 @@ export function planLoad(input: LoadPlanInput): LoadPlan {
   return {
     arch: arch.id,
     imageFormat: image.format,
-    entry: image.entry.phys + base,
-    imageBase: base,
+    entry: placed.entry.phys,
+    imageBase: placed.placement?.kind === "relocatable" ? placed.placement.base : undefined,
     segments,
     segmentSet,
     kexecFlags: linuxKexecFlags({ elfMachine: arch.elfMachine }),

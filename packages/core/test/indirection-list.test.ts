@@ -7,7 +7,7 @@ import {
   IND_SOURCE,
   IND_ZERO,
   IndirectionListError,
-  PhysicalMemory,
+  SparseMemory,
   buildIndirectionList,
   executeIndirectionList,
   readListWord,
@@ -135,9 +135,9 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
   });
 
 /** Memory as the loader leaves it: background pattern everywhere, staged data, list pages. */
-function loadMemory(s: Scenario, plan: IndirectionPlan): PhysicalMemory {
+function loadMemory(s: Scenario, plan: IndirectionPlan): SparseMemory {
   const ps = s.encoding.pageSize;
-  const mem = new PhysicalMemory(ps);
+  const mem = new SparseMemory(ps);
   // Background: every page a distinct pattern, so any stray write shows.
   for (const page of allPages(s)) {
     const bg = new Uint8Array(Number(ps)).fill(0xa5 ^ Number((page / ps) & 0xffn));
@@ -222,7 +222,7 @@ describe("indirection list builder + reference interpreter (property)", () => {
     const ps = 64n;
     const a = bytesFrom(1, 64);
     const b = bytesFrom(2, 64);
-    const mem = new PhysicalMemory(ps);
+    const mem = new SparseMemory(ps);
     mem.writePage(0x400n, a); // staging of A, which is also B's destination
     mem.writePage(0x800n, b); // staging of B
     const naive = [0x400n | IND_DESTINATION, 0x800n | IND_SOURCE, 0x100n | IND_DESTINATION, 0x400n | IND_SOURCE, IND_DONE];
@@ -273,7 +273,7 @@ describe("indirection list builder + reference interpreter (property)", () => {
     fc.assert(
       fc.property(fc.array(fc.bigInt({ min: 0n, max: 0x3ffn }), { minLength: 1, maxLength: 64 }), (words) => {
         const ps = 64n;
-        const mem = new PhysicalMemory(ps);
+        const mem = new SparseMemory(ps);
         // Eight words per page; pages 1..8 hold the garbage.
         words.forEach((w, i) => {
           const bytes = mem.readPage(BigInt(1 + Math.floor(i / 8)) * ps);
@@ -296,7 +296,7 @@ describe("indirection list: malformed lists", () => {
   const ps = 4096n;
   const enc: ListEncoding = { pageSize: ps, wordBytes: 8, endianness: "little" };
   function run(words: bigint[], options: Partial<{ allowZero: boolean; maxSteps: number; wordBytes: 4 | 8 }> = {}) {
-    const mem = new PhysicalMemory(ps);
+    const mem = new SparseMemory(ps);
     const list = new Uint8Array(Number(ps));
     const view = new DataView(list.buffer);
     const wb = options.wordBytes ?? 8;
@@ -313,7 +313,7 @@ describe("indirection list: malformed lists", () => {
     expect(() => run([0x10000n | IND_INDIRECTION])).toThrow(/self-referencing/);
   });
   it("indirection loop through two pages", () => {
-    const mem = new PhysicalMemory(ps);
+    const mem = new SparseMemory(ps);
     const p = (link: bigint) => {
       const b = new Uint8Array(Number(ps));
       new DataView(b.buffer).setBigUint64(0, link | IND_INDIRECTION, true);

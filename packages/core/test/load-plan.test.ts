@@ -7,7 +7,7 @@ import {
   IND_SOURCE,
   MemoryMap,
   PC_MEMORY_LAYOUT,
-  PhysicalMemory,
+  SparseMemory,
   SegmentSetError,
   executeIndirectionList,
   planLoad,
@@ -32,7 +32,7 @@ function segmentBytes(plan: LoadPlan, i: number): Uint8Array {
 function executePlan(plan: LoadPlan): void {
   const r = plan.relocation;
   const ps = r.encoding.pageSize;
-  const mem = new PhysicalMemory(ps);
+  const mem = new SparseMemory(ps);
   plan.segments.forEach((s, i) => {
     const bytes = segmentBytes(plan, i);
     r.staging[i]!.forEach((addr, k) => {
@@ -128,11 +128,10 @@ describe("planLoad", () => {
     expect(() => planLoad({ arch: x86_64, image: unaligned, memoryMap: MemoryMap.fromMachine(512n * MiB, PC_MEMORY_LAYOUT) })).toThrow(/not 0x1000-aligned/);
   });
 
-  it("places a position-independent image (metadata placement: relative) at an aligned base, or at the base given", () => {
+  it("places a relocatable image (Image.placement) at an aligned base, or at the base given", () => {
     const rel: Image = {
-      ...image([{ data: { kind: "zero" }, bufsz: 0n, mem: 0x0n, memsz: 0x1aa0000n, role: "kernel" }], {
-        placement: { kind: "relative", baseAlignment: 0x200000n },
-      }),
+      ...image([{ data: { kind: "zero" }, bufsz: 0n, mem: 0x0n, memsz: 0x1aa0000n, role: "kernel" }]),
+      placement: { kind: "relocatable", base: 0n, alignment: 0x200000n },
       arch: "arm64",
       entry: { phys: 0n },
     };

@@ -46,3 +46,31 @@ export {
   memoryTypeOfE820,
   type E820Entry,
 } from "./e820.js";
+export {
+  I386_DATA_MODEL,
+  X86_64_DATA_MODEL,
+  VMCALL,
+  VMMCALL,
+  SYSCALL,
+  INT_0X82,
+  X86_64_XEN_CONVENTION,
+  X86_32_XEN_CONVENTION,
+  X86_32_COMPAT_XEN_CONVENTION,
+  x86HypercallPageStub,
+} from "./hypercall.js";
+export {
+  DESC,
+  BOOT_SELECTORS,
+  VMM_SELECTORS,
+  buildHandoffGdt,
+  encodeDescriptor,
+  flatSegment,
+  descriptorAttr,
+  descriptorLimit,
+  type GdtSelectors,
+  type HandoffGdt,
+  type SegmentDescriptor,
+} from "./descriptors.js";
+export { writePvhElf, XEN_ELFNOTE_PHYS32_ENTRY, type PvhElfOptions, type PvhLoad } from "./pvh-elf.js";
+export { handoffSegmentState, checkSegmentsAgainstGdt, EFLAGS_RESERVED_ONE, type SegmentClauses, type SegmentRegisterReader } from "./handoff-segments.js";
+export { pvhDefinitions, minimalStartInfo, CR0_PE_ET, XEN_HVM_START_MAGIC_VALUE, type PvhEntryOptions } from "./pvh-state.js";

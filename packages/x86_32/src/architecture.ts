@@ -1,5 +1,6 @@
 import {
   ARCHITECTURE,
+  HANDOFF_ARTEFACT_BUILDER,
   PC_MEMORY_LAYOUT,
   RegisterFile,
   type Architecture,
@@ -14,8 +15,13 @@ import {
   type RelocationInfo,
 } from "@handoff/core";
 import { bzImageFormat } from "@handoff/x86";
+import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
+import { X86_32_XEN_CONVENTION } from "@handoff/x86";
+import { x86_32ArtefactBuilder } from "./artefact.js";
+import { X86_32_2LEVEL, X86_32_PAE } from "./paging.js";
 import { X86_32_REGISTERS } from "./registers.js";
+import { I386_RELOCATOR } from "./relocations.js";
 
 /** Token for the x86 (32-bit) register table, so a plugin can replace it in its own container. */
 export const X86_32_REGISTER_TABLE = Symbol.for("@handoff/x86_32/RegisterTable");
@@ -30,12 +36,12 @@ export class X86_32Architecture implements Architecture {
   readonly endianness = ["little"] as const;
   readonly pageSize = 4096n;
   readonly narrowMode: NarrowMode | undefined = undefined;
-  readonly pageTableFormats: readonly PageTableFormat[] = [];
+  readonly pageTableFormats: readonly PageTableFormat[] = [X86_32_PAE, X86_32_2LEVEL];
   readonly protocols: readonly BootProtocolInfo[] = [];
   /** bzImage: one shared implementation from @handoff/x86; the parsed image says which arch it is. */
   readonly imageFormats: readonly ImageFormat[] = [bzImageFormat];
-  readonly relocations: RelocationInfo | undefined = undefined;
-  readonly hypercallAbi: HypercallAbi | undefined = undefined;
+  readonly relocations: RelocationInfo | undefined = I386_RELOCATOR;
+  readonly hypercallAbi: HypercallAbi | undefined = new RegisterHypercallAbi(this.id, "xen", [X86_32_XEN_CONVENTION], () => this.createRegisterFile());
   readonly defaultMachine: MachineMemoryLayout = PC_MEMORY_LAYOUT;
 
   constructor(@inject(X86_32_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
@@ -52,5 +58,6 @@ export const plugin: ArchitecturePlugin = {
   register(container) {
     container.register(X86_32_REGISTER_TABLE, { useValue: X86_32_REGISTERS });
     container.register(ARCHITECTURE, { useClass: X86_32Architecture });
+    container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: x86_32ArtefactBuilder });
   },
 };

@@ -1,0 +1,29 @@
+import { StubImage, ValidationError, type HandoffState } from "@handoff/core";
+import { ARM32_HANDOFF_STUB_CODE } from "./handoff-stub.bytes.js";
+
+/** Where the stub finds its indirection list, and how many entries it may walk. */
+export interface IndirectionListRef {
+  readonly head: bigint;
+  readonly maxSteps: bigint;
+}
+
+export const ARM32_HANDOFF_STUB = ARM32_HANDOFF_STUB_CODE;
+
+/**
+ * The AArch32 hand-off stub with its data block filled from `state`: SCTLR
+ * (and HSCTLR), the CPSR to enter with and R0..R15 (R15 = entry). The stub
+ * enters in the mode it runs in, so a HYP state needs a CPU started in HYP.
+ */
+export function buildArm32Stub(state: HandoffState, list: IndirectionListRef): StubImage {
+  if (state.arch !== "arm32") throw new ValidationError("arm32 hand-off stub", `state is for ${state.arch}`);
+  const r = state.registers;
+  const cpsr = r.get("cpsr");
+  const mode = cpsr & 0x1fn;
+  if (mode !== 0x13n && mode !== 0x1an) throw new ValidationError("arm32 hand-off stub", `CPSR 0x${cpsr.toString(16)} is neither SVC nor HYP mode`);
+  if (cpsr & 0x20n) throw new ValidationError("arm32 hand-off stub", "the stub enters ARM state (CPSR.T clear)");
+  const stub = new StubImage("arm32 hand-off stub", ARM32_HANDOFF_STUB_CODE);
+  stub.write("hd_list_head", list.head, 4).write("hd_max_steps", list.maxSteps, 4);
+  stub.write("hd_sctlr", r.get("sctlr"), 4).write("hd_cpsr", cpsr, 4).write("hd_hsctlr", r.get("hsctlr"), 4);
+  for (let i = 0; i <= 15; i++) stub.write("hd_regs", r.get(`r${i}`), 4, i);
+  return stub;
+}

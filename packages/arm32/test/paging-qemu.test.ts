@@ -1,0 +1,149 @@
+/**
+ * QEMU's ARMv7 MMU (Cortex-A15, which has LPAE) judges the arm32 tables: a few
+ * instructions load TTBCR/DACR/TTBR0 (and MAIR0/1 for LPAE) from the build,
+ * turn SCTLR.M on and spin; `gva2gpa` must agree with the walker and the mappings.
+ */
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Mapping, PageTableFormat } from "@handoff/core";
+import { ARM32_LPAE, ARM32_SHORT } from "@handoff/arm32";
+import { QemuSession, assemble, requireTool, scratchDir, sleep } from "../../core/test/support/qemu-oracle.js";
+
+const QEMU = "qemu-system-arm";
+const PREFIX = "arm-linux-gnueabihf-";
+// QEMU virt puts its DTB in the first MiB of RAM (0x4000_0000); stay clear of it.
+const CODE = 0x4020_0000n;
+const TABLES = 0x4030_0000n;
+const KIB4 = 0x1000n;
+const MIB = 0x10_0000n;
+const available = requireTool(QEMU) && requireTool(`${PREFIX}as`) && requireTool(`${PREFIX}objcopy`) && requireTool(`${PREFIX}nm`);
+
+const hex = (v: bigint) => `0x${v.toString(16)}`;
+
+function program(regs: Record<string, bigint>, lpae: boolean): string {
+  const ttbr0 = regs.ttbr0!;
+  return `
+  .arch armv7-a
+  .arm
+  .text
+  .globl _start
+_start:
+  ldr r0, =${hex(regs.ttbcr!)}
+  mcr p15, 0, r0, c2, c0, 2
+${
+  lpae
+    ? `  ldr r0, =${hex(ttbr0 & 0xffff_ffffn)}
+  ldr r1, =${hex(ttbr0 >> 32n)}
+  mcrr p15, 0, r0, r1, c2
+  ldr r0, =${hex(regs.mair0!)}
+  mcr p15, 0, r0, c10, c2, 0
+  ldr r0, =${hex(regs.mair1!)}
+  mcr p15, 0, r0, c10, c2, 1`
+    : `  ldr r0, =${hex(regs.dacr!)}
+  mcr p15, 0, r0, c3, c0, 0
+  ldr r0, =${hex(ttbr0)}
+  mcr p15, 0, r0, c2, c0, 0`
+}
+  isb
+  mov r0, #0
+  mcr p15, 0, r0, c8, c7, 0
+  dsb
+  isb
+  mrc p15, 0, r0, c1, c0, 0
+  bic r0, r0, #(1 << 28)
+  bic r0, r0, #(1 << 29)
+  orr r0, r0, #1
+  mcr p15, 0, r0, c1, c0, 0
+  isb
+spin:
+  b spin
+  .ltorg
+`;
+}
+
+function mappings(format: PageTableFormat, codeExecutable: boolean): Mapping[] {
+  const rw = { writable: true, executable: false, memoryType: "normal" } as const;
+  const common: Mapping[] = [
+    { va: CODE, pa: CODE, size: KIB4, attributes: { writable: false, executable: codeExecutable, memoryType: "normal" } },
+    { va: 0x0900_0000n, pa: 0x0900_0000n, size: KIB4, attributes: { writable: true, executable: false, memoryType: "device" } },
+    { va: 0x1000_0000n, pa: 0x4050_1000n, size: MIB + 3n * KIB4, attributes: rw }, // misaligned PA: small pages
+  ];
+  if (format === ARM32_SHORT) {
+    return [
+      ...common,
+      { va: 0x8000_0000n, pa: 0x4000_0000n, size: 2n * MIB, attributes: rw }, // sections
+      { va: 0x0100_0000n, pa: 0x4100_0000n, size: 16n * MIB, attributes: { ...rw, user: true } }, // supersection
+    ];
+  }
+  return [
+    ...common,
+    { va: 0xc000_0000n, pa: 0x1_0000_0000n, size: 0x4000_0000n, attributes: rw }, // 1 GiB block above 4 GiB
+    { va: 0x8000_0000n, pa: 0x4040_0000n, size: 4n * MIB, attributes: rw }, // 2 MiB blocks
+  ];
+}
+
+async function boot(format: PageTableFormat, ms: Mapping[]) {
+  const build = format.build(ms, { tableBase: TABLES });
+  const { dir, cleanup } = scratchDir();
+  const code = assemble(PREFIX, program(build.registers, format === ARM32_LPAE), dir);
+  const nm = spawnSync(`${PREFIX}nm`, [join(dir, "code.o")], { encoding: "utf8" }).stdout;
+  const spin = CODE + BigInt(`0x${/([0-9a-f]+) t spin/.exec(nm)![1]}`);
+  const tables = join(dir, "tables.bin");
+  writeFileSync(tables, build.segment.bytes);
+  const qemu = await QemuSession.start(
+    QEMU,
+    ["-M", "virt", "-cpu", "cortex-a15", "-m", "1G", "-device", `loader,file=${code},addr=${hex(CODE)},force-raw=on`, "-device", `loader,file=${tables},addr=${hex(TABLES)},force-raw=on`, "-device", `loader,addr=${hex(CODE)},cpu-num=0`],
+    dir,
+  );
+  return { build, qemu, spin, cleanup };
+}
+
+async function pcAfterSettling(qemu: QemuSession, spin: bigint): Promise<bigint | undefined> {
+  let pc: bigint | undefined;
+  for (let i = 0; i < 50; i++) {
+    pc = await qemu.register("R15");
+    if (pc === spin) return pc;
+    await sleep(100);
+  }
+  return pc;
+}
+
+describe.skipIf(!available)("arm32 tables on QEMU's MMU (gva2gpa)", () => {
+  for (const format of [ARM32_SHORT, ARM32_LPAE]) {
+    it(`${format.id}: the CPU reaches its spin loop with the MMU on and translates like the walker`, async () => {
+      const ms = mappings(format, true);
+      const { build, qemu, spin, cleanup } = await boot(format, ms);
+      try {
+        expect(await pcAfterSettling(qemu, spin)).toBe(spin);
+        const probes = new Set<bigint>([0n, 0x2000_0000n, 0xffff_f000n]);
+        for (const m of ms) for (const va of [m.va, m.va + m.size / 2n, m.va + m.size - 1n, m.va - 1n, m.va + m.size]) probes.add(va);
+        let translated = 0;
+        for (const va of probes) {
+          const ours = format.walk(build.memory(), build.registers, va);
+          const cpu = await qemu.translate(va);
+          expect(cpu, `va ${hex(va)}`).toBe(ours.kind === "translation" ? ours.pa : undefined);
+          const m = ms.find((x) => x.va <= va && va < x.va + x.size);
+          expect(cpu, `va ${hex(va)} against the mapping`).toBe(m ? m.pa + (va - m.va) : undefined);
+          if (cpu !== undefined) translated++;
+        }
+        expect(translated).toBeGreaterThanOrEqual(15);
+      } finally {
+        await qemu.stop();
+        cleanup();
+      }
+    }, 60_000);
+  }
+
+  it("arm32-short: with XN on the code page the CPU never reaches its spin loop", async () => {
+    const { qemu, spin, cleanup } = await boot(ARM32_SHORT, mappings(ARM32_SHORT, false));
+    try {
+      await sleep(1000);
+      expect(await qemu.register("R15")).not.toBe(spin);
+    } finally {
+      await qemu.stop();
+      cleanup();
+    }
+  }, 60_000);
+});

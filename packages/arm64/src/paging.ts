@@ -1,0 +1,144 @@
+import {
+  buildRadixTables,
+  type LevelGeometry,
+  type Mapping,
+  type MappingAttributes,
+  type PageTableBuildOptions,
+  type PageTableFormat,
+  type PageTableGeometry,
+  type PhysicalMemory,
+  type RadixFormatSpec,
+  type TranslationRegisters,
+} from "@handoff/core";
+import { walkVmsaV8_64 } from "./paging-walker.js";
+
+/*
+ * VMSAv8-64 stage 1 translation tables for EL1&0 (TTBR0_EL1), Arm ARM DDI 0487
+ * chapter D8 ("The AArch64 Virtual Memory System Architecture"): descriptor
+ * formats D8.3, memory attributes D8.6, TCR_EL1/MAIR_EL1 in D19 (system registers).
+ */
+
+// Descriptor bits, DDI 0487 D8.3 (stage 1 VMSAv8-64 block/page/table descriptors).
+const VALID = 1n << 0n;
+/** bit 1: table (levels 0-2) or page (level 3); clear with bit 0 set = block. */
+const TABLE_OR_PAGE = 1n << 1n;
+const ATTR_INDX_SHIFT = 2n; // AttrIndx[2:0], bits 4:2
+const AP_EL0 = 1n << 6n; // AP[1]: EL0 access
+const AP_RO = 1n << 7n; // AP[2]: read-only
+const SH_INNER = 3n << 8n; // SH[1:0] = 0b11 inner shareable
+const AF = 1n << 10n;
+const PXN = 1n << 53n;
+const UXN = 1n << 54n;
+
+/** MAIR_EL1 attribute indices used by the leaves. */
+const ATTR_NORMAL = 0n; // 0xff: Normal, inner/outer write-back non-transient, read/write-allocate
+const ATTR_DEVICE = 1n; // 0x00: Device-nGnRnE
+/** MAIR_EL1 = Attr0 0xff | Attr1 0x00 << 8 (DDI 0487 D19, MAIR_EL1). */
+export const ARM64_MAIR = 0xffn;
+
+type Granule = 4 | 16 | 64;
+
+function geometryFor(granule: Granule, vaBits: number): PageTableGeometry {
+  const g = granule === 4 ? 12 : granule === 16 ? 14 : 16;
+  const stride = g - 3;
+  const page = 1n << BigInt(g);
+  const levels: LevelGeometry[] = [];
+  // Walk from level 3 up until the VA is covered; the top table gets the leftover bits.
+  for (let level = 3, low = g; low < vaBits; level--, low += stride) {
+    const bits = Math.min(stride, vaBits - low);
+    const entries = 1 << bits;
+    const size = 1n << BigInt(low);
+    // Blocks: 4K granule at levels 1-2, 16K and 64K at level 2 only (level-1 blocks need FEAT_LPA/LPA2).
+    const leafSizes = level === 3 ? [page] : level === 2 || (level === 1 && granule === 4) ? [size] : [];
+    const tableBytes = BigInt(entries * 8);
+    levels.unshift({ shift: low, entries, leafSizes, tableAlign: tableBytes < 64n ? 64n : tableBytes });
+  }
+  return { vaBits, entryBytes: 8, levels };
+}
+
+const IPS_BITS = [32, 36, 40, 42, 44, 48]; // TCR_EL1.IPS encodings 0b000..0b101
+
+function spec(granule: Granule, vaBits: number): RadixFormatSpec {
+  const geometry = geometryFor(granule, vaBits);
+  const leafLevel = geometry.levels.length - 1;
+  const limit = 1n << BigInt(vaBits);
+  return {
+    id: `arm64-${granule}k-${vaBits}`,
+    geometry,
+    physicalAddressBits: 48,
+    tableLimit: 1n << 48n,
+    noExecute: true,
+    // TTBR0 translates [0, 2^(64-T0SZ)); higher addresses belong to TTBR1, which these tables do not serve.
+    normaliseVa: (va) => (va >= 0n && va < limit ? va : undefined),
+    tableDescriptor: () => VALID | TABLE_OR_PAGE,
+    leafDescriptor(level, _size, a: Required<MappingAttributes>) {
+      let bits = VALID | AF | (level === leafLevel ? TABLE_OR_PAGE : 0n);
+      if (a.memoryType === "device") bits |= (ATTR_DEVICE << ATTR_INDX_SHIFT) | PXN | UXN;
+      else bits |= (ATTR_NORMAL << ATTR_INDX_SHIFT) | SH_INNER;
+      if (!a.writable) bits |= AP_RO;
+      if (a.user) bits |= AP_EL0;
+      // Privileged pages never run at EL0; user pages never run at EL1 (and EL0-writable implies PXN anyway).
+      if (a.memoryType === "normal") bits |= a.user ? PXN | (a.executable ? 0n : UXN) : UXN | (a.executable ? 0n : PXN);
+      return bits;
+    },
+    registers(root, maxEnd) {
+      const ipsIndex = IPS_BITS.findIndex((b) => maxEnd <= 1n << BigInt(b));
+      const ips = BigInt(ipsIndex < 0 ? IPS_BITS.length - 1 : ipsIndex);
+      const t0sz = BigInt(64 - vaBits);
+      const tg0 = granule === 4 ? 0n : granule === 64 ? 1n : 2n; // TCR_EL1.TG0: 00 4K, 01 64K, 10 16K
+      const tg1 = granule === 4 ? 2n : granule === 64 ? 3n : 1n; // TCR_EL1.TG1: 10 4K, 11 64K, 01 16K
+      const tcr =
+        t0sz | // T0SZ [5:0]
+        (1n << 8n) | // IRGN0 = 01: inner write-back read/write-allocate walks
+        (1n << 10n) | // ORGN0 = 01: outer write-back read/write-allocate walks
+        (3n << 12n) | // SH0 = 11: inner shareable walks
+        (tg0 << 14n) |
+        (t0sz << 16n) | // T1SZ, unused (EPD1)
+        (1n << 23n) | // EPD1: no TTBR1 walks; upper-half addresses fault
+        (tg1 << 30n) |
+        (ips << 32n); // IPS [34:32]
+      return {
+        registers: { ttbr0_el1: root, tcr_el1: tcr, mair_el1: ARM64_MAIR },
+        notes: [
+          "SCTLR_EL1.M=1 with SCTLR_EL1.WXN=0 (kernel pages are writable and executable) and SCTLR_EL1.EE=0 (tables are little-endian)",
+          `TCR_EL1.IPS = ${IPS_BITS[Number(ips)]} bits must not exceed ID_AA64MMFR0_EL1.PARange`,
+          "TTBR1_EL1 walks disabled (TCR_EL1.EPD1); invalidate the TLB (TLBI VMALLE1) before setting SCTLR_EL1.M",
+          "values are for the EL1&0 regime; at EL2 (non-VHE) TCR_EL2 has PS at bits 18:16 instead of IPS, and TTBR0_EL2/MAIR_EL2 take the same values",
+        ],
+      };
+    },
+  };
+}
+
+class Arm64PageTableFormat implements PageTableFormat {
+  readonly id: string;
+  readonly description: string;
+  readonly vaBits: number;
+  readonly pageSizes: readonly bigint[];
+  readonly geometry: PageTableGeometry;
+  readonly capabilities = { noExecute: true, physicalAddressBits: 48 } as const;
+  private readonly spec: RadixFormatSpec;
+
+  constructor(granule: Granule, vaBits: number) {
+    this.spec = spec(granule, vaBits);
+    this.id = this.spec.id;
+    this.geometry = this.spec.geometry;
+    this.vaBits = vaBits;
+    this.pageSizes = this.geometry.levels.flatMap((l) => l.leafSizes).sort((a, b) => (a < b ? -1 : 1));
+    const sizes = this.pageSizes.map((s) => (s >= 1n << 30n ? `${s >> 30n} GiB` : s >= 1n << 20n ? `${s >> 20n} MiB` : `${s >> 10n} KiB`));
+    this.description = `VMSAv8-64 stage 1, ${granule} KiB granule, ${vaBits}-bit VA (TTBR0_EL1), ${this.geometry.levels.length} levels, ${sizes.join(" / ")} pages`;
+  }
+
+  build(mappings: readonly Mapping[], options: PageTableBuildOptions) {
+    return buildRadixTables(this.spec, mappings, options);
+  }
+
+  walk(memory: PhysicalMemory, registers: TranslationRegisters, va: bigint) {
+    return walkVmsaV8_64(memory, registers, va);
+  }
+}
+
+export const ARM64_4K_39: PageTableFormat = new Arm64PageTableFormat(4, 39);
+export const ARM64_4K_48: PageTableFormat = new Arm64PageTableFormat(4, 48);
+export const ARM64_16K_48: PageTableFormat = new Arm64PageTableFormat(16, 48);
+export const ARM64_64K_48: PageTableFormat = new Arm64PageTableFormat(64, 48);

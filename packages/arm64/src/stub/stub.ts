@@ -1,0 +1,34 @@
+import { StubImage, ValidationError, type HandoffState } from "@handoff/core";
+import { ARM64_HANDOFF_STUB_CODE } from "./handoff-stub.bytes.js";
+
+/** Where the stub finds its indirection list, and how many entries it may walk. */
+export interface IndirectionListRef {
+  /** The list's first entry (normally the first list page | INDIRECTION 0x2). */
+  readonly head: bigint;
+  /** Bound on entries walked; the stub spins at `hd_fail` when it is exceeded. */
+  readonly maxSteps: bigint;
+}
+
+/** The AArch64 stub's code (bytes and data-block offsets), as assembled from handoff-stub.S. */
+export const ARM64_HANDOFF_STUB = ARM64_HANDOFF_STUB_CODE;
+
+/**
+ * The AArch64 hand-off stub with its data block filled from `state`: it runs
+ * `list`, then enters `state.pc` with X0..X30, SP and PSTATE from the state and
+ * SCTLR_ELx as the state says (ELx = PSTATE's exception level).
+ */
+export function buildArm64Stub(state: HandoffState, list: IndirectionListRef): StubImage {
+  if (state.arch !== "arm64") throw new ValidationError("arm64 hand-off stub", `state is for ${state.arch}`);
+  const r = state.registers;
+  const pstate = r.get("pstate");
+  const el = (pstate >> 2n) & 3n;
+  if (el !== 1n && el !== 2n) throw new ValidationError("arm64 hand-off stub", `PSTATE 0x${pstate.toString(16)} enters EL${el}; the stub enters EL1 or EL2`);
+  const stub = new StubImage("arm64 hand-off stub", ARM64_HANDOFF_STUB_CODE);
+  stub.write("hd_list_head", list.head, 8).write("hd_max_steps", list.maxSteps, 8);
+  stub.write("hd_entry", r.get("pc"), 8).write("hd_pstate", pstate, 8);
+  stub.write("hd_sctlr", r.get(el === 2n ? "sctlr_el2" : "sctlr_el1"), 8);
+  stub.write("hd_sp", r.get("sp"), 8);
+  if (el === 2n) stub.write("hd_sctlr_el1", r.get("sctlr_el1"), 8);
+  for (let i = 0; i <= 30; i++) stub.write("hd_regs", r.get(`x${i}`), 8, i);
+  return stub;
+}

@@ -1,0 +1,174 @@
+import {
+  ELF_IMAGE_FORMAT,
+  ElfImageFormat,
+  FormatError,
+  hex,
+  type Image,
+  type ImageFormat,
+  type ImageInput,
+  type Segment,
+} from "@handoff/core";
+import type { LoadedArchitectures } from "../container.js";
+import { readInput } from "../file-io.js";
+import { table, toJson } from "../output.js";
+
+export interface InspectOptions {
+  readonly json: boolean;
+  /** Subtracted from ELF p_paddr (kernels whose p_paddr is a link address). */
+  readonly paddrOffset?: bigint;
+}
+
+/**
+ * Every image format to try, in order: core's ELF first, then each installed
+ * architecture's formats (bzImage, arm64 Image, zImage...), each once.
+ */
+export function imageFormatsOf(loaded: LoadedArchitectures, options: Pick<InspectOptions, "paddrOffset"> = {}): ImageFormat[] {
+  const elf = options.paddrOffset === undefined ? ELF_IMAGE_FORMAT : new ElfImageFormat({ paddrOffset: options.paddrOffset });
+  const out: ImageFormat[] = [elf];
+  const ids = new Set([elf.id]);
+  for (const arch of loaded.registry.all()) {
+    for (const format of arch.imageFormats) {
+      if (ids.has(format.id)) continue; // shared formats (bzImage for both x86 archs) appear once
+      ids.add(format.id);
+      out.push(format);
+    }
+  }
+  return out;
+}
+
+/** Parse `input` with the first format whose probe accepts it. */
+export function identifyImage(input: ImageInput, formats: readonly ImageFormat[]): { image: Image; format: ImageFormat } {
+  for (const format of formats) {
+    let matches = false;
+    try {
+      matches = format.probe(input);
+    } catch {
+      matches = false; // a probe must not throw; one that does simply does not match
+    }
+    if (matches) return { image: format.parse(input), format };
+  }
+  throw new FormatError(
+    input.path,
+    "image",
+    "magic",
+    0,
+    `not a recognised image format (tried: ${formats.map((f) => f.id).join(", ")})`,
+  );
+}
+
+/** `handoff inspect FILE`: what the image is. */
+export function inspectCommand(path: string, loaded: LoadedArchitectures, options: InspectOptions): string {
+  const input = readInput(path);
+  const { image, format } = identifyImage(input, imageFormatsOf(loaded, options));
+  return options.json ? toJson(describeImage(image, format)) : renderImage(image, format);
+}
+
+/** The JSON shape of `inspect --json`. */
+export function describeImage(image: Image, format: ImageFormat) {
+  return {
+    file: image.source.path,
+    size: image.source.size,
+    format: image.format,
+    formatId: format.id,
+    arch: image.arch ?? null,
+    entry: { phys: image.entry.phys, virt: image.entry.virt ?? null },
+    segments: image.segments.map(describeSegment),
+    metadata: plain(image.metadata),
+  };
+}
+
+function describeSegment(s: Segment) {
+  return {
+    name: s.name ?? null,
+    role: s.role,
+    mem: s.mem,
+    memsz: s.memsz,
+    bufsz: s.bufsz,
+    vaddr: s.vaddr ?? s.mem,
+    data:
+      s.data.kind === "file"
+        ? { kind: "file", offset: s.data.offset, length: s.data.length }
+        : s.data.kind === "bytes"
+          ? { kind: "bytes", length: s.data.bytes.length }
+          : { kind: "zero" },
+  };
+}
+
+/** Metadata made JSON-friendly: byte arrays as hex strings (bigints are handled by toJson). */
+function plain(value: unknown, depth = 0): unknown {
+  if (depth > 16) return "…";
+  if (value instanceof Uint8Array) return Array.from(value, (b) => b.toString(16).padStart(2, "0")).join("");
+  if (Array.isArray(value)) return value.map((v) => plain(v, depth + 1));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, plain(v, depth + 1)]));
+  }
+  return value;
+}
+
+function renderImage(image: Image, format: ImageFormat): string {
+  const lines = [
+    `file      ${image.source.path} (${image.source.size} bytes)`,
+    `format    ${image.format} (${format.description})`,
+    `arch      ${image.arch ?? "unknown"}`,
+    `entry     phys ${hex(image.entry.phys)}${image.entry.virt !== undefined ? `  virt ${hex(image.entry.virt)}` : ""}`,
+    "",
+    "segments",
+    indent(
+      table(
+        ["name", "role", "mem", "memsz", "bufsz", "file offset", "vaddr"],
+        image.segments.map((s) => [
+          s.name ?? "-",
+          s.role,
+          hex(s.mem),
+          hex(s.memsz),
+          hex(s.bufsz),
+          s.data.kind === "file" ? hex(s.data.offset) : s.data.kind,
+          hex(s.vaddr ?? s.mem),
+        ]),
+      ),
+    ),
+  ];
+  const { notes, ...fields } = image.metadata as Record<string, unknown>;
+  if (Array.isArray(notes) && notes.length > 0) {
+    lines.push("", "notes");
+    const shown = notes.slice(0, 64) as Record<string, unknown>[];
+    lines.push(indent(table(["owner", "type", "descsz", "offset", "where"], shown.map((n) => [String(n.name), `${n.type}${n.typeName ? ` (${n.typeName})` : ""}`, String(n.descsz), hex(Number(n.offset)), String(n.source)]))));
+    if (notes.length > shown.length) lines.push(`  ... and ${notes.length - shown.length} more`);
+  }
+  lines.push("", "header fields");
+  const tables: [string, Record<string, unknown>[]][] = [];
+  for (const [key, value] of Object.entries(fields)) {
+    if (isTableOfScalars(value)) tables.push([key, value]);
+    else lines.push(`  ${key.padEnd(16)} ${render(value)}`);
+  }
+  for (const [key, rows] of tables) {
+    const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    lines.push("", key, indent(table(columns, rows.map((r) => columns.map((c) => render(r[c]))))));
+  }
+  return lines.join("\n");
+}
+
+/** A non-empty array of objects whose values are all scalars: shown as a table. */
+function isTableOfScalars(value: unknown): value is Record<string, unknown>[] {
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.length <= 256 &&
+    value.every((row) => row && typeof row === "object" && !Array.isArray(row) && Object.values(row).every((v) => v === null || typeof v !== "object"))
+  );
+}
+
+function render(value: unknown): string {
+  if (typeof value === "bigint") return hex(value);
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) return String(value);
+  const text = toJson(plain(value)).replace(/\s*\n\s*/g, " ");
+  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
+}
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((l) => `  ${l}`)
+    .join("\n");
+}

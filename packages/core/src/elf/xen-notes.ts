@@ -1,0 +1,157 @@
+/**
+ * Xen ELF notes (owner "Xen"), decoded by type. Numbers and value kinds are
+ * from Xen's public header xen/include/public/elfnote.h: numeric notes are 4 or
+ * 8 bytes in the file's byte order, string notes are NUL-terminated.
+ */
+import type { ByteReader } from "./byte-reader.js";
+import { latin1 } from "./byte-reader.js";
+import type { ElfNote } from "./notes.js";
+
+export const XEN_NOTE_NAME = "Xen";
+
+export const XEN_ELFNOTE_INFO = 0;
+export const XEN_ELFNOTE_ENTRY = 1;
+export const XEN_ELFNOTE_HYPERCALL_PAGE = 2;
+export const XEN_ELFNOTE_VIRT_BASE = 3;
+export const XEN_ELFNOTE_PADDR_OFFSET = 4;
+export const XEN_ELFNOTE_XEN_VERSION = 5;
+export const XEN_ELFNOTE_GUEST_OS = 6;
+export const XEN_ELFNOTE_GUEST_VERSION = 7;
+export const XEN_ELFNOTE_LOADER = 8;
+export const XEN_ELFNOTE_PAE_MODE = 9;
+export const XEN_ELFNOTE_FEATURES = 10;
+export const XEN_ELFNOTE_BSD_SYMTAB = 11;
+export const XEN_ELFNOTE_HV_START_LOW = 12;
+export const XEN_ELFNOTE_L1_MFN_VALID = 13;
+export const XEN_ELFNOTE_SUSPEND_CANCEL = 14;
+export const XEN_ELFNOTE_INIT_P2M = 15;
+export const XEN_ELFNOTE_MOD_START_PFN = 16;
+export const XEN_ELFNOTE_SUPPORTED_FEATURES = 17;
+/** PVH: 32-bit physical entry point; desc 4 or 8 bytes, low 32 bits used. */
+export const XEN_ELFNOTE_PHYS32_ENTRY = 18;
+/** PVH: relocatable kernel; up to three u32 (alignment, minimum, maximum). */
+export const XEN_ELFNOTE_PHYS32_RELOC = 19;
+
+type Kind = "numeric" | "string" | "numeric-array" | "phys32-reloc";
+
+const XEN_NOTE_TYPES: Record<number, { name: string; kind: Kind }> = {
+  [XEN_ELFNOTE_INFO]: { name: "INFO", kind: "string" },
+  [XEN_ELFNOTE_ENTRY]: { name: "ENTRY", kind: "numeric" },
+  [XEN_ELFNOTE_HYPERCALL_PAGE]: { name: "HYPERCALL_PAGE", kind: "numeric" },
+  [XEN_ELFNOTE_VIRT_BASE]: { name: "VIRT_BASE", kind: "numeric" },
+  [XEN_ELFNOTE_PADDR_OFFSET]: { name: "PADDR_OFFSET", kind: "numeric" },
+  [XEN_ELFNOTE_XEN_VERSION]: { name: "XEN_VERSION", kind: "string" },
+  [XEN_ELFNOTE_GUEST_OS]: { name: "GUEST_OS", kind: "string" },
+  [XEN_ELFNOTE_GUEST_VERSION]: { name: "GUEST_VERSION", kind: "string" },
+  [XEN_ELFNOTE_LOADER]: { name: "LOADER", kind: "string" },
+  [XEN_ELFNOTE_PAE_MODE]: { name: "PAE_MODE", kind: "string" },
+  [XEN_ELFNOTE_FEATURES]: { name: "FEATURES", kind: "string" },
+  [XEN_ELFNOTE_BSD_SYMTAB]: { name: "BSD_SYMTAB", kind: "string" },
+  [XEN_ELFNOTE_HV_START_LOW]: { name: "HV_START_LOW", kind: "numeric" },
+  [XEN_ELFNOTE_L1_MFN_VALID]: { name: "L1_MFN_VALID", kind: "numeric-array" },
+  [XEN_ELFNOTE_SUSPEND_CANCEL]: { name: "SUSPEND_CANCEL", kind: "numeric" },
+  [XEN_ELFNOTE_INIT_P2M]: { name: "INIT_P2M", kind: "numeric" },
+  [XEN_ELFNOTE_MOD_START_PFN]: { name: "MOD_START_PFN", kind: "numeric" },
+  [XEN_ELFNOTE_SUPPORTED_FEATURES]: { name: "SUPPORTED_FEATURES", kind: "numeric" },
+  [XEN_ELFNOTE_PHYS32_ENTRY]: { name: "PHYS32_ENTRY", kind: "numeric" },
+  [XEN_ELFNOTE_PHYS32_RELOC]: { name: "PHYS32_RELOC", kind: "phys32-reloc" },
+};
+
+/** Name of a Xen note type (`PHYS32_ENTRY`...) or `type N`. */
+export function xenNoteTypeName(type: number): string {
+  return XEN_NOTE_TYPES[type]?.name ?? `type ${type}`;
+}
+
+/** PHYS32_RELOC's constraints; absent fields take Xen's documented defaults. */
+export interface Phys32Reloc {
+  readonly align: bigint | undefined;
+  readonly min: bigint | undefined;
+  readonly max: bigint | undefined;
+}
+
+/** One decoded Xen note. */
+export interface XenNote {
+  readonly type: number;
+  readonly typeName: string;
+  readonly value: bigint | string | readonly bigint[] | Phys32Reloc | Uint8Array;
+  readonly offset: number;
+}
+
+/** Every Xen note of a file, plus the values loaders act on. */
+export interface XenNotes {
+  readonly notes: readonly XenNote[];
+  /** PHYS32_ENTRY, low 32 bits. */
+  readonly phys32Entry: bigint | undefined;
+  readonly phys32EntryOffset: number | undefined;
+  readonly phys32Reloc: Phys32Reloc | undefined;
+  readonly entry: bigint | undefined;
+  readonly virtBase: bigint | undefined;
+  readonly paddrOffset: bigint | undefined;
+  readonly hypercallPage: bigint | undefined;
+  readonly guestOs: string | undefined;
+}
+
+/** Decode the notes owned by "Xen"; a note of a known type with a malformed desc is a FormatError. */
+export function decodeXenNotes(r: ByteReader, notes: readonly ElfNote[]): XenNotes {
+  const out: XenNote[] = [];
+  const numeric = new Map<number, bigint>();
+  const strings = new Map<number, string>();
+  let phys32Reloc: Phys32Reloc | undefined;
+  let phys32EntryOffset: number | undefined;
+  for (const note of notes) {
+    if (note.name !== XEN_NOTE_NAME) continue;
+    const known = XEN_NOTE_TYPES[note.type];
+    const field = `Xen note ${known?.name ?? `type ${note.type}`} desc`;
+    let value: XenNote["value"];
+    switch (known?.kind) {
+      case "numeric": {
+        const v = readNumeric(r, note, field);
+        value = note.type === XEN_ELFNOTE_PHYS32_ENTRY ? v & 0xffff_ffffn : v;
+        numeric.set(note.type, value);
+        if (note.type === XEN_ELFNOTE_PHYS32_ENTRY) phys32EntryOffset = note.offset;
+        break;
+      }
+      case "string": {
+        const nul = note.desc.indexOf(0);
+        if (nul < 0 && note.desc.length > 0) throw r.error(field, note.descOffset, "string is not NUL-terminated inside the note");
+        value = latin1(note.desc.subarray(0, Math.max(nul, 0)));
+        strings.set(note.type, value);
+        break;
+      }
+      case "numeric-array": {
+        if (note.desc.length % 4 !== 0) throw r.error(field, note.descOffset, `${note.desc.length} bytes is not a whole number of 32-bit values`);
+        value = Array.from({ length: note.desc.length / 4 }, (_, k) => BigInt(r.u32(field, note.descOffset + 4 * k)));
+        break;
+      }
+      case "phys32-reloc": {
+        // Three optional u32 in this order: alignment, minimum start, maximum last byte.
+        if (note.desc.length % 4 !== 0 || note.desc.length > 12) {
+          throw r.error(field, note.descOffset, `${note.desc.length} bytes; expected 0, 4, 8 or 12 (up to three 32-bit values)`);
+        }
+        const word = (k: number) => (note.desc.length >= 4 * (k + 1) ? BigInt(r.u32(field, note.descOffset + 4 * k)) : undefined);
+        value = phys32Reloc = { align: word(0), min: word(1), max: word(2) };
+        break;
+      }
+      default:
+        value = note.desc;
+    }
+    out.push({ type: note.type, typeName: xenNoteTypeName(note.type), value, offset: note.offset });
+  }
+  return {
+    notes: out,
+    phys32Entry: numeric.get(XEN_ELFNOTE_PHYS32_ENTRY),
+    phys32EntryOffset,
+    phys32Reloc,
+    entry: numeric.get(XEN_ELFNOTE_ENTRY),
+    virtBase: numeric.get(XEN_ELFNOTE_VIRT_BASE),
+    paddrOffset: numeric.get(XEN_ELFNOTE_PADDR_OFFSET),
+    hypercallPage: numeric.get(XEN_ELFNOTE_HYPERCALL_PAGE),
+    guestOs: strings.get(XEN_ELFNOTE_GUEST_OS),
+  };
+}
+
+function readNumeric(r: ByteReader, note: ElfNote, field: string): bigint {
+  if (note.desc.length === 4) return BigInt(r.u32(field, note.descOffset));
+  if (note.desc.length === 8) return r.u64(field, note.descOffset);
+  throw r.error(field, note.descOffset, `numeric note must have a 4- or 8-byte desc, not ${note.desc.length}`);
+}

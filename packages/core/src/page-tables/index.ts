@@ -1,0 +1,33 @@
+export type {
+  MemoryKind,
+  MappingAttributes,
+  Mapping,
+  PhysicalMemory,
+  TranslationRegisters,
+  WalkAttributes,
+  WalkFaultKind,
+  WalkResult,
+  LevelGeometry,
+  PageTableGeometry,
+  PageTableCapabilities,
+  PageTableBuildOptions,
+  PhysicalBytes,
+  LeafCount,
+  PageTableBuild,
+  PageTableFormat,
+} from "./types.js";
+export { DEFAULT_MAX_TABLE_BYTES } from "./types.js";
+export { PlacedMemory } from "./memory.js";
+export { buildRadixTables, normaliseMappings, type RadixFormatSpec } from "./radix-builder.js";
+export {
+  mappingsForPolicy,
+  regionsFromSegments,
+  addIdentityRegion,
+  planPageTables,
+  DEFAULT_POLICY_KIND,
+  type HandoffRegion,
+  type MappingPolicy,
+  type PlannedPageTables,
+} from "./policies.js";
+export { pageTableReport, pageTableSegment, type PageTableReport } from "./report.js";
+export { verifyPageTableBuild, type TranslationMismatch, type VerifyOptions } from "./verify.js";

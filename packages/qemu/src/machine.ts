@@ -1,0 +1,261 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { hex } from "@handoff/core";
+import { QemuError } from "./errors.js";
+import { parseInfoRegisters, type ObservedRegisters, type RegisterFileSource } from "./info-registers.js";
+import { QmpClient } from "./qmp.js";
+
+/** The four guests handoff targets, by arch package id. */
+export type QemuArch = "x86_64" | "x86_32" | "arm64" | "arm32";
+
+/** A file QEMU's generic loader places at a physical address (`-device loader,file=F,addr=A`). */
+export interface LoaderBlob {
+  readonly file: string;
+  readonly addr: bigint;
+}
+
+export interface QemuOptions {
+  readonly arch: QemuArch;
+  /** `-kernel FILE`: on x86 a PVH ELF, entered through QEMU's PVH path. */
+  readonly kernel?: string;
+  /** Blobs for the generic loader (arm artefacts). */
+  readonly blobs?: readonly LoaderBlob[];
+  /** Set CPU 0's PC here through the generic loader (`-device loader,addr=E,cpu-num=0`). */
+  readonly entry?: bigint;
+  /** Guest RAM (`-m`); default 128M. */
+  readonly memory?: string;
+  readonly machine?: string;
+  readonly cpu?: string;
+  /** Start with the CPU stopped (`-S`). */
+  readonly paused?: boolean;
+  readonly extraArgs?: readonly string[];
+  /** Override the emulator binary. */
+  readonly binary?: string;
+  /** Hard cap on the emulator's lifetime; it is killed after this (default 60 s). */
+  readonly lifetimeMs?: number;
+  /** Called with serial console output as it arrives. */
+  readonly onSerial?: (text: string) => void;
+}
+
+const DEFAULTS: Record<QemuArch, { binary: string; machine: string; cpu?: string }> = {
+  x86_64: { binary: "qemu-system-x86_64", machine: "pc" },
+  x86_32: { binary: "qemu-system-i386", machine: "pc" },
+  arm64: { binary: "qemu-system-aarch64", machine: "virt", cpu: "cortex-a57" },
+  arm32: { binary: "qemu-system-arm", machine: "virt", cpu: "cortex-a15" },
+};
+
+/** The `qemu-system-*` binary for an arch. */
+export function qemuBinary(arch: QemuArch): string {
+  return DEFAULTS[arch].binary;
+}
+
+// Every emulator this process started, killed on exit whatever path the exit takes.
+const live = new Set<ChildProcess>();
+let hooked = false;
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+  if (hooked) return;
+  hooked = true;
+  const killAll = () => {
+    for (const c of live) c.kill("SIGKILL");
+  };
+  process.once("exit", killAll);
+  // A signal that ends the process skips 'exit': kill the emulators, then let the signal do its default.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      killAll();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
+}
+
+/** The command line for `options` (exported so reports can show what ran). */
+export function qemuArgs(options: QemuOptions, qmpSocket: string): string[] {
+  const d = DEFAULTS[options.arch];
+  const args = ["-M", options.machine ?? d.machine];
+  const cpu = options.cpu ?? d.cpu;
+  if (cpu) args.push("-cpu", cpu);
+  args.push("-m", options.memory ?? "128M", "-accel", "tcg", "-smp", "1", "-display", "none", "-no-reboot");
+  args.push("-monitor", "none", "-serial", "stdio", "-qmp", `unix:${qmpSocket},server,nowait`);
+  if (options.paused) args.push("-S");
+  if (options.kernel) args.push("-kernel", options.kernel);
+  for (const b of options.blobs ?? []) args.push("-device", `loader,file=${b.file},addr=${hex(b.addr)}`);
+  if (options.entry !== undefined) args.push("-device", `loader,addr=${hex(options.entry)},cpu-num=0`);
+  args.push(...(options.extraArgs ?? []));
+  // HANDOFF_QEMU_DEBUG=FILE: QEMU logs every translated block, exception and reset to FILE (stub debugging).
+  if (process.env.HANDOFF_QEMU_DEBUG) args.push("-d", "in_asm,int,cpu_reset", "-D", process.env.HANDOFF_QEMU_DEBUG);
+  return args;
+}
+
+/**
+ * One running emulator with its QMP connection. Use {@link withQemu}, which
+ * kills it whatever happens; {@link QemuMachine.kill} is idempotent.
+ */
+export class QemuMachine {
+  /** Everything the guest wrote to its serial port so far. */
+  serial = "";
+  private stderr = "";
+  private exited: string | undefined;
+  private readonly lifetime: NodeJS.Timeout;
+
+  private constructor(
+    readonly binary: string,
+    readonly args: readonly string[],
+    private readonly child: ChildProcess,
+    private readonly dir: string,
+    readonly options: QemuOptions,
+    lifetimeMs: number,
+  ) {
+    child.stdout?.setEncoding("utf8");
+    child.stdout?.on("data", (s: string) => {
+      this.serial += s;
+      options.onSerial?.(s);
+    });
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (s: string) => {
+      if (this.stderr.length < 65536) this.stderr += s;
+    });
+    child.once("exit", (code, signal) => {
+      this.exited = signal ? `killed by ${signal}` : `exited with ${code}`;
+    });
+    child.once("error", (e) => {
+      this.exited ??= `failed: ${e.message}`;
+    });
+    this.lifetime = setTimeout(() => child.kill("SIGKILL"), lifetimeMs);
+    this.lifetime.unref();
+  }
+
+  /** The QMP connection; set once {@link start} resolves. */
+  qmp!: QmpClient;
+
+  /** Start the emulator and connect QMP. On any failure the process is killed. */
+  static async start(options: QemuOptions): Promise<QemuMachine> {
+    const dir = mkdtempSync(join(tmpdir(), "handoff-qemu-"));
+    const socket = join(dir, "qmp.sock");
+    const binary = options.binary ?? qemuBinary(options.arch);
+    const args = qemuArgs(options, socket);
+    let child: ChildProcess;
+    try {
+      child = spawn(binary, args, { stdio: ["pipe", "pipe", "pipe"] });
+    } catch (cause) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new QemuError(binary, "start", (cause as Error).message, { cause });
+    }
+    track(child);
+    const machine = new QemuMachine(binary, args, child, dir, options, options.lifetimeMs ?? 60_000);
+    const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
+    try {
+      machine.qmp = await Promise.race([
+        QmpClient.connect(socket, { timeoutMs: 15_000, isAlive: () => machine.exited === undefined }),
+        spawnError.then((e) => {
+          throw new QemuError(binary, "start", e.message, { cause: e });
+        }),
+      ]);
+      return machine;
+    } catch (cause) {
+      await machine.kill();
+      if (cause instanceof QemuError) throw cause;
+      throw new QemuError(binary, "start", `${(cause as Error).message}${machine.stderrTail()}`, { cause });
+    }
+  }
+
+  /** The emulator's process id. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Whether the process is still running. */
+  get running(): boolean {
+    return this.exited === undefined;
+  }
+
+  /** Stop the vCPU and read its registers into the arch package's register file. */
+  async registers(arch: RegisterFileSource): Promise<ObservedRegisters> {
+    await this.qmp.stop();
+    return parseInfoRegisters(await this.qmp.hmp("info registers"), arch);
+  }
+
+  /** Guest physical memory, read with `pmemsave` (QEMU writes a file we read back). */
+  async readMemory(addr: bigint, size: number): Promise<Uint8Array> {
+    if (!Number.isSafeInteger(size) || size < 0 || size > 256 * 1024 * 1024) {
+      throw new QemuError(this.binary, `read ${size} bytes at ${hex(addr)}`, "size out of range");
+    }
+    const file = join(this.dir, `mem-${hex(addr)}-${size}.bin`);
+    await this.qmp.pmemsave(addr, size, file);
+    const bytes = new Uint8Array(readFileSync(file));
+    rmSync(file, { force: true });
+    if (bytes.length !== size) throw new QemuError(this.binary, `read ${size} bytes at ${hex(addr)}`, `pmemsave wrote ${bytes.length} bytes`);
+    return bytes;
+  }
+
+  /**
+   * Wait until the CPU's program counter is `pc` (a probe spinning at its
+   * entry), polling with stop / info registers / cont. Leaves the CPU stopped
+   * there and returns its registers. Reaching `failPc` (a stub's failure
+   * loop) ends the wait at once with a typed error.
+   */
+  async waitForPc(pc: bigint, arch: RegisterFileSource, timeoutMs = 30_000, options: { readonly failPc?: bigint; readonly failReason?: string } = {}): Promise<ObservedRegisters> {
+    const deadline = Date.now() + timeoutMs;
+    const pcName = arch.id === "x86_64" || arch.id === "x86_32" ? "eip" : "pc";
+    let last = "";
+    for (;;) {
+      if (!this.running) throw new QemuError(this.binary, `wait for pc=${hex(pc)}`, `QEMU ${this.exited}${this.stderrTail()}`);
+      const observed = await this.registers(arch);
+      const now = pcName === "eip" && observed.file.has("rip") ? observed.file.read("rip").value : observed.file.read(pcName).value;
+      if (now === pc) return observed;
+      if (options.failPc !== undefined && now === options.failPc) {
+        throw new QemuError(this.binary, `wait for pc=${hex(pc)}`, `the CPU spins at ${hex(now)}: ${options.failReason ?? "a failure loop"}`);
+      }
+      last = hex(now);
+      if (Date.now() > deadline) {
+        throw new QemuError(this.binary, `wait for pc=${hex(pc)}`, `still at pc=${last} after ${timeoutMs} ms; serial: ${JSON.stringify(this.serial.slice(-200))}`);
+      }
+      await this.qmp.cont();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Wait until the serial console has printed `marker`. */
+  async waitForSerial(marker: string | RegExp, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    const seen = () => (typeof marker === "string" ? this.serial.includes(marker) : marker.test(this.serial));
+    while (!seen()) {
+      if (!this.running) throw new QemuError(this.binary, `wait for serial ${String(marker)}`, `QEMU ${this.exited}; serial: ${JSON.stringify(this.serial.slice(-300))}`);
+      if (Date.now() > deadline) throw new QemuError(this.binary, `wait for serial ${String(marker)}`, `not seen after ${timeoutMs} ms; serial: ${JSON.stringify(this.serial.slice(-300))}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.serial;
+  }
+
+  /** Kill the emulator (SIGKILL), close QMP, remove the temp dir. Safe to call twice. */
+  async kill(): Promise<void> {
+    clearTimeout(this.lifetime);
+    this.qmp?.close();
+    if (this.running && this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined) {
+      const gone = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
+      this.child.kill("SIGKILL");
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private stderrTail(): string {
+    const t = this.stderr.trim();
+    return t ? `; stderr: ${t.slice(-400)}` : "";
+  }
+}
+
+/** Start QEMU, run `fn`, and kill QEMU afterwards whether `fn` succeeded or threw. */
+export async function withQemu<T>(options: QemuOptions, fn: (machine: QemuMachine) => Promise<T>): Promise<T> {
+  const machine = await QemuMachine.start(options);
+  try {
+    return await fn(machine);
+  } finally {
+    await machine.kill();
+  }
+}

@@ -1,0 +1,67 @@
+import { ValidationError, hex, layoutFlatPayload, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
+import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, minimalStartInfo, writePvhElf } from "@handoff/x86";
+import { kexec32Entry, linux32Entry, pvhEntry } from "./handoff-states.js";
+import { buildX86_32Stub, X86_32_STUB_GDT_OFFSET, X86_32_HANDOFF_STUB } from "./stub/stub.js";
+
+/**
+ * Addresses for QEMU `-M pc` with at least 128 MiB: stub at 1 MiB, list after
+ * it, boot data (hvm_start_info / boot_params page) below 2 MiB, payload at
+ * 4 MiB, staging at 8 MiB.
+ */
+export const X86_32_PC_LAYOUT = { stub: 0x10_0000n, list: 0x11_0000n, bootData: 0x1f_0000n, entry: 0x40_0000n, staging: 0x80_0000n, maxPayload: 4n << 20n } as const;
+
+const SPIN = Uint8Array.from([0xeb, 0xfe]); // jmp .
+
+function probePayload(): Uint8Array {
+  const p = new Uint8Array(8192);
+  p.set(SPIN, 0);
+  for (let i = 2; i < p.length; i++) p[i] = (i * 11 + 5) & 0xff;
+  return p;
+}
+
+/** IA-32 artefacts: a PVH ELF (ELF32) whose entry is the stub; QEMU's `-kernel` boots it. */
+export const x86_32ArtefactBuilder: HandoffArtefactBuilder = {
+  arch: "x86_32",
+  protocols: ["pvh", "linux32", "kexec"],
+  entryModes: [],
+  probePayload,
+  build(request: ArtefactRequest): HandoffArtefact {
+    if (request.entryMode !== undefined) throw new ValidationError("x86_32 build", "this architecture has no entry-mode choice");
+    if (!this.protocols.includes(request.protocol)) throw new ValidationError("x86_32 build", `protocol '${request.protocol}' is not one of ${this.protocols.join(", ")}`);
+    const L = X86_32_PC_LAYOUT;
+    if (BigInt(request.payload.length) > L.maxPayload) throw new ValidationError("x86_32 build", `payload of ${request.payload.length} bytes exceeds ${hex(L.maxPayload)}`);
+    const pages = Math.ceil(request.payload.length / 4096);
+    const layout = layoutFlatPayload({ word: 4, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, inPlace: new Set(Array.from({ length: pages }, (_, i) => i).filter((i) => i % 2 === 1)) });
+    const gdt = buildHandoffGdt(request.vmmSelectors ? VMM_SELECTORS : BOOT_SELECTORS, false);
+    const placement = { gdt, gdtBase: L.stub + BigInt(X86_32_STUB_GDT_OFFSET), entry: L.entry };
+    const state =
+      request.protocol === "pvh"
+        ? pvhEntry({ ...placement, startInfo: L.bootData })
+        : request.protocol === "linux32"
+          ? linux32Entry({ ...placement, bootParams: L.bootData })
+          : kexec32Entry(placement);
+    const stub = buildX86_32Stub(state, layout, gdt);
+    const bootData = request.protocol === "pvh" ? minimalStartInfo() : new Uint8Array(4096);
+    const loads = [{ paddr: L.stub, bytes: stub.bytes }, { paddr: L.bootData, bytes: bootData }, ...layout.placed.map((p) => ({ paddr: p.addr, bytes: p.bytes }))];
+    const elf = writePvhElf({ elfClass: 32, entry32: L.stub, loads });
+    return {
+      arch: "x86_32",
+      protocol: request.protocol,
+      files: [{ name: "handoff.elf", bytes: elf, role: "pvh-elf" }],
+      launch: { kind: "pvh-elf", file: "handoff.elf" },
+      stubEntry: L.stub,
+      stubFail: L.stub + BigInt(X86_32_HANDOFF_STUB.symbols.hd_fail),
+      entry: L.entry,
+      segments: [layout.segment],
+      list: { head: layout.head, maxSteps: layout.maxSteps, entries: layout.entries },
+      state,
+      qemu: { machine: "pc", memory: "128M" },
+    };
+  },
+  nativeProbe(): NativeProbe {
+    const L = X86_32_PC_LAYOUT;
+    const elf = writePvhElf({ elfClass: 32, entry32: L.entry, loads: [{ paddr: L.entry, bytes: probePayload() }] });
+    // Compared with the PVH state; QEMU's own GDT and start-info address differ by design, only forced-zero registers count as leftovers.
+    return { kernel: elf, entry: L.entry, state: pvhEntry({ gdt: buildHandoffGdt(VMM_SELECTORS, false), gdtBase: 0n, startInfo: 0n, entry: L.entry }) };
+  },
+};

@@ -1,0 +1,61 @@
+/**
+ * QEMU's x86 MMU judges the 32-bit paging formats: a multiboot stub loads
+ * CR3/CR4(/EFER)/CR0 from the build and spins; `gva2gpa` must agree with the
+ * walker and the mappings for every probe address.
+ */
+import { describe, expect, it } from "vitest";
+import type { Mapping, PageTableFormat } from "@handoff/core";
+import { X86_32_2LEVEL, X86_32_PAE } from "@handoff/x86_32";
+import { X86_CODE, bootX86, probesFor, waitForSpin, x86ToolsAvailable } from "../../core/test/support/x86-mmu-oracle.js";
+
+const available = x86ToolsAvailable();
+const KIB4 = 0x1000n;
+const rw = { writable: true, executable: false, memoryType: "normal" } as const;
+
+function mappings(format: PageTableFormat, codeExecutable: boolean): Mapping[] {
+  const large = format.pageSizes[format.pageSizes.length - 1]!;
+  return [
+    { va: X86_CODE, pa: X86_CODE, size: KIB4, attributes: { writable: false, executable: codeExecutable, memoryType: "normal" } },
+    { va: 0xfee0_0000n, pa: 0xfee0_0000n, size: KIB4, attributes: { writable: true, executable: false, memoryType: "device" } },
+    { va: 0xc000_0000n, pa: 0x4000_0000n, size: 2n * large, attributes: rw }, // large pages
+    { va: 0x4000_0000n, pa: 0x6000_0000n + KIB4, size: large + 3n * KIB4, attributes: rw }, // misaligned PA: 4 KiB pages
+    ...(format === X86_32_PAE ? [{ va: 0x8000_0000n, pa: 0x1_2000_0000n, size: large, attributes: rw }] : []), // PA above 4 GiB
+  ];
+}
+
+describe.skipIf(!available)("x86_32 tables on QEMU's MMU (gva2gpa)", () => {
+  for (const format of [X86_32_2LEVEL, X86_32_PAE]) {
+    it(`${format.id}: the CPU turns paging on, reaches its spin loop and translates like the walker`, async () => {
+      const ms = mappings(format, true);
+      const boot = await bootX86(format, ms);
+      try {
+        expect(await waitForSpin(boot)).toMatchObject({ ip: boot.spin, status: "running", spinning: true });
+        let translated = 0;
+        for (const va of probesFor(ms, [0x1000_0000n, 0xffff_f000n])) {
+          const ours = format.walk(boot.build.memory(), boot.build.registers, va);
+          const cpu = await boot.qemu.translate(va);
+          expect(cpu, `va 0x${va.toString(16)}`).toBe(ours.kind === "translation" ? ours.pa : undefined);
+          const m = ms.find((x) => x.va <= va && va < x.va + x.size);
+          expect(cpu, `va 0x${va.toString(16)} against the mapping`).toBe(m ? m.pa + (va - m.va) : undefined);
+          if (cpu !== undefined) translated++;
+        }
+        expect(translated).toBeGreaterThanOrEqual(12);
+      } finally {
+        await boot.qemu.stop();
+        boot.cleanup();
+      }
+    }, 60_000);
+  }
+
+  it("x86_32-pae: with XD on the code page the CPU never reaches its spin loop", async () => {
+    const boot = await bootX86(X86_32_PAE, mappings(X86_32_PAE, false));
+    try {
+      const seen = await waitForSpin(boot);
+      expect(seen.spinning).toBe(false);
+      expect(seen.status).not.toBe("running");
+    } finally {
+      await boot.qemu.stop();
+      boot.cleanup();
+    }
+  }, 60_000);
+});

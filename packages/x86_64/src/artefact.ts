@@ -1,0 +1,68 @@
+import { ValidationError, hex, layoutFlatPayload, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
+import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, writePvhElf } from "@handoff/x86";
+import { kexec64Entry, linux64Entry, pvhEntry64 } from "./handoff-states.js";
+import { identityMap1GiB } from "./identity-tables.js";
+import { buildX86_64Stub, X86_64_STUB_GDT_OFFSET, X86_64_HANDOFF_STUB } from "./stub/stub.js";
+
+/**
+ * Addresses for QEMU `-M pc` with at least 128 MiB: stub at 1 MiB, list and
+ * identity tables after it, boot_params below 2 MiB, kexec stack top at
+ * 2 MiB - 4 KiB, payload at 4 MiB, staging at 8 MiB.
+ */
+export const X86_64_PC_LAYOUT = { stub: 0x10_0000n, list: 0x11_0000n, tables: 0x12_0000n, bootData: 0x1f_0000n, stackTop: 0x1f_f000n, entry: 0x40_0000n, staging: 0x80_0000n, maxPayload: 4n << 20n } as const;
+
+const SPIN = Uint8Array.from([0xeb, 0xfe]); // jmp .
+
+function probePayload(): Uint8Array {
+  const p = new Uint8Array(8192);
+  p.set(SPIN, 0);
+  for (let i = 2; i < p.length; i++) p[i] = (i * 13 + 7) & 0xff;
+  return p;
+}
+
+/** Intel 64 artefacts: a PVH ELF (ELF64) whose entry is the stub, which enters long mode. */
+export const x86_64ArtefactBuilder: HandoffArtefactBuilder = {
+  arch: "x86_64",
+  protocols: ["linux64", "kexec"],
+  entryModes: [],
+  probePayload,
+  build(request: ArtefactRequest): HandoffArtefact {
+    if (request.entryMode !== undefined) throw new ValidationError("x86_64 build", "this architecture has no entry-mode choice");
+    if (!this.protocols.includes(request.protocol)) throw new ValidationError("x86_64 build", `protocol '${request.protocol}' is not one of ${this.protocols.join(", ")}`);
+    const L = X86_64_PC_LAYOUT;
+    if (BigInt(request.payload.length) > L.maxPayload) throw new ValidationError("x86_64 build", `payload of ${request.payload.length} bytes exceeds ${hex(L.maxPayload)}`);
+    const pages = Math.ceil(request.payload.length / 4096);
+    const layout = layoutFlatPayload({ word: 8, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, inPlace: new Set(Array.from({ length: pages }, (_, i) => i).filter((i) => i % 2 === 1)) });
+    const gdt = buildHandoffGdt(request.vmmSelectors ? VMM_SELECTORS : BOOT_SELECTORS, true);
+    const tables = identityMap1GiB(L.tables);
+    const placement = { gdt, gdtBase: L.stub + BigInt(X86_64_STUB_GDT_OFFSET), cr3: tables.cr3, entry: L.entry };
+    const state = request.protocol === "linux64" ? linux64Entry({ ...placement, bootParams: L.bootData }) : kexec64Entry({ ...placement, rsp: L.stackTop });
+    const stub = buildX86_64Stub(state, layout, gdt);
+    const loads = [
+      { paddr: L.stub, bytes: stub.bytes },
+      { paddr: L.tables, bytes: tables.bytes },
+      { paddr: L.bootData, bytes: new Uint8Array(4096) },
+      ...layout.placed.map((p) => ({ paddr: p.addr, bytes: p.bytes })),
+    ];
+    const elf = writePvhElf({ elfClass: 64, entry32: L.stub, loads });
+    return {
+      arch: "x86_64",
+      protocol: request.protocol,
+      files: [{ name: "handoff.elf", bytes: elf, role: "pvh-elf" }],
+      launch: { kind: "pvh-elf", file: "handoff.elf" },
+      stubEntry: L.stub,
+      stubFail: L.stub + BigInt(X86_64_HANDOFF_STUB.symbols.hd_fail),
+      entry: L.entry,
+      segments: [layout.segment],
+      list: { head: layout.head, maxSteps: layout.maxSteps, entries: layout.entries },
+      pageTableRoot: tables.cr3,
+      state,
+      qemu: { machine: "pc", memory: "128M" },
+    };
+  },
+  nativeProbe(): NativeProbe {
+    const L = X86_64_PC_LAYOUT;
+    const elf = writePvhElf({ elfClass: 64, entry32: L.entry, loads: [{ paddr: L.entry, bytes: probePayload() }] });
+    return { kernel: elf, entry: L.entry, state: pvhEntry64({ gdt: buildHandoffGdt(VMM_SELECTORS, false), gdtBase: 0n, startInfo: 0n, entry: L.entry }) };
+  },
+};

@@ -1,0 +1,44 @@
+export { XEN_TYPES, XEN_STRUCT_NAMES, xenTypes } from "./types.js";
+export {
+  KEXEC_OP,
+  ARGO_OP,
+  MULTICALL,
+  MEMORY_OP,
+  XEN_HYPERCALLS,
+  findXenHypercall,
+  xenHypercall,
+  xenCommand,
+  encodeXenCommand,
+  type XenHypercall,
+  type XenCommand,
+  type XenAvailability,
+} from "./hypercalls.js";
+export {
+  KEXEC_TYPE_DEFAULT,
+  KEXEC_TYPE_CRASH,
+  XEN_KEXEC_MAX_SEGMENTS,
+  planKexecLoad,
+  validateKexecSegments,
+  type KexecLoadPlan,
+  type KexecSegmentValue,
+} from "./kexec.js";
+export {
+  XEN_ARGO_MAXIOV,
+  XEN_ARGO_MAX_RING_SIZE,
+  XEN_ARGO_MSG_SLOT_SIZE,
+  XEN_ARGO_MESSAGE_HEADER_SIZE,
+  XEN_ARGO_MAX_MESSAGE_SIZE,
+  XEN_ARGO_RING_HEADER_SIZE,
+  XEN_ARGO_MIN_RING_SIZE,
+  XEN_ARGO_REGISTER_FLAG_FAIL_EXIST,
+  argoRingPages,
+  validateArgoRing,
+  argoRegisterRing,
+  argoUnregisterRing,
+  argoSendv,
+  argoNotify,
+  argoMessageFootprint,
+  type ArgoAddr,
+} from "./argo.js";
+export { MulticallArgumentError, encodeMulticall, decodeMulticall, type MulticallEntryValue } from "./multicall.js";
+export { DOMID_SELF, XENMAPSPACE, memoryReservation, memoryMap, addToPhysmap } from "./memory.js";

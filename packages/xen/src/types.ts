@@ -1,0 +1,103 @@
+import { C, type CType, type CTypeEnvironment, type HypercallAbi } from "@handoff/core";
+
+/**
+ * Xen's public structs as data, in definition order. Each is our own
+ * declaration of what xen/include/public/{xen,kexec,argo,memory}.h define
+ * (checked field by field against a C compiler on all four arches in the
+ * tests). The arch-dependent pieces — `xen_ulong_t`, `xen_pfn_t`, and how a
+ * `XEN_GUEST_HANDLE` sits in memory — come from the arch's hypercall ABI.
+ */
+export const XEN_TYPES: Readonly<Record<string, CType>> = {
+  // public/xen.h
+  domid_t: C.int("uint16_t"),
+  /** public/xen.h `struct multicall_entry`: op, result, args[6], all xen_ulong_t. */
+  multicall_entry_t: C.struct({ op: "xen_ulong_t", result: "xen_ulong_t", args: C.array("xen_ulong_t", 6) }, "multicall_entry"),
+
+  // public/kexec.h
+  xen_kexec_exec_t: C.struct({ type: "int" }, "xen_kexec_exec"),
+  /** `unsigned long` size/start: 4 bytes on 32-bit guests, 8 on 64-bit. */
+  xen_kexec_range_t: C.struct({ range: "int", nr: "int", size: "unsigned long", start: "unsigned long" }, "xen_kexec_range"),
+  /** The buffer handle is in a union with a uint64_t so the struct is the same size for every guest. */
+  xen_kexec_segment_t: C.struct(
+    {
+      buf: C.union({ h: C.handle("const_void"), _pad: "uint64_t" }),
+      buf_size: "uint64_t",
+      dest_maddr: "uint64_t",
+      dest_size: "uint64_t",
+    },
+    "xen_kexec_segment",
+  ),
+  xen_kexec_load_t: C.struct(
+    {
+      type: "uint8_t",
+      _pad: "uint8_t",
+      arch: "uint16_t",
+      nr_segments: "uint32_t",
+      segments: C.union({ h: C.handle("xen_kexec_segment_t"), _pad: "uint64_t" }),
+      entry_maddr: "uint64_t",
+    },
+    "xen_kexec_load",
+  ),
+  xen_kexec_unload_t: C.struct({ type: "uint8_t" }, "xen_kexec_unload"),
+  xen_kexec_status_t: C.struct({ type: "uint8_t" }, "xen_kexec_status"),
+
+  // public/argo.h
+  xen_argo_port_t: C.int("uint32_t"),
+  xen_argo_gfn_t: C.int("uint64_t"),
+  xen_argo_iov_t: C.struct({ iov_hnd: C.handle("uint8"), iov_len: "uint32_t", pad: "uint32_t" }, "xen_argo_iov"),
+  xen_argo_addr_t: C.struct({ aport: "xen_argo_port_t", domain_id: "domid_t", pad: "uint16_t" }, "xen_argo_addr"),
+  xen_argo_send_addr_t: C.struct({ src: "xen_argo_addr_t", dst: "xen_argo_addr_t" }, "xen_argo_send_addr"),
+  xen_argo_ring_t: C.struct({ rx_ptr: "uint32_t", tx_ptr: "uint32_t", reserved: C.array("uint8_t", 56), ring: C.array("uint8_t", "flexible") }, "xen_argo_ring"),
+  xen_argo_register_ring_t: C.struct({ aport: "xen_argo_port_t", partner_id: "domid_t", pad: "uint16_t", len: "uint32_t" }, "xen_argo_register_ring"),
+  xen_argo_unregister_ring_t: C.struct({ aport: "xen_argo_port_t", partner_id: "domid_t", pad: "uint16_t" }, "xen_argo_unregister_ring"),
+  xen_argo_ring_data_ent_t: C.struct(
+    { ring: "xen_argo_addr_t", flags: "uint16_t", pad: "uint16_t", space_required: "uint32_t", max_message_size: "uint32_t" },
+    "xen_argo_ring_data_ent",
+  ),
+  xen_argo_ring_data_t: C.struct({ nent: "uint32_t", pad: "uint32_t", data: C.array("xen_argo_ring_data_ent_t", "flexible") }, "xen_argo_ring_data"),
+  xen_argo_ring_message_header: C.struct(
+    { len: "uint32_t", source: "xen_argo_addr_t", message_type: "uint32_t", data: C.array("uint8_t", "flexible") },
+    "xen_argo_ring_message_header",
+  ),
+
+  // public/memory.h
+  xen_memory_reservation_t: C.struct(
+    { extent_start: C.handle("xen_pfn_t"), nr_extents: "xen_ulong_t", extent_order: "unsigned int", mem_flags: "unsigned int", domid: "domid_t" },
+    "xen_memory_reservation",
+  ),
+  xen_memory_exchange_t: C.struct({ in: "xen_memory_reservation_t", out: "xen_memory_reservation_t", nr_exchanged: "xen_ulong_t" }, "xen_memory_exchange"),
+  xen_memory_domain_t: C.struct({ domid: "domid_t" }, "xen_memory_domain"),
+  xen_machphys_mapping_t: C.struct({ v_start: "xen_ulong_t", v_end: "xen_ulong_t", max_mfn: "xen_ulong_t" }, "xen_machphys_mapping"),
+  xen_add_to_physmap_t: C.struct({ domid: "domid_t", size: "uint16_t", space: "unsigned int", idx: "xen_ulong_t", gpfn: "xen_pfn_t" }, "xen_add_to_physmap"),
+  xen_add_to_physmap_batch_t: C.struct(
+    {
+      domid: "domid_t",
+      space: "uint16_t",
+      size: "uint16_t",
+      u: C.union({ foreign_domid: "domid_t", res0: "uint16_t" }),
+      idxs: C.handle("xen_ulong_t"),
+      gpfns: C.handle("xen_pfn_t"),
+      errs: C.handle("int"),
+    },
+    "xen_add_to_physmap_batch",
+  ),
+  xen_remove_from_physmap_t: C.struct({ domid: "domid_t", gpfn: "xen_pfn_t" }, "xen_remove_from_physmap"),
+  xen_memory_map_t: C.struct({ nr_entries: "unsigned int", buffer: C.handle("void") }, "xen_memory_map"),
+};
+
+/** Names of the structs (not scalar typedefs) in the catalogue. */
+export const XEN_STRUCT_NAMES: readonly string[] = Object.entries(XEN_TYPES)
+  .filter(([, t]) => t.kind === "struct" || t.kind === "union")
+  .map(([n]) => n);
+
+const envs = new WeakMap<HypercallAbi, Map<number, CTypeEnvironment>>();
+
+/** The C types of Xen's public interface for a guest of `guestBits` on `abi`'s arch. */
+export function xenTypes(abi: HypercallAbi, guestBits?: 32 | 64): CTypeEnvironment {
+  const bits = abi.convention(guestBits).guestBits;
+  let byBits = envs.get(abi);
+  if (!byBits) envs.set(abi, (byBits = new Map()));
+  let env = byBits.get(bits);
+  if (!env) byBits.set(bits, (env = abi.types(bits).extend(XEN_TYPES)));
+  return env;
+}

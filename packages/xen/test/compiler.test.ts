@@ -1,0 +1,131 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { emitCDeclarations, layoutProbes, type CTypeEnvironment } from "@handoff/core";
+import { XEN_STRUCT_NAMES, xenTypes } from "@handoff/xen";
+import { abiOf } from "./arches.js";
+
+/**
+ * The compiler is the judge of every layout: we emit C declarations of our
+ * own catalogue (never Xen's headers), ask gcc/clang for sizeof/_Alignof/
+ * offsetof of every member on each arch, and compare with what the engine says.
+ * Values are read from a named data section with the target's objcopy.
+ */
+
+interface Target {
+  readonly label: string;
+  readonly arch: "x86_32" | "x86_64" | "arm32" | "arm64";
+  readonly guestBits?: 32 | 64;
+  readonly compilers: readonly { readonly cmd: string; readonly args: readonly string[] }[];
+  readonly objcopy: string;
+}
+
+const TARGETS: Target[] = [
+  { label: "x86_64", arch: "x86_64", compilers: [{ cmd: "gcc", args: ["-m64"] }, { cmd: "clang", args: ["--target=x86_64-linux-gnu"] }], objcopy: "x86_64-linux-gnu-objcopy" },
+  { label: "x86_32", arch: "x86_32", compilers: [{ cmd: "gcc", args: ["-m32"] }, { cmd: "clang", args: ["--target=i386-linux-gnu"] }], objcopy: "i686-linux-gnu-objcopy" },
+  { label: "x86_32 guest on x86_64 (compat)", arch: "x86_64", guestBits: 32, compilers: [{ cmd: "gcc", args: ["-m32"] }], objcopy: "i686-linux-gnu-objcopy" },
+  {
+    label: "arm32",
+    arch: "arm32",
+    compilers: [{ cmd: "arm-linux-gnueabihf-gcc", args: [] }, { cmd: "clang", args: ["--target=arm-linux-gnueabihf"] }],
+    objcopy: "arm-linux-gnueabihf-objcopy",
+  },
+  {
+    label: "AArch32 guest on arm64",
+    arch: "arm64",
+    guestBits: 32,
+    compilers: [{ cmd: "clang", args: ["--target=arm-linux-gnueabihf"] }],
+    objcopy: "arm-linux-gnueabihf-objcopy",
+  },
+  {
+    label: "arm64",
+    arch: "arm64",
+    compilers: [{ cmd: "aarch64-linux-gnu-gcc", args: [] }, { cmd: "clang", args: ["--target=aarch64-linux-gnu"] }],
+    objcopy: "aarch64-linux-gnu-objcopy",
+  },
+];
+
+// gcc is the reference for x86 (native and -m32); Debian bookworm's cross gcc
+// packages conflict with gcc-multilib, so for arm clang is the required one and
+// a cross gcc is used as well when it happens to be installed.
+const REQUIRED = new Set(["gcc", "clang"]);
+
+const has = (cmd: string) => {
+  const r = spawnSync(cmd, ["--version"], { encoding: "utf8" });
+  return !r.error && r.status === 0;
+};
+
+const dir = mkdtempSync(join(tmpdir(), "handoff-xen-layout-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Probe {
+  readonly what: string;
+  readonly expr: string;
+  readonly ours: number;
+}
+
+function probesFor(env: CTypeEnvironment): Probe[] {
+  const out: Probe[] = [];
+  for (const name of XEN_STRUCT_NAMES) {
+    for (const p of layoutProbes(env, name)) {
+      if (p.path === "") {
+        out.push({ what: `sizeof(${name})`, expr: `sizeof(${name})`, ours: p.size });
+        out.push({ what: `_Alignof(${name})`, expr: `_Alignof(${name})`, ours: p.align });
+        continue;
+      }
+      out.push({ what: `offsetof(${name}, ${p.path})`, expr: `__builtin_offsetof(${name}, ${p.path})`, ours: p.offset });
+      const flexible = env.field(name, p.path).layout.kind === "array" && (env.field(name, p.path).layout as { flexible: boolean }).flexible;
+      if (!flexible) out.push({ what: `sizeof(${name}.${p.path})`, expr: `sizeof(((${name} *)0)->${p.path})`, ours: p.size });
+    }
+  }
+  return out;
+}
+
+function compileAndRead(target: Target, compiler: Target["compilers"][number], source: string, count: number): number[] {
+  const base = join(dir, `${target.label.replace(/\W+/g, "_")}-${compiler.cmd}`);
+  writeFileSync(`${base}.c`, source);
+  const cc = spawnSync(compiler.cmd, [...compiler.args, "-std=c11", "-ffreestanding", "-nostdinc", "-O0", "-c", "-o", `${base}.o`, `${base}.c`], { encoding: "utf8" });
+  if (cc.status !== 0) throw new Error(`${compiler.cmd} failed: ${cc.stderr}`);
+  const oc = spawnSync(target.objcopy, ["-O", "binary", "--only-section=.handoff_layout", `${base}.o`, `${base}.bin`], { encoding: "utf8" });
+  if (oc.status !== 0) throw new Error(`${target.objcopy} failed: ${oc.stderr}`);
+  const bytes = readFileSync(`${base}.bin`);
+  expect(bytes.length).toBe(count * 8);
+  return Array.from({ length: count }, (_, i) => Number(bytes.readBigUInt64LE(i * 8)));
+}
+
+describe("Xen struct layouts equal the C compiler's on every arch", () => {
+  for (const target of TARGETS) {
+    it(`${target.label}: sizeof, _Alignof and offsetof of every member of every struct`, () => {
+      if (!has(target.objcopy) && !process.env.CI) return void console.warn(`SKIPPING ${target.label}: ${target.objcopy} missing`);
+      const env = xenTypes(abiOf(target.arch), target.guestBits);
+      const probes = probesFor(env);
+      const source = [
+        `/* generated by handoff from its own catalogue (${env.dataModel.id}) */`,
+        emitCDeclarations(env, XEN_STRUCT_NAMES),
+        `__attribute__((section(".handoff_layout"), used)) const unsigned long long handoff_layout[] = {`,
+        ...probes.map((p) => `  ${p.expr}, /* ${p.what} */`),
+        "};",
+        "",
+      ].join("\n");
+      let compiled = 0;
+      for (const compiler of target.compilers) {
+        if (!has(compiler.cmd)) {
+          if (process.env.CI === "true" && REQUIRED.has(compiler.cmd)) throw new Error(`${compiler.cmd} is required under CI`);
+          console.warn(`SKIPPING ${compiler.cmd} for ${target.label}: not installed`);
+          continue;
+        }
+        const values = compileAndRead(target, compiler, source, probes.length);
+        const mismatches = probes.filter((p, i) => values[i] !== p.ours).map((p) => `${p.what}: compiler ${values[probes.indexOf(p)]}, ours ${p.ours}`);
+        expect(mismatches, `${compiler.cmd} ${compiler.args.join(" ")}`).toEqual([]);
+        compiled++;
+      }
+      if (compiled === 0) {
+        if (process.env.CI === "true") throw new Error(`no compiler for ${target.label}`);
+        console.warn(`SKIPPING ${target.label}: no compiler installed`);
+      }
+      expect(probes.length).toBeGreaterThan(100);
+    });
+  }
+});
