@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import {
+  ELF_IMAGE_FORMAT,
   FormatError,
   HandoffError,
   MemoryMap,
@@ -87,6 +88,8 @@ export function loadKernel(options: PlanOptions): Image {
     closeSync(fd);
   }
   const input = { path, bytes };
+  // Core's ELF first, then the arch's own formats (the order `handoff inspect` uses).
+  const formats: readonly ImageFormat[] = [ELF_IMAGE_FORMAT, ...options.arch.imageFormats];
   let format: ImageFormat | undefined;
   if (options.kernelFormat === "raw") {
     if (options.loadAddr === undefined) throw new PlanOptionError("kernel-format", "raw needs --load-addr ADDR");
@@ -96,14 +99,14 @@ export function loadKernel(options: PlanOptions): Image {
       arch: options.arch.id,
     });
   } else if (options.kernelFormat !== undefined) {
-    format = options.arch.imageFormats.find((f) => f.id === options.kernelFormat);
+    format = formats.find((f) => f.id === options.kernelFormat);
     if (format === undefined) {
-      throw new PlanOptionError("kernel-format", `'${options.kernelFormat}' is not a format of ${options.arch.id} (have: ${["raw", ...options.arch.imageFormats.map((f) => f.id)].join(", ")})`);
+      throw new PlanOptionError("kernel-format", `'${options.kernelFormat}' is not a format of ${options.arch.id} (have: ${["raw", ...formats.map((f) => f.id)].join(", ")})`);
     }
   } else {
-    format = options.arch.imageFormats.find((f) => f.probe(input));
+    format = formats.find((f) => f.probe(input));
     if (format === undefined) {
-      const known = options.arch.imageFormats.map((f) => f.id);
+      const known = formats.map((f) => f.id);
       throw new FormatError(path, "kernel image", "header", 0, `no ${options.arch.id} image format recognises it (tried: ${known.length ? known.join(", ") : "none installed"}); for a flat binary use --kernel-format raw --load-addr ADDR`);
     }
   }
