@@ -13,6 +13,7 @@ import {
 } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { RISCV64_REGISTERS } from "./registers.js";
+import { RISCV64_SV39, RISCV64_SV48 } from "./paging.js";
 
 /** Token for the register table, so it can be replaced in a container. */
 export const RISCV64_REGISTER_TABLE = Symbol.for("handoff-arch-riscv64/RegisterTable");
@@ -30,7 +31,7 @@ export class Riscv64Architecture implements Architecture {
   readonly endianness = ["little"] as const;
   readonly pageSize = 4096n;
   readonly narrowMode: NarrowMode | undefined = undefined;
-  readonly pageTableFormats: readonly PageTableFormat[] = [];
+  readonly pageTableFormats: readonly PageTableFormat[] = [RISCV64_SV39, RISCV64_SV48];
   readonly protocols: readonly BootProtocolInfo[] = [
     { id: "linux", description: "Linux RISC-V boot: a0 = hart id, a1 = DTB, satp = 0, S-mode" },
   ];
