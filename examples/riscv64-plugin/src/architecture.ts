@@ -14,6 +14,7 @@ import {
 import { inject, injectable } from "tsyringe";
 import { RISCV64_REGISTERS } from "./registers.js";
 import { RISCV64_SV39, RISCV64_SV48 } from "./paging.js";
+import { riscvImageFormat } from "./image-header.js";
 
 /** Token for the register table, so it can be replaced in a container. */
 export const RISCV64_REGISTER_TABLE = Symbol.for("handoff-arch-riscv64/RegisterTable");
@@ -35,7 +36,7 @@ export class Riscv64Architecture implements Architecture {
   readonly protocols: readonly BootProtocolInfo[] = [
     { id: "linux", description: "Linux RISC-V boot: a0 = hart id, a1 = DTB, satp = 0, S-mode" },
   ];
-  readonly imageFormats: readonly ImageFormat[] = [];
+  readonly imageFormats: readonly ImageFormat[] = [riscvImageFormat];
   readonly relocations: RelocationInfo | undefined = undefined;
   readonly hypercallAbi: HypercallAbi | undefined = undefined;
 
