@@ -1,7 +1,7 @@
 import { ArchitectureRegistry, ValidationError } from "@handoff/core";
 import { container } from "tsyringe";
 import { describe, expect, it } from "vitest";
-import { RISCV64_REGISTERS, Riscv64Architecture, plugin, riscvLinuxEntryState } from "../src/index.js";
+import { RISCV64_REGISTERS, Riscv64Architecture, SSTATUS_UXL_64, plugin, riscvLinuxEntryState } from "../src/index.js";
 import { runCli } from "../../../packages/cli/test/helpers.js";
 
 const arch = () => new Riscv64Architecture(RISCV64_REGISTERS);
@@ -25,7 +25,7 @@ describe("riscv64 example plugin", () => {
     expect(s.registers.get("pc")).toBe(0x8020_0000n);
     expect(s.registers.get("priv")).toBe(1n);
     expect(s.registers.get("t0")).toBe(0n);
-    expect(s.registers.get("sstatus")).toBe(0n);
+    expect(s.registers.get("sstatus")).toBe(SSTATUS_UXL_64);
     expect(s.provenanceOf("a0")).toMatchObject({ kind: "protocol", protocol: "linux-riscv" });
     expect(s.provenanceOf("t0")).toEqual({ kind: "forced-zero" });
   });
