@@ -37,9 +37,12 @@ export function generate(stub) {
     run(`${stub.prefix}as`, [...stub.asflags, "-o", obj, join(root, stub.src)]);
     // A relocation left in the object would be silently dropped by objcopy -O binary.
     const relocs = run(`${stub.prefix}readelf`, ["-r", obj]);
-    // RISC-V GAS keeps BRANCH/JAL relocations for local labels although it has already
-    // encoded their displacement (-mno-relax): those are harmless; any other is not.
-    const kept = stub.resolvedRelocs ? relocs.split("\n").filter((l) => /R_/.test(l) && !stub.resolvedRelocs.test(l)) : relocs.split("\n");
+    // RISC-V GAS keeps BRANCH/JAL relocations against local labels although it has
+    // already encoded their displacement (-mno-relax): those are harmless; any other
+    // (or one against a global symbol, which GAS may leave unresolved) is not.
+    const globals = new Set(run(`${stub.prefix}nm`, ["--defined-only", "-g", obj]).split("\n").map((l) => l.trim().split(/\s+/)[2]).filter(Boolean));
+    const harmless = (l) => stub.resolvedRelocs.test(l) && !globals.has(l.trim().split(/\s+/)[4]);
+    const kept = stub.resolvedRelocs ? relocs.split("\n").filter((l) => /R_/.test(l) && !harmless(l)) : relocs.split("\n");
     if (/Relocation section/.test(relocs) && (!stub.resolvedRelocs || kept.length > 0)) throw new Error(`${stub.src}: the object has relocations (refer to local labels only):\n${relocs}`);
     run(`${stub.prefix}objcopy`, ["-O", "binary", "-j", ".text", obj, bin]);
     const bytes = readFileSync(bin);
