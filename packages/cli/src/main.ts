@@ -15,8 +15,10 @@ export const USAGE = `usage: handoff <command> [options]
 commands:
   archs [--json]            installed architectures, their registers and widths
   plan --arch A --kernel K [--initrd I] [--cmdline C] [--memory SIZE | --memmap FILE]
-       [--kernel-format raw --load-addr ADDR [--entry ADDR]] [--load-addr BASE] [--use-zero] [--json]
-                            segments with destinations and the kexec relocation list
+       [--kernel-format raw --load-addr ADDR [--entry ADDR]] [--load-addr BASE] [--use-zero]
+       [--page-tables none|default|FORMAT] [--digest sha256] [--json]
+                            segments with destinations, the kexec relocation list,
+                            identity page tables over exactly the segments, per-segment digests
   pagetable --arch A [--format ID] --map VA:PA:SIZE[:wxud] ... [--policy first-n-gib --gib N | all-ram --memory SIZE]
             [--table-base ADDR] [--page-zero] [--out FILE] [--json]
                             build translation tables, walk them, print root, table pages, registers
@@ -87,6 +89,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           memory: { type: "string" },
           memmap: { type: "string" },
           "use-zero": { type: "boolean" },
+          "page-tables": { type: "string" },
+          digest: { type: "string" },
           json: { type: "boolean" },
           plugin: { type: "string", multiple: true },
         });
@@ -96,7 +100,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
         const str = (v: unknown) => (typeof v === "string" ? v : undefined);
         io.out(
-          planCommand(
+          await planCommand(
             {
               arch: loaded.registry.get(values.arch),
               kernel: values.kernel,
@@ -108,6 +112,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
               memory: str(values.memory),
               memmap: str(values.memmap),
               useZero: values["use-zero"] === true,
+              pageTables: str(values["page-tables"]),
+              digest: str(values.digest),
               cwd: io.cwd,
             },
             values.json === true,

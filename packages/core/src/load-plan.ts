@@ -7,6 +7,9 @@ import { linuxKexecFlags } from "./kexec-segments.js";
 import type { MemoryMap } from "./memory-map.js";
 import { Placer } from "./placement.js";
 import { SegmentSet, linuxKexecRules, type SegmentRules } from "./segment-set.js";
+import { planPageTables, regionsFromSegments, type PlannedPageTables } from "./page-tables/policies.js";
+import { pageTableSegment } from "./page-tables/report.js";
+import type { PageTableFormat } from "./page-tables/types.js";
 
 /** A blob referenced by file range (an initrd is never read into memory). */
 export interface FileBlob {
@@ -33,6 +36,12 @@ export interface LoadPlanInput {
   readonly imageBase?: bigint;
   /** Validation limits; default Linux kexec_load's (16 segments) inside the memory map. */
   readonly rules?: Partial<SegmentRules>;
+  /**
+   * Hand-off page tables in this format, identity-mapping exactly the planned
+   * segments and the tables' own pages (the `segments` policy), placed below
+   * 4 GiB so a 32-bit stub can load the root. Omit for a hand-off with paging off.
+   */
+  readonly pageTables?: PageTableFormat;
 }
 
 /** A segment of the plan with a printable description of where its bytes come from. */
@@ -51,6 +60,8 @@ export interface LoadPlan {
   /** kexec_load flags for this arch (ELF machine in bits 16..31). */
   readonly kexecFlags: bigint;
   readonly relocation: IndirectionPlan;
+  /** The hand-off page tables (also one of `segments`, role `page-tables`), when asked for. */
+  readonly pageTables: PlannedPageTables | undefined;
 }
 
 const FOUR_GIB = 1n << 32n;
@@ -132,6 +143,12 @@ export function planLoad(input: LoadPlanInput): LoadPlan {
     const mem = placer.place({ label: "command line", size, maxEnd: input.cmdlineMaxEnd ?? FOUR_GIB, direction: "top-down" });
     segments.push({ data: { kind: "bytes", bytes }, bufsz: size, mem, memsz: alignUp(size, ps), role: "cmdline", name: "cmdline", source: describeSegmentData({ kind: "bytes", bytes }) });
   }
+  let pageTables: PlannedPageTables | undefined;
+  if (input.pageTables !== undefined) {
+    pageTables = placePageTables(input.pageTables, segments, placer);
+    const data: SegmentData = { kind: "bytes", bytes: pageTables.build.segment.bytes };
+    segments.push({ ...pageTableSegment(pageTables.build), memsz: alignUp(pageTables.build.tableBytes, ps), name: `${input.pageTables.id} tables`, source: describeSegmentData(data) });
+  }
   const segmentSet = SegmentSet.validate(segments, { ...linuxKexecRules(ps, { memoryMap }), ...input.rules });
   const used = segments.map((s) => ({ start: s.mem, end: s.mem + s.memsz }));
   const relocation = buildIndirectionList(
@@ -159,5 +176,25 @@ export function planLoad(input: LoadPlanInput): LoadPlan {
     segmentSet,
     kexecFlags: linuxKexecFlags({ elfMachine: arch.elfMachine }),
     relocation,
+    pageTables,
   };
+}
+
+/**
+ * Identity tables for the segments: the size is learnt from a first build (it
+ * depends on the mappings, not on where the tables sit), the space is taken
+ * top-down below 4 GiB, and the tables are built again there. Mapping the
+ * tables' own pages can add at most a few tables, hence the slack.
+ */
+function placePageTables(format: PageTableFormat, segments: readonly Segment[], placer: Placer): PlannedPageTables {
+  const policy = { kind: "segments" as const, regions: regionsFromSegments(segments) };
+  const [firstFree] = placer.free();
+  if (!firstFree) throw new ValidationError(`${format.id} tables`, "no free RAM left for the page tables");
+  const trial = planPageTables(format, policy, { tableBase: alignUp(firstFree.start, format.pageSizes[0]!) });
+  const slack = 4n * format.pageSizes[0]!;
+  const size = alignUp(trial.build.tableBytes, format.pageSizes[0]!) + slack;
+  const base = placer.place({ label: `${format.id} page tables`, size, maxEnd: FOUR_GIB, direction: "top-down" });
+  const planned = planPageTables(format, policy, { tableBase: base });
+  if (planned.build.tableBytes > size) throw new ValidationError(`${format.id} tables`, `grew past the ${hex(size)} bytes reserved for them`);
+  return planned;
 }

@@ -8,13 +8,16 @@ import {
   U64_LIMIT,
   entryKind,
   hex,
+  pageTableReport,
   planLoad,
   rawImageFormat,
   type Architecture,
   type Image,
   type ImageFormat,
   type LoadPlan,
+  type PageTableFormat,
 } from "@handoff/core";
+import { digestReport, renderDigestReport } from "../digest-report.js";
 import { table, toJson } from "../output.js";
 
 /** A bad option value (size, address, missing file...): one line at the CLI. */
@@ -62,7 +65,20 @@ export interface PlanOptions {
   readonly memory?: string;
   readonly memmap?: string;
   readonly useZero?: boolean;
+  /** `none` (default), `default` (the arch's first format) or a format id. */
+  readonly pageTables?: string;
+  /** Per-segment digest algorithm (e.g. `sha256`), streamed over each segment's memory image. */
+  readonly digest?: string;
   readonly cwd: string;
+}
+
+function pageTableFormat(options: PlanOptions): PageTableFormat | undefined {
+  const want = options.pageTables ?? "none";
+  if (want === "none") return undefined;
+  const formats = options.arch.pageTableFormats;
+  const format = want === "default" ? formats[0] : formats.find((f) => f.id === want);
+  if (!format) throw new PlanOptionError("page-tables", `'${want}' is not a page-table format of ${options.arch.id} (have: none, default, ${formats.map((f) => f.id).join(", ")})`);
+  return format;
 }
 
 function fileSize(path: string, option: string): number {
@@ -143,6 +159,7 @@ export function makePlan(options: PlanOptions): LoadPlan {
     ...(initrd ? { initrd } : {}),
     ...(options.cmdline !== undefined ? { cmdline: options.cmdline } : {}),
     useZero: options.useZero === true,
+    pageTables: pageTableFormat(options),
     // For a position-independent image (arm64 Image, zImage), --load-addr is its base.
     ...(options.kernelFormat !== "raw" && options.loadAddr !== undefined ? { imageBase: parseAddress(options.loadAddr, "load-addr") } : {}),
   });
@@ -176,12 +193,15 @@ export function planToObject(plan: LoadPlan) {
       zeroSource: r.zeroSource ?? null,
       stagingPages: r.staging.reduce((n, pages) => n + pages.filter((p) => p !== undefined).length, 0),
     },
+    pageTables: plan.pageTables ? pageTableReport(plan.pageTables.build) : null,
   };
 }
 
-export function planCommand(options: PlanOptions, json: boolean): string {
+export async function planCommand(options: PlanOptions, json: boolean): Promise<string> {
   const plan = makePlan(options);
-  if (json) return toJson(planToObject(plan));
+  const digests = options.digest === undefined ? undefined : await digestReport(plan.segments, options.digest);
+  if (json) return toJson({ ...planToObject(plan), ...(digests ? { digests } : {}) });
+  const tables = plan.pageTables?.build;
   const r = plan.relocation;
   const first = r.entries.slice(0, 3).map((e) => `${entryKind(e, r.encoding.pageSize)} ${hex(e & ~(r.encoding.pageSize - 1n))}`);
   return [
@@ -196,5 +216,9 @@ export function planCommand(options: PlanOptions, json: boolean): string {
       `(${r.counts.destination} DESTINATION, ${r.counts.source} SOURCE, ${r.counts.zero} ZERO, ${r.counts.indirection} INDIRECTION, 1 DONE), ` +
       `${r.swaps.length} swap page(s), ${r.counts.inPlace} page(s) in place, ${r.encoding.wordBytes}-byte ${r.encoding.endianness}-endian words`,
     `first entries: ${first.join(", ")}`,
+    ...(tables
+      ? [`page tables: ${tables.format}, root ${hex(tables.root)}, ${tables.tablePages} table page(s) at ${hex(tables.segment.pa)}, ${tables.mappings.length} mapping(s)`]
+      : []),
+    ...(digests ? ["", renderDigestReport(digests, false)] : []),
   ].join("\n");
 }
