@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -33,6 +33,9 @@ export function run(cmd: string, args: readonly string[], cwd?: string): string 
 export function fixtureKernel(name: string): string | undefined {
   const path = `${FIXTURE_KERNELS}${name}`;
   if (existsSync(path)) return path;
+  // HANDOFF_FIXTURES points elsewhere, e.g. from a git worktree one level deeper.
+  const override = process.env.HANDOFF_FIXTURES;
+  if (override && existsSync(`${override}/${name}`)) return `${override}/${name}`;
   if (IN_CI) throw new Error(`fixture kernel ${path} is missing (CI clones the repo with shared/ beside it)`);
   console.warn(`\n*** SKIPPING tests on ${name}: ${path} not found ***\n`);
   return undefined;
@@ -44,3 +47,9 @@ export const KERNELS = {
   arm64: "arm64-Image-6.1.0-50-cloud-arm64",
   arm32: "arm32-zImage-6.1.0-50-armmp",
 } as const;
+
+/** A file's bytes as a Uint8Array view (no copy). */
+export function readFixture(path: string): Uint8Array {
+  const b = readFileSync(path);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
