@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT, requireTool } from "./support/tools.js";
 
-const hasBinutils = requireTool("x86_64-linux-gnu-as", "binutils-x86-64-linux-gnu");
+const hasBinutils = requireTool("x86_64-linux-gnu-as");
 
 describe("examples/tiny-kernel", () => {
   const committed = readFileSync(join(REPO_ROOT, "examples/tiny-kernel/tiny-bzImage"));

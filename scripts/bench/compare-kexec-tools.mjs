@@ -11,8 +11,8 @@
  *     (classic kexec_load path: kexec-tools reads, places and SHA-256-hashes
  *     every segment for purgatory in user space, then calls kexec_load, which
  *     the shim turns into `return 0`);
- *   handoff: node scripts/bench/handoff-digest.mjs K I C (stand-in for
- *     `handoff plan ... --digest sha256` until the planner is merged).
+ *   handoff: handoff plan --arch x86_64 --kernel K --initrd I --cmdline C
+ *     --memory 4G --page-tables default --digest sha256 (the real CLI, built).
  * Before timing, strace proves the shimmed kexec makes no kexec syscall.
  *
  * usage: node scripts/bench/compare-kexec-tools.mjs [--runs N] [--sizes 64,512] [--out FILE] [--no-scaling]
@@ -40,7 +40,9 @@ const SIZES = opts.sizes.split(",").map(Number);
 const MiB = 1024 * 1024;
 const KERNEL = join(REPO_ROOT, "..", "shared", "fixtures", "kernels", "x86_64-bzImage-6.1.0-56-cloud-amd64");
 const CMDLINE = "console=ttyS0 root=/dev/vda rw quiet";
-const HANDOFF_ENTRY = fileURLToPath(new URL("./handoff-digest.mjs", import.meta.url));
+const HANDOFF_ENTRY = join(REPO_ROOT, "packages", "cli", "dist", "bin.js");
+/** handoff plan arguments after the binary; the memory map is large enough for the 512 MiB initrd. */
+const planArgs = (kernel, initrd, cmdline) => ["plan", "--arch", "x86_64", "--kernel", kernel, "--initrd", initrd, "--cmdline", cmdline, "--memory", "4G", "--page-tables", "default", "--digest", "sha256", "--json"];
 const coreDist = join(REPO_ROOT, "packages", "core", "dist", "index.js");
 
 const log = (s) => process.stderr.write(`${s}\n`);
@@ -153,7 +155,7 @@ try {
   for (const size of SIZES) {
     const initrd = initrds[size];
     const kexecArgs = ["-c", "-l", KERNEL, `--initrd=${initrd}`, `--append=${CMDLINE}`];
-    const handoffArgs = [HANDOFF_ENTRY, KERNEL, initrd, CMDLINE];
+    const handoffArgs = [HANDOFF_ENTRY, ...planArgs(KERNEL, initrd, CMDLINE)];
     // Warm the page cache and the binaries once for both.
     if (peer) timed(peer.kexec, kexecArgs, peer.env);
     timed(process.execPath, handoffArgs, process.env);
@@ -231,7 +233,7 @@ function render(d) {
   L.push(`LD_PRELOAD=.cache/kexec-tools/nokexec.so /usr/bin/time -f "%e %U %S %M" \\`);
   L.push(`  .cache/kexec-tools/root/sbin/kexec -c -l x86_64-bzImage-6.1.0-56-cloud-amd64 --initrd=INITRD --append="${CMDLINE}"`);
   L.push(`# handoff (stand-in for \`handoff plan --arch x86_64 ... --digest sha256\` until the planner lands)`);
-  L.push(`/usr/bin/time -f "%e %U %S %M" node scripts/bench/handoff-digest.mjs x86_64-bzImage-6.1.0-56-cloud-amd64 INITRD "${CMDLINE}"`);
+  L.push(`/usr/bin/time -f "%e %U %S %M" handoff ${planArgs("x86_64-bzImage-6.1.0-56-cloud-amd64", "INITRD", `"${CMDLINE}"`).join(" ")}`);
   L.push("```", "");
   L.push("Both hash the same bytes: every segment's memsz (buffer, then zeros up to memsz; for the kernel memsz = init_size, as kexec-tools' bzImage64 loader and Linux' kexec_file do). kexec-tools computes one SHA-256 over all non-purgatory segments (`update_purgatory`); handoff one per segment. Inputs are in the page cache (one warm-up run each).", "");
 

@@ -94,7 +94,7 @@ describe("real Linux kernels boot through handoff's plan (QEMU's kernel loader b
   for (const c of CASES) {
     const name = `${c.arch} via ${c.protocol}${c.entryMode ? ` at ${c.entryMode}` : ""}`;
     it(name, async () => {
-      if (!requireTool(c.qemu, "qemu-system")) return;
+      if (!requireTool(c.qemu)) return;
       const kernel = fixtureKernel(KERNELS[c.arch]);
       const busybox = staticBusybox(c.arch);
       if (!kernel || !busybox) return;

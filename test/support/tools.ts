@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -7,21 +7,35 @@ export const FIXTURE_KERNELS = fileURLToPath(new URL("../../../shared/fixtures/k
 export const IN_CI = process.env.CI === "true";
 
 /**
- * True when `command` runs. Missing locally: a loud warning and the caller skips.
- * Missing under CI=true: an error, because CI must never skip what it promises.
+ * True when `command` is on PATH (or, with `probeArgs`, runs them successfully).
+ * Missing locally: a loud warning and the caller skips. Missing under CI=true:
+ * an error, because CI must never skip what it promises (.ci/debian-packages
+ * lists what CI installs).
  */
-export function requireTool(command: string, debianPackage: string, probeArgs: readonly string[] = ["--version"]): boolean {
-  const ok = spawnSync(command, [...probeArgs], { stdio: "ignore" }).status === 0;
+export function requireTool(command: string, probeArgs?: readonly string[]): boolean {
+  const ok = probeArgs
+    ? spawnSync(command, [...probeArgs], { stdio: "ignore" }).status === 0
+    : spawnSync("sh", ["-c", 'command -v "$1"', "sh", command], { stdio: "ignore" }).status === 0;
   if (ok) return true;
-  if (IN_CI) throw new Error(`${command} is required under CI (Debian package ${debianPackage}, see .ci/debian-packages)`);
-  console.warn(`\n*** SKIPPING tests that need ${command}: not installed (apt-get install ${debianPackage}) ***\n`);
+  if (IN_CI) throw new Error(`${command} is required under CI=true but is not installed (see .ci/debian-packages)`);
+  console.warn(`\n*** SKIPPING tests that need ${command}: not installed (see .ci/debian-packages) ***\n`);
   return false;
+}
+
+/** Run a command; throw with its stderr when it fails. */
+export function run(cmd: string, args: readonly string[], cwd?: string): string {
+  const r = spawnSync(cmd, [...args], { encoding: "utf8", cwd });
+  if (r.error || r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.error?.message ?? r.stderr}`);
+  return r.stdout;
 }
 
 /** Path of a fixture kernel, or undefined (loudly; an error under CI) when absent. */
 export function fixtureKernel(name: string): string | undefined {
   const path = `${FIXTURE_KERNELS}${name}`;
   if (existsSync(path)) return path;
+  // HANDOFF_FIXTURES points elsewhere, e.g. from a git worktree one level deeper.
+  const override = process.env.HANDOFF_FIXTURES;
+  if (override && existsSync(`${override}/${name}`)) return `${override}/${name}`;
   if (IN_CI) throw new Error(`fixture kernel ${path} is missing (CI clones the repo with shared/ beside it)`);
   console.warn(`\n*** SKIPPING tests on ${name}: ${path} not found ***\n`);
   return undefined;
@@ -33,3 +47,9 @@ export const KERNELS = {
   arm64: "arm64-Image-6.1.0-50-cloud-arm64",
   arm32: "arm32-zImage-6.1.0-50-armmp",
 } as const;
+
+/** A file's bytes as a Uint8Array view (no copy). */
+export function readFixture(path: string): Uint8Array {
+  const b = readFileSync(path);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}

@@ -1,5 +1,6 @@
 import {
   ARCHITECTURE,
+  HANDOFF_ARTEFACT_BUILDER,
   RegisterFile,
   type Architecture,
   type ArchitecturePlugin,
@@ -13,6 +14,10 @@ import {
 } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { RISCV64_REGISTERS } from "./registers.js";
+import { RISCV64_SV39, RISCV64_SV48 } from "./paging.js";
+import { riscvImageFormat } from "./image-header.js";
+import { riscv64ArtefactBuilder } from "./artefact.js";
+import { RISCV64_QEMU_INFO_REGISTERS } from "./qemu-registers.js";
 
 /** Token for the register table, so it can be replaced in a container. */
 export const RISCV64_REGISTER_TABLE = Symbol.for("handoff-arch-riscv64/RegisterTable");
@@ -30,13 +35,15 @@ export class Riscv64Architecture implements Architecture {
   readonly endianness = ["little"] as const;
   readonly pageSize = 4096n;
   readonly narrowMode: NarrowMode | undefined = undefined;
-  readonly pageTableFormats: readonly PageTableFormat[] = [];
+  readonly pageTableFormats: readonly PageTableFormat[] = [RISCV64_SV39, RISCV64_SV48];
   readonly protocols: readonly BootProtocolInfo[] = [
     { id: "linux", description: "Linux RISC-V boot: a0 = hart id, a1 = DTB, satp = 0, S-mode" },
   ];
-  readonly imageFormats: readonly ImageFormat[] = [];
+  readonly imageFormats: readonly ImageFormat[] = [riscvImageFormat];
   readonly relocations: RelocationInfo | undefined = undefined;
   readonly hypercallAbi: HypercallAbi | undefined = undefined;
+  /** How QEMU's `info registers` prints this arch (read by @handoff/qemu for arches it has no built-in dialect for). */
+  readonly qemuInfoRegisters = RISCV64_QEMU_INFO_REGISTERS;
 
   constructor(@inject(RISCV64_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
 
@@ -52,5 +59,6 @@ export const plugin: ArchitecturePlugin = {
   register(container) {
     container.register(RISCV64_REGISTER_TABLE, { useValue: RISCV64_REGISTERS });
     container.register(ARCHITECTURE, { useClass: Riscv64Architecture });
+    container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: riscv64ArtefactBuilder });
   },
 };

@@ -1,7 +1,10 @@
 import { ArchitectureRegistry, ValidationError } from "@handoff/core";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { container } from "tsyringe";
 import { describe, expect, it } from "vitest";
-import { RISCV64_REGISTERS, Riscv64Architecture, plugin, riscvLinuxEntryState } from "../src/index.js";
+import { RISCV64_REGISTERS, Riscv64Architecture, SSTATUS_UXL_64, plugin, riscvLinuxEntryState } from "../src/index.js";
 import { runCli } from "../../../packages/cli/test/helpers.js";
 
 const arch = () => new Riscv64Architecture(RISCV64_REGISTERS);
@@ -25,7 +28,7 @@ describe("riscv64 example plugin", () => {
     expect(s.registers.get("pc")).toBe(0x8020_0000n);
     expect(s.registers.get("priv")).toBe(1n);
     expect(s.registers.get("t0")).toBe(0n);
-    expect(s.registers.get("sstatus")).toBe(0n);
+    expect(s.registers.get("sstatus")).toBe(SSTATUS_UXL_64);
     expect(s.provenanceOf("a0")).toMatchObject({ kind: "protocol", protocol: "linux-riscv" });
     expect(s.provenanceOf("t0")).toEqual({ kind: "forced-zero" });
   });
@@ -41,5 +44,27 @@ describe("riscv64 example plugin", () => {
     expect(r.stderr).toBe("");
     const ids = (JSON.parse(r.stdout) as { architectures: { id: string; elfMachine: number }[] }).architectures.map((a) => `${a.id}:${a.elfMachine}`);
     expect(ids).toEqual(["arm32:40", "arm64:183", "riscv64:243", "x86_32:3", "x86_64:62"]);
+  });
+
+  it("lets `handoff inspect` and `handoff pagetable` use its Image format and Sv39 tables through --plugin", () => {
+    const dir = mkdtempSync(join(tmpdir(), "handoff-riscv64-cli-"));
+    try {
+      const b = new Uint8Array(256);
+      const v = new DataView(b.buffer);
+      v.setBigUint64(8, 0x20_0000n, true); // text_offset
+      v.setBigUint64(16, 0x1000n, true); // image_size
+      v.setUint32(56, 0x05435352, true); // magic2 "RSC\x05"
+      writeFileSync(join(dir, "Image"), b);
+      const without = runCli(["inspect", join(dir, "Image")]);
+      expect(without.stderr).toMatch(/^handoff: .*not a recognised image format/);
+      const r = runCli(["inspect", join(dir, "Image"), "--json", "--plugin", "./examples/riscv64-plugin"]);
+      expect(r.stderr).toBe("");
+      expect(JSON.parse(r.stdout)).toMatchObject({ format: "riscv64-Image", arch: "riscv64", entry: { phys: "0x200000" } });
+      const p = runCli(["pagetable", "--arch", "riscv64", "--plugin", "./examples/riscv64-plugin", "--map", "0x80200000:0x80200000:2M:wx", "--table-base", "0x81000000", "--json"]);
+      expect(p.stderr).toBe("");
+      expect(p.stdout).toContain('"satp": "0x8000000000081000"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,12 +2,14 @@ import {
   ARCHITECTURE,
   HANDOFF_ARTEFACT_BUILDER,
   LINUX_BOOT_BUILDER,
+  ARM_VIRT_MEMORY_LAYOUT,
   RegisterFile,
   type Architecture,
   type ArchitecturePlugin,
   type BootProtocolInfo,
   type HypercallAbi,
   type ImageFormat,
+  type MachineMemoryLayout,
   type NarrowMode,
   type PageTableFormat,
   type RegisterSpec,
@@ -41,6 +43,7 @@ export class Arm64Architecture implements Architecture {
   readonly imageFormats: readonly ImageFormat[] = [arm64ImageFormat];
   readonly relocations: RelocationInfo | undefined = AARCH64_RELOCATOR;
   readonly hypercallAbi: HypercallAbi | undefined = new RegisterHypercallAbi(this.id, "xen", [AARCH64_XEN_CONVENTION, AARCH32_XEN_CONVENTION], () => this.createRegisterFile());
+  readonly defaultMachine: MachineMemoryLayout = ARM_VIRT_MEMORY_LAYOUT;
 
   constructor(@inject(ARM64_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
 

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { HandoffError } from "@handoff/core";
 import { archsCommand } from "./commands/archs.js";
+import { planCommand } from "./commands/plan.js";
 import { pagetableCommand } from "./commands/pagetable.js";
 import { hypercallDecode, hypercallEncode, hypercallLayout } from "./commands/hypercall.js";
 import { inspectCommand } from "./commands/inspect.js";
@@ -14,6 +15,11 @@ export const USAGE = `usage: handoff <command> [options]
 
 commands:
   archs [--json]            installed architectures, their registers and widths
+  plan --arch A --kernel K [--initrd I] [--cmdline C] [--memory SIZE | --memmap FILE]
+       [--kernel-format raw --load-addr ADDR [--entry ADDR]] [--load-addr BASE] [--use-zero]
+       [--page-tables none|default|FORMAT] [--digest sha256] [--json]
+                            segments with destinations, the kexec relocation list,
+                            identity page tables over exactly the segments, per-segment digests
   pagetable --arch A [--format ID] --map VA:PA:SIZE[:wxud] ... [--policy first-n-gib --gib N | all-ram --memory SIZE]
             [--table-base ADDR] [--page-zero] [--out FILE] [--json]
                             build translation tables, walk them, print root, table pages, registers
@@ -74,6 +80,50 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         const { values } = parse(rest, { json: { type: "boolean" }, plugin: { type: "string", multiple: true } });
         const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
         io.out(archsCommand(loaded, values.json === true));
+        return 0;
+      }
+      case "plan": {
+        const { values, positionals } = parse(rest, {
+          arch: { type: "string" },
+          kernel: { type: "string" },
+          "kernel-format": { type: "string" },
+          "load-addr": { type: "string" },
+          entry: { type: "string" },
+          initrd: { type: "string" },
+          cmdline: { type: "string" },
+          memory: { type: "string" },
+          memmap: { type: "string" },
+          "use-zero": { type: "boolean" },
+          "page-tables": { type: "string" },
+          digest: { type: "string" },
+          json: { type: "boolean" },
+          plugin: { type: "string", multiple: true },
+        });
+        if (positionals.length > 0) throw new UsageError(`plan: unexpected argument '${positionals[0]}'`);
+        if (typeof values.arch !== "string") throw new UsageError("plan: --arch is required");
+        if (typeof values.kernel !== "string") throw new UsageError("plan: --kernel is required");
+        const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
+        const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+        io.out(
+          await planCommand(
+            {
+              arch: loaded.registry.get(values.arch),
+              kernel: values.kernel,
+              kernelFormat: str(values["kernel-format"]),
+              loadAddr: str(values["load-addr"]),
+              entry: str(values.entry),
+              initrd: str(values.initrd),
+              cmdline: str(values.cmdline),
+              memory: str(values.memory),
+              memmap: str(values.memmap),
+              useZero: values["use-zero"] === true,
+              pageTables: str(values["page-tables"]),
+              digest: str(values.digest),
+              cwd: io.cwd,
+            },
+            values.json === true,
+          ),
+        );
         return 0;
       }
       case "hypercall": {

@@ -26,6 +26,20 @@ describe("installing only @handoff/core, @handoff/cli (with its @handoff/qemu an
     const { architectures } = JSON.parse(r.stdout) as { architectures: { id: string }[] };
     expect(architectures.map((a) => a.id)).toEqual(["arm64"]);
 
+    // The main job works with arm64 alone: a plan for a relocatable flat kernel at a 2 MiB base.
+    const kernel = join(work, "flat-kernel");
+    writeFileSync(kernel, new Uint8Array(0x3000).fill(0x1f));
+    const plan = runCli(["plan", "--arch", "arm64", "--kernel", kernel, "--kernel-format", "raw", "--load-addr", "0x40200000", "--cmdline", "console=ttyAMA0", "--page-tables", "default", "--json"], { cwd: project, bin: join(project, "node_modules/@handoff/cli/dist/bin.js") });
+    expect(plan.stderr).toBe("");
+    const planned = JSON.parse(plan.stdout) as { arch: string; segments: { role: string; mem: string }[]; pageTables: { format: string } };
+    expect(planned.arch).toBe("arm64");
+    expect(planned.segments.find((s) => s.role === "kernel")?.mem).toBe("0x40200000");
+    expect(planned.pageTables.format).toBe("arm64-4k-48");
+    // Another arch is simply not there.
+    const x86 = runCli(["plan", "--arch", "x86_64", "--kernel", kernel], { cwd: project, bin: join(project, "node_modules/@handoff/cli/dist/bin.js") });
+    expect(x86.code).toBe(1);
+    expect(x86.stderr).toMatch(/architecture 'x86_64' is not installed \(installed: arm64\)/);
+
     // A third-party plugin, installed later, appears with no configuration.
     const [example] = JSON.parse(npm(["pack", "--json", "--pack-destination", work, "./examples/riscv64-plugin"], REPO_ROOT)) as { filename: string }[];
     npm(["install", "--no-audit", "--no-fund", join(work, example!.filename)], project);

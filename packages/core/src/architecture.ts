@@ -1,6 +1,7 @@
 import type { DependencyContainer } from "tsyringe";
 import type { HypercallAbi } from "./hypercall.js";
 import type { ImageFormat } from "./image-format.js";
+import type { MachineMemoryLayout } from "./memory-layout.js";
 import type { NarrowMode, RegisterFile, RegisterSpec } from "./registers.js";
 import type { RelocationInfo } from "./link/relocator.js";
 
@@ -47,6 +48,8 @@ export interface Architecture {
   readonly imageFormats: readonly ImageFormat[];
   readonly relocations: RelocationInfo | undefined;
   readonly hypercallAbi: HypercallAbi | undefined;
+  /** RAM layout of the machine `plan --memory SIZE` assumes (PC, QEMU virt...), if the arch has one. */
+  readonly defaultMachine?: MachineMemoryLayout;
   /** A register file where every register is a known zero. */
   createRegisterFile(): RegisterFile;
 }

@@ -3,12 +3,9 @@ import { ValidationError } from "./errors.js";
 import type { HandoffState } from "./handoff-state.js";
 import type { Segment } from "./image.js";
 
-/** kexec indirection-list flags (Linux include/linux/kexec.h IND_*; ZERO is Xen's IND_ZERO). */
-export const IND_DESTINATION = 0x1n;
-export const IND_INDIRECTION = 0x2n;
-export const IND_DONE = 0x4n;
-export const IND_SOURCE = 0x8n;
-export const IND_ZERO = 0x10n;
+// kexec indirection-list flags: one copy, in indirection-list.ts (merged from branch segments).
+import { IND_DESTINATION, IND_DONE, IND_INDIRECTION, IND_SOURCE, IND_ZERO } from "./indirection-list.js";
+export { IND_DESTINATION, IND_INDIRECTION, IND_DONE, IND_SOURCE, IND_ZERO };
 
 const PAGE = 4096n;
 

@@ -46,6 +46,62 @@ export {
   type RelocationInfo,
 } from "./architecture.js";
 export { ArchitectureRegistry } from "./registry.js";
+export { PC_MEMORY_LAYOUT, ARM_VIRT_MEMORY_LAYOUT, type MachineMemoryLayout, type FixedRegion, type RamSplit } from "./memory-layout.js";
+export { subtractRange, mergeRanges, type AddressRange, type FdtRegRange } from "./memory-map.js";
+export {
+  SegmentSet,
+  SegmentSetError,
+  linuxKexecRules,
+  xenKexecRules,
+  describeSegment,
+  type SegmentRules,
+  type SegmentRule,
+} from "./segment-set.js";
+export { Placer, PlacementError, type PlacementRequest } from "./placement.js";
+export {
+  IND_DESTINATION,
+  IND_INDIRECTION,
+  IND_DONE,
+  IND_SOURCE,
+  IND_ZERO,
+  IndirectionListError,
+  buildIndirectionList,
+  entryKind,
+  readListWord,
+  type ListEncoding,
+  type RelocationSegment,
+  type IndirectionBuildOptions,
+  type IndirectionPlan,
+  type ListPage,
+  type SwapPage,
+} from "./indirection-list.js";
+export { SparseMemory, executeIndirectionList, type InterpreterOptions, type ExecutionResult } from "./indirection-interpreter.js";
+export {
+  KEXEC_ON_CRASH,
+  KEXEC_PRESERVE_CONTEXT,
+  KEXEC_ARCH_MASK,
+  KEXEC_ARCH_DEFAULT,
+  KEXEC_ARCH_386,
+  KEXEC_ARCH_ARM,
+  KEXEC_ARCH_X86_64,
+  KEXEC_ARCH_AARCH64,
+  XEN_KEXEC_SEGMENT_SIZE,
+  XEN_KEXEC_LOAD_SIZE,
+  KEXEC_CMD_KEXEC_LOAD,
+  XEN_KEXEC_TYPE_DEFAULT,
+  XEN_KEXEC_TYPE_CRASH,
+  linuxKexecSegmentSize,
+  linuxKexecFlags,
+  encodeLinuxKexecSegments,
+  decodeLinuxKexecSegments,
+  encodeXenKexecSegments,
+  encodeXenKexecLoad,
+  type KexecSegmentEntry,
+  type WordLayout,
+  type XenLayout,
+} from "./kexec-segments.js";
+export { rawImageFormat, type RawImageOptions } from "./raw-image.js";
+export { planLoad, describeSegmentData, type LoadPlan, type LoadPlanInput, type PlannedSegment, type FileBlob } from "./load-plan.js";
 export { NewcArchive, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, type CpioEntry } from "./initramfs/cpio-newc.js";
 export { markerInitramfs, MARKER_INIT, MARKER_PARAM, MARKER_PREFIX } from "./initramfs/marker-initramfs.js";
 export { BoundedReader, peekU32le, peekU32be } from "./bounded-reader.js";
@@ -220,11 +276,6 @@ export { StubImage, type StubCode } from "./stub-code.js";
 export {
   layoutFlatPayload,
   HANDOFF_ARTEFACT_BUILDER,
-  IND_DESTINATION,
-  IND_INDIRECTION,
-  IND_DONE,
-  IND_SOURCE,
-  IND_ZERO,
   type FlatPayloadLayout,
   type FlatPayloadLayoutOptions,
   type PlacedBytes,

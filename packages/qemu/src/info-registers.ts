@@ -1,10 +1,37 @@
 import type { RegisterFile } from "@handoff/core";
 import { RegisterDumpError } from "./errors.js";
 
-/** What the parser needs of an architecture: its id and a fresh register file (from the arch package). */
+/**
+ * How one architecture's `info registers` text maps to its register names, for
+ * architectures this package has no built-in dialect for (third-party plugins).
+ * Plain data, so a plugin can supply it without depending on this package.
+ */
+export interface InfoRegistersDialect {
+  /**
+   * How a value follows its printed name: `name=value` (`RAX=...`, `X00=...`;
+   * padding before `=` allowed) or `name value` (whitespace between, as
+   * target/riscv prints `pc       0000000080200000`).
+   */
+  readonly separator: "=" | "whitespace";
+  /**
+   * Printed name -> register name in the arch's register file; every one must
+   * be in the dump. An optional mask keeps only the printed value's bits that
+   * the register holds (a view such as RISC-V sstatus, printed as mstatus).
+   */
+  readonly registers: readonly (readonly [printed: string, register: string] | readonly [printed: string, register: string, mask: bigint])[];
+  /** Name of the program-counter register (for `waitForPc`); default `pc`. */
+  readonly pc?: string;
+}
+
+/**
+ * What the parser needs of an architecture: its id, a fresh register file
+ * (from the arch package) and, for an arch without a built-in dialect, how
+ * QEMU prints its registers.
+ */
 export interface RegisterFileSource {
   readonly id: string;
   createRegisterFile(): RegisterFile;
+  readonly qemuInfoRegisters?: InfoRegistersDialect;
 }
 
 /** Registers read from one `info registers` dump. */
@@ -28,9 +55,10 @@ function firstCpu(text: string): string {
   return next > 0 ? from.slice(0, next) : from;
 }
 
-function field(arch: string, text: string, name: string, required = true): bigint | undefined {
-  // Names are printed as `NAME=` with optional padding before '=' (`R8 =`).
-  const re = new RegExp(`(?:^|[\\s])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} *=${HEX}`, "m");
+function field(arch: string, text: string, name: string, required = true, separator: "=" | "whitespace" = "="): bigint | undefined {
+  // Names are printed as `NAME=` with optional padding before '=' (`R8 =`), or `name   value`.
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const re = new RegExp(`(?:^|[\\s])${escaped}${separator === "=" ? " *=" : "\\s+"}${HEX}(?![0-9a-fA-F])`, "m");
   const m = re.exec(text);
   if (!m) {
     if (required) throw new RegisterDumpError(arch, name, "not in the dump");
@@ -73,8 +101,14 @@ export function parseInfoRegisters(text: string, arch: RegisterFileSource): Obse
     case "x86_32":
       parseX86(block, arch.id, file, put);
       break;
-    default:
-      throw new RegisterDumpError(arch.id, "arch", "no info-registers dialect for this architecture");
+    default: {
+      const dialect = arch.qemuInfoRegisters;
+      if (!dialect) throw new RegisterDumpError(arch.id, "arch", "no info-registers dialect for this architecture (built in, or the arch's qemuInfoRegisters)");
+      for (const [printed, register, mask] of dialect.registers) {
+        const value = field(arch.id, block, printed, true, dialect.separator)!;
+        put(register, mask === undefined ? value : value & mask);
+      }
+    }
   }
   return { file, reported, text: block };
 }

@@ -17,7 +17,12 @@ export interface LoaderBlob {
 }
 
 export interface QemuOptions {
-  readonly arch: QemuArch;
+  /**
+   * Arch package id. The four built-in arches have default binaries, machines
+   * and CPUs; any other id (a plugin's) runs `qemu-system-<id>` unless `binary`
+   * says otherwise, and must name its `machine`.
+   */
+  readonly arch: QemuArch | (string & {});
   /** `-kernel FILE`: on x86 a PVH ELF, entered through QEMU's PVH path. */
   readonly kernel?: string;
   /** Blobs for the generic loader (arm artefacts). */
@@ -46,9 +51,13 @@ const DEFAULTS: Record<QemuArch, { binary: string; machine: string; cpu?: string
   arm32: { binary: "qemu-system-arm", machine: "virt", cpu: "cortex-a15" },
 };
 
-/** The `qemu-system-*` binary for an arch. */
-export function qemuBinary(arch: QemuArch): string {
-  return DEFAULTS[arch].binary;
+function defaultsFor(arch: string): { binary: string; machine?: string; cpu?: string } {
+  return Object.hasOwn(DEFAULTS, arch) ? DEFAULTS[arch as QemuArch] : { binary: `qemu-system-${arch}` };
+}
+
+/** The `qemu-system-*` binary for an arch (`qemu-system-<id>` for an arch without built-in defaults). */
+export function qemuBinary(arch: QemuArch | (string & {})): string {
+  return defaultsFor(arch).binary;
 }
 
 // Every emulator this process started, killed on exit whatever path the exit takes.
@@ -74,8 +83,10 @@ function track(child: ChildProcess): void {
 
 /** The command line for `options` (exported so reports can show what ran). */
 export function qemuArgs(options: QemuOptions, qmpSocket: string): string[] {
-  const d = DEFAULTS[options.arch];
-  const args = ["-M", options.machine ?? d.machine];
+  const d = defaultsFor(options.arch);
+  const machine = options.machine ?? d.machine;
+  if (machine === undefined) throw new QemuError(qemuBinary(options.arch), "start", `no default machine for arch '${options.arch}': pass options.machine`);
+  const args = ["-M", machine];
   const cpu = options.cpu ?? d.cpu;
   if (cpu) args.push("-cpu", cpu);
   args.push("-m", options.memory ?? "128M", "-accel", "tcg", "-smp", "1", "-display", "none", "-no-reboot");
@@ -199,7 +210,7 @@ export class QemuMachine {
    */
   async waitForPc(pc: bigint, arch: RegisterFileSource, timeoutMs = 30_000, options: { readonly failPc?: bigint; readonly failReason?: string } = {}): Promise<ObservedRegisters> {
     const deadline = Date.now() + timeoutMs;
-    const pcName = arch.id === "x86_64" || arch.id === "x86_32" ? "eip" : "pc";
+    const pcName = arch.id === "x86_64" || arch.id === "x86_32" ? "eip" : (arch.qemuInfoRegisters?.pc ?? "pc");
     let last = "";
     for (;;) {
       if (!this.running) throw new QemuError(this.binary, `wait for pc=${hex(pc)}`, `QEMU ${this.exited}${this.stderrTail()}`);

@@ -1,3 +1,5 @@
+import { requireTool } from "../../../test/support/tools.js";
+export { requireTool };
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -16,17 +18,6 @@ export const ARCHS = {
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
-/**
- * Whether `tool` is on PATH. Missing locally: a loud warning and the caller skips.
- * Missing under CI=true: a failure, never a skip.
- */
-export function requireTool(tool: string): boolean {
-  const found = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).status === 0;
-  if (found) return true;
-  if (process.env.CI === "true") throw new Error(`${tool} is required under CI=true but is not installed`);
-  console.warn(`SKIPPING: ${tool} is not installed (install it; CI fails without it)`);
-  return false;
-}
 
 /** A fixture path relative to the repo root, with the same skip/fail rule. */
 export function requireFixture(relative: string): string | undefined {

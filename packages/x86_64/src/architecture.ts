@@ -2,12 +2,14 @@ import {
   ARCHITECTURE,
   HANDOFF_ARTEFACT_BUILDER,
   LINUX_BOOT_BUILDER,
+  PC_MEMORY_LAYOUT,
   RegisterFile,
   type Architecture,
   type ArchitecturePlugin,
   type BootProtocolInfo,
   type HypercallAbi,
   type ImageFormat,
+  type MachineMemoryLayout,
   type NarrowMode,
   type PageTableFormat,
   type RegisterSpec,
@@ -42,6 +44,7 @@ export class X86_64Architecture implements Architecture {
   readonly imageFormats: readonly ImageFormat[] = [bzImageFormat];
   readonly relocations: RelocationInfo | undefined = X86_64_RELOCATOR;
   readonly hypercallAbi: HypercallAbi | undefined = new RegisterHypercallAbi(this.id, "xen", [X86_64_XEN_CONVENTION, X86_32_COMPAT_XEN_CONVENTION], () => this.createRegisterFile());
+  readonly defaultMachine: MachineMemoryLayout = PC_MEMORY_LAYOUT;
 
   constructor(@inject(X86_64_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
 

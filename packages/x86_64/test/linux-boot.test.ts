@@ -1,22 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { PlacedMemory } from "@handoff/core";
 import { describe, expect, it } from "vitest";
+import { fixtureKernel } from "../../../test/support/tools.js";
 import { X86_64_LINUX_LAYOUT, walkX86_64, x86_64LinuxBootBuilder } from "../src/index.js";
 
-function fixture(name: string): string | undefined {
-  let dir = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-  for (let i = 0; i < 3; i++, dir = dirname(dir)) {
-    const p = join(dir, "..", "shared", "fixtures", "kernels", name);
-    if (existsSync(p)) return p;
-  }
-  if (process.env.CI === "true") throw new Error(`fixture ${name} missing under CI`);
-  console.warn(`SKIPPING: kernel fixture ${name} not found`);
-  return undefined;
-}
-
-const KERNEL = fixture("x86_64-bzImage-6.1.0-56-cloud-amd64");
+const KERNEL = fixtureKernel("x86_64-bzImage-6.1.0-56-cloud-amd64");
 
 describe.skipIf(!KERNEL)("x86_64 Linux artefact for the real bzImage", () => {
   const kernel = new Uint8Array(readFileSync(KERNEL!));

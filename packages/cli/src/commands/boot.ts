@@ -39,10 +39,11 @@ const row = (r: RegisterComparison) => [r.name, hex(r.expected), hex(r.observed)
 /** `handoff boot`: build, run in QEMU, stream the console; with --probe compare the CPU with the promise. */
 export async function bootCommand(loaded: LoadedArchitectures, o: BootOptions, cwd: string, io: { write: (s: string) => void; progress?: (s: string) => void }): Promise<{ text: string; ok: boolean }> {
   const { arch, builder } = builderFor(loaded, o.arch);
-  if (!QEMU_ARCHS.includes(o.arch)) throw new ValidationError(`--arch ${o.arch}`, "no qemu-system target for this architecture");
   const linux = linuxArtefact(loaded, o, cwd);
   const artefact =
     linux ?? builder.build({ protocol: o.protocol ?? builder.protocols[0]!, payload: o.probe || !o.kernel ? builder.probePayload() : readPayload(resolve(cwd, o.kernel)), vmmSelectors: o.vmmSelectors, entryMode: o.entryMode });
+  // A plugin arch runs qemu-system-<id> (@handoff/qemu) and must name its machine in the artefact.
+  if (!QEMU_ARCHS.includes(o.arch) && artefact.qemu.machine === undefined) throw new ValidationError(`--arch ${o.arch}`, "no qemu-system target for this architecture (the artefact names no QEMU machine)");
   const dir = mkdtempSync(join(tmpdir(), "handoff-boot-"));
   const timeoutMs = o.timeout * 1000;
   try {

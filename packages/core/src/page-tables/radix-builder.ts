@@ -14,15 +14,21 @@ import type {
 
 /**
  * What an architecture supplies to the generic radix-tree builder: the level
- * shapes and the descriptor encoders. Output addresses must sit in the
- * descriptor at their own bit positions (true for every format built here), so
- * the builder ORs the page/table address into the encoder's attribute bits.
+ * shapes and the descriptor encoders. The builder ORs the page/table address,
+ * shifted right by `outputAddressShift` (0 where the address sits in the
+ * descriptor at its own bit positions, as on x86 and Arm), into the encoder's
+ * attribute bits.
  */
 export interface RadixFormatSpec {
   readonly id: string;
   readonly geometry: PageTableGeometry;
   /** Output (physical) address bits the descriptors can hold. */
   readonly physicalAddressBits: number;
+  /**
+   * Right shift from a physical address to its descriptor field (default 0).
+   * RISC-V Sv39/Sv48 hold PPN = PA >> 12 at bit 10, i.e. PA >> 2.
+   */
+  readonly outputAddressShift?: number;
   /** Tables must lie below this physical address (e.g. 4 GiB where CR3/TTBR is 32 bits). */
   readonly tableLimit: bigint;
   /** False where the format cannot forbid execution. */
@@ -141,6 +147,7 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
     throw new ValidationError(`${spec.id} tableBase`, `${hex(options.tableBase)} is not aligned to ${hex(rootAlign)}`);
   }
   const normalised = normaliseMappings(spec, mappings, options);
+  const addressShift = BigInt(spec.outputAddressShift ?? 0);
 
   let tableCount = 0;
   const byLevel: Map<bigint, Table>[] = levels.map(() => new Map());
@@ -175,7 +182,7 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
     const pg = levels[level - 1]!;
     const slot = Number((index >> BigInt(pg.shift)) & BigInt(pg.entries - 1));
     const child = allocate(level);
-    links.push({ table: parent, slot, descriptor: spec.tableDescriptor(level - 1) | child.pa });
+    links.push({ table: parent, slot, descriptor: spec.tableDescriptor(level - 1) | (child.pa >> addressShift) });
     byLevel[level]!.set(key, child);
     return child;
   };
@@ -219,7 +226,7 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
       const table = tableFor(level, index);
       const span = Number(size >> BigInt(g.shift));
       const first = Number((index >> BigInt(g.shift)) & BigInt(g.entries - 1));
-      runs.push({ offset: table.offset + first * entryBytes, span, count: Number(count), pa: Number(pa), size: Number(size), attrs });
+      runs.push({ offset: table.offset + first * entryBytes, span, count: Number(count), pa: Number(pa >> addressShift), size: Number(size >> addressShift), attrs });
       leafCounts.set(size, (leafCounts.get(size) ?? 0n) + count);
       const advanced = count * size;
       index += advanced;

@@ -1,3 +1,5 @@
+import { requireTool } from "../../../../test/support/tools.js";
+export { requireTool };
 /**
  * Test-only QEMU oracle for page tables: boots a few instructions that load the
  * translation registers and turn the MMU on, then asks QEMU's own MMU model
@@ -10,15 +12,6 @@ import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** True when `tool` runs; otherwise warns (locally) or throws (CI=true). */
-export function requireTool(tool: string): boolean {
-  const r = spawnSync(tool, ["--version"], { encoding: "utf8" });
-  if (r.status === 0) return true;
-  const message = `required tool '${tool}' is not installed`;
-  if (process.env.CI === "true") throw new Error(`${message} (CI must install it: .ci/debian-packages)`);
-  console.warn(`SKIPPED: ${message}`);
-  return false;
-}
 
 export function scratchDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "handoff-mmu-"));

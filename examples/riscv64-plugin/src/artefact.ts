@@ -1,0 +1,82 @@
+import { RegisterFile, ValidationError, hex, layoutFlatPayload, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
+import { riscvLinuxEntryState } from "./linux-boot.js";
+import { RISCV64_HANDOFF_STUB, buildRiscv64Stub } from "./stub/stub.js";
+import { RISCV64_REGISTERS } from "./registers.js";
+
+/**
+ * Addresses for QEMU 7.2 `-M virt -m 128M`: RAM from 0x8000_0000; QEMU places
+ * the DTB at the top of RAM aligned down to 2 MiB (0x87e0_0000 for 128 MiB,
+ * hw/riscv/boot.c riscv_compute_fdt_addr). The payload sits where OpenSBI
+ * puts the next stage (RAM + 2 MiB, text_offset of an rv64 Image), staging at
+ * + 8 MiB, stub and list at + 16 MiB. The generic loader starts the hart at
+ * the stub in M-mode (the OpenSBI image QEMU also loads at RAM never runs).
+ */
+export const RISCV64_VIRT_LAYOUT = { dtb: 0x87e0_0000n, entry: 0x8020_0000n, staging: 0x8080_0000n, stub: 0x8100_0000n, list: 0x8101_0000n, maxPayload: 4n << 20n } as const;
+
+/** `j .` (JAL x0, 0): the probe payload spins at its entry. */
+export const RISCV_SPIN = Uint8Array.from([0x6f, 0x00, 0x00, 0x00]);
+
+function zeroed(): RegisterFile {
+  return new RegisterFile("riscv64", RISCV64_REGISTERS);
+}
+
+function probePayload(): Uint8Array {
+  // Two pages, so the list carries a staged and an in-place page.
+  const p = new Uint8Array(8192);
+  p.set(RISCV_SPIN, 0);
+  for (let i = 4; i < p.length; i++) p[i] = (i * 7 + 3) & 0xff;
+  return p;
+}
+
+/** riscv64 artefacts for QEMU's generic loader: stub, list, staging blobs; PC = stub. */
+export const riscv64ArtefactBuilder: HandoffArtefactBuilder = {
+  arch: "riscv64",
+  protocols: ["linux"],
+  entryModes: [],
+  probePayload,
+  build(request: ArtefactRequest): HandoffArtefact {
+    if (request.vmmSelectors) throw new ValidationError("riscv64 build", "--vmm-selectors is an x86 option");
+    if (request.entryMode !== undefined) throw new ValidationError("riscv64 build", "riscv64 enters S-mode only; there is no entry-mode choice");
+    if (!this.protocols.includes(request.protocol)) throw new ValidationError("riscv64 build", `protocol '${request.protocol}' is not one of ${this.protocols.join(", ")}`);
+    const L = RISCV64_VIRT_LAYOUT;
+    if (BigInt(request.payload.length) > L.maxPayload) throw new ValidationError("riscv64 build", `payload of ${request.payload.length} bytes exceeds ${hex(L.maxPayload)}`);
+    // Odd pages are staged in place (their own destination): overlapping staging, copy-safe.
+    const pages = Math.ceil(request.payload.length / 4096);
+    const layout = layoutFlatPayload({ word: 8, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, inPlace: new Set(Array.from({ length: pages }, (_, i) => i).filter((i) => i % 2 === 1)) });
+    const state = riscvLinuxEntryState(zeroed(), { entry: L.entry, hartId: 0n, dtb: L.dtb });
+    const stub = buildRiscv64Stub(state, layout);
+    const files = [
+      { name: "stub.bin", bytes: stub.bytes, addr: L.stub, role: "stub" },
+      ...layout.placed.map((p) => ({ name: `${p.role.replace(/[^a-z]+/g, "-")}-${p.addr.toString(16)}.bin`, bytes: p.bytes, addr: p.addr, role: p.role })),
+    ];
+    return {
+      arch: "riscv64",
+      protocol: request.protocol,
+      files,
+      launch: { kind: "loader", blobs: files.map((f) => ({ file: f.name, addr: f.addr })), entry: L.stub },
+      stubEntry: L.stub,
+      stubFail: L.stub + BigInt(RISCV64_HANDOFF_STUB.symbols.hd_fail),
+      entry: L.entry,
+      segments: [layout.segment],
+      list: { head: layout.head, maxSteps: layout.maxSteps, entries: layout.entries },
+      state,
+      qemu: { machine: "virt", memory: "128M" },
+    };
+  },
+  nativeProbe(): NativeProbe {
+    // A RISC-V Image (boot-image-header.rst): code0 = j ., text_offset 2 MiB,
+    // image_size 4 KiB, version 0.2, both magics. QEMU's -kernel with the
+    // default OpenSBI firmware enters it at RAM + 2 MiB in S-mode.
+    const img = new Uint8Array(4096);
+    const v = new DataView(img.buffer);
+    img.set(RISCV_SPIN, 0);
+    v.setBigUint64(8, 0x20_0000n, true);
+    v.setBigUint64(16, 4096n, true);
+    v.setUint32(32, 2, true);
+    v.setBigUint64(48, 0x5643534952n, true);
+    v.setUint32(56, 0x05435352, true);
+    const entry = RISCV64_VIRT_LAYOUT.entry;
+    // OpenSBI picks the DTB address it passes: only forced-zero registers count as leftovers.
+    return { kernel: img, entry, state: riscvLinuxEntryState(zeroed(), { entry, hartId: 0n, dtb: 0n }) };
+  },
+};

@@ -1,0 +1,153 @@
+/**
+ * A real (QEMU-emulated) hart judges the Sv39/Sv48 tables: a few M-mode
+ * instructions open memory to S-mode (PMP), load satp with the value the build
+ * gives and MRET into S-mode at a spin loop reached through the tables; then
+ * QEMU's MMU model translates addresses (`gva2gpa`) and must agree with both
+ * the mappings and our walker, address by address.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import type { Mapping, PageTableFormat } from "@handoff/core";
+import { describe, expect, it } from "vitest";
+import { RISCV64_SV39, RISCV64_SV48 } from "../src/index.js";
+import { mappingSets } from "../../../packages/core/test/support/page-table-properties.js";
+import { QemuSession, assemble, requireTool, scratchDir, sleep } from "../../../packages/core/test/support/qemu-oracle.js";
+
+const QEMU = "qemu-system-riscv64";
+const PREFIX = "riscv64-linux-gnu-";
+// QEMU virt RAM starts at 0x8000_0000; its DTB sits at the top of RAM.
+const CODE = 0x8020_0000n;
+const TABLES = 0x8030_0000n;
+/** The spin loop's offset in the code page (.org, so no forward label arithmetic). */
+const SPIN_OFFSET = 0x100n;
+const available = requireTool(QEMU) && requireTool(`${PREFIX}as`) && requireTool(`${PREFIX}objcopy`);
+
+function program(satp: bigint): string {
+  return `
+  .text
+  .globl _start
+_start:
+  li t0, -1
+  csrw pmpaddr0, t0
+  li t0, 0x1f
+  csrw pmpcfg0, t0
+  li t0, 0x${satp.toString(16)}
+  csrw satp, t0
+  sfence.vma
+  li t0, (3 << 11) | (1 << 7)
+  csrc mstatus, t0
+  li t0, (1 << 11)
+  csrs mstatus, t0
+  li t0, 0x${(CODE + SPIN_OFFSET).toString(16)}
+  csrw mepc, t0
+  mret
+  .org 0x${SPIN_OFFSET.toString(16)}
+spin:
+  j spin
+`;
+}
+
+function mappingsFor(format: PageTableFormat, codeExecutable: boolean): Mapping[] {
+  const rw = { writable: true, executable: false, memoryType: "normal" } as const;
+  return [
+    { va: CODE, pa: CODE, size: 0x1000n, attributes: { writable: false, executable: codeExecutable, memoryType: "normal" } },
+    { va: 0x1000_0000n, pa: 0x1000_0000n, size: 0x1000n, attributes: { writable: true, executable: false, memoryType: "device" } },
+    { va: 0x4000_0000n, pa: 0x8000_0000n, size: 0x4000_0000n, attributes: rw },
+    { va: 0x1234_0000n, pa: 0x8050_0000n, size: 0x3000n, attributes: rw },
+    { va: 0xffff_ffc0_0000_0000n, pa: 0x8060_0000n, size: 0x20_0000n, attributes: rw },
+    { va: 0x20_0000n, pa: 0x8040_0000n + 0x1000n, size: 0x2000n, attributes: { ...rw, user: true } },
+  ];
+}
+
+async function boot(format: PageTableFormat, mappings: Mapping[]) {
+  const build = format.build(mappings, { tableBase: TABLES });
+  const { dir, cleanup } = scratchDir();
+  const code = assemble(PREFIX, program(build.registers.satp!), dir, ["-march=rv64ima_zicsr", "-mno-relax"]);
+  const tables = join(dir, "tables.bin");
+  writeFileSync(tables, build.segment.bytes);
+  const qemu = await QemuSession.start(
+    QEMU,
+    ["-M", "virt", "-bios", "none", "-cpu", "rv64,svpbmt=on", "-m", "2G", "-device", `loader,file=${code},addr=0x${CODE.toString(16)},force-raw=on`, "-device", `loader,file=${tables},addr=0x${TABLES.toString(16)},force-raw=on`, "-device", `loader,addr=0x${CODE.toString(16)},cpu-num=0`],
+    dir,
+  );
+  return { build, qemu, cleanup };
+}
+
+async function pc(qemu: QemuSession): Promise<bigint | undefined> {
+  const m = /^\s*pc\s+([0-9a-f]+)/m.exec(await qemu.hmp("info registers"));
+  return m ? BigInt(`0x${m[1]}`) : undefined;
+}
+
+async function reachesSpin(qemu: QemuSession): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    await sleep(100);
+    if ((await pc(qemu)) === CODE + SPIN_OFFSET) return true;
+  }
+  return false;
+}
+
+describe.skipIf(!available)("riscv64 Sv39/Sv48 tables on QEMU's MMU (gva2gpa)", () => {
+  for (const format of [RISCV64_SV39, RISCV64_SV48]) {
+    it(`${format.id}: the hart reaches its spin loop in S-mode through the tables and translates like the walker`, async () => {
+      const mappings = mappingsFor(format, true);
+      const { build, qemu, cleanup } = await boot(format, mappings);
+      try {
+        expect(await reachesSpin(qemu)).toBe(true);
+        const probes = new Set<bigint>([0n, 0x5000_0000n, 0x7fff_f000n, 0x2_0000_0000n]);
+        for (const m of mappings) for (const va of [m.va, m.va + m.size - 1n, m.va + m.size / 2n, m.va - 1n, m.va + m.size]) probes.add(va & ((1n << 64n) - 1n));
+        let translated = 0;
+        for (const va of probes) {
+          const ours = format.walk(build.memory(), build.registers, va);
+          const cpu = await qemu.translate(va);
+          expect(cpu, `va 0x${va.toString(16)}`).toBe(ours.kind === "translation" ? ours.pa : undefined);
+          const m = mappings.find((x) => x.va <= va && va < x.va + x.size);
+          expect(cpu, `va 0x${va.toString(16)} against the mapping`).toBe(m ? m.pa + (va - m.va) : undefined);
+          if (cpu !== undefined) translated++;
+        }
+        expect(translated).toBeGreaterThanOrEqual(15);
+      } finally {
+        await qemu.stop();
+        cleanup();
+      }
+    }, 60_000);
+
+    it(`${format.id}: random mapping sets (fixed seed) translate on QEMU as the walker says`, async () => {
+      const clear = (lo: bigint, size: bigint) => lo + size <= CODE || lo >= TABLES + 0x10_0000n;
+      const code = { va: CODE, pa: CODE, size: 0x1000n, attributes: { writable: false, executable: true, memoryType: "normal" as const } };
+      // Random sets whose mappings stay clear of the code page and the tables; the first two that keep any.
+      const sets = fc
+        .sample(mappingSets(format, { paLimit: 1n << 34n }), { numRuns: 12, seed: 0x5eed })
+        .map((random) => [code, ...random.filter((m) => clear(m.va, m.size) && clear(m.pa, m.size))])
+        .filter((ms) => ms.length > 1)
+        .slice(0, 2);
+      expect(sets.length, "the fixed seed yields two sets with random mappings besides the code page").toBe(2);
+      for (const ms of sets) {
+        const { build, qemu, cleanup } = await boot(format, ms);
+        try {
+          expect(await reachesSpin(qemu)).toBe(true);
+          for (const m of ms) {
+            for (const va of [m.va, m.va + m.size / 2n, m.va + m.size - 1n, m.va - 1n, m.va + m.size]) {
+              const ours = format.walk(build.memory(), build.registers, va);
+              expect(await qemu.translate(va), `va 0x${va.toString(16)}`).toBe(ours.kind === "translation" ? ours.pa : undefined);
+            }
+          }
+        } finally {
+          await qemu.stop();
+          cleanup();
+        }
+      }
+    }, 120_000);
+  }
+
+  it("riscv64-sv39: with the code page not executable the hart never reaches its spin loop", async () => {
+    const { qemu, cleanup } = await boot(RISCV64_SV39, mappingsFor(RISCV64_SV39, false));
+    try {
+      await sleep(1000);
+      expect(await pc(qemu)).not.toBe(CODE + SPIN_OFFSET);
+    } finally {
+      await qemu.stop();
+      cleanup();
+    }
+  }, 60_000);
+});
