@@ -173,7 +173,8 @@ try {
   }
 
   if (!opts["no-scaling"]) {
-    for (const c of scalingCases(core)) {
+    await import("reflect-metadata"); // @handoff/x86_64 uses tsyringe decorators
+    for (const c of scalingCases(core, await import(pathToFileURL(join(REPO_ROOT, "packages", "x86_64", "dist", "index.js")).href))) {
       if (c.pending) {
         doc.scaling.push({ ...c, points: [] });
         continue;
