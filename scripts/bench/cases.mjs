@@ -8,11 +8,7 @@
  * A case with `pending` instead of `run` is listed in docs/performance.md as
  * not yet measured, with that reason.
  *
- * HOOKS FOR THE LEAD: the two `pending` cases below are where the planner's
- * IndirectionList builder (branch `segments`) and the page-table builder
- * (branch `pagetables`) plug in after merging: replace `pending` with a `run`
- * that builds a list / tables for `count` pages, e.g.
- *   run: (count) => { IndirectionList.build(segmentsOfPages(count)) }
+ * `x86_64` is the built @handoff/x86_64 package (its page-table format).
  */
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -22,8 +18,8 @@ import { join } from "node:path";
 const PAGE = 4096;
 const DECADES = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
 
-export function scalingCases(core) {
-  const { digestSegments, writeFileAtomic } = core;
+export function scalingCases(core, x86_64) {
+  const { digestSegments, writeFileAtomic, buildIndirectionList, planLoad, MemoryMap } = core;
   const zeroSegment = (pages) => ({ data: { kind: "zero" }, bufsz: 0n, mem: 0n, memsz: BigInt(pages * PAGE), role: "other" });
   return [
     {
@@ -73,24 +69,39 @@ export function scalingCases(core) {
     },
     {
       id: "indirection-list",
-      title: "indirection-list building for N pages",
+      title: "indirection-list building for one segment of N pages (builder-chosen staging, 8-byte entries)",
       unit: "page",
       counts: DECADES,
-      pending: "hook: the IndirectionList builder is on branch `segments`; the lead wires it here after merging",
+      run: (count) =>
+        buildIndirectionList([{ mem: 0x100000n, memsz: BigInt(count * PAGE), bufsz: BigInt(count * PAGE), label: "bench" }], {
+          pageSize: BigInt(PAGE),
+          wordBytes: 8,
+          endianness: "little",
+          free: [{ start: 1n << 40n, end: (1n << 40n) + BigInt(count * PAGE) * 2n + (64n << 20n) }],
+        }),
     },
     {
       id: "page-tables",
-      title: "page-table building for N mapped pages",
+      title: "x86_64 4-level tables for N mapped 4 KiB pages (VA and PA 4 KiB apart modulo 2 MiB, so no large page fits)",
       unit: "page",
       counts: DECADES,
-      pending: "hook: the page-table builder is on branch `pagetables`; the lead wires it here after merging",
+      run: (count) =>
+        x86_64.X86_64_4LEVEL.build([{ va: 0x4000_0000n, pa: 0x4000_1000n, size: BigInt(count * PAGE), attributes: { writable: true, executable: false, memoryType: "normal" } }], {
+          tableBase: 1n << 40n,
+          maxTableBytes: 1n << 34n,
+        }),
     },
     {
       id: "plan",
-      title: "whole `handoff plan` for N segments / pages",
+      title: "whole plan (planLoad: placement, validation, indirection list) of a zero-filled image segment of N pages",
       unit: "page",
       counts: DECADES,
-      pending: "hook: `handoff plan` (branch `segments`); the lead wires it here after merging",
+      run: (count) => {
+        const bytes = BigInt(count * PAGE);
+        const image = { format: "bench", arch: "x86_64", entry: { phys: 0x100000n }, segments: [{ data: { kind: "zero" }, bufsz: 0n, mem: 0x100000n, memsz: bytes, role: "kernel" }], metadata: {}, source: { path: "bench", size: 0 } };
+        const memoryMap = MemoryMap.of([{ start: 0x1000n, size: bytes * 3n + (256n << 20n), type: "ram" }]);
+        return planLoad({ arch: { id: "x86_64", pageSize: BigInt(PAGE), wordBits: 64, endianness: ["little"], elfMachine: 62 }, image, memoryMap });
+      },
     },
   ];
 }

@@ -173,7 +173,8 @@ try {
   }
 
   if (!opts["no-scaling"]) {
-    for (const c of scalingCases(core)) {
+    await import("reflect-metadata"); // @handoff/x86_64 uses tsyringe decorators
+    for (const c of scalingCases(core, await import(pathToFileURL(join(REPO_ROOT, "packages", "x86_64", "dist", "index.js")).href))) {
       if (c.pending) {
         doc.scaling.push({ ...c, points: [] });
         continue;
@@ -232,7 +233,7 @@ function render(d) {
   L.push(`# kexec-tools (classic kexec_load path; the shim returns 0 for kexec_load/kexec_file_load)`);
   L.push(`LD_PRELOAD=.cache/kexec-tools/nokexec.so /usr/bin/time -f "%e %U %S %M" \\`);
   L.push(`  .cache/kexec-tools/root/sbin/kexec -c -l x86_64-bzImage-6.1.0-56-cloud-amd64 --initrd=INITRD --append="${CMDLINE}"`);
-  L.push(`# handoff (stand-in for \`handoff plan --arch x86_64 ... --digest sha256\` until the planner lands)`);
+  L.push("# handoff: the real CLI, built (packages/cli/dist/bin.js)");
   L.push(`/usr/bin/time -f "%e %U %S %M" handoff ${planArgs("x86_64-bzImage-6.1.0-56-cloud-amd64", "INITRD", `"${CMDLINE}"`).join(" ")}`);
   L.push("```", "");
   L.push("Both hash the same bytes: every segment's memsz (buffer, then zeros up to memsz; for the kernel memsz = init_size, as kexec-tools' bzImage64 loader and Linux' kexec_file do). kexec-tools computes one SHA-256 over all non-purgatory segments (`update_purgatory`); handoff one per segment. Inputs are in the page cache (one warm-up run each).", "");
