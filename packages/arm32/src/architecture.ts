@@ -1,6 +1,7 @@
 import {
   ARCHITECTURE,
   HANDOFF_ARTEFACT_BUILDER,
+  LINUX_BOOT_BUILDER,
   ARM_VIRT_MEMORY_LAYOUT,
   RegisterFile,
   type Architecture,
@@ -19,6 +20,7 @@ import { inject, injectable } from "tsyringe";
 import { zImageFormat } from "./zimage.js";
 import { ARM32_XEN_CONVENTION } from "./hypercall.js";
 import { arm32ArtefactBuilder } from "./artefact.js";
+import { arm32LinuxBootBuilder } from "./linux-boot.js";
 import { ARM32_LPAE, ARM32_SHORT } from "./paging.js";
 import { ARM32_REGISTERS } from "./registers.js";
 import { ARM_RELOCATOR } from "./relocations.js";
@@ -58,5 +60,6 @@ export const plugin: ArchitecturePlugin = {
     container.register(ARM32_REGISTER_TABLE, { useValue: ARM32_REGISTERS });
     container.register(ARCHITECTURE, { useClass: Arm32Architecture });
     container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: arm32ArtefactBuilder });
+    container.register(LINUX_BOOT_BUILDER, { useValue: arm32LinuxBootBuilder });
   },
 };

@@ -18,3 +18,4 @@ export { buildArm32Stub, ARM32_HANDOFF_STUB, type IndirectionListRef } from "./s
 export { arm32ArtefactBuilder, ARM32_VIRT_LAYOUT } from "./artefact.js";
 export { ARM32_SHORT, ARM32_LPAE } from "./paging.js";
 export { walkArmV7 } from "./paging-walker.js";
+export { arm32LinuxBootBuilder, placeArm32Linux, ARM32_LINUX_MACHINE, ARM32_TEXT_OFFSET, type Arm32LinuxPlacement } from "./linux-boot.js";

@@ -1,6 +1,7 @@
 import {
   ARCHITECTURE,
   HANDOFF_ARTEFACT_BUILDER,
+  LINUX_BOOT_BUILDER,
   ARM_VIRT_MEMORY_LAYOUT,
   RegisterFile,
   type Architecture,
@@ -19,6 +20,7 @@ import { inject, injectable } from "tsyringe";
 import { arm64ImageFormat } from "./image-header.js";
 import { AARCH32_XEN_CONVENTION, AARCH64_XEN_CONVENTION } from "./hypercall.js";
 import { arm64ArtefactBuilder } from "./artefact.js";
+import { arm64LinuxBootBuilder } from "./linux-boot.js";
 import { ARM64_16K_48, ARM64_4K_39, ARM64_4K_48, ARM64_64K_48 } from "./paging.js";
 import { AARCH32_MODE, ARM64_REGISTERS } from "./registers.js";
 import { AARCH64_RELOCATOR } from "./relocations.js";
@@ -58,5 +60,6 @@ export const plugin: ArchitecturePlugin = {
     container.register(ARM64_REGISTER_TABLE, { useValue: ARM64_REGISTERS });
     container.register(ARCHITECTURE, { useClass: Arm64Architecture });
     container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: arm64ArtefactBuilder });
+    container.register(LINUX_BOOT_BUILDER, { useValue: arm64LinuxBootBuilder });
   },
 };

@@ -19,3 +19,4 @@ export { buildArm64Stub, ARM64_HANDOFF_STUB, type IndirectionListRef } from "./s
 export { arm64ArtefactBuilder, ARM64_VIRT_LAYOUT } from "./artefact.js";
 export { ARM64_4K_39, ARM64_4K_48, ARM64_16K_48, ARM64_64K_48, ARM64_MAIR } from "./paging.js";
 export { walkVmsaV8_64 } from "./paging-walker.js";
+export { arm64LinuxBootBuilder, placeArm64Linux, ARM64_LINUX_MACHINE, type Arm64LinuxPlacement } from "./linux-boot.js";

@@ -7,6 +7,7 @@ import { hypercallDecode, hypercallEncode, hypercallLayout } from "./commands/hy
 import { inspectCommand } from "./commands/inspect.js";
 import { linkCommand } from "./commands/link.js";
 import { bootCommand } from "./commands/boot.js";
+import { initramfsCommand } from "./commands/initramfs.js";
 import { buildCommand } from "./commands/build.js";
 import { loadArchitectures } from "./container.js";
 
@@ -42,6 +43,10 @@ commands:
   boot --arch A [--protocol P] (--kernel FLAT | --probe) [--timeout S] [--no-native] [--json]
                             build and run in qemu-system-*; --probe compares every register
                             with the promised hand-off state and lists QEMU's own leftovers
+  build|boot --arch A --kernel LINUX [--initrd FILE] [--cmdline TEXT] [--protocol P]
+                            a real kernel (bzImage, arm64 Image, zImage) through handoff's stub
+  initramfs --busybox FILE --out FILE
+                            newc initramfs: /init prints HANDOFF-MARKER: <handoff.marker=> and powers off
 
 global options:
   --plugin NAME             load an extra architecture package (repeatable)
@@ -216,6 +221,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           out: { type: "string" },
           timeout: { type: "string" },
           "no-native": { type: "boolean" },
+          initrd: { type: "string" },
+          cmdline: { type: "string" },
         });
         if (!values.arch) throw new UsageError(`${command} needs --arch`);
         if (!values.kernel && values.probe !== true) throw new UsageError(`${command} needs --kernel FILE or --probe`);
@@ -228,6 +235,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           vmmSelectors: values["vmm-selectors"] === true,
           entryMode: values["entry-mode"] as string | undefined,
           json: values.json === true,
+          initrd: values.initrd as string | undefined,
+          cmdline: values.cmdline as string | undefined,
         };
         if (command === "build") {
           if (!values.out) throw new UsageError("build needs --out DIR");
@@ -273,6 +282,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         });
         io.out(result.output);
         return result.code;
+      }
+      case "initramfs": {
+        const { values } = parse(rest, { busybox: { type: "string" }, out: { type: "string" } });
+        if (typeof values.busybox !== "string" || typeof values.out !== "string") throw new UsageError("initramfs needs --busybox FILE --out FILE");
+        io.out(initramfsCommand({ busybox: values.busybox, out: values.out }, io.cwd));
+        return 0;
       }
       default:
         throw new UsageError(`unknown command '${command}' (try 'handoff --help')`);

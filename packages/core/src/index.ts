@@ -321,6 +321,7 @@ export {
   type TranslationMismatch,
   type VerifyOptions,
 } from "./page-tables/index.js";
+export { layoutInPlaceList, LINUX_BOOT_BUILDER, type InPlaceList, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine } from "./linux-boot.js";
 export {
   digestSegments,
   DEFAULT_DIGEST_CHUNK,

@@ -3,3 +3,4 @@ export { QmpClient, type QmpStatus } from "./qmp.js";
 export { parseInfoRegisters, type ObservedRegisters, type RegisterFileSource, type InfoRegistersDialect } from "./info-registers.js";
 export { QemuMachine, withQemu, qemuArgs, qemuBinary, type QemuArch, type QemuOptions, type LoaderBlob } from "./machine.js";
 export { compareRegisters, describeMismatches, QEMU_TCG_DEVIATIONS, type EmulatorDeviation, type RegisterComparison } from "./compare.js";
+export { dumpMachineDtb } from "./dumpdtb.js";

@@ -1,6 +1,7 @@
 import {
   ARCHITECTURE,
   HANDOFF_ARTEFACT_BUILDER,
+  LINUX_BOOT_BUILDER,
   PC_MEMORY_LAYOUT,
   RegisterFile,
   type Architecture,
@@ -19,6 +20,7 @@ import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { X86_32_XEN_CONVENTION } from "@handoff/x86";
 import { x86_32ArtefactBuilder } from "./artefact.js";
+import { x86_32LinuxBootBuilder } from "./linux-boot.js";
 import { X86_32_2LEVEL, X86_32_PAE } from "./paging.js";
 import { X86_32_REGISTERS } from "./registers.js";
 import { I386_RELOCATOR } from "./relocations.js";
@@ -59,5 +61,6 @@ export const plugin: ArchitecturePlugin = {
     container.register(X86_32_REGISTER_TABLE, { useValue: X86_32_REGISTERS });
     container.register(ARCHITECTURE, { useClass: X86_32Architecture });
     container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: x86_32ArtefactBuilder });
+    container.register(LINUX_BOOT_BUILDER, { useValue: x86_32LinuxBootBuilder });
   },
 };

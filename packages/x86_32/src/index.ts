@@ -6,3 +6,4 @@ export { buildX86_32Stub, X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET, type Indi
 export { x86_32ArtefactBuilder, X86_32_PC_LAYOUT } from "./artefact.js";
 export { X86_32_2LEVEL, X86_32_PAE } from "./paging.js";
 export { walkX86_32 } from "./paging-walker.js";
+export { x86_32LinuxBootBuilder, X86_32_LINUX_LAYOUT } from "./linux-boot.js";

@@ -1,6 +1,7 @@
 import {
   ARCHITECTURE,
   HANDOFF_ARTEFACT_BUILDER,
+  LINUX_BOOT_BUILDER,
   PC_MEMORY_LAYOUT,
   RegisterFile,
   type Architecture,
@@ -19,6 +20,7 @@ import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { X86_32_COMPAT_XEN_CONVENTION, X86_64_XEN_CONVENTION } from "@handoff/x86";
 import { x86_64ArtefactBuilder } from "./artefact.js";
+import { x86_64LinuxBootBuilder } from "./linux-boot.js";
 import { X86_64_4LEVEL, X86_64_5LEVEL } from "./paging.js";
 import { COMPATIBILITY_MODE, X86_64_REGISTERS } from "./registers.js";
 import { X86_64_RELOCATOR } from "./relocations.js";
@@ -59,5 +61,6 @@ export const plugin: ArchitecturePlugin = {
     container.register(X86_64_REGISTER_TABLE, { useValue: X86_64_REGISTERS });
     container.register(ARCHITECTURE, { useClass: X86_64Architecture });
     container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: x86_64ArtefactBuilder });
+    container.register(LINUX_BOOT_BUILDER, { useValue: x86_64LinuxBootBuilder });
   },
 };

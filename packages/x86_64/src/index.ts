@@ -7,3 +7,4 @@ export { buildX86_64Stub, X86_64_HANDOFF_STUB, X86_64_STUB_GDT_OFFSET, type Indi
 export { x86_64ArtefactBuilder, X86_64_PC_LAYOUT } from "./artefact.js";
 export { X86_64_4LEVEL, X86_64_5LEVEL, IA32_PAT_DEFAULT } from "./paging.js";
 export { walkX86_64 } from "./paging-walker.js";
+export { x86_64LinuxBootBuilder, X86_64_LINUX_LAYOUT } from "./linux-boot.js";

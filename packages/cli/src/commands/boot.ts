@@ -6,6 +6,7 @@ import { compareRegisters, withQemu, type QemuArch, type QemuOptions, type Regis
 import type { LoadedArchitectures } from "../container.js";
 import { table, toJson } from "../output.js";
 import { builderFor, readPayload, writeArtefact } from "./handoff-artefacts.js";
+import { linuxArtefact } from "./linux-boot.js";
 
 export interface BootOptions {
   readonly arch: string;
@@ -19,6 +20,9 @@ export interface BootOptions {
   readonly timeout: number;
   /** Skip the comparison boot through QEMU's own loader. */
   readonly native: boolean;
+  /** Linux boots: initrd file and command line. */
+  readonly initrd?: string;
+  readonly cmdline?: string;
 }
 
 const QEMU_ARCHS: readonly string[] = ["x86_64", "x86_32", "arm64", "arm32"];
@@ -35,8 +39,9 @@ const row = (r: RegisterComparison) => [r.name, hex(r.expected), hex(r.observed)
 /** `handoff boot`: build, run in QEMU, stream the console; with --probe compare the CPU with the promise. */
 export async function bootCommand(loaded: LoadedArchitectures, o: BootOptions, cwd: string, io: { write: (s: string) => void; progress?: (s: string) => void }): Promise<{ text: string; ok: boolean }> {
   const { arch, builder } = builderFor(loaded, o.arch);
-  const payload = o.probe || !o.kernel ? builder.probePayload() : readPayload(resolve(cwd, o.kernel));
-  const artefact = builder.build({ protocol: o.protocol ?? builder.protocols[0]!, payload, vmmSelectors: o.vmmSelectors, entryMode: o.entryMode });
+  const linux = linuxArtefact(loaded, o, cwd);
+  const artefact =
+    linux ?? builder.build({ protocol: o.protocol ?? builder.protocols[0]!, payload: o.probe || !o.kernel ? builder.probePayload() : readPayload(resolve(cwd, o.kernel)), vmmSelectors: o.vmmSelectors, entryMode: o.entryMode });
   // A plugin arch runs qemu-system-<id> (@handoff/qemu) and must name its machine in the artefact.
   if (!QEMU_ARCHS.includes(o.arch) && artefact.qemu.machine === undefined) throw new ValidationError(`--arch ${o.arch}`, "no qemu-system target for this architecture (the artefact names no QEMU machine)");
   const dir = mkdtempSync(join(tmpdir(), "handoff-boot-"));

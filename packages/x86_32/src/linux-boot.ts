@@ -1,0 +1,62 @@
+import { ValidationError, layoutInPlaceList, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest } from "@handoff/core";
+import { BOOT_SELECTORS, X86_LINUX_INITRD_CEILING, X86_LINUX_MACHINE, buildHandoffGdt, pcMemoryMap, planX86Linux, writePvhElf } from "@handoff/x86";
+import { linux32Entry } from "./handoff-states.js";
+import { X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET, buildX86_32Stub } from "./stub/stub.js";
+
+/** Fixed places of the stub's own pages, below the kernel's usual 16 MiB pref_address. */
+export const X86_32_LINUX_LAYOUT = { stub: 0x10_0000n, list: 0x11_0000n, listEnd: 0x1e_0000n, bootData: 0x1f_0000n } as const;
+
+/**
+ * x86_32 Linux through the stub, as a PVH ELF QEMU boots with `-kernel`: the
+ * stub runs the in-place list and enters the 32-bit boot protocol (boot.rst
+ * "32-bit Boot Protocol"): protected mode, paging off, flat __BOOT_CS 0x10 /
+ * __BOOT_DS 0x18, esi = boot_params, ebp = edi = ebx = 0, at code32_start (the
+ * load address).
+ */
+export const x86_32LinuxBootBuilder: LinuxBootBuilder = {
+  arch: "x86_32",
+  protocols: ["linux32"],
+  needsMachineDtb: () => false,
+  machine: () => X86_LINUX_MACHINE,
+  build(request: LinuxBootRequest): HandoffArtefact {
+    if (!this.protocols.includes(request.protocol)) throw new ValidationError("x86_32 Linux boot", `protocol '${request.protocol}' is not one of ${this.protocols.join(", ")}`);
+    if (request.entryMode !== undefined) throw new ValidationError("x86_32 Linux boot", "this architecture has no entry-mode choice");
+    const L = X86_32_LINUX_LAYOUT;
+    const m = X86_LINUX_MACHINE;
+    const plan = planX86Linux({
+      kernel: request.kernel,
+      kernelPath: request.kernelPath,
+      initrd: request.initrd,
+      cmdline: request.cmdline,
+      memoryMap: pcMemoryMap(m.ramSize),
+      bootData: L.bootData,
+      keepOut: [{ start: L.stub, end: L.bootData }],
+      initrdCeiling: X86_LINUX_INITRD_CEILING,
+      entry64: false,
+    });
+    const list = layoutInPlaceList(plan.segments, { word: 4, listBase: L.list });
+    if (L.list + BigInt(list.bytes.length) > L.listEnd) throw new ValidationError("x86_32 Linux boot", `indirection list of ${list.bytes.length} bytes overruns its room`);
+    const gdt = buildHandoffGdt(BOOT_SELECTORS, false);
+    const state = linux32Entry({ gdt, gdtBase: L.stub + BigInt(X86_32_STUB_GDT_OFFSET), entry: plan.entry32, bootParams: plan.bootParams });
+    const stub = buildX86_32Stub(state, list, gdt);
+    const loads = [
+      { paddr: L.stub, bytes: stub.bytes },
+      { paddr: L.list, bytes: list.bytes },
+      ...plan.segments.map((s) => ({ paddr: s.mem, bytes: (s.data as { bytes: Uint8Array }).bytes })),
+    ];
+    const elf = writePvhElf({ elfClass: 32, entry32: L.stub, loads });
+    return {
+      arch: "x86_32",
+      protocol: request.protocol,
+      files: [{ name: "handoff.elf", bytes: elf, role: "pvh-elf" }],
+      launch: { kind: "pvh-elf", file: "handoff.elf" },
+      stubEntry: L.stub,
+      stubFail: L.stub + BigInt(X86_32_HANDOFF_STUB.symbols.hd_fail),
+      entry: plan.entry32,
+      segments: plan.segments,
+      list: { head: list.head, maxSteps: list.maxSteps, entries: list.entries },
+      state,
+      qemu: { machine: m.machine, memory: m.memory },
+    };
+  },
+};

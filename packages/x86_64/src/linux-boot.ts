@@ -1,0 +1,78 @@
+import { ValidationError, layoutInPlaceList, planPageTables, type HandoffArtefact, type HandoffRegion, type LinuxBootBuilder, type LinuxBootRequest } from "@handoff/core";
+import { BOOT_SELECTORS, X86_LINUX_INITRD_CEILING, X86_LINUX_MACHINE, buildHandoffGdt, pcMemoryMap, planX86Linux, writePvhElf } from "@handoff/x86";
+import { linux64Entry } from "./handoff-states.js";
+import { X86_64_4LEVEL } from "./paging.js";
+import { X86_64_HANDOFF_STUB, X86_64_STUB_GDT_OFFSET, buildX86_64Stub } from "./stub/stub.js";
+
+
+/** Fixed places of the stub's own pages, below the kernel's usual 16 MiB pref_address. */
+export const X86_64_LINUX_LAYOUT = { stub: 0x10_0000n, list: 0x11_0000n, listEnd: 0x1d_0000n, tables: 0x1d_0000n, tablesEnd: 0x1f_0000n, bootData: 0x1f_0000n } as const;
+
+/**
+ * x86_64 Linux through the stub, as a PVH ELF QEMU boots with `-kernel`: the
+ * stub (entered by QEMU's PVH path in 32-bit mode) runs the in-place list,
+ * enters long mode on 4-level identity tables built with the `segments`
+ * policy (boot.rst "64-bit Boot Protocol": the kernel's load address +
+ * init_size, the zero page and the command line must be identity-mapped; we
+ * add the initrd and the stub's own page) and jumps to the 64-bit entry
+ * (load + 0x200) with rsi = boot_params. Every mapping is executable: the
+ * stub's EFER leaves NXE clear, where an NX bit would be a reserved bit.
+ */
+export const x86_64LinuxBootBuilder: LinuxBootBuilder = {
+  arch: "x86_64",
+  protocols: ["linux64"],
+  needsMachineDtb: () => false,
+  machine: () => X86_LINUX_MACHINE,
+  build(request: LinuxBootRequest): HandoffArtefact {
+    if (!this.protocols.includes(request.protocol)) throw new ValidationError("x86_64 Linux boot", `protocol '${request.protocol}' is not one of ${this.protocols.join(", ")}`);
+    if (request.entryMode !== undefined) throw new ValidationError("x86_64 Linux boot", "this architecture has no entry-mode choice");
+    const L = X86_64_LINUX_LAYOUT;
+    const m = X86_LINUX_MACHINE;
+    const plan = planX86Linux({
+      kernel: request.kernel,
+      kernelPath: request.kernelPath,
+      initrd: request.initrd,
+      cmdline: request.cmdline,
+      memoryMap: pcMemoryMap(m.ramSize),
+      bootData: L.bootData,
+      keepOut: [{ start: L.stub, end: L.bootData }],
+      // Our blobs are in RAM before SeaBIOS runs, and SeaBIOS allocates from the
+      // top of RAM during POST: keep the initrd at or below 128 MiB.
+      initrdCeiling: X86_LINUX_INITRD_CEILING,
+      entry64: true,
+    });
+    const list = layoutInPlaceList(plan.segments, { word: 8, listBase: L.list });
+    if (L.list + BigInt(list.bytes.length) > L.listEnd) throw new ValidationError("x86_64 Linux boot", `indirection list of ${list.bytes.length} bytes overruns its room`);
+    const gdt = buildHandoffGdt(BOOT_SELECTORS, true);
+    const regions: HandoffRegion[] = [
+      { start: L.stub, size: 0x1000n, writable: true, executable: true, name: "stub" },
+      ...plan.segments.map((s) => ({ start: s.mem, size: s.role === "kernel" ? plan.kernelRoom : s.memsz, writable: true, executable: true, name: s.name ?? s.role })),
+    ];
+    const { build } = planPageTables(X86_64_4LEVEL, { kind: "segments", regions, memoryMap: pcMemoryMap(m.ramSize) }, { tableBase: L.tables, mapTables: false });
+    if (L.tables + build.tableBytes > L.tablesEnd) throw new ValidationError("x86_64 Linux boot", `page tables of ${build.tableBytes} bytes overrun their room`);
+    const tables = { cr3: build.root, bytes: build.segment.bytes };
+    const state = linux64Entry({ gdt, gdtBase: L.stub + BigInt(X86_64_STUB_GDT_OFFSET), cr3: tables.cr3, entry: plan.entry64, bootParams: plan.bootParams });
+    const stub = buildX86_64Stub(state, list, gdt);
+    const loads = [
+      { paddr: L.stub, bytes: stub.bytes },
+      { paddr: L.list, bytes: list.bytes },
+      { paddr: L.tables, bytes: tables.bytes },
+      ...plan.segments.map((s) => ({ paddr: s.mem, bytes: (s.data as { bytes: Uint8Array }).bytes })),
+    ];
+    const elf = writePvhElf({ elfClass: 64, entry32: L.stub, loads });
+    return {
+      arch: "x86_64",
+      protocol: request.protocol,
+      files: [{ name: "handoff.elf", bytes: elf, role: "pvh-elf" }],
+      launch: { kind: "pvh-elf", file: "handoff.elf" },
+      stubEntry: L.stub,
+      stubFail: L.stub + BigInt(X86_64_HANDOFF_STUB.symbols.hd_fail),
+      entry: plan.entry64,
+      segments: plan.segments,
+      list: { head: list.head, maxSteps: list.maxSteps, entries: list.entries },
+      pageTableRoot: tables.cr3,
+      state,
+      qemu: { machine: m.machine, memory: m.memory },
+    };
+  },
+};
