@@ -18,8 +18,8 @@ if (!x64) {
   if (IN_CI) throw new Error("the kexec-tools bench blocks are x86_64-only and CI runs on x86_64");
   console.warn("\n*** SKIPPING kexec-tools bench blocks: not an x86_64 host ***\n");
 }
-const hasGcc = x64 && requireTool("gcc", "gcc");
-const hasStrace = x64 && requireTool("strace", "strace", ["-V"]);
+const hasGcc = x64 && requireTool("gcc");
+const hasStrace = x64 && requireTool("strace", ["-V"]);
 
 const dir = mkdtempSync(join(tmpdir(), "handoff-bench-blocks-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -13,6 +13,8 @@ export const IN_CI = process.env.CI === "true";
  * lists what CI installs).
  */
 export function requireTool(command: string, probeArgs?: readonly string[]): boolean {
+  // Tests are not type-checked: refuse a stray string where the probe arguments go.
+  if (probeArgs !== undefined && !Array.isArray(probeArgs)) throw new TypeError(`requireTool(${command}): probe arguments must be an array`);
   const ok = probeArgs
     ? spawnSync(command, [...probeArgs], { stdio: "ignore" }).status === 0
     : spawnSync("sh", ["-c", 'command -v "$1"', "sh", command], { stdio: "ignore" }).status === 0;
