@@ -1,15 +1,9 @@
 import { parseArgs } from "node:util";
 import { HandoffError } from "@handoff/core";
 import { archsCommand } from "./commands/archs.js";
-import { planCommand } from "./commands/plan.js";
-import { pagetableCommand } from "./commands/pagetable.js";
-import { hypercallDecode, hypercallEncode, hypercallLayout } from "./commands/hypercall.js";
-import { inspectCommand } from "./commands/inspect.js";
-import { linkCommand } from "./commands/link.js";
-import { bootCommand } from "./commands/boot.js";
-import { initramfsCommand } from "./commands/initramfs.js";
-import { buildCommand } from "./commands/build.js";
 import { loadArchitectures } from "./container.js";
+// Command modules are imported when their command runs: `plan` should not pay
+// for loading QEMU's or Xen's packages (start-up is part of every measurement).
 
 export const USAGE = `usage: handoff <command> [options]
 
@@ -83,6 +77,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return 0;
       }
       case "plan": {
+        const { planCommand } = await import("./commands/plan.js");
         const { values, positionals } = parse(rest, {
           arch: { type: "string" },
           kernel: { type: "string" },
@@ -127,6 +122,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return 0;
       }
       case "hypercall": {
+        const { hypercallDecode, hypercallEncode, hypercallLayout } = await import("./commands/hypercall.js");
         const { values, positionals } = parse(rest, {
           json: { type: "boolean" },
           plugin: { type: "string", multiple: true },
@@ -162,6 +158,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return 0;
       }
       case "inspect": {
+        const { inspectCommand } = await import("./commands/inspect.js");
         const { values, positionals } = parse(rest, {
           json: { type: "boolean" },
           plugin: { type: "string", multiple: true },
@@ -174,6 +171,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return 0;
       }
       case "link": {
+        const { linkCommand } = await import("./commands/link.js");
         const { values, positionals } = parse(rest, {
           arch: { type: "string" },
           at: { type: "string" },
@@ -209,6 +207,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       }
       case "build":
       case "boot": {
+        const { bootCommand } = await import("./commands/boot.js");
+        const { buildCommand } = await import("./commands/build.js");
         const { values } = parse(rest, {
           json: { type: "boolean" },
           plugin: { type: "string", multiple: true },
@@ -254,6 +254,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return r.ok ? 0 : 1;
       }
       case "pagetable": {
+        const { pagetableCommand } = await import("./commands/pagetable.js");
         const { values } = parse(rest, {
           json: { type: "boolean" },
           plugin: { type: "string", multiple: true },
@@ -284,6 +285,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return result.code;
       }
       case "initramfs": {
+        const { initramfsCommand } = await import("./commands/initramfs.js");
         const { values } = parse(rest, { busybox: { type: "string" }, out: { type: "string" } });
         if (typeof values.busybox !== "string" || typeof values.out !== "string") throw new UsageError("initramfs needs --busybox FILE --out FILE");
         io.out(initramfsCommand({ busybox: values.busybox, out: values.out }, io.cwd));
