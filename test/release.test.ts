@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,5 +36,13 @@ describe("release pipeline (dry run)", () => {
     const out = execFileSync(process.execPath, ["scripts/check-packages.mjs"], { cwd: ROOT, encoding: "utf8", stdio: "pipe" });
     expect(out).toMatch(/ok {4}attw {5}@handoff\/core/);
     expect(out).not.toMatch(/FAIL/);
+  }, 300_000);
+
+  it("API documentation generates from doc comments with no undocumented public export (typedoc, warnings are errors)", () => {
+    const out = join(work, "api");
+    const r = spawnSync(process.execPath, [join(ROOT, "node_modules/typedoc/bin/typedoc"), "--out", out], { cwd: ROOT, encoding: "utf8" });
+    expect(r.stdout + r.stderr).not.toMatch(/\[warning\]|\[error\]/);
+    expect(r.status).toBe(0);
+    expect(existsSync(join(out, "index.html"))).toBe(true);
   }, 300_000);
 });

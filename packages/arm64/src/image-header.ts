@@ -48,8 +48,9 @@ export const ARM64_FLAG_PAGE_SIZE_MASK = 3n << 1n;
 /** booting.rst flags bit 3: physical placement (1 = anywhere within 48-bit PA range). */
 export const ARM64_FLAG_PHYS_PLACEMENT = 1n << 3n;
 
-const PAGE_SIZES = ["unspecified", "4K", "16K", "64K"] as const;
-export type Arm64PageSize = (typeof PAGE_SIZES)[number];
+/** booting.rst flags bits 1-2, by value: 0 unspecified, 1 4K, 2 16K, 3 64K. */
+export const ARM64_PAGE_SIZES = ["unspecified", "4K", "16K", "64K"] as const;
+export type Arm64PageSize = (typeof ARM64_PAGE_SIZES)[number];
 
 /** Decoded Image header. */
 export interface Arm64ImageHeader {
@@ -113,7 +114,7 @@ export function readArm64ImageHeader(r: BoundedReader): Arm64ImageHeader {
     legacy,
     effectiveTextOffset,
     bigEndian: (effFlags & ARM64_FLAG_BE) !== 0n,
-    pageSize: PAGE_SIZES[Number((effFlags & ARM64_FLAG_PAGE_SIZE_MASK) >> ARM64_FLAG_PAGE_SIZE_SHIFT)]!,
+    pageSize: ARM64_PAGE_SIZES[Number((effFlags & ARM64_FLAG_PAGE_SIZE_MASK) >> ARM64_FLAG_PAGE_SIZE_SHIFT)]!,
     placeAnywhere: (effFlags & ARM64_FLAG_PHYS_PLACEMENT) !== 0n,
     reservedFlags: effFlags & ~0xfn,
     efiStub,

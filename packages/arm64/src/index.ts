@@ -10,6 +10,7 @@ export {
   ARM64_LEGACY_TEXT_OFFSET,
   ARM64_BASE_ALIGNMENT,
   type Arm64ImageHeader,
+  ARM64_PAGE_SIZES,
   type Arm64PageSize,
 } from "./image-header.js";
 export { AARCH64_XEN_CONVENTION, AARCH32_XEN_CONVENTION, AAPCS64_DATA_MODEL, XEN_HYPERCALL_TAG } from "./hypercall.js";

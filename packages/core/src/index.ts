@@ -290,6 +290,7 @@ export {
   PlacedMemory,
   buildRadixTables,
   normaliseMappings,
+  type NormalisedMapping,
   mappingsForPolicy,
   regionsFromSegments,
   addIdentityRegion,

@@ -18,7 +18,7 @@ export type {
 } from "./types.js";
 export { DEFAULT_MAX_TABLE_BYTES } from "./types.js";
 export { PlacedMemory } from "./memory.js";
-export { buildRadixTables, normaliseMappings, type RadixFormatSpec } from "./radix-builder.js";
+export { buildRadixTables, normaliseMappings, type RadixFormatSpec, type NormalisedMapping } from "./radix-builder.js";
 export {
   mappingsForPolicy,
   regionsFromSegments,

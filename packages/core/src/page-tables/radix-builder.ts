@@ -53,7 +53,8 @@ interface Table {
   readonly offset: number;
 }
 
-interface NormalisedMapping {
+/** A mapping after merging and splitting, as the builder lays it into tables. */
+export interface NormalisedMapping {
   readonly index: bigint; // VA in table index space
   readonly va: bigint;
   readonly pa: bigint;
