@@ -4,6 +4,8 @@ import {
   FormatError,
   ValidationError,
   hex,
+  MemoryMap,
+  Placer,
   rebaseImage,
   type Architecture,
   type EncodedHypercall,
@@ -80,6 +82,16 @@ function abiOf(loaded: LoadedArchitectures, archId: string | undefined): { arch:
  * otherwise as one raw segment at `--load-addr` (entry = --entry or the load
  * address).
  */
+/** Lowest base with the image's alignment in 512 MiB of the arch's default machine. */
+function defaultBase(arch: Architecture, image: Image, path: string): bigint {
+  const p = image.placement;
+  const layout = arch.defaultMachine;
+  if (p?.kind !== "relocatable" || layout === undefined) throw bad(path, `${image.format} is relocatable and ${arch.id} has no default machine: give --load-addr`);
+  const end = image.segments.reduce((e, s) => (s.mem + s.memsz > e ? s.mem + s.memsz : e), p.base);
+  const placer = new Placer(MemoryMap.fromMachine(512n << 20n, layout), arch.pageSize);
+  return placer.find({ label: `${image.format} image`, size: end - p.base, align: p.alignment, direction: "bottom-up" });
+}
+
 export function loadImage(arch: Architecture, path: string, loadAddr: bigint | undefined, entry: bigint | undefined): Image {
   let bytes: Uint8Array;
   try {
@@ -91,9 +103,10 @@ export function loadImage(arch: Architecture, path: string, loadAddr: bigint | u
     if (!format.probe({ path, bytes })) continue;
     const image = format.parse({ path, bytes });
     if (image.placement?.kind !== "relocatable") return image;
-    // A relocatable image (arm64 Image, PIC zImage) has no address of its own.
-    if (loadAddr === undefined) throw bad(path, `${image.format} is relocatable: give --load-addr (a ${hex(image.placement.alignment)}-aligned base)`);
-    return rebaseImage(image, loadAddr);
+    // A relocatable image (arm64 Image, PIC zImage) has no address of its own:
+    // without --load-addr it goes where `handoff plan` would put it, the lowest
+    // aligned base in the arch's default machine.
+    return rebaseImage(image, loadAddr ?? defaultBase(arch, image, path));
   }
   if (loadAddr === undefined) {
     throw bad(path, `no ${arch.id} image format recognises it (have: ${arch.imageFormats.map((f) => f.id).join(", ") || "none"}); give --load-addr to load it as one raw segment`);
