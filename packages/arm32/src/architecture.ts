@@ -29,6 +29,7 @@ import { ARM_RELOCATOR } from "./relocations.js";
 export const ARM32_REGISTER_TABLE = Symbol.for("@handoff/arm32/RegisterTable");
 
 @injectable()
+/** The AArch32 architecture: its ELF identity, register table, image formats, page table formats and hypercall ABI. */
 export class Arm32Architecture implements Architecture {
   readonly id = "arm32";
   readonly displayName = "AArch32 (Arm 32-bit)";

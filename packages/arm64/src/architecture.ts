@@ -29,6 +29,7 @@ import { AARCH64_RELOCATOR } from "./relocations.js";
 export const ARM64_REGISTER_TABLE = Symbol.for("@handoff/arm64/RegisterTable");
 
 @injectable()
+/** The AArch64 architecture: its ELF identity, register table, image formats, page table formats and hypercall ABI. */
 export class Arm64Architecture implements Architecture {
   readonly id = "arm64";
   readonly displayName = "AArch64";

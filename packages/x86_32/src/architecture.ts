@@ -29,6 +29,7 @@ import { I386_RELOCATOR } from "./relocations.js";
 export const X86_32_REGISTER_TABLE = Symbol.for("@handoff/x86_32/RegisterTable");
 
 @injectable()
+/** The 32-bit x86 architecture: its ELF identity, register table, image formats, page table formats and hypercall ABI. */
 export class X86_32Architecture implements Architecture {
   readonly id = "x86_32";
   readonly displayName = "x86 (32-bit)";

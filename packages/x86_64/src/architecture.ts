@@ -29,6 +29,7 @@ import { X86_64_RELOCATOR } from "./relocations.js";
 export const X86_64_REGISTER_TABLE = Symbol.for("@handoff/x86_64/RegisterTable");
 
 @injectable()
+/** The x86-64 architecture: its ELF identity, register table, image formats, page table formats and hypercall ABI. */
 export class X86_64Architecture implements Architecture {
   readonly id = "x86_64";
   readonly displayName = "x86-64";
