@@ -34,7 +34,7 @@ import {
 export const ZIMAGE_FORMAT_ID = "zImage";
 
 export const ZIMAGE_MAGIC_OFFSET = 0x24;
-/** Magic word at {@link ZIMAGE_MAGIC_OFFSET} that marks an Arm zImage. */
+/** Magic word at `ZIMAGE_MAGIC_OFFSET` (0x24) that marks an Arm zImage. */
 export const ZIMAGE_MAGIC = 0x016f2818;
 export const ZIMAGE_START_OFFSET = 0x28;
 export const ZIMAGE_END_OFFSET = 0x2c;

@@ -28,8 +28,8 @@ import { AARCH64_RELOCATOR } from "./relocations.js";
 /** Token for the AArch64 register table, so a plugin can replace it in its own container. */
 export const ARM64_REGISTER_TABLE = Symbol.for("@handoff/arm64/RegisterTable");
 
-@injectable()
 /** The AArch64 architecture: its ELF identity, register table, image formats, page table formats and hypercall ABI. */
+@injectable()
 export class Arm64Architecture implements Architecture {
   readonly id = "arm64";
   readonly displayName = "AArch64";

@@ -32,7 +32,7 @@ export const ARM64_RES3_OFFSET = 40;
 export const ARM64_RES4_OFFSET = 48;
 /** booting.rst: u32 magic @56 = 0x644d5241 ("ARM\x64", little-endian). */
 export const ARM64_MAGIC_OFFSET = 56;
-/** booting.rst magic value at {@link ARM64_MAGIC_OFFSET}: "ARM\x64" read little-endian. */
+/** booting.rst magic value at `ARM64_MAGIC_OFFSET` (56): "ARM\x64" read little-endian. */
 export const ARM64_IMAGE_MAGIC = 0x644d5241;
 /** booting.rst: u32 res5 @60, "reserved (used for PE COFF offset)". */
 export const ARM64_RES5_OFFSET = 60;

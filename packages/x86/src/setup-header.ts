@@ -18,7 +18,7 @@ export const SETUP_HEADER_MAGIC_OFFSET = 0x202;
 export const SETUP_HEADER_MAGIC = 0x53726448;
 /** boot.rst "boot_flag": 0xAA55 at 0x1fe. */
 export const BOOT_FLAG_OFFSET = 0x1fe;
-/** boot.rst "boot_flag" value 0xAA55 at {@link BOOT_FLAG_OFFSET}. */
+/** boot.rst "boot_flag" value 0xAA55 at 0x1fe. */
 export const BOOT_FLAG_MAGIC = 0xaa55;
 /** boot.rst: a sector is 512 bytes regardless of the medium. */
 export const SECTOR_SIZE = 512;
