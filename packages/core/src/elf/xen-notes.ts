@@ -10,7 +10,7 @@ import type { ElfNote } from "./notes.js";
 /** Owner name of Xen notes (n_name "Xen"). */
 export const XEN_NOTE_NAME = "Xen";
 
-/** elfnote.h XEN_ELFNOTE_INFO: free-form information string (legacy). */
+/** elfnote.h XEN_ELFNOTE_INFO: a NAME=VALUE pair string (legacy, from the old __xen_guest section). */
 export const XEN_ELFNOTE_INFO = 0;
 /** elfnote.h XEN_ELFNOTE_ENTRY: virtual address of the PV entry point. */
 export const XEN_ELFNOTE_ENTRY = 1;
@@ -36,7 +36,7 @@ export const XEN_ELFNOTE_FEATURES = 10;
 export const XEN_ELFNOTE_BSD_SYMTAB = 11;
 /** elfnote.h XEN_ELFNOTE_HV_START_LOW: lowest address the hypervisor hole may start at. */
 export const XEN_ELFNOTE_HV_START_LOW = 12;
-/** elfnote.h XEN_ELFNOTE_L1_MFN_VALID: mask and value for a valid L1 page table entry. */
+/** elfnote.h XEN_ELFNOTE_L1_MFN_VALID: mask/value pairs recognising L1 page table entries that carry valid MFNs. */
 export const XEN_ELFNOTE_L1_MFN_VALID = 13;
 /** elfnote.h XEN_ELFNOTE_SUSPEND_CANCEL: kernel supports the suspend-cancel return. */
 export const XEN_ELFNOTE_SUSPEND_CANCEL = 14;
