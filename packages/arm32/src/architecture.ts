@@ -28,6 +28,7 @@ import { ARM_RELOCATOR } from "./relocations.js";
 /** Token for the AArch32 (Arm 32-bit) register table, so a plugin can replace it in its own container. */
 export const ARM32_REGISTER_TABLE = Symbol.for("@handoff/arm32/RegisterTable");
 
+/** The AArch32 architecture: its ELF identity, register table, image formats, page table formats and hypercall ABI. */
 @injectable()
 export class Arm32Architecture implements Architecture {
   readonly id = "arm32";

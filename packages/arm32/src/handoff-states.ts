@@ -20,6 +20,7 @@ export const CPSR_HYP_MASKED = 0x1dan;
  */
 export const HSCTLR_MMU_CACHES_OFF = 0x30c5_0838n;
 
+/** Inputs of the AArch32 Linux entry state: DTB (or ATAGS) address, entry point, machine number and entry mode (SVC or HYP). */
 export interface Arm32EntryOptions {
   /** Physical address of the DTB (or ATAGS list). */
   readonly dtb: bigint;

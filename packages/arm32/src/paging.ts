@@ -187,5 +187,7 @@ class Arm32PageTableFormat implements PageTableFormat {
   }
 }
 
+/** ARMv7 short-descriptor translation tables (1 MiB sections, 4 KiB pages). */
 export const ARM32_SHORT: PageTableFormat = new Arm32PageTableFormat(SHORT, "ARMv7 short-descriptor: 16 KiB L1 of 1 MiB sections / 16 MiB supersections, 1 KiB L2 of 4 KiB pages");
+/** ARMv7 LPAE long-descriptor translation tables (3 levels, 40-bit physical addresses). */
 export const ARM32_LPAE: PageTableFormat = new Arm32PageTableFormat(LPAE, "ARMv7 LPAE long-descriptor: 3 levels, 1 GiB / 2 MiB blocks and 4 KiB pages, 40-bit PA");

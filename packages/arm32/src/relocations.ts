@@ -19,17 +19,29 @@ import {
   type Relocator,
 } from "@handoff/core";
 
+/** R_ARM_NONE: no relocation (AAELF32 "Relocation codes"). */
 export const R_ARM_NONE = 0;
+/** R_ARM_ABS32: (S + A) | T, 32-bit data word. */
 export const R_ARM_ABS32 = 2;
+/** R_ARM_REL32: ((S + A) | T) - P, 32-bit data word. */
 export const R_ARM_REL32 = 3;
+/** R_ARM_THM_CALL: ((S + A) | T) - P, Thumb BL/BLX (becomes BLX for an Arm target). */
 export const R_ARM_THM_CALL = 10;
+/** R_ARM_CALL: ((S + A) | T) - P, Arm BL/BLX (becomes BLX for a Thumb target). */
 export const R_ARM_CALL = 28;
+/** R_ARM_JUMP24: ((S + A) | T) - P, Arm B/BL with a 24-bit word offset. */
 export const R_ARM_JUMP24 = 29;
+/** R_ARM_THM_JUMP24: ((S + A) | T) - P, Thumb B.W with a 24-bit halfword offset. */
 export const R_ARM_THM_JUMP24 = 30;
+/** R_ARM_PREL31: ((S + A) | T) - P, 31-bit place-relative (exception tables). */
 export const R_ARM_PREL31 = 42;
+/** R_ARM_MOVW_ABS_NC: (S + A) | T, low 16 bits into an Arm MOVW (no overflow check). */
 export const R_ARM_MOVW_ABS_NC = 43;
+/** R_ARM_MOVT_ABS: S + A, high 16 bits into an Arm MOVT. */
 export const R_ARM_MOVT_ABS = 44;
+/** R_ARM_THM_MOVW_ABS_NC: (S + A) | T, low 16 bits into a Thumb MOVW (no overflow check). */
 export const R_ARM_THM_MOVW_ABS_NC = 47;
+/** R_ARM_THM_MOVT_ABS: S + A, high 16 bits into a Thumb MOVT. */
 export const R_ARM_THM_MOVT_ABS = 48;
 
 const TYPES: ReadonlyMap<number, string> = new Map([
@@ -85,6 +97,7 @@ const encodeThumbMov = (hw1: number, hw2: number, imm16: number): [number, numbe
   (hw2 & 0x8f00) | (((imm16 >> 8) & 7) << 12) | (imm16 & 0xff),
 ];
 
+/** Applies the AArch32 relocation types above to REL sites (addends read from the field). */
 export class ArmRelocator implements Relocator {
   readonly elfMachine = 40;
   readonly usesRela = false;
@@ -204,4 +217,5 @@ export class ArmRelocator implements Relocator {
   }
 }
 
+/** The shared {@link ArmRelocator} instance used for AArch32 objects. */
 export const ARM_RELOCATOR = new ArmRelocator();

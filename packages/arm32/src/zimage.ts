@@ -30,9 +30,11 @@ import {
   type ParseLimits,
 } from "@handoff/core";
 
+/** Image format id of the Arm zImage (compressed kernel with its self-decompressing header). */
 export const ZIMAGE_FORMAT_ID = "zImage";
 
 export const ZIMAGE_MAGIC_OFFSET = 0x24;
+/** Magic word at `ZIMAGE_MAGIC_OFFSET` (0x24) that marks an Arm zImage. */
 export const ZIMAGE_MAGIC = 0x016f2818;
 export const ZIMAGE_START_OFFSET = 0x28;
 export const ZIMAGE_END_OFFSET = 0x2c;
@@ -50,6 +52,7 @@ export const FDT_MAGIC = 0xd00dfeed;
 /** Upper bound on extension table entries walked (the kernel emits one). */
 export const ZIMAGE_MAX_TAGS = 64;
 
+/** One entry of the zImage extension tag table, as found at `offset`. */
 export interface ZImageTag {
   readonly offset: number;
   readonly sizeWords: number;
@@ -68,6 +71,7 @@ export interface ZImageKernelSize {
   readonly mallocSize: number | undefined;
 }
 
+/** A decoded zImage header: start and end, size, byte order, extension tags, kernel size and any appended DTB. */
 export interface ZImageInfo {
   readonly start: number;
   readonly end: number;

@@ -28,6 +28,7 @@ import { AARCH64_RELOCATOR } from "./relocations.js";
 /** Token for the AArch64 register table, so a plugin can replace it in its own container. */
 export const ARM64_REGISTER_TABLE = Symbol.for("@handoff/arm64/RegisterTable");
 
+/** The AArch64 architecture: its ELF identity, register table, image formats, page table formats and hypercall ABI. */
 @injectable()
 export class Arm64Architecture implements Architecture {
   readonly id = "arm64";

@@ -7,6 +7,7 @@ const BOOTING = "Documentation/arch/arm64/booting.rst";
 export const PSTATE_DAIF = 0x3c0n;
 /** PSTATE.M for EL1h / EL2h (exception level in bits 3..2, SP_ELx selected by bit 0). */
 export const PSTATE_EL1H = 0x5n;
+/** PSTATE.M for EL2h: EL2 with SP_EL2. */
 export const PSTATE_EL2H = 0x9n;
 /**
  * SCTLR_ELx with M (MMU), C (data cache) and I (instruction cache) clear, EE
@@ -20,6 +21,7 @@ export const SCTLR_MMU_CACHES_OFF = 0x30d0_0800n;
  */
 export const SCTLR_EL2_MMU_CACHES_OFF = 0x30c5_0830n;
 
+/** Inputs of the AArch64 Linux entry state: DTB address, entry point and exception level (EL1 or EL2). */
 export interface Arm64EntryOptions {
   /** Physical address of the device tree blob. */
   readonly dtb: bigint;

@@ -14,6 +14,7 @@ import {
   type ParseLimits,
 } from "@handoff/core";
 
+/** Image format id of the arm64 Linux `Image` (booting.rst header). */
 export const ARM64_IMAGE_FORMAT_ID = "arm64-Image";
 
 /** booting.rst: u32 code0 @0, u32 code1 @4. */
@@ -31,9 +32,11 @@ export const ARM64_RES3_OFFSET = 40;
 export const ARM64_RES4_OFFSET = 48;
 /** booting.rst: u32 magic @56 = 0x644d5241 ("ARM\x64", little-endian). */
 export const ARM64_MAGIC_OFFSET = 56;
+/** booting.rst magic value at `ARM64_MAGIC_OFFSET` (56): "ARM\x64" read little-endian. */
 export const ARM64_IMAGE_MAGIC = 0x644d5241;
 /** booting.rst: u32 res5 @60, "reserved (used for PE COFF offset)". */
 export const ARM64_RES5_OFFSET = 60;
+/** booting.rst: the Image header is 64 bytes. */
 export const ARM64_HEADER_SIZE = 64;
 /** booting.rst: "Where image_size is zero, text_offset can be assumed to be 0x80000." */
 export const ARM64_LEGACY_TEXT_OFFSET = 0x80000n;
@@ -50,6 +53,7 @@ export const ARM64_FLAG_PHYS_PLACEMENT = 1n << 3n;
 
 /** booting.rst flags bits 1-2, by value: 0 unspecified, 1 4K, 2 16K, 3 64K. */
 export const ARM64_PAGE_SIZES = ["unspecified", "4K", "16K", "64K"] as const;
+/** Kernel page size from the header flags (bits 1-2), or "unspecified". */
 export type Arm64PageSize = (typeof ARM64_PAGE_SIZES)[number];
 
 /** Decoded Image header. */

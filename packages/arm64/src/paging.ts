@@ -138,7 +138,11 @@ class Arm64PageTableFormat implements PageTableFormat {
   }
 }
 
+/** AArch64 VMSAv8-64 tables with a 4 KiB granule and 39-bit virtual addresses (3 levels). */
 export const ARM64_4K_39: PageTableFormat = new Arm64PageTableFormat(4, 39);
+/** AArch64 VMSAv8-64 tables with a 4 KiB granule and 48-bit virtual addresses (4 levels). */
 export const ARM64_4K_48: PageTableFormat = new Arm64PageTableFormat(4, 48);
+/** AArch64 VMSAv8-64 tables with a 16 KiB granule and 48-bit virtual addresses. */
 export const ARM64_16K_48: PageTableFormat = new Arm64PageTableFormat(16, 48);
+/** AArch64 VMSAv8-64 tables with a 64 KiB granule and 48-bit virtual addresses. */
 export const ARM64_64K_48: PageTableFormat = new Arm64PageTableFormat(64, 48);

@@ -14,22 +14,37 @@ import {
   type Relocator,
 } from "@handoff/core";
 
+/** R_AARCH64_NONE: no relocation (AAELF64 "Relocation codes"). */
 export const R_AARCH64_NONE = 0;
 /** The withdrawn alternative spelling of NONE some tools still emit. */
 export const R_AARCH64_NONE_ALT = 256;
+/** R_AARCH64_ABS64: S + A, 64-bit data word. */
 export const R_AARCH64_ABS64 = 257;
+/** R_AARCH64_ABS32: S + A, 32-bit data word (checked to fit signed or unsigned 32 bits). */
 export const R_AARCH64_ABS32 = 258;
+/** R_AARCH64_PREL64: S + A - P, 64-bit data word. */
 export const R_AARCH64_PREL64 = 260;
+/** R_AARCH64_PREL32: S + A - P, 32-bit data word. */
 export const R_AARCH64_PREL32 = 261;
+/** R_AARCH64_ADR_PREL_LO21: S + A - P into ADR's 21-bit immediate. */
 export const R_AARCH64_ADR_PREL_LO21 = 274;
+/** R_AARCH64_ADR_PREL_PG_HI21: Page(S + A) - Page(P) into ADRP's immediate. */
 export const R_AARCH64_ADR_PREL_PG_HI21 = 275;
+/** R_AARCH64_ADD_ABS_LO12_NC: S + A, bits [11:0] into ADD's imm12 (no check). */
 export const R_AARCH64_ADD_ABS_LO12_NC = 277;
+/** R_AARCH64_LDST8_ABS_LO12_NC: S + A, bits [11:0] into an 8-bit LD/ST offset. */
 export const R_AARCH64_LDST8_ABS_LO12_NC = 278;
+/** R_AARCH64_JUMP26: S + A - P, bits [27:2] into B's imm26. */
 export const R_AARCH64_JUMP26 = 282;
+/** R_AARCH64_CALL26: S + A - P, bits [27:2] into BL's imm26. */
 export const R_AARCH64_CALL26 = 283;
+/** R_AARCH64_LDST16_ABS_LO12_NC: S + A, bits [11:1] into a 16-bit LD/ST offset. */
 export const R_AARCH64_LDST16_ABS_LO12_NC = 284;
+/** R_AARCH64_LDST32_ABS_LO12_NC: S + A, bits [11:2] into a 32-bit LD/ST offset. */
 export const R_AARCH64_LDST32_ABS_LO12_NC = 285;
+/** R_AARCH64_LDST64_ABS_LO12_NC: S + A, bits [11:3] into a 64-bit LD/ST offset. */
 export const R_AARCH64_LDST64_ABS_LO12_NC = 286;
+/** R_AARCH64_LDST128_ABS_LO12_NC: S + A, bits [11:4] into a 128-bit LD/ST offset. */
 export const R_AARCH64_LDST128_ABS_LO12_NC = 299;
 
 const TYPES: ReadonlyMap<number, { name: string; size: number }> = new Map([
@@ -62,6 +77,7 @@ const LDST_SCALE: ReadonlyMap<number, bigint> = new Map([
 
 const page = (x: bigint) => x & ~0xfffn;
 
+/** Applies the AArch64 relocation types above to RELA sites, with the AAELF64 overflow and alignment checks. */
 export class Aarch64Relocator implements Relocator {
   readonly elfMachine = 183;
   readonly usesRela = true;
@@ -144,4 +160,5 @@ function encodeImm12(insn: number, imm12: bigint): number {
   return (insn & ~(0xfff << 10)) | (Number(imm12) << 10);
 }
 
+/** The shared {@link Aarch64Relocator} instance used for AArch64 objects. */
 export const AARCH64_RELOCATOR = new Aarch64Relocator();

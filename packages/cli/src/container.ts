@@ -2,6 +2,7 @@ import { ArchitectureRegistry, type ArchitecturePlugin } from "@handoff/core";
 import { container as rootContainer, type DependencyContainer } from "tsyringe";
 import { cliInstallDir, findInstalledArchPackages, loadPlugin, resolvePluginDir } from "./discovery.js";
 
+/** The installed architecture plugins, loaded: their container, the registry built from it and the plugins themselves. */
 export interface LoadedArchitectures {
   readonly container: DependencyContainer;
   readonly registry: ArchitectureRegistry;

@@ -5,6 +5,7 @@ import { loadArchitectures } from "./container.js";
 // Command modules are imported when their command runs: `plan` should not pay
 // for loading QEMU's or Xen's packages (start-up is part of every measurement).
 
+/** The usage text `handoff` prints when run with no command or with `--help`. */
 export const USAGE = `usage: handoff <command> [options]
 
 commands:
@@ -55,8 +56,11 @@ export class UsageError extends HandoffError {
   }
 }
 
+/** Where the CLI writes and what it resolves relative paths against (injected so tests can capture output). */
 export interface Io {
+  /** Writes to standard output. */
   readonly out: (text: string) => void;
+  /** Writes to standard error. */
   readonly err: (text: string) => void;
   readonly cwd: string;
 }

@@ -67,6 +67,7 @@ export interface ArchitecturePlugin {
   readonly name: string;
   /** Architecture ids this plugin registers. */
   readonly provides: readonly string[];
+  /** Registers the plugin's architectures and builders in `container`. */
   register(container: DependencyContainer): void;
 }
 

@@ -27,6 +27,7 @@ export type WritePiece =
 /** What {@link writeFileAtomic} accepts: a string (UTF-8), bytes, or pieces, possibly produced asynchronously. */
 export type WriteSource = string | Uint8Array | Iterable<WritePiece> | AsyncIterable<WritePiece>;
 
+/** Options of {@link writeFileAtomic}. */
 export interface AtomicWriteOptions {
   /** Permission bits of a new file (umask applies). Default 0o644. */
   readonly mode?: number;
@@ -34,6 +35,7 @@ export interface AtomicWriteOptions {
   readonly chunkSize?: number;
 }
 
+/** What {@link writeFileAtomic} wrote: the final path and the byte count. */
 export interface AtomicWriteResult {
   readonly path: string;
   readonly bytes: number;

@@ -45,16 +45,19 @@ export function checkedAdd64(a: bigint, b: bigint, subject: string): bigint {
   return sum;
 }
 
+/** Whether `value` is a multiple of `alignment` (alignments of 0 and 1 accept everything). */
 export function isAligned(value: bigint, alignment: bigint): boolean {
   return alignment <= 1n || value % alignment === 0n;
 }
 
+/** `value` rounded up to a multiple of `alignment` (unchanged when `alignment` is 0 or 1). */
 export function alignUp(value: bigint, alignment: bigint): bigint {
   if (alignment <= 1n) return value;
   const r = value % alignment;
   return r === 0n ? value : value + (alignment - r);
 }
 
+/** `value` rounded down to a multiple of `alignment` (unchanged when `alignment` is 0 or 1). */
 export function alignDown(value: bigint, alignment: bigint): bigint {
   if (alignment <= 1n) return value;
   return value - (value % alignment);

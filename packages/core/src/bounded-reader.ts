@@ -46,31 +46,37 @@ export class BoundedReader {
     }
   }
 
+  /** Reads a byte; throws naming `field` when it is out of bounds. */
   u8(offset: number, field: string): number {
     this.require(offset, 1, field);
     return this.view.getUint8(offset);
   }
 
+  /** Reads a little-endian 16-bit field; throws naming `field` when it is out of bounds. */
   u16le(offset: number, field: string): number {
     this.require(offset, 2, field);
     return this.view.getUint16(offset, true);
   }
 
+  /** Reads a little-endian 32-bit field; throws naming `field` when it is out of bounds. */
   u32le(offset: number, field: string): number {
     this.require(offset, 4, field);
     return this.view.getUint32(offset, true);
   }
 
+  /** Reads a little-endian 64-bit field as a bigint; throws naming `field` when it is out of bounds. */
   u64le(offset: number, field: string): bigint {
     this.require(offset, 8, field);
     return this.view.getBigUint64(offset, true);
   }
 
+  /** Reads a big-endian 32-bit field; throws naming `field` when it is out of bounds. */
   u32be(offset: number, field: string): number {
     this.require(offset, 4, field);
     return this.view.getUint32(offset, false);
   }
 
+  /** Reads a big-endian 64-bit field as a bigint; throws naming `field` when it is out of bounds. */
   u64be(offset: number, field: string): bigint {
     this.require(offset, 8, field);
     return this.view.getBigUint64(offset, false);

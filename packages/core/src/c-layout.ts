@@ -67,6 +67,7 @@ export type CType =
   /** A guest handle in memory (Xen's `XEN_GUEST_HANDLE(target)`): an address, laid out per the ABI. */
   | { readonly kind: "handle"; readonly target: string };
 
+/** One named member of a C struct or union declaration. */
 export interface CField {
   readonly name: string;
   readonly type: CType;
@@ -74,21 +75,29 @@ export interface CField {
 
 /** Helpers to write declarations compactly. */
 export const C = {
+  /** A built-in integer type by its C name. */
   int: (name: CIntName): CType => ({ kind: "int", name }),
+  /** A reference to a typedef (or struct) by name. */
   ref: (name: string): CType => ({ kind: "ref", name }),
+  /** A pointer to the named type. */
   ptr: (to: string): CType => ({ kind: "pointer", to }),
+  /** An array of `element`, or a flexible array member (`T x[]`). */
   array: (element: CType | string, length: number | "flexible"): CType => ({ kind: "array", element: typeOf(element), length }),
+  /** A struct with the given members (in order), optionally tagged. */
   struct: (fields: Readonly<Record<string, CType | string>> | readonly CField[], tag?: string): CType => ({
     kind: "struct",
     fields: toFields(fields),
     ...(tag ? { tag } : {}),
   }),
+  /** A union with the given members, optionally tagged. */
   union: (fields: Readonly<Record<string, CType | string>> | readonly CField[], tag?: string): CType => ({
     kind: "union",
     fields: toFields(fields),
     ...(tag ? { tag } : {}),
   }),
+  /** A typedef with `__attribute__((aligned(align)))`. */
   aligned: (type: CType | string, align: number): CType => ({ kind: "aligned", type: typeOf(type), align }),
+  /** A Xen guest handle (`XEN_GUEST_HANDLE(target)`). */
   handle: (target: string): CType => ({ kind: "handle", target }),
 };
 
@@ -124,6 +133,7 @@ export type Layout =
       readonly flexible: boolean;
     };
 
+/** A laid-out member: its name, byte offset from the start of the aggregate and its own layout. */
 export interface FieldLayout {
   readonly name: string;
   readonly offset: number;
@@ -183,6 +193,7 @@ export class CTypeEnvironment {
     return new CTypeEnvironment(this.dataModel, merged, this.handleRepresentation);
   }
 
+  /** Whether `name` is a known typedef or built-in integer type name. */
   has(name: string): boolean {
     return this.typedefs.has(name) || INT_NAMES.has(name);
   }

@@ -174,6 +174,7 @@ export interface HandoffArtefactBuilder {
   readonly entryModes: readonly string[];
   /** The spin-at-entry probe payload (`jmp .` / `b .`). */
   probePayload(): Uint8Array;
+  /** Builds the hand-off artefact for `request`. */
   build(request: ArtefactRequest): HandoffArtefact;
   /** The probe booted by QEMU's own loader, for the leftover report. */
   nativeProbe(): NativeProbe;

@@ -9,6 +9,7 @@ export type Provenance =
   /** The protocol leaves it undefined; handoff sets zero so no image can depend on leftovers. */
   | { readonly kind: "forced-zero" };
 
+/** A register value and the protocol clause that requires it. */
 export interface RegisterAssignment {
   readonly value: bigint;
   readonly clause: string;
@@ -50,6 +51,7 @@ export class HandoffState {
     return state;
   }
 
+  /** Why register `name` (an alias resolves to its parent) has its hand-off value; throws if none was recorded. */
   provenanceOf(name: string): Provenance {
     const p = this.provenance.get(this.registers.spec(name).alias?.of ?? name);
     if (!p) throw new ValidationError(`${this.protocol} hand-off`, `no provenance for '${name}'`);

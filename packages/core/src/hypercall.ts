@@ -107,6 +107,7 @@ export interface DecodedArgument {
   readonly kind: "scalar" | "handle" | "raw";
 }
 
+/** A hypercall read back from a register file: number, the call it names (if known), the convention used and its arguments. */
 export interface DecodedHypercall {
   readonly number: bigint;
   readonly call: Hypercall | undefined;

@@ -20,6 +20,7 @@ export interface ParseLimits {
   readonly maxSegmentMemory: bigint;
 }
 
+/** Limits applied when a caller does not set its own: generous for real kernels, small enough that a hostile header cannot exhaust memory. */
 export const DEFAULT_PARSE_LIMITS: ParseLimits = {
   maxProgramHeaders: 4096,
   maxSectionHeaders: 65_535,

@@ -60,6 +60,7 @@ export class SparseMemory {
     return [...this.pages.keys()];
   }
 
+  /** A deep copy: every page's bytes are copied. */
   clone(): SparseMemory {
     const c = new SparseMemory(this.pageSize);
     for (const [a, p] of this.pages) c.pages.set(a, p.slice());
@@ -80,6 +81,7 @@ export interface InterpreterOptions extends ListEncoding {
   readonly strict?: boolean;
 }
 
+/** What {@link executeIndirectionList} did: entries walked, pages copied and zeroed, list pages read and destination pages written. */
 export interface ExecutionResult {
   readonly steps: number;
   readonly copied: number;

@@ -10,9 +10,13 @@ import { mergeRanges, subtractRange, type AddressRange } from "./memory-map.js";
  * advances, INDIRECTION continues in another list page, DONE ends. Xen adds
  * ZERO: zero-fill the destination page and advance.
  */
+/** kimage entry flag: the address is the next destination page. */
 export const IND_DESTINATION = 0x1n;
+/** kimage entry flag: the address is the next list page to read entries from. */
 export const IND_INDIRECTION = 0x2n;
+/** kimage entry flag: end of the list. */
 export const IND_DONE = 0x4n;
+/** kimage entry flag: copy the page at this address to the destination, then advance it. */
 export const IND_SOURCE = 0x8n;
 /**
  * Xen only (xen/include/xen/kimage.h): zero the current destination page and
@@ -97,6 +101,7 @@ export interface SwapPage {
   readonly to: bigint;
 }
 
+/** One page of the indirection list: its physical address and its contents. */
 export interface ListPage {
   readonly address: bigint;
   readonly bytes: Uint8Array;

@@ -15,6 +15,7 @@ export interface KexecSegmentEntry {
   readonly memsz: bigint;
 }
 
+/** Word size and byte order of the loader's ABI, which fix the size and encoding of Linux kexec segment entries. */
 export interface WordLayout {
   /** Pointer / `size_t` width in bytes: 4 on 32-bit arches, 8 on 64-bit. */
   readonly wordBytes: 4 | 8;
@@ -22,15 +23,22 @@ export interface WordLayout {
 }
 
 /* Linux include/uapi/linux/kexec.h: kexec_load flags. */
+/** Linux kexec.h kexec_load flag: load the crash kernel (run on panic) instead of the normal one. */
 export const KEXEC_ON_CRASH = 0x1n;
+/** Linux kexec.h kexec_load flag: preserve the current context so the new kernel can return to it. */
 export const KEXEC_PRESERVE_CONTEXT = 0x2n;
 /** The arch field occupies bits 16..31 of the flags (KEXEC_ARCH_MASK 0xffff0000). */
 export const KEXEC_ARCH_MASK = 0xffff0000n;
 /* KEXEC_ARCH_* values are the ELF machine shifted left by 16. */
+/** Linux kexec.h KEXEC_ARCH_DEFAULT: the running kernel's own architecture. */
 export const KEXEC_ARCH_DEFAULT = 0n;
+/** Linux kexec.h KEXEC_ARCH_386: EM_386 (3) << 16. */
 export const KEXEC_ARCH_386 = 3n << 16n;
+/** Linux kexec.h KEXEC_ARCH_ARM: EM_ARM (40) << 16. */
 export const KEXEC_ARCH_ARM = 40n << 16n;
+/** Linux kexec.h KEXEC_ARCH_X86_64: EM_X86_64 (62) << 16. */
 export const KEXEC_ARCH_X86_64 = 62n << 16n;
+/** Linux kexec.h KEXEC_ARCH_AARCH64: EM_AARCH64 (183) << 16. */
 export const KEXEC_ARCH_AARCH64 = 183n << 16n;
 
 /**
@@ -100,6 +108,7 @@ export function decodeLinuxKexecSegments(bytes: Uint8Array, layout: WordLayout):
  * the entry is 32 bytes on every arch; on x86_32 the 4-byte handle sits in the
  * union's first bytes (low half on little endian) and the pad is zero.
  */
+/** Size of `xen_kexec_segment_t`: 32 bytes on every arch (see the layout above). */
 export const XEN_KEXEC_SEGMENT_SIZE = 32;
 const XEN_SEG_BUF = 0;
 const XEN_SEG_BUF_SIZE = 8;
@@ -113,12 +122,16 @@ const XEN_SEG_DEST_SIZE = 24;
  *       uint64_t entry_maddr;
  *   } xen_kexec_load_t;     -> 24 bytes
  */
+/** Size of `xen_kexec_load_t`: 24 bytes (see the layout above). */
 export const XEN_KEXEC_LOAD_SIZE = 24;
+/** xen/include/public/kexec.h KEXEC_CMD_kexec_load: the kexec hypercall sub-op that loads an image. */
 export const KEXEC_CMD_KEXEC_LOAD = 4;
 /** xen/include/public/kexec.h KEXEC_TYPE_DEFAULT / KEXEC_TYPE_CRASH. */
 export const XEN_KEXEC_TYPE_DEFAULT = 0;
+/** xen/include/public/kexec.h KEXEC_TYPE_CRASH: the image run on a crash. */
 export const XEN_KEXEC_TYPE_CRASH = 1;
 
+/** Guest handle width and byte order of the Xen guest ABI, which fix how handles are written into kexec structures. */
 export interface XenLayout {
   /** Bytes of a guest handle in memory: 4 on x86_32, 8 elsewhere (arm32 included). */
   readonly handleBytes: 4 | 8;

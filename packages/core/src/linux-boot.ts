@@ -42,6 +42,7 @@ export interface LinuxBootBuilder {
   needsMachineDtb(protocol: string): boolean;
   /** The machine the plan is for (the DTB must be dumped from the same one). */
   machine(protocol: string, entryMode?: string): LinuxMachine;
+  /** Builds the Linux boot artefact for `request`. */
   build(request: LinuxBootRequest): HandoffArtefact;
 }
 

@@ -17,6 +17,7 @@ export interface FileBlob {
   readonly size: number;
 }
 
+/** What {@link planLoad} places: the architecture, the image, the memory map and the optional initrd and command line. */
 export interface LoadPlanInput {
   readonly arch: Pick<Architecture, "id" | "pageSize" | "wordBits" | "endianness" | "elfMachine">;
   readonly image: Image;
@@ -49,6 +50,7 @@ export interface PlannedSegment extends Segment {
   readonly source: string;
 }
 
+/** Where every piece of a boot goes in guest memory, with the entry point: the result of {@link planLoad}. */
 export interface LoadPlan {
   readonly arch: string;
   readonly imageFormat: string;

@@ -7,6 +7,7 @@ export type MemoryType = "ram" | "reserved" | "acpi" | "nvs" | "unusable" | "per
 
 const MEMORY_TYPES: readonly MemoryType[] = ["ram", "reserved", "acpi", "nvs", "unusable", "persistent", "device"];
 
+/** `[start, start + size)` of one memory type. */
 export interface MemoryRange {
   readonly start: bigint;
   readonly size: bigint;
@@ -175,10 +176,12 @@ export class MemoryMap {
     return cursor >= end;
   }
 
+  /** The ranges of type `ram`, in address order. */
   ram(): MemoryRange[] {
     return this.ranges.filter((r) => r.type === "ram");
   }
 
+  /** Total size of the `ram` ranges, in bytes. */
   totalRam(): bigint {
     return this.ram().reduce((sum, r) => sum + r.size, 0n);
   }

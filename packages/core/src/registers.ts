@@ -21,6 +21,7 @@ export type RegisterKind =
  */
 export type AliasWriteEffect = "zero-extend" | "merge";
 
+/** How a narrower register name maps onto a full-width one (e.g. a 32-bit view of a 64-bit register). */
 export interface RegisterAlias {
   /** Name of the full-width register this one is a slice of. */
   readonly of: string;
@@ -29,6 +30,7 @@ export interface RegisterAlias {
   readonly onWrite: AliasWriteEffect;
 }
 
+/** One register of an architecture's table: name, width in bits and kind, or a slice (alias) of another. */
 export interface RegisterSpec {
   readonly name: string;
   /** Width in bits. */
@@ -109,6 +111,7 @@ export class RegisterFile {
     return spec;
   }
 
+  /** Whether `name` is a register or alias of this architecture's table. */
   has(name: string): boolean {
     return this.specs.has(name);
   }
@@ -134,6 +137,7 @@ export class RegisterFile {
     return { value: (cell.value >> shift) & mask, unknown: (cell.unknown >> shift) & mask };
   }
 
+  /** Whether every bit of the register or alias `name` has a known value. */
   isKnown(name: string): boolean {
     return this.read(name).unknown === 0n;
   }
@@ -200,6 +204,7 @@ export class RegisterFile {
     return this;
   }
 
+  /** An independent copy: same table, same values and unknown bits. */
   clone(): RegisterFile {
     const copy = new RegisterFile(this.arch, [...this.specs.values()]);
     for (const [name, cell] of this.cells) copy.cells.set(name, { ...cell });

@@ -22,14 +22,17 @@ export class ArchitectureRegistry {
     );
   }
 
+  /** Registered architecture ids, sorted. */
   ids(): string[] {
     return [...this.byId.keys()].sort();
   }
 
+  /** Every registered architecture, in id order. */
   all(): Architecture[] {
     return this.ids().map((id) => this.byId.get(id)!);
   }
 
+  /** The architecture with id `id`; throws UnknownArchitectureError listing the known ids when there is none. */
   get(id: string): Architecture {
     const arch = this.byId.get(id);
     if (!arch) throw new UnknownArchitectureError(id, this.ids());

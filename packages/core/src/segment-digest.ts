@@ -65,6 +65,7 @@ export interface SegmentDigests {
   readonly purgatory?: { readonly digest: string; readonly regions: readonly PurgatoryRegion[] };
 }
 
+/** Options of the segment digest: read chunk size and whether to add the purgatory digest. */
 export interface DigestOptions {
   /** Read chunk size in bytes (one reused buffer). Default {@link DEFAULT_DIGEST_CHUNK}. */
   readonly chunkSize?: number;

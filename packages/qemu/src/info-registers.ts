@@ -30,6 +30,7 @@ export interface InfoRegistersDialect {
  */
 export interface RegisterFileSource {
   readonly id: string;
+  /** A new register file over this architecture's register table. */
   createRegisterFile(): RegisterFile;
   readonly qemuInfoRegisters?: InfoRegistersDialect;
 }

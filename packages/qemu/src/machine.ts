@@ -16,6 +16,7 @@ export interface LoaderBlob {
   readonly addr: bigint;
 }
 
+/** How to start QEMU: architecture, what to load, memory, machine, CPU and the binary to run. */
 export interface QemuOptions {
   /**
    * Arch package id. The four built-in arches have default binaries, machines

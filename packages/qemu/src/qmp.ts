@@ -94,14 +94,17 @@ export class QmpClient {
     return String(out).replace(/\r\n/g, "\n");
   }
 
+  /** Pauses the guest (QMP `stop`). */
   stop(): Promise<unknown> {
     return this.execute("stop");
   }
 
+  /** Resumes the guest (QMP `cont`). */
   cont(): Promise<unknown> {
     return this.execute("cont");
   }
 
+  /** The run state of the guest (QMP `query-status`). */
   async status(): Promise<QmpStatus> {
     return this.execute<QmpStatus>("query-status");
   }
@@ -111,6 +114,7 @@ export class QmpClient {
     return this.execute("pmemsave", { val: Number(addr), size, filename: file });
   }
 
+  /** Closes the QMP connection; later commands fail. */
   close(): void {
     this.closedReason ??= "closed by client";
     this.socket.destroy();

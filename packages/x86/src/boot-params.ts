@@ -24,6 +24,7 @@ import {
 /** boot_params is exactly one 4 KiB page. */
 export const BOOT_PARAMS_SIZE = 4096;
 
+/** Names of the boot_params fields (bootparam.h `struct boot_params`), padding included. */
 export type BootParamsFieldName =
   | "screen_info"
   | "apm_bios_info"
@@ -61,6 +62,7 @@ export type BootParamsFieldName =
   | "eddbuf"
   | "_pad9";
 
+/** Where one boot_params field lives: name, offset and size. */
 export interface BootParamsField {
   readonly name: BootParamsFieldName;
   readonly offset: number;

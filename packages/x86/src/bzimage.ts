@@ -31,6 +31,7 @@ import {
   setupHeaderField,
 } from "./setup-header.js";
 
+/** Image format id of the x86 bzImage (Linux boot protocol). */
 export const BZIMAGE_FORMAT_ID = "bzImage";
 
 /**

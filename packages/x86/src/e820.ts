@@ -6,10 +6,12 @@
  */
 import type { MemoryRange, MemoryType } from "@handoff/core";
 
+/** Size of a packed `struct boot_e820_entry` (addr u64, size u64, type u32). */
 export const E820_ENTRY_SIZE = 20;
 /** bootparam.h E820_MAX_ENTRIES_ZEROPAGE. */
 export const E820_MAX_ENTRIES_ZEROPAGE = 128;
 
+/** e820 / ACPI address range type values. */
 export const E820Type = {
   RAM: 1,
   RESERVED: 2,
@@ -19,6 +21,7 @@ export const E820Type = {
   PMEM: 7,
 } as const;
 
+/** One e820 entry: start address, size and type. */
 export interface E820Entry {
   readonly addr: bigint;
   readonly size: bigint;
@@ -62,6 +65,7 @@ export function memoryTypeOfE820(type: number): MemoryType {
   }
 }
 
+/** The e820 entry describing a memory map range. */
 export function e820FromRange(range: MemoryRange): E820Entry {
   return { addr: range.start, size: range.size, type: e820TypeOf(range.type) };
 }

@@ -46,6 +46,7 @@ export function handoffSegmentState(gdt: HandoffGdt, gdtBase: bigint, clauses: S
 
 /** Register values the stub's segment loads must produce (a read-only view of a state's register file). */
 export interface SegmentRegisterReader {
+  /** The value of register `name`. */
   get(name: string): bigint;
 }
 

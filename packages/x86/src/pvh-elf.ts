@@ -22,6 +22,7 @@ export interface PvhLoad {
   readonly memsz?: bigint;
 }
 
+/** How to wrap a payload as a PVH-bootable ELF: class, 32-bit entry and the loads. */
 export interface PvhElfOptions {
   /** ELF32 (EM_386) or ELF64 (EM_X86_64). */
   readonly elfClass: 32 | 64;

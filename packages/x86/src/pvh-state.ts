@@ -8,6 +8,7 @@ export const CR0_PE_ET = 0x11n;
 /** hvm_start_info magic (xen public/arch-x86/hvm/start_info.h: XEN_HVM_START_MAGIC_VALUE). */
 export const XEN_HVM_START_MAGIC_VALUE = 0x336ec578;
 
+/** Inputs of the PVH entry state: the GDT and its address, where `hvm_start_info` is, and the entry point. */
 export interface PvhEntryOptions {
   readonly gdt: HandoffGdt;
   /** Physical address of the GDT the stub loads. */

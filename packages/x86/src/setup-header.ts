@@ -18,6 +18,7 @@ export const SETUP_HEADER_MAGIC_OFFSET = 0x202;
 export const SETUP_HEADER_MAGIC = 0x53726448;
 /** boot.rst "boot_flag": 0xAA55 at 0x1fe. */
 export const BOOT_FLAG_OFFSET = 0x1fe;
+/** boot.rst "boot_flag" value 0xAA55 at 0x1fe. */
 export const BOOT_FLAG_MAGIC = 0xaa55;
 /** boot.rst: a sector is 512 bytes regardless of the medium. */
 export const SECTOR_SIZE = 512;
@@ -57,6 +58,7 @@ export const XLoadFlags = {
 /** Protocol version as (major << 8) | minor, e.g. 0x020f for 2.15. */
 export type ProtocolVersion = number;
 
+/** Names of the setup header fields (boot.rst "The Real-Mode Kernel Header"). */
 export type SetupHeaderFieldName =
   | "setup_sects"
   | "root_flags"
@@ -98,6 +100,7 @@ export type SetupHeaderFieldName =
   | "handover_offset"
   | "kernel_info_offset";
 
+/** Where one setup header field lives: name, offset and size. */
 export interface SetupHeaderField {
   readonly name: SetupHeaderFieldName;
   /** Offset in the file and in boot_params (they coincide). */

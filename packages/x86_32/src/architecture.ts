@@ -28,6 +28,7 @@ import { I386_RELOCATOR } from "./relocations.js";
 /** Token for the x86 (32-bit) register table, so a plugin can replace it in its own container. */
 export const X86_32_REGISTER_TABLE = Symbol.for("@handoff/x86_32/RegisterTable");
 
+/** The 32-bit x86 architecture: its ELF identity, register table, image formats, page table formats and hypercall ABI. */
 @injectable()
 export class X86_32Architecture implements Architecture {
   readonly id = "x86_32";

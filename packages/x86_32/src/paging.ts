@@ -129,5 +129,7 @@ class X86_32PageTableFormat implements PageTableFormat {
   }
 }
 
+/** x86 32-bit (non-PAE) paging: 2 levels, 4 KiB and 4 MiB pages, no NX. */
 export const X86_32_2LEVEL: PageTableFormat = new X86_32PageTableFormat(TWO_LEVEL, "x86 32-bit paging: 2 levels, 4 KiB and 4 MiB (CR4.PSE) pages, no NX");
+/** x86 PAE paging: 3 levels, 4 KiB and 2 MiB pages, NX with EFER.NXE. */
 export const X86_32_PAE: PageTableFormat = new X86_32PageTableFormat(PAE, "x86 PAE paging: 3 levels (32-byte PDPT), 4 KiB and 2 MiB pages, NX with EFER.NXE");

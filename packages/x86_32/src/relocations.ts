@@ -13,9 +13,13 @@ import {
   type Relocator,
 } from "@handoff/core";
 
+/** R_386_NONE: no relocation (i386 psABI "Relocation Types"). */
 export const R_386_NONE = 0;
+/** R_386_32: S + A, 32-bit word. */
 export const R_386_32 = 1;
+/** R_386_PC32: S + A - P, 32-bit word. */
 export const R_386_PC32 = 2;
+/** R_386_PLT32: L + A - P, 32-bit word (no PLT here, so L is S). */
 export const R_386_PLT32 = 4;
 
 const TYPES: ReadonlyMap<number, { name: string; size: number }> = new Map([
@@ -25,6 +29,7 @@ const TYPES: ReadonlyMap<number, { name: string; size: number }> = new Map([
   [R_386_PLT32, { name: "R_386_PLT32", size: 4 }],
 ]);
 
+/** Applies the i386 relocation types above to REL sites (addend is the field's contents). */
 export class I386Relocator implements Relocator {
   readonly elfMachine = 3;
   readonly usesRela = false;
@@ -59,4 +64,5 @@ export class I386Relocator implements Relocator {
   }
 }
 
+/** The shared {@link I386Relocator} instance used for i386 objects. */
 export const I386_RELOCATOR = new I386Relocator();

@@ -28,6 +28,7 @@ import { X86_64_RELOCATOR } from "./relocations.js";
 /** Token for the x86-64 register table, so a plugin can replace it in its own container. */
 export const X86_64_REGISTER_TABLE = Symbol.for("@handoff/x86_64/RegisterTable");
 
+/** The x86-64 architecture: its ELF identity, register table, image formats, page table formats and hypercall ABI. */
 @injectable()
 export class X86_64Architecture implements Architecture {
   readonly id = "x86_64";

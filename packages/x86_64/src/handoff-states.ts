@@ -10,6 +10,7 @@ export const CR4_PAE = 0x20n;
 /** EFER: LME (bit 8) written, LMA (bit 10) set by the CPU once paging is on. */
 export const EFER_LME_LMA = 0x500n;
 
+/** Where the x86-64 hand-off's GDT and page table root are in guest memory, and the entry point. */
 export interface X86_64Placement {
   /** GDT the stub loads (64-bit code segment) and its physical address. */
   readonly gdt: HandoffGdt;

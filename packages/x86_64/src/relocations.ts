@@ -14,12 +14,19 @@ import {
   type Relocator,
 } from "@handoff/core";
 
+/** R_X86_64_NONE: no relocation (AMD64 psABI "Relocation Types"). */
 export const R_X86_64_NONE = 0;
+/** R_X86_64_64: S + A, 64-bit word. */
 export const R_X86_64_64 = 1;
+/** R_X86_64_PC32: S + A - P, 32-bit signed word. */
 export const R_X86_64_PC32 = 2;
+/** R_X86_64_PLT32: L + A - P, 32-bit signed word (no PLT here, so L is S). */
 export const R_X86_64_PLT32 = 4;
+/** R_X86_64_32: S + A, 32-bit zero-extended word. */
 export const R_X86_64_32 = 10;
+/** R_X86_64_32S: S + A, 32-bit sign-extended word. */
 export const R_X86_64_32S = 11;
+/** R_X86_64_PC64: S + A - P, 64-bit word. */
 export const R_X86_64_PC64 = 24;
 
 const TYPES: ReadonlyMap<number, { name: string; size: number }> = new Map([
@@ -32,6 +39,7 @@ const TYPES: ReadonlyMap<number, { name: string; size: number }> = new Map([
   [R_X86_64_PC64, { name: "R_X86_64_PC64", size: 8 }],
 ]);
 
+/** Applies the x86-64 relocation types above to RELA sites, checking every 32-bit form for overflow. */
 export class X86_64Relocator implements Relocator {
   readonly elfMachine = 62;
   readonly usesRela = true;
@@ -76,4 +84,5 @@ export class X86_64Relocator implements Relocator {
   }
 }
 
+/** The shared {@link X86_64Relocator} instance used for x86-64 objects. */
 export const X86_64_RELOCATOR = new X86_64Relocator();

@@ -24,6 +24,7 @@ export const XEN_ARGO_REGISTER_FLAG_FAIL_EXIST = 1;
 
 const PAGE = 4096;
 
+/** An Argo address (`xen_argo_addr_t`): port and domain id. */
 export interface ArgoAddr {
   readonly aport: number;
   readonly domainId: number;

@@ -16,6 +16,7 @@ import { xenTypes } from "./types.js";
 
 /** KEXEC_TYPE_DEFAULT / KEXEC_TYPE_CRASH (public/kexec.h). */
 export const KEXEC_TYPE_DEFAULT = 0;
+/** Xen public/kexec.h KEXEC_TYPE_CRASH: the image run on a crash. */
 export const KEXEC_TYPE_CRASH = 1;
 
 /**
@@ -27,6 +28,7 @@ export const XEN_KEXEC_MAX_SEGMENTS = 15;
 /** Xen's kimage works in 4 KiB pages on every arch that has kexec (x86). */
 const PAGE = 4096n;
 
+/** The fields of one `xen_kexec_segment_t`. */
 export interface KexecSegmentValue {
   readonly buf: bigint;
   readonly buf_size: bigint;
@@ -34,6 +36,7 @@ export interface KexecSegmentValue {
   readonly dest_size: bigint;
 }
 
+/** A planned KEXEC_CMD_kexec_load: the encoded hypercall and where its structures are placed. */
 export interface KexecLoadPlan {
   readonly encoded: EncodedHypercall;
   /** The `xen_kexec_load_t` value and where it is placed. */

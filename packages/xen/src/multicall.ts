@@ -29,6 +29,7 @@ export class MulticallArgumentError extends HandoffError {
   }
 }
 
+/** The fields of one `multicall_entry_t`: op, result and arguments. */
 export interface MulticallEntryValue {
   readonly op: bigint;
   readonly result: bigint;

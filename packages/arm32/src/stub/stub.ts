@@ -7,6 +7,7 @@ export interface IndirectionListRef {
   readonly maxSteps: bigint;
 }
 
+/** The assembled AArch32 hand-off stub (code and symbols), before its data block is filled. */
 export const ARM32_HANDOFF_STUB = ARM32_HANDOFF_STUB_CODE;
 
 /**

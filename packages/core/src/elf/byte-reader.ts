@@ -44,21 +44,25 @@ export class ByteReader {
     }
   }
 
+  /** Reads an unsigned byte; `field` names it in the error if it runs past the end. */
   u8(field: string, offset: number): number {
     this.require(field, offset, 1);
     return this.view.getUint8(offset);
   }
 
+  /** Reads an unsigned 16-bit field in the file's byte order. */
   u16(field: string, offset: number): number {
     this.require(field, offset, 2);
     return this.view.getUint16(offset, this.littleEndian);
   }
 
+  /** Reads an unsigned 32-bit field in the file's byte order. */
   u32(field: string, offset: number): number {
     this.require(field, offset, 4);
     return this.view.getUint32(offset, this.littleEndian);
   }
 
+  /** Reads an unsigned 64-bit field in the file's byte order, as a bigint. */
   u64(field: string, offset: number): bigint {
     this.require(field, offset, 8);
     return this.view.getBigUint64(offset, this.littleEndian);
@@ -69,11 +73,13 @@ export class ByteReader {
     return bits === 64 ? this.u64(field, offset) : BigInt(this.u32(field, offset));
   }
 
+  /** Reads a signed 32-bit field in the file's byte order. */
   i32(field: string, offset: number): number {
     this.require(field, offset, 4);
     return this.view.getInt32(offset, this.littleEndian);
   }
 
+  /** Reads a signed 64-bit field in the file's byte order, as a bigint. */
   i64(field: string, offset: number): bigint {
     this.require(field, offset, 8);
     return this.view.getBigInt64(offset, this.littleEndian);

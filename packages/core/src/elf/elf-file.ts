@@ -24,6 +24,7 @@ import {
 } from "./sections.js";
 import { readSymbols, type ElfSymbol } from "./symbols.js";
 
+/** A parsed ELF file: header, program and section headers, all bounds-checked at {@link ElfFile.parse}; symbols, relocations and notes are read on demand. */
 export class ElfFile {
   private constructor(
     readonly path: string,
@@ -68,6 +69,7 @@ export class ElfFile {
     return this.reader.slice(`section ${s.index}`, s.offset, s.size);
   }
 
+  /** The string table in section `index`; throws (naming `field` at `offset`) when that section is not SHT_STRTAB. */
   stringTable(index: number, field: string, offset: number): StringTable {
     const s = this.section(index, field, offset);
     if (s.type !== SHT_STRTAB) throw this.reader.error(field, offset, `section ${index} is not a string table`);

@@ -18,30 +18,44 @@ import {
   EI_VERSION,
 } from "./layout.js";
 
+/** gABI e_ident[EI_MAG0..EI_MAG3]: the four bytes every ELF file starts with ("\x7fELF"). */
 export const ELF_MAGIC = Uint8Array.of(0x7f, 0x45, 0x4c, 0x46); // "\x7fELF"
+/** gABI e_ident[EI_CLASS] value for 32-bit objects. */
 export const ELFCLASS32 = 1;
+/** gABI e_ident[EI_CLASS] value for 64-bit objects. */
 export const ELFCLASS64 = 2;
+/** gABI e_ident[EI_DATA] value for little-endian (two's complement) objects. */
 export const ELFDATA2LSB = 1;
+/** gABI e_ident[EI_DATA] value for big-endian (two's complement) objects. */
 export const ELFDATA2MSB = 2;
 export const EV_CURRENT = 1;
 
 /** e_type values. */
 export const ET_NONE = 0;
+/** gABI e_type: relocatable object. */
 export const ET_REL = 1;
+/** gABI e_type: executable. */
 export const ET_EXEC = 2;
+/** gABI e_type: shared object (also position-independent executables). */
 export const ET_DYN = 3;
+/** gABI e_type: core file. */
 export const ET_CORE = 4;
 
 /** e_machine values handoff knows by name (gABI "e_machine" table). */
 export const EM_386 = 3;
+/** gABI e_machine: 32-bit Arm (AArch32). */
 export const EM_ARM = 40;
+/** gABI e_machine: AMD x86-64. */
 export const EM_X86_64 = 62;
+/** gABI e_machine: 64-bit Arm (AArch64). */
 export const EM_AARCH64 = 183;
 
 /** Program header count escape (gABI: real count in section 0's sh_info). */
 export const PN_XNUM = 0xffff;
 
+/** ELF class as a bit width: 32 for ELFCLASS32, 64 for ELFCLASS64. */
 export type ElfClass = 32 | 64;
+/** Byte order from e_ident[EI_DATA]. */
 export type Endianness = "little" | "big";
 
 /** A validated ELF header. Counts are the raw fields; see `ElfFile` for resolved counts. */

@@ -8,22 +8,32 @@ import type { ElfHeader } from "./elf-header.js";
 import { PN_XNUM } from "./elf-header.js";
 import { PHDR32, PHDR32_SIZE, PHDR64, PHDR64_SIZE } from "./layout.js";
 
+/** gABI p_type: unused entry. */
 export const PT_NULL = 0;
+/** gABI p_type: loadable segment. */
 export const PT_LOAD = 1;
+/** gABI p_type: dynamic linking information. */
 export const PT_DYNAMIC = 2;
+/** gABI p_type: path of the program interpreter. */
 export const PT_INTERP = 3;
+/** gABI p_type: note segment. */
 export const PT_NOTE = 4;
 export const PT_SHLIB = 5;
+/** gABI p_type: the program header table itself. */
 export const PT_PHDR = 6;
+/** gABI p_type: thread-local storage template. */
 export const PT_TLS = 7;
 export const PT_GNU_EH_FRAME = 0x6474e550;
+/** GNU p_type: stack permissions (its p_flags say whether the stack is executable). */
 export const PT_GNU_STACK = 0x6474e551;
 export const PT_GNU_RELRO = 0x6474e552;
 export const PT_GNU_PROPERTY = 0x6474e553;
 
 /** p_flags bits. */
 export const PF_X = 1;
+/** gABI p_flags: segment is writable. */
 export const PF_W = 2;
+/** gABI p_flags: segment is readable. */
 export const PF_R = 4;
 
 const PT_NAMES: Record<number, string> = {

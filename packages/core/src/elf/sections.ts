@@ -8,35 +8,53 @@ import type { ByteReader } from "./byte-reader.js";
 import type { ElfHeader } from "./elf-header.js";
 import { SHDR32, SHDR32_SIZE, SHDR64, SHDR64_SIZE } from "./layout.js";
 
+/** gABI sh_type: inactive section header. */
 export const SHT_NULL = 0;
+/** gABI sh_type: program-defined contents. */
 export const SHT_PROGBITS = 1;
+/** gABI sh_type: symbol table. */
 export const SHT_SYMTAB = 2;
+/** gABI sh_type: string table. */
 export const SHT_STRTAB = 3;
+/** gABI sh_type: relocation entries with explicit addends. */
 export const SHT_RELA = 4;
 export const SHT_HASH = 5;
 export const SHT_DYNAMIC = 6;
+/** gABI sh_type: notes. */
 export const SHT_NOTE = 7;
+/** gABI sh_type: occupies no file space (.bss). */
 export const SHT_NOBITS = 8;
+/** gABI sh_type: relocation entries without explicit addends. */
 export const SHT_REL = 9;
 export const SHT_DYNSYM = 11;
 export const SHT_INIT_ARRAY = 14;
 export const SHT_FINI_ARRAY = 15;
+/** gABI sh_type: section group (COMDAT). */
 export const SHT_GROUP = 17;
 export const SHT_SYMTAB_SHNDX = 18;
 
 /** sh_flags bits. */
 export const SHF_WRITE = 0x1n;
+/** gABI sh_flags: occupies memory at run time. */
 export const SHF_ALLOC = 0x2n;
+/** gABI sh_flags: contains executable instructions. */
 export const SHF_EXECINSTR = 0x4n;
+/** gABI sh_flags: contents may be merged to remove duplicates. */
 export const SHF_MERGE = 0x10n;
+/** gABI sh_flags: contents are NUL-terminated strings. */
 export const SHF_STRINGS = 0x20n;
+/** gABI sh_flags: sh_info holds a section header index. */
 export const SHF_INFO_LINK = 0x40n;
 
 /** Special section indices. */
 export const SHN_UNDEF = 0;
+/** gABI: lower bound of the reserved section indices. */
 export const SHN_LORESERVE = 0xff00;
+/** gABI: symbol has an absolute value, not relative to any section. */
 export const SHN_ABS = 0xfff1;
+/** gABI: common symbol, not yet allocated. */
 export const SHN_COMMON = 0xfff2;
+/** gABI: the real section index is in the SHT_SYMTAB_SHNDX table. */
 export const SHN_XINDEX = 0xffff;
 
 const SHT_NAMES: Record<number, string> = {

@@ -7,14 +7,21 @@ import { SHT_DYNSYM, SHT_STRTAB, SHT_SYMTAB, sectionFieldOffset, stringTableOf, 
 
 /** st_info binding (high nibble). */
 export const STB_LOCAL = 0;
+/** gABI st_info binding: global symbol. */
 export const STB_GLOBAL = 1;
+/** gABI st_info binding: weak symbol (global, lower precedence). */
 export const STB_WEAK = 2;
 /** st_info type (low nibble). */
 export const STT_NOTYPE = 0;
+/** gABI st_info type: data object. */
 export const STT_OBJECT = 1;
+/** gABI st_info type: function or other executable code. */
 export const STT_FUNC = 2;
+/** gABI st_info type: a section (for relocations). */
 export const STT_SECTION = 3;
+/** gABI st_info type: source file name. */
 export const STT_FILE = 4;
+/** gABI st_info type: uninitialised common block. */
 export const STT_COMMON = 5;
 export const STT_TLS = 6;
 

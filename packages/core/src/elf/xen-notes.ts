@@ -7,25 +7,44 @@ import type { ByteReader } from "./byte-reader.js";
 import { latin1 } from "./byte-reader.js";
 import type { ElfNote } from "./notes.js";
 
+/** Owner name of Xen notes (n_name "Xen"). */
 export const XEN_NOTE_NAME = "Xen";
 
+/** elfnote.h XEN_ELFNOTE_INFO: a NAME=VALUE pair string (legacy, from the old __xen_guest section). */
 export const XEN_ELFNOTE_INFO = 0;
+/** elfnote.h XEN_ELFNOTE_ENTRY: virtual address of the PV entry point. */
 export const XEN_ELFNOTE_ENTRY = 1;
+/** elfnote.h XEN_ELFNOTE_HYPERCALL_PAGE: virtual address of the hypercall page. */
 export const XEN_ELFNOTE_HYPERCALL_PAGE = 2;
+/** elfnote.h XEN_ELFNOTE_VIRT_BASE: virtual address where the kernel image is mapped. */
 export const XEN_ELFNOTE_VIRT_BASE = 3;
+/** elfnote.h XEN_ELFNOTE_PADDR_OFFSET: offset subtracted from ELF addresses to get physical ones. */
 export const XEN_ELFNOTE_PADDR_OFFSET = 4;
+/** elfnote.h XEN_ELFNOTE_XEN_VERSION: Xen version the guest expects (string). */
 export const XEN_ELFNOTE_XEN_VERSION = 5;
+/** elfnote.h XEN_ELFNOTE_GUEST_OS: guest OS name (string). */
 export const XEN_ELFNOTE_GUEST_OS = 6;
+/** elfnote.h XEN_ELFNOTE_GUEST_VERSION: guest OS version (string). */
 export const XEN_ELFNOTE_GUEST_VERSION = 7;
+/** elfnote.h XEN_ELFNOTE_LOADER: loader type, e.g. "generic" (string). */
 export const XEN_ELFNOTE_LOADER = 8;
+/** elfnote.h XEN_ELFNOTE_PAE_MODE: whether the kernel supports PAE (string). */
 export const XEN_ELFNOTE_PAE_MODE = 9;
+/** elfnote.h XEN_ELFNOTE_FEATURES: '|'-separated feature flags the kernel needs or supports (string). */
 export const XEN_ELFNOTE_FEATURES = 10;
+/** elfnote.h XEN_ELFNOTE_BSD_SYMTAB: load the symbol table after the kernel (string). */
 export const XEN_ELFNOTE_BSD_SYMTAB = 11;
+/** elfnote.h XEN_ELFNOTE_HV_START_LOW: lowest address the hypervisor hole may start at. */
 export const XEN_ELFNOTE_HV_START_LOW = 12;
+/** elfnote.h XEN_ELFNOTE_L1_MFN_VALID: mask/value pairs recognising L1 page table entries that carry valid MFNs. */
 export const XEN_ELFNOTE_L1_MFN_VALID = 13;
+/** elfnote.h XEN_ELFNOTE_SUSPEND_CANCEL: kernel supports the suspend-cancel return. */
 export const XEN_ELFNOTE_SUSPEND_CANCEL = 14;
+/** elfnote.h XEN_ELFNOTE_INIT_P2M: virtual address for the initial P2M table. */
 export const XEN_ELFNOTE_INIT_P2M = 15;
+/** elfnote.h XEN_ELFNOTE_MOD_START_PFN: module start is given as a PFN, not a virtual address. */
 export const XEN_ELFNOTE_MOD_START_PFN = 16;
+/** elfnote.h XEN_ELFNOTE_SUPPORTED_FEATURES: bitmap of supported features (XENFEAT_*). */
 export const XEN_ELFNOTE_SUPPORTED_FEATURES = 17;
 /** PVH: 32-bit physical entry point; desc 4 or 8 bytes, low 32 bits used. */
 export const XEN_ELFNOTE_PHYS32_ENTRY = 18;

@@ -28,6 +28,7 @@ export const FDT_MAGIC = 0xd00dfeed;
 export const FDT_HEADER_SIZE = 40;
 /** §5.2: this specification's version, and the oldest it is compatible with. */
 export const FDT_VERSION = 17;
+/** §5.2 last_comp_version: the oldest version this one is backward compatible with. */
 export const FDT_LAST_COMP_VERSION = 16;
 
 /** §5.4.1 structure block tokens. */
@@ -49,6 +50,7 @@ export interface FdtLimits {
   readonly maxReservations: number;
 }
 
+/** Limits used when none are given: 64 levels deep, 2^20 tokens, 4096 reservations. */
 export const DEFAULT_FDT_LIMITS: FdtLimits = { maxDepth: 64, maxTokens: 1 << 20, maxReservations: 4096 };
 
 /** Header of a parsed blob, as found. */

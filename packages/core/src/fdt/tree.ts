@@ -103,12 +103,15 @@ const UTF8_ENCODER = new TextEncoder();
 
 /** Encoders for property values (§2.2.4). */
 export const FdtValue = {
+  /** An empty property value (a boolean property such as `dma-coherent`). */
   empty(): Uint8Array {
     return new Uint8Array(0);
   },
+  /** A single 32-bit cell, big-endian. */
   u32(value: number | bigint): Uint8Array {
     return FdtValue.cells([value]);
   },
+  /** A 64-bit value as two 32-bit cells, high cell first. */
   u64(value: bigint): Uint8Array {
     if (!fitsUnsigned(value, 64)) throw new ValidationError("u64 property", `${hex(value)} does not fit 64 bits`);
     return FdtValue.cells([value >> 32n, value & 0xffff_ffffn]);
@@ -133,13 +136,16 @@ export const FdtValue = {
   reg(pairs: readonly { address: bigint; size: bigint }[], addressCells: number, sizeCells: number): Uint8Array {
     return FdtValue.cells(pairs.flatMap((p) => [...FdtValue.wide(p.address, addressCells), ...FdtValue.wide(p.size, sizeCells)]));
   },
+  /** A NUL-terminated string. */
   string(s: string): Uint8Array {
     return FdtValue.strings([s]);
   },
+  /** A string list: each string NUL-terminated, concatenated; strings cannot contain NUL. */
   strings(list: readonly string[]): Uint8Array {
     for (const s of list) if (s.includes("\0")) throw new ValidationError("string property", "strings cannot contain NUL");
     return UTF8_ENCODER.encode(list.map((s) => `${s}\0`).join(""));
   },
+  /** Raw bytes, copied. */
   bytes(b: readonly number[] | Uint8Array): Uint8Array {
     return Uint8Array.from(b);
   },
@@ -152,10 +158,12 @@ export class FdtNode {
 
   constructor(readonly name: string) {}
 
+  /** The property called `name`, if the node has one. */
   property(name: string): FdtProperty | undefined {
     return this.properties.find((p) => p.name === name);
   }
 
+  /** The direct child called `name` (with its unit address, if any), if there is one. */
   child(name: string): FdtNode | undefined {
     return this.children.find((c) => c.name === name);
   }
@@ -170,6 +178,7 @@ export class FdtNode {
     return this;
   }
 
+  /** Removes the property called `name`; returns whether there was one. */
   remove(name: string): boolean {
     const i = this.properties.findIndex((p) => p.name === name);
     if (i < 0) return false;
@@ -211,6 +220,7 @@ export interface FdtReservation {
 
 /** §2.3.5: defaults when #address-cells / #size-cells are absent. */
 export const DEFAULT_ADDRESS_CELLS = 2;
+/** §2.3.5: #size-cells assumed when the property is absent. */
 export const DEFAULT_SIZE_CELLS = 1;
 
 /** A whole devicetree: the root node, the memory reservation map and boot_cpuid_phys. */

@@ -14,10 +14,14 @@ const TRAILER = "TRAILER!!!";
 
 /** File type bits of st_mode (POSIX <sys/stat.h>). */
 export const S_IFDIR = 0o040000;
+/** st_mode file type: regular file. */
 export const S_IFREG = 0o100000;
+/** st_mode file type: symbolic link. */
 export const S_IFLNK = 0o120000;
+/** st_mode file type: character device. */
 export const S_IFCHR = 0o020000;
 
+/** One archive member: path, st_mode (type and permissions), contents and device numbers. */
 export interface CpioEntry {
   readonly path: string;
   readonly mode: number;
@@ -33,19 +37,23 @@ export class NewcArchive {
   private readonly entries: CpioEntry[] = [];
   private readonly paths = new Set<string>();
 
+  /** Adds a directory with permission bits `perms`. */
   directory(path: string, perms = 0o755): this {
     return this.add({ path, mode: S_IFDIR | perms, data: new Uint8Array(0), rdevMajor: 0, rdevMinor: 0 });
   }
 
+  /** Adds a regular file; a string is encoded as UTF-8. */
   file(path: string, data: Uint8Array | string, perms = 0o644): this {
     const bytes = typeof data === "string" ? encoder.encode(data) : data;
     return this.add({ path, mode: S_IFREG | perms, data: bytes, rdevMajor: 0, rdevMinor: 0 });
   }
 
+  /** Adds a symbolic link to `target` (mode 0777, as symlinks are). */
   symlink(path: string, target: string): this {
     return this.add({ path, mode: S_IFLNK | 0o777, data: encoder.encode(target), rdevMajor: 0, rdevMinor: 0 });
   }
 
+  /** Adds a character device node with the given major and minor numbers. */
   characterDevice(path: string, major: number, minor: number, perms = 0o600): this {
     return this.add({ path, mode: S_IFCHR | perms, data: new Uint8Array(0), rdevMajor: major, rdevMinor: minor });
   }

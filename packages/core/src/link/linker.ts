@@ -41,6 +41,7 @@ import { RelocationValueError, type Relocator } from "./relocator.js";
 export type SectionGroup = "text" | "rodata" | "data" | "bss";
 const GROUPS: readonly SectionGroup[] = ["text", "rodata", "data", "bss"];
 
+/** How to link: the base address, the relocator of the target and symbols defined from outside. */
 export interface LinkOptions {
   /** Address the first section group is placed at (aligned up to its alignment). */
   readonly base: bigint;
@@ -66,6 +67,7 @@ export interface PlacedSection {
   readonly alignment: bigint;
 }
 
+/** A linked object: its memory image from `base`, the placed sections and the final symbol values. */
 export interface LinkedObject {
   readonly base: bigint;
   /** Memory image from `base` to the end of the last section with file bytes (BSS excluded). */

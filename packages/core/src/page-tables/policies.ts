@@ -36,6 +36,7 @@ export type MappingPolicy =
     }
   | { readonly kind: "all-ram"; readonly memoryMap: MemoryMap; readonly mapPageZero?: boolean };
 
+/** The mapping policy used when none is chosen: identity-map exactly the planned segments. */
 export const DEFAULT_POLICY_KIND = "segments";
 
 const GIB = 1n << 30n;
@@ -182,6 +183,7 @@ export function addIdentityRegion(mappings: readonly Mapping[], start: bigint, s
   return out;
 }
 
+/** Result of {@link planPageTables}: the built tables and the mappings the policy asked for. */
 export interface PlannedPageTables {
   readonly build: PageTableBuild;
   readonly policy: MappingPolicy["kind"];

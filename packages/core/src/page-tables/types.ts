@@ -12,6 +12,7 @@
  */
 export type MemoryKind = "normal" | "device";
 
+/** Access rights and memory type of a mapping. */
 export interface MappingAttributes {
   readonly writable: boolean;
   readonly executable: boolean;
@@ -47,6 +48,7 @@ export interface WalkAttributes {
   readonly memoryType: string;
 }
 
+/** Why a table walk faulted, in the architecture's terms. */
 export type WalkFaultKind =
   | "translation"
   | "reserved-bit"
@@ -57,6 +59,7 @@ export type WalkFaultKind =
   | "bus"
   | "configuration";
 
+/** Outcome of walking the tables for one virtual address: a translation or a fault. */
 export type WalkResult =
   | {
       readonly kind: "translation";
@@ -89,6 +92,7 @@ export interface LevelGeometry {
   readonly tableAlign: bigint;
 }
 
+/** Shape of a format's tables: virtual address bits, entry size and the lookup levels. */
 export interface PageTableGeometry {
   /** Bits of (normalised) virtual address the tables translate. */
   readonly vaBits: number;
@@ -97,6 +101,7 @@ export interface PageTableGeometry {
   readonly levels: readonly LevelGeometry[];
 }
 
+/** What a format can express (no-execute, physical address width). */
 export interface PageTableCapabilities {
   /** False where the format cannot forbid execution (x86 32-bit 2-level paging): every page is executable. */
   readonly noExecute: boolean;
@@ -104,6 +109,7 @@ export interface PageTableCapabilities {
   readonly physicalAddressBits: number;
 }
 
+/** Where and how to lay out the tables being built. */
 export interface PageTableBuildOptions {
   /** Physical address of the first table byte; the root table goes here. */
   readonly tableBase: bigint;
@@ -122,6 +128,7 @@ export interface PhysicalBytes {
   readonly bytes: Uint8Array;
 }
 
+/** How many leaf entries of one page (or block) size a build used. */
 export interface LeafCount {
   readonly pageSize: bigint;
   readonly count: bigint;

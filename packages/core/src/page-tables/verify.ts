@@ -8,6 +8,7 @@ export interface TranslationMismatch {
   readonly found: string;
 }
 
+/** How thoroughly {@link verifyPageTableBuild} walks the built tables. */
 export interface VerifyOptions {
   /** Pages checked inside each mapping besides its first and last (evenly spread). */
   readonly samplesPerMapping?: number;

@@ -8,6 +8,7 @@ export interface IndirectionListRef {
   readonly maxSteps: bigint;
 }
 
+/** The assembled 32-bit x86 hand-off stub (code and symbols), before its data block is filled. */
 export const X86_32_HANDOFF_STUB = X86_32_HANDOFF_STUB_CODE;
 
 /** Offset of the GDT inside the stub: GDTR base = stub address + this. */

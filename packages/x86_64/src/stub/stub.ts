@@ -8,6 +8,7 @@ export interface IndirectionListRef {
   readonly maxSteps: bigint;
 }
 
+/** The assembled x86-64 hand-off stub (code and symbols), before its data block is filled. */
 export const X86_64_HANDOFF_STUB = X86_64_HANDOFF_STUB_CODE;
 /** Offset of the GDT inside the stub: GDTR base = stub address + this. */
 export const X86_64_STUB_GDT_OFFSET = X86_64_HANDOFF_STUB_CODE.symbols.hd_gdt;
