@@ -142,7 +142,7 @@ describe("arm64 builder: exact table counts from first principles", () => {
   it("4K/39: 4 GiB of 1 GiB blocks is a single level-1 table", () => {
     const b = ARM64_4K_39.build([{ va: 4n * GIB, pa: 4n * GIB, size: 4n * GIB, attributes: RWX }], { tableBase: base });
     expect(b.tables).toBe(1n);
-    expect(b.registers.tcr_el1 & 0x3fn).toBe(25n);
+    expect(b.registers.tcr_el1! & 0x3fn).toBe(25n);
   });
 
   it("64K/48: 4 GiB of 512 MiB blocks = L1 + L2; 64 KiB off -> 8 L3 tables (one per 512 MiB)", () => {
