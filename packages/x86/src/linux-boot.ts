@@ -1,4 +1,4 @@
-import { MemoryMap, ValidationError, alignDown, alignUp, hex, type LinuxMachine, type Segment } from "@handoff/core";
+import { MemoryMap, ValidationError, alignDown, alignUp, hex, layoutInPlaceList, type InPlaceList, type LinuxBootRequest, type LinuxMachine, type Segment } from "@handoff/core";
 import { BootParams } from "./boot-params.js";
 import { parseBzImage } from "./bzimage.js";
 import { e820FromRange } from "./e820.js";
@@ -165,3 +165,44 @@ export function pcMemoryMap(ramSize: bigint): MemoryMap {
 /** The initrd ends at or below this (our blobs are in RAM before SeaBIOS runs, and SeaBIOS allocates from the top of RAM during POST). */
 export const X86_LINUX_INITRD_CEILING = 128n * MIB;
 
+
+/** Where an x86 stub keeps its own pages: the stub, its list room, and boot_params + cmdline. */
+export interface X86StubLayout {
+  readonly stub: bigint;
+  readonly list: bigint;
+  readonly listEnd: bigint;
+  readonly bootData: bigint;
+}
+
+/**
+ * What both x86 Linux builders do before their entry differs: check the request,
+ * plan the kernel for QEMU `-M pc`, and lay out the in-place list inside the
+ * stub's room. `entry64` picks the 64-bit entry (and 8-byte list words).
+ */
+export function planX86LinuxForStub(
+  arch: string,
+  protocols: readonly string[],
+  request: LinuxBootRequest,
+  layout: X86StubLayout,
+  entry64: boolean,
+): { plan: X86LinuxPlan; list: InPlaceList } {
+  const what = `${arch} Linux boot`;
+  if (!protocols.includes(request.protocol)) throw new ValidationError(what, `protocol '${request.protocol}' is not one of ${protocols.join(", ")}`);
+  if (request.entryMode !== undefined) throw new ValidationError(what, "this architecture has no entry-mode choice");
+  const plan = planX86Linux({
+    kernel: request.kernel,
+    kernelPath: request.kernelPath,
+    initrd: request.initrd,
+    cmdline: request.cmdline,
+    memoryMap: pcMemoryMap(X86_LINUX_MACHINE.ramSize),
+    bootData: layout.bootData,
+    keepOut: [{ start: layout.stub, end: layout.bootData }],
+    // Our blobs are in RAM before SeaBIOS runs, and SeaBIOS allocates from the
+    // top of RAM during POST: keep the initrd at or below 128 MiB.
+    initrdCeiling: X86_LINUX_INITRD_CEILING,
+    entry64,
+  });
+  const list = layoutInPlaceList(plan.segments, { word: entry64 ? 8 : 4, listBase: layout.list });
+  if (layout.list + BigInt(list.bytes.length) > layout.listEnd) throw new ValidationError(what, `indirection list of ${list.bytes.length} bytes overruns its room`);
+  return { plan, list };
+}

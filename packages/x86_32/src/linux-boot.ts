@@ -1,5 +1,5 @@
-import { ValidationError, layoutInPlaceList, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest } from "@handoff/core";
-import { BOOT_SELECTORS, X86_LINUX_INITRD_CEILING, X86_LINUX_MACHINE, buildHandoffGdt, pcMemoryMap, planX86Linux, writePvhElf } from "@handoff/x86";
+import { type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest } from "@handoff/core";
+import { BOOT_SELECTORS, X86_LINUX_MACHINE, buildHandoffGdt, planX86LinuxForStub, writePvhElf } from "@handoff/x86";
 import { linux32Entry } from "./handoff-states.js";
 import { X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET, buildX86_32Stub } from "./stub/stub.js";
 
@@ -19,23 +19,9 @@ export const x86_32LinuxBootBuilder: LinuxBootBuilder = {
   needsMachineDtb: () => false,
   machine: () => X86_LINUX_MACHINE,
   build(request: LinuxBootRequest): HandoffArtefact {
-    if (!this.protocols.includes(request.protocol)) throw new ValidationError("x86_32 Linux boot", `protocol '${request.protocol}' is not one of ${this.protocols.join(", ")}`);
-    if (request.entryMode !== undefined) throw new ValidationError("x86_32 Linux boot", "this architecture has no entry-mode choice");
     const L = X86_32_LINUX_LAYOUT;
     const m = X86_LINUX_MACHINE;
-    const plan = planX86Linux({
-      kernel: request.kernel,
-      kernelPath: request.kernelPath,
-      initrd: request.initrd,
-      cmdline: request.cmdline,
-      memoryMap: pcMemoryMap(m.ramSize),
-      bootData: L.bootData,
-      keepOut: [{ start: L.stub, end: L.bootData }],
-      initrdCeiling: X86_LINUX_INITRD_CEILING,
-      entry64: false,
-    });
-    const list = layoutInPlaceList(plan.segments, { word: 4, listBase: L.list });
-    if (L.list + BigInt(list.bytes.length) > L.listEnd) throw new ValidationError("x86_32 Linux boot", `indirection list of ${list.bytes.length} bytes overruns its room`);
+    const { plan, list } = planX86LinuxForStub("x86_32", this.protocols, request, L, false);
     const gdt = buildHandoffGdt(BOOT_SELECTORS, false);
     const state = linux32Entry({ gdt, gdtBase: L.stub + BigInt(X86_32_STUB_GDT_OFFSET), entry: plan.entry32, bootParams: plan.bootParams });
     const stub = buildX86_32Stub(state, list, gdt);

@@ -1,5 +1,5 @@
-import { ValidationError, layoutInPlaceList, planPageTables, type HandoffArtefact, type HandoffRegion, type LinuxBootBuilder, type LinuxBootRequest } from "@handoff/core";
-import { BOOT_SELECTORS, X86_LINUX_INITRD_CEILING, X86_LINUX_MACHINE, buildHandoffGdt, pcMemoryMap, planX86Linux, writePvhElf } from "@handoff/x86";
+import { ValidationError, planPageTables, type HandoffArtefact, type HandoffRegion, type LinuxBootBuilder, type LinuxBootRequest } from "@handoff/core";
+import { BOOT_SELECTORS, X86_LINUX_MACHINE, buildHandoffGdt, pcMemoryMap, planX86LinuxForStub, writePvhElf } from "@handoff/x86";
 import { linux64Entry } from "./handoff-states.js";
 import { X86_64_4LEVEL } from "./paging.js";
 import { X86_64_HANDOFF_STUB, X86_64_STUB_GDT_OFFSET, buildX86_64Stub } from "./stub/stub.js";
@@ -24,25 +24,9 @@ export const x86_64LinuxBootBuilder: LinuxBootBuilder = {
   needsMachineDtb: () => false,
   machine: () => X86_LINUX_MACHINE,
   build(request: LinuxBootRequest): HandoffArtefact {
-    if (!this.protocols.includes(request.protocol)) throw new ValidationError("x86_64 Linux boot", `protocol '${request.protocol}' is not one of ${this.protocols.join(", ")}`);
-    if (request.entryMode !== undefined) throw new ValidationError("x86_64 Linux boot", "this architecture has no entry-mode choice");
     const L = X86_64_LINUX_LAYOUT;
     const m = X86_LINUX_MACHINE;
-    const plan = planX86Linux({
-      kernel: request.kernel,
-      kernelPath: request.kernelPath,
-      initrd: request.initrd,
-      cmdline: request.cmdline,
-      memoryMap: pcMemoryMap(m.ramSize),
-      bootData: L.bootData,
-      keepOut: [{ start: L.stub, end: L.bootData }],
-      // Our blobs are in RAM before SeaBIOS runs, and SeaBIOS allocates from the
-      // top of RAM during POST: keep the initrd at or below 128 MiB.
-      initrdCeiling: X86_LINUX_INITRD_CEILING,
-      entry64: true,
-    });
-    const list = layoutInPlaceList(plan.segments, { word: 8, listBase: L.list });
-    if (L.list + BigInt(list.bytes.length) > L.listEnd) throw new ValidationError("x86_64 Linux boot", `indirection list of ${list.bytes.length} bytes overruns its room`);
+    const { plan, list } = planX86LinuxForStub("x86_64", this.protocols, request, L, true);
     const gdt = buildHandoffGdt(BOOT_SELECTORS, true);
     const regions: HandoffRegion[] = [
       { start: L.stub, size: 0x1000n, writable: true, executable: true, name: "stub" },
