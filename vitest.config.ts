@@ -15,6 +15,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts"],
     setupFiles: ["./vitest.setup.ts"],
+    // A private TMPDIR per run, and a failure when a test leaves a temp dir or a process behind.
+    globalSetup: ["./packages/test-support/src/run-guard.ts"],
     testTimeout: 30_000,
     pool: "forks",
     reporters: ["default", "./scripts/summary-reporter.ts"],

@@ -6,16 +6,16 @@
  * scripts/bench/compare-kexec-tools.mjs (also run by `npm run bench`).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, openSync, rmSync, writeSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, bench, describe } from "vitest";
 import { digestSegments, writeFileAtomic, type Segment } from "@handoff/core";
+import { tempDir } from "@handoff/test-support";
 
 const MiB = 1024 * 1024;
 const SIZE = 32 * MiB;
-const dir = mkdtempSync(join(tmpdir(), "handoff-microbench-"));
+const dir = tempDir("handoff-microbench-");
 
 const input = join(dir, "input");
 const fd = openSync(input, "w");

@@ -5,13 +5,12 @@
  * completion under the shim.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain ESM helper shared with the bench script, no type declarations
 import { buildNoKexec, ensureKexecTools, interposedEnv, kexecSyscallsSeenByStrace } from "../scripts/bench/kexec-tools.mjs";
-import { fixtureKernel, IN_CI, KERNELS, requireTool } from "./support/tools.js";
+import { fixtureKernel, IN_CI, KERNELS, requireTool, tempDir } from "@handoff/test-support";
 
 const x64 = process.arch === "x64";
 if (!x64) {
@@ -21,7 +20,7 @@ if (!x64) {
 const hasGcc = x64 && requireTool("gcc");
 const hasStrace = x64 && requireTool("strace", ["-V"]);
 
-const dir = mkdtempSync(join(tmpdir(), "handoff-bench-blocks-"));
+const dir = tempDir("handoff-bench-blocks-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // A program that calls kexec_load through libc's syscall() the way kexec-tools does.

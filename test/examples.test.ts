@@ -1,9 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT, requireTool } from "./support/tools.js";
+import { REPO_ROOT, requireTool, tempDir } from "@handoff/test-support";
 
 const hasBinutils = requireTool("x86_64-linux-gnu-as");
 
@@ -23,7 +22,7 @@ describe("examples/tiny-kernel", () => {
   });
 
   it.skipIf(!hasBinutils)("is what build.sh assembles from tiny.S", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tiny-"));
+    const dir = tempDir("tiny-");
     try {
       execFileSync(join(REPO_ROOT, "examples/tiny-kernel/build.sh"), [join(dir, "out")], { stdio: "pipe" });
       expect(Buffer.compare(readFileSync(join(dir, "out")), committed)).toBe(0);

@@ -1,14 +1,14 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { tempDir } from "@handoff/test-support";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 describe("release pipeline (dry run)", () => {
-  const work = mkdtempSync(join(tmpdir(), "handoff-release-"));
+  const work = tempDir("handoff-release-");
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it("changeset version on a core change bumps core and every dependent, with CHANGELOGs", () => {

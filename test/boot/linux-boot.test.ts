@@ -1,10 +1,9 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { staticBusybox } from "../support/busybox.js";
-import { KERNELS, REPO_ROOT, fixtureKernel, requireTool } from "../support/tools.js";
+import { staticBusybox } from "@handoff/test-support/busybox";
+import { KERNELS, REPO_ROOT, fixtureKernel, requireTool, tempDir } from "@handoff/test-support";
 
 /**
  * Real Debian kernels booted through `handoff boot` (the built CLI): our stub
@@ -76,7 +75,7 @@ const CASES: readonly Case[] = [
   { arch: "arm32", protocol: "linux", console: "ttyAMA0", qemu: "qemu-system-arm", qemuArgs: ["-M", "virt", "-cpu", "cortex-a15", "-m", "512M"] },
 ];
 
-const work = mkdtempSync(join(tmpdir(), "handoff-linux-boot-"));
+const work = tempDir("handoff-linux-boot-");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The lines every successful boot must show, in order. */

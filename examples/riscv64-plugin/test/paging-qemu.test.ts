@@ -11,8 +11,8 @@ import fc from "fast-check";
 import type { Mapping, PageTableFormat } from "@handoff/core";
 import { describe, expect, it } from "vitest";
 import { RISCV64_SV39, RISCV64_SV48 } from "../src/index.js";
-import { mappingSets } from "../../../packages/core/test/support/page-table-properties.js";
-import { QemuSession, assemble, requireTool, scratchDir, sleep } from "../../../packages/core/test/support/qemu-oracle.js";
+import { mappingSets } from "@handoff/test-support/page-table-properties";
+import { QemuSession, assemble, requireTool, scratchDir, sleep } from "@handoff/test-support/qemu-oracle";
 
 const QEMU = "qemu-system-riscv64";
 const PREFIX = "riscv64-linux-gnu-";

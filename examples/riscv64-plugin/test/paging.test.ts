@@ -1,8 +1,9 @@
 import { PlacedMemory, ValidationError, type Mapping, type MappingAttributes } from "@handoff/core";
 import { describe, expect, it } from "vitest";
 import { RISCV64_SV39, RISCV64_SV48, plugin, walkSv } from "../src/index.js";
-import { checkFormatProperties } from "../../../packages/core/test/support/page-table-properties.js";
-import { checkRegisteredFormats } from "../../../packages/core/test/support/registered-formats.js";
+import fc from "fast-check";
+import { checkFormatProperties, mappingSets } from "@handoff/test-support/page-table-properties";
+import { checkRegisteredFormats } from "@handoff/test-support/registered-formats";
 
 const RWX: MappingAttributes = { writable: true, executable: true, memoryType: "normal" };
 const RO: MappingAttributes = { writable: false, executable: false, memoryType: "normal" };
@@ -109,6 +110,23 @@ describe("Sv39/Sv48 properties (random mapping sets, built then walked)", () => 
   it("Sv39, lower half", () => checkFormatProperties(RISCV64_SV39, { numRuns: 40 }));
   it("Sv39, upper half", () => checkFormatProperties(RISCV64_SV39, { vaFromIndex: (i) => (1n << 64n) - (1n << 38n) + i, numRuns: 30 }));
   it("Sv48", () => checkFormatProperties(RISCV64_SV48, { numRuns: 60 }));
+
+  // The flake this guards against: a "continues" mapping kept a 4 KiB VA-PA offset but
+  // took a 512 GiB unit, so one case needed 2^27 leaf PTEs (>256 MiB of tables) and ran
+  // out of time or memory in ~6% of runs. Every leaf count is now bounded by the offset.
+  it("the mapping generator never asks for more leaves than a few units of one size below the top", () => {
+    const sizes = [...RISCV64_SV48.pageSizes].sort((a, b) => (a < b ? -1 : 1));
+    let worst = 0n;
+    for (const set of fc.sample(mappingSets(RISCV64_SV48), { numRuns: 20_000 })) {
+      for (const m of set) {
+        const largest = sizes.filter((s) => (m.va - m.pa) % s === 0n && m.size >= s).at(-1) ?? sizes[0]!;
+        const leaves = m.size / largest;
+        if (leaves > worst) worst = leaves;
+      }
+    }
+    // 3 units of the next size up plus 5 pages: at most 3 * 512 + 5 leaves of the largest usable size.
+    expect(worst).toBeLessThanOrEqual(3n * 512n + 5n);
+  });
 });
 
 describe("registered page-table formats", () => {

@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compareRegisters, describeMismatches, parseInfoRegisters, withQemu } from "@handoff/qemu";
 import { afterAll, describe, expect, it } from "vitest";
 import { RISCV64_REGISTERS, RISCV64_VIRT_LAYOUT, Riscv64Architecture, riscv64ArtefactBuilder } from "../src/index.js";
-import { runCli } from "../../../packages/cli/test/helpers.js";
-import { requireTool } from "./tools.js";
+import { runCli } from "@handoff/test-support/cli";
+import { requireTool, tempDir } from "@handoff/test-support";
 
 const arch = new Riscv64Architecture(RISCV64_REGISTERS);
 
@@ -49,7 +48,7 @@ describe("@handoff/qemu reads a plugin arch's registers through the plugin's dia
 });
 
 describe.skipIf(!requireTool("qemu-system-riscv64"))("riscv64 probe: the stub reaches the promised Linux entry state on a real (TCG) hart", () => {
-  const dir = mkdtempSync(join(tmpdir(), "handoff-riscv64-probe-"));
+  const dir = tempDir("handoff-riscv64-probe-");
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("every register QEMU reports equals riscvLinuxEntryState, and the payload and DTB are in place", async () => {

@@ -1,11 +1,11 @@
 import { ArchitectureRegistry, ValidationError } from "@handoff/core";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { container } from "tsyringe";
 import { describe, expect, it } from "vitest";
 import { RISCV64_REGISTERS, Riscv64Architecture, SSTATUS_UXL_64, plugin, riscvLinuxEntryState } from "../src/index.js";
-import { runCli } from "../../../packages/cli/test/helpers.js";
+import { runCli } from "@handoff/test-support/cli";
+import { tempDir } from "@handoff/test-support";
 
 const arch = () => new Riscv64Architecture(RISCV64_REGISTERS);
 
@@ -47,7 +47,7 @@ describe("riscv64 example plugin", () => {
   });
 
   it("lets `handoff inspect` and `handoff pagetable` use its Image format and Sv39 tables through --plugin", () => {
-    const dir = mkdtempSync(join(tmpdir(), "handoff-riscv64-cli-"));
+    const dir = tempDir("handoff-riscv64-cli-");
     try {
       const b = new Uint8Array(256);
       const v = new DataView(b.buffer);

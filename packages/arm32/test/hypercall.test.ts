@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HypercallArgumentError, type Hypercall } from "@handoff/core";
 import { ARM32_REGISTERS, Arm32Architecture } from "@handoff/arm32";
-import { assemble, requireTool } from "../../core/test/tools.js";
+import { assemble, requireTool } from "@handoff/test-support/assemble";
 
 const arch = new Arm32Architecture(ARM32_REGISTERS);
 const abi = arch.hypercallAbi!;

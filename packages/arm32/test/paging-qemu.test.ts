@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Mapping, PageTableFormat } from "@handoff/core";
 import { ARM32_LPAE, ARM32_SHORT } from "@handoff/arm32";
-import { QemuSession, assemble, requireTool, scratchDir, sleep } from "../../core/test/support/qemu-oracle.js";
+import { QemuSession, assemble, requireTool, scratchDir, sleep } from "@handoff/test-support/qemu-oracle";
 
 const QEMU = "qemu-system-arm";
 const PREFIX = "arm-linux-gnueabihf-";

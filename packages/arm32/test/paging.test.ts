@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError, type PhysicalMemory } from "@handoff/core";
 import { ARM32_LPAE, ARM32_SHORT, walkArmV7 } from "@handoff/arm32";
-import { checkFormatProperties } from "../../core/test/support/page-table-properties.js";
+import { checkFormatProperties } from "@handoff/test-support/page-table-properties";
 
 const KIB = 1024n;
 const MIB = 1024n * KIB;
@@ -168,7 +168,7 @@ describe("arm32 property: random mapping sets translate exactly and use the fewe
 describe("registered page-table formats", () => {
   it("are in the architecture, and their register values fit its register file", async () => {
     const { plugin } = await import("@handoff/arm32");
-    const { checkRegisteredFormats } = await import("../../core/test/support/registered-formats.js");
+    const { checkRegisteredFormats } = await import("@handoff/test-support/registered-formats");
     checkRegisteredFormats(plugin, ['arm32-short', 'arm32-lpae']);
   });
 });

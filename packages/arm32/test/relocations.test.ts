@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ARM_RELOCATOR } from "@handoff/arm32";
-import { expectLinksLikeGnuLd } from "../../core/test/helpers/ld-compare.js";
+import { expectLinksLikeGnuLd } from "@handoff/test-support/ld-compare";
 
 const source = fileURLToPath(new URL("./fixtures/relocs.S", import.meta.url));
 

@@ -1,9 +1,9 @@
 import { FormatError } from "@handoff/core";
 import { describe, expect, it } from "vitest";
 import { Arm32Architecture, ARM32_REGISTERS, zImageFormat } from "../src/index.js";
-import { kernelFixture, readFixture } from "./fixtures.js";
+import { fixtureKernel, readFixture } from "@handoff/test-support";
 
-const ZIMAGE = kernelFixture("arm32-zImage-6.1.0-50-armmp");
+const ZIMAGE = fixtureKernel("arm32-zImage-6.1.0-50-armmp");
 
 describe.skipIf(!ZIMAGE)("zImage: real Debian 6.1 armmp kernel", () => {
   const bytes = readFixture(ZIMAGE!);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HypercallArgumentError, RegisterWidthError, UnknownRegisterValueError, encodeHvcA32, encodeHvcA64, encodeHvcT32, type Hypercall } from "@handoff/core";
 import { AARCH32_MODE, ARM64_REGISTERS, Arm64Architecture } from "@handoff/arm64";
-import { assemble, requireTool } from "../../core/test/tools.js";
+import { assemble, requireTool } from "@handoff/test-support/assemble";
 
 const arch = new Arm64Architecture(ARM64_REGISTERS);
 const abi = arch.hypercallAbi!;

@@ -1,9 +1,9 @@
 import { FormatError } from "@handoff/core";
 import { describe, expect, it } from "vitest";
 import { Arm64Architecture, ARM64_REGISTERS, arm64ImageFormat } from "../src/index.js";
-import { kernelFixture, readFixture } from "./fixtures.js";
+import { fixtureKernel, readFixture } from "@handoff/test-support";
 
-const ARM64 = kernelFixture("arm64-Image-6.1.0-50-cloud-arm64");
+const ARM64 = fixtureKernel("arm64-Image-6.1.0-50-cloud-arm64");
 
 describe.skipIf(!ARM64)("arm64 Image: real Debian 6.1 cloud kernel", () => {
   const bytes = readFixture(ARM64!);

@@ -11,8 +11,8 @@ import { describe, expect, it } from "vitest";
 import type { Mapping, PageTableFormat } from "@handoff/core";
 import { ARM64_16K_48, ARM64_4K_39, ARM64_4K_48, ARM64_64K_48 } from "@handoff/arm64";
 import fc from "fast-check";
-import { mappingSets } from "../../core/test/support/page-table-properties.js";
-import { QemuSession, assemble, requireTool, scratchDir, sleep } from "../../core/test/support/qemu-oracle.js";
+import { mappingSets } from "@handoff/test-support/page-table-properties";
+import { QemuSession, assemble, requireTool, scratchDir, sleep } from "@handoff/test-support/qemu-oracle";
 
 const QEMU = "qemu-system-aarch64";
 const PREFIX = "aarch64-linux-gnu-";
@@ -111,12 +111,12 @@ describe.skipIf(!available)("arm64 tables on QEMU's MMU (gva2gpa)", () => {
     it(`${format.id}: random mapping sets (fixed seed) translate on QEMU as the walker says`, async () => {
       const granule = format.pageSizes[0]!;
       const clear = (lo: bigint, size: bigint) => lo + size <= CODE || lo >= TABLES + 0x10_0000n;
-      for (const random of fc.sample(mappingSets(format), { numRuns: 2, seed: 0x5eed })) {
+      for (const random of fc.sample(mappingSets(format), { numRuns: 2 })) {
         const ms = [
           { va: CODE, pa: CODE, size: granule, attributes: { writable: false, executable: true, memoryType: "normal" as const } },
           ...random.filter((m) => clear(m.va, m.size) && clear(m.pa, m.size)),
         ];
-        expect(ms.length, "the fixed seed yields random mappings besides the code page").toBeGreaterThan(1);
+        expect(ms.length, "the run's seed yields random mappings besides the code page").toBeGreaterThan(1);
         const { build, qemu, spin, cleanup } = await boot(format, ms);
         try {
           let pc: bigint | undefined;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError, type Mapping, type PhysicalMemory } from "@handoff/core";
 import { ARM64_16K_48, ARM64_4K_39, ARM64_4K_48, ARM64_64K_48, walkVmsaV8_64 } from "@handoff/arm64";
-import { checkFormatProperties } from "../../core/test/support/page-table-properties.js";
+import { checkFormatProperties } from "@handoff/test-support/page-table-properties";
 
 const KIB = 1024n;
 const MIB = 1024n * KIB;
@@ -209,7 +209,7 @@ export type { Mapping };
 describe("registered page-table formats", () => {
   it("are in the architecture, and their register values fit its register file", async () => {
     const { plugin } = await import("@handoff/arm64");
-    const { checkRegisteredFormats } = await import("../../core/test/support/registered-formats.js");
+    const { checkRegisteredFormats } = await import("@handoff/test-support/registered-formats");
     checkRegisteredFormats(plugin, ['arm64-4k-48', 'arm64-4k-39', 'arm64-16k-48', 'arm64-64k-48']);
   });
 });

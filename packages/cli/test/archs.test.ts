@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runCli } from "./helpers.js";
+import { runCli } from "@handoff/test-support/cli";
 
 interface ArchJson {
   id: string;

@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "./helpers.js";
+import { runCli } from "@handoff/test-support/cli";
+import { tempDir } from "@handoff/test-support";
 
 function haveTool(tool: string): boolean {
   if (spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0) return true;
@@ -65,7 +65,7 @@ describe("handoff boot --kernel (flat payload, console streamed)", () => {
   it.skipIf(!haveTool("qemu-system-aarch64"))("arm64: the payload's PL011 output reaches stdout", () => {
     // aarch64: mov x1,#0x09000000; adr x2,msg; 1: ldrb w3,[x2],#1; cbz w3,2f; str w3,[x1]; b 1b; 2: b 2b; msg: "handoff-serial-ok\n"
     const hexBytes = "0120a1d2c20000104314403863000034230000b9fdffff170000001468616e646f66662d73657269616c2d6f6b0a00";
-    const dir = mkdtempSync(join(tmpdir(), "handoff-flat-"));
+    const dir = tempDir("handoff-flat-");
     const file = join(dir, "hello.bin");
     writeFileSync(file, Buffer.from(hexBytes, "hex"));
     const r = runCli(["boot", "--arch", "arm64", "--kernel", file, "--timeout", "3"], { timeout: 60_000 });
@@ -77,7 +77,7 @@ describe("handoff boot --kernel (flat payload, console streamed)", () => {
 
 describe("handoff build --out", () => {
   it("writes the PVH ELF and plan.json atomically (no temp files left)", () => {
-    const out = join(mkdtempSync(join(tmpdir(), "handoff-build-")), "out");
+    const out = join(tempDir("handoff-build-"), "out");
     const r = runCli(["build", "--arch", "x86_64", "--probe", "--out", out, "--json"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -91,7 +91,7 @@ describe("handoff build --out", () => {
     expect([...elf.subarray(0, 5)]).toEqual([0x7f, 0x45, 0x4c, 0x46, 2]);
   });
   it("arm artefacts are loader blobs with their addresses", () => {
-    const out = join(mkdtempSync(join(tmpdir(), "handoff-build-")), "out");
+    const out = join(tempDir("handoff-build-"), "out");
     const r = runCli(["build", "--arch", "arm64", "--probe", "--out", out]);
     expect(r.code).toBe(0);
     const plan = JSON.parse(readFileSync(join(out, "plan.json"), "utf8"));

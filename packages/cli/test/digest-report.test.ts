@@ -1,14 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Segment } from "@handoff/core";
 import { digestReport, renderDigestReport } from "@handoff/cli";
+import { tempDir } from "@handoff/test-support";
 
 describe("digestReport", () => {
   it("reports each segment's digest of its memsz bytes, as a table and as JSON with hex addresses", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "handoff-digest-report-"));
+    const dir = tempDir("handoff-digest-report-");
     try {
       const initrd = join(dir, "initrd");
       writeFileSync(initrd, Buffer.alloc(10_000, 0x37));

@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT, runCli } from "./helpers.js";
+import { runCli } from "@handoff/test-support/cli";
+import { REPO_ROOT, tempDir } from "@handoff/test-support";
 
 const FIXTURES = process.env.HANDOFF_FIXTURES ?? join(REPO_ROOT, "..", "shared", "fixtures", "kernels");
 const ARM64_IMAGE = join(FIXTURES, "arm64-Image-6.1.0-50-cloud-arm64");
@@ -98,7 +98,7 @@ describe("handoff hypercall", () => {
   });
 
   it("decode --struct reads the command's struct; an AArch32 multicall entry with upper bits set is rejected, accepted from AArch64", () => {
-    const dir = mkdtempSync(join(tmpdir(), "handoff-hc-"));
+    const dir = tempDir("handoff-hc-");
     const mc = Buffer.alloc(64);
     mc.writeBigUInt64LE(12n, 0); // op = memory_op
     mc.writeBigUInt64LE(1n, 16); // args[0]

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "./helpers.js";
+import { runCli } from "@handoff/test-support/cli";
+import { tempDir } from "@handoff/test-support";
 
-const work = mkdtempSync(join(tmpdir(), "handoff-initramfs-"));
+const work = tempDir("handoff-initramfs-");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("handoff initramfs", () => {

@@ -1,12 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { pvhElf, PVH_PHYS_BASE } from "../../core/test/helpers/elf-fixtures.js";
-import { int, note, put, writeElf } from "../../core/test/helpers/elf-writer.js";
-import { kernelFixturesDir, runCli } from "./helpers.js";
+import { pvhElf, PVH_PHYS_BASE } from "@handoff/test-support/elf-fixtures";
+import { int, note, put, writeElf } from "@handoff/test-support/elf-writer";
+import { kernelFixturesDir, tempDir } from "@handoff/test-support";
+import { runCli } from "@handoff/test-support/cli";
 
-const dir = mkdtempSync(join(tmpdir(), "handoff-inspect-"));
+const dir = tempDir("handoff-inspect-");
 const save = (name: string, bytes: Uint8Array) => {
   const p = join(dir, name);
   writeFileSync(p, bytes);
@@ -80,9 +80,8 @@ describe("handoff inspect on malformed input", () => {
     ["empty", new Uint8Array(0), /not a recognised image format/],
   ];
   it.each(cases)("%s: one line naming the problem, exit 1, no stack trace", (name, bytes, message) => {
-    const t0 = performance.now();
+    // runCli's timeout fails a hang; how fast it answers is the bench's business.
     const r = runCli(["inspect", save(`${name}.bin`, bytes)]);
-    const ms = performance.now() - t0;
     expect(r.stdout).toBe("");
     expect(r.code).toBe(1);
     const lines = r.stderr.trimEnd().split("\n");
@@ -90,8 +89,6 @@ describe("handoff inspect on malformed input", () => {
     expect(lines[0]).toMatch(/^handoff: /);
     expect(lines[0]).toMatch(message);
     expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
-    // Generous bound on a shared CI machine; the point is that nothing hangs or allocates 2^62 bytes.
-    expect(ms).toBeLessThan(10_000);
   });
 
   it("reports a missing file, a directory and bad arguments in one line", () => {

@@ -1,14 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, runCli } from "./helpers.js";
+import { runCli } from "@handoff/test-support/cli";
+import { REPO_ROOT, tempDir } from "@handoff/test-support";
 
 const npm = (args: string[], cwd: string) => execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 240_000 });
 
 describe("installing only @handoff/core, @handoff/cli (with its @handoff/qemu and @handoff/xen) and @handoff/arm64, then a third-party plugin", () => {
-  const work = mkdtempSync(join(tmpdir(), "handoff-install-"));
+  const work = tempDir("handoff-install-");
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it("packs, installs into a fresh project and lists arm64 alone", () => {

@@ -4,12 +4,12 @@
  * where kexec_load never reaches the host kernel). Every segment on either side
  * must be matched or explained below; anything unexplained fails the test.
  */
-import { closeSync, existsSync, mkdtempSync, openSync, ftruncateSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, existsSync, openSync, ftruncateSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MemoryMap, PC_MEMORY_LAYOUT, SegmentSet, buildIndirectionList, linuxKexecRules, type Segment } from "@handoff/core";
-import { REPO_ROOT, runCli } from "./helpers.js";
+import { runCli } from "@handoff/test-support/cli";
+import { REPO_ROOT, tempDir } from "@handoff/test-support";
 import { kexecToolsUnavailable, prepareKexecTools, runKexecTools, type KexecToolsRun } from "./kexec-tools.js";
 
 const KERNEL_NAME = "x86_64-bzImage-6.1.0-56-cloud-amd64";
@@ -51,7 +51,7 @@ describe("plan vs kexec-tools (x86_64 bzImage, 64 MiB initrd, 512 MiB RAM)", () 
       skip = unavailable(missing);
       return;
     }
-    const work = mkdtempSync(join(tmpdir(), "handoff-kexec-cmp-"));
+    const work = tempDir("handoff-kexec-cmp-");
     const initrd = join(work, "initrd-64M");
     const fd = openSync(initrd, "w");
     ftruncateSync(fd, Number(INITRD_SIZE)); // sparse: the content does not matter to either planner

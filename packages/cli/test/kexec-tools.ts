@@ -9,8 +9,8 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { REPO_ROOT } from "@handoff/test-support";
 
 export interface KexecSegmentDump {
   readonly buf: bigint;
@@ -92,10 +92,11 @@ function xenLibraryPackages(): string[] {
 
 /**
  * Download (`apt-get download`, amd64) and unpack kexec-tools and the Xen
- * libraries it links, into a cache directory reused between runs. Returns the
+ * libraries it links, into the repository's ignored download cache (`.cache/kexec-tools-sysroot`; the bench keeps its own `.cache/kexec-tools`),
+ * never a fixed shared path under /tmp. Returns the
  * sysroot holding `sbin/kexec` and `usr/lib/x86_64-linux-gnu/libxen*`.
  */
-export function prepareKexecTools(cacheDir = join(tmpdir(), "handoff-kexec-tools")): string {
+export function prepareKexecTools(cacheDir = join(REPO_ROOT, ".cache", "kexec-tools-sysroot")): string {
   const root = join(cacheDir, "root");
   if (existsSync(join(root, "sbin", "kexec"))) return root;
   mkdirSync(cacheDir, { recursive: true });

@@ -1,13 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { assemble, linkWithGnuLd } from "../../core/test/helpers/ld-compare.js";
-import { requireTool } from "../../core/test/helpers/tools.js";
-import { runCli } from "./helpers.js";
+import { assemble, linkWithGnuLd } from "@handoff/test-support/ld-compare";
+import { requireTool, tempDir } from "@handoff/test-support";
+import { runCli } from "@handoff/test-support/cli";
 
-const dir = mkdtempSync(join(tmpdir(), "handoff-link-"));
+const dir = tempDir("handoff-link-");
 const fixture = (pkg: string) => fileURLToPath(new URL(`../../${pkg}/test/fixtures/relocs.S`, import.meta.url));
 
 describe("handoff link", () => {

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parseFdt } from "@handoff/core";
 import { afterAll, describe, expect, it } from "vitest";
-import { kernelFixturesDir, runCli } from "./helpers.js";
+import { kernelFixturesDir, tempDir } from "@handoff/test-support";
+import { runCli } from "@handoff/test-support/cli";
 
 const fixtures = kernelFixturesDir();
 if (!fixtures) {
@@ -16,7 +16,7 @@ if (!hasQemuArm) {
   if (process.env.CI === "true") throw new Error("qemu-system-aarch64 missing under CI");
   console.warn("SKIPPING arm64 Linux build test: qemu-system-aarch64 not installed");
 }
-const work = mkdtempSync(join(tmpdir(), "handoff-linux-build-"));
+const work = tempDir("handoff-linux-build-");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const initrd = join(work, "initrd.cpio");
 writeFileSync(initrd, new Uint8Array(10_000).fill(7));

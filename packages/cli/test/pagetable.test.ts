@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "./helpers.js";
+import { runCli } from "@handoff/test-support/cli";
+import { tempDir } from "@handoff/test-support";
 
 interface Report {
   arch: string;
@@ -32,7 +32,7 @@ describe("handoff pagetable", () => {
   });
 
   it("arm64 with a device page, human output, and the table bytes written to a file", () => {
-    const dir = mkdtempSync(join(tmpdir(), "handoff-pt-"));
+    const dir = tempDir("handoff-pt-");
     try {
       const out = join(dir, "tables.bin");
       const r = runCli(["pagetable", "--arch", "arm64", "--format", "arm64-4k-39", "--map", "0x40000000:0x40000000:2M:wx", "--map", "0x9000000:0x9000000:4K:wd", "--table-base", "0x48000000", "--out", out]);

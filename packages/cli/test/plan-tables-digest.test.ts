@@ -6,7 +6,8 @@ import { makePlan } from "../src/commands/plan.js";
 import { plugin as x86_64Plugin } from "@handoff/x86_64";
 import { container } from "tsyringe";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT, runCli } from "./helpers.js";
+import { runCli } from "@handoff/test-support/cli";
+import { REPO_ROOT } from "@handoff/test-support";
 
 const TINY = join(REPO_ROOT, "examples/tiny-kernel/tiny-bzImage");
 

@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { existsSync, ftruncateSync, openSync, closeSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { MemoryMap, PC_MEMORY_LAYOUT, SegmentSet, linuxKexecRules } from "@handoff/core";
 import { parseMemorySize } from "../src/commands/plan.js";
-import { REPO_ROOT, runCli } from "./helpers.js";
+import { runCli } from "@handoff/test-support/cli";
+import { REPO_ROOT, tempDir } from "@handoff/test-support";
 
-const dir = mkdtempSync(join(tmpdir(), "handoff-plan-cli-"));
+const dir = tempDir("handoff-plan-cli-");
 const kernel = join(dir, "kernel.bin");
 const initrd = join(dir, "initrd.img");
 writeFileSync(kernel, Buffer.alloc(0x5123, 0x90));

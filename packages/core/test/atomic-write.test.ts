@@ -1,16 +1,16 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FormatError, ValidationError, segmentPieces, writeFileAtomic, type Segment, type WritePiece } from "@handoff/core";
+import { tempDir } from "@handoff/test-support";
 
 const MiB = 1024 * 1024;
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "handoff-atomic-"));
+  dir = tempDir("handoff-atomic-");
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 

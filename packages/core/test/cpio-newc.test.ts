@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { NewcArchive, ValidationError } from "@handoff/core";
+import { tempDir } from "@handoff/test-support";
 
 const hasCpio = spawnSync("cpio", ["--version"]).status === 0;
 if (!hasCpio) {
@@ -33,7 +33,7 @@ describe("newc cpio writer", () => {
   });
 
   it.skipIf(!hasCpio)("is read back by GNU cpio with the same names, modes, contents and devices", () => {
-    const dir = mkdtempSync(join(tmpdir(), "cpio-"));
+    const dir = tempDir("cpio-");
     try {
       const archive = join(dir, "a.cpio");
       writeFileSync(archive, sample().toBytes());

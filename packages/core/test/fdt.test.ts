@@ -1,6 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -16,9 +15,10 @@ import {
   parseFdt,
   setChosen,
 } from "@handoff/core";
-import { requireTool } from "./tools.js";
+import { requireTool } from "@handoff/test-support/assemble";
+import { tempDir } from "@handoff/test-support";
 
-const tmp = mkdtempSync(join(tmpdir(), "handoff-fdt-"));
+const tmp = tempDir("handoff-fdt-");
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function dtc(args: string[], input?: Uint8Array | string): Buffer {

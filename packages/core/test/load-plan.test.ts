@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -15,6 +14,7 @@ import {
   type Image,
   type LoadPlan,
 } from "@handoff/core";
+import { tempDir } from "@handoff/test-support";
 
 const MiB = 1n << 20n;
 const x86_64 = { id: "x86_64", pageSize: 4096n, wordBits: 64 as const, endianness: ["little"] as const, elfMachine: 62 };
@@ -99,7 +99,7 @@ describe("planLoad", () => {
   });
 
   it("end to end: the relocation list really moves a raw kernel, initrd file and cmdline into place (arm32, 4-byte words)", () => {
-    const dir = mkdtempSync(join(tmpdir(), "handoff-plan-"));
+    const dir = tempDir("handoff-plan-");
     const kernelPath = join(dir, "kernel.bin");
     const initrdPath = join(dir, "initrd.img");
     const kernelBytes = Uint8Array.from({ length: 3 * 4096 + 77 }, (_, i) => (i * 31 + 7) & 0xff);

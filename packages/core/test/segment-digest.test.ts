@@ -1,11 +1,10 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestSegments, FormatError, ValidationError, type Segment, type SegmentData } from "@handoff/core";
-import { fixtureKernel, KERNELS, REPO_ROOT } from "../../../test/support/tools.js";
+import { fixtureKernel, KERNELS, tempDir } from "@handoff/test-support";
 
 const MiB = 1024 * 1024;
 
@@ -35,7 +34,7 @@ function fileSegment(path: string, offset: number, length: number, extra: Partia
 let dir: string;
 let big: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "handoff-digest-"));
+  dir = tempDir("handoff-digest-");
   // 64 MiB of random content: no structure a chunking bug could hide behind.
   big = join(dir, "random-64m");
   const fd = openSync(big, "w");
@@ -146,50 +145,5 @@ describe("digestSegments refuses bad input before hashing", () => {
   });
 });
 
-describe("memory stays bounded", () => {
-  const coreDist = join(REPO_ROOT, "packages/core/dist/index.js");
-  it("digesting a 512 MiB file grows peak RSS by far less than its size (a readFile control grows by about its size)", () => {
-    if (!existsSync(coreDist)) throw new Error(`${coreDist} is missing: build first (npx tsc -b)`);
-    const file = join(dir, "sparse-512m");
-    execFileSync("truncate", ["-s", String(512 * MiB), file]);
-    // A fresh process: its peak RSS (getrusage ru_maxrss) before and after is the measurement.
-    const child = `
-      import { resourceUsage } from "node:process";
-      import { readFile } from "node:fs/promises";
-      const { digestSegments } = await import(${JSON.stringify(coreDist)});
-      const peak = () => resourceUsage().maxRSS * 1024;
-      const mode = process.argv[1];
-      const before = peak(), abBefore = process.memoryUsage().arrayBuffers;
-      let maxAb = 0;
-      const t = setInterval(() => { maxAb = Math.max(maxAb, process.memoryUsage().arrayBuffers - abBefore); }, 5);
-      let digest;
-      if (mode === "stream") {
-        const size = ${512 * MiB};
-        const r = await digestSegments([{ data: { kind: "file", path: ${JSON.stringify(file)}, offset: 0, length: size }, bufsz: BigInt(size), mem: 0n, memsz: BigInt(size), role: "initrd" }]);
-        digest = r.segments[0].digest;
-      } else {
-        const { createHash } = await import("node:crypto");
-        digest = createHash("sha256").update(await readFile(${JSON.stringify(file)})).digest("hex");
-      }
-      clearInterval(t);
-      maxAb = Math.max(maxAb, process.memoryUsage().arrayBuffers - abBefore);
-      console.log(JSON.stringify({ growth: peak() - before, maxAb, digest }));
-    `;
-    const run = (mode: string) => {
-      const r = spawnSync(process.execPath, ["--input-type=module", "-e", child, mode], { encoding: "utf8", timeout: 120_000 });
-      if (r.status !== 0) throw new Error(`child (${mode}) failed: ${r.stderr}`);
-      return JSON.parse(r.stdout) as { growth: number; maxAb: number; digest: string };
-    };
-    const streamed = run("stream");
-    const naive = run("readFile");
-    console.log(
-      `512 MiB digest: streamed peak RSS growth ${(streamed.growth / MiB).toFixed(1)} MiB (arrayBuffers max +${(streamed.maxAb / MiB).toFixed(1)} MiB); ` +
-        `readFile control ${(naive.growth / MiB).toFixed(1)} MiB`,
-    );
-    expect(streamed.digest).toBe(naive.digest);
-    expect(streamed.growth).toBeLessThan(64 * MiB);
-    expect(streamed.maxAb).toBeLessThan(16 * MiB);
-    // The measurement can see a whole-file copy: otherwise the bound above would prove nothing.
-    expect(naive.growth).toBeGreaterThan(400 * MiB);
-  });
-});
+// Peak memory of a streamed 512 MiB digest is measured by `npm run bench` (peak RSS against
+// kexec-tools and against a readFile control, same run): unit tests carry no RSS thresholds.

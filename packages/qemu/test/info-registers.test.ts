@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseInfoRegisters, RegisterDumpError } from "@handoff/qemu";
 import { describe, expect, it } from "vitest";
-import { ARCHS } from "./tools.js";
+import { ARCHS } from "@handoff/test-support/archs";
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");
 

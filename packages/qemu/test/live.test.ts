@@ -1,13 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QemuError, QemuMachine, QmpError, withQemu } from "@handoff/qemu";
 import { describe, expect, it } from "vitest";
-import { ARCHS, requireTool } from "./tools.js";
+import { ARCHS } from "@handoff/test-support/archs";
+import { requireTool, tempDir } from "@handoff/test-support";
 
-const dir = mkdtempSync(join(tmpdir(), "handoff-qemu-live-"));
+const dir = tempDir("handoff-qemu-live-");
 const haveArm64 = requireTool("qemu-system-aarch64");
 
 describe.skipIf(!haveArm64)("QemuMachine against a live qemu-system-aarch64", () => {

@@ -1,8 +1,9 @@
 import { arm32KexecEntry, buildArm32Stub } from "@handoff/arm32";
 import { compareRegisters, describeMismatches, withQemu } from "@handoff/qemu";
 import { describe, expect, it } from "vitest";
-import { blobFiles, planProbe, standardSegments } from "./probe-kit.js";
-import { ARCHS, requireTool } from "./tools.js";
+import { blobFiles, planProbe, standardSegments } from "@handoff/test-support/probe-kit";
+import { ARCHS } from "@handoff/test-support/archs";
+import { requireTool } from "@handoff/test-support";
 
 // QEMU's virt board: RAM at 0x40000000; with no -kernel, QEMU puts its DTB at the start of RAM.
 const DTB = 0x40000000n;

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { arm32KexecEntry, buildArm32Stub, ARM32_HANDOFF_STUB } from "@handoff/arm32";
 import { arm64KexecEntry, buildArm64Stub, ARM64_HANDOFF_STUB } from "@handoff/arm64";
@@ -8,8 +7,9 @@ import { withQemu } from "@handoff/qemu";
 import { BOOT_SELECTORS, buildHandoffGdt, writePvhElf } from "@handoff/x86";
 import { buildX86_64Stub, identityMap1GiB, kexec64Entry, X86_64_HANDOFF_STUB, X86_64_STUB_GDT_OFFSET } from "@handoff/x86_64";
 import { describe, expect, it } from "vitest";
-import { INDIRECTION, blobFiles } from "./probe-kit.js";
-import { ARCHS, requireTool } from "./tools.js";
+import { INDIRECTION, blobFiles } from "@handoff/test-support/probe-kit";
+import { ARCHS } from "@handoff/test-support/archs";
+import { requireTool, tempDir } from "@handoff/test-support";
 
 /** A list page whose only entry is an INDIRECTION to itself: a walker without a bound never ends. */
 function selfLoop(at: bigint, word: 4 | 8 = 8): Uint8Array {
@@ -38,7 +38,7 @@ describe("stubs bound their list walk: a self-referencing list ends in hd_fail, 
     const state = kexec64Entry({ gdt, gdtBase: STUB + BigInt(X86_64_STUB_GDT_OFFSET), cr3: tables.cr3, entry: 0x400000n, rsp: 0n });
     const stub = buildX86_64Stub(state, { head: LIST | INDIRECTION, maxSteps: 1000n }, gdt);
     const elf = writePvhElf({ elfClass: 64, entry32: STUB, loads: [{ paddr: STUB, bytes: stub.bytes }, { paddr: LIST, bytes: selfLoop(LIST) }, { paddr: 0x120000n, bytes: tables.bytes }] });
-    const file = join(mkdtempSync(join(tmpdir(), "handoff-loop-")), "loop.elf");
+    const file = join(tempDir("handoff-loop-"), "loop.elf");
     writeFileSync(file, elf);
     await withQemu({ arch: "x86_64", kernel: file, lifetimeMs: 30_000 }, async (m) => {
       await expect(m.waitForPc(0x400000n, ARCHS.x86_64, 20_000, { failPc: STUB + BigInt(X86_64_HANDOFF_STUB.symbols.hd_fail), failReason: "list walk bound" })).rejects.toThrow(/list walk bound/);
@@ -62,7 +62,7 @@ describe("stubs bound their list walk: a self-referencing list ends in hd_fail, 
     const state = pvhEntry({ gdt, gdtBase: STUB + BigInt(X86_32_STUB_GDT_OFFSET), startInfo: 0n, entry: 0x400000n });
     const stub = buildX86_32Stub(state, { head: LIST | INDIRECTION, maxSteps: 1000n }, gdt);
     const elf = writePvhElf({ elfClass: 32, entry32: STUB, loads: [{ paddr: STUB, bytes: stub.bytes }, { paddr: LIST, bytes: selfLoop(LIST, 4) }] });
-    const file = join(mkdtempSync(join(tmpdir(), "handoff-loop-")), "loop32.elf");
+    const file = join(tempDir("handoff-loop-"), "loop32.elf");
     writeFileSync(file, elf);
     await withQemu({ arch: "x86_32", kernel: file, lifetimeMs: 30_000 }, async (m) => {
       await expect(m.waitForPc(0x400000n, ARCHS.x86_32, 20_000, { failPc: STUB + BigInt(X86_32_HANDOFF_STUB.symbols.hd_fail), failReason: "list walk bound" })).rejects.toThrow(/list walk bound/);

@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HandoffState } from "@handoff/core";
 import { compareRegisters, describeMismatches, withQemu } from "@handoff/qemu";
 import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, writePvhElf, type GdtSelectors } from "@handoff/x86";
 import { buildX86_32Stub, linux32Entry, pvhEntry, X86_32_STUB_GDT_OFFSET } from "@handoff/x86_32";
 import { describe, expect, it } from "vitest";
-import { planProbe, standardSegments } from "./probe-kit.js";
-import { ARCHS, requireTool } from "./tools.js";
+import { planProbe, standardSegments } from "@handoff/test-support/probe-kit";
+import { ARCHS } from "@handoff/test-support/archs";
+import { requireTool, tempDir } from "@handoff/test-support";
 
 const STUB = 0x100000n;
 const START_INFO = 0x1f0000n;
@@ -40,7 +40,7 @@ describe.skipIf(!requireTool("qemu-system-i386"))("x86_32 probe: a PVH ELF whose
         entry32: STUB,
         loads: [...plan.blobs.map((b) => ({ paddr: b.addr, bytes: b.bytes })), { paddr: STUB, bytes: stub.bytes }, { paddr: START_INFO, bytes: startInfoPage() }],
       });
-      const file = join(mkdtempSync(join(tmpdir(), "handoff-pvh-")), "probe.elf");
+      const file = join(tempDir("handoff-pvh-"), "probe.elf");
       writeFileSync(file, elf);
       await withQemu({ arch: "x86_32", kernel: file, lifetimeMs: 30_000 }, async (m) => {
         const observed = await m.waitForPc(ENTRY, ARCHS.x86_32, 20_000);

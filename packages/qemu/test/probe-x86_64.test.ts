@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HandoffState } from "@handoff/core";
 import { compareRegisters, describeMismatches, withQemu } from "@handoff/qemu";
 import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, writePvhElf, type GdtSelectors, type HandoffGdt } from "@handoff/x86";
 import { buildX86_64Stub, identityMap1GiB, kexec64Entry, linux64Entry, X86_64_STUB_GDT_OFFSET } from "@handoff/x86_64";
 import { describe, expect, it } from "vitest";
-import { planProbe, standardSegments } from "./probe-kit.js";
-import { ARCHS, requireTool } from "./tools.js";
+import { planProbe, standardSegments } from "@handoff/test-support/probe-kit";
+import { ARCHS } from "@handoff/test-support/archs";
+import { requireTool, tempDir } from "@handoff/test-support";
 
 const STUB = 0x100000n;
 const TABLES = 0x120000n;
@@ -47,7 +47,7 @@ describe.skipIf(!requireTool("qemu-system-x86_64"))("x86_64 probe: a PVH ELF who
           { paddr: BOOT_PARAMS, bytes: new Uint8Array(4096) },
         ],
       });
-      const file = join(mkdtempSync(join(tmpdir(), "handoff-pvh64-")), "probe.elf");
+      const file = join(tempDir("handoff-pvh64-"), "probe.elf");
       writeFileSync(file, elf);
       await withQemu({ arch: "x86_64", kernel: file, lifetimeMs: 30_000 }, async (m) => {
         const observed = await m.waitForPc(ENTRY, ARCHS.x86_64, 20_000);

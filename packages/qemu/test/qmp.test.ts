@@ -1,15 +1,14 @@
 import { createServer, type Socket } from "node:net";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QmpClient, QmpError } from "@handoff/qemu";
 import { afterEach, describe, expect, it } from "vitest";
+import { tempDir } from "@handoff/test-support";
 
 const GREETING = JSON.stringify({ QMP: { version: { qemu: { major: 7, minor: 2, micro: 22 } }, capabilities: [] } });
 
 /** A scripted QMP peer: answers each command line with what `reply` returns (strings are sent raw). */
 function peer(reply: (cmd: { execute: string; arguments?: Record<string, unknown> }, socket: Socket) => string | undefined, greeting = GREETING) {
-  const path = join(mkdtempSync(join(tmpdir(), "qmp-peer-")), "s");
+  const path = join(tempDir("qmp-peer-"), "s");
   const server = createServer((socket) => {
     socket.write(greeting + "\r\n");
     let buf = "";
@@ -72,6 +71,6 @@ describe("QmpClient against a scripted peer", () => {
     const path = peer((c, s) => (c.execute === "qmp_capabilities" ? JSON.stringify({ return: {} }) : void s.destroy()));
     const q = await QmpClient.connect(path, { timeoutMs: 2000 });
     await expect(q.execute("stop")).rejects.toThrow(/closed/);
-    await expect(QmpClient.connect(join(tmpdir(), "no-such-qmp-socket"), { timeoutMs: 300 })).rejects.toThrow(/no QMP socket/);
+    await expect(QmpClient.connect(join(tempDir("qmp-none-"), "no-such-qmp-socket"), { timeoutMs: 300 })).rejects.toThrow(/no QMP socket/);
   });
 });

@@ -11,7 +11,7 @@ import {
   memoryTypeOfE820,
 } from "../src/index.js";
 import { synthBzImage } from "./synth.js";
-import { kernelFixture, readFixture } from "./fixtures.js";
+import { fixtureKernel, readFixture } from "@handoff/test-support";
 
 describe("boot_params layout", () => {
   it("matches the offsets in bootparam.h / zero-page.rst", () => {
@@ -44,8 +44,8 @@ describe("boot_params layout", () => {
   });
 });
 
-const X86_64 = kernelFixture("x86_64-bzImage-6.1.0-56-cloud-amd64");
-const X86_32 = kernelFixture("x86_32-bzImage-6.1.0-50-686");
+const X86_64 = fixtureKernel("x86_64-bzImage-6.1.0-56-cloud-amd64");
+const X86_32 = fixtureKernel("x86_32-bzImage-6.1.0-50-686");
 
 describe.skipIf(!X86_64)("BootParams for the real x86_64 kernel", () => {
   const kernel = readFixture(X86_64!);

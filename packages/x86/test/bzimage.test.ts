@@ -1,7 +1,7 @@
 import { FormatError, type Image } from "@handoff/core";
 import { describe, expect, it } from "vitest";
 import { BZIMAGE_FORMAT_ID, SETUP_HEADER_FIELDS, bzImageFormat, parseBzImage } from "../src/index.js";
-import { kernelFixture, readFixture } from "./fixtures.js";
+import { fixtureKernel, readFixture } from "@handoff/test-support";
 import { synthBzImage } from "./synth.js";
 
 /** Raw little-endian reads at offsets written out from boot.rst, independent of the parser. */
@@ -20,8 +20,8 @@ function cstr(bytes: Uint8Array, at: number): string {
   return Buffer.from(bytes.subarray(at, end)).toString("latin1");
 }
 
-const X86_64 = kernelFixture("x86_64-bzImage-6.1.0-56-cloud-amd64");
-const X86_32 = kernelFixture("x86_32-bzImage-6.1.0-50-686");
+const X86_64 = fixtureKernel("x86_64-bzImage-6.1.0-56-cloud-amd64");
+const X86_32 = fixtureKernel("x86_32-bzImage-6.1.0-50-686");
 
 describe.skipIf(!X86_64)("bzImage: real Debian 6.1 x86_64 kernel", () => {
   const bytes = readFixture(X86_64!);

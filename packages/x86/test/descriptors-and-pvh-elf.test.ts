@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BOOT_SELECTORS, DESC, VMM_SELECTORS, buildHandoffGdt, descriptorAttr, descriptorLimit, encodeDescriptor, flatSegment, writePvhElf } from "@handoff/x86";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "@handoff/test-support";
 
 describe("segment descriptors", () => {
   it("encode a flat 32-bit code segment as the classic 0x00cf9b000000ffff", () => {
@@ -37,7 +37,7 @@ describe("PVH ELF writer", () => {
   it.skipIf(!haveReadelf)("writes ELF32 and ELF64 that binutils reads: PT_NOTE Xen type 18 and the PT_LOADs", () => {
     for (const elfClass of [32, 64] as const) {
       const elf = writePvhElf({ elfClass, entry32: 0x100000n, loads: [{ paddr: 0x100000n, bytes: new Uint8Array(100).fill(1) }, { paddr: 0x400123n, bytes: new Uint8Array(10), memsz: 0x2000n }] });
-      const f = join(mkdtempSync(join(tmpdir(), "pvh-elf-")), "x.elf");
+      const f = join(tempDir("pvh-elf-"), "x.elf");
       writeFileSync(f, elf);
       const r = spawnSync("x86_64-linux-gnu-readelf", ["-W", "-l", "-n", "-h", f], { encoding: "utf8" });
       expect(r.stderr).toBe("");

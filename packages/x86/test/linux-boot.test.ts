@@ -1,10 +1,10 @@
 import { MemoryMap, ValidationError } from "@handoff/core";
 import { describe, expect, it } from "vitest";
 import { BootParams, SEABIOS_HIGH_TABLES, X86_LINUX_INITRD_CEILING, parseBzImage, pcMemoryMap, planX86Linux } from "../src/index.js";
-import { kernelFixture, readFixture } from "./fixtures.js";
+import { fixtureKernel, readFixture } from "@handoff/test-support";
 
-const X86_64 = kernelFixture("x86_64-bzImage-6.1.0-56-cloud-amd64");
-const X86_32 = kernelFixture("x86_32-bzImage-6.1.0-50-686");
+const X86_64 = fixtureKernel("x86_64-bzImage-6.1.0-56-cloud-amd64");
+const X86_32 = fixtureKernel("x86_32-bzImage-6.1.0-50-686");
 const MIB = 0x10_0000n;
 const RAM = 512n * MIB;
 const keepOut = [{ start: MIB, end: 0x1f_0000n }];

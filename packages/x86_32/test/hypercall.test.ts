@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HypercallArgumentError, RegisterWidthError, type Hypercall } from "@handoff/core";
 import { X86_32_REGISTERS, X86_32Architecture } from "@handoff/x86_32";
-import { assemble, requireTool } from "../../core/test/tools.js";
+import { assemble, requireTool } from "@handoff/test-support/assemble";
 
 const arch = new X86_32Architecture(X86_32_REGISTERS);
 const abi = arch.hypercallAbi!;

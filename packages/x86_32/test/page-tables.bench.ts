@@ -1,5 +1,5 @@
 import { X86_32_PAE } from "@handoff/x86_32";
-import { benchTableBuild } from "../../core/test/support/page-table-bench.js";
+import { benchTableBuild } from "@handoff/test-support/page-table-bench";
 
 const GIB = 1n << 30n;
 const RWX = { writable: true, executable: true, memoryType: "normal" } as const;

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { Mapping, PageTableFormat } from "@handoff/core";
 import { X86_32_2LEVEL, X86_32_PAE } from "@handoff/x86_32";
-import { X86_CODE, bootX86, probesFor, waitForSpin, x86ToolsAvailable } from "../../core/test/support/x86-mmu-oracle.js";
+import { X86_CODE, bootX86, probesFor, waitForSpin, x86ToolsAvailable } from "@handoff/test-support/x86-mmu-oracle";
 
 const available = x86ToolsAvailable();
 const KIB4 = 0x1000n;

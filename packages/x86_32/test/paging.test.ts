@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError, type PhysicalMemory } from "@handoff/core";
 import { X86_32_2LEVEL, X86_32_PAE, walkX86_32 } from "@handoff/x86_32";
-import { checkFormatProperties } from "../../core/test/support/page-table-properties.js";
+import { checkFormatProperties } from "@handoff/test-support/page-table-properties";
 
 const KIB4 = 0x1000n;
 const MIB2 = 0x20_0000n;
@@ -137,7 +137,7 @@ describe("x86_32 property: random mapping sets translate exactly and use the few
 describe("registered page-table formats", () => {
   it("are in the architecture, and their register values fit its register file", async () => {
     const { plugin } = await import("@handoff/x86_32");
-    const { checkRegisteredFormats } = await import("../../core/test/support/registered-formats.js");
+    const { checkRegisteredFormats } = await import("@handoff/test-support/registered-formats");
     checkRegisteredFormats(plugin, ['x86_32-pae', 'x86_32-2level']);
   });
 });

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { I386_RELOCATOR } from "@handoff/x86_32";
-import { expectLinksLikeGnuLd } from "../../core/test/helpers/ld-compare.js";
+import { expectLinksLikeGnuLd } from "@handoff/test-support/ld-compare";
 
 const source = fileURLToPath(new URL("./fixtures/relocs.S", import.meta.url));
 

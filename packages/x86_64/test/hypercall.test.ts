@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { HypercallArgumentError, UnknownRegisterValueError, type Hypercall } from "@handoff/core";
 import { x86HypercallPageStub } from "@handoff/x86";
 import { COMPATIBILITY_MODE, X86_64_REGISTERS, X86_64Architecture } from "@handoff/x86_64";
-import { assemble, requireTool } from "../../core/test/tools.js";
+import { assemble, requireTool } from "@handoff/test-support/assemble";
 
 const arch = new X86_64Architecture(X86_64_REGISTERS);
 const abi = arch.hypercallAbi!;

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { PlacedMemory } from "@handoff/core";
 import { describe, expect, it } from "vitest";
-import { fixtureKernel } from "../../../test/support/tools.js";
+import { fixtureKernel } from "@handoff/test-support";
 import { X86_64_LINUX_LAYOUT, walkX86_64, x86_64LinuxBootBuilder } from "../src/index.js";
 
 const KERNEL = fixtureKernel("x86_64-bzImage-6.1.0-56-cloud-amd64");

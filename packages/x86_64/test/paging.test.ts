@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryMap, ValidationError, planPageTables, regionsFromSegments, verifyPageTableBuild, type Mapping, type PhysicalMemory } from "@handoff/core";
 import { X86_64_4LEVEL, X86_64_5LEVEL, walkX86_64 } from "@handoff/x86_64";
-import { checkFormatProperties } from "../../core/test/support/page-table-properties.js";
+import { checkFormatProperties } from "@handoff/test-support/page-table-properties";
 
 const KIB4 = 0x1000n;
 const MIB2 = 0x20_0000n;
@@ -222,7 +222,7 @@ describe("x86-64 hand-off plans through the mapping policies", () => {
 describe("registered page-table formats", () => {
   it("are in the architecture, and their register values fit its register file", async () => {
     const { plugin } = await import("@handoff/x86_64");
-    const { checkRegisteredFormats } = await import("../../core/test/support/registered-formats.js");
+    const { checkRegisteredFormats } = await import("@handoff/test-support/registered-formats");
     checkRegisteredFormats(plugin, ['x86_64-4level', 'x86_64-5level']);
   });
 });

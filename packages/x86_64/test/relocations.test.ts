@@ -1,12 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ElfFile, RelocationError, linkObject } from "@handoff/core";
 import { X86_64_RELOCATOR } from "@handoff/x86_64";
-import { assemble, expectLinksLikeGnuLd } from "../../core/test/helpers/ld-compare.js";
-import { requireTool } from "../../core/test/helpers/tools.js";
+import { assemble, expectLinksLikeGnuLd } from "@handoff/test-support/ld-compare";
+import { requireTool, tempDir } from "@handoff/test-support";
 
 const source = fileURLToPath(new URL("./fixtures/relocs.S", import.meta.url));
 const defsyms = new Map([
@@ -60,7 +59,7 @@ describe("x86-64 relocations", () => {
 
   it("refuses a COMMON symbol", () => {
     if (!requireTool("x86_64-linux-gnu-as")) return;
-    const dir = mkdtempSync(join(tmpdir(), "handoff-common-"));
+    const dir = tempDir("handoff-common-");
     writeFileSync(join(dir, "c.S"), ".text\n movl common_var(%rip), %eax\n .comm common_var, 8, 8\n");
     const obj = assemble("x86_64-linux-gnu", join(dir, "c.S"));
     const elf = ElfFile.parse({ path: obj, bytes: new Uint8Array(readFileSync(obj)) });

@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { emitCDeclarations, layoutProbes, type CTypeEnvironment } from "@handoff/core";
 import { XEN_STRUCT_NAMES, xenTypes } from "@handoff/xen";
 import { abiOf } from "./arches.js";
+import { tempDir } from "@handoff/test-support";
 
 /**
  * The compiler is the judge of every layout: we emit C declarations of our
@@ -57,7 +57,7 @@ const has = (cmd: string) => {
   return !r.error && r.status === 0;
 };
 
-const dir = mkdtempSync(join(tmpdir(), "handoff-xen-layout-"));
+const dir = tempDir("handoff-xen-layout-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Probe {

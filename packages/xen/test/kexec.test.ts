@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ValidationError, readCValue, type Image, type Segment } from "@handoff/core";
 import { KEXEC_OP, XEN_KEXEC_MAX_SEGMENTS, findXenHypercall, planKexecLoad, validateKexecSegments, xenTypes } from "@handoff/xen";
 import { ARCHES, abiOf } from "./arches.js";
-import { kernelFixture } from "./fixtures.js";
+import { fixtureKernel } from "@handoff/test-support";
 
 const seg = (mem: bigint, memsz: bigint, bufsz = memsz): Segment => ({
   data: bufsz ? { kind: "bytes", bytes: new Uint8Array(Number(bufsz)) } : { kind: "zero" },
@@ -16,7 +16,7 @@ const image = (segments: Segment[], entry = 0x4020_0000n): Image => ({ format: "
 
 describe("kexec_op load", () => {
   it("builds the registers and the counted segment array for the real arm64 kernel", () => {
-    const path = kernelFixture("arm64-Image-6.1.0-50-cloud-arm64");
+    const path = fixtureKernel("arm64-Image-6.1.0-50-cloud-arm64");
     if (!path) return;
     const size = BigInt(statSync(path).size);
     const img = image([{ data: { kind: "file", path, offset: 0, length: Number(size) }, bufsz: size, mem: 0x4020_0000n, memsz: size, role: "kernel" }]);

@@ -21,12 +21,12 @@ export interface Seed {
 }
 
 export interface FuzzBudget {
-  /** Stop after this many milliseconds per target... */
-  readonly timeMs: number;
+  /** Stop after this many milliseconds per target (long runs only; undefined: no time limit)... */
+  readonly timeMs?: number | undefined;
   /** ...or this many inputs, whichever comes first. */
   readonly maxRuns: number;
-  /** Slowest acceptable single input. */
-  readonly perInputMs: number;
+  /** Slowest acceptable single input (long runs only; undefined: no timing, the watchdog still catches hangs). */
+  readonly perInputMs?: number | undefined;
   /** fast-check seed, printed so a failure can be replayed (FUZZ_SEED). */
   readonly seed: number;
   /** Largest growth of ArrayBuffer memory one input may cause (header-sized allocations are bugs). */
@@ -144,7 +144,7 @@ export function fuzzTarget(target: FuzzTarget, seeds: readonly Seed[], budget: F
         const ms = performance.now() - t0;
         slowestMs = Math.max(slowestMs, ms);
         runs++;
-        if (ms > budget.perInputMs) throw new Error(`${target.name}: one input took ${ms.toFixed(0)} ms (bound ${budget.perInputMs} ms)`);
+        if (budget.perInputMs !== undefined && ms > budget.perInputMs) throw new Error(`${target.name}: one input took ${ms.toFixed(0)} ms (bound ${budget.perInputMs} ms)`);
         const grown = process.memoryUsage().arrayBuffers - before;
         const maxAlloc = budget.maxAllocationBytes ?? 256 * 1024 * 1024;
         if (grown > maxAlloc) throw new Error(`${target.name}: one input allocated ${(grown / 2 ** 20).toFixed(0)} MiB of buffers (bound ${(maxAlloc / 2 ** 20).toFixed(0)} MiB)`);
@@ -152,7 +152,7 @@ export function fuzzTarget(target: FuzzTarget, seeds: readonly Seed[], budget: F
         undo();
       }
     }),
-    { numRuns: budget.maxRuns, interruptAfterTimeLimit: budget.timeMs, markInterruptAsFailure: false, seed: budget.seed },
+    { numRuns: budget.maxRuns, ...(budget.timeMs === undefined ? {} : { interruptAfterTimeLimit: budget.timeMs, markInterruptAsFailure: false }), seed: budget.seed },
   );
   return { runs, rejected, accepted: runs - rejected, slowestMs };
 }

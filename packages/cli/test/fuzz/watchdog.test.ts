@@ -14,10 +14,9 @@ describe("fuzz watchdog", () => {
       new Worker(${JSON.stringify(WATCHDOG_WORKER_SOURCE)}, { eval: true, workerData: { state: state.buffer, text: text.buffer, hangMs: 300 } }).unref();
       setTimeout(() => { Atomics.store(state, 0, 1); Atomics.store(state, 1, 1); for (;;) {} }, 50);
     `;
-    const t0 = Date.now();
     const r = spawnSync(process.execPath, ["-e", child], { encoding: "utf8", timeout: 20_000 });
+    // spawnSync's own timeout would send SIGTERM: SIGKILL is the watchdog's.
     expect(r.signal).toBe("SIGKILL");
     expect(r.stderr).toMatch(/FUZZ HANG: one input ran longer than 300 ms: endless-loop input #7/);
-    expect(Date.now() - t0).toBeLessThan(15_000);
   });
 });

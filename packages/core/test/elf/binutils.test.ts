@@ -2,14 +2,13 @@
  * ELF files produced by GNU as/ld (the cross binutils) parsed and compared with
  * what readelf says about the same file.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ELF_IMAGE_FORMAT, ElfFile, sectionTypeName } from "@handoff/core";
-import { READELF, requireTool, run } from "../helpers/tools.js";
+import { READELF, requireTool, run, tempDir } from "@handoff/test-support";
 
-const dir = mkdtempSync(join(tmpdir(), "handoff-binutils-"));
+const dir = tempDir("handoff-binutils-");
 const file = (name: string, text: string) => {
   const p = join(dir, name);
   writeFileSync(p, text);

@@ -1,12 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ELF_IMAGE_FORMAT, ElfFile, ElfImageFormat, FormatError, HandoffError, assertElfRunnableBy, elfLayout } from "@handoff/core";
-import * as fixtures from "../helpers/elf-fixtures.js";
-import { pvhElf, PVH_PHYS_BASE } from "../helpers/elf-fixtures.js";
-import { concat, int, note, put, writeElf } from "../helpers/elf-writer.js";
-import { READELF, requireTool, run } from "../helpers/tools.js";
+import * as fixtures from "@handoff/test-support/elf-fixtures";
+import { pvhElf, PVH_PHYS_BASE } from "@handoff/test-support/elf-fixtures";
+import { concat, int, note, put, writeElf } from "@handoff/test-support/elf-writer";
+import { READELF, requireTool, run, tempDir } from "@handoff/test-support";
 
 const input = (bytes: Uint8Array, path = "test.elf") => ({ path, bytes });
 
@@ -69,7 +68,7 @@ describe.each([
 
   it("reads the same program headers, sections and notes as readelf", () => {
     if (!requireTool(READELF)) return;
-    const dir = mkdtempSync(join(tmpdir(), "handoff-elf-"));
+    const dir = tempDir("handoff-elf-");
     const path = join(dir, "pvh.elf");
     writeFileSync(path, f.bytes);
     const out = run(READELF, ["-lhSnW", path]);
@@ -268,9 +267,7 @@ describe("hostile ELF input: every case is a FormatError naming field and offset
     const b = writeElf({ elfClass: 64, endian: "little", machine: 62, entry: 0x1000n, segments: [{ type: 1, vaddr: 0x1000n, data: new Uint8Array(16) }, { type: 4, vaddr: 0n, data: many }] });
     const e = expectFormatError(parse(b.bytes), /note\[65536\]$/);
     expect(e.reason).toMatch(/more than 65536 notes/);
-    const t0 = performance.now();
     expect((ELF_IMAGE_FORMAT.parse(input(b.bytes), { maxNotes: 70_000 }).metadata.notes as unknown[]).length).toBe(70_000);
-    expect(performance.now() - t0).toBeLessThan(5000); // bounded walk, not a correctness timing
     expectFormatError(parse(b.bytes, { maxNotes: 10 }), /note\[10\]$/);
   });
 

@@ -4,7 +4,7 @@
  */
 import { bench, describe } from "vitest";
 import { ELF_IMAGE_FORMAT } from "@handoff/core";
-import { writeElf } from "../helpers/elf-writer.js";
+import { writeElf } from "@handoff/test-support/elf-writer";
 
 const big = writeElf({
   elfClass: 64,

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ELF_IMAGE_FORMAT, ElfFile, FormatError } from "@handoff/core";
-import { READELF, requireTool, run } from "../helpers/tools.js";
+import { READELF, requireTool, run } from "@handoff/test-support";
 
 const DIR = "/usr/share/qemu";
 const IMAGES = ["hppa-firmware.img", "openbios-ppc", "openbios-sparc32", "openbios-sparc64", "opensbi-riscv64-generic-fw_dynamic.elf", "palcode-clipper"];

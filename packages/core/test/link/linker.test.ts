@@ -11,8 +11,8 @@ import {
   writeField,
   type Relocator,
 } from "@handoff/core";
-import { relObject } from "../helpers/elf-fixtures.js";
-import { put } from "../helpers/elf-writer.js";
+import { relObject } from "@handoff/test-support/elf-fixtures";
+import { put } from "@handoff/test-support/elf-writer";
 
 /** A two-type relocator (x86-64 numbering) so core's loop is tested without an arch package. */
 const TEST_RELOCATOR: Relocator = {

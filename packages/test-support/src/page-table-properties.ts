@@ -8,7 +8,7 @@
  */
 import fc from "fast-check";
 import { expect } from "vitest";
-import { verifyPageTableBuild, type Mapping, type MappingAttributes, type PageTableFormat, type WalkResult } from "../../src/index.js";
+import { verifyPageTableBuild, type Mapping, type MappingAttributes, type PageTableFormat, type WalkResult } from "@handoff/core";
 
 export interface HarnessOptions {
   /** Highest VA index (exclusive) to place mappings below; defaults to min(2^vaBits, 2^40). */
@@ -126,7 +126,14 @@ export function mappingSets(format: PageTableFormat, options: HarnessOptions = {
       const unit = sizes[it.unit]!;
       const prev = out[out.length - 1];
       if (it.continues && prev) {
-        const size = BigInt(it.units) * unit + BigInt(it.extraPages) * granule;
+        // The run keeps the previous mapping's VA-PA offset, so leaves can be no larger
+        // than that offset's alignment allows: cap the unit at one page size above it
+        // (as the misaligned branch below does), or a 512 GiB continuation of a 4 KiB-offset
+        // run needs hundreds of MiB of tables.
+        const offset = va - pa;
+        const alignedIndex = sizes.reduce((best, s, i) => (offset % s === 0n ? i : best), 0);
+        const cappedUnit = sizes[Math.min(it.unit, alignedIndex + 1)]!;
+        const size = BigInt(it.units) * cappedUnit + BigInt(it.extraPages) * granule;
         if (size === 0n || va + size > vaLimit || pa + size > paLimit) continue;
         out.push({ va: vaFromIndex(va), pa, size, attributes: prev.attributes });
         va += size;

@@ -1,20 +1,19 @@
-import { requireTool } from "../../../../test/support/tools.js";
-export { requireTool };
 /**
  * Test-only QEMU oracle for page tables: boots a few instructions that load the
  * translation registers and turn the MMU on, then asks QEMU's own MMU model
  * (`gva2gpa` over QMP) to translate addresses, so a real (emulated) CPU judges
  * the tables and the walkers. Tools missing: skip loudly locally, fail under CI.
  */
+import { tempDir } from "./temp.js";
+import { requireTool } from "./tools.js";
+export { requireTool };
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-
 export function scratchDir(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), "handoff-mmu-"));
+  const dir = tempDir("handoff-mmu-");
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

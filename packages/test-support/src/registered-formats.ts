@@ -5,7 +5,7 @@
  */
 import { container } from "tsyringe";
 import { expect } from "vitest";
-import { ArchitectureRegistry, verifyPageTableBuild, type ArchitecturePlugin } from "../../src/index.js";
+import { ArchitectureRegistry, verifyPageTableBuild, type ArchitecturePlugin } from "@handoff/core";
 
 export function checkRegisteredFormats(plugin: ArchitecturePlugin, expectedIds: readonly string[]): void {
   const child = container.createChildContainer();

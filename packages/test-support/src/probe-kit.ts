@@ -1,10 +1,10 @@
+import { tempDir } from "./temp.js";
 /**
  * Test helper: a tiny kexec indirection-list builder and probe layout, written
  * against the list FORMAT (entry = page-aligned phys | flag) so the stubs are
  * exercised independently of the project's planner.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const PAGE = 4096;
@@ -124,7 +124,7 @@ export function planProbe(layout: ProbeLayout): ProbePlan {
 
 /** Write blobs to files for QEMU's generic loader. */
 export function blobFiles(blobs: readonly Blob[]): { file: string; addr: bigint }[] {
-  const dir = mkdtempSync(join(tmpdir(), "handoff-probe-"));
+  const dir = tempDir("handoff-probe-");
   return blobs.map((b, i) => {
     const file = join(dir, `blob${i}-${b.addr.toString(16)}.bin`);
     writeFileSync(file, b.bytes);

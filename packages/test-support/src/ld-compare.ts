@@ -1,10 +1,10 @@
+import { tempDir } from "./temp.js";
 /**
  * Link an object with GNU ld the way handoff lays it out (see link/linker.ts:
  * .text, .rodata, .data, .bss from the base address) and return the loaded
  * bytes, to compare with `linkObject`.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { expect } from "vitest";
 import { ElfFile, linkObject, type LinkedObject, type Relocator } from "@handoff/core";
@@ -23,7 +23,7 @@ SECTIONS {
 
 /** Assemble `source` with `<triple>-as`; returns the object path. */
 export function assemble(triple: string, source: string, args: readonly string[] = []): string {
-  const dir = mkdtempSync(join(tmpdir(), "handoff-ld-"));
+  const dir = tempDir("handoff-ld-");
   const obj = join(dir, `${basename(source, ".S")}.o`);
   run(`${triple}-as`, [...args, "-o", obj, source]);
   return obj;
@@ -31,7 +31,7 @@ export function assemble(triple: string, source: string, args: readonly string[]
 
 /** `<triple>-ld -T script --defsym ...` then `objcopy -O binary`. */
 export function linkWithGnuLd(triple: string, obj: string, base: bigint, defsyms: ReadonlyMap<string, bigint>, args: readonly string[] = []): { bytes: Uint8Array; nm: string } {
-  const dir = mkdtempSync(join(tmpdir(), "handoff-ld-"));
+  const dir = tempDir("handoff-ld-");
   const script = join(dir, "link.lds");
   writeFileSync(script, LINKER_SCRIPT(base));
   const elf = join(dir, "linked.elf");

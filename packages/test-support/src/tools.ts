@@ -1,9 +1,23 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-export const FIXTURE_KERNELS = fileURLToPath(new URL("../../../shared/fixtures/kernels/", import.meta.url));
+/** The repository root (this file is packages/test-support/src/tools.ts). */
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/**
+ * The real-kernel fixtures: HANDOFF_FIXTURES, else `shared/fixtures/kernels` beside the
+ * repository (as CI clones it) or one level further up (a git worktree under the clone's parent).
+ */
+export function kernelFixturesDir(): string | undefined {
+  if (process.env.HANDOFF_FIXTURES) return process.env.HANDOFF_FIXTURES;
+  for (const up of ["..", "../.."]) {
+    const dir = join(REPO_ROOT, up, "shared/fixtures/kernels");
+    if (existsSync(dir)) return dir;
+  }
+  return undefined;
+}
 export const IN_CI = process.env.CI === "true";
 
 /**
@@ -24,6 +38,9 @@ export function requireTool(command: string, probeArgs?: readonly string[]): boo
   return false;
 }
 
+/** readelf reads every ELF machine; the cross package's copy is what CI installs (.ci/debian-packages). */
+export const READELF = "x86_64-linux-gnu-readelf";
+
 /** Run a command; throw with its stderr when it fails. */
 export function run(cmd: string, args: readonly string[], cwd?: string): string {
   const r = spawnSync(cmd, [...args], { encoding: "utf8", cwd });
@@ -33,13 +50,21 @@ export function run(cmd: string, args: readonly string[], cwd?: string): string 
 
 /** Path of a fixture kernel, or undefined (loudly; an error under CI) when absent. */
 export function fixtureKernel(name: string): string | undefined {
-  const path = `${FIXTURE_KERNELS}${name}`;
+  const dir = kernelFixturesDir();
+  const path = dir === undefined ? undefined : join(dir, name);
+  if (path !== undefined && existsSync(path)) return path;
+  const where = path ?? join(REPO_ROOT, "..", "shared/fixtures/kernels", name);
+  if (IN_CI) throw new Error(`fixture kernel ${where} is missing (CI clones the repo with shared/ beside it; HANDOFF_FIXTURES overrides)`);
+  console.warn(`\n*** SKIPPING tests on ${name}: ${where} not found (set HANDOFF_FIXTURES) ***\n`);
+  return undefined;
+}
+
+/** A fixture path relative to the repo root, with the same skip/fail rule. */
+export function requireFixture(relative: string): string | undefined {
+  const path = join(REPO_ROOT, relative);
   if (existsSync(path)) return path;
-  // HANDOFF_FIXTURES points elsewhere, e.g. from a git worktree one level deeper.
-  const override = process.env.HANDOFF_FIXTURES;
-  if (override && existsSync(`${override}/${name}`)) return `${override}/${name}`;
-  if (IN_CI) throw new Error(`fixture kernel ${path} is missing (CI clones the repo with shared/ beside it)`);
-  console.warn(`\n*** SKIPPING tests on ${name}: ${path} not found ***\n`);
+  if (IN_CI) throw new Error(`fixture ${relative} is required under CI=true but is missing`);
+  console.warn(`\n*** SKIPPING: fixture ${relative} is missing ***\n`);
   return undefined;
 }
 

@@ -5,7 +5,7 @@
  * "x times faster/slower" line vitest prints is the throughput ratio.
  */
 import { bench, describe } from "vitest";
-import type { Mapping, PageTableFormat } from "../../src/index.js";
+import type { Mapping, PageTableFormat } from "@handoff/core";
 
 export function benchTableBuild(format: PageTableFormat, label: string, mappings: readonly Mapping[], tableBase: bigint): void {
   const probe = format.build(mappings, { tableBase });

@@ -1,1 +1,0 @@
-export { fixtureKernel as kernelFixture, readFixture } from "../../../test/support/tools.js";

@@ -1,0 +1,24 @@
+/**
+ * Per-test temporary directories that are always removed. `tempDir()` creates a
+ * fresh directory under os.tmpdir() (the run's private TMPDIR, see
+ * scripts/test-guard.ts) and records it; vitest.setup.ts removes every recorded
+ * directory after each test file, pass or fail.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const made = new Set<string>();
+
+/** A new empty directory `<tmpdir>/handoff-<prefix>XXXXXX`, removed when the test file ends. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `handoff-${prefix.replace(/^handoff-/, "")}`));
+  made.add(dir);
+  return dir;
+}
+
+/** Remove every directory tempDir() made so far (vitest.setup.ts calls this in afterAll). */
+export function removeTempDirs(): void {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  made.clear();
+}
