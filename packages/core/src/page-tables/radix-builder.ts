@@ -46,13 +46,6 @@ export interface RadixFormatSpec {
   registers(root: bigint, maxPhysicalEnd: bigint): { registers: TranslationRegisters; notes: string[] };
 }
 
-interface Table {
-  readonly level: number;
-  readonly pa: bigint;
-  /** Byte offset of the table in the segment buffer. */
-  readonly offset: number;
-}
-
 /** A mapping after merging and splitting, as the builder lays it into tables. */
 export interface NormalisedMapping {
   readonly index: bigint; // VA in table index space
@@ -138,6 +131,12 @@ export function normaliseMappings(spec: RadixFormatSpec, mappings: readonly Mapp
  * allocates a table only where no leaf above it can cover the range, so the
  * table count is the minimum for the mapping set. Tables are laid out from
  * `options.tableBase` upwards, each at its own alignment, root first.
+ *
+ * Cost model: bigint arithmetic happens once per *segment* (a stretch of one
+ * leaf size inside one mapping); the per-table and per-entry work uses plain
+ * numbers (table keys, byte offsets and physical addresses are all below 2^53),
+ * so building is a small constant factor of writing the same bytes (bench:
+ * scripts/bench/page-tables.mjs).
  */
 export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mapping[], options: PageTableBuildOptions): PageTableBuild {
   const geometry = spec.geometry;
@@ -148,42 +147,48 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
     throw new ValidationError(`${spec.id} tableBase`, `${hex(options.tableBase)} is not aligned to ${hex(rootAlign)}`);
   }
   const normalised = normaliseMappings(spec, mappings, options);
-  const addressShift = BigInt(spec.outputAddressShift ?? 0);
+  const addressShift = spec.outputAddressShift ?? 0;
+  const addressDivisor = 2 ** addressShift;
 
-  let tableCount = 0;
-  const byLevel: Map<bigint, Table>[] = levels.map(() => new Map());
-  const coverShift = levels.map((l) => BigInt(l.shift + Math.log2(l.entries)));
   const base = options.tableBase;
-  let cursor = base;
-  const maxBytes = options.maxTableBytes ?? DEFAULT_MAX_TABLE_BYTES;
-  // Pass 1 lays tables out and records what to write; pass 2 writes it into one
-  // buffer of the exact size (no growth copies, no per-table arrays).
-  const links: { table: Table; slot: number; descriptor: bigint }[] = [];
-  const runs: { offset: number; span: number; count: number; pa: number; size: number; attrs: bigint }[] = [];
-  const allocate = (level: number): Table => {
-    const g = levels[level]!;
-    const size = g.entries * entryBytes;
-    const rem = cursor % g.tableAlign;
-    const pa = rem === 0n ? cursor : cursor + (g.tableAlign - rem);
-    cursor = pa + BigInt(size);
-    if (cursor - base > maxBytes) throw new ValidationError(`${spec.id} tables`, `the mappings need more than ${hex(maxBytes)} bytes of tables (raise maxTableBytes, or map with larger alignment)`);
-    if (cursor > spec.tableLimit) throw new ValidationError(`${spec.id} tables`, `table at ${hex(pa)} lies beyond ${hex(spec.tableLimit)}, the highest address the format can point to`);
+  const maxBytes = Number(options.maxTableBytes ?? DEFAULT_MAX_TABLE_BYTES);
+  // Everything below is relative to `base`, in numbers: offsets are bounded by maxBytes.
+  const limitBytes = spec.tableLimit - base;
+  const tableBytes = levels.map((g) => g.entries * entryBytes);
+  const align = levels.map((g) => Number(g.tableAlign));
+  const baseMod = levels.map((g) => Number(base % g.tableAlign));
+  const coverShift = levels.map((l) => BigInt(l.shift + Math.log2(l.entries)));
+  const tableDescriptorBits = levels.map((_, level) => (level + 1 < levels.length ? spec.tableDescriptor(level) : 0n));
+  const basePa = Number(base); // tables lie below tableLimit <= 2^52
+  let cursor = 0;
+  let tableCount = 0;
+  // Table byte offset by level and key (index >> coverShift[level]; keys < 2^53).
+  const byLevel: Map<number, number>[] = levels.map(() => new Map());
+  // Pass 1 lays tables out and records what to write, as flat number arrays;
+  // pass 2 writes it into one buffer of the exact size.
+  const links: number[] = []; // [entry byte offset, child byte offset, parent level]
+  const runs: number[] = []; // [entry byte offset, span, count, first output address, step, attr lo, attr hi]
+  const allocate = (level: number): number => {
+    const a = align[level]!;
+    const pad = (a - ((baseMod[level]! + cursor) % a)) % a;
+    const offset = cursor + pad;
+    cursor = offset + tableBytes[level]!;
+    if (cursor > maxBytes) throw new ValidationError(`${spec.id} tables`, `the mappings need more than ${hex(BigInt(maxBytes))} bytes of tables (raise maxTableBytes, or map with larger alignment)`);
+    if (BigInt(cursor) > limitBytes) throw new ValidationError(`${spec.id} tables`, `table at ${hex(base + BigInt(offset))} lies beyond ${hex(spec.tableLimit)}, the highest address the format can point to`);
     tableCount++;
-    return { level, pa, offset: Number(pa - base) };
+    return offset;
   };
-  const root = allocate(0);
-  byLevel[0]!.set(0n, root);
+  const rootOffset = allocate(0);
+  byLevel[0]!.set(0, rootOffset);
 
-  // The table at `level` that holds the entry for `index`, created (with its parents) if needed.
-  const tableFor = (level: number, index: bigint): Table => {
-    const key = index >> coverShift[level]!;
+  // The table at `level` with `key`, created (with its parents) if needed.
+  const tableFor = (level: number, key: number): number => {
     const found = byLevel[level]!.get(key);
-    if (found) return found;
-    const parent = tableFor(level - 1, index);
-    const pg = levels[level - 1]!;
-    const slot = Number((index >> BigInt(pg.shift)) & BigInt(pg.entries - 1));
+    if (found !== undefined) return found;
+    const parentEntries = levels[level - 1]!.entries;
+    const parent = tableFor(level - 1, Math.floor(key / parentEntries));
     const child = allocate(level);
-    links.push({ table: parent, slot, descriptor: spec.tableDescriptor(level - 1) | (child.pa >> addressShift) });
+    links.push(parent + (key % parentEntries) * entryBytes, child, level - 1);
     byLevel[level]!.set(key, child);
     return child;
   };
@@ -192,115 +197,166 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
     .flatMap((g, level) => g.leafSizes.map((size) => ({ level, size })))
     .sort((a, b) => (a.size > b.size ? -1 : a.size < b.size ? 1 : 0));
   const leafCounts = new Map<bigint, bigint>();
-  let maxEnd = cursor;
+  let maxEnd = base + BigInt(cursor);
 
   for (const m of normalised) {
     let index = m.index;
     let pa = m.pa;
     let remaining = m.size;
     if (pa + m.size > maxEnd) maxEnd = pa + m.size;
-    const descriptorCache = new Map<string, bigint>();
+    // Leaf sizes whose alignment this mapping's VA-PA offset allows: only they can start a bigger leaf.
+    const offsetAligned = leafChoices.filter((c) => (index - pa) % c.size === 0n);
     while (remaining > 0n) {
       const choice = leafChoices.find((c) => c.size <= remaining && index % c.size === 0n && pa % c.size === 0n);
       if (!choice) throw new ValidationError(`${spec.id} mapping at ${hex(m.va)}`, "no page size fits (internal alignment error)");
       const { level, size } = choice;
       const g = levels[level]!;
-      // Run of same-size leaves: up to the end of this table, the end of the
-      // mapping, or the next boundary where a larger leaf could start.
-      const tableCover = 1n << coverShift[level]!;
-      let runEnd = index - (index % tableCover) + tableCover;
-      const mappingEnd = index + remaining - (remaining % size);
-      if (mappingEnd < runEnd) runEnd = mappingEnd;
-      for (const bigger of leafChoices) {
+      // Segment of same-size leaves: to the end of the mapping, or the next
+      // boundary where a larger leaf could start.
+      let segmentEnd = index + remaining - (remaining % size);
+      for (const bigger of offsetAligned) {
         if (bigger.size <= size) break;
-        if ((index - pa) % bigger.size !== 0n) continue;
         const boundary = index - (index % bigger.size) + bigger.size;
-        if (boundary < runEnd) runEnd = boundary;
+        if (boundary < segmentEnd) segmentEnd = boundary;
       }
-      const count = (runEnd - index) / size;
-      const key = `${level}:${size}`;
-      let attrs = descriptorCache.get(key);
-      if (attrs === undefined) {
-        attrs = spec.leafDescriptor(level, size, m.attributes);
-        descriptorCache.set(key, attrs);
-      }
-      const table = tableFor(level, index);
+      const leaves = (segmentEnd - index) / size;
+      const attrs = spec.leafDescriptor(level, size, m.attributes);
+      const attrLo = Number(attrs & 0xffffffffn);
+      const attrHi = Number(attrs >> 32n);
       const span = Number(size >> BigInt(g.shift));
-      const first = Number((index >> BigInt(g.shift)) & BigInt(g.entries - 1));
-      runs.push({ offset: table.offset + first * entryBytes, span, count: Number(count), pa: Number(pa >> addressShift), size: Number(size >> addressShift), attrs });
-      leafCounts.set(size, (leafCounts.get(size) ?? 0n) + count);
-      const advanced = count * size;
+      const step = Number(size) / addressDivisor;
+      // Walk the segment table by table with numbers.
+      let key = Number(index >> coverShift[level]!);
+      let slot = Number((index >> BigInt(g.shift)) & BigInt(g.entries - 1));
+      let left = Number(leaves);
+      let out = Number(pa) / addressDivisor;
+      while (left > 0) {
+        const count = Math.min(left, (g.entries - slot) / span);
+        runs.push(tableFor(level, key) + slot * entryBytes, span, count, out, step, attrLo, attrHi);
+        left -= count;
+        out += count * step;
+        key++;
+        slot = 0;
+      }
+      leafCounts.set(size, (leafCounts.get(size) ?? 0n) + leaves);
+      const advanced = leaves * size;
       index += advanced;
       pa += advanced;
       remaining -= advanced;
     }
   }
 
-  if (cursor > maxEnd) maxEnd = cursor;
-  const total = cursor - base;
-  const segmentBytes = new Uint8Array(Number(total));
+  const total = BigInt(cursor);
+  if (base + total > maxEnd) maxEnd = base + total;
+  const segmentBytes = new Uint8Array(cursor);
   const view = new DataView(segmentBytes.buffer);
-  for (const l of links) {
-    if (entryBytes === 8) view.setBigUint64(l.table.offset + l.slot * 8, l.descriptor, true);
-    else view.setUint32(l.table.offset + l.slot * 4, Number(l.descriptor), true);
+  const words = HOST_LITTLE_ENDIAN ? new Int32Array(segmentBytes.buffer) : undefined;
+  for (let i = 0; i < links.length; i += 3) {
+    const bits = tableDescriptorBits[links[i + 2]!]!;
+    writeLeaves(segmentBytes, view, words, links[i]!, 1, 1, (basePa + links[i + 1]!) / addressDivisor, 0, Number(bits & 0xffffffffn), Number(bits >> 32n), entryBytes);
   }
-  const words = HOST_LITTLE_ENDIAN ? new Uint32Array(segmentBytes.buffer) : undefined;
-  for (const r of runs) writeLeaves(segmentBytes, view, words, r.offset, r.span, r.count, r.pa, r.size, r.attrs, entryBytes);
+  for (let i = 0; i < runs.length; i += 7) {
+    writeLeaves(segmentBytes, view, words, runs[i]!, runs[i + 1]!, runs[i + 2]!, runs[i + 3]!, runs[i + 4]!, runs[i + 5]!, runs[i + 6]!, entryBytes);
+  }
   const segment = { pa: base, bytes: segmentBytes };
   const smallestPage = levels[levels.length - 1]!.leafSizes[0] ?? 1n << BigInt(levels[levels.length - 1]!.shift);
-  const { registers, notes } = spec.registers(root.pa, maxEnd);
-  const leaves: LeafCount[] = [...leafCounts.entries()]
+  const root = base + BigInt(rootOffset);
+  const { registers, notes } = spec.registers(root, maxEnd);
+  const leafList: LeafCount[] = [...leafCounts.entries()]
     .sort((a, b) => (a[0] > b[0] ? -1 : 1))
     .map(([pageSize, count]) => ({ pageSize, count }));
   return {
     format: spec.id,
-    root: root.pa,
+    root,
     tables: BigInt(tableCount),
-    tablesPerLevel: byLevel.map((m) => BigInt(m.size)),
+    tablesPerLevel: byLevel.map((t) => BigInt(t.size)),
     tableBytes: total,
     tablePages: (total + smallestPage - 1n) / smallestPage,
     segment,
     registers,
     mappings: normalised.map((m) => ({ va: m.va, pa: m.pa, size: m.size, attributes: m.attributes })),
-    leaves,
+    leaves: leafList,
     notes,
     memory: () => new PlacedMemory([segment]),
   };
 }
 
-/** True on little-endian hosts, where a Uint32Array writes descriptors in the tables' byte order directly. */
+/** True on little-endian hosts, where an Int32Array writes descriptors in the tables' byte order directly. */
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
- * Write `count` leaves of `size` bytes starting at byte `offset`, each
- * replicated `span` times. Physical addresses stay below 2^53 (every format's
- * output address is at most 52 bits), so plain numbers carry them exactly; the
- * address is kept as 32-bit halves with a carry, which keeps bigint and
- * floating-point division out of the per-entry loop.
+ * Write `count` descriptors at byte `offset`, each replicated `span` times, the
+ * first holding output address `pa` and each next one `size` more, ORed with
+ * the attribute bits `attrLo` (bits 0..31) and `attrHi` (bits 32..63). Physical addresses stay below 2^53 (every format's
+ * output address is at most 52 bits), so plain numbers carry them exactly.
+ * The per-entry loop runs on int32 values only (the low address word wraps with
+ * `| 0`; the run is cut where it would carry into the high word), which V8
+ * keeps in registers: no bigint, no float, no allocation per entry. Leaf
+ * attribute bits never overlap the address bits of their own page size, so
+ * adding `size` to the address word and ORing the attributes commute.
  */
-function writeLeaves(bytes: Uint8Array, view: DataView, words: Uint32Array | undefined, offset: number, span: number, count: number, pa: number, size: number, attrs: bigint, entryBytes: 4 | 8): void {
-  const attrLo = Number(attrs & 0xffffffffn);
-  const attrHi = Number(attrs >> 32n);
+function writeLeaves(bytes: Uint8Array, view: DataView, words: Int32Array | undefined, offset: number, span: number, count: number, pa: number, size: number, attrLo: number, attrHi: number, entryBytes: 4 | 8): void {
   let hi = Math.floor(pa / TWO_32);
   let lo = pa - hi * TWO_32;
   if (words !== undefined && offset % 4 === 0) {
+    // int32 copies of the loop's inputs (callers pass doubles from number arrays):
+    // the low word only ever needs `size` modulo 2^32.
+    const a = attrLo | 0;
+    const step = size % TWO_32 | 0;
     let w = (bytes.byteOffset + offset) >>> 2;
-    for (let k = 0; k < count; k++) {
-      const l = lo | attrLo;
+    while (count > 0) {
+      // Entries before the low word carries into the high word.
+      const chunk = Math.min(count, Math.ceil((TWO_32 - lo) / size));
+      let l = lo | 0;
+      const h = hi | attrHi;
       if (entryBytes === 8) {
-        const h = hi | attrHi;
-        for (let s = 0; s < span; s++, w += 2) {
-          words[w] = l;
-          words[w + 1] = h;
+        if (span === 1) {
+          for (let k = 0; k < chunk; k++, w += 2) {
+            words[w] = l | a;
+            words[w + 1] = h;
+            l = (l + step) | 0;
+          }
+        } else {
+          for (let k = 0; k < chunk; k++) {
+            const v = l | a;
+            for (let s = 0; s < span; s++, w += 2) {
+              words[w] = v;
+              words[w + 1] = h;
+            }
+            l = (l + step) | 0;
+          }
+        }
+      } else if (span === 1) {
+        // Four entries per iteration: the loop overhead is most of a 4-byte entry's cost.
+        const end = w + chunk;
+        const step2 = (step * 2) | 0;
+        const step3 = (step * 3) | 0;
+        const step4 = (step * 4) | 0;
+        for (; w + 4 <= end; w += 4) {
+          const v = l | a;
+          words[w] = v;
+          words[w + 1] = ((l + step) | 0) | a;
+          words[w + 2] = ((l + step2) | 0) | a;
+          words[w + 3] = ((l + step3) | 0) | a;
+          l = (l + step4) | 0;
+        }
+        for (; w < end; w++) {
+          words[w] = l | a;
+          l = (l + step) | 0;
         }
       } else {
-        for (let s = 0; s < span; s++) words[w++] = l;
+        for (let k = 0; k < chunk; k++) {
+          const v = l | a;
+          for (let s = 0; s < span; s++) words[w++] = v;
+          l = (l + step) | 0;
+        }
       }
-      lo += size;
-      if (lo >= TWO_32) {
-        lo -= TWO_32;
-        hi++;
-      }
+      count -= chunk;
+      lo += chunk * size;
+      // Leaves of 4 GiB and more (Sv48's 512 GiB) carry more than one into the high word.
+      const carry = Math.floor(lo / TWO_32);
+      hi += carry;
+      lo -= carry * TWO_32;
     }
     return;
   }
@@ -318,9 +374,8 @@ function writeLeaves(bytes: Uint8Array, view: DataView, words: Uint32Array | und
       }
     }
     lo += size;
-    if (lo >= TWO_32) {
-      lo -= TWO_32;
-      hi++;
-    }
+    const carry = Math.floor(lo / TWO_32);
+    hi += carry;
+    lo -= carry * TWO_32;
   }
 }
