@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { C, CTypeEnvironment, type CDataModel, type CType } from "@handoff/core";
 import { AAPCS64_DATA_MODEL, AAPCS_DATA_MODEL } from "@handoff/arm";
-import { requireTool, run } from "../../../test/support/tools.js";
+import { requireTool, run } from "@handoff/test-support";
 
 // Structs whose layout differs between ILP32 with 4-aligned long long (i386), AAPCS and AAPCS64.
 const STRUCTS: Record<string, Record<string, string>> = {
