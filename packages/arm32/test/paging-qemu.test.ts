@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Mapping, PageTableFormat } from "@handoff/core";
 import { ARM32_LPAE, ARM32_SHORT } from "@handoff/arm32";
-import { QemuSession, assemble, requireTool, scratchDir, sleep } from "@handoff/test-support/qemu-oracle";
+import { QemuSession, assemble, expectCpuTranslatesLikeWalker, pcAfterSettling, probeAddresses, requireTool, scratchDir, sleep } from "@handoff/test-support/qemu-oracle";
 
 const QEMU = "qemu-system-arm";
 const PREFIX = "arm-linux-gnueabihf-";
@@ -100,35 +100,14 @@ async function boot(format: PageTableFormat, ms: Mapping[]) {
   return { build, qemu, spin, cleanup };
 }
 
-async function pcAfterSettling(qemu: QemuSession, spin: bigint): Promise<bigint | undefined> {
-  let pc: bigint | undefined;
-  for (let i = 0; i < 50; i++) {
-    pc = await qemu.register("R15");
-    if (pc === spin) return pc;
-    await sleep(100);
-  }
-  return pc;
-}
-
 describe.skipIf(!available)("arm32 tables on QEMU's MMU (gva2gpa)", () => {
   for (const format of [ARM32_SHORT, ARM32_LPAE]) {
     it(`${format.id}: the CPU reaches its spin loop with the MMU on and translates like the walker`, async () => {
       const ms = mappings(format, true);
       const { build, qemu, spin, cleanup } = await boot(format, ms);
       try {
-        expect(await pcAfterSettling(qemu, spin)).toBe(spin);
-        const probes = new Set<bigint>([0n, 0x2000_0000n, 0xffff_f000n]);
-        for (const m of ms) for (const va of [m.va, m.va + m.size / 2n, m.va + m.size - 1n, m.va - 1n, m.va + m.size]) probes.add(va);
-        let translated = 0;
-        for (const va of probes) {
-          const ours = format.walk(build.memory(), build.registers, va);
-          const cpu = await qemu.translate(va);
-          expect(cpu, `va ${hex(va)}`).toBe(ours.kind === "translation" ? ours.pa : undefined);
-          const m = ms.find((x) => x.va <= va && va < x.va + x.size);
-          expect(cpu, `va ${hex(va)} against the mapping`).toBe(m ? m.pa + (va - m.va) : undefined);
-          if (cpu !== undefined) translated++;
-        }
-        expect(translated).toBeGreaterThanOrEqual(15);
+        expect(await pcAfterSettling(qemu, "R15", spin)).toBe(spin);
+        await expectCpuTranslatesLikeWalker(format, build, qemu, ms, probeAddresses(ms, [0n, 0x2000_0000n, 0xffff_f000n]), { minTranslated: 15 });
       } finally {
         await qemu.stop();
         cleanup();

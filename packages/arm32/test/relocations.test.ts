@@ -1,22 +1,12 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ARM_RELOCATOR } from "@handoff/arm32";
-import { expectLinksLikeGnuLd } from "@handoff/test-support/ld-compare";
+import { itLinksLikeGnuLd } from "@handoff/test-support/ld-compare";
 
 const source = fileURLToPath(new URL("./fixtures/relocs.S", import.meta.url));
 
 describe("arm32 relocations", () => {
-  it("link every type to the same bytes as GNU ld", () => {
-    const r = expectLinksLikeGnuLd({
-      triple: "arm-linux-gnueabihf",
-      source,
-      base: 0x80008000n,
-      relocator: ARM_RELOCATOR,
-      defsyms: new Map([["ext_fn", 0x80008000n + 0x10_0000n], ["ext_abs", 0x1234_5678n]]),
-    });
-    if (!r) return;
-    expect(r.linked.relocationsApplied).toBeGreaterThan(10);
-  });
+  itLinksLikeGnuLd("link every type to the same bytes as GNU ld", { triple: "arm-linux-gnueabihf", source, base: 0x80008000n, relocator: ARM_RELOCATOR }, (r) => expect(r.linked.relocationsApplied).toBeGreaterThan(10));
 });
 
 describe("arm relocation range checks", () => {
@@ -50,17 +40,5 @@ describe("arm relocation range checks", () => {
 });
 
 describe("arm big-endian (BE32) objects", () => {
-  it("link every type to the same bytes as GNU ld", () => {
-    const r = expectLinksLikeGnuLd({
-      triple: "arm-linux-gnueabihf",
-      source,
-      base: 0x80008000n,
-      relocator: ARM_RELOCATOR,
-      defsyms: new Map([["ext_fn", 0x80008000n + 0x10_0000n], ["ext_abs", 0x1234_5678n]]),
-      asArgs: ["-EB"],
-      ldArgs: ["-EB"],
-    });
-    if (!r) return;
-    expect(r.elf.header.endianness).toBe("big");
-  });
+  itLinksLikeGnuLd("link every type to the same bytes as GNU ld", { triple: "arm-linux-gnueabihf", source, base: 0x80008000n, relocator: ARM_RELOCATOR, asArgs: ["-EB"], ldArgs: ["-EB"] }, (r) => expect(r.elf.header.endianness).toBe("big"));
 });

@@ -12,7 +12,7 @@ import type { Mapping, PageTableFormat } from "@handoff/core";
 import { ARM64_16K_48, ARM64_4K_39, ARM64_4K_48, ARM64_64K_48 } from "@handoff/arm64";
 import fc from "fast-check";
 import { mappingSets } from "@handoff/test-support/page-table-properties";
-import { QemuSession, assemble, requireTool, scratchDir, sleep } from "@handoff/test-support/qemu-oracle";
+import { QemuSession, assemble, expectCpuTranslatesLikeWalker, pcAfterSettling, probeAddresses, requireTool, scratchDir, sleep } from "@handoff/test-support/qemu-oracle";
 
 const QEMU = "qemu-system-aarch64";
 const PREFIX = "aarch64-linux-gnu-";
@@ -82,24 +82,8 @@ describe.skipIf(!available)("arm64 tables on QEMU's MMU (gva2gpa)", () => {
       const mappings = mappingsFor(format, true);
       const { build, qemu, spin, cleanup } = await boot(format, mappings);
       try {
-        let pc: bigint | undefined;
-        for (let i = 0; i < 50 && pc !== spin; i++) {
-          await sleep(100);
-          pc = await qemu.register("PC");
-        }
-        expect(pc).toBe(spin);
-        const probes = new Set<bigint>([0n, 0x5000_0000n, 0x7fff_f000n, 0x2_0000_0000n]);
-        for (const m of mappings) for (const va of [m.va, m.va + m.size - 1n, m.va + m.size / 2n, m.va - 1n, m.va + m.size]) probes.add(va);
-        let translated = 0;
-        for (const va of probes) {
-          const ours = format.walk(build.memory(), build.registers, va);
-          const cpu = await qemu.translate(va);
-          expect(cpu, `va 0x${va.toString(16)}`).toBe(ours.kind === "translation" ? ours.pa : undefined);
-          const m = mappings.find((x) => x.va <= va && va < x.va + x.size);
-          expect(cpu, `va 0x${va.toString(16)} against the mapping`).toBe(m ? m.pa + (va - m.va) : undefined);
-          if (cpu !== undefined) translated++;
-        }
-        expect(translated).toBeGreaterThanOrEqual(15);
+        expect(await pcAfterSettling(qemu, "PC", spin)).toBe(spin);
+        await expectCpuTranslatesLikeWalker(format, build, qemu, mappings, probeAddresses(mappings, [0n, 0x5000_0000n, 0x7fff_f000n, 0x2_0000_0000n]), { minTranslated: 15 });
       } finally {
         await qemu.stop();
         cleanup();
@@ -119,18 +103,8 @@ describe.skipIf(!available)("arm64 tables on QEMU's MMU (gva2gpa)", () => {
         expect(ms.length, "the run's seed yields random mappings besides the code page").toBeGreaterThan(1);
         const { build, qemu, spin, cleanup } = await boot(format, ms);
         try {
-          let pc: bigint | undefined;
-          for (let i = 0; i < 50 && pc !== spin; i++) {
-            await sleep(100);
-            pc = await qemu.register("PC");
-          }
-          expect(pc).toBe(spin);
-          for (const m of ms) {
-            for (const va of [m.va, m.va + m.size / 2n, m.va + m.size - 1n, m.va - 1n, m.va + m.size]) {
-              const ours = format.walk(build.memory(), build.registers, va);
-              expect(await qemu.translate(va), `va 0x${va.toString(16)}`).toBe(ours.kind === "translation" ? ours.pa : undefined);
-            }
-          }
+          expect(await pcAfterSettling(qemu, "PC", spin)).toBe(spin);
+          await expectCpuTranslatesLikeWalker(format, build, qemu, ms, probeAddresses(ms), { againstMappings: false });
         } finally {
           await qemu.stop();
           cleanup();

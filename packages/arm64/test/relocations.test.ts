@@ -1,22 +1,12 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { AARCH64_RELOCATOR } from "@handoff/arm64";
-import { expectLinksLikeGnuLd } from "@handoff/test-support/ld-compare";
+import { itLinksLikeGnuLd } from "@handoff/test-support/ld-compare";
 
 const source = fileURLToPath(new URL("./fixtures/relocs.S", import.meta.url));
 
 describe("arm64 relocations", () => {
-  it("link every type to the same bytes as GNU ld", () => {
-    const r = expectLinksLikeGnuLd({
-      triple: "aarch64-linux-gnu",
-      source,
-      base: 0x40080000n,
-      relocator: AARCH64_RELOCATOR,
-      defsyms: new Map([["ext_fn", 0x40080000n + 0x10_0000n], ["ext_abs", 0x1234_5678n]]),
-    });
-    if (!r) return;
-    expect(r.linked.relocationsApplied).toBeGreaterThan(10);
-  });
+  itLinksLikeGnuLd("link every type to the same bytes as GNU ld", { triple: "aarch64-linux-gnu", source, base: 0x40080000n, relocator: AARCH64_RELOCATOR }, (r) => expect(r.linked.relocationsApplied).toBeGreaterThan(10));
 });
 
 describe("aarch64 relocation range and alignment checks", () => {
@@ -69,17 +59,5 @@ describe("aarch64 relocation range and alignment checks", () => {
 });
 
 describe("aarch64 big-endian objects", () => {
-  it("keep instructions little-endian and data big-endian, like GNU ld", () => {
-    const r = expectLinksLikeGnuLd({
-      triple: "aarch64-linux-gnu",
-      source,
-      base: 0x40080000n,
-      relocator: AARCH64_RELOCATOR,
-      defsyms: new Map([["ext_fn", 0x40080000n + 0x10_0000n], ["ext_abs", 0x1234_5678n]]),
-      asArgs: ["-EB"],
-      ldArgs: ["-EB"],
-    });
-    if (!r) return;
-    expect(r.elf.header.endianness).toBe("big");
-  });
+  itLinksLikeGnuLd("keep instructions little-endian and data big-endian, like GNU ld", { triple: "aarch64-linux-gnu", source, base: 0x40080000n, relocator: AARCH64_RELOCATOR, asArgs: ["-EB"], ldArgs: ["-EB"] }, (r) => expect(r.elf.header.endianness).toBe("big"));
 });

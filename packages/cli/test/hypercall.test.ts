@@ -2,9 +2,9 @@ import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "@handoff/test-support/cli";
-import { REPO_ROOT, tempDir } from "@handoff/test-support";
+import { kernelFixturesDir, REPO_ROOT, tempDir } from "@handoff/test-support";
 
-const FIXTURES = process.env.HANDOFF_FIXTURES ?? join(REPO_ROOT, "..", "shared", "fixtures", "kernels");
+const FIXTURES = kernelFixturesDir() ?? join(REPO_ROOT, "..", "shared", "fixtures", "kernels");
 const ARM64_IMAGE = join(FIXTURES, "arm64-Image-6.1.0-50-cloud-arm64");
 
 function fixture(path: string): boolean {

@@ -1,4 +1,3 @@
-import { tempDir } from "./temp.js";
 /**
  * Link an object with GNU ld the way handoff lays it out (see link/linker.ts:
  * .text, .rodata, .data, .bss from the base address) and return the loaded
@@ -6,8 +5,9 @@ import { tempDir } from "./temp.js";
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { expect } from "vitest";
+import { expect, it } from "vitest";
 import { ElfFile, linkObject, type LinkedObject, type Relocator } from "@handoff/core";
+import { tempDir } from "./temp.js";
 import { requireTool, run } from "./tools.js";
 
 export const LINKER_SCRIPT = (base: bigint) => `
@@ -41,7 +41,6 @@ export function linkWithGnuLd(triple: string, obj: string, base: bigint, defsyms
   run(`${triple}-objcopy`, ["-O", "binary", elf, bin]);
   return { bytes: new Uint8Array(readFileSync(bin)), nm: run(`${triple}-nm`, [elf]) };
 }
-
 
 export interface GnuLdCase {
   readonly triple: string;
@@ -77,3 +76,25 @@ export function expectLinksLikeGnuLd(c: GnuLdCase): { linked: LinkedObject; elf:
   }
   return { linked, elf, obj };
 }
+
+/** The external symbols every arch's relocs.S fixture uses: a function 1 MiB above `base`, an absolute value. */
+export function fixtureDefsyms(base: bigint): ReadonlyMap<string, bigint> {
+  return new Map([["ext_fn", base + 0x10_0000n], ["ext_abs", 0x1234_5678n]]);
+}
+
+/**
+ * Declare the test every relocator has: its arch's relocs.S links to the same bytes
+ * and symbols as GNU ld (defsyms default to fixtureDefsyms(base)); `check` adds the
+ * case's own assertions on handoff's result.
+ */
+export function itLinksLikeGnuLd(
+  title: string,
+  c: Omit<GnuLdCase, "defsyms"> & { readonly defsyms?: ReadonlyMap<string, bigint> },
+  check: (r: { linked: LinkedObject; elf: ElfFile; obj: string }) => void,
+): void {
+  it(title, () => {
+    const r = expectLinksLikeGnuLd({ ...c, defsyms: c.defsyms ?? fixtureDefsyms(c.base) });
+    if (r) check(r);
+  });
+}
+

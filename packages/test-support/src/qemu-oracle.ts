@@ -11,6 +11,8 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
+import { expect } from "vitest";
+import type { Mapping, PageTableBuild, PageTableFormat } from "@handoff/core";
 
 export function scratchDir(): { dir: string; cleanup: () => void } {
   const dir = tempDir("handoff-mmu-");
@@ -113,3 +115,49 @@ export class QemuSession {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Reads `register` (e.g. `PC`, `R15`) until it equals `spin`, for about 5 s at most; returns the last value read. */
+export async function pcAfterSettling(qemu: QemuSession, register: string, spin: bigint): Promise<bigint | undefined> {
+  let pc: bigint | undefined;
+  for (let i = 0; i < 50; i++) {
+    pc = await qemu.register(register);
+    if (pc === spin) return pc;
+    await sleep(100);
+  }
+  return pc;
+}
+
+/** Each mapping's first, middle and last byte and its two neighbours, plus `extra` (negative ones dropped, `mask` applied). */
+export function probeAddresses(mappings: readonly Mapping[], extra: readonly bigint[] = [], mask = (1n << 64n) - 1n): bigint[] {
+  const set = new Set<bigint>(extra);
+  for (const m of mappings) for (const va of [m.va, m.va + m.size / 2n, m.va + m.size - 1n, m.va - 1n, m.va + m.size]) if (va >= 0n) set.add(va & mask);
+  return [...set];
+}
+
+/**
+ * The paging-qemu check every format shares: at each probe, QEMU's MMU (gva2gpa)
+ * translates exactly as the format's walker reads the built tables and, with
+ * `againstMappings`, as the mapping set says; at least `minTranslated` probes map.
+ */
+export async function expectCpuTranslatesLikeWalker(
+  format: PageTableFormat,
+  build: PageTableBuild,
+  qemu: Pick<QemuSession, "translate">,
+  mappings: readonly Mapping[],
+  probes: readonly bigint[],
+  options: { readonly againstMappings?: boolean; readonly minTranslated?: number } = {},
+): Promise<void> {
+  let translated = 0;
+  for (const va of probes) {
+    const ours = format.walk(build.memory(), build.registers, va);
+    const cpu = await qemu.translate(va);
+    expect(cpu, `va 0x${va.toString(16)}`).toBe(ours.kind === "translation" ? ours.pa : undefined);
+    if (options.againstMappings !== false) {
+      const m = mappings.find((x) => x.va <= va && va < x.va + x.size);
+      expect(cpu, `va 0x${va.toString(16)} against the mapping`).toBe(m ? m.pa + (va - m.va) : undefined);
+    }
+    if (cpu !== undefined) translated++;
+  }
+  expect(translated).toBeGreaterThanOrEqual(options.minTranslated ?? 0);
+}
+

@@ -100,10 +100,3 @@ export async function waitForSpin(boot: X86Boot): Promise<{ ip: bigint | undefin
   }
   return { ip, status, spinning: hits >= 2 };
 }
-
-/** Probe addresses: each mapping's first, middle and last byte, its neighbours, and a few strays. */
-export function probesFor(mappings: readonly Mapping[], extra: readonly bigint[]): bigint[] {
-  const set = new Set<bigint>([0n, ...extra]);
-  for (const m of mappings) for (const va of [m.va, m.va + m.size / 2n, m.va + m.size - 1n, m.va - 1n, m.va + m.size]) if (va >= 0n) set.add(va);
-  return [...set];
-}

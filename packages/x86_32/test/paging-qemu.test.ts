@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import type { Mapping, PageTableFormat } from "@handoff/core";
 import { X86_32_2LEVEL, X86_32_PAE } from "@handoff/x86_32";
-import { X86_CODE, bootX86, probesFor, waitForSpin, x86ToolsAvailable } from "@handoff/test-support/x86-mmu-oracle";
+import { X86_CODE, bootX86, waitForSpin, x86ToolsAvailable } from "@handoff/test-support/x86-mmu-oracle";
+import { expectCpuTranslatesLikeWalker, probeAddresses } from "@handoff/test-support/qemu-oracle";
 
 const available = x86ToolsAvailable();
 const KIB4 = 0x1000n;
@@ -30,16 +31,7 @@ describe.skipIf(!available)("x86_32 tables on QEMU's MMU (gva2gpa)", () => {
       const boot = await bootX86(format, ms);
       try {
         expect(await waitForSpin(boot)).toMatchObject({ ip: boot.spin, status: "running", spinning: true });
-        let translated = 0;
-        for (const va of probesFor(ms, [0x1000_0000n, 0xffff_f000n])) {
-          const ours = format.walk(boot.build.memory(), boot.build.registers, va);
-          const cpu = await boot.qemu.translate(va);
-          expect(cpu, `va 0x${va.toString(16)}`).toBe(ours.kind === "translation" ? ours.pa : undefined);
-          const m = ms.find((x) => x.va <= va && va < x.va + x.size);
-          expect(cpu, `va 0x${va.toString(16)} against the mapping`).toBe(m ? m.pa + (va - m.va) : undefined);
-          if (cpu !== undefined) translated++;
-        }
-        expect(translated).toBeGreaterThanOrEqual(12);
+        await expectCpuTranslatesLikeWalker(format, boot.build, boot.qemu, ms, probeAddresses(ms, [0n, 0x1000_0000n, 0xffff_f000n]), { minTranslated: 12 });
       } finally {
         await boot.qemu.stop();
         boot.cleanup();

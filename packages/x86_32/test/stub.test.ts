@@ -1,25 +1,11 @@
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-
-const root = fileURLToPath(new URL("../../../", import.meta.url));
-function haveTool(tool: string): boolean {
-  if (spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0) return true;
-  if (process.env.CI === "true") throw new Error(`${tool} is required under CI=true`);
-  console.warn(`SKIPPING: ${tool} is not installed; the committed stub bytes are not re-checked`);
-  return false;
-}
-
-describe("x86_32 stub", () => {
-  it.skipIf(!haveTool("i686-linux-gnu-as"))("committed bytes are what handoff-stub.S assembles to", () => {
-    const r = spawnSync(process.execPath, ["scripts/assemble-stubs.mjs", "--check", "--only", "x86_32"], { cwd: root, encoding: "utf8" });
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
-  });
-});
-
 import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt } from "@handoff/x86";
 import { buildX86_32Stub, linux32Entry, pvhEntry, X86_32_HANDOFF_STUB } from "@handoff/x86_32";
+import { itAssemblesCommittedStub } from "@handoff/test-support/stubs";
+
+describe("x86_32 stub", () => {
+  itAssemblesCommittedStub("x86_32", "i686-linux-gnu-as");
+});
 
 describe("x86_32 hand-off states", () => {
   const gdt = buildHandoffGdt(BOOT_SELECTORS, false);
