@@ -154,6 +154,8 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
   const maxBytes = Number(options.maxTableBytes ?? DEFAULT_MAX_TABLE_BYTES);
   // Everything below is relative to `base`, in numbers: offsets are bounded by maxBytes.
   const limitBytes = spec.tableLimit - base;
+  // As a number for the per-table check (beyond 2^53 nothing can reach it anyway).
+  const limit = limitBytes > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(limitBytes);
   const tableBytes = levels.map((g) => g.entries * entryBytes);
   const align = levels.map((g) => Number(g.tableAlign));
   const baseMod = levels.map((g) => Number(base % g.tableAlign));
@@ -174,7 +176,7 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
     const offset = cursor + pad;
     cursor = offset + tableBytes[level]!;
     if (cursor > maxBytes) throw new ValidationError(`${spec.id} tables`, `the mappings need more than ${hex(BigInt(maxBytes))} bytes of tables (raise maxTableBytes, or map with larger alignment)`);
-    if (BigInt(cursor) > limitBytes) throw new ValidationError(`${spec.id} tables`, `table at ${hex(base + BigInt(offset))} lies beyond ${hex(spec.tableLimit)}, the highest address the format can point to`);
+    if (cursor > limit) throw new ValidationError(`${spec.id} tables`, `table at ${hex(base + BigInt(offset))} lies beyond ${hex(spec.tableLimit)}, the highest address the format can point to`);
     tableCount++;
     return offset;
   };
