@@ -1,11 +1,11 @@
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { byClass, readSvg } from "../../core/test/svg/read-svg.js";
-import { REPO_ROOT, runCli } from "./helpers.js";
+import { byClass, readSvg } from "@handoff/test-support/read-svg";
+import { runCli } from "@handoff/test-support/cli";
+import { REPO_ROOT, tempDir } from "@handoff/test-support";
 
-const dir = mkdtempSync(join(tmpdir(), "handoff-svg-cli-"));
+const dir = tempDir("handoff-svg-cli-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const tiny = join(REPO_ROOT, "examples/tiny-kernel/tiny-bzImage");
 
