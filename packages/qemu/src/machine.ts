@@ -61,16 +61,20 @@ export function qemuBinary(arch: QemuArch | (string & {})): string {
   return defaultsFor(arch).binary;
 }
 
-// Every emulator this process started, killed on exit whatever path the exit takes.
-const live = new Set<ChildProcess>();
+// Every emulator this process started, and its temp dir: killed and removed on exit
+// whatever path the exit takes (stop() removes the dir on the ordinary path).
+const live = new Map<ChildProcess, string>();
 let hooked = false;
-function track(child: ChildProcess): void {
-  live.add(child);
+function track(child: ChildProcess, dir: string): void {
+  live.set(child, dir);
   child.once("exit", () => live.delete(child));
   if (hooked) return;
   hooked = true;
   const killAll = () => {
-    for (const c of live) c.kill("SIGKILL");
+    for (const [c, d] of live) {
+      c.kill("SIGKILL");
+      rmSync(d, { recursive: true, force: true });
+    }
   };
   process.once("exit", killAll);
   // A signal that ends the process skips 'exit': kill the emulators, then let the signal do its default.
@@ -156,7 +160,7 @@ export class QemuMachine {
       rmSync(dir, { recursive: true, force: true });
       throw new QemuError(binary, "start", (cause as Error).message, { cause });
     }
-    track(child);
+    track(child, dir);
     const machine = new QemuMachine(binary, args, child, dir, options, options.lifetimeMs ?? 60_000);
     const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
     try {
