@@ -51,6 +51,14 @@ const result = await build({
 });
 copyFileSync(join(here, "index.html"), join(out, "index.html"));
 const bytes = statSync(join(out, "explorer.js")).size;
+// Where the bytes come from: per workspace package or npm dependency.
+const byPackage = new Map();
+for (const [file, info] of Object.entries(Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.inputs ?? {})) {
+  const m = /packages\/([\w-]+)\/|node_modules\/((?:@[\w.-]+\/)?[\w.-]+)\/|examples\/explorer\//.exec(file);
+  const name = m?.[1] ? `@handoff/${m[1]}` : m?.[2] ?? (file.startsWith("node-shim:") ? "node shim" : "page");
+  byPackage.set(name, (byPackage.get(name) ?? 0) + info.bytesInOutput);
+}
+const parts = [...byPackage].sort((a, b) => b[1] - a[1]).map(([n, b]) => `${n} ${(b / 1024).toFixed(1)} KiB`).join(", ");
 const shimNote = shimmed.size ? `; Node shim for ${[...shimmed].map(([f, m]) => `${f} (${[...new Set(m)].join(", ")})`).join(", ")}` : "; no Node shim";
-console.log(`explorer: dist/explorer.js ${bytes} bytes${shimNote}`);
+console.log(`explorer: dist/explorer.js ${bytes} bytes (minified)${shimNote}\n  by package: ${parts}`);
 export default result;
