@@ -1,7 +1,7 @@
 import { FormatError } from "@handoff/core";
 import { describe, expect, it } from "vitest";
-import { Arm64Architecture, ARM64_REGISTERS, arm64ImageFormat } from "../src/index.js";
-import { fixtureKernel, readFixture } from "@handoff/test-support";
+import { arm64Architecture, ARM64_REGISTERS, arm64ImageFormat } from "../src/index.js";
+import { readFixture, fixtureKernel } from "@handoff/test-support";
 
 const ARM64 = fixtureKernel("arm64-Image-6.1.0-50-cloud-arm64");
 
@@ -134,7 +134,7 @@ describe("arm64 Image: synthetic and hostile headers", () => {
   });
 
   it("is the image format the arm64 architecture registers", () => {
-    const arch = new Arm64Architecture(ARM64_REGISTERS);
+    const arch = arm64Architecture;
     expect(arch.imageFormats).toContain(arm64ImageFormat);
   });
 });
