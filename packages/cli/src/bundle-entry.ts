@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// Entry of the single-file CLI (dist/handoff.mjs, built by scripts/bundle.mjs):
+// the four built-in architectures are compiled in, each behind its own dynamic
+// import, so a command evaluates only the one it is asked for.
+import "reflect-metadata";
+import { runAsProcess } from "./process-entry.js";
+
+await runAsProcess({
+  builtins: {
+    "@handoff/arm32": () => import("@handoff/arm32"),
+    "@handoff/arm64": () => import("@handoff/arm64"),
+    "@handoff/x86_32": () => import("@handoff/x86_32"),
+    "@handoff/x86_64": () => import("@handoff/x86_64"),
+  },
+});
