@@ -1,8 +1,10 @@
 import { resolve } from "node:path";
 import { hex } from "@handoff/core";
+import { pictureOfArtefact, renderMemoryMapSvg } from "@handoff/core/svg";
 import { defineCommand } from "../cli/command.js";
 import { UsageError } from "../cli/usage-error.js";
 import { toJson } from "../output.js";
+import { writeSvgFile } from "../svg-output.js";
 import { ARTEFACT_OPTIONS, artefactOptions } from "./artefact-options.js";
 import { artefactFor, writeArtefact } from "./handoff-artefacts.js";
 
@@ -11,6 +13,7 @@ export const command = defineCommand({
   options: {
     ...ARTEFACT_OPTIONS,
     out: { type: "string", value: "DIR", required: true, help: "the artefact directory, written as one set (a new or earlier artefact directory only)" },
+    svg: { type: "string", value: "FILE", help: "also draw what the artefact places in memory into FILE" },
   },
   async run({ values }, context) {
     if (!values.kernel && !values.probe) throw new UsageError("build: give --kernel FILE or --probe", "build");
@@ -18,6 +21,7 @@ export const command = defineCommand({
     const { artefact } = artefactFor(loaded, artefactOptions(values), context.cwd);
     const out = resolve(context.cwd, values.out);
     const files = writeArtefact(artefact, out, toJson);
+    if (values.svg !== undefined) writeSvgFile(resolve(context.cwd, values.svg), renderMemoryMapSvg(pictureOfArtefact(artefact)));
     if (values.json) return toJson({ out, files, arch: artefact.arch, protocol: artefact.protocol, entry: artefact.entry, stubEntry: artefact.stubEntry });
     return [`built ${artefact.arch} ${artefact.protocol} hand-off: stub at ${hex(artefact.stubEntry)}, enters ${hex(artefact.entry)}`, ...files.map((f) => `  ${f}`)].join("\n");
   },

@@ -8,6 +8,8 @@ import {
   type ImageInput,
   type Segment,
 } from "@handoff/core";
+import { pictureOfImage, renderMemoryMapSvg } from "@handoff/core/svg";
+import { writeSvgFile } from "../svg-output.js";
 import type { LoadedArchitectures } from "../container.js";
 import { readInput } from "../file-io.js";
 import { defineCommand } from "../cli/command.js";
@@ -19,6 +21,8 @@ export interface InspectOptions {
   readonly json: boolean;
   /** Subtracted from ELF p_paddr (kernels whose p_paddr is a link address). */
   readonly paddrOffset?: bigint;
+  /** Also draw the image's segments (an ELF's PT_LOADs) into this SVG file. */
+  readonly svg?: string;
 }
 
 /**
@@ -63,6 +67,7 @@ export function identifyImage(input: ImageInput, formats: readonly ImageFormat[]
 export function inspectCommand(path: string, loaded: LoadedArchitectures, options: InspectOptions): string {
   const input = readInput(path, { what: "image" });
   const { image, format } = identifyImage(input, imageFormatsOf(loaded, options));
+  if (options.svg !== undefined) writeSvgFile(options.svg, renderMemoryMapSvg(pictureOfImage(image)));
   return options.json ? toJson(describeImage(image, format)) : renderImage(image, format);
 }
 
@@ -182,11 +187,12 @@ export const command = defineCommand({
   options: {
     arch: { type: "string", value: "A", help: "try only this architecture's formats (default: every installed one)" },
     "paddr-offset": { type: "string", value: "ADDR", help: "subtract ADDR from ELF p_paddr (kernels whose p_paddr is a link address)" },
+    svg: { type: "string", value: "FILE", help: "also draw the image's segments into FILE" },
   },
   async run({ values, positionals }, context) {
     const paddrOffset = values["paddr-offset"] === undefined ? undefined : parseAddress(values["paddr-offset"], "--paddr-offset");
     const loaded = await context.architectures(values.arch);
     if (values.arch !== undefined) loaded.registry.get(values.arch);
-    return inspectCommand(resolve(context.cwd, positionals[0]!), loaded, { json: values.json, ...(paddrOffset === undefined ? {} : { paddrOffset }) });
+    return inspectCommand(resolve(context.cwd, positionals[0]!), loaded, { json: values.json, ...(values.svg === undefined ? {} : { svg: resolve(context.cwd, values.svg) }), ...(paddrOffset === undefined ? {} : { paddrOffset }) });
   },
 });

@@ -15,9 +15,11 @@ import {
   type LoadPlan,
   type PageTableFormat,
 } from "@handoff/core";
+import { pictureOfPlan, renderMemoryMapSvg } from "@handoff/core/svg";
 import { defineCommand } from "../cli/command.js";
 import { UsageError } from "../cli/usage-error.js";
 import { checkCmdline } from "../cmdline-limit.js";
+import { writeSvgFile } from "../svg-output.js";
 import { digestReport, renderDigestReport } from "../digest-report.js";
 import { inputFileSize, readInput } from "../file-io.js";
 import { parseAddress, parseSize } from "../numbers.js";
@@ -49,6 +51,8 @@ export interface PlanOptions {
   readonly pageTables?: string;
   /** Per-segment digest algorithm (e.g. `sha256`), streamed over each segment's memory image. */
   readonly digest?: string;
+  /** Also draw the physical memory map into this SVG file. */
+  readonly svg?: string;
   readonly cwd: string;
 }
 
@@ -96,6 +100,11 @@ export function loadKernel(options: PlanOptions): Image {
 
 /** Build the plan the `plan` command prints. */
 export function makePlan(options: PlanOptions): LoadPlan {
+  return makePlanWithMap(options).plan;
+}
+
+/** The plan and the memory map it was placed in (the `--svg` picture draws both). */
+export function makePlanWithMap(options: PlanOptions): { plan: LoadPlan; memoryMap: MemoryMap } {
   if (options.memory !== undefined && options.memmap !== undefined) throw new UsageError("plan: give --memory or --memmap, not both", "plan");
   let memoryMap: MemoryMap;
   if (options.memmap !== undefined) {
@@ -113,7 +122,7 @@ export function makePlan(options: PlanOptions): LoadPlan {
     const path = resolve(options.cwd, options.initrd);
     initrd = { path, size: inputFileSize(path, "initrd") };
   }
-  return planLoad({
+  const plan = planLoad({
     arch: options.arch,
     image,
     memoryMap,
@@ -124,6 +133,7 @@ export function makePlan(options: PlanOptions): LoadPlan {
     // For a position-independent image (arm64 Image, zImage), --load-addr is its base.
     ...(options.kernelFormat !== "raw" && options.loadAddr !== undefined ? { imageBase: parseAddress(options.loadAddr, "--load-addr") } : {}),
   });
+  return { plan, memoryMap };
 }
 
 /** The plan as a JSON-friendly object (bigints become "0x.." in `toJson`). */
@@ -159,7 +169,8 @@ export function planToObject(plan: LoadPlan) {
 }
 
 export async function planCommand(options: PlanOptions, json: boolean): Promise<string> {
-  const plan = makePlan(options);
+  const { plan, memoryMap } = makePlanWithMap(options);
+  if (options.svg !== undefined) writeSvgFile(resolve(options.cwd, options.svg), renderMemoryMapSvg(pictureOfPlan(plan, memoryMap)));
   const digests = options.digest === undefined ? undefined : await digestReport(plan.segments, options.digest);
   if (json) return toJson({ ...planToObject(plan), ...(digests ? { digests } : {}) });
   const tables = plan.pageTables?.build;
@@ -199,6 +210,7 @@ export const command = defineCommand({
     "use-zero": { type: "boolean", help: "use ZERO entries for zero-filled pages (Xen)" },
     "page-tables": { type: "string", value: "none|default|FORMAT", help: "hand-off page tables over exactly the segments (default none)" },
     digest: { type: "string", value: "ALG", help: "per-segment digest, e.g. sha256" },
+    svg: { type: "string", value: "FILE", help: "also draw the physical memory map into FILE" },
   },
   async run({ values }, context) {
     const loaded = await context.architectures(values.arch);
@@ -215,6 +227,7 @@ export const command = defineCommand({
       useZero: values["use-zero"],
       pageTables: values["page-tables"],
       digest: values.digest,
+      svg: values.svg,
       cwd: context.cwd,
     };
     return planCommand(options, values.json);
