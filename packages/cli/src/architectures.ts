@@ -11,6 +11,8 @@ export interface ArchRequest {
   readonly arch?: string;
   readonly extraPlugins?: readonly string[];
   readonly builtins?: BuiltinArches;
+  /** Called before a plugin is imported from disk (the single file shares its modules with it). */
+  readonly beforeImportFromDisk?: () => void;
   /** Where a skipped broken plugin is reported when all arches are loaded (archs, inspect). */
   readonly warn?: (line: string) => void;
 }
@@ -54,13 +56,13 @@ export async function loadArchitecturesFor(request: ArchRequest): Promise<Loaded
   };
   for (const pkg of chosen) {
     try {
-      add(registered(await importPlugin(pkg, request.builtins)));
+      add(registered(await importPlugin(pkg, request.builtins, request.beforeImportFromDisk)));
     } catch (error) {
       if (strict || !(error instanceof PluginError)) throw error;
       request.warn?.(`handoff: warning: skipped ${error.message}`);
     }
   }
-  for (const spec of request.extraPlugins ?? []) add(registered(await importPlugin(resolvePluginPackage(spec, request.cwd), request.builtins)));
+  for (const spec of request.extraPlugins ?? []) add(registered(await importPlugin(resolvePluginPackage(spec, request.cwd), request.builtins, request.beforeImportFromDisk)));
   const container = rootContainer.createChildContainer();
   for (const plugin of plugins) plugin.register(container);
   return { container, registry: ArchitectureRegistry.fromContainer(container), plugins };

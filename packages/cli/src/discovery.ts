@@ -177,11 +177,12 @@ export function describeThrown(thrown: unknown): string {
 }
 
 /** Import one plugin package (the bundled copy when there is one, else from disk) and check its `plugin` export. */
-export async function importPlugin(pkg: PluginPackage, builtins?: BuiltinArches): Promise<ArchitecturePlugin> {
+export async function importPlugin(pkg: PluginPackage, builtins?: BuiltinArches, beforeImportFromDisk?: () => void): Promise<ArchitecturePlugin> {
   if (pkg.problem !== undefined) throw new PluginError(pkg.name, pkg.problem);
   let mod: Record<string, unknown> | undefined;
   try {
     const builtin = builtins !== undefined && Object.hasOwn(builtins, pkg.name) ? builtins[pkg.name] : undefined;
+    if (!builtin) beforeImportFromDisk?.();
     mod = (await (builtin ? builtin() : import(entryUrl(pkg)))) as Record<string, unknown> | undefined;
   } catch (cause) {
     throw new PluginError(pkg.name, `cannot import: ${describeThrown(cause)}`, { cause });

@@ -11,6 +11,8 @@ export { UsageError, type Io };
 /** How the CLI runs besides argv and io: bundled arches, progress output. */
 export interface MainOptions {
   readonly builtins?: BuiltinArches;
+  /** Called before a plugin is imported from disk (see shared-modules.ts). */
+  readonly beforeImportFromDisk?: () => void;
   readonly progress?: (line: string) => void;
   /** Raw streamed output (serial console); default: `io.out`. */
   readonly stream?: (text: string) => void;
@@ -71,7 +73,7 @@ function context(io: Io, plugins: readonly string[], options: MainOptions): Comm
   return {
     io,
     cwd: io.cwd,
-    architectures: (arch) => loadArchitecturesFor({ cwd: io.cwd, arch, extraPlugins: plugins, builtins: options.builtins, warn: io.err }),
+    architectures: (arch) => loadArchitecturesFor({ cwd: io.cwd, arch, extraPlugins: plugins, builtins: options.builtins, beforeImportFromDisk: options.beforeImportFromDisk, warn: io.err }),
     progress: options.progress ?? (() => {}),
     stream: options.stream ?? io.out,
   };
