@@ -13,7 +13,7 @@ describe("installing only @handoff/core, @handoff/cli (with its @handoff/qemu an
 
   it("packs, installs into a fresh project and lists arm64 alone", () => {
     const packed = JSON.parse(
-      // @handoff/qemu and @handoff/xen are dependencies of the CLI (boot, hypercall), @handoff/arm of arm64; none is an arch plugin.
+      // @handoff/qemu and @handoff/xen are dependencies of the CLI (boot, hypercall), @handoff/arm of arm64: none is an arch plugin.
       npm(["pack", "--json", "--pack-destination", work, "-w", "@handoff/core", "-w", "@handoff/cli", "-w", "@handoff/qemu", "-w", "@handoff/xen", "-w", "@handoff/arm", "-w", "@handoff/arm64"], REPO_ROOT),
     ) as { filename: string }[];
     expect(packed).toHaveLength(6);
