@@ -1,24 +1,8 @@
-import { C, encodeHvcA32, encodeHvcT32, type CDataModel, type CType, type HypercallConvention } from "@handoff/core";
+import { AAPCS_DATA_MODEL } from "@handoff/arm";
+import { C, encodeHvcA32, encodeHvcT32, type CType, type HypercallConvention } from "@handoff/core";
 
 /** Xen's hypercall tag: the HVC immediate must be 0xEA1 (public/arch-arm.h XEN_HYPERCALL_TAG). */
 export const XEN_HYPERCALL_TAG = 0xea1;
-
-/** AAPCS / Arm EABI (AAPCS 4.1, Table 1): ILP32, 64-bit integers 8-aligned, plain char unsigned. */
-export const AAPCS_DATA_MODEL: CDataModel = {
-  id: "aapcs-ilp32",
-  description: "ILP32, AAPCS / EABI (long long 8-aligned, char unsigned)",
-  endianness: "little",
-  charSigned: false,
-  types: {
-    char: { size: 1, align: 1 },
-    short: { size: 2, align: 2 },
-    int: { size: 4, align: 4 },
-    long: { size: 4, align: 4 },
-    "long long": { size: 8, align: 8 },
-    pointer: { size: 4, align: 4 },
-  },
-  source: "AAPCS 4.1, Table 1",
-};
 
 /** Xen on Arm: `xen_ulong_t` and `xen_pfn_t` are `uint64_t`, also for 32-bit guests (public/arch-arm.h). */
 const ARM_XEN_TYPEDEFS: Readonly<Record<string, CType>> = {

@@ -11,7 +11,9 @@ export {
   type ZImageTag,
   type ZImageKernelSize,
 } from "./zimage.js";
-export { ARM32_XEN_CONVENTION, AAPCS_DATA_MODEL, XEN_HYPERCALL_TAG } from "./hypercall.js";
+export { ARM32_XEN_CONVENTION, XEN_HYPERCALL_TAG } from "./hypercall.js";
+/** Re-exported from @handoff/arm, where the one copy lives. */
+export { AAPCS_DATA_MODEL } from "@handoff/arm";
 export * from "./relocations.js";
 export { arm32KexecEntry, CPSR_SVC_MASKED, CPSR_HYP_MASKED, HSCTLR_MMU_CACHES_OFF, MACHINE_TYPE_DT_ONLY, SCTLR_MMU_CACHES_OFF_A15, type Arm32EntryOptions } from "./handoff-states.js";
 export { buildArm32Stub, ARM32_HANDOFF_STUB, type IndirectionListRef } from "./stub/stub.js";

@@ -1,46 +1,9 @@
-import { C, encodeHvcA32, encodeHvcA64, encodeHvcT32, type CDataModel, type CType, type HypercallConvention } from "@handoff/core";
+import { AAPCS_DATA_MODEL, AAPCS64_DATA_MODEL } from "@handoff/arm";
+import { C, encodeHvcA32, encodeHvcA64, encodeHvcT32, type CType, type HypercallConvention } from "@handoff/core";
 import { AARCH32_MODE } from "./registers.js";
 
 /** Xen's hypercall tag: the HVC immediate must be 0xEA1 (public/arch-arm.h XEN_HYPERCALL_TAG). */
 export const XEN_HYPERCALL_TAG = 0xea1;
-
-/** AAPCS64 (Procedure Call Standard for the Arm 64-bit Architecture, 5.1 Fundamental data types): LP64. */
-export const AAPCS64_DATA_MODEL: CDataModel = {
-  id: "aapcs64-lp64",
-  description: "LP64, AAPCS64 (char unsigned)",
-  endianness: "little",
-  charSigned: false,
-  types: {
-    char: { size: 1, align: 1 },
-    short: { size: 2, align: 2 },
-    int: { size: 4, align: 4 },
-    long: { size: 8, align: 8 },
-    "long long": { size: 8, align: 8 },
-    pointer: { size: 8, align: 8 },
-  },
-  source: "AAPCS64 5.1, Table 1 (byte size and alignment of fundamental types)",
-};
-
-/**
- * The AAPCS (32-bit) data model an AArch32 guest's structs follow: ILP32 with
- * 8-byte-aligned 64-bit integers (AAPCS 4.1, Table 1). The arm32 package holds
- * the same facts; the layering rule forbids sharing them, so they are repeated.
- */
-const AAPCS32_DATA_MODEL: CDataModel = {
-  id: "aapcs-ilp32",
-  description: "ILP32, AAPCS / EABI (long long 8-aligned, char unsigned)",
-  endianness: "little",
-  charSigned: false,
-  types: {
-    char: { size: 1, align: 1 },
-    short: { size: 2, align: 2 },
-    int: { size: 4, align: 4 },
-    long: { size: 4, align: 4 },
-    "long long": { size: 8, align: 8 },
-    pointer: { size: 4, align: 4 },
-  },
-  source: "AAPCS 4.1, Table 1",
-};
 
 /** Xen on Arm: `xen_ulong_t` and `xen_pfn_t` are `uint64_t` for 32- and 64-bit guests (public/arch-arm.h). */
 const ARM_XEN_TYPEDEFS: Readonly<Record<string, CType>> = {
@@ -96,7 +59,7 @@ export const AARCH32_XEN_CONVENTION: HypercallConvention = {
   ],
   entryRule: "zero-upper",
   narrowMode: AARCH32_MODE,
-  dataModel: AAPCS32_DATA_MODEL,
+  dataModel: AAPCS_DATA_MODEL,
   typedefs: ARM_XEN_TYPEDEFS,
   handleRepresentation: armHandle,
   sources: [...SOURCES, "xen/arch/arm/arm64/entry.S clobber_gp_top_halves"],

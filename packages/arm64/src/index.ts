@@ -13,7 +13,8 @@ export {
   ARM64_PAGE_SIZES,
   type Arm64PageSize,
 } from "./image-header.js";
-export { AARCH64_XEN_CONVENTION, AARCH32_XEN_CONVENTION, AAPCS64_DATA_MODEL, XEN_HYPERCALL_TAG } from "./hypercall.js";
+export { AARCH64_XEN_CONVENTION, AARCH32_XEN_CONVENTION, XEN_HYPERCALL_TAG } from "./hypercall.js";
+export { AAPCS64_DATA_MODEL } from "@handoff/arm";
 export * from "./relocations.js";
 export { arm64KexecEntry, PSTATE_DAIF, PSTATE_EL1H, PSTATE_EL2H, SCTLR_MMU_CACHES_OFF, SCTLR_EL2_MMU_CACHES_OFF, type Arm64EntryOptions } from "./handoff-states.js";
 export { buildArm64Stub, ARM64_HANDOFF_STUB, type IndirectionListRef } from "./stub/stub.js";

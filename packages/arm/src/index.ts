@@ -1,0 +1,1 @@
+export { AAPCS_DATA_MODEL, AAPCS64_DATA_MODEL } from "./aapcs.js";
