@@ -64,8 +64,8 @@ export function pictureOfArtefact(artefact: HandoffArtefact, ram?: { readonly st
     if (f.addr === undefined || f.bytes.length === 0) continue;
     const start = f.addr;
     const size = BigInt(f.bytes.length);
-    const inPlace = artefact.segments.some((s) => s.mem <= start && start + size <= s.mem + s.memsz && f.role.startsWith("staging"));
-    if (inPlace) continue;
+    // Staged in place (the loader puts a segment's bytes at its destination): already drawn as the segment.
+    if (artefact.segments.some((s) => s.mem <= start && start + size <= s.mem + s.memsz)) continue;
     regions.push({ start, size, role: f.role, name: f.name });
   }
   return {
