@@ -149,7 +149,10 @@ function render(result: Exploration): void {
 
 function run(): void {
   const kernel = files.kernel;
-  if (!kernel) return;
+  if (!kernel) {
+    document.body.dataset.state = "ready"; // an initrd or DTB alone waits for its kernel
+    return;
+  }
   const archChoice = $<HTMLSelectElement>("arch").value;
   const protocol = $<HTMLSelectElement>("protocol").value;
   const started = droppedAt || performance.now();
