@@ -48,9 +48,8 @@ const MiB = 1024 * 1024;
 const FIXTURES = process.env.HANDOFF_FIXTURES ?? [join(REPO_ROOT, "..", "shared", "fixtures", "kernels"), join(REPO_ROOT, "..", "..", "shared", "fixtures", "kernels")].find((d) => existsSync(d)) ?? join(REPO_ROOT, "..", "shared", "fixtures", "kernels");
 const KERNEL = join(FIXTURES, "x86_64-bzImage-6.1.0-56-cloud-amd64");
 const CMDLINE = "console=ttyS0 root=/dev/vda rw quiet";
-// Whatever bin the CLI package ships (a single-file bundle once it lands).
-const CLI_PACKAGE = join(REPO_ROOT, "packages", "cli");
-const HANDOFF_ENTRY = join(CLI_PACKAGE, JSON.parse(readFileSync(join(CLI_PACKAGE, "package.json"), "utf8")).bin.handoff);
+// The shipped bin: the single-file CLI (packages/cli/bin/handoff.js runs it).
+const HANDOFF_ENTRY = join(REPO_ROOT, "packages", "cli", "dist", "handoff.mjs");
 /** Targets from issue 16: wall ratio handoff/kexec-tools per initrd size; peak RSS at 512 MiB. */
 const WALL_TARGET = { 16: 0.7, 64: 0.5, 512: 0.35 };
 const RSS_TARGET_512 = 0.25;
@@ -306,7 +305,7 @@ function render(d) {
   L.push(`# kexec-tools (classic kexec_load path; the shim returns 0 for kexec_load/kexec_file_load)`);
   L.push(`LD_PRELOAD=.cache/kexec-tools/nokexec.so /usr/bin/time -f "%e %U %S %M" \\`);
   L.push(`  .cache/kexec-tools/root/sbin/kexec -c -l x86_64-bzImage-6.1.0-56-cloud-amd64 --initrd=INITRD --append="${CMDLINE}"`);
-  L.push("# handoff: the real CLI, built (packages/cli/dist/bin.js)");
+  L.push("# handoff: the real CLI as shipped, the single file (packages/cli/dist/handoff.mjs)");
   L.push(`/usr/bin/time -f "%e %U %S %M" handoff ${planArgs("x86_64-bzImage-6.1.0-56-cloud-amd64", "INITRD", `"${CMDLINE}"`).join(" ")}`);
   L.push("```", "");
   L.push("Both hash the same bytes: every segment's memsz (buffer, then zeros up to memsz; for the kernel memsz = init_size, as kexec-tools' bzImage64 loader and Linux' kexec_file do). kexec-tools computes one SHA-256 over all non-purgatory segments (`update_purgatory`); handoff one per segment. Inputs are in the page cache (one warm-up run each).", "");
