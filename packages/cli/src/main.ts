@@ -25,9 +25,12 @@ commands:
                             read a hypercall from registers with the width rules
   hypercall layout --arch A [--guest-mode 32|64] [STRUCT...]
                             C layout of Xen's structs for the arch
-  inspect FILE [--json] [--paddr-offset ADDR]
+  inspect FILE [--json] [--paddr-offset ADDR] [--payload]
                             what a boot image is: format, arch, entry (phys/virt),
-                            segments, notes, protocol header fields
+                            segments, notes, protocol header fields, multiboot headers;
+                            reads through gzip/xz/lzma/zstd/lz4/bzip2, EFI zboot, UKI,
+                            uImage and FIT; --payload: the vmlinux ELF inside a bzImage
+                            (also FILE#payload, or --kernel-format bzImage-payload)
   link --arch A OBJ --at ADDR [--set SYM=VALUE ...] --out FILE [--json]
                             link a relocatable object (purgatory) at ADDR: sections
                             .text, .rodata, .data, .bss in that order; --set defines
@@ -167,11 +170,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           json: { type: "boolean" },
           plugin: { type: "string", multiple: true },
           "paddr-offset": { type: "string" },
+          payload: { type: "boolean" },
         });
         if (positionals.length !== 1) throw new UsageError("inspect takes exactly one FILE (try 'handoff --help')");
         const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
         const offset = values["paddr-offset"] as string | undefined;
-        io.out(inspectCommand(positionals[0]!, loaded, { json: values.json === true, ...(offset === undefined ? {} : { paddrOffset: parseAddress(offset, "--paddr-offset") }) }));
+        io.out(inspectCommand(positionals[0]!, loaded, { json: values.json === true, payload: values.payload === true, ...(offset === undefined ? {} : { paddrOffset: parseAddress(offset, "--paddr-offset") }) }));
         return 0;
       }
       case "link": {

@@ -339,3 +339,5 @@ export {
   type AtomicWriteOptions,
   type AtomicWriteResult,
 } from "./atomic-write.js";
+export * from "./compression/index.js";
+export * from "./containers/index.js";

@@ -15,7 +15,7 @@ import {
   type RegisterSpec,
   type RelocationInfo,
 } from "@handoff/core";
-import { bzImageFormat } from "@handoff/x86";
+import { bzImageFormat, bzImagePayloadFormat } from "@handoff/x86";
 import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { X86_32_XEN_CONVENTION } from "@handoff/x86";
@@ -42,7 +42,7 @@ export class X86_32Architecture implements Architecture {
   readonly pageTableFormats: readonly PageTableFormat[] = [X86_32_PAE, X86_32_2LEVEL];
   readonly protocols: readonly BootProtocolInfo[] = [];
   /** bzImage: one shared implementation from @handoff/x86; the parsed image says which arch it is. */
-  readonly imageFormats: readonly ImageFormat[] = [bzImageFormat];
+  readonly imageFormats: readonly ImageFormat[] = [bzImageFormat, bzImagePayloadFormat];
   readonly relocations: RelocationInfo | undefined = I386_RELOCATOR;
   readonly hypercallAbi: HypercallAbi | undefined = new RegisterHypercallAbi(this.id, "xen", [X86_32_XEN_CONVENTION], () => this.createRegisterFile());
   readonly defaultMachine: MachineMemoryLayout = PC_MEMORY_LAYOUT;

@@ -15,7 +15,7 @@ import {
   type RegisterSpec,
   type RelocationInfo,
 } from "@handoff/core";
-import { bzImageFormat } from "@handoff/x86";
+import { bzImageFormat, bzImagePayloadFormat } from "@handoff/x86";
 import { RegisterHypercallAbi } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { X86_32_COMPAT_XEN_CONVENTION, X86_64_XEN_CONVENTION } from "@handoff/x86";
@@ -42,7 +42,7 @@ export class X86_64Architecture implements Architecture {
   readonly pageTableFormats: readonly PageTableFormat[] = [X86_64_4LEVEL, X86_64_5LEVEL];
   readonly protocols: readonly BootProtocolInfo[] = [];
   /** bzImage: one shared implementation from @handoff/x86; the parsed image says which arch it is. */
-  readonly imageFormats: readonly ImageFormat[] = [bzImageFormat];
+  readonly imageFormats: readonly ImageFormat[] = [bzImageFormat, bzImagePayloadFormat];
   readonly relocations: RelocationInfo | undefined = X86_64_RELOCATOR;
   readonly hypercallAbi: HypercallAbi | undefined = new RegisterHypercallAbi(this.id, "xen", [X86_64_XEN_CONVENTION, X86_32_COMPAT_XEN_CONVENTION], () => this.createRegisterFile());
   readonly defaultMachine: MachineMemoryLayout = PC_MEMORY_LAYOUT;

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import {
   ELF_IMAGE_FORMAT,
   ElfImageFormat,
@@ -7,6 +8,7 @@ import {
   type ImageFormat,
   type ImageInput,
   type Segment,
+  openImage,
 } from "@handoff/core";
 import type { LoadedArchitectures } from "../container.js";
 import { readInput } from "../file-io.js";
@@ -16,6 +18,8 @@ export interface InspectOptions {
   readonly json: boolean;
   /** Subtracted from ELF p_paddr (kernels whose p_paddr is a link address). */
   readonly paddrOffset?: bigint;
+  /** Inspect the image a container format holds by name (`--payload`: a bzImage's inflated vmlinux). */
+  readonly payload?: boolean;
 }
 
 /**
@@ -36,30 +40,29 @@ export function imageFormatsOf(loaded: LoadedArchitectures, options: Pick<Inspec
   return out;
 }
 
-/** Parse `input` with the first format whose probe accepts it. */
+/** Parse `input`, through any container it is in (Image.gz, zboot, UKI, uImage, FIT), with the first format whose probe accepts it. */
 export function identifyImage(input: ImageInput, formats: readonly ImageFormat[]): { image: Image; format: ImageFormat } {
-  for (const format of formats) {
-    let matches = false;
-    try {
-      matches = format.probe(input);
-    } catch {
-      matches = false; // a probe must not throw; one that does simply does not match
-    }
-    if (matches) return { image: format.parse(input), format };
-  }
-  throw new FormatError(
-    input.path,
-    "image",
-    "magic",
-    0,
-    `not a recognised image format (tried: ${formats.map((f) => f.id).join(", ")})`,
-  );
+  const { image, format } = openImage(input, formats);
+  return { image, format };
 }
 
 /** `handoff inspect FILE`: what the image is. */
 export function inspectCommand(path: string, loaded: LoadedArchitectures, options: InspectOptions): string {
+  if (path.endsWith("#payload") && !existsSync(path)) {
+    path = path.slice(0, -"#payload".length);
+    options = { ...options, payload: true };
+  }
   const input = readInput(path);
-  const { image, format } = identifyImage(input, imageFormatsOf(loaded, options));
+  const formats = imageFormatsOf(loaded, options);
+  let image: Image;
+  let format: ImageFormat;
+  if (options.payload) {
+    const payloadFormat = formats.find((f) => f.id === "bzImage-payload");
+    if (!payloadFormat) throw new FormatError(path, "image", "payload", undefined, "--payload needs an installed x86 architecture (bzImage payloads)");
+    ({ image, format } = openImage(input, formats, { format: payloadFormat }));
+  } else {
+    ({ image, format } = identifyImage(input, formats));
+  }
   return options.json ? toJson(describeImage(image, format)) : renderImage(image, format);
 }
 

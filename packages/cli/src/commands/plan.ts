@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   ELF_IMAGE_FORMAT,
@@ -16,6 +16,8 @@ import {
   type ImageFormat,
   type LoadPlan,
   type PageTableFormat,
+  imageFromUnwrapped,
+  unwrapImage,
 } from "@handoff/core";
 import { digestReport, renderDigestReport } from "../digest-report.js";
 import { table, toJson } from "../output.js";
@@ -92,8 +94,14 @@ function fileSize(path: string, option: string): number {
   }
 }
 
+/** Suffix of a `--kernel` that names the vmlinux inside a bzImage. */
+export const PAYLOAD_SUFFIX = "#payload";
+
 /** Load the kernel through the format that recognises it (or the one named). */
 export function loadKernel(options: PlanOptions): Image {
+  // `bzImage#payload`: the vmlinux inside a bzImage (when no file is literally called that).
+  const payloadRef = options.kernel.endsWith(PAYLOAD_SUFFIX) && !existsSync(resolve(options.cwd, options.kernel));
+  if (payloadRef) options = { ...options, kernel: options.kernel.slice(0, -PAYLOAD_SUFFIX.length), kernelFormat: "bzImage-payload" };
   const path = resolve(options.cwd, options.kernel);
   fileSize(path, "kernel");
   const fd = openSync(path, "r");
@@ -103,7 +111,10 @@ export function loadKernel(options: PlanOptions): Image {
   } finally {
     closeSync(fd);
   }
-  const input = { path, bytes };
+  // A kernel in a container (Image.gz, zboot, UKI, uImage, FIT) is planned from what is inside.
+  const original = { path, bytes };
+  const unwrapped = unwrapImage(original);
+  const input = unwrapped.input;
   // Core's ELF first, then the arch's own formats (the order `handoff inspect` uses).
   const formats: readonly ImageFormat[] = [ELF_IMAGE_FORMAT, ...options.arch.imageFormats];
   let format: ImageFormat | undefined;
@@ -126,7 +137,7 @@ export function loadKernel(options: PlanOptions): Image {
       throw new FormatError(path, "kernel image", "header", 0, `no ${options.arch.id} image format recognises it (tried: ${known.length ? known.join(", ") : "none installed"}); for a flat binary use --kernel-format raw --load-addr ADDR`);
     }
   }
-  const image = format.parse(input);
+  const image = imageFromUnwrapped(format.parse(input), unwrapped, original);
   if (image.arch !== undefined && image.arch !== options.arch.id) {
     throw new FormatError(path, image.format, "arch", undefined, `is a ${image.arch} image, not ${options.arch.id}`);
   }
