@@ -1,5 +1,5 @@
 // Layering rule from DESIGN.md: core imports no arch package; arch packages import
-// core (and the shared x86 package), never each other; only the CLI may know them all.
+// core (and the shared x86 or arm package), never each other; only the CLI may know them all.
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -8,8 +8,9 @@ const allowed = {
   x86: ["core"],
   x86_32: ["core", "x86"],
   x86_64: ["core", "x86"],
-  arm32: ["core"],
-  arm64: ["core"],
+  arm: ["core"],
+  arm32: ["core", "arm"],
+  arm64: ["core", "arm"],
   xen: ["core"],
   qemu: ["core"],
 };

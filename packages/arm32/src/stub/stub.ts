@@ -1,11 +1,6 @@
+import type { IndirectionListRef } from "@handoff/arm";
 import { StubImage, ValidationError, type HandoffState } from "@handoff/core";
 import { ARM32_HANDOFF_STUB_CODE } from "./handoff-stub.bytes.js";
-
-/** Where the stub finds its indirection list, and how many entries it may walk. */
-export interface IndirectionListRef {
-  readonly head: bigint;
-  readonly maxSteps: bigint;
-}
 
 /** The assembled AArch32 hand-off stub (code and symbols), before its data block is filled. */
 export const ARM32_HANDOFF_STUB = ARM32_HANDOFF_STUB_CODE;

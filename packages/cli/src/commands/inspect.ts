@@ -10,6 +10,8 @@ import {
   type Segment,
   openImage,
 } from "@handoff/core";
+import { pictureOfImage, renderMemoryMapSvg } from "@handoff/core/svg";
+import { writeSvgFile } from "../svg-output.js";
 import type { LoadedArchitectures } from "../container.js";
 import { readInput } from "../file-io.js";
 import { table, toJson } from "../output.js";
@@ -20,6 +22,8 @@ export interface InspectOptions {
   readonly paddrOffset?: bigint;
   /** Inspect the image a container format holds by name (`--payload`: a bzImage's inflated vmlinux). */
   readonly payload?: boolean;
+  /** Also draw the image's segments (an ELF's PT_LOADs) into this SVG file. */
+  readonly svg?: string;
 }
 
 /**
@@ -63,6 +67,7 @@ export function inspectCommand(path: string, loaded: LoadedArchitectures, option
   } else {
     ({ image, format } = identifyImage(input, formats));
   }
+  if (options.svg !== undefined) writeSvgFile(options.svg, renderMemoryMapSvg(pictureOfImage(image)));
   return options.json ? toJson(describeImage(image, format)) : renderImage(image, format);
 }
 

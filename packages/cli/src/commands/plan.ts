@@ -19,6 +19,8 @@ import {
   imageFromUnwrapped,
   unwrapImage,
 } from "@handoff/core";
+import { pictureOfPlan, renderMemoryMapSvg } from "@handoff/core/svg";
+import { writeSvgFile } from "../svg-output.js";
 import { digestReport, renderDigestReport } from "../digest-report.js";
 import { table, toJson } from "../output.js";
 
@@ -71,6 +73,8 @@ export interface PlanOptions {
   readonly pageTables?: string;
   /** Per-segment digest algorithm (e.g. `sha256`), streamed over each segment's memory image. */
   readonly digest?: string;
+  /** Also draw the physical memory map into this SVG file. */
+  readonly svg?: string;
   readonly cwd: string;
 }
 
@@ -146,6 +150,11 @@ export function loadKernel(options: PlanOptions): Image {
 
 /** Build the plan the `plan` command prints. */
 export function makePlan(options: PlanOptions): LoadPlan {
+  return makePlanWithMap(options).plan;
+}
+
+/** The plan and the memory map it was placed in (the `--svg` picture draws both). */
+export function makePlanWithMap(options: PlanOptions): { plan: LoadPlan; memoryMap: MemoryMap } {
   if (options.memory !== undefined && options.memmap !== undefined) throw new PlanOptionError("memmap", "give --memory or --memmap, not both");
   let memoryMap: MemoryMap;
   if (options.memmap !== undefined) {
@@ -163,7 +172,7 @@ export function makePlan(options: PlanOptions): LoadPlan {
     const path = resolve(options.cwd, options.initrd);
     initrd = { path, size: fileSize(path, "initrd") };
   }
-  return planLoad({
+  const plan = planLoad({
     arch: options.arch,
     image,
     memoryMap,
@@ -174,6 +183,7 @@ export function makePlan(options: PlanOptions): LoadPlan {
     // For a position-independent image (arm64 Image, zImage), --load-addr is its base.
     ...(options.kernelFormat !== "raw" && options.loadAddr !== undefined ? { imageBase: parseAddress(options.loadAddr, "load-addr") } : {}),
   });
+  return { plan, memoryMap };
 }
 
 /** The plan as a JSON-friendly object (bigints become "0x.." in `toJson`). */
@@ -209,7 +219,8 @@ export function planToObject(plan: LoadPlan) {
 }
 
 export async function planCommand(options: PlanOptions, json: boolean): Promise<string> {
-  const plan = makePlan(options);
+  const { plan, memoryMap } = makePlanWithMap(options);
+  if (options.svg !== undefined) writeSvgFile(resolve(options.cwd, options.svg), renderMemoryMapSvg(pictureOfPlan(plan, memoryMap)));
   const digests = options.digest === undefined ? undefined : await digestReport(plan.segments, options.digest);
   if (json) return toJson({ ...planToObject(plan), ...(digests ? { digests } : {}) });
   const tables = plan.pageTables?.build;
