@@ -81,7 +81,7 @@ describe("hostile streams get a typed error naming file, field and offset", () =
       }
       // one byte flipped in the middle: a check or the decoder must notice
       const bad = packed.slice();
-      bad[bad.length >> 1] ^= 0x55;
+      bad[bad.length >> 1]! ^= 0x55;
       expect(catchError(() => inflate(bad, { file }))).toBeInstanceOf(FormatError);
       // the cap: a stream that inflates past it stops with DecompressedSizeError
       const capped = catchError(() => inflate(packed, { file, maxOutput: 100_000 }));
