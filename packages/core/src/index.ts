@@ -341,3 +341,5 @@ export {
 } from "./atomic-write.js";
 export * from "./compression/index.js";
 export * from "./containers/index.js";
+export * from "./multiboot/index.js";
+export { requireStaticExecutable } from "./initramfs/static-executable.js";

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { MARKER_PARAM, MARKER_PREFIX, ValidationError, markerInitramfs } from "@handoff/core";
+import { MARKER_PARAM, MARKER_PREFIX, ValidationError, markerInitramfs, requireStaticExecutable } from "@handoff/core";
 import { writeFileAtomic } from "../file-io.js";
 
 /** Largest busybox binary accepted (checked before reading). */
@@ -22,6 +22,7 @@ export function initramfsCommand(o: { busybox: string; out: string }, cwd: strin
   if (size === 0 || size > MAX_BUSYBOX_BYTES) throw new ValidationError(path, `busybox of ${size} bytes is not in (0, ${MAX_BUSYBOX_BYTES}]`);
   const bytes = new Uint8Array(readFileSync(path));
   if (!(bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46)) throw new ValidationError(path, "busybox is not an ELF executable (offset 0: no \\x7fELF)");
+  requireStaticExecutable(bytes, path);
   const cpio = markerInitramfs(bytes);
   const out = resolve(cwd, o.out);
   writeFileAtomic(out, cpio);

@@ -12,6 +12,8 @@ export class InflateSink {
   private readonly chunks: Uint8Array[] = [];
   private total = 0;
   private stopped = false;
+  /** One output buffer of the announced size, when the caller knows it: chunks are copied in once, or decoded in place. */
+  private preallocated: Uint8Array | undefined;
 
   constructor(
     /** File reported in errors. */
@@ -23,7 +25,24 @@ export class InflateSink {
     readonly maxOutput: number,
     /** Stop quietly once this many bytes are out (a probe that needs only the first header). */
     readonly stopAfter: number = Number.POSITIVE_INFINITY,
-  ) {}
+    /** Inflated size the container announces (a kernel's size trailer), already checked against `maxOutput`. */
+    expectedSize?: number,
+  ) {
+    if (expectedSize !== undefined && expectedSize <= maxOutput && stopAfter === Number.POSITIVE_INFINITY) this.preallocated = new Uint8Array(expectedSize);
+  }
+
+  /**
+   * Where a decoder may write the next bytes in place (then `commit` them):
+   * the announced-size buffer from the current end, when there is one.
+   */
+  get direct(): Uint8Array | undefined {
+    return this.preallocated?.subarray(this.total);
+  }
+
+  /** Count `n` bytes a decoder wrote into `direct`. */
+  commit(n: number): void {
+    this.total += n;
+  }
 
   /** Bytes produced so far. */
   get length(): number {
@@ -47,7 +66,16 @@ export class InflateSink {
       throw new DecompressedSizeError(this.file, this.codec, this.baseOffset + inputOffset, this.maxOutput);
     }
     if (take.length > 0) {
-      this.chunks.push(take.slice());
+      if (this.preallocated && take.length <= this.preallocated.length - this.total) {
+        this.preallocated.set(take, this.total);
+      } else {
+        if (this.preallocated) {
+          // more than announced: keep going in chunks (the caller's size check reports the lie)
+          this.chunks.push(this.preallocated.subarray(0, this.total));
+          this.preallocated = undefined;
+        }
+        this.chunks.push(take.slice());
+      }
       this.total += take.length;
     }
     if (this.total >= this.stopAfter) this.stopped = true;
@@ -61,6 +89,7 @@ export class InflateSink {
 
   /** Everything written, as one buffer. */
   bytes(): Uint8Array {
+    if (this.preallocated) return this.total === this.preallocated.length ? this.preallocated : this.preallocated.subarray(0, this.total);
     if (this.chunks.length === 1) return this.chunks[0]!;
     const out = new Uint8Array(this.total);
     let at = 0;

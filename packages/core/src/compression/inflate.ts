@@ -67,7 +67,10 @@ export function inflate(input: Uint8Array, options: InflateOptions): Inflated {
     trailer = (input[t]! | (input[t + 1]! << 8) | (input[t + 2]! << 16) | (input[t + 3]! << 24)) >>> 0;
   }
   const maxOutput = options.maxOutput ?? DEFAULT_MAX_INFLATED_BYTES;
-  const sink = new InflateSink(options.file, codec.id, base, maxOutput, options.stopAfter);
+  if (trailer !== undefined && trailer > maxOutput) {
+    throw new FormatError(options.file, `${codec.id} stream`, "size trailer", base + input.length - 4, `says ${trailer} bytes, more than the cap of ${maxOutput}`);
+  }
+  const sink = new InflateSink(options.file, codec.id, base, maxOutput, options.stopAfter, trailer);
   codec.decode(stream, sink);
   const complete = !sink.done;
   if (complete && trailer !== undefined && trailer !== sink.length >>> 0) {

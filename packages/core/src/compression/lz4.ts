@@ -97,7 +97,8 @@ export const LZ4_CODEC: Codec = {
 
 /** Legacy frame: `u32 size, block` repeated until the input ends or another magic starts a new frame. Blocks are independent. */
 function decodeLegacyFrame(input: Uint8Array, ip: number, sink: InflateSink): number {
-  const block = new Uint8Array(LEGACY_BLOCK_MAX);
+  let scratch: Uint8Array | undefined;
+  const block = { get value() { return (scratch ??= new Uint8Array(LEGACY_BLOCK_MAX)); } };
   while (ip < input.length && !sink.done) {
     if (input.length - ip < 4) sink.fail("block.size", ip, "truncated block size");
     const size = u32(input, ip);
@@ -105,8 +106,14 @@ function decodeLegacyFrame(input: Uint8Array, ip: number, sink: InflateSink): nu
     // LZ4_compressBound(8 MiB) is a little over 8 MiB; anything larger is not a legacy block.
     if (size === 0 || size > LEGACY_BLOCK_MAX + (LEGACY_BLOCK_MAX / 255 | 0) + 16) sink.fail("block.size", ip, `${size} is not a legacy block size`);
     if (size > input.length - ip - 4) sink.fail("block.size", ip, `block of ${size} bytes runs past the end of the input (${input.length - ip - 4} left)`);
-    const end = decodeLz4Block(input, ip + 4, ip + 4 + size, block, 0, 0, sink);
-    sink.write(block.subarray(0, end), ip);
+    const direct = sink.direct;
+    if (direct && direct.length >= LEGACY_BLOCK_MAX) {
+      // blocks are independent: decode straight into the output
+      sink.commit(decodeLz4Block(input, ip + 4, ip + 4 + size, direct.subarray(0, LEGACY_BLOCK_MAX), 0, 0, sink));
+    } else {
+      const end = decodeLz4Block(input, ip + 4, ip + 4 + size, block.value, 0, 0, sink);
+      sink.write(block.value.subarray(0, end), ip);
+    }
     ip += 4 + size;
   }
   return ip;
