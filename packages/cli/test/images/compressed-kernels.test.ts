@@ -34,9 +34,17 @@ function shape(image: Image) {
   };
 }
 
-describe("every fixture kernel, compressed by each Debian tool, opens to the same image", () => {
+/**
+ * The fast tools (gzip, zstd, lz4) on every kernel; the slow ones (xz, lzma,
+ * bzip2: minutes on the 27 MiB arm64 Image on a shared 2-core machine) on the
+ * two smaller kernels. Compressed copies are cached in .cache/.
+ */
+const SLOW = new Set(["xz", "lzma", "bzip2"]);
+const SMALL_KERNELS = new Set<string>(["x86_32", "arm32"]);
+
+describe("every fixture kernel, compressed by the Debian tools, opens to the same image", () => {
   for (const arch of Object.keys(KERNELS) as (keyof typeof KERNELS)[]) {
-    for (const c of COMPRESSORS) {
+    for (const c of COMPRESSORS.filter((x) => !SLOW.has(x.codec) || SMALL_KERNELS.has(arch))) {
       it(`${arch} ${KERNELS[arch]}.${c.ext}`, () => {
         const kernel = fixtureKernel(KERNELS[arch]);
         if (!kernel || !requireTool(c.tool)) return;
