@@ -343,3 +343,25 @@ export * from "./compression/index.js";
 export * from "./containers/index.js";
 export * from "./multiboot/index.js";
 export { requireStaticExecutable } from "./initramfs/static-executable.js";
+export { defineArchitecture, type ArchitectureDefinition, type DefinedArchitecture } from "./compose/define-architecture.js";
+export {
+  BOOT_PROTOCOL,
+  IMAGE_FORMAT,
+  PAGE_TABLE_FORMAT,
+  RELOCATOR,
+  HYPERCALL_ABI,
+  QEMU_RUNNER,
+  KEXEC_BACKEND,
+  type BootProtocol,
+  type ImageFormatContribution,
+  type PageTableFormatContribution,
+  type RelocatorContribution,
+  type QemuRunner,
+  type QemuBootRequest,
+  type QemuProbeRequest,
+  type QemuProbeOutcome,
+  type KexecBackend,
+} from "./compose/tokens.js";
+export { composeArchitecture, protocolsFor, type Contributions } from "./compose/views.js";
+export { ContributionSet, ArchitectureCatalog, BuilderLookup, ImageLoader, ArtefactService, BootService, NoBuilderError } from "./compose/services.js";
+export { radixPageTableFormat, describeSizes, type PageTableWalker } from "./page-tables/index.js";

@@ -61,7 +61,8 @@ const COVERAGE_W = 10;
 const LABEL_X = COLUMN_X + COLUMN_W + 40;
 const LABEL_H = 30;
 const GAP_H = 44;
-const MIN_H = 4;
+/** Least height of a stretch holding a region: a tick label's height plus a little, so no address label collides. */
+const MIN_H = 14;
 const TICK_H = 12;
 
 /** Fill colours by role (colour-blind-safe Tableau 10), the fallback for roles not listed. */
@@ -164,7 +165,7 @@ export function renderMemoryMapSvg(picture: MemoryPicture, options: MemoryPictur
     const used = occupied.some((r) => overlaps(r, range));
     const broken = !used && end - start > breakAbove;
     const scaled = Number(((end - start) * BigInt(unitPx) * 16n) / largest) / 16;
-    intervals.push({ start, end, broken, height: broken ? GAP_H : Math.max(used ? MIN_H : 2, Math.min(scaled, unitPx * 2)), yBottom: 0, yTop: 0 });
+    intervals.push({ start, end, broken, height: broken ? GAP_H : Math.max(used ? MIN_H : TICK_H, Math.min(scaled, unitPx * 2)), yBottom: 0, yTop: 0 });
   }
   const columnHeight = intervals.reduce((h, iv) => h + iv.height, 0);
   let y = TOP + columnHeight;
@@ -241,11 +242,11 @@ export function renderMemoryMapSvg(picture: MemoryPicture, options: MemoryPictur
         `<text x="${COLUMN_X + COLUMN_W / 2}" y="${((a + b) / 2 + 4).toFixed(1)}" text-anchor="middle" font-size="11" fill="#374151">${formatSize(iv.end - iv.start)} ${what} (not to scale)</text></g>`,
     );
   }
-  // Address ticks on the left, nudged apart so none collide.
-  let lastTick = Number.POSITIVE_INFINITY;
-  for (const address of [...bounds]) {
+  // Address ticks on the left, top (highest) first; every stretch is at least TICK_H tall, so they rarely need nudging.
+  let lastTick = Number.NEGATIVE_INFINITY;
+  for (const address of [...bounds].reverse()) {
     const yy = yOf(address);
-    const ty = Math.min(yy + 4, lastTick - TICK_H);
+    const ty = Math.max(yy + 4, lastTick + TICK_H);
     lastTick = ty;
     body.push(`<line class="tick" x1="${COVERAGE_X - 6}" x2="${COLUMN_X}" y1="${yy.toFixed(1)}" y2="${yy.toFixed(1)}" stroke="#9ca3af" stroke-width="0.6"/>`);
     body.push(`<text class="address" x="${COVERAGE_X - 10}" y="${ty.toFixed(1)}" text-anchor="end" font-size="10" font-family="ui-monospace, Menlo, Consolas, monospace" fill="#374151">${hex(address)}</text>`);

@@ -14,7 +14,7 @@ const big = (e: SvgElement, a: string) => BigInt(e.attrs[a]!);
 
 /** A plan on a 512 MiB PC with a kernel at 16 MiB, an initrd high, a command line and the list page. */
 function realPlan() {
-  const bytes = new Uint8Array(0x23456).fill(0x90);
+  const bytes = new Uint8Array(0x123456).fill(0x90);
   const image = rawImageFormat({ loadAddress: 16n * MiB, arch: "x86_64" }).parse({ path: "/k/vmlinux.bin", bytes });
   const memoryMap = MemoryMap.fromMachine(512n * MiB, PC_MEMORY_LAYOUT);
   const plan = planLoad({
@@ -69,6 +69,10 @@ describe("renderMemoryMapSvg on a real plan", () => {
     const drawn = h(kernel.mem) / h(initrd.mem);
     const real = Number(kernel.memsz) / Number(initrd.memsz);
     expect(Math.abs(drawn / real - 1)).toBeLessThan(0.02);
+    // Too small to see at that scale (the 4 KiB command line): drawn at the least height, still there.
+    const cmdline = plan.segments.find((s) => s.role === "cmdline")!;
+    expect(h(cmdline.mem)).toBeGreaterThanOrEqual(12);
+    expect(h(cmdline.mem)).toBeLessThan(h(kernel.mem));
     // High addresses at the top: the initrd (higher) is drawn above the kernel.
     expect(num(regions.find((r) => big(r, "data-start") === initrd.mem)!, "y")).toBeLessThan(num(regions.find((r) => big(r, "data-start") === kernel.mem)!, "y"));
   });
