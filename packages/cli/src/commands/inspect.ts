@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import {
   ELF_IMAGE_FORMAT,
   ElfImageFormat,
@@ -10,20 +9,24 @@ import {
   type Segment,
   openImage,
 } from "@handoff/core";
+import { existsSync } from "node:fs";
 import { pictureOfImage, renderMemoryMapSvg } from "@handoff/core/svg";
 import { writeSvgFile } from "../svg-output.js";
 import type { LoadedArchitectures } from "../container.js";
 import { readInput } from "../file-io.js";
+import { defineCommand } from "../cli/command.js";
+import { parseAddress } from "../numbers.js";
+import { resolve } from "node:path";
 import { table, toJson } from "../output.js";
 
 export interface InspectOptions {
   readonly json: boolean;
   /** Subtracted from ELF p_paddr (kernels whose p_paddr is a link address). */
   readonly paddrOffset?: bigint;
-  /** Inspect the image a container format holds by name (`--payload`: a bzImage's inflated vmlinux). */
-  readonly payload?: boolean;
   /** Also draw the image's segments (an ELF's PT_LOADs) into this SVG file. */
   readonly svg?: string;
+  /** Inspect the image a container format holds by name (`--payload`: a bzImage's inflated vmlinux). */
+  readonly payload?: boolean;
 }
 
 /**
@@ -56,7 +59,7 @@ export function inspectCommand(path: string, loaded: LoadedArchitectures, option
     path = path.slice(0, -"#payload".length);
     options = { ...options, payload: true };
   }
-  const input = readInput(path);
+  const input = readInput(path, { what: "image" });
   const formats = imageFormatsOf(loaded, options);
   let image: Image;
   let format: ImageFormat;
@@ -180,3 +183,20 @@ function indent(text: string): string {
     .map((l) => `  ${l}`)
     .join("\n");
 }
+
+/** `handoff inspect FILE` */
+export const command = defineCommand({
+  positionals: { synopsis: "FILE", min: 1, max: 1 },
+  options: {
+    arch: { type: "string", value: "A", help: "try only this architecture's formats (default: every installed one)" },
+    "paddr-offset": { type: "string", value: "ADDR", help: "subtract ADDR from ELF p_paddr (kernels whose p_paddr is a link address)" },
+    svg: { type: "string", value: "FILE", help: "also draw the image's segments into FILE" },
+    payload: { type: "boolean", help: "the vmlinux ELF inside a bzImage (payload_offset/length, inflated); also FILE#payload" },
+  },
+  async run({ values, positionals }, context) {
+    const paddrOffset = values["paddr-offset"] === undefined ? undefined : parseAddress(values["paddr-offset"], "--paddr-offset");
+    const loaded = await context.architectures(values.arch);
+    if (values.arch !== undefined) loaded.registry.get(values.arch);
+    return inspectCommand(resolve(context.cwd, positionals[0]!), loaded, { json: values.json, payload: values.payload === true, ...(values.svg === undefined ? {} : { svg: resolve(context.cwd, values.svg) }), ...(paddrOffset === undefined ? {} : { paddrOffset }) });
+  },
+});

@@ -1,8 +1,9 @@
-import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { LINUX_BOOT_BUILDER, ValidationError, unwrapImage, type HandoffArtefact, type LinuxBootBuilder } from "@handoff/core";
 import { dumpMachineDtb, type QemuArch } from "@handoff/qemu";
 import type { LoadedArchitectures } from "../container.js";
+import { checkCmdline } from "../cmdline-limit.js";
+import { readInput } from "../file-io.js";
 
 /** Largest kernel or initrd `--kernel`/`--initrd` accepts for a Linux boot (checked before reading). */
 export const MAX_LINUX_FILE_BYTES = 512 * 1024 * 1024;
@@ -18,15 +19,7 @@ export interface LinuxOptions {
 }
 
 function readBounded(path: string, what: string): Uint8Array {
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch (cause) {
-    throw new ValidationError(path, `cannot read the ${what}`, { cause });
-  }
-  if (size === 0) throw new ValidationError(path, `the ${what} is empty`);
-  if (size > MAX_LINUX_FILE_BYTES) throw new ValidationError(path, `${what} of ${size} bytes exceeds ${MAX_LINUX_FILE_BYTES}`);
-  return new Uint8Array(readFileSync(path));
+  return readInput(path, { what, maxBytes: MAX_LINUX_FILE_BYTES }).bytes;
 }
 
 /**
@@ -44,12 +37,15 @@ export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd:
   // Image.gz, zboot, UKI, uImage, FIT: boot what is inside; a UKI's or FIT's initrd and cmdline apply unless given.
   const unwrapped = unwrapImage({ path: kernelPath, bytes: readBounded(kernelPath, "kernel") });
   const kernel = unwrapped.input.bytes;
-  const recognised = arch.imageFormats.some((f) => f.probe({ path: kernelPath, bytes: kernel }));
+  const format = arch.imageFormats.find((f) => f.probe({ path: kernelPath, bytes: kernel }));
+  const recognised = format !== undefined;
   if (!recognised && o.initrd === undefined && o.cmdline === undefined && unwrapped.layers.length === 0) return undefined;
   const builders = loaded.container.isRegistered(LINUX_BOOT_BUILDER) ? loaded.container.resolveAll<LinuxBootBuilder>(LINUX_BOOT_BUILDER) : [];
   const builder = builders.find((b) => b.arch === o.arch);
   if (!builder) throw new ValidationError(`--arch ${o.arch}`, "the installed architecture package cannot boot a Linux kernel");
   if (!recognised) throw new ValidationError(kernelPath, `is not a kernel image ${o.arch} knows (${arch.imageFormats.map((f) => f.id).join(", ")})`);
+  const cmdline = o.cmdline ?? unwrapped.cmdline;
+  checkCmdline(o.arch, format.parse({ path: kernelPath, bytes: kernel }), cmdline);
   const protocol = o.protocol ?? builder.protocols[0]!;
   if (!builder.protocols.includes(protocol)) throw new ValidationError(`--protocol ${protocol}`, `a Linux kernel boots on ${o.arch} through ${builder.protocols.join(" or ")}`);
   const initrd = o.initrd === undefined ? unwrapped.initrd : readBounded(resolve(cwd, o.initrd), "initrd");
@@ -58,5 +54,5 @@ export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd:
     const m = builder.machine(protocol, o.entryMode);
     machineDtb = dumpMachineDtb({ arch: o.arch as QemuArch, machine: m.machine, memory: m.memory });
   }
-  return builder.build({ protocol, kernel, kernelPath, initrd, cmdline: o.cmdline ?? unwrapped.cmdline ?? "", machineDtb, entryMode: o.entryMode });
+  return builder.build({ protocol, kernel, kernelPath, initrd, cmdline: cmdline ?? "", machineDtb, entryMode: o.entryMode });
 }
