@@ -1,19 +1,17 @@
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { writeFileAtomic } from "../file-io.js";
 import { join } from "node:path";
-import { HANDOFF_ARTEFACT_BUILDER, ValidationError, hex, type Architecture, type HandoffArtefact, type HandoffArtefactBuilder } from "@handoff/core";
+import { BuilderLookup, ValidationError, hex, type Architecture, type HandoffArtefact, type HandoffArtefactBuilder } from "@handoff/core";
 import type { LoadedArchitectures } from "../container.js";
 
 /** Largest flat payload `--kernel` accepts (checked before reading the file). */
 export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
 /** The arch and its artefact builder, or a typed error naming what is missing. */
-export function builderFor(loaded: LoadedArchitectures, arch: string): { arch: Architecture; builder: HandoffArtefactBuilder } {
+export function builderFor(loaded: LoadedArchitectures, arch: string, protocol?: string): { arch: Architecture; builder: HandoffArtefactBuilder } {
   const architecture = loaded.registry.get(arch);
-  const builders = loaded.container.isRegistered(HANDOFF_ARTEFACT_BUILDER) ? loaded.container.resolveAll<HandoffArtefactBuilder>(HANDOFF_ARTEFACT_BUILDER) : [];
-  const builder = builders.find((b) => b.arch === arch);
-  if (!builder) throw new ValidationError(`--arch ${arch}`, "the installed architecture package provides no hand-off artefact builder");
-  return { arch: architecture, builder };
+  // BuilderLookup (core) picks the installed builder that builds `protocol`; NoBuilderError lists what is built.
+  return { arch: architecture, builder: loaded.container.resolve(BuilderLookup).artefactBuilder(arch, protocol) };
 }
 
 /** Read a flat payload, checking its size before reading it. */
