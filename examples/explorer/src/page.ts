@@ -35,14 +35,6 @@ async function read(file: File): Promise<DroppedFile> {
   return { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) };
 }
 
-/** Parse `512M`, `1G`, `0x20000000` as the CLI's --memory does (an invalid value falls back to 512 MiB and says so). */
-function memorySize(): bigint | undefined {
-  const text = $<HTMLInputElement>("memory").value.trim();
-  const m = /^(?:0x([0-9a-fA-F]+)|([0-9]+)([KMG])?)$/.exec(text);
-  if (!m) return undefined;
-  return m[1] !== undefined ? BigInt(`0x${m[1]}`) : BigInt(m[2]!) << BigInt({ K: 10, M: 20, G: 30 }[m[3] as "K" | "M" | "G"] ?? 0);
-}
-
 function cell(tag: "td" | "th", text: string, cls?: string): HTMLElement {
   const el = document.createElement(tag);
   el.textContent = text;
@@ -163,7 +155,7 @@ function run(): void {
     ...(archChoice ? { arch: archChoice } : {}),
     ...(protocol ? { protocol } : {}),
     cmdline: $<HTMLInputElement>("cmdline").value,
-    ...(memorySize() !== undefined ? { memory: memorySize()! } : {}),
+    memory: $<HTMLInputElement>("memory").value,
   });
   render(result);
   const ms = performance.now() - started;
