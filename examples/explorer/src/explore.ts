@@ -10,6 +10,7 @@ import {
   HandoffError,
   LINUX_BOOT_BUILDER,
   MemoryMap,
+  ValidationError,
   hex,
   planLoad,
   type Architecture,
@@ -104,6 +105,14 @@ export function memoryBytes(text: string): bigint {
   const value = !m ? -1n : m[1] !== undefined ? BigInt(`0x${m[1]}`) : BigInt(m[2]!) << (m[3] ? shift[m[3] as keyof typeof shift] : 0n);
   if (value <= 0n || value >= 1n << 64n) throw new ExplorerOptionError("memory", `'${text}' is not a size (e.g. 512M, 1G, 0x20000000)`);
   return value;
+}
+
+/** Largest file the page reads, as `handoff build --kernel/--initrd` (checked on the file's size, before reading). */
+export const MAX_FILE_BYTES = 512 * 1024 * 1024;
+
+/** Refuse a file larger than {@link MAX_FILE_BYTES} before any of it is read; the CLI's words. */
+export function checkFileSize(name: string, what: string, size: number): void {
+  if (size > MAX_FILE_BYTES) throw new ValidationError(name, `${what} of ${size} bytes exceeds ${MAX_FILE_BYTES}`);
 }
 
 /** The line the CLI prints for a HandoffError; anything else is an internal error, also one line. */

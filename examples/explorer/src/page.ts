@@ -9,7 +9,7 @@ import { plugin as arm64 } from "@handoff/arm64";
 import { plugin as x86_32 } from "@handoff/x86_32";
 import { plugin as x86_64 } from "@handoff/x86_64";
 import { container } from "tsyringe";
-import { explore, makeExplorer, type DroppedFile, type Exploration } from "./explore.js";
+import { checkFileSize, errorLine, explore, makeExplorer, type DroppedFile, type Exploration } from "./explore.js";
 
 const explorer = makeExplorer(container, [x86_64, x86_32, arm64, arm32]);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -169,6 +169,13 @@ function run(): void {
 async function take(kind: "kernel" | "initrd" | "dtb", file: File | undefined): Promise<void> {
   if (!file) return;
   document.body.dataset.state = "working";
+  try {
+    checkFileSize(file.name, kind, file.size);
+  } catch (e) {
+    $("inspect-out").replaceChildren(errorBox("inspect-error", errorLine(e)));
+    document.body.dataset.state = "done";
+    return;
+  }
   if (kind === "kernel") {
     droppedAt = performance.now();
     // A new kernel picks its own arch unless the user chose one after dropping it.

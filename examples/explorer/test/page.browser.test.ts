@@ -7,7 +7,7 @@
  * .cache/artifacts/ (ignored) for a human to look at.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -179,6 +179,15 @@ describe.skipIf(!enabled)("explorer page in headless chromium", () => {
     expect(regs.get("x0")![3]).toMatch(/booting/i);
     expect(regs.get("x4")!.slice(2)).toEqual(["0x0", "forced zero (undefined by the protocol)"]);
     await screenshot("explorer-arm64");
+  });
+
+  it("a file larger than the CLI reads is refused by its size, before reading", async () => {
+    const huge = join(scratch, "huge.img");
+    const fd = openSync(huge, "w");
+    ftruncateSync(fd, 512 * 1024 * 1024 + 1); // sparse: costs no disk
+    closeSync(fd);
+    await loadKernel(huge);
+    expect(await text("#inspect-error")).toBe(`handoff: huge.img: kernel of ${512 * 1024 * 1024 + 1} bytes exceeds ${512 * 1024 * 1024}`);
   });
 
   it("a bad file gets the CLI's one line", async () => {
