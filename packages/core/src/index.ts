@@ -365,3 +365,4 @@ export {
 export { composeArchitecture, protocolsFor, type Contributions } from "./compose/views.js";
 export { ContributionSet, ArchitectureCatalog, BuilderLookup, ImageLoader, ArtefactService, BootService, NoBuilderError } from "./compose/services.js";
 export { radixPageTableFormat, describeSizes, type PageTableWalker } from "./page-tables/index.js";
+export { defineRelocator, type RelocationType, type RelocatorDefinition } from "./link/define-relocator.js";

@@ -7,7 +7,7 @@ import { X86_32_REGISTERS } from "./registers.js";
 import { I386_RELOCATOR } from "./relocations.js";
 
 /** 32-bit x86 as data: ELF identity, registers, page tables, bzImage, relocations, Xen convention, builders. */
-export const { architecture: x86_32Architecture, plugin } = defineArchitecture({
+const defined = defineArchitecture({
   packageName: "@handoff/x86_32",
   id: "x86_32",
   displayName: "x86 (32-bit)",
@@ -30,3 +30,8 @@ export const { architecture: x86_32Architecture, plugin } = defineArchitecture({
     kexec: "kexec entry: paging off, CR3 = CR4 = EFLAGS = 0, GPRs zero",
   },
 });
+
+/** The 32-bit x86 architecture object (registers, formats, protocols...), as the plugin registers it. */
+export const x86_32Architecture = defined.architecture;
+/** Registers 32-bit x86 and its parts into the (child) container it is given. */
+export const plugin = defined.plugin;

@@ -7,7 +7,7 @@ import { COMPATIBILITY_MODE, X86_64_REGISTERS } from "./registers.js";
 import { X86_64_RELOCATOR } from "./relocations.js";
 
 /** x86-64 as data: ELF identity, registers, page tables, bzImage, relocations, Xen convention, builders. */
-export const { architecture: x86_64Architecture, plugin } = defineArchitecture({
+const defined = defineArchitecture({
   packageName: "@handoff/x86_64",
   id: "x86_64",
   displayName: "x86-64",
@@ -30,3 +30,8 @@ export const { architecture: x86_64Architecture, plugin } = defineArchitecture({
     kexec: "kexec entry: long mode, identity paging, every GPR zero except rsp",
   },
 });
+
+/** The x86-64 architecture object (registers, formats, protocols...), as the plugin registers it. */
+export const x86_64Architecture = defined.architecture;
+/** Registers x86-64 and its parts into the (child) container it is given. */
+export const plugin = defined.plugin;
