@@ -339,6 +339,10 @@ export {
   type AtomicWriteOptions,
   type AtomicWriteResult,
 } from "./atomic-write.js";
+export * from "./compression/index.js";
+export * from "./containers/index.js";
+export * from "./multiboot/index.js";
+export { requireStaticExecutable } from "./initramfs/static-executable.js";
 export { defineArchitecture, type ArchitectureDefinition, type DefinedArchitecture } from "./compose/define-architecture.js";
 export {
   BOOT_PROTOCOL,
@@ -361,3 +365,4 @@ export {
 export { composeArchitecture, protocolsFor, type Contributions } from "./compose/views.js";
 export { ContributionSet, ArchitectureCatalog, BuilderLookup, ImageLoader, ArtefactService, BootService, NoBuilderError } from "./compose/services.js";
 export { radixPageTableFormat, describeSizes, type PageTableWalker } from "./page-tables/index.js";
+export { defineRelocator, type RelocationType, type RelocatorDefinition } from "./link/define-relocator.js";

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { HANDOFF_ARTEFACT_BUILDER, ValidationError, hex, type Architecture, type HandoffArtefact, type HandoffArtefactBuilder } from "@handoff/core";
+import { BuilderLookup, ValidationError, hex, type Architecture, type HandoffArtefact, type HandoffArtefactBuilder } from "@handoff/core";
 import type { LoadedArchitectures } from "../container.js";
 import { writeDirectorySet } from "../directory-set.js";
 import { readInput } from "../file-io.js";
@@ -12,12 +12,10 @@ export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 export const PLAN_FILE = "plan.json";
 
 /** The arch and its artefact builder, or a typed error naming what is missing. */
-export function builderFor(loaded: LoadedArchitectures, arch: string): { arch: Architecture; builder: HandoffArtefactBuilder } {
+export function builderFor(loaded: LoadedArchitectures, arch: string, protocol?: string): { arch: Architecture; builder: HandoffArtefactBuilder } {
   const architecture = loaded.registry.get(arch);
-  const builders = loaded.container.isRegistered(HANDOFF_ARTEFACT_BUILDER) ? loaded.container.resolveAll<HandoffArtefactBuilder>(HANDOFF_ARTEFACT_BUILDER) : [];
-  const builder = builders.find((b) => b.arch === arch);
-  if (!builder) throw new ValidationError(`--arch ${arch}`, "the installed architecture package provides no hand-off artefact builder");
-  return { arch: architecture, builder };
+  // BuilderLookup (core) picks the installed builder that builds `protocol`; NoBuilderError lists what is built.
+  return { arch: architecture, builder: loaded.container.resolve(BuilderLookup).artefactBuilder(arch, protocol) };
 }
 
 /** Read a flat payload: a regular, non-empty file of at most {@link MAX_PAYLOAD_BYTES}. */
