@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { compressedCopy, COMPRESSORS } from "../../packages/cli/test/images/support.js";
+import { compressedCopy, COMPRESSORS } from "@handoff/test-support/compressed-images";
 import { staticBusybox } from "@handoff/test-support/busybox";
 import { KERNELS, REPO_ROOT, fixtureKernel, requireTool, tempDir } from "@handoff/test-support";
 

@@ -6,7 +6,7 @@ import { zImageFormat } from "@handoff/arm32";
 import { bzImageFormat, extractBzImagePayload } from "@handoff/x86";
 import { KERNELS, fixtureKernel, requireTool } from "@handoff/test-support";
 import { runCli } from "@handoff/test-support/cli";
-import { COMPRESSORS, bytesOf, compressedCopy, sha256 } from "./support.js";
+import { COMPRESSORS, bytesOf, compressedCopy, sha256 } from "@handoff/test-support/compressed-images";
 
 /**
  * Issue 18, with real data made by real tools: every fixture kernel compressed

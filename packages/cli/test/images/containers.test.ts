@@ -6,7 +6,7 @@ import { arm64ImageFormat } from "@handoff/arm64";
 import { bzImageFormat } from "@handoff/x86";
 import { KERNELS, fixtureKernel, requireTool, run, tempDir } from "@handoff/test-support";
 import { runCli } from "@handoff/test-support/cli";
-import { COMPRESSORS, bytesOf, compressedCopy, sha256 } from "./support.js";
+import { COMPRESSORS, bytesOf, compressedCopy, sha256 } from "@handoff/test-support/compressed-images";
 
 /**
  * Containers made by the real tools: uImage and FIT by mkimage (u-boot-tools),

@@ -3,7 +3,7 @@ import { FormatError } from "@handoff/core";
 import { arm64ImageFormat } from "@handoff/arm64";
 import { bzImageFormat } from "@handoff/x86";
 import { KERNELS, fixtureKernel } from "@handoff/test-support";
-import { bytesOf } from "./support.js";
+import { bytesOf } from "@handoff/test-support/compressed-images";
 
 /**
  * Issue 15: truncated or inconsistent images are refused, not loaded — each

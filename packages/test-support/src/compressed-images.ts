@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "@handoff/test-support";
+import { REPO_ROOT } from "./tools.js";
 
 /** Compressed copies of fixture kernels live here between runs (the repo's ignored download/build cache). */
 export const COMPRESSED_CACHE = join(REPO_ROOT, ".cache", "compressed-kernels");
