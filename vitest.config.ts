@@ -5,10 +5,11 @@ import { defineConfig } from "vitest/config";
 const packagesDir = fileURLToPath(new URL("./packages/", import.meta.url));
 
 // Tests run against package sources, not dist, so a change is tested without a rebuild.
-const alias = readdirSync(packagesDir).map((dir) => ({
-  find: new RegExp(`^@handoff/${dir}$`),
-  replacement: `${packagesDir}${dir}/src/index.ts`,
-}));
+// Subpath exports (`@handoff/core/kexec`) map to the folder's index.ts.
+const alias = readdirSync(packagesDir).flatMap((dir) => [
+  { find: new RegExp(`^@handoff/${dir}/([\\w-]+)$`), replacement: `${packagesDir}${dir}/src/$1/index.ts` },
+  { find: new RegExp(`^@handoff/${dir}$`), replacement: `${packagesDir}${dir}/src/index.ts` },
+]);
 
 export default defineConfig({
   resolve: { alias },

@@ -11,7 +11,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, bench, describe } from "vitest";
-import { digestSegments, writeFileAtomic, type Segment } from "@handoff/core";
+import { digestSegments, writeFileAtomic } from "@handoff/node";
+import { type Segment } from "@handoff/core";
 
 const MiB = 1024 * 1024;
 const SIZE = 32 * MiB;

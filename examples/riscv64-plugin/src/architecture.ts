@@ -1,17 +1,4 @@
-import {
-  ARCHITECTURE,
-  HANDOFF_ARTEFACT_BUILDER,
-  RegisterFile,
-  type Architecture,
-  type ArchitecturePlugin,
-  type BootProtocolInfo,
-  type HypercallAbi,
-  type ImageFormat,
-  type NarrowMode,
-  type PageTableFormat,
-  type RegisterSpec,
-  type RelocationInfo,
-} from "@handoff/core";
+import { ARCHITECTURE, HANDOFF_ARTEFACT_BUILDER, RegisterFile, type Architecture, type ArchitecturePlugin, type BootProtocolInfo, type HypercallAbi, type ImageFormat, type NarrowMode, type PageTableFormat, type RegisterSpec, type RelocationInfo } from "@handoff/core";
 import { inject, injectable } from "tsyringe";
 import { RISCV64_REGISTERS } from "./registers.js";
 import { RISCV64_SV39, RISCV64_SV48 } from "./paging.js";

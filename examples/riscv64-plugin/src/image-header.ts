@@ -4,15 +4,7 @@
  * (header version 0.2); placement from Documentation/arch/riscv/boot.rst. All
  * fields little-endian.
  */
-import {
-  BoundedReader,
-  DEFAULT_PARSE_LIMITS,
-  hex,
-  type Image,
-  type ImageFormat,
-  type ImageInput,
-  type ParseLimits,
-} from "@handoff/core";
+import { BoundedReader, DEFAULT_PARSE_LIMITS, hex, type Image, type ImageFormat, type ImageInput, type ParseLimits } from "@handoff/core";
 
 export const RISCV_IMAGE_FORMAT_ID = "riscv64-Image";
 

@@ -1,15 +1,5 @@
-import {
-  buildRadixTables,
-  type LevelGeometry,
-  type Mapping,
-  type MappingAttributes,
-  type PageTableBuildOptions,
-  type PageTableFormat,
-  type PageTableGeometry,
-  type PhysicalMemory,
-  type RadixFormatSpec,
-  type TranslationRegisters,
-} from "@handoff/core";
+import { buildRadixTables, type LevelGeometry, type Mapping, type MappingAttributes, type PageTableBuildOptions, type PageTableGeometry, type PhysicalMemory, type RadixFormatSpec, type TranslationRegisters } from "@handoff/core/paging";
+import { type PageTableFormat } from "@handoff/core";
 import { walkSv } from "./paging-walker.js";
 
 /*

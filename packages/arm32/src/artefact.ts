@@ -1,4 +1,5 @@
-import { ValidationError, hex, layoutFlatPayload, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
+import { ValidationError, hex, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
+import { layoutFlatPayload } from "@handoff/core/kexec";
 import { arm32KexecEntry } from "./handoff-states.js";
 import { buildArm32Stub, ARM32_HANDOFF_STUB } from "./stub/stub.js";
 

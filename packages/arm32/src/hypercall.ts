@@ -1,4 +1,5 @@
-import { C, encodeHvcA32, encodeHvcT32, type CDataModel, type CType, type HypercallConvention } from "@handoff/core";
+import { C, encodeHvcA32, encodeHvcT32, type CDataModel, type CType } from "@handoff/core/c-abi";
+import { type HypercallConvention } from "@handoff/core";
 
 /** Xen's hypercall tag: the HVC immediate must be 0xEA1 (public/arch-arm.h XEN_HYPERCALL_TAG). */
 export const XEN_HYPERCALL_TAG = 0xea1;

@@ -1,19 +1,6 @@
-import {
-  BoundedReader,
-  ValidationError,
-  alignUp,
-  encodeFdt,
-  hex,
-  layoutInPlaceList,
-  parseFdt,
-  setChosen,
-  type HandoffArtefact,
-  type LinuxBootBuilder,
-  type LinuxBootRequest,
-  type LinuxMachine,
-  type Segment,
-  type SegmentRole,
-} from "@handoff/core";
+import { BoundedReader, ValidationError, alignUp, hex, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine, type Segment, type SegmentRole } from "@handoff/core";
+import { encodeFdt, parseFdt, setChosen } from "@handoff/core/fdt";
+import { layoutInPlaceList } from "@handoff/core/kexec";
 import { arm32KexecEntry } from "./handoff-states.js";
 import { ARM32_HANDOFF_STUB, buildArm32Stub } from "./stub/stub.js";
 import { readZImage, ZIMAGE_FORMAT_ID } from "./zimage.js";

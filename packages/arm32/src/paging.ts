@@ -1,14 +1,5 @@
-import {
-  buildRadixTables,
-  type Mapping,
-  type MappingAttributes,
-  type PageTableBuildOptions,
-  type PageTableFormat,
-  type PageTableGeometry,
-  type PhysicalMemory,
-  type RadixFormatSpec,
-  type TranslationRegisters,
-} from "@handoff/core";
+import { buildRadixTables, type Mapping, type MappingAttributes, type PageTableBuildOptions, type PageTableGeometry, type PhysicalMemory, type RadixFormatSpec, type TranslationRegisters } from "@handoff/core/paging";
+import { type PageTableFormat } from "@handoff/core";
 import { walkArmV7 } from "./paging-walker.js";
 
 const KIB4 = 0x1000n;

@@ -19,16 +19,7 @@
  * A DTB may be appended right after `end` (CONFIG_ARM_APPENDED_DTB): it begins
  * with the big-endian FDT magic 0xd00dfeed.
  */
-import {
-  BoundedReader,
-  DEFAULT_PARSE_LIMITS,
-  hex,
-  peekU32le,
-  type Image,
-  type ImageFormat,
-  type ImageInput,
-  type ParseLimits,
-} from "@handoff/core";
+import { BoundedReader, DEFAULT_PARSE_LIMITS, hex, peekU32le, type Image, type ImageFormat, type ImageInput, type ParseLimits } from "@handoff/core";
 
 /** Image format id of the Arm zImage (compressed kernel with its self-decompressing header). */
 export const ZIMAGE_FORMAT_ID = "zImage";

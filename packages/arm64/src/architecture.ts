@@ -1,21 +1,5 @@
-import {
-  ARCHITECTURE,
-  HANDOFF_ARTEFACT_BUILDER,
-  LINUX_BOOT_BUILDER,
-  ARM_VIRT_MEMORY_LAYOUT,
-  RegisterFile,
-  type Architecture,
-  type ArchitecturePlugin,
-  type BootProtocolInfo,
-  type HypercallAbi,
-  type ImageFormat,
-  type MachineMemoryLayout,
-  type NarrowMode,
-  type PageTableFormat,
-  type RegisterSpec,
-  type RelocationInfo,
-} from "@handoff/core";
-import { RegisterHypercallAbi } from "@handoff/core";
+import { ARCHITECTURE, HANDOFF_ARTEFACT_BUILDER, LINUX_BOOT_BUILDER, ARM_VIRT_MEMORY_LAYOUT, RegisterFile, type Architecture, type ArchitecturePlugin, type BootProtocolInfo, type HypercallAbi, type ImageFormat, type MachineMemoryLayout, type NarrowMode, type PageTableFormat, type RegisterSpec, type RelocationInfo } from "@handoff/core";
+import { RegisterHypercallAbi } from "@handoff/core/c-abi";
 import { inject, injectable } from "tsyringe";
 import { arm64ImageFormat } from "./image-header.js";
 import { AARCH32_XEN_CONVENTION, AARCH64_XEN_CONVENTION } from "./hypercall.js";

@@ -1,4 +1,5 @@
-import { C, encodeHvcA32, encodeHvcA64, encodeHvcT32, type CDataModel, type CType, type HypercallConvention } from "@handoff/core";
+import { C, encodeHvcA32, encodeHvcA64, encodeHvcT32, type CDataModel, type CType } from "@handoff/core/c-abi";
+import { type HypercallConvention } from "@handoff/core";
 import { AARCH32_MODE } from "./registers.js";
 
 /** Xen's hypercall tag: the HVC immediate must be 0xEA1 (public/arch-arm.h XEN_HYPERCALL_TAG). */

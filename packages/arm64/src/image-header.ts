@@ -3,16 +3,7 @@
  * uncompressed kernel. Source: Linux Documentation/arch/arm64/booting.rst,
  * section 4 "Call the kernel image". All fields little-endian (v3.17+).
  */
-import {
-  BoundedReader,
-  DEFAULT_PARSE_LIMITS,
-  hex,
-  peekU32le,
-  type Image,
-  type ImageFormat,
-  type ImageInput,
-  type ParseLimits,
-} from "@handoff/core";
+import { BoundedReader, DEFAULT_PARSE_LIMITS, hex, peekU32le, type Image, type ImageFormat, type ImageInput, type ParseLimits } from "@handoff/core";
 
 /** Image format id of the arm64 Linux `Image` (booting.rst header). */
 export const ARM64_IMAGE_FORMAT_ID = "arm64-Image";

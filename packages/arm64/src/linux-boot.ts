@@ -1,18 +1,6 @@
-import {
-  ValidationError,
-  alignUp,
-  encodeFdt,
-  hex,
-  layoutInPlaceList,
-  parseFdt,
-  setChosen,
-  type HandoffArtefact,
-  type LinuxBootBuilder,
-  type LinuxBootRequest,
-  type LinuxMachine,
-  type Segment,
-  type SegmentRole,
-} from "@handoff/core";
+import { ValidationError, alignUp, hex, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine, type Segment, type SegmentRole } from "@handoff/core";
+import { encodeFdt, parseFdt, setChosen } from "@handoff/core/fdt";
+import { layoutInPlaceList } from "@handoff/core/kexec";
 import { arm64KexecEntry } from "./handoff-states.js";
 import { ARM64_BASE_ALIGNMENT, parseArm64Image } from "./image-header.js";
 import { ARM64_HANDOFF_STUB, buildArm64Stub } from "./stub/stub.js";

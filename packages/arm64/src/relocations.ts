@@ -3,16 +3,7 @@
  * "Relocation codes"), with the overflow ("Check") and alignment rules of that
  * table. Instructions are little-endian whatever the data byte order is.
  */
-import {
-  RelocationValueError,
-  checkAlignment,
-  checkRange,
-  readField,
-  signExtend,
-  writeField,
-  type RelocationSite,
-  type Relocator,
-} from "@handoff/core";
+import { RelocationValueError, checkAlignment, checkRange, readField, signExtend, writeField, type RelocationSite, type Relocator } from "@handoff/core/link";
 
 /** R_AARCH64_NONE: no relocation (AAELF64 "Relocation codes"). */
 export const R_AARCH64_NONE = 0;

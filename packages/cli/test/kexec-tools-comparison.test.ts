@@ -8,7 +8,9 @@ import { closeSync, existsSync, mkdtempSync, openSync, ftruncateSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { MemoryMap, PC_MEMORY_LAYOUT, SegmentSet, buildIndirectionList, linuxKexecRules, type Segment } from "@handoff/core";
+import { MemoryMap, type Segment } from "@handoff/core";
+import { PC_MEMORY_LAYOUT } from "@handoff/x86";
+import { SegmentSet, buildIndirectionList, linuxKexecRules } from "@handoff/core/kexec";
 import { REPO_ROOT, runCli } from "./helpers.js";
 import { kexecToolsUnavailable, prepareKexecTools, runKexecTools, type KexecToolsRun } from "./kexec-tools.js";
 

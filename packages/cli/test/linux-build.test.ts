@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { parseFdt } from "@handoff/core";
+import { parseFdt } from "@handoff/core/fdt";
 import { afterAll, describe, expect, it } from "vitest";
 import { kernelFixturesDir, runCli } from "./helpers.js";
 

@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { existsSync, ftruncateSync, openSync, closeSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { MemoryMap, PC_MEMORY_LAYOUT, SegmentSet, linuxKexecRules } from "@handoff/core";
+import { MemoryMap } from "@handoff/core";
+import { PC_MEMORY_LAYOUT } from "@handoff/x86";
+import { SegmentSet, linuxKexecRules } from "@handoff/core/kexec";
 import { parseMemorySize } from "../src/commands/plan.js";
 import { REPO_ROOT, runCli } from "./helpers.js";
 

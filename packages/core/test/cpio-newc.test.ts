@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { NewcArchive, ValidationError } from "@handoff/core";
+import { NewcArchive } from "@handoff/core/cpio";
+import { ValidationError } from "@handoff/core";
 
 const hasCpio = spawnSync("cpio", ["--version"]).status === 0;
 if (!hasCpio) {

@@ -2,19 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  ARM_VIRT_MEMORY_LAYOUT,
-  IND_SOURCE,
-  MemoryMap,
-  PC_MEMORY_LAYOUT,
-  SparseMemory,
-  SegmentSetError,
-  executeIndirectionList,
-  planLoad,
-  rawImageFormat,
-  type Image,
-  type LoadPlan,
-} from "@handoff/core";
+import { ARM_VIRT_MEMORY_LAYOUT, MemoryMap, type Image } from "@handoff/core";
+import { IND_SOURCE, SparseMemory, SegmentSetError, executeIndirectionList, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
+import { PC_MEMORY_LAYOUT } from "@handoff/x86";
 
 const MiB = 1n << 20n;
 const x86_64 = { id: "x86_64", pageSize: 4096n, wordBits: 64 as const, endianness: ["little"] as const, elfMachine: 62 };

@@ -3,18 +3,7 @@
  * the real-mode setup and the protected-mode kernel, both referenced as file
  * ranges. Source: Linux Documentation/arch/x86/boot.rst.
  */
-import {
-  BoundedReader,
-  DEFAULT_PARSE_LIMITS,
-  checkedAdd64,
-  hex,
-  peekU32le,
-  type Image,
-  type ImageFormat,
-  type ImageInput,
-  type ParseLimits,
-  type Segment,
-} from "@handoff/core";
+import { BoundedReader, DEFAULT_PARSE_LIMITS, checkedAdd64, hex, peekU32le, type Image, type ImageFormat, type ImageInput, type ParseLimits, type Segment } from "@handoff/core";
 import {
   BOOT_FLAG_MAGIC,
   BOOT_FLAG_OFFSET,

@@ -1,22 +1,7 @@
-import {
-  ARCHITECTURE,
-  HANDOFF_ARTEFACT_BUILDER,
-  LINUX_BOOT_BUILDER,
-  PC_MEMORY_LAYOUT,
-  RegisterFile,
-  type Architecture,
-  type ArchitecturePlugin,
-  type BootProtocolInfo,
-  type HypercallAbi,
-  type ImageFormat,
-  type MachineMemoryLayout,
-  type NarrowMode,
-  type PageTableFormat,
-  type RegisterSpec,
-  type RelocationInfo,
-} from "@handoff/core";
+import { ARCHITECTURE, HANDOFF_ARTEFACT_BUILDER, LINUX_BOOT_BUILDER, RegisterFile, type Architecture, type ArchitecturePlugin, type BootProtocolInfo, type HypercallAbi, type ImageFormat, type MachineMemoryLayout, type NarrowMode, type PageTableFormat, type RegisterSpec, type RelocationInfo } from "@handoff/core";
+import { PC_MEMORY_LAYOUT } from "@handoff/x86";
 import { bzImageFormat } from "@handoff/x86";
-import { RegisterHypercallAbi } from "@handoff/core";
+import { RegisterHypercallAbi } from "@handoff/core/c-abi";
 import { inject, injectable } from "tsyringe";
 import { X86_32_COMPAT_XEN_CONVENTION, X86_64_XEN_CONVENTION } from "@handoff/x86";
 import { x86_64ArtefactBuilder } from "./artefact.js";

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { emitCDeclarations, layoutProbes, type CTypeEnvironment } from "@handoff/core";
+import { emitCDeclarations, layoutProbes, type CTypeEnvironment } from "@handoff/core/c-abi";
 import { XEN_STRUCT_NAMES, xenTypes } from "@handoff/xen";
 import { abiOf } from "./arches.js";
 

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { MARKER_PARAM, MARKER_PREFIX, ValidationError, markerInitramfs } from "@handoff/core";
+import { MARKER_PARAM, MARKER_PREFIX, markerInitramfs } from "@handoff/core/cpio";
+import { ValidationError } from "@handoff/core";
 import { writeFileAtomic } from "../file-io.js";
 
 /** Largest busybox binary accepted (checked before reading). */

@@ -1,13 +1,5 @@
-import {
-  ELF_IMAGE_FORMAT,
-  ElfImageFormat,
-  FormatError,
-  hex,
-  type Image,
-  type ImageFormat,
-  type ImageInput,
-  type Segment,
-} from "@handoff/core";
+import { ELF_IMAGE_FORMAT, ElfImageFormat } from "@handoff/core/elf";
+import { FormatError, hex, type Image, type ImageFormat, type ImageInput, type Segment } from "@handoff/core";
 import type { LoadedArchitectures } from "../container.js";
 import { readInput } from "../file-io.js";
 import { table, toJson } from "../output.js";

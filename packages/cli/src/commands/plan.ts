@@ -1,22 +1,9 @@
 import { closeSync, openSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import {
-  ELF_IMAGE_FORMAT,
-  FormatError,
-  HandoffError,
-  MemoryMap,
-  U64_LIMIT,
-  entryKind,
-  hex,
-  pageTableReport,
-  planLoad,
-  rawImageFormat,
-  type Architecture,
-  type Image,
-  type ImageFormat,
-  type LoadPlan,
-  type PageTableFormat,
-} from "@handoff/core";
+import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
+import { FormatError, HandoffError, MemoryMap, U64_LIMIT, hex, type Architecture, type Image, type ImageFormat, type PageTableFormat } from "@handoff/core";
+import { entryKind, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
+import { pageTableReport } from "@handoff/core/paging";
 import { digestReport, renderDigestReport } from "../digest-report.js";
 import { table, toJson } from "../output.js";
 

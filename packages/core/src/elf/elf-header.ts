@@ -4,7 +4,7 @@
  * file is trusted.
  */
 import { FormatError } from "../errors.js";
-import { ByteReader } from "./byte-reader.js";
+import { ByteReader } from "../byte-reader.js";
 import {
   EHDR32,
   EHDR32_SIZE,

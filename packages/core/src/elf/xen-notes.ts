@@ -3,8 +3,8 @@
  * from Xen's public header xen/include/public/elfnote.h: numeric notes are 4 or
  * 8 bytes in the file's byte order, string notes are NUL-terminated.
  */
-import type { ByteReader } from "./byte-reader.js";
-import { latin1 } from "./byte-reader.js";
+import type { ByteReader } from "../byte-reader.js";
+import { latin1 } from "../byte-reader.js";
 import type { ElfNote } from "./notes.js";
 
 /** Owner name of Xen notes (n_name "Xen"). */

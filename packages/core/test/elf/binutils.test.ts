@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ELF_IMAGE_FORMAT, ElfFile, sectionTypeName } from "@handoff/core";
+import { ELF_IMAGE_FORMAT, ElfFile, sectionTypeName } from "@handoff/core/elf";
 import { READELF, requireTool, run } from "../helpers/tools.js";
 
 const dir = mkdtempSync(join(tmpdir(), "handoff-binutils-"));

@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { expect } from "vitest";
-import { ElfFile, linkObject, type LinkedObject, type Relocator } from "@handoff/core";
+import { ElfFile } from "@handoff/core/elf";
+import { linkObject, type LinkedObject, type Relocator } from "@handoff/core/link";
 import { requireTool, run } from "./tools.js";
 
 export const LINKER_SCRIPT = (base: bigint) => `

@@ -1,4 +1,4 @@
-import { FormatError } from "../errors.js";
+import { FormatError } from "./errors.js";
 
 /** Longest symbol or section name accepted (bounds the work of every lookup). */
 export const MAX_STRING_LENGTH = 4096;

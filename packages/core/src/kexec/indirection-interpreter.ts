@@ -1,5 +1,5 @@
-import { hex, U64_LIMIT } from "./bits.js";
-import { IND_DESTINATION, IND_DONE, IND_INDIRECTION, IND_SOURCE, IND_ZERO, IndirectionListError, readListWord, type ListEncoding } from "./indirection-list.js";
+import { hex, U64_LIMIT } from "../bits.js";
+import { IND_DESTINATION, IND_DONE, IND_INDIRECTION, IND_SOURCE, IND_ZERO, IndirectionListError, readListWord, type ListEncoding } from "./list-encoding.js";
 
 /**
  * Sparse simulated physical memory: page address -> bytes. Pages never written

@@ -28,8 +28,7 @@
  */
 import { createHash, getHashes, type Hash } from "node:crypto";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { FormatError, ValidationError } from "./errors.js";
-import type { Segment } from "./image.js";
+import { FormatError, ValidationError, type Segment } from "@handoff/core";
 
 /** Default read chunk: large enough that per-call overhead vanishes, small enough to stay in the CPU cache between read and hash. */
 export const DEFAULT_DIGEST_CHUNK = 256 * 1024;

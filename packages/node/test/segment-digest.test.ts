@@ -4,7 +4,8 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, sta
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { digestSegments, FormatError, ValidationError, type Segment, type SegmentData } from "@handoff/core";
+import { digestSegments } from "@handoff/node";
+import { FormatError, ValidationError, type Segment, type SegmentData } from "@handoff/core";
 import { fixtureKernel, KERNELS, REPO_ROOT } from "../../../test/support/tools.js";
 
 const MiB = 1024 * 1024;
@@ -147,16 +148,16 @@ describe("digestSegments refuses bad input before hashing", () => {
 });
 
 describe("memory stays bounded", () => {
-  const coreDist = join(REPO_ROOT, "packages/core/dist/index.js");
+  const nodeDist = join(REPO_ROOT, "packages/node/dist/index.js");
   it("digesting a 512 MiB file grows peak RSS by far less than its size (a readFile control grows by about its size)", () => {
-    if (!existsSync(coreDist)) throw new Error(`${coreDist} is missing: build first (npx tsc -b)`);
+    if (!existsSync(nodeDist)) throw new Error(`${nodeDist} is missing: build first (npx tsc -b)`);
     const file = join(dir, "sparse-512m");
     execFileSync("truncate", ["-s", String(512 * MiB), file]);
     // A fresh process: its peak RSS (getrusage ru_maxrss) before and after is the measurement.
     const child = `
       import { resourceUsage } from "node:process";
       import { readFile } from "node:fs/promises";
-      const { digestSegments } = await import(${JSON.stringify(coreDist)});
+      const { digestSegments } = await import(${JSON.stringify(nodeDist)});
       const peak = () => resourceUsage().maxRSS * 1024;
       const mode = process.argv[1];
       const before = peak(), abBefore = process.memoryUsage().arrayBuffers;

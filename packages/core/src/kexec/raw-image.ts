@@ -1,7 +1,7 @@
-import { checkedAdd64, hex } from "./bits.js";
-import { FormatError } from "./errors.js";
-import type { Image } from "./image.js";
-import type { ImageFormat, ImageInput } from "./image-format.js";
+import { checkedAdd64, hex } from "../bits.js";
+import { FormatError } from "../errors.js";
+import type { Image } from "../image.js";
+import type { ImageFormat, ImageInput } from "../image-format.js";
 
 /** Where a flat binary goes: it has no header to say. */
 export interface RawImageOptions {

@@ -14,8 +14,7 @@ import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { FormatError, ValidationError } from "./errors.js";
-import type { Segment } from "./image.js";
+import { FormatError, ValidationError, type Segment } from "@handoff/core";
 
 /** A piece of an output file. */
 export type WritePiece =

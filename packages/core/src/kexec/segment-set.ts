@@ -1,7 +1,7 @@
-import { hex, isAligned, U64_LIMIT } from "./bits.js";
-import { ValidationError } from "./errors.js";
-import type { Segment } from "./image.js";
-import type { MemoryMap } from "./memory-map.js";
+import { hex, isAligned, U64_LIMIT } from "../bits.js";
+import { ValidationError } from "../errors.js";
+import type { Segment } from "../image.js";
+import type { MemoryMap } from "../memory-map.js";
 
 /**
  * The limits a consumer of a segment list enforces. They are parameters of the
@@ -34,10 +34,6 @@ export function linuxKexecRules(pageSize: bigint, extra: Partial<SegmentRules> =
   return { pageSize, maxSegments: 16, ...extra };
 }
 
-/** Xen `KEXEC_CMD_kexec_load` (xen/common/kexec.c: `nr_segments >= KEXEC_SEGMENT_MAX` refused, so 15). */
-export function xenKexecRules(pageSize: bigint, extra: Partial<SegmentRules> = {}): SegmentRules {
-  return { pageSize, maxSegments: 15, ...extra };
-}
 
 /** Which rule a segment list broke. */
 export type SegmentRule =

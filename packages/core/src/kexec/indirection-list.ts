@@ -1,62 +1,7 @@
-import { alignUp, hex, isAligned, maskOf } from "./bits.js";
-import { HandoffError, ValidationError } from "./errors.js";
-import { mergeRanges, subtractRange, type AddressRange } from "./memory-map.js";
-
-/*
- * The kexec indirection list (Linux include/linux/kexec.h, Xen
- * xen/include/xen/kimage.h): a chain of list pages, each a sequence of words
- * `page-aligned physical address | one flag`. The relocation code walks it:
- * DESTINATION sets where the next pages go, SOURCE copies one page there and
- * advances, INDIRECTION continues in another list page, DONE ends. Xen adds
- * ZERO: zero-fill the destination page and advance.
- */
-/** kimage entry flag: the address is the next destination page. */
-export const IND_DESTINATION = 0x1n;
-/** kimage entry flag: the address is the next list page to read entries from. */
-export const IND_INDIRECTION = 0x2n;
-/** kimage entry flag: end of the list. */
-export const IND_DONE = 0x4n;
-/** kimage entry flag: copy the page at this address to the destination, then advance it. */
-export const IND_SOURCE = 0x8n;
-/**
- * Xen only (xen/include/xen/kimage.h): zero the current destination page and
- * advance. The entry carries no address (Xen's kimage writes a bare 0x10 and
- * its relocate_pages ignores the address bits).
- */
-export const IND_ZERO = 0x10n;
-
-const FLAG_NAMES = new Map<bigint, string>([
-  [IND_DESTINATION, "DESTINATION"],
-  [IND_INDIRECTION, "INDIRECTION"],
-  [IND_DONE, "DONE"],
-  [IND_SOURCE, "SOURCE"],
-  [IND_ZERO, "ZERO"],
-]);
-
-/** How list words are laid out: page size, word size (pointer width), byte order. */
-export interface ListEncoding {
-  readonly pageSize: bigint;
-  /** 4 on 32-bit arches, 8 on 64-bit (the list holds `unsigned long` / paddr_t words). */
-  readonly wordBytes: 4 | 8;
-  readonly endianness: "little" | "big";
-}
-
-/** A malformed indirection list, or one the builder cannot produce. */
-export class IndirectionListError extends HandoffError {
-  readonly code = "E_INDIRECTION";
-  constructor(
-    /** Physical address of the offending entry, when there is one. */
-    readonly entryAddress: bigint | undefined,
-    readonly reason: string,
-  ) {
-    super(`indirection list${entryAddress === undefined ? "" : ` entry @${hex(entryAddress)}`}: ${reason}`);
-  }
-}
-
-/** Name of an entry's flag, for dumps. */
-export function entryKind(entry: bigint, pageSize: bigint): string {
-  return FLAG_NAMES.get(entry & (pageSize - 1n)) ?? "INVALID";
-}
+import { alignUp, hex, isAligned, maskOf } from "../bits.js";
+import { ValidationError } from "../errors.js";
+import { mergeRanges, subtractRange, type AddressRange } from "../memory-map.js";
+import { IND_DESTINATION, IND_DONE, IND_INDIRECTION, IND_SOURCE, IND_ZERO, IndirectionListError, checkListEncoding, writeIndirectionList, type ListEncoding, type ListPage } from "./list-encoding.js";
 
 /** One segment to relocate, at page granularity. */
 export interface RelocationSegment {
@@ -99,12 +44,6 @@ export interface SwapPage {
   readonly from: bigint;
   /** Where it must be staged instead (free, no one's destination). */
   readonly to: bigint;
-}
-
-/** One page of the indirection list: its physical address and its contents. */
-export interface ListPage {
-  readonly address: bigint;
-  readonly bytes: Uint8Array;
 }
 
 /** What the builder produced: the list, and where every source page must be staged. */
@@ -165,28 +104,6 @@ class PageAllocator {
   }
 }
 
-/** Write one word into a list page. */
-function putWord(bytes: Uint8Array, index: number, value: bigint, encoding: ListEncoding): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const little = encoding.endianness === "little";
-  if (encoding.wordBytes === 8) view.setBigUint64(index * 8, value, little);
-  else view.setUint32(index * 4, Number(value), little);
-}
-
-/** Read one word of a list page. */
-export function readListWord(bytes: Uint8Array, index: number, encoding: ListEncoding): bigint {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const little = encoding.endianness === "little";
-  return encoding.wordBytes === 8 ? view.getBigUint64(index * 8, little) : BigInt(view.getUint32(index * 4, little));
-}
-
-function checkEncoding(e: ListEncoding): void {
-  if (e.pageSize < 32n || (e.pageSize & (e.pageSize - 1n)) !== 0n) {
-    throw new ValidationError("indirection list", `page size ${hex(e.pageSize)} must be a power of two >= 0x20 (flags use the low 5 bits)`);
-  }
-  if (e.wordBytes !== 4 && e.wordBytes !== 8) throw new ValidationError("indirection list", `word size ${String(e.wordBytes)} is not 4 or 8`);
-}
-
 /**
  * Build the indirection list that moves `segments` from their staging pages to
  * their destinations. Copy safety holds by construction, in any execution
@@ -197,7 +114,7 @@ function checkEncoding(e: ListEncoding): void {
  * zero source are neither destinations nor staging.
  */
 export function buildIndirectionList(segments: readonly RelocationSegment[], options: IndirectionBuildOptions): IndirectionPlan {
-  checkEncoding(options);
+  checkListEncoding(options);
   const ps = options.pageSize;
   const maxAddress = maskOf(options.wordBytes * 8);
   const maxEntries = options.maxEntries ?? 1 << 24;
@@ -297,34 +214,9 @@ export function buildIndirectionList(segments: readonly RelocationSegment[], opt
   });
   stream.push(IND_DONE);
 
-  // Pack: each list page holds n words; when more follow, its last word links on.
-  const n = Number(ps) / options.wordBytes;
-  const listPages: ListPage[] = [];
-  const entries: bigint[] = [];
-  let at = 0;
-  let current: ListPage = { address: allocator.take("the first list page"), bytes: new Uint8Array(Number(ps)) };
-  listPages.push(current);
-  for (;;) {
-    const remaining = stream.length - at;
-    if (remaining <= n) {
-      for (let i = 0; i < remaining; i++) {
-        putWord(current.bytes, i, stream[at + i]!, options);
-        entries.push(stream[at + i]!);
-      }
-      break;
-    }
-    for (let i = 0; i < n - 1; i++) {
-      putWord(current.bytes, i, stream[at + i]!, options);
-      entries.push(stream[at + i]!);
-    }
-    at += n - 1;
-    const next: ListPage = { address: allocator.take("a list page"), bytes: new Uint8Array(Number(ps)) };
-    putWord(current.bytes, n - 1, next.address | IND_INDIRECTION, options);
-    entries.push(next.address | IND_INDIRECTION);
-    counts.indirection++;
-    listPages.push(next);
-    current = next;
-  }
+  const written = writeIndirectionList(stream, options, (what) => allocator.take(what));
+  const { listPages, entries } = written;
+  counts.indirection = written.indirections;
   const head = listPages[0]!.address;
   return { encoding: { pageSize: ps, wordBytes: options.wordBytes, endianness: options.endianness }, head, headEntry: head | IND_INDIRECTION, listPages, entries, staging, swaps, zeroSource, counts };
 }

@@ -1,5 +1,5 @@
-import { fitsUnsigned, hex } from "./bits.js";
-import { ValidationError } from "./errors.js";
+import { fitsUnsigned, hex } from "../bits.js";
+import { ValidationError } from "../errors.js";
 
 /**
  * Machine code of a hand-off stub as generated from its assembly source:

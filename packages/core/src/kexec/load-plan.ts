@@ -1,15 +1,15 @@
-import type { Architecture } from "./architecture.js";
-import { alignUp, hex, isAligned } from "./bits.js";
-import { ValidationError } from "./errors.js";
-import { rebaseImage, type Image, type Segment, type SegmentData } from "./image.js";
+import type { Architecture } from "../architecture.js";
+import { alignUp, hex, isAligned } from "../bits.js";
+import { ValidationError } from "../errors.js";
+import { rebaseImage, type Image, type Segment, type SegmentData } from "../image.js";
 import { buildIndirectionList, type IndirectionPlan } from "./indirection-list.js";
 import { linuxKexecFlags } from "./kexec-segments.js";
-import type { MemoryMap } from "./memory-map.js";
+import type { MemoryMap } from "../memory-map.js";
 import { Placer } from "./placement.js";
 import { SegmentSet, linuxKexecRules, type SegmentRules } from "./segment-set.js";
-import { planPageTables, regionsFromSegments, type PlannedPageTables } from "./page-tables/policies.js";
-import { pageTableSegment } from "./page-tables/report.js";
-import type { PageTableFormat } from "./page-tables/types.js";
+import { planPageTables, regionsFromSegments, type PlannedPageTables } from "../paging/policies.js";
+import { pageTableSegment } from "../paging/report.js";
+import type { PageTableFormat } from "../paging/types.js";
 
 /** A blob referenced by file range (an initrd is never read into memory). */
 export interface FileBlob {

@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FormatError, ValidationError, segmentPieces, writeFileAtomic, type Segment, type WritePiece } from "@handoff/core";
+import { FormatError, ValidationError, type Segment } from "@handoff/core";
+import { segmentPieces, writeFileAtomic, type WritePiece } from "@handoff/node";
 
 const MiB = 1024 * 1024;
 let dir: string;

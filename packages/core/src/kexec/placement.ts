@@ -1,6 +1,6 @@
-import { alignDown, alignUp, hex } from "./bits.js";
-import { HandoffError, ValidationError } from "./errors.js";
-import { mergeRanges, type AddressRange, type MemoryMap } from "./memory-map.js";
+import { alignDown, alignUp, hex } from "../bits.js";
+import { HandoffError, ValidationError } from "../errors.js";
+import { mergeRanges, type AddressRange, type MemoryMap } from "../memory-map.js";
 
 /** What a segment that may go anywhere needs. */
 export interface PlacementRequest {

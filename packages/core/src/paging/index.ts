@@ -1,3 +1,8 @@
+/**
+ * @handoff/core/paging: page tables as data — radix builders over a format spec,
+ * mapping policies (segments, first N GiB, all RAM), reports and a walker that verifies a build.
+ * @packageDocumentation
+ */
 export type {
   MemoryKind,
   MappingAttributes,
