@@ -1,4 +1,5 @@
-import { ARCHITECTURE, HANDOFF_ARTEFACT_BUILDER, LINUX_BOOT_BUILDER, ARM_VIRT_MEMORY_LAYOUT, RegisterFile, type Architecture, type ArchitecturePlugin, type BootProtocolInfo, type HypercallAbi, type ImageFormat, type MachineMemoryLayout, type NarrowMode, type PageTableFormat, type RegisterSpec, type RelocationInfo } from "@handoff/core";
+import { ARCHITECTURE, HANDOFF_ARTEFACT_BUILDER, LINUX_BOOT_BUILDER, RegisterFile, type Architecture, type ArchitecturePlugin, type BootProtocolInfo, type HypercallAbi, type ImageFormat, type MachineMemoryLayout, type NarrowMode, type PageTableFormat, type RegisterSpec, type RelocationInfo } from "@handoff/core";
+import { ARM_VIRT_MEMORY_LAYOUT } from "@handoff/arm";
 import { RegisterHypercallAbi } from "@handoff/core/c-abi";
 import { inject, injectable } from "tsyringe";
 import { zImageFormat } from "./zimage.js";

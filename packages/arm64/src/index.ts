@@ -13,11 +13,13 @@ export {
   ARM64_PAGE_SIZES,
   type Arm64PageSize,
 } from "./image-header.js";
-export { AARCH64_XEN_CONVENTION, AARCH32_XEN_CONVENTION, AAPCS64_DATA_MODEL, XEN_HYPERCALL_TAG } from "./hypercall.js";
+export { AARCH64_XEN_CONVENTION, AARCH32_XEN_CONVENTION } from "./hypercall.js";
+export { AAPCS64_DATA_MODEL, XEN_HYPERCALL_TAG } from "@handoff/arm";
 export * from "./relocations.js";
 export { arm64KexecEntry, PSTATE_DAIF, PSTATE_EL1H, PSTATE_EL2H, SCTLR_MMU_CACHES_OFF, SCTLR_EL2_MMU_CACHES_OFF, type Arm64EntryOptions } from "./handoff-states.js";
-export { buildArm64Stub, ARM64_HANDOFF_STUB, type IndirectionListRef } from "./stub/stub.js";
-export { arm64ArtefactBuilder, ARM64_VIRT_LAYOUT } from "./artefact.js";
+export { buildArm64Stub, ARM64_HANDOFF_STUB } from "./stub/stub.js";
+export { arm64ArtefactBuilder } from "./artefact.js";
+export { ARM64_WIDTH } from "./width.js";
 export { ARM64_4K_39, ARM64_4K_48, ARM64_16K_48, ARM64_64K_48, ARM64_MAIR } from "./paging.js";
 export { walkVmsaV8_64 } from "./paging-walker.js";
 export { arm64LinuxBootBuilder, placeArm64Linux, ARM64_LINUX_MACHINE, type Arm64LinuxPlacement } from "./linux-boot.js";

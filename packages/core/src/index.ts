@@ -57,7 +57,6 @@ export {
   MemoryMap,
   subtractRange,
   mergeRanges,
-  ARM_VIRT_MEMORY_LAYOUT,
   type MemoryRange,
   type MemoryType,
   type AddressRange,

@@ -64,17 +64,6 @@ export interface MachineMemoryLayout {
   readonly maxRam?: bigint;
 }
 
-// Transitional: the Arm virt layout belongs in the shared Arm package (@handoff/arm) and moves there with it.
-/** QEMU arm/aarch64 `-M virt`: RAM from 0x40000000 (hw/arm/virt.c memmap VIRT_MEM), up to 255 GiB below the high MMIO. */
-export const ARM_VIRT_MEMORY_LAYOUT: MachineMemoryLayout = {
-  id: "virt",
-  description: "QEMU arm -M virt: RAM at 0x40000000",
-  ramBase: 0x40000000n,
-  fixedRegions: [],
-  splits: [],
-  maxRam: 255n << 30n,
-};
-
 /** Label used in FormatErrors about memory-map JSON files. */
 const JSON_FORMAT = "memory-map JSON";
 

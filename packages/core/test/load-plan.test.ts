@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ARM_VIRT_MEMORY_LAYOUT, MemoryMap, type Image } from "@handoff/core";
+import { ARM_VIRT_MEMORY_LAYOUT } from "@handoff/arm";
+import { MemoryMap, type Image } from "@handoff/core";
 import { IND_SOURCE, SparseMemory, SegmentSetError, executeIndirectionList, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
 import { PC_MEMORY_LAYOUT } from "@handoff/x86";
 

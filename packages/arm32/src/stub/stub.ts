@@ -1,12 +1,7 @@
+import type { IndirectionListRef } from "@handoff/arm";
 import { StubImage } from "@handoff/core/link";
 import { ValidationError, type HandoffState } from "@handoff/core";
 import { ARM32_HANDOFF_STUB_CODE } from "./handoff-stub.bytes.js";
-
-/** Where the stub finds its indirection list, and how many entries it may walk. */
-export interface IndirectionListRef {
-  readonly head: bigint;
-  readonly maxSteps: bigint;
-}
 
 /** The assembled AArch32 hand-off stub (code and symbols), before its data block is filled. */
 export const ARM32_HANDOFF_STUB = ARM32_HANDOFF_STUB_CODE;

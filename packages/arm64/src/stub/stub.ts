@@ -1,14 +1,7 @@
+import type { IndirectionListRef } from "@handoff/arm";
 import { StubImage } from "@handoff/core/link";
 import { ValidationError, type HandoffState } from "@handoff/core";
 import { ARM64_HANDOFF_STUB_CODE } from "./handoff-stub.bytes.js";
-
-/** Where the stub finds its indirection list, and how many entries it may walk. */
-export interface IndirectionListRef {
-  /** The list's first entry (normally the first list page | INDIRECTION 0x2). */
-  readonly head: bigint;
-  /** Bound on entries walked; the stub spins at `hd_fail` when it is exceeded. */
-  readonly maxSteps: bigint;
-}
 
 /** The AArch64 stub's code (bytes and data-block offsets), as assembled from handoff-stub.S. */
 export const ARM64_HANDOFF_STUB = ARM64_HANDOFF_STUB_CODE;

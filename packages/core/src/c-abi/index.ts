@@ -22,4 +22,3 @@ export { CTypeEnvironment } from "./c-environment.js";
 export { readCValue, writeCValue, encodeCValue, type CValue } from "./c-values.js";
 export { emitCDeclarations, layoutProbes } from "./c-declarations.js";
 export { RegisterHypercallAbi, clobberedBy } from "./hypercall.js";
-export { encodeHvcA64, encodeHvcA32, encodeHvcT32 } from "./arm-hvc.js";

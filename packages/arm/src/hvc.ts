@@ -1,6 +1,5 @@
-// Arm HVC trap encodings. Transitional: these belong in the shared Arm package
-// (@handoff/arm) and move there once it exists; nothing else in core names Arm.
-import { ValidationError } from "../errors.js";
+// Arm HVC trap encodings (A64, A32, T32), shared by arm32 and arm64 guests.
+import { ValidationError } from "@handoff/core";
 
 /** A64 `HVC #imm16`: 0xd4000002 | imm16 << 5 (Arm ARM C6.2 HVC). */
 export function encodeHvcA64(imm16: number): Uint8Array {

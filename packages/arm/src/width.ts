@@ -1,0 +1,48 @@
+import type { HandoffState } from "@handoff/core";
+
+/** Where the stub finds its indirection list, and how many entries it may walk. */
+export interface IndirectionListRef {
+  /** The list's first entry (normally the first list page | INDIRECTION 0x2). */
+  readonly head: bigint;
+  /** Bound on entries walked; the stub spins at `hd_fail` when it is exceeded. */
+  readonly maxSteps: bigint;
+}
+
+/** What an Arm entry state needs: where the DTB is, where to jump and which entry mode (of {@link ArmWidth.entryModes}). */
+export interface ArmEntryRequest {
+  readonly dtb: bigint;
+  readonly entry: bigint;
+  readonly mode: string;
+}
+
+/**
+ * What differs between the two Arm widths for the code they share (loader
+ * artefacts, DTB-based Linux boot): one table per width, as QEMU's
+ * hw/arm/boot.c serves both widths with per-width data.
+ */
+export interface ArmWidth {
+  /** Architecture id: `arm32` or `arm64`. */
+  readonly arch: string;
+  /** Bytes per indirection-list entry (the register width). */
+  readonly word: 4 | 8;
+  /**
+   * Entry modes, the default first; the second is the hypervisor mode
+   * (`hyp` / `el2`), which needs QEMU's `virtualization=on`.
+   */
+  readonly entryModes: readonly [string, string];
+  /** `b .` in the width's instruction set, little-endian. */
+  readonly spin: Uint8Array;
+  /** The Linux boot / kexec entry state for `request`. */
+  entryState(request: ArmEntryRequest): HandoffState;
+  /** The width's hand-off stub with its data block filled from `state`. */
+  buildStub(state: HandoffState, list: IndirectionListRef): { readonly bytes: Uint8Array };
+  /** Offset of the stub's failure loop (`hd_fail`). */
+  readonly stubFailOffset: bigint;
+  /** The probe QEMU's own loader boots (`-kernel`): the file and where its first instruction lands. */
+  nativeProbeImage(): { readonly kernel: Uint8Array; readonly entry: bigint };
+}
+
+/** The QEMU machine for an entry mode: the hypervisor mode needs EL2 / HYP, i.e. `virtualization=on`. */
+export function armVirtMachine(width: ArmWidth, entryMode: string | undefined): string {
+  return entryMode === width.entryModes[1] ? "virt,virtualization=on" : "virt";
+}
