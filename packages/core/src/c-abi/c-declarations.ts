@@ -1,6 +1,11 @@
 import { CTypeError, INT_NAMES, type CType, type Layout } from "./c-types.js";
 import type { CTypeEnvironment } from "./c-environment.js";
 
+/**
+ * C source declaring `names` (typedefs of the environment) for a freestanding
+ * compiler: the integer typedefs come from the data model, never from system
+ * headers, so the compiler checks our understanding of the ABI, not a copy of it.
+ */
 export function emitCDeclarations(env: CTypeEnvironment, names: readonly string[]): string {
   const out: string[] = [];
   const done = new Set<string>();

@@ -1,6 +1,11 @@
 import { FormatError, ValidationError } from "../errors.js";
 import { C, CTypeError, INT_NAMES, typeOf, toFields, validateDataModel, type CBasicType, type CDataModel, type CField, type CIntName, type CType, type FieldLayout, type Layout, type SizeAlign } from "./c-types.js";
 
+/**
+ * Named types for one ABI: the data model's basic types, typedefs, and how a
+ * guest handle is represented in memory (as a C struct/union whose bytes hold
+ * the address).
+ */
 export class CTypeEnvironment {
   private readonly cache = new Map<string, Layout>();
 

@@ -165,11 +165,6 @@ export class FieldValueError extends HandoffError {
   }
 }
 
-/**
- * Named types for one ABI: the data model's basic types, typedefs, and how a
- * guest handle is represented in memory (as a C struct/union whose bytes hold
- * the address).
- */
 
 /** Check a data model's figures are plausible (power-of-two alignments, align <= size). */
 export function validateDataModel(dm: CDataModel): CDataModel {

@@ -2,6 +2,7 @@ import { fitsSigned, fitsUnsigned, maskOf } from "../bits.js";
 import { FormatError } from "../errors.js";
 import { FieldValueError, type Layout } from "./c-types.js";
 
+/** A value read from or written to a laid-out type: integers and addresses are bigint. */
 export type CValue = bigint | readonly CValue[] | { readonly [member: string]: CValue };
 
 /**
@@ -157,9 +158,3 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return "an array";
   return v === null ? "null" : typeof v;
 }
-
-/**
- * C source declaring `names` (typedefs of the environment) for a freestanding
- * compiler: the integer typedefs come from the data model, never from system
- * headers, so the compiler checks our understanding of the ABI, not a copy of it.
- */
