@@ -7,16 +7,16 @@ import { REPO_ROOT, runCli } from "./helpers.js";
 
 const npm = (args: string[], cwd: string) => execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 240_000 });
 
-describe("installing only @handoff/core, @handoff/cli (with its @handoff/qemu and @handoff/xen) and @handoff/arm64, then a third-party plugin", () => {
+describe("installing only @handoff/core, @handoff/cli (with its @handoff/qemu, @handoff/xen and @handoff/node) and @handoff/arm64 (with @handoff/arm), then a third-party plugin", () => {
   const work = mkdtempSync(join(tmpdir(), "handoff-install-"));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it("packs, installs into a fresh project and lists arm64 alone", () => {
     const packed = JSON.parse(
       // @handoff/qemu and @handoff/xen are dependencies of the CLI (boot, hypercall), not arch plugins.
-      npm(["pack", "--json", "--pack-destination", work, "-w", "@handoff/core", "-w", "@handoff/cli", "-w", "@handoff/qemu", "-w", "@handoff/xen", "-w", "@handoff/arm64"], REPO_ROOT),
+      npm(["pack", "--json", "--pack-destination", work, "-w", "@handoff/core", "-w", "@handoff/cli", "-w", "@handoff/qemu", "-w", "@handoff/xen", "-w", "@handoff/node", "-w", "@handoff/arm", "-w", "@handoff/arm64"], REPO_ROOT),
     ) as { filename: string }[];
-    expect(packed).toHaveLength(5);
+    expect(packed).toHaveLength(7);
     const project = join(work, "project");
     execFileSync("mkdir", ["-p", project]);
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));

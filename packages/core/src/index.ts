@@ -51,8 +51,7 @@ export {
   type RelocationInfo,
 } from "./architecture.js";
 export { ArchitectureRegistry } from "./registry.js";
-export { ByteReader, MAX_STRING_LENGTH, latin1 } from "./byte-reader.js";
-export { BoundedReader, peekU32le, peekU32be } from "./bounded-reader.js";
+export { ByteReader, MAX_STRING_LENGTH, latin1, peekU32le, peekU32be } from "./byte-reader.js";
 export {
   MemoryMap,
   subtractRange,

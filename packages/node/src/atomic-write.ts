@@ -15,6 +15,8 @@ import { constants } from "node:fs";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { FormatError, ValidationError, type Segment } from "@handoff/core";
+import { fromSystemError } from "./file-errors.js";
+import { checkOutputFile } from "./output-target.js";
 
 /** A piece of an output file. */
 export type WritePiece =
@@ -51,6 +53,8 @@ let zeroChunk: Uint8Array | undefined;
 export async function writeFileAtomic(target: string, source: WriteSource, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
   const chunkSize = options.chunkSize ?? DEFAULT_COPY_CHUNK;
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new ValidationError("atomic write", `chunk size ${chunkSize} is not a positive integer`);
+  // The output rule (output-target.ts): only a regular file is ever replaced.
+  await checkOutputFile(target);
   const dir = dirname(target);
   // Same directory => same file system => rename(2) is atomic. `wx` refuses to reuse a stale name.
   const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
@@ -58,7 +62,7 @@ export async function writeFileAtomic(target: string, source: WriteSource, optio
   try {
     fh = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, options.mode ?? 0o644);
   } catch (cause) {
-    throw new ValidationError(`output ${target}`, `cannot create a temporary file in ${dir}: ${(cause as Error).message}`, { cause });
+    throw fromSystemError(target, "output", `create a temporary file in ${dir}`, cause);
   }
   let bytes = 0;
   let closed = false;
@@ -84,6 +88,8 @@ export async function writeFileAtomic(target: string, source: WriteSource, optio
     await fh.sync();
     closed = true;
     await fh.close();
+    // Again just before the rename: the path may have been replaced by a link or a device meanwhile.
+    await checkOutputFile(target);
     await rename(temp, target);
   } catch (error) {
     if (!closed) await fh.close().catch(() => undefined);
@@ -158,7 +164,8 @@ async function copyRange(path: string, offset: number, length: number, buffer: B
   }
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** fsync a directory so a rename in it survives a crash (best effort: some file systems refuse it). */
+export async function syncDirectory(dir: string): Promise<void> {
   // Durability of the rename itself. Some file systems refuse fsync on a directory; the rename is already atomic.
   let d: FileHandle | undefined;
   try {

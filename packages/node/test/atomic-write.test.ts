@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FormatError, ValidationError, type Segment } from "@handoff/core";
-import { segmentPieces, writeFileAtomic, type WritePiece } from "@handoff/node";
+import { FileAccessError, segmentPieces, writeFileAtomic, type WritePiece } from "@handoff/node";
 
 const MiB = 1024 * 1024;
 let dir: string;
@@ -90,10 +90,10 @@ describe("writeFileAtomic", () => {
     // The real crash: no catch block runs. Only a stray temp file may remain, never a partial target.
     const target = join(dir, "artefact");
     writeFileSync(target, "previous good artefact");
-    const coreDist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
-    if (!existsSync(coreDist)) throw new Error(`${coreDist} is missing: build first (npx tsc -b)`);
+    const nodeDist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+    if (!existsSync(nodeDist)) throw new Error(`${nodeDist} is missing: build first (npx tsc -b)`);
     const child = `
-      const { writeFileAtomic } = await import(${JSON.stringify(coreDist)});
+      const { writeFileAtomic } = await import(${JSON.stringify(nodeDist)});
       async function* slow() {
         for (let i = 0; i < 256; i++) {
           yield new Uint8Array(1024 * 1024).fill(1);
@@ -121,10 +121,11 @@ describe("writeFileAtomic", () => {
     expect(leftovers.every((f) => f.startsWith(".artefact.") && f.endsWith(".tmp"))).toBe(true);
   });
 
-  it("an output directory that does not exist is a ValidationError naming the target", async () => {
+  it("an output directory that does not exist is a FileAccessError naming the target", async () => {
     const target = join(dir, "missing", "artefact");
     const err = await writeFileAtomic(target, "x").catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).subject).toBe(`output ${target}`);
+    expect(err).toBeInstanceOf(FileAccessError);
+    expect((err as FileAccessError).path).toBe(target);
+    expect((err as FileAccessError).problem).toBe("missing");
   });
 });
