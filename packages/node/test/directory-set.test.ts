@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileAccessError, SET_MARKER, writeDirectorySet, type SetFile, type WritePiece } from "@handoff/node";
+import { SET_MARKER, writeDirectorySet, type SetFile, type WritePiece } from "@handoff/node";
+import { rejection } from "./support.js";
 
 const NODE_DIST = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 let dir: string;
@@ -25,12 +26,6 @@ function tagOf(target: string): number {
   const tags = new Set(names.flatMap((n) => [...new Set(readFileSync(join(target, n)))]));
   if (tags.size !== 1) throw new Error(`mixed set in ${target}: tags ${[...tags].join(", ")}`);
   return [...tags][0]!;
-}
-
-async function rejection(p: Promise<unknown>): Promise<FileAccessError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  if (!(e instanceof FileAccessError)) throw new Error(`expected a FileAccessError, got ${String(e)}`);
-  return e;
 }
 
 describe("writeDirectorySet", () => {

@@ -3,20 +3,15 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileAccessError, checkOutputFile, writeFileAtomic } from "@handoff/node";
+import { checkOutputFile, writeFileAtomic } from "@handoff/node";
 import { requireTool } from "../../../test/support/tools.js";
+import { rejection } from "./support.js";
 
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "handoff-out-"));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-async function rejection(p: Promise<unknown>): Promise<FileAccessError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  if (!(e instanceof FileAccessError)) throw new Error(`expected a FileAccessError, got ${String(e)}`);
-  return e;
-}
 
 describe("the output rule: only regular files are replaced", () => {
   it("a symlink at the output path is refused; the link and the file it names are untouched", async () => {

@@ -4,10 +4,11 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileAccessError, readBootFiles, readFileBounded, loadImageFile, type FileProblem } from "@handoff/node";
+import { readBootFiles, readFileBounded, loadImageFile, type FileProblem } from "@handoff/node";
 import { FormatError } from "@handoff/core";
 import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
 import { requireTool } from "../../../test/support/tools.js";
+import { refusal } from "./support.js";
 
 let dir: string;
 beforeEach(() => {
@@ -15,16 +16,6 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The FileAccessError `f` throws (fails the test if it throws anything else or nothing). */
-function refusal(f: () => unknown): FileAccessError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof FileAccessError) return e;
-    throw new Error(`expected a FileAccessError, got ${String(e)}`);
-  }
-  throw new Error("expected a FileAccessError, but the read succeeded");
-}
 const problem = (f: () => unknown): FileProblem => refusal(f).problem;
 
 describe("readFileBounded", () => {
