@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { HandoffError } from "@handoff/core";
 import { archsCommand } from "./commands/archs.js";
@@ -12,9 +13,10 @@ commands:
   archs [--json]            installed architectures, their registers and widths
   plan --arch A --kernel K [--initrd I] [--cmdline C] [--memory SIZE | --memmap FILE]
        [--kernel-format raw --load-addr ADDR [--entry ADDR]] [--load-addr BASE] [--use-zero]
-       [--page-tables none|default|FORMAT] [--digest sha256] [--json]
+       [--page-tables none|default|FORMAT] [--digest sha256] [--svg FILE] [--json]
                             segments with destinations, the kexec relocation list,
-                            identity page tables over exactly the segments, per-segment digests
+                            identity page tables over exactly the segments, per-segment digests;
+                            --svg draws the physical memory map
   pagetable --arch A [--format ID] --map VA:PA:SIZE[:wxud] ... [--policy first-n-gib --gib N | all-ram --memory SIZE]
             [--table-base ADDR] [--page-zero] [--out FILE] [--json]
                             build translation tables, walk them, print root, table pages, registers
@@ -25,7 +27,7 @@ commands:
                             read a hypercall from registers with the width rules
   hypercall layout --arch A [--guest-mode 32|64] [STRUCT...]
                             C layout of Xen's structs for the arch
-  inspect FILE [--json] [--paddr-offset ADDR]
+  inspect FILE [--json] [--paddr-offset ADDR] [--svg FILE]
                             what a boot image is: format, arch, entry (phys/virt),
                             segments, notes, protocol header fields
   link --arch A OBJ --at ADDR [--set SYM=VALUE ...] --out FILE [--json]
@@ -33,7 +35,7 @@ commands:
                             .text, .rodata, .data, .bss in that order; --set defines
                             an undefined symbol or stores into a data object
   build --arch A [--protocol P] (--kernel FLAT | --probe) --out DIR [--vmm-selectors]
-        [--entry-mode el1|el2|svc|hyp] [--json]
+        [--entry-mode el1|el2|svc|hyp] [--svg FILE] [--json]
                             bootable artefact (x86: PVH ELF; arm: loader blobs) + plan.json
   boot --arch A [--protocol P] (--kernel FLAT | --probe) [--timeout S] [--no-native] [--json]
                             build and run in qemu-system-*; --probe compares every register
@@ -95,6 +97,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           "use-zero": { type: "boolean" },
           "page-tables": { type: "string" },
           digest: { type: "string" },
+          svg: { type: "string" },
           json: { type: "boolean" },
           plugin: { type: "string", multiple: true },
         });
@@ -118,6 +121,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
               useZero: values["use-zero"] === true,
               pageTables: str(values["page-tables"]),
               digest: str(values.digest),
+              svg: str(values.svg),
               cwd: io.cwd,
             },
             values.json === true,
@@ -167,11 +171,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           json: { type: "boolean" },
           plugin: { type: "string", multiple: true },
           "paddr-offset": { type: "string" },
+          svg: { type: "string" },
         });
         if (positionals.length !== 1) throw new UsageError("inspect takes exactly one FILE (try 'handoff --help')");
         const loaded = await loadArchitectures({ cwd: io.cwd, extraPlugins: values.plugin as string[] | undefined });
         const offset = values["paddr-offset"] as string | undefined;
-        io.out(inspectCommand(positionals[0]!, loaded, { json: values.json === true, ...(offset === undefined ? {} : { paddrOffset: parseAddress(offset, "--paddr-offset") }) }));
+        io.out(inspectCommand(positionals[0]!, loaded, { json: values.json === true, ...(typeof values.svg === "string" ? { svg: resolve(io.cwd, values.svg) } : {}), ...(offset === undefined ? {} : { paddrOffset: parseAddress(offset, "--paddr-offset") }) }));
         return 0;
       }
       case "link": {
@@ -227,6 +232,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           "no-native": { type: "boolean" },
           initrd: { type: "string" },
           cmdline: { type: "string" },
+          svg: { type: "string" },
         });
         if (!values.arch) throw new UsageError(`${command} needs --arch`);
         if (!values.kernel && values.probe !== true) throw new UsageError(`${command} needs --kernel FILE or --probe`);
@@ -244,7 +250,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         };
         if (command === "build") {
           if (!values.out) throw new UsageError("build needs --out DIR");
-          io.out(buildCommand(loaded, { ...common, out: values.out as string }, io.cwd));
+          io.out(buildCommand(loaded, { ...common, out: values.out as string, ...(typeof values.svg === "string" ? { svg: values.svg } : {}) }, io.cwd));
           return 0;
         }
         const timeout = values.timeout === undefined ? 30 : Number(values.timeout);

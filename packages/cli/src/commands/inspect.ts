@@ -1,5 +1,7 @@
 import { ELF_IMAGE_FORMAT, ElfImageFormat } from "@handoff/core/elf";
 import { FormatError, hex, type Image, type ImageFormat, type ImageInput, type Segment } from "@handoff/core";
+import { pictureOfImage, renderMemoryMapSvg } from "@handoff/core/svg";
+import { writeSvgFile } from "../svg-output.js";
 import type { LoadedArchitectures } from "../container.js";
 import { readInput } from "../file-io.js";
 import { table, toJson } from "../output.js";
@@ -8,6 +10,8 @@ export interface InspectOptions {
   readonly json: boolean;
   /** Subtracted from ELF p_paddr (kernels whose p_paddr is a link address). */
   readonly paddrOffset?: bigint;
+  /** Also draw the image's segments (an ELF's PT_LOADs) into this SVG file. */
+  readonly svg?: string;
 }
 
 /**
@@ -52,6 +56,7 @@ export function identifyImage(input: ImageInput, formats: readonly ImageFormat[]
 export function inspectCommand(path: string, loaded: LoadedArchitectures, options: InspectOptions): string {
   const input = readInput(path);
   const { image, format } = identifyImage(input, imageFormatsOf(loaded, options));
+  if (options.svg !== undefined) writeSvgFile(options.svg, renderMemoryMapSvg(pictureOfImage(image)));
   return options.json ? toJson(describeImage(image, format)) : renderImage(image, format);
 }
 

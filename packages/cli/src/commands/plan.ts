@@ -4,6 +4,8 @@ import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
 import { FormatError, HandoffError, MemoryMap, U64_LIMIT, hex, type Architecture, type Image, type ImageFormat, type PageTableFormat } from "@handoff/core";
 import { entryKind, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
 import { pageTableReport } from "@handoff/core/paging";
+import { pictureOfPlan, renderMemoryMapSvg } from "@handoff/core/svg";
+import { writeSvgFile } from "../svg-output.js";
 import { digestReport, renderDigestReport } from "../digest-report.js";
 import { table, toJson } from "../output.js";
 
@@ -56,6 +58,8 @@ export interface PlanOptions {
   readonly pageTables?: string;
   /** Per-segment digest algorithm (e.g. `sha256`), streamed over each segment's memory image. */
   readonly digest?: string;
+  /** Also draw the physical memory map into this SVG file. */
+  readonly svg?: string;
   readonly cwd: string;
 }
 
@@ -122,6 +126,11 @@ export function loadKernel(options: PlanOptions): Image {
 
 /** Build the plan the `plan` command prints. */
 export function makePlan(options: PlanOptions): LoadPlan {
+  return makePlanWithMap(options).plan;
+}
+
+/** The plan and the memory map it was placed in (the `--svg` picture draws both). */
+export function makePlanWithMap(options: PlanOptions): { plan: LoadPlan; memoryMap: MemoryMap } {
   if (options.memory !== undefined && options.memmap !== undefined) throw new PlanOptionError("memmap", "give --memory or --memmap, not both");
   let memoryMap: MemoryMap;
   if (options.memmap !== undefined) {
@@ -139,7 +148,7 @@ export function makePlan(options: PlanOptions): LoadPlan {
     const path = resolve(options.cwd, options.initrd);
     initrd = { path, size: fileSize(path, "initrd") };
   }
-  return planLoad({
+  const plan = planLoad({
     arch: options.arch,
     image,
     memoryMap,
@@ -150,6 +159,7 @@ export function makePlan(options: PlanOptions): LoadPlan {
     // For a position-independent image (arm64 Image, zImage), --load-addr is its base.
     ...(options.kernelFormat !== "raw" && options.loadAddr !== undefined ? { imageBase: parseAddress(options.loadAddr, "load-addr") } : {}),
   });
+  return { plan, memoryMap };
 }
 
 /** The plan as a JSON-friendly object (bigints become "0x.." in `toJson`). */
@@ -185,7 +195,8 @@ export function planToObject(plan: LoadPlan) {
 }
 
 export async function planCommand(options: PlanOptions, json: boolean): Promise<string> {
-  const plan = makePlan(options);
+  const { plan, memoryMap } = makePlanWithMap(options);
+  if (options.svg !== undefined) writeSvgFile(resolve(options.cwd, options.svg), renderMemoryMapSvg(pictureOfPlan(plan, memoryMap)));
   const digests = options.digest === undefined ? undefined : await digestReport(plan.segments, options.digest);
   if (json) return toJson({ ...planToObject(plan), ...(digests ? { digests } : {}) });
   const tables = plan.pageTables?.build;

@@ -192,10 +192,12 @@ function placePageTables(format: PageTableFormat, segments: readonly Segment[], 
   const policy = { kind: "segments" as const, regions: regionsFromSegments(segments) };
   const [firstFree] = placer.free();
   if (!firstFree) throw new ValidationError(`${format.id} tables`, "no free RAM left for the page tables");
-  const trial = planPageTables(format, policy, { tableBase: alignUp(firstFree.start, format.pageSizes[0]!) });
+  // The root table may need more than page alignment (Arm short-descriptor L1: 16 KiB).
+  const rootAlign = format.geometry.levels[0]!.tableAlign > format.pageSizes[0]! ? format.geometry.levels[0]!.tableAlign : format.pageSizes[0]!;
+  const trial = planPageTables(format, policy, { tableBase: alignUp(firstFree.start, rootAlign) });
   const slack = 4n * format.pageSizes[0]!;
   const size = alignUp(trial.build.tableBytes, format.pageSizes[0]!) + slack;
-  const base = placer.place({ label: `${format.id} page tables`, size, maxEnd: FOUR_GIB, direction: "top-down" });
+  const base = placer.place({ label: `${format.id} page tables`, size, align: rootAlign, maxEnd: FOUR_GIB, direction: "top-down" });
   const planned = planPageTables(format, policy, { tableBase: base });
   if (planned.build.tableBytes > size) throw new ValidationError(`${format.id} tables`, `grew past the ${hex(size)} bytes reserved for them`);
   return planned;
