@@ -1,21 +1,21 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { copyWorkingTree } from "./release/working-copy.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
+// Publishing for real (a local registry, install, a patch release) is test/release/registry.release.ts.
 describe("release pipeline (dry run)", () => {
   const work = mkdtempSync(join(tmpdir(), "handoff-release-"));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it("changeset version on a core change bumps core and every dependent, with CHANGELOGs", () => {
-    // A copy of the tracked files, so the real tree is never versioned by a test.
-    const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter(Boolean);
-    for (const f of files) if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(work, f), { recursive: true });
-    symlinkSync(join(ROOT, "node_modules"), join(work, "node_modules"));
+    // A copy of the working tree, so the real tree is never versioned by a test.
+    copyWorkingTree(work);
     // Only this change set, so the expected versions follow from the config alone.
     for (const f of readdirSync(join(work, ".changeset"))) if (f.endsWith(".md")) rmSync(join(work, ".changeset", f));
     writeFileSync(join(work, ".changeset/core-minor.md"), '---\n"@handoff/core": minor\n---\n\nA new core contract.\n');

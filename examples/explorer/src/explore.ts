@@ -3,7 +3,7 @@
  * packages the CLI uses, on bytes the user dropped. No DOM and no `node:*` here,
  * so the page and a Node test run exactly this code.
  */
-import { ArchitectureRegistry, FormatError, HandoffError, LINUX_BOOT_BUILDER, MemoryMap, hex, type Architecture, type ArchitecturePlugin, type HandoffArtefact, type Image, type ImageFormat, type LinuxBootBuilder } from "@handoff/core";
+import { ArchitectureRegistry, FormatError, HandoffError, LINUX_BOOT_BUILDER, MemoryMap, ValidationError, hex, type Architecture, type ArchitecturePlugin, type HandoffArtefact, type Image, type ImageFormat, type LinuxBootBuilder } from "@handoff/core";
 import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
 import { planLoad, type LoadPlan } from "@handoff/core/kexec";
 import { pictureOfArtefact, pictureOfPlan, renderMemoryMapSvg } from "@handoff/core/svg";
@@ -68,8 +68,36 @@ export interface ExploreRequest {
   /** A Linux boot protocol of the arch, or undefined for its default. */
   readonly protocol?: string;
   readonly cmdline?: string;
-  /** RAM of the default machine, bytes. Default 512 MiB (as `plan`). */
-  readonly memory?: bigint;
+  /** RAM of the default machine as `plan --memory` takes it (`512M`, `1G`, `0x20000000`). Default 512M. */
+  readonly memory?: string;
+}
+
+/** A user mistake in the page's own fields, worded as the CLI words the same option. */
+export class ExplorerOptionError extends HandoffError {
+  readonly code = "E_OPTION";
+  constructor(
+    readonly option: string,
+    readonly reason: string,
+  ) {
+    super(`--${option}: ${reason}`);
+  }
+}
+
+/** `plan --memory`'s grammar: decimal with a K/M/G/T suffix (binary units) or 0x-hex bytes, positive, below 2^64. */
+export function memoryBytes(text: string): bigint {
+  const m = /^(?:0x([0-9a-fA-F]+)|([0-9]+)([KMGT])?)$/.exec(text.trim());
+  const shift = { K: 10n, M: 20n, G: 30n, T: 40n } as const;
+  const value = !m ? -1n : m[1] !== undefined ? BigInt(`0x${m[1]}`) : BigInt(m[2]!) << (m[3] ? shift[m[3] as keyof typeof shift] : 0n);
+  if (value <= 0n || value >= 1n << 64n) throw new ExplorerOptionError("memory", `'${text}' is not a size (e.g. 512M, 1G, 0x20000000)`);
+  return value;
+}
+
+/** Largest file the page reads, as `handoff build --kernel/--initrd` (checked on the file's size, before reading). */
+export const MAX_FILE_BYTES = 512 * 1024 * 1024;
+
+/** Refuse a file larger than {@link MAX_FILE_BYTES} before any of it is read; the CLI's words. */
+export function checkFileSize(name: string, what: string, size: number): void {
+  if (size > MAX_FILE_BYTES) throw new ValidationError(name, `${what} of ${size} bytes exceeds ${MAX_FILE_BYTES}`);
 }
 
 /** The line the CLI prints for a HandoffError; anything else is an internal error, also one line. */
@@ -140,7 +168,7 @@ export function inspect(explorer: Explorer, file: DroppedFile): { view: InspectV
 export function plan(explorer: Explorer, arch: Architecture, request: ExploreRequest): { plan: LoadPlan; svg: string; summary: string } {
   const layout = arch.defaultMachine;
   if (layout === undefined) throw new FormatError(request.kernel.name, "plan", "arch", undefined, `${arch.id} has no default machine layout`);
-  const memoryMap = MemoryMap.fromMachine(request.memory ?? 512n << 20n, layout);
+  const memoryMap = MemoryMap.fromMachine(memoryBytes(request.memory ?? "512M"), layout);
   const image = identify(request.kernel, [ELF_IMAGE_FORMAT, ...arch.imageFormats]);
   if (image.arch !== undefined && image.arch !== arch.id) throw new FormatError(request.kernel.name, image.format, "arch", undefined, `is a ${image.arch} image, not ${arch.id}`);
   const result = planLoad({

@@ -9,7 +9,7 @@ import { plugin as arm64 } from "@handoff/arm64";
 import { plugin as x86_32 } from "@handoff/x86_32";
 import { plugin as x86_64 } from "@handoff/x86_64";
 import { container } from "tsyringe";
-import { explore, makeExplorer, type DroppedFile, type Exploration } from "./explore.js";
+import { checkFileSize, errorLine, explore, makeExplorer, type DroppedFile, type Exploration } from "./explore.js";
 
 const explorer = makeExplorer(container, [x86_64, x86_32, arm64, arm32]);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -33,14 +33,6 @@ function fillProtocols(): void {
 
 async function read(file: File): Promise<DroppedFile> {
   return { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) };
-}
-
-/** Parse `512M`, `1G`, `0x20000000` as the CLI's --memory does (an invalid value falls back to 512 MiB and says so). */
-function memorySize(): bigint | undefined {
-  const text = $<HTMLInputElement>("memory").value.trim();
-  const m = /^(?:0x([0-9a-fA-F]+)|([0-9]+)([KMG])?)$/.exec(text);
-  if (!m) return undefined;
-  return m[1] !== undefined ? BigInt(`0x${m[1]}`) : BigInt(m[2]!) << BigInt({ K: 10, M: 20, G: 30 }[m[3] as "K" | "M" | "G"] ?? 0);
 }
 
 function cell(tag: "td" | "th", text: string, cls?: string): HTMLElement {
@@ -149,7 +141,10 @@ function render(result: Exploration): void {
 
 function run(): void {
   const kernel = files.kernel;
-  if (!kernel) return;
+  if (!kernel) {
+    document.body.dataset.state = "ready"; // an initrd or DTB alone waits for its kernel
+    return;
+  }
   const archChoice = $<HTMLSelectElement>("arch").value;
   const protocol = $<HTMLSelectElement>("protocol").value;
   const started = droppedAt || performance.now();
@@ -160,7 +155,7 @@ function run(): void {
     ...(archChoice ? { arch: archChoice } : {}),
     ...(protocol ? { protocol } : {}),
     cmdline: $<HTMLInputElement>("cmdline").value,
-    ...(memorySize() !== undefined ? { memory: memorySize()! } : {}),
+    memory: $<HTMLInputElement>("memory").value,
   });
   render(result);
   const ms = performance.now() - started;
@@ -174,6 +169,13 @@ function run(): void {
 async function take(kind: "kernel" | "initrd" | "dtb", file: File | undefined): Promise<void> {
   if (!file) return;
   document.body.dataset.state = "working";
+  try {
+    checkFileSize(file.name, kind, file.size);
+  } catch (e) {
+    $("inspect-out").replaceChildren(errorBox("inspect-error", errorLine(e)));
+    document.body.dataset.state = "done";
+    return;
+  }
   if (kind === "kernel") {
     droppedAt = performance.now();
     // A new kernel picks its own arch unless the user chose one after dropping it.

@@ -38,6 +38,15 @@ describe("explore (the page's logic, run in Node)", () => {
     expect(r.plan).toBeUndefined();
   });
 
+  it("a RAM size the CLI would refuse is refused with the CLI's words", () => {
+    const r = explore(explorer, { kernel: tiny, memory: "1.5G" });
+    expect(r.plan).toEqual({ error: "handoff: --memory: '1.5G' is not a size (e.g. 512M, 1G, 0x20000000)" });
+    const ok = explore(explorer, { kernel: tiny, memory: "0x40000000" });
+    if (!ok.plan || "error" in ok.plan) throw new Error(JSON.stringify(ok.plan));
+    // The machine's RAM (drawn behind the plan) now ends at 1 GiB.
+    expect(byClass(readSvg(ok.plan.svg), "memory").some((m) => m.attrs["data-type"] === "ram" && m.attrs["data-end"] === "0x40000000")).toBe(true);
+  });
+
   it("the wrong arch for an image is a one-line error for plan and hand-off", () => {
     const r = explore(explorer, { kernel: tiny, arch: "arm64" });
     expect(r.plan).toEqual({ error: expect.stringMatching(/^handoff: [^\n]+$/) });

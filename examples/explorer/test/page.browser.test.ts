@@ -7,13 +7,18 @@
  * .cache/artifacts/ (ignored) for a human to look at.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import puppeteer, { type Browser, type ElementHandle, type Page } from "puppeteer-core";
+import { LINUX_BOOT_BUILDER, type LinuxBootBuilder } from "@handoff/core";
+import { container } from "tsyringe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { plugin as arm64 } from "@handoff/arm64";
+import { dumpMachineDtb } from "@handoff/qemu";
 import { kernelFixturesDir, runCli } from "../../../packages/cli/test/helpers.js";
+import { requireTool } from "../../../test/support/tools.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
 const PAGE = join(ROOT, "examples/explorer/dist/index.html");
@@ -77,6 +82,13 @@ async function loadKernel(path: string): Promise<number> {
 const text = (selector: string) => page.$eval(selector, (e) => (e as HTMLElement).innerText);
 const cells = (selector: string) => page.$$eval(selector, (rows) => rows.map((r) => [...r.querySelectorAll("td")].map((c) => c.textContent ?? "")));
 
+/** The arm64 package's Linux boot builder (for the machine its DTB must come from). */
+function arm64Builder(): LinuxBootBuilder {
+  const child = container.createChildContainer();
+  arm64.register(child);
+  return child.resolveAll<LinuxBootBuilder>(LINUX_BOOT_BUILDER).find((b) => b.arch === "arm64")!;
+}
+
 async function screenshot(name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) as `${string}.png`, fullPage: true });
@@ -130,6 +142,52 @@ describe.skipIf(!enabled)("explorer page in headless chromium", () => {
     expect(inPage).toBeGreaterThan(0);
     console.log(`explorer: x86_64 fixture (${segmentCount} segments, ${regionCount} regions): ${inPage.toFixed(0)} ms in the page from file to picture, ${wall.toFixed(0)} ms wall from upload to drawn`);
     await screenshot("explorer-x86_64");
+  });
+
+  it("a kernel dropped on the drop zone is read like a picked one", async () => {
+    const bytes = [...readFileSync(join(ROOT, "examples/tiny-kernel/tiny-bzImage"))];
+    await page.evaluate(() => (document.body.dataset.state = "waiting"));
+    await page.evaluate((data: number[]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(data)], "dropped-bzImage"));
+      document.getElementById("drop")!.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, bytes);
+    await page.waitForSelector("body[data-state=done]", { timeout: 30_000 });
+    expect(await text("#kernel-name")).toBe(`dropped-bzImage (${bytes.length} bytes)`);
+    expect(await text("#summary")).toMatch(/bzImage[\s\S]*x86_64/);
+    expect(await page.$$eval("#plan-map svg rect.region", (r) => r.length)).toBeGreaterThan(3);
+  });
+
+  it("the real arm64 kernel with QEMU virt's DTB: x0 = the DTB's address, by arm64 booting.rst", async () => {
+    const dir = kernelFixturesDir();
+    if (!dir || !requireTool("qemu-system-aarch64")) {
+      if (process.env.CI === "true") throw new Error("missing fixtures or qemu-system-aarch64");
+      return;
+    }
+    const builder = arm64Builder();
+    const m = builder.machine("linux");
+    const dtb = join(scratch, "virt.dtb");
+    writeFileSync(dtb, dumpMachineDtb({ arch: "arm64", machine: m.machine, memory: m.memory }));
+    await ((await page.$("#dtb-file")) as ElementHandle<HTMLInputElement>).uploadFile(dtb);
+    await page.waitForFunction(() => document.getElementById("dtb-name")?.textContent?.startsWith("virt.dtb"), { timeout: 30_000 });
+    await loadKernel(join(dir, "arm64-Image-6.1.0-50-cloud-arm64"));
+    expect(await text("#summary")).toMatch(/arm64/);
+    const regs = new Map((await cells("#registers tbody tr")).map((r) => [r[0]!, r] as const));
+    const dtbRegion = await page.$$eval("#build-map svg rect.region[data-role=dtb]", (r) => r.map((e) => e.getAttribute("data-start")));
+    expect(dtbRegion).toHaveLength(1);
+    expect(regs.get("x0")![2]).toBe(dtbRegion[0]);
+    expect(regs.get("x0")![3]).toMatch(/booting/i);
+    expect(regs.get("x4")!.slice(2)).toEqual(["0x0", "forced zero (undefined by the protocol)"]);
+    await screenshot("explorer-arm64");
+  });
+
+  it("a file larger than the CLI reads is refused by its size, before reading", async () => {
+    const huge = join(scratch, "huge.img");
+    const fd = openSync(huge, "w");
+    ftruncateSync(fd, 512 * 1024 * 1024 + 1); // sparse: costs no disk
+    closeSync(fd);
+    await loadKernel(huge);
+    expect(await text("#inspect-error")).toBe(`handoff: huge.img: kernel of ${512 * 1024 * 1024 + 1} bytes exceeds ${512 * 1024 * 1024}`);
   });
 
   it("a bad file gets the CLI's one line", async () => {

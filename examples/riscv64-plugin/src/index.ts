@@ -1,4 +1,4 @@
-export { plugin, Riscv64Architecture, RISCV64_REGISTER_TABLE, EM_RISCV } from "./architecture.js";
+export { plugin, riscv64Architecture, EM_RISCV } from "./architecture.js";
 export { RISCV64_REGISTERS } from "./registers.js";
 export { riscvLinuxEntryState, SSTATUS_UXL_64, type RiscvLinuxEntry } from "./linux-boot.js";
 export { RISCV64_SV39, RISCV64_SV48, SATP_MODE_SV39, SATP_MODE_SV48 } from "./paging.js";

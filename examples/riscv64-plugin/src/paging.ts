@@ -1,4 +1,4 @@
-import { buildRadixTables, type LevelGeometry, type Mapping, type MappingAttributes, type PageTableBuildOptions, type PageTableGeometry, type PhysicalMemory, type RadixFormatSpec, type TranslationRegisters } from "@handoff/core/paging";
+import { radixPageTableFormat, type LevelGeometry, type MappingAttributes, type PageTableGeometry, type RadixFormatSpec } from "@handoff/core/paging";
 import { type PageTableFormat } from "@handoff/core";
 import { walkSv } from "./paging-walker.js";
 
@@ -88,35 +88,14 @@ function spec(levels: 3 | 4): RadixFormatSpec {
   };
 }
 
-class SvPageTableFormat implements PageTableFormat {
-  readonly id: string;
-  readonly description: string;
-  readonly vaBits: number;
-  readonly pageSizes: readonly bigint[];
-  readonly geometry: PageTableGeometry;
-  readonly capabilities = { noExecute: true, physicalAddressBits: PA_BITS } as const;
-  private readonly spec: RadixFormatSpec;
-
-  constructor(levels: 3 | 4) {
-    this.spec = spec(levels);
-    this.id = this.spec.id;
-    this.geometry = this.spec.geometry;
-    this.vaBits = this.geometry.vaBits;
-    this.pageSizes = this.geometry.levels.flatMap((l) => l.leafSizes).sort((a, b) => (a < b ? -1 : 1));
-    const sizes = levels === 3 ? "4 KiB / 2 MiB / 1 GiB" : "4 KiB / 2 MiB / 1 GiB / 512 GiB";
-    this.description = `RISC-V ${levels === 3 ? "Sv39" : "Sv48"} (satp.MODE ${levels === 3 ? 8 : 9}), ${this.vaBits}-bit VA, ${levels} levels, ${sizes} pages`;
-  }
-
-  build(mappings: readonly Mapping[], options: PageTableBuildOptions) {
-    return buildRadixTables(this.spec, mappings, options);
-  }
-
-  walk(memory: PhysicalMemory, registers: TranslationRegisters, va: bigint) {
-    return walkSv(memory, registers, va);
-  }
+/** Sv39 or Sv48 as a core radix format with the manual's walker. */
+function sv(levels: 3 | 4): PageTableFormat {
+  const s = spec(levels);
+  const sizes = levels === 3 ? "4 KiB / 2 MiB / 1 GiB" : "4 KiB / 2 MiB / 1 GiB / 512 GiB";
+  return radixPageTableFormat(s, `RISC-V ${levels === 3 ? "Sv39" : "Sv48"} (satp.MODE ${levels === 3 ? 8 : 9}), ${s.geometry.vaBits}-bit VA, ${levels} levels, ${sizes} pages`, walkSv);
 }
 
 /** Sv39: three levels, 39-bit VA, 4 KiB pages, 2 MiB megapages and 1 GiB gigapages. */
-export const RISCV64_SV39: PageTableFormat = new SvPageTableFormat(3);
+export const RISCV64_SV39: PageTableFormat = sv(3);
 /** Sv48: four levels, 48-bit VA, adds 512 GiB terapages. */
-export const RISCV64_SV48: PageTableFormat = new SvPageTableFormat(4);
+export const RISCV64_SV48: PageTableFormat = sv(4);

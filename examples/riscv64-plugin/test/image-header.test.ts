@@ -1,6 +1,6 @@
 import { FormatError, rebaseImage } from "@handoff/core";
 import { describe, expect, it } from "vitest";
-import { RISCV64_BASE_ALIGNMENT, RISCV_IMAGE_FORMAT_ID, Riscv64Architecture, RISCV64_REGISTERS, parseRiscvImage, riscvImageFormat } from "../src/index.js";
+import { RISCV64_BASE_ALIGNMENT, RISCV_IMAGE_FORMAT_ID, riscv64Architecture, RISCV64_REGISTERS, parseRiscvImage, riscvImageFormat } from "../src/index.js";
 
 /**
  * A header-bearing image built field by field from boot-image-header.rst (no
@@ -50,7 +50,7 @@ describe("RISC-V Image header", () => {
   });
 
   it("is the architecture's image format, and probes by either magic", () => {
-    const arch = new Riscv64Architecture(RISCV64_REGISTERS);
+    const arch = riscv64Architecture;
     expect(arch.imageFormats).toEqual([riscvImageFormat]);
     expect(riscvImageFormat.probe(input(tinyImage()))).toBe(true);
     expect(riscvImageFormat.probe(input(tinyImage({ magic: 0n })))).toBe(true);

@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compareRegisters, describeMismatches, parseInfoRegisters, withQemu } from "@handoff/qemu";
 import { afterAll, describe, expect, it } from "vitest";
-import { RISCV64_REGISTERS, RISCV64_VIRT_LAYOUT, Riscv64Architecture, riscv64ArtefactBuilder } from "../src/index.js";
+import { RISCV64_REGISTERS, RISCV64_VIRT_LAYOUT, riscv64Architecture, riscv64ArtefactBuilder } from "../src/index.js";
 import { runCli } from "../../../packages/cli/test/helpers.js";
 import { requireTool } from "./tools.js";
 
-const arch = new Riscv64Architecture(RISCV64_REGISTERS);
+const arch = riscv64Architecture;
 
 /** The first lines of a real QEMU 7.2 `info registers` dump of an RV64 hart (-M virt, reset). */
 const DUMP = `CPU#0

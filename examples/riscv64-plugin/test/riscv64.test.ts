@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { container } from "tsyringe";
 import { describe, expect, it } from "vitest";
-import { RISCV64_REGISTERS, Riscv64Architecture, SSTATUS_UXL_64, plugin, riscvLinuxEntryState } from "../src/index.js";
+import { RISCV64_REGISTERS, riscv64Architecture, SSTATUS_UXL_64, plugin, riscvLinuxEntryState } from "../src/index.js";
 import { runCli } from "../../../packages/cli/test/helpers.js";
 
-const arch = () => new Riscv64Architecture(RISCV64_REGISTERS);
+const arch = () => riscv64Architecture;
 
 describe("riscv64 example plugin", () => {
   it("models x0 as hardwired zero and ABI names as the same registers", () => {

@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { RISCV64_HANDOFF_STUB, RISCV64_REGISTERS, Riscv64Architecture, buildRiscv64Stub, riscvLinuxEntryState } from "../src/index.js";
+import { RISCV64_HANDOFF_STUB, RISCV64_REGISTERS, riscv64Architecture, buildRiscv64Stub, riscvLinuxEntryState } from "../src/index.js";
 import { requireTool } from "./tools.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
-const arch = new Riscv64Architecture(RISCV64_REGISTERS);
+const arch = riscv64Architecture;
 
 describe("riscv64 stub data block", () => {
   it("carries every register of the state at its symbol's offset", () => {

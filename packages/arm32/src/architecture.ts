@@ -1,51 +1,32 @@
-import { ARCHITECTURE, HANDOFF_ARTEFACT_BUILDER, LINUX_BOOT_BUILDER, RegisterFile, type Architecture, type ArchitecturePlugin, type BootProtocolInfo, type HypercallAbi, type ImageFormat, type MachineMemoryLayout, type NarrowMode, type PageTableFormat, type RegisterSpec, type RelocationInfo } from "@handoff/core";
 import { ARM_VIRT_MEMORY_LAYOUT } from "@handoff/arm";
-import { RegisterHypercallAbi } from "@handoff/core/c-abi";
-import { inject, injectable } from "tsyringe";
-import { zImageFormat } from "./zimage.js";
-import { ARM32_XEN_CONVENTION } from "./hypercall.js";
+import { defineArchitecture } from "@handoff/core";
 import { arm32ArtefactBuilder } from "./artefact.js";
+import { ARM32_XEN_CONVENTION } from "./hypercall.js";
 import { arm32LinuxBootBuilder } from "./linux-boot.js";
 import { ARM32_LPAE, ARM32_SHORT } from "./paging.js";
 import { ARM32_REGISTERS } from "./registers.js";
 import { ARM_RELOCATOR } from "./relocations.js";
+import { zImageFormat } from "./zimage.js";
 
-/** Token for the AArch32 (Arm 32-bit) register table, so a plugin can replace it in its own container. */
-export const ARM32_REGISTER_TABLE = Symbol.for("@handoff/arm32/RegisterTable");
-
-/** The AArch32 architecture: its ELF identity, register table, image formats, page table formats and hypercall ABI. */
-@injectable()
-export class Arm32Architecture implements Architecture {
-  readonly id = "arm32";
-  readonly displayName = "AArch32 (Arm 32-bit)";
-  readonly elfMachine = 40;
-  readonly elfClass = 32;
-  readonly wordBits = 32;
-  readonly endianness = ["little", "big"] as const;
-  readonly pageSize = 4096n;
-  readonly narrowMode: NarrowMode | undefined = undefined;
-  readonly pageTableFormats: readonly PageTableFormat[] = [ARM32_SHORT, ARM32_LPAE];
-  readonly protocols: readonly BootProtocolInfo[] = [];
-  readonly imageFormats: readonly ImageFormat[] = [zImageFormat];
-  readonly relocations: RelocationInfo | undefined = ARM_RELOCATOR;
-  readonly hypercallAbi: HypercallAbi | undefined = new RegisterHypercallAbi(this.id, "xen", [ARM32_XEN_CONVENTION], () => this.createRegisterFile());
-  readonly defaultMachine: MachineMemoryLayout = ARM_VIRT_MEMORY_LAYOUT;
-
-  constructor(@inject(ARM32_REGISTER_TABLE) readonly registers: readonly RegisterSpec[]) {}
-
-  createRegisterFile(): RegisterFile {
-    return new RegisterFile(this.id, this.registers);
-  }
-}
-
-/** Registers AArch32 (Arm 32-bit) into the (child) container it is given. */
-export const plugin: ArchitecturePlugin = {
-  name: "@handoff/arm32",
-  provides: ["arm32"],
-  register(container) {
-    container.register(ARM32_REGISTER_TABLE, { useValue: ARM32_REGISTERS });
-    container.register(ARCHITECTURE, { useClass: Arm32Architecture });
-    container.register(HANDOFF_ARTEFACT_BUILDER, { useValue: arm32ArtefactBuilder });
-    container.register(LINUX_BOOT_BUILDER, { useValue: arm32LinuxBootBuilder });
+/** AArch32 as data: ELF identity, registers, page tables, zImage, relocations, Xen convention, builders. */
+export const { architecture: arm32Architecture, plugin } = defineArchitecture({
+  packageName: "@handoff/arm32",
+  id: "arm32",
+  displayName: "AArch32 (Arm 32-bit)",
+  elfMachine: 40,
+  elfClass: 32,
+  wordBits: 32,
+  endianness: ["little", "big"],
+  registers: ARM32_REGISTERS,
+  pageTableFormats: [ARM32_SHORT, ARM32_LPAE],
+  imageFormats: [zImageFormat],
+  relocations: ARM_RELOCATOR,
+  hypercall: { hypervisor: "xen", conventions: [ARM32_XEN_CONVENTION] },
+  defaultMachine: ARM_VIRT_MEMORY_LAYOUT,
+  artefactBuilder: arm32ArtefactBuilder,
+  linuxBootBuilder: arm32LinuxBootBuilder,
+  protocols: {
+    kexec: "kexec / Linux entry (booting.rst §5): MMU and caches off, SVC or HYP, r0 = 0, r1 = ~0, r2 = DTB",
+    linux: "arm32 Linux boot of a zImage with the machine's DTB (/chosen set) and initrd",
   },
-};
+});

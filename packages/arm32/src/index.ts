@@ -1,4 +1,4 @@
-export { plugin, Arm32Architecture, ARM32_REGISTER_TABLE } from "./architecture.js";
+export { plugin, arm32Architecture } from "./architecture.js";
 export { ARM32_REGISTERS } from "./registers.js";
 export {
   zImageFormat,

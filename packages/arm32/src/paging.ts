@@ -1,4 +1,4 @@
-import { buildRadixTables, type Mapping, type MappingAttributes, type PageTableBuildOptions, type PageTableGeometry, type PhysicalMemory, type RadixFormatSpec, type TranslationRegisters } from "@handoff/core/paging";
+import { radixPageTableFormat, type MappingAttributes, type RadixFormatSpec } from "@handoff/core/paging";
 import { type PageTableFormat } from "@handoff/core";
 import { walkArmV7 } from "./paging-walker.js";
 
@@ -152,33 +152,7 @@ const LPAE: RadixFormatSpec = {
   }),
 };
 
-class Arm32PageTableFormat implements PageTableFormat {
-  readonly id: string;
-  readonly vaBits = 32;
-  readonly pageSizes: readonly bigint[];
-  readonly geometry: PageTableGeometry;
-  readonly capabilities: { readonly noExecute: boolean; readonly physicalAddressBits: number };
-
-  constructor(
-    private readonly spec: RadixFormatSpec,
-    readonly description: string,
-  ) {
-    this.id = spec.id;
-    this.geometry = spec.geometry;
-    this.pageSizes = spec.geometry.levels.flatMap((l) => l.leafSizes).sort((a, b) => (a < b ? -1 : 1));
-    this.capabilities = { noExecute: spec.noExecute, physicalAddressBits: spec.physicalAddressBits };
-  }
-
-  build(mappings: readonly Mapping[], options: PageTableBuildOptions) {
-    return buildRadixTables(this.spec, mappings, options);
-  }
-
-  walk(memory: PhysicalMemory, registers: TranslationRegisters, va: bigint) {
-    return walkArmV7(memory, registers, va);
-  }
-}
-
 /** ARMv7 short-descriptor translation tables (1 MiB sections, 4 KiB pages). */
-export const ARM32_SHORT: PageTableFormat = new Arm32PageTableFormat(SHORT, "ARMv7 short-descriptor: 16 KiB L1 of 1 MiB sections / 16 MiB supersections, 1 KiB L2 of 4 KiB pages");
+export const ARM32_SHORT: PageTableFormat = radixPageTableFormat(SHORT, "ARMv7 short-descriptor: 16 KiB L1 of 1 MiB sections / 16 MiB supersections, 1 KiB L2 of 4 KiB pages", walkArmV7);
 /** ARMv7 LPAE long-descriptor translation tables (3 levels, 40-bit physical addresses). */
-export const ARM32_LPAE: PageTableFormat = new Arm32PageTableFormat(LPAE, "ARMv7 LPAE long-descriptor: 3 levels, 1 GiB / 2 MiB blocks and 4 KiB pages, 40-bit PA");
+export const ARM32_LPAE: PageTableFormat = radixPageTableFormat(LPAE, "ARMv7 LPAE long-descriptor: 3 levels, 1 GiB / 2 MiB blocks and 4 KiB pages, 40-bit PA", walkArmV7);

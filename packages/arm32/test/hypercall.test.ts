@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { HypercallArgumentError, type Hypercall } from "@handoff/core";
-import { ARM32_REGISTERS, Arm32Architecture } from "@handoff/arm32";
+import { ARM32_REGISTERS, arm32Architecture } from "@handoff/arm32";
 import { assemble, requireTool } from "../../core/test/tools.js";
 
-const arch = new Arm32Architecture(ARM32_REGISTERS);
+const arch = arm32Architecture;
 const abi = arch.hypercallAbi!;
 const CALL: Hypercall = { name: "memory_op", number: 12, args: [{ name: "cmd", kind: "scalar", width: "word" }, { name: "arg", kind: "handle" }] };
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { RegisterWidthError, UnknownRegisterError } from "@handoff/core";
-import { ARM32_REGISTERS, Arm32Architecture } from "@handoff/arm32";
+import { ARM32_REGISTERS, arm32Architecture } from "@handoff/arm32";
 
 describe("arm32 register model", () => {
-  const f = () => new Arm32Architecture(ARM32_REGISTERS).createRegisterFile();
+  const f = () => arm32Architecture.createRegisterFile();
 
   it("has R0..R15 at 32 bits with SP/LR/PC as their other names, and CPSR", () => {
     const r = f();
@@ -25,7 +25,7 @@ describe("arm32 register model", () => {
   });
 
   it("has no narrow mode and is 32-bit in both ELF class and word", () => {
-    const a = new Arm32Architecture(ARM32_REGISTERS);
+    const a = arm32Architecture;
     expect([a.narrowMode, a.elfClass, a.wordBits, a.elfMachine]).toEqual([undefined, 32, 32, 40]);
   });
 });

@@ -1,4 +1,4 @@
-export { plugin, Arm64Architecture, ARM64_REGISTER_TABLE } from "./architecture.js";
+export { plugin, arm64Architecture } from "./architecture.js";
 export { ARM64_REGISTERS, AARCH32_MODE } from "./registers.js";
 export {
   arm64ImageFormat,

@@ -1,4 +1,4 @@
-import { buildRadixTables, type LevelGeometry, type Mapping, type MappingAttributes, type PageTableBuildOptions, type PageTableGeometry, type PhysicalMemory, type RadixFormatSpec, type TranslationRegisters } from "@handoff/core/paging";
+import { radixPageTableFormat, describeSizes, type LevelGeometry, type MappingAttributes, type PageTableGeometry, type RadixFormatSpec } from "@handoff/core/paging";
 import { type PageTableFormat } from "@handoff/core";
 import { walkVmsaV8_64 } from "./paging-walker.js";
 
@@ -100,39 +100,18 @@ function spec(granule: Granule, vaBits: number): RadixFormatSpec {
   };
 }
 
-class Arm64PageTableFormat implements PageTableFormat {
-  readonly id: string;
-  readonly description: string;
-  readonly vaBits: number;
-  readonly pageSizes: readonly bigint[];
-  readonly geometry: PageTableGeometry;
-  readonly capabilities = { noExecute: true, physicalAddressBits: 48 } as const;
-  private readonly spec: RadixFormatSpec;
-
-  constructor(granule: Granule, vaBits: number) {
-    this.spec = spec(granule, vaBits);
-    this.id = this.spec.id;
-    this.geometry = this.spec.geometry;
-    this.vaBits = vaBits;
-    this.pageSizes = this.geometry.levels.flatMap((l) => l.leafSizes).sort((a, b) => (a < b ? -1 : 1));
-    const sizes = this.pageSizes.map((s) => (s >= 1n << 30n ? `${s >> 30n} GiB` : s >= 1n << 20n ? `${s >> 20n} MiB` : `${s >> 10n} KiB`));
-    this.description = `VMSAv8-64 stage 1, ${granule} KiB granule, ${vaBits}-bit VA (TTBR0_EL1), ${this.geometry.levels.length} levels, ${sizes.join(" / ")} pages`;
-  }
-
-  build(mappings: readonly Mapping[], options: PageTableBuildOptions) {
-    return buildRadixTables(this.spec, mappings, options);
-  }
-
-  walk(memory: PhysicalMemory, registers: TranslationRegisters, va: bigint) {
-    return walkVmsaV8_64(memory, registers, va);
-  }
+/** A VMSAv8-64 stage 1 format for TTBR0_EL1 with the given granule and VA size. */
+function vmsa(granule: Granule, vaBits: number): PageTableFormat {
+  const s = spec(granule, vaBits);
+  const sizes = describeSizes(s.geometry.levels.flatMap((l) => l.leafSizes).sort((a, b) => (a < b ? -1 : 1)));
+  return radixPageTableFormat(s, `VMSAv8-64 stage 1, ${granule} KiB granule, ${vaBits}-bit VA (TTBR0_EL1), ${s.geometry.levels.length} levels, ${sizes} pages`, walkVmsaV8_64);
 }
 
 /** AArch64 VMSAv8-64 tables with a 4 KiB granule and 39-bit virtual addresses (3 levels). */
-export const ARM64_4K_39: PageTableFormat = new Arm64PageTableFormat(4, 39);
+export const ARM64_4K_39: PageTableFormat = vmsa(4, 39);
 /** AArch64 VMSAv8-64 tables with a 4 KiB granule and 48-bit virtual addresses (4 levels). */
-export const ARM64_4K_48: PageTableFormat = new Arm64PageTableFormat(4, 48);
+export const ARM64_4K_48: PageTableFormat = vmsa(4, 48);
 /** AArch64 VMSAv8-64 tables with a 16 KiB granule and 48-bit virtual addresses. */
-export const ARM64_16K_48: PageTableFormat = new Arm64PageTableFormat(16, 48);
+export const ARM64_16K_48: PageTableFormat = vmsa(16, 48);
 /** AArch64 VMSAv8-64 tables with a 64 KiB granule and 48-bit virtual addresses. */
-export const ARM64_64K_48: PageTableFormat = new Arm64PageTableFormat(64, 48);
+export const ARM64_64K_48: PageTableFormat = vmsa(64, 48);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { HypercallArgumentError, RegisterWidthError, UnknownRegisterValueError, type Hypercall } from "@handoff/core";
 import { encodeHvcA32, encodeHvcA64, encodeHvcT32 } from "@handoff/arm";
-import { AARCH32_MODE, ARM64_REGISTERS, Arm64Architecture } from "@handoff/arm64";
+import { AARCH32_MODE, ARM64_REGISTERS, arm64Architecture } from "@handoff/arm64";
 import { assemble, requireTool } from "../../core/test/tools.js";
 
-const arch = new Arm64Architecture(ARM64_REGISTERS);
+const arch = arm64Architecture;
 const abi = arch.hypercallAbi!;
 // An argo_op-shaped call: 32-bit command, two handles, two values that must fit 32 bits.
 const CALL: Hypercall = {

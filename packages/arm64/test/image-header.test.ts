@@ -1,6 +1,6 @@
 import { FormatError } from "@handoff/core";
 import { describe, expect, it } from "vitest";
-import { Arm64Architecture, ARM64_REGISTERS, arm64ImageFormat } from "../src/index.js";
+import { arm64Architecture, ARM64_REGISTERS, arm64ImageFormat } from "../src/index.js";
 import { kernelFixture, readFixture } from "./fixtures.js";
 
 const ARM64 = kernelFixture("arm64-Image-6.1.0-50-cloud-arm64");
@@ -134,7 +134,7 @@ describe("arm64 Image: synthetic and hostile headers", () => {
   });
 
   it("is the image format the arm64 architecture registers", () => {
-    const arch = new Arm64Architecture(ARM64_REGISTERS);
+    const arch = arm64Architecture;
     expect(arch.imageFormats).toContain(arm64ImageFormat);
   });
 });

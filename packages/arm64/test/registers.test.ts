@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { RegisterWidthError, UnknownRegisterValueError } from "@handoff/core";
-import { AARCH32_MODE, ARM64_REGISTERS, Arm64Architecture } from "@handoff/arm64";
+import { AARCH32_MODE, ARM64_REGISTERS, arm64Architecture } from "@handoff/arm64";
 
 describe("arm64 register model", () => {
-  const f = () => new Arm64Architecture(ARM64_REGISTERS).createRegisterFile();
+  const f = () => arm64Architecture.createRegisterFile();
 
   it("has X0..X30 at 64 bits, W aliases at 32, SP/PC/PSTATE and the EL1/EL2 system registers", () => {
     const r = f();

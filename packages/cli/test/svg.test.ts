@@ -55,9 +55,15 @@ describe("--svg", () => {
     const out = join(dir, "build.svg");
     const r = runCli(["build", "--arch", "x86_64", "--kernel", tiny, "--cmdline", "hi", "--out", join(dir, "art"), "--svg", out]);
     expect(r.stderr).toBe("");
-    const plan = JSON.parse(readFileSync(join(dir, "art/plan.json"), "utf8")) as { segments: { mem: string; role: string }[] };
-    const roles = byClass(readSvg(readFileSync(out, "utf8")), "region").map((e) => `${e.attrs["data-role"]}@${e.attrs["data-start"]}`);
+    const plan = JSON.parse(readFileSync(join(dir, "art/plan.json"), "utf8")) as { segments: { mem: string; role: string }[]; stubEntry: string; pageTableRoot: string };
+    const regions = byClass(readSvg(readFileSync(out, "utf8")), "region");
+    const roles = regions.map((e) => `${e.attrs["data-role"]}@${e.attrs["data-start"]}`);
     for (const s of plan.segments) expect(roles).toContain(`${s.role}@${s.mem}`);
+    // The PVH ELF's own PT_LOADs: the stub where the CPU starts, the tables CR3 points at, the list.
+    const holds = (role: string, address: string) => regions.some((e) => e.attrs["data-role"] === role && BigInt(e.attrs["data-start"]!) <= BigInt(address) && BigInt(address) < BigInt(e.attrs["data-end"]!));
+    expect(holds("stub", plan.stubEntry)).toBe(true);
+    expect(holds("page-tables", plan.pageTableRoot)).toBe(true);
+    expect(roles.filter((r) => r.startsWith("indirection-list@"))).toHaveLength(1);
   });
 
   it("the picture in the README is what plan --svg draws today", () => {

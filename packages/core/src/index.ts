@@ -88,3 +88,24 @@ export {
   type QemuLaunch,
 } from "./handoff-artefact.js";
 export { LINUX_BOOT_BUILDER, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine } from "./linux-boot.js";
+export { defineArchitecture, type ArchitectureDefinition, type DefinedArchitecture } from "./compose/define-architecture.js";
+export {
+  BOOT_PROTOCOL,
+  IMAGE_FORMAT,
+  PAGE_TABLE_FORMAT,
+  RELOCATOR,
+  HYPERCALL_ABI,
+  QEMU_RUNNER,
+  KEXEC_BACKEND,
+  type BootProtocol,
+  type ImageFormatContribution,
+  type PageTableFormatContribution,
+  type RelocatorContribution,
+  type QemuRunner,
+  type QemuBootRequest,
+  type QemuProbeRequest,
+  type QemuProbeOutcome,
+  type KexecBackend,
+} from "./compose/tokens.js";
+export { composeArchitecture, protocolsFor, type Contributions } from "./compose/views.js";
+export { ContributionSet, ArchitectureCatalog, BuilderLookup, ImageLoader, ArtefactService, BootService, NoBuilderError } from "./compose/services.js";

@@ -1,6 +1,7 @@
 import type { DependencyContainer } from "tsyringe";
 import { ARCHITECTURE, type Architecture } from "./architecture.js";
 import { PluginError, UnknownArchitectureError } from "./errors.js";
+import { composeArchitecture, contributionsOf, resolveAllOptional } from "./compose/views.js";
 
 /** The architectures registered in a container, by id. */
 export class ArchitectureRegistry {
@@ -15,11 +16,13 @@ export class ArchitectureRegistry {
     this.byId = byId;
   }
 
-  /** Resolve every `ARCHITECTURE` registration of a container (none is fine). */
+  /**
+   * Every `ARCHITECTURE` registration of a container (none is fine), composed
+   * with what plugins contributed for it (formats, protocols...).
+   */
   static fromContainer(container: DependencyContainer): ArchitectureRegistry {
-    return new ArchitectureRegistry(
-      container.isRegistered(ARCHITECTURE, true) ? container.resolveAll<Architecture>(ARCHITECTURE) : [],
-    );
+    const contributions = contributionsOf(container);
+    return new ArchitectureRegistry(resolveAllOptional<Architecture>(container, ARCHITECTURE).map((a) => composeArchitecture(a, contributions)));
   }
 
   /** Registered architecture ids, sorted. */

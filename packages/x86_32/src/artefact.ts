@@ -1,6 +1,6 @@
 import { ValidationError, hex, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
 import { layoutFlatPayload } from "@handoff/core/kexec";
-import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, minimalStartInfo, writePvhElf } from "@handoff/x86";
+import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, minimalStartInfo, pvhElfArtefact, writePvhElf } from "@handoff/x86";
 import { kexec32Entry, linux32Entry, pvhEntry } from "./handoff-states.js";
 import { buildX86_32Stub, X86_32_STUB_GDT_OFFSET, X86_32_HANDOFF_STUB } from "./stub/stub.js";
 
@@ -43,21 +43,17 @@ export const x86_32ArtefactBuilder: HandoffArtefactBuilder = {
           : kexec32Entry(placement);
     const stub = buildX86_32Stub(state, layout, gdt);
     const bootData = request.protocol === "pvh" ? minimalStartInfo() : new Uint8Array(4096);
-    const loads = [{ paddr: L.stub, bytes: stub.bytes }, { paddr: L.bootData, bytes: bootData }, ...layout.placed.map((p) => ({ paddr: p.addr, bytes: p.bytes }))];
-    const elf = writePvhElf({ elfClass: 32, entry32: L.stub, loads });
-    return {
+    return pvhElfArtefact({
       arch: "x86_32",
       protocol: request.protocol,
-      files: [{ name: "handoff.elf", bytes: elf, role: "pvh-elf" }],
-      launch: { kind: "pvh-elf", file: "handoff.elf" },
-      stubEntry: L.stub,
-      stubFail: L.stub + BigInt(X86_32_HANDOFF_STUB.symbols.hd_fail),
+      stub: { addr: L.stub, bytes: stub.bytes, failOffset: X86_32_HANDOFF_STUB.symbols.hd_fail },
+      loads: [{ paddr: L.bootData, bytes: bootData }, ...layout.placed.map((p) => ({ paddr: p.addr, bytes: p.bytes }))],
       entry: L.entry,
       segments: [layout.segment],
-      list: { head: layout.head, maxSteps: layout.maxSteps, entries: layout.entries },
+      list: layout,
       state,
       qemu: { machine: "pc", memory: "128M" },
-    };
+    });
   },
   nativeProbe(): NativeProbe {
     const L = X86_32_PC_LAYOUT;

@@ -1,4 +1,4 @@
-export { plugin, X86_32Architecture, X86_32_REGISTER_TABLE } from "./architecture.js";
+export { plugin, x86_32Architecture } from "./architecture.js";
 export { X86_32_REGISTERS } from "./registers.js";
 export * from "./relocations.js";
 export { pvhEntry, linux32Entry, kexec32Entry, type X86GdtPlacement } from "./handoff-states.js";

@@ -1,5 +1,5 @@
 import { type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest } from "@handoff/core";
-import { BOOT_SELECTORS, X86_LINUX_MACHINE, buildHandoffGdt, planX86LinuxForStub, writePvhElf } from "@handoff/x86";
+import { BOOT_SELECTORS, X86_LINUX_MACHINE, buildHandoffGdt, planX86LinuxForStub, pvhElfArtefact } from "@handoff/x86";
 import { linux32Entry } from "./handoff-states.js";
 import { X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET, buildX86_32Stub } from "./stub/stub.js";
 
@@ -25,24 +25,16 @@ export const x86_32LinuxBootBuilder: LinuxBootBuilder = {
     const gdt = buildHandoffGdt(BOOT_SELECTORS, false);
     const state = linux32Entry({ gdt, gdtBase: L.stub + BigInt(X86_32_STUB_GDT_OFFSET), entry: plan.entry32, bootParams: plan.bootParams });
     const stub = buildX86_32Stub(state, list, gdt);
-    const loads = [
-      { paddr: L.stub, bytes: stub.bytes },
-      { paddr: L.list, bytes: list.bytes },
-      ...plan.segments.map((s) => ({ paddr: s.mem, bytes: (s.data as { bytes: Uint8Array }).bytes })),
-    ];
-    const elf = writePvhElf({ elfClass: 32, entry32: L.stub, loads });
-    return {
+    return pvhElfArtefact({
       arch: "x86_32",
       protocol: request.protocol,
-      files: [{ name: "handoff.elf", bytes: elf, role: "pvh-elf" }],
-      launch: { kind: "pvh-elf", file: "handoff.elf" },
-      stubEntry: L.stub,
-      stubFail: L.stub + BigInt(X86_32_HANDOFF_STUB.symbols.hd_fail),
+      stub: { addr: L.stub, bytes: stub.bytes, failOffset: X86_32_HANDOFF_STUB.symbols.hd_fail },
+      loads: [{ paddr: L.list, bytes: list.bytes }, ...plan.segments.map((s) => ({ paddr: s.mem, bytes: (s.data as { bytes: Uint8Array }).bytes }))],
       entry: plan.entry32,
       segments: plan.segments,
-      list: { head: list.head, maxSteps: list.maxSteps, entries: list.entries },
+      list,
       state,
       qemu: { machine: m.machine, memory: m.memory },
-    };
+    });
   },
 };

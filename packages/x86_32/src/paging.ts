@@ -1,4 +1,4 @@
-import { buildRadixTables, type Mapping, type MappingAttributes, type PageTableBuildOptions, type PageTableGeometry, type PhysicalMemory, type RadixFormatSpec, type TranslationRegisters } from "@handoff/core/paging";
+import { radixPageTableFormat, type MappingAttributes, type RadixFormatSpec } from "@handoff/core/paging";
 import { type PageTableFormat } from "@handoff/core";
 import { walkX86_32 } from "./paging-walker.js";
 
@@ -94,33 +94,7 @@ const PAE: RadixFormatSpec = {
   }),
 };
 
-class X86_32PageTableFormat implements PageTableFormat {
-  readonly id: string;
-  readonly vaBits = 32;
-  readonly pageSizes: readonly bigint[];
-  readonly geometry: PageTableGeometry;
-  readonly capabilities: { readonly noExecute: boolean; readonly physicalAddressBits: number };
-
-  constructor(
-    private readonly spec: RadixFormatSpec,
-    readonly description: string,
-  ) {
-    this.id = spec.id;
-    this.geometry = spec.geometry;
-    this.pageSizes = spec.geometry.levels.flatMap((l) => l.leafSizes).sort((a, b) => (a < b ? -1 : 1));
-    this.capabilities = { noExecute: spec.noExecute, physicalAddressBits: spec.physicalAddressBits };
-  }
-
-  build(mappings: readonly Mapping[], options: PageTableBuildOptions) {
-    return buildRadixTables(this.spec, mappings, options);
-  }
-
-  walk(memory: PhysicalMemory, registers: TranslationRegisters, va: bigint) {
-    return walkX86_32(memory, registers, va);
-  }
-}
-
 /** x86 32-bit (non-PAE) paging: 2 levels, 4 KiB and 4 MiB pages, no NX. */
-export const X86_32_2LEVEL: PageTableFormat = new X86_32PageTableFormat(TWO_LEVEL, "x86 32-bit paging: 2 levels, 4 KiB and 4 MiB (CR4.PSE) pages, no NX");
+export const X86_32_2LEVEL: PageTableFormat = radixPageTableFormat(TWO_LEVEL, "x86 32-bit paging: 2 levels, 4 KiB and 4 MiB (CR4.PSE) pages, no NX", walkX86_32);
 /** x86 PAE paging: 3 levels, 4 KiB and 2 MiB pages, NX with EFER.NXE. */
-export const X86_32_PAE: PageTableFormat = new X86_32PageTableFormat(PAE, "x86 PAE paging: 3 levels (32-byte PDPT), 4 KiB and 2 MiB pages, NX with EFER.NXE");
+export const X86_32_PAE: PageTableFormat = radixPageTableFormat(PAE, "x86 PAE paging: 3 levels (32-byte PDPT), 4 KiB and 2 MiB pages, NX with EFER.NXE", walkX86_32);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { HypercallArgumentError, RegisterWidthError, type Hypercall } from "@handoff/core";
-import { X86_32_REGISTERS, X86_32Architecture } from "@handoff/x86_32";
+import { X86_32_REGISTERS, x86_32Architecture } from "@handoff/x86_32";
 import { assemble, requireTool } from "../../core/test/tools.js";
 
-const arch = new X86_32Architecture(X86_32_REGISTERS);
+const arch = x86_32Architecture;
 const abi = arch.hypercallAbi!;
 const CALL: Hypercall = { name: "kexec_op", number: 37, args: [{ name: "op", kind: "scalar", width: "word" }, { name: "uarg", kind: "handle" }] };
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ARCHITECTURE, ArchitectureRegistry, RegisterWidthError, UnknownRegisterError } from "@handoff/core";
 import { container } from "tsyringe";
-import { X86_32Architecture, X86_32_REGISTERS, plugin } from "@handoff/x86_32";
+import { x86_32Architecture, X86_32_REGISTERS, plugin } from "@handoff/x86_32";
 
 describe("x86_32 register model", () => {
-  const f = () => new X86_32Architecture(X86_32_REGISTERS).createRegisterFile();
+  const f = () => x86_32Architecture.createRegisterFile();
 
   it("has 32-bit GPRs, EIP, EFLAGS and control registers, and no 64-bit GPRs", () => {
     const r = f();

@@ -1,6 +1,6 @@
 import { ValidationError, hex, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
 import { layoutFlatPayload } from "@handoff/core/kexec";
-import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, writePvhElf } from "@handoff/x86";
+import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, pvhElfArtefact, writePvhElf } from "@handoff/x86";
 import { kexec64Entry, linux64Entry, pvhEntry64 } from "./handoff-states.js";
 import { identityMap1GiB } from "./identity-tables.js";
 import { buildX86_64Stub, X86_64_STUB_GDT_OFFSET, X86_64_HANDOFF_STUB } from "./stub/stub.js";
@@ -39,27 +39,18 @@ export const x86_64ArtefactBuilder: HandoffArtefactBuilder = {
     const placement = { gdt, gdtBase: L.stub + BigInt(X86_64_STUB_GDT_OFFSET), cr3: tables.cr3, entry: L.entry };
     const state = request.protocol === "linux64" ? linux64Entry({ ...placement, bootParams: L.bootData }) : kexec64Entry({ ...placement, rsp: L.stackTop });
     const stub = buildX86_64Stub(state, layout, gdt);
-    const loads = [
-      { paddr: L.stub, bytes: stub.bytes },
-      { paddr: L.tables, bytes: tables.bytes },
-      { paddr: L.bootData, bytes: new Uint8Array(4096) },
-      ...layout.placed.map((p) => ({ paddr: p.addr, bytes: p.bytes })),
-    ];
-    const elf = writePvhElf({ elfClass: 64, entry32: L.stub, loads });
-    return {
+    return pvhElfArtefact({
       arch: "x86_64",
       protocol: request.protocol,
-      files: [{ name: "handoff.elf", bytes: elf, role: "pvh-elf" }],
-      launch: { kind: "pvh-elf", file: "handoff.elf" },
-      stubEntry: L.stub,
-      stubFail: L.stub + BigInt(X86_64_HANDOFF_STUB.symbols.hd_fail),
+      stub: { addr: L.stub, bytes: stub.bytes, failOffset: X86_64_HANDOFF_STUB.symbols.hd_fail },
+      loads: [{ paddr: L.tables, bytes: tables.bytes }, { paddr: L.bootData, bytes: new Uint8Array(4096) }, ...layout.placed.map((p) => ({ paddr: p.addr, bytes: p.bytes }))],
       entry: L.entry,
       segments: [layout.segment],
-      list: { head: layout.head, maxSteps: layout.maxSteps, entries: layout.entries },
+      list: layout,
       pageTableRoot: tables.cr3,
       state,
       qemu: { machine: "pc", memory: "128M" },
-    };
+    });
   },
   nativeProbe(): NativeProbe {
     const L = X86_64_PC_LAYOUT;

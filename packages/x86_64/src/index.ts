@@ -1,4 +1,4 @@
-export { plugin, X86_64Architecture, X86_64_REGISTER_TABLE } from "./architecture.js";
+export { plugin, x86_64Architecture } from "./architecture.js";
 export { X86_64_REGISTERS, COMPATIBILITY_MODE } from "./registers.js";
 export * from "./relocations.js";
 export { linux64Entry, kexec64Entry, pvhEntry64, CR0_LONG, CR4_PAE, EFER_LME_LMA, type X86_64Placement } from "./handoff-states.js";

@@ -1,6 +1,6 @@
 import { ValidationError, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest } from "@handoff/core";
 import { planPageTables, type HandoffRegion } from "@handoff/core/paging";
-import { BOOT_SELECTORS, X86_LINUX_MACHINE, buildHandoffGdt, pcMemoryMap, planX86LinuxForStub, writePvhElf } from "@handoff/x86";
+import { BOOT_SELECTORS, X86_LINUX_MACHINE, buildHandoffGdt, pcMemoryMap, planX86LinuxForStub, pvhElfArtefact } from "@handoff/x86";
 import { linux64Entry } from "./handoff-states.js";
 import { X86_64_4LEVEL } from "./paging.js";
 import { X86_64_HANDOFF_STUB, X86_64_STUB_GDT_OFFSET, buildX86_64Stub } from "./stub/stub.js";
@@ -38,26 +38,17 @@ export const x86_64LinuxBootBuilder: LinuxBootBuilder = {
     const tables = { cr3: build.root, bytes: build.segment.bytes };
     const state = linux64Entry({ gdt, gdtBase: L.stub + BigInt(X86_64_STUB_GDT_OFFSET), cr3: tables.cr3, entry: plan.entry64, bootParams: plan.bootParams });
     const stub = buildX86_64Stub(state, list, gdt);
-    const loads = [
-      { paddr: L.stub, bytes: stub.bytes },
-      { paddr: L.list, bytes: list.bytes },
-      { paddr: L.tables, bytes: tables.bytes },
-      ...plan.segments.map((s) => ({ paddr: s.mem, bytes: (s.data as { bytes: Uint8Array }).bytes })),
-    ];
-    const elf = writePvhElf({ elfClass: 64, entry32: L.stub, loads });
-    return {
+    return pvhElfArtefact({
       arch: "x86_64",
       protocol: request.protocol,
-      files: [{ name: "handoff.elf", bytes: elf, role: "pvh-elf" }],
-      launch: { kind: "pvh-elf", file: "handoff.elf" },
-      stubEntry: L.stub,
-      stubFail: L.stub + BigInt(X86_64_HANDOFF_STUB.symbols.hd_fail),
+      stub: { addr: L.stub, bytes: stub.bytes, failOffset: X86_64_HANDOFF_STUB.symbols.hd_fail },
+      loads: [{ paddr: L.list, bytes: list.bytes }, { paddr: L.tables, bytes: tables.bytes }, ...plan.segments.map((s) => ({ paddr: s.mem, bytes: (s.data as { bytes: Uint8Array }).bytes }))],
       entry: plan.entry64,
       segments: plan.segments,
-      list: { head: list.head, maxSteps: list.maxSteps, entries: list.entries },
+      list,
       pageTableRoot: tables.cr3,
       state,
       qemu: { machine: m.machine, memory: m.memory },
-    };
+    });
   },
 };

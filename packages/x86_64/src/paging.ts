@@ -1,4 +1,4 @@
-import { buildRadixTables, type LevelGeometry, type Mapping, type MappingAttributes, type PageTableBuildOptions, type PageTableGeometry, type PhysicalMemory, type RadixFormatSpec, type TranslationRegisters } from "@handoff/core/paging";
+import { radixPageTableFormat, type LevelGeometry, type MappingAttributes, type PageTableGeometry, type RadixFormatSpec } from "@handoff/core/paging";
 import { type PageTableFormat } from "@handoff/core";
 import { walkX86_64 } from "./paging-walker.js";
 
@@ -84,36 +84,7 @@ function spec(levels: 4 | 5): RadixFormatSpec {
   };
 }
 
-class X86_64PageTableFormat implements PageTableFormat {
-  readonly id: string;
-  readonly description: string;
-  readonly vaBits: number;
-  readonly pageSizes = [KIB4, MIB2, GIB1] as const;
-  readonly geometry: PageTableGeometry;
-  readonly capabilities = { noExecute: true, physicalAddressBits: 52 } as const;
-  private readonly spec: RadixFormatSpec;
-
-  constructor(levels: 4 | 5) {
-    this.spec = spec(levels);
-    this.id = this.spec.id;
-    this.geometry = this.spec.geometry;
-    this.vaBits = this.geometry.vaBits;
-    this.description =
-      levels === 5
-        ? "x86-64 5-level paging (CR4.LA57): 57-bit VA, 4 KiB / 2 MiB / 1 GiB pages, NX"
-        : "x86-64 4-level paging: 48-bit VA, 4 KiB / 2 MiB / 1 GiB pages, NX";
-  }
-
-  build(mappings: readonly Mapping[], options: PageTableBuildOptions) {
-    return buildRadixTables(this.spec, mappings, options);
-  }
-
-  walk(memory: PhysicalMemory, registers: TranslationRegisters, va: bigint) {
-    return walkX86_64(memory, registers, va);
-  }
-}
-
 /** x86-64 4-level paging (PML4 -> PDPT -> PD -> PT). */
-export const X86_64_4LEVEL: PageTableFormat = new X86_64PageTableFormat(4);
+export const X86_64_4LEVEL: PageTableFormat = radixPageTableFormat(spec(4), "x86-64 4-level paging: 48-bit VA, 4 KiB / 2 MiB / 1 GiB pages, NX", walkX86_64);
 /** x86-64 5-level paging (PML5 -> PML4 -> ...), needs CR4.LA57. */
-export const X86_64_5LEVEL: PageTableFormat = new X86_64PageTableFormat(5);
+export const X86_64_5LEVEL: PageTableFormat = radixPageTableFormat(spec(5), "x86-64 5-level paging (CR4.LA57): 57-bit VA, 4 KiB / 2 MiB / 1 GiB pages, NX", walkX86_64);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { HypercallArgumentError, UnknownRegisterValueError, type Hypercall } from "@handoff/core";
 import { x86HypercallPageStub } from "@handoff/x86";
-import { COMPATIBILITY_MODE, X86_64_REGISTERS, X86_64Architecture } from "@handoff/x86_64";
+import { COMPATIBILITY_MODE, X86_64_REGISTERS, x86_64Architecture } from "@handoff/x86_64";
 import { assemble, requireTool } from "../../core/test/tools.js";
 
-const arch = new X86_64Architecture(X86_64_REGISTERS);
+const arch = x86_64Architecture;
 const abi = arch.hypercallAbi!;
 const CALL: Hypercall = {
   name: "argo_op",

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { RegisterWidthError, UnknownRegisterValueError } from "@handoff/core";
+import { RegisterWidthError, UnknownRegisterValueError, type Architecture } from "@handoff/core";
 import { container } from "tsyringe";
-import { COMPATIBILITY_MODE, X86_64Architecture, X86_64_REGISTERS, plugin } from "@handoff/x86_64";
+import { COMPATIBILITY_MODE, x86_64Architecture, X86_64_REGISTERS, plugin } from "@handoff/x86_64";
 
-function arch(): X86_64Architecture {
-  return new X86_64Architecture(X86_64_REGISTERS);
+function arch(): Architecture {
+  return x86_64Architecture;
 }
 
 describe("x86_64 register model", () => {
@@ -60,7 +60,7 @@ describe("x86_64 register model", () => {
   it("registers into a child container only", () => {
     const child = container.createChildContainer();
     plugin.register(child);
-    const resolved = child.resolveAll<X86_64Architecture>(Symbol.for("@handoff/core/Architecture"));
+    const resolved = child.resolveAll<Architecture>(Symbol.for("@handoff/core/Architecture"));
     expect(resolved.map((a) => a.id)).toEqual(["x86_64"]);
     expect(resolved[0]!.registers).toBe(X86_64_REGISTERS);
     expect(container.isRegistered(Symbol.for("@handoff/core/Architecture"), false)).toBe(false);

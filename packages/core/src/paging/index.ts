@@ -24,6 +24,7 @@ export type {
 export { DEFAULT_MAX_TABLE_BYTES } from "./types.js";
 export { PlacedMemory } from "./memory.js";
 export { buildRadixTables, normaliseMappings, type RadixFormatSpec, type NormalisedMapping } from "./radix-builder.js";
+export { radixPageTableFormat, describeSizes, type PageTableWalker } from "./radix-format.js";
 export {
   mappingsForPolicy,
   regionsFromSegments,

@@ -2,6 +2,7 @@
  * What each command draws: a load plan, a parsed image, a built hand-off
  * artefact, turned into the plain {@link MemoryPicture} the renderer takes.
  */
+import { ELF_IMAGE_FORMAT } from "../elf/elf-image-format.js";
 import type { HandoffArtefact } from "../handoff-artefact.js";
 import type { Image } from "../image.js";
 import type { LoadPlan } from "../kexec/load-plan.js";
@@ -55,18 +56,31 @@ export function pictureOfImage(image: Image): MemoryPicture {
 /**
  * A built artefact: what the stub places (segments) and what the loader
  * pre-loads (files with an address: stub, list, page tables, boot data,
- * staging). A file loaded exactly where a segment of the same bytes ends up
+ * staging; a PVH ELF's PT_LOADs). Anything loaded inside a segment's range
  * (staged in place) is drawn once, as the segment.
  */
 export function pictureOfArtefact(artefact: HandoffArtefact, ram?: { readonly start: bigint; readonly size: bigint }): MemoryPicture {
   const regions: PictureRegion[] = artefact.segments.filter((s) => s.memsz > 0n).map((s) => ({ start: s.mem, size: s.memsz, role: s.role, ...(s.name !== undefined && s.name !== s.role ? { name: s.name } : {}) }));
+  const loaded: { start: bigint; size: bigint; role: string; name: string }[] = [];
   for (const f of artefact.files) {
-    if (f.addr === undefined || f.bytes.length === 0) continue;
-    const start = f.addr;
-    const size = BigInt(f.bytes.length);
+    if (f.addr !== undefined && f.bytes.length > 0) loaded.push({ start: f.addr, size: BigInt(f.bytes.length), role: f.role, name: f.name });
+  }
+  // A PVH ELF carries the stub, the list and the tables as PT_LOADs: name them by the addresses the artefact gives.
+  const launch = artefact.launch;
+  const elf = launch.kind === "pvh-elf" ? artefact.files.find((f) => f.name === launch.file) : undefined;
+  if (elf) {
+    const listPage = artefact.list.head & ~0xfffn;
+    for (const s of ELF_IMAGE_FORMAT.parse({ path: elf.name, bytes: elf.bytes }).segments) {
+      if (s.memsz === 0n) continue;
+      const has = (a: bigint | undefined) => a !== undefined && s.mem <= a && a < s.mem + s.memsz;
+      const role = has(artefact.stubEntry) ? "stub" : has(listPage) ? "indirection-list" : has(artefact.pageTableRoot) ? "page-tables" : "other";
+      loaded.push({ start: s.mem, size: s.memsz, role, name: `${elf.name} ${s.name ?? ""}`.trim() });
+    }
+  }
+  for (const l of loaded) {
     // Staged in place (the loader puts a segment's bytes at its destination): already drawn as the segment.
-    if (artefact.segments.some((s) => s.mem <= start && start + size <= s.mem + s.memsz)) continue;
-    regions.push({ start, size, role: f.role, name: f.name });
+    if (artefact.segments.some((s) => s.mem <= l.start && l.start + l.size <= s.mem + s.memsz)) continue;
+    regions.push(l);
   }
   return {
     title: `${artefact.arch} ${artefact.protocol} hand-off: stub 0x${artefact.stubEntry.toString(16)}, enters 0x${artefact.entry.toString(16)}`,

@@ -1,0 +1,40 @@
+import type { HandoffArtefact, HandoffState, Segment } from "@handoff/core";
+import { writePvhElf, type PvhLoad } from "./pvh-elf.js";
+
+/** What both x86 widths put in a PVH-ELF artefact: the stub and the blobs it needs, and what the CPU must reach. */
+export interface PvhArtefactParts {
+  readonly arch: "x86_32" | "x86_64";
+  readonly protocol: string;
+  /** The stub's load address (QEMU's PVH entry jumps here) and its bytes; `failOffset` is `hd_fail`. */
+  readonly stub: { readonly addr: bigint; readonly bytes: Uint8Array; readonly failOffset: number };
+  /** Everything else to load: list, tables, boot data, staged pages, segments. */
+  readonly loads: readonly PvhLoad[];
+  readonly entry: bigint;
+  readonly segments: readonly Segment[];
+  readonly list: { readonly head: bigint; readonly maxSteps: bigint; readonly entries: readonly bigint[] };
+  readonly pageTableRoot?: bigint;
+  readonly state: HandoffState;
+  readonly qemu: { readonly machine?: string; readonly memory: string };
+}
+
+/**
+ * An x86 artefact as one PVH ELF (`qemu -kernel handoff.elf` enters the stub
+ * through QEMU's PVH path): the shape every x86 builder returns, kept once.
+ */
+export function pvhElfArtefact(p: PvhArtefactParts): HandoffArtefact {
+  const elf = writePvhElf({ elfClass: p.arch === "x86_64" ? 64 : 32, entry32: p.stub.addr, loads: [{ paddr: p.stub.addr, bytes: p.stub.bytes }, ...p.loads] });
+  return {
+    arch: p.arch,
+    protocol: p.protocol,
+    files: [{ name: "handoff.elf", bytes: elf, role: "pvh-elf" }],
+    launch: { kind: "pvh-elf", file: "handoff.elf" },
+    stubEntry: p.stub.addr,
+    stubFail: p.stub.addr + BigInt(p.stub.failOffset),
+    entry: p.entry,
+    segments: p.segments,
+    list: { head: p.list.head, maxSteps: p.list.maxSteps, entries: p.list.entries },
+    ...(p.pageTableRoot === undefined ? {} : { pageTableRoot: p.pageTableRoot }),
+    state: p.state,
+    qemu: p.qemu,
+  };
+}
