@@ -93,6 +93,7 @@ describe("writeFileAtomic", () => {
     const nodeDist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
     if (!existsSync(nodeDist)) throw new Error(`${nodeDist} is missing: build first (npx tsc -b)`);
     const child = `
+      await import("reflect-metadata"); // @handoff/core composes services with tsyringe at import
       const { writeFileAtomic } = await import(${JSON.stringify(nodeDist)});
       async function* slow() {
         for (let i = 0; i < 256; i++) {

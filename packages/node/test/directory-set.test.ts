@@ -89,6 +89,7 @@ describe("writeDirectorySet", () => {
     if (!existsSync(NODE_DIST)) throw new Error(`${NODE_DIST} is missing: build first (npx tsc -b)`);
     const target = join(dir, "out");
     const writer = (tag: number, slow: boolean) => `
+      await import("reflect-metadata"); // @handoff/core composes services with tsyringe at import
       const { writeDirectorySet } = await import(${JSON.stringify(NODE_DIST)});
       async function* body() {
         for (let i = 0; i < 16; i++) {

@@ -157,6 +157,7 @@ describe("memory stays bounded", () => {
     const child = `
       import { resourceUsage } from "node:process";
       import { readFile } from "node:fs/promises";
+      await import("reflect-metadata"); // @handoff/core composes services with tsyringe at import
       const { digestSegments } = await import(${JSON.stringify(nodeDist)});
       const peak = () => resourceUsage().maxRSS * 1024;
       const mode = process.argv[1];
