@@ -40,7 +40,8 @@ const SIZES = opts.sizes.split(",").map(Number);
 const MiB = 1024 * 1024;
 const KERNEL = join(REPO_ROOT, "..", "shared", "fixtures", "kernels", "x86_64-bzImage-6.1.0-56-cloud-amd64");
 const CMDLINE = "console=ttyS0 root=/dev/vda rw quiet";
-const HANDOFF_ENTRY = join(REPO_ROOT, "packages", "cli", "dist", "bin.js");
+// The shipped bin: the single-file CLI (packages/cli/bin/handoff.js runs it).
+const HANDOFF_ENTRY = join(REPO_ROOT, "packages", "cli", "dist", "handoff.mjs");
 /** handoff plan arguments after the binary; the memory map is large enough for the 512 MiB initrd. */
 const planArgs = (kernel, initrd, cmdline) => ["plan", "--arch", "x86_64", "--kernel", kernel, "--initrd", initrd, "--cmdline", cmdline, "--memory", "4G", "--page-tables", "default", "--digest", "sha256", "--json"];
 const coreDist = join(REPO_ROOT, "packages", "core", "dist", "index.js");
@@ -233,7 +234,7 @@ function render(d) {
   L.push(`# kexec-tools (classic kexec_load path; the shim returns 0 for kexec_load/kexec_file_load)`);
   L.push(`LD_PRELOAD=.cache/kexec-tools/nokexec.so /usr/bin/time -f "%e %U %S %M" \\`);
   L.push(`  .cache/kexec-tools/root/sbin/kexec -c -l x86_64-bzImage-6.1.0-56-cloud-amd64 --initrd=INITRD --append="${CMDLINE}"`);
-  L.push("# handoff: the real CLI, built (packages/cli/dist/bin.js)");
+  L.push("# handoff: the real CLI as shipped, the single file (packages/cli/dist/handoff.mjs)");
   L.push(`/usr/bin/time -f "%e %U %S %M" handoff ${planArgs("x86_64-bzImage-6.1.0-56-cloud-amd64", "INITRD", `"${CMDLINE}"`).join(" ")}`);
   L.push("```", "");
   L.push("Both hash the same bytes: every segment's memsz (buffer, then zeros up to memsz; for the kernel memsz = init_size, as kexec-tools' bzImage64 loader and Linux' kexec_file do). kexec-tools computes one SHA-256 over all non-purgatory segments (`update_purgatory`); handoff one per segment. Inputs are in the page cache (one warm-up run each).", "");

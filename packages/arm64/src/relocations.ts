@@ -3,7 +3,7 @@
  * "Relocation codes"), with the overflow ("Check") and alignment rules of that
  * table. Instructions are little-endian whatever the data byte order is.
  */
-import { RelocationValueError, checkAlignment, checkRange, readField, signExtend, writeField, type RelocationSite, type Relocator } from "@handoff/core/link";
+import { checkAlignment, checkRange, defineRelocator, readField, writeField, type RelocationSite, type RelocationType, type Relocator } from "@handoff/core/link";
 
 /** R_AARCH64_NONE: no relocation (AAELF64 "Relocation codes"). */
 export const R_AARCH64_NONE = 0;
@@ -38,107 +38,74 @@ export const R_AARCH64_LDST64_ABS_LO12_NC = 286;
 /** R_AARCH64_LDST128_ABS_LO12_NC: S + A, bits [11:4] into a 128-bit LD/ST offset. */
 export const R_AARCH64_LDST128_ABS_LO12_NC = 299;
 
-const TYPES: ReadonlyMap<number, { name: string; size: number }> = new Map([
-  [R_AARCH64_NONE, { name: "R_AARCH64_NONE", size: 0 }],
-  [R_AARCH64_NONE_ALT, { name: "R_AARCH64_NONE", size: 0 }],
-  [R_AARCH64_ABS64, { name: "R_AARCH64_ABS64", size: 8 }],
-  [R_AARCH64_ABS32, { name: "R_AARCH64_ABS32", size: 4 }],
-  [R_AARCH64_PREL64, { name: "R_AARCH64_PREL64", size: 8 }],
-  [R_AARCH64_PREL32, { name: "R_AARCH64_PREL32", size: 4 }],
-  [R_AARCH64_ADR_PREL_LO21, { name: "R_AARCH64_ADR_PREL_LO21", size: 4 }],
-  [R_AARCH64_ADR_PREL_PG_HI21, { name: "R_AARCH64_ADR_PREL_PG_HI21", size: 4 }],
-  [R_AARCH64_ADD_ABS_LO12_NC, { name: "R_AARCH64_ADD_ABS_LO12_NC", size: 4 }],
-  [R_AARCH64_LDST8_ABS_LO12_NC, { name: "R_AARCH64_LDST8_ABS_LO12_NC", size: 4 }],
-  [R_AARCH64_JUMP26, { name: "R_AARCH64_JUMP26", size: 4 }],
-  [R_AARCH64_CALL26, { name: "R_AARCH64_CALL26", size: 4 }],
-  [R_AARCH64_LDST16_ABS_LO12_NC, { name: "R_AARCH64_LDST16_ABS_LO12_NC", size: 4 }],
-  [R_AARCH64_LDST32_ABS_LO12_NC, { name: "R_AARCH64_LDST32_ABS_LO12_NC", size: 4 }],
-  [R_AARCH64_LDST64_ABS_LO12_NC, { name: "R_AARCH64_LDST64_ABS_LO12_NC", size: 4 }],
-  [R_AARCH64_LDST128_ABS_LO12_NC, { name: "R_AARCH64_LDST128_ABS_LO12_NC", size: 4 }],
-]);
-
-/** log2 of the access size of the LDST*_ABS_LO12_NC forms: the low 12 bits are scaled by it. */
-const LDST_SCALE: ReadonlyMap<number, bigint> = new Map([
-  [R_AARCH64_LDST8_ABS_LO12_NC, 0n],
-  [R_AARCH64_LDST16_ABS_LO12_NC, 1n],
-  [R_AARCH64_LDST32_ABS_LO12_NC, 2n],
-  [R_AARCH64_LDST64_ABS_LO12_NC, 3n],
-  [R_AARCH64_LDST128_ABS_LO12_NC, 4n],
-]);
-
 const page = (x: bigint) => x & ~0xfffn;
+const abs = ({ symbol: S, addend: A }: RelocationSite) => S + A;
+const pcrel = ({ symbol: S, addend: A, place: P }: RelocationSite) => S + A - P;
+/** ABS32/PREL32 "Check": the value fits 32 bits read as signed or unsigned. */
+const data32 = (f: (s: RelocationSite) => bigint, what: string) => (site: RelocationSite) => {
+  const v = f(site);
+  checkRange(v, -(1n << 31n), 1n << 32n, what);
+  return v;
+};
+/** An instruction form: AArch64 instructions are little-endian whatever the data byte order; RELA, so no addend in the field. */
+const insn = (name: string, encode: (insn: number, site: RelocationSite) => number): RelocationType => ({
+  name,
+  size: 4,
+  addend: () => 0n,
+  patch: (site) => writeField(site.field, BigInt(encode(Number(readField(site.field, true)), site) >>> 0), true),
+});
+const branch26 = (name: string) =>
+  insn(name, (i, site) => {
+    const x = pcrel(site);
+    checkAlignment(x, 4n, "branch offset S + A - P");
+    checkRange(x, -(1n << 27n), 1n << 27n, "branch offset S + A - P");
+    return (i & ~0x03ff_ffff) | Number((x >> 2n) & 0x03ff_ffffn);
+  });
+/** LDST*_ABS_LO12_NC: the low 12 bits of S + A, scaled by log2 of the access size (and aligned to it). */
+const ldst = (name: string, scale: bigint) =>
+  insn(name, (i, site) => {
+    const x = abs(site);
+    checkAlignment(x, 1n << scale, `S + A for a ${8 << Number(scale)}-bit access`);
+    return encodeImm12(i, (x & 0xfffn) >> scale);
+  });
 
-/** Applies the AArch64 relocation types above to RELA sites, with the AAELF64 overflow and alignment checks. */
-export class Aarch64Relocator implements Relocator {
-  readonly elfMachine = 183;
-  readonly usesRela = true;
-  readonly types: ReadonlyMap<number, string> = new Map([...TYPES].map(([k, v]) => [k, v.name]));
-
-  fieldSize(type: number): number | undefined {
-    return TYPES.get(type)?.size;
-  }
-
-  implicitAddend(type: number, field: Uint8Array, littleEndian: boolean): bigint {
-    // AArch64 objects use RELA; a REL entry's addend is read only for the data forms.
-    if (type === R_AARCH64_ABS64 || type === R_AARCH64_PREL64) return signExtend(readField(field, littleEndian), 64);
-    if (type === R_AARCH64_ABS32 || type === R_AARCH64_PREL32) return signExtend(readField(field, littleEndian), 32);
-    return 0n;
-  }
-
-  apply({ type, place: P, symbol: S, addend: A, field, littleEndian }: RelocationSite): void {
-    const insn = () => Number(readField(field, true));
-    const put = (v: number) => writeField(field, BigInt(v >>> 0), true);
-    switch (type) {
-      case R_AARCH64_NONE:
-      case R_AARCH64_NONE_ALT:
-        return;
-      case R_AARCH64_ABS64:
-        writeField(field, S + A, littleEndian);
-        return;
-      case R_AARCH64_PREL64:
-        writeField(field, S + A - P, littleEndian);
-        return;
-      case R_AARCH64_ABS32:
-        checkRange(S + A, -(1n << 31n), 1n << 32n, "S + A");
-        writeField(field, S + A, littleEndian);
-        return;
-      case R_AARCH64_PREL32:
-        checkRange(S + A - P, -(1n << 31n), 1n << 32n, "S + A - P");
-        writeField(field, S + A - P, littleEndian);
-        return;
-      case R_AARCH64_CALL26:
-      case R_AARCH64_JUMP26: {
-        const x = S + A - P;
-        checkAlignment(x, 4n, "branch offset S + A - P");
-        checkRange(x, -(1n << 27n), 1n << 27n, "branch offset S + A - P");
-        put((insn() & ~0x03ff_ffff) | Number((x >> 2n) & 0x03ff_ffffn));
-        return;
-      }
-      case R_AARCH64_ADR_PREL_LO21: {
-        const x = S + A - P;
+/** The AArch64 relocation types above, RELA, with the AAELF64 overflow and alignment checks. */
+export const AARCH64_RELOCATOR: Relocator = defineRelocator({
+  elfMachine: 183,
+  usesRela: true,
+  types: new Map<number, RelocationType>([
+    [R_AARCH64_NONE, { name: "R_AARCH64_NONE", size: 0 }],
+    [R_AARCH64_NONE_ALT, { name: "R_AARCH64_NONE", size: 0 }],
+    [R_AARCH64_ABS64, { name: "R_AARCH64_ABS64", size: 8, value: abs }],
+    [R_AARCH64_ABS32, { name: "R_AARCH64_ABS32", size: 4, value: data32(abs, "S + A") }],
+    [R_AARCH64_PREL64, { name: "R_AARCH64_PREL64", size: 8, value: pcrel }],
+    [R_AARCH64_PREL32, { name: "R_AARCH64_PREL32", size: 4, value: data32(pcrel, "S + A - P") }],
+    [
+      R_AARCH64_ADR_PREL_LO21,
+      insn("R_AARCH64_ADR_PREL_LO21", (i, site) => {
+        const x = pcrel(site);
         checkRange(x, -(1n << 20n), 1n << 20n, "S + A - P");
-        put(encodeAdr(insn(), x));
-        return;
-      }
-      case R_AARCH64_ADR_PREL_PG_HI21: {
-        const x = page(S + A) - page(P);
+        return encodeAdr(i, x);
+      }),
+    ],
+    [
+      R_AARCH64_ADR_PREL_PG_HI21,
+      insn("R_AARCH64_ADR_PREL_PG_HI21", (i, site) => {
+        const x = page(abs(site)) - page(site.place);
         checkRange(x, -(1n << 32n), 1n << 32n, "Page(S + A) - Page(P)");
-        put(encodeAdr(insn(), x >> 12n));
-        return;
-      }
-      case R_AARCH64_ADD_ABS_LO12_NC:
-        put(encodeImm12(insn(), (S + A) & 0xfffn));
-        return;
-      default: {
-        const scale = LDST_SCALE.get(type);
-        if (scale === undefined) throw new RelocationValueError(`relocation type ${type} is not implemented`);
-        const x = S + A;
-        checkAlignment(x, 1n << scale, `S + A for a ${8 << Number(scale)}-bit access`);
-        put(encodeImm12(insn(), (x & 0xfffn) >> scale));
-      }
-    }
-  }
-}
+        return encodeAdr(i, x >> 12n);
+      }),
+    ],
+    [R_AARCH64_ADD_ABS_LO12_NC, insn("R_AARCH64_ADD_ABS_LO12_NC", (i, site) => encodeImm12(i, abs(site) & 0xfffn))],
+    [R_AARCH64_JUMP26, branch26("R_AARCH64_JUMP26")],
+    [R_AARCH64_CALL26, branch26("R_AARCH64_CALL26")],
+    [R_AARCH64_LDST8_ABS_LO12_NC, ldst("R_AARCH64_LDST8_ABS_LO12_NC", 0n)],
+    [R_AARCH64_LDST16_ABS_LO12_NC, ldst("R_AARCH64_LDST16_ABS_LO12_NC", 1n)],
+    [R_AARCH64_LDST32_ABS_LO12_NC, ldst("R_AARCH64_LDST32_ABS_LO12_NC", 2n)],
+    [R_AARCH64_LDST64_ABS_LO12_NC, ldst("R_AARCH64_LDST64_ABS_LO12_NC", 3n)],
+    [R_AARCH64_LDST128_ABS_LO12_NC, ldst("R_AARCH64_LDST128_ABS_LO12_NC", 4n)],
+  ]),
+});
 
 /** ADR/ADRP: immlo in bits 30:29, immhi in bits 23:5. */
 function encodeAdr(insn: number, imm21: bigint): number {
@@ -150,6 +117,3 @@ function encodeAdr(insn: number, imm21: bigint): number {
 function encodeImm12(insn: number, imm12: bigint): number {
   return (insn & ~(0xfff << 10)) | (Number(imm12) << 10);
 }
-
-/** The shared {@link Aarch64Relocator} instance used for AArch64 objects. */
-export const AARCH64_RELOCATOR = new Aarch64Relocator();

@@ -1,4 +1,4 @@
-import { ArchitectureRegistry, type ArchitecturePlugin } from "@handoff/core";
+import { ArchitectureRegistry, QEMU_RUNNER, type ArchitecturePlugin, type QemuRunner } from "@handoff/core";
 import { container as rootContainer, type DependencyContainer } from "tsyringe";
 import { cliInstallDir, findInstalledArchPackages, loadPlugin, resolvePluginDir } from "./discovery.js";
 
@@ -8,6 +8,16 @@ export interface LoadedArchitectures {
   readonly registry: ArchitectureRegistry;
   readonly plugins: readonly ArchitecturePlugin[];
 }
+
+/**
+ * The real backend of BootService: qemu-system-* through @handoff/qemu, loaded
+ * on first use so commands that never boot do not load it. A plugin or a test
+ * registering its own QEMU_RUNNER in a child container replaces it.
+ */
+const QEMU_PROCESS_RUNNER: QemuRunner = {
+  probe: async (request) => (await import("@handoff/qemu")).bootAndProbe(request),
+  stream: async (request) => (await import("@handoff/qemu")).bootAndStream(request),
+};
 
 /**
  * Register every installed arch package, and the ones named with --plugin, into
@@ -30,6 +40,7 @@ export async function loadArchitectures(options: {
     plugins.push(plugin);
   }
   const container = rootContainer.createChildContainer();
+  container.register<QemuRunner>(QEMU_RUNNER, { useValue: QEMU_PROCESS_RUNNER });
   for (const plugin of plugins) plugin.register(container);
   return { container, registry: ArchitectureRegistry.fromContainer(container), plugins };
 }

@@ -8,25 +8,42 @@ export const ARCH_KEYWORD = "handoff-arch";
 
 /** Deepest directory chain we walk when looking for node_modules. */
 const MAX_ANCESTORS = 64;
+/** A package.json larger than this is not read (discovery must stay cheap and bounded). */
+const MAX_PACKAGE_JSON_BYTES = 1 << 20;
+
+/** A plugin package found by its package.json alone: nothing of it is imported yet. */
+export interface PluginPackage {
+  readonly name: string;
+  readonly dir: string;
+  /** Absolute path of its ESM entry point. */
+  readonly entry: string;
+  /** Why it cannot be loaded (broken package.json, no entry point), reported only if it is needed. */
+  readonly problem?: string;
+}
 
 interface PackageJson {
-  name?: string;
+  name?: unknown;
   keywords?: unknown;
-  main?: string;
+  main?: unknown;
   exports?: unknown;
 }
 
-function readPackageJson(dir: string): PackageJson | undefined {
+type Read = { pkg: PackageJson } | { problem: string } | undefined;
+
+function readPackageJson(dir: string): Read {
   const file = join(dir, "package.json");
   if (!existsSync(file)) return undefined;
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as PackageJson;
+    const text = readFileSync(file, "utf8");
+    if (text.length > MAX_PACKAGE_JSON_BYTES) return { problem: "package.json is larger than 1 MiB" };
+    const pkg = JSON.parse(text) as unknown;
+    return pkg !== null && typeof pkg === "object" ? { pkg: pkg as PackageJson } : { problem: "package.json is not an object" };
   } catch (cause) {
-    throw new PluginError(dir, "package.json is not valid JSON", { cause });
+    return { problem: `package.json cannot be read: ${(cause as Error).message.split("\n")[0]}` };
   }
 }
 
-function entryOf(dir: string, pkg: PackageJson): string {
+function entryOf(dir: string, pkg: PackageJson): string | undefined {
   const exp = pkg.exports;
   let entry: unknown = pkg.main;
   if (typeof exp === "string") entry = exp;
@@ -38,8 +55,14 @@ function entryOf(dir: string, pkg: PackageJson): string {
       entry = d.import ?? d.default ?? entry;
     }
   }
-  if (typeof entry !== "string") throw new PluginError(pkg.name ?? dir, "package.json names no entry point (exports['.'].import or main)");
-  return join(dir, entry);
+  return typeof entry === "string" ? join(dir, entry) : undefined;
+}
+
+function describePackage(dir: string, read: Exclude<Read, undefined>, fallbackName: string): PluginPackage {
+  if ("problem" in read) return { name: fallbackName, dir, entry: "", problem: read.problem };
+  const name = typeof read.pkg.name === "string" ? read.pkg.name : fallbackName;
+  const entry = entryOf(dir, read.pkg);
+  return entry === undefined ? { name, dir, entry: "", problem: "package.json names no entry point (exports['.'].import or main)" } : { name, dir, entry };
 }
 
 /** node_modules directories from `start` up to the root, nearest first. */
@@ -55,70 +78,122 @@ function nodeModulesChain(start: string): string[] {
   return out;
 }
 
+function list(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return []; // unreadable or vanished: nothing to discover there
+  }
+}
+
 /**
  * Package directories worth a look in one node_modules: everything under
  * `@handoff/`, and third-party plugins named `handoff-arch-*` or
  * `@scope/handoff-arch-*` (the naming convention, as eslint-plugin-* is).
  */
 function candidateDirs(nm: string): string[] {
-  if (!existsSync(nm)) return [];
   const out: string[] = [];
-  for (const entry of readdirSync(nm).sort()) {
+  for (const entry of list(nm)) {
     if (entry === "@handoff") {
-      for (const name of readdirSync(join(nm, entry)).sort()) out.push(join(nm, entry, name));
+      for (const name of list(join(nm, entry))) out.push(join(nm, entry, name));
     } else if (entry.startsWith("handoff-arch-")) {
       out.push(join(nm, entry));
     } else if (entry.startsWith("@")) {
-      const scope = join(nm, entry);
-      for (const name of readdirSync(scope).sort()) if (name.startsWith("handoff-arch-")) out.push(join(scope, name));
+      for (const name of list(join(nm, entry))) if (name.startsWith("handoff-arch-")) out.push(join(nm, entry, name));
     }
   }
   return out;
 }
 
-/** Directories of installed packages that declare the `handoff-arch` keyword, nearest first. */
-export function findInstalledArchPackages(startDirs: readonly string[]): string[] {
-  const seen = new Map<string, string>();
+/**
+ * Installed architecture packages, nearest first, found by reading package.json
+ * files only. A `handoff-arch-*` package whose package.json is broken is still
+ * listed (with its problem) so a command that needs it can say why; an
+ * `@handoff/*` package counts only when it declares the `handoff-arch` keyword.
+ */
+export function discoverPluginPackages(startDirs: readonly string[]): PluginPackage[] {
+  const seen = new Map<string, PluginPackage>();
   for (const start of startDirs) {
     for (const nm of nodeModulesChain(start)) {
       for (const dir of candidateDirs(nm)) {
-        const pkg = readPackageJson(dir);
-        if (!pkg?.name || seen.has(pkg.name)) continue;
-        if (Array.isArray(pkg.keywords) && pkg.keywords.includes(ARCH_KEYWORD)) seen.set(pkg.name, realpathSync(dir));
+        const read = readPackageJson(dir);
+        if (read === undefined) continue;
+        const fallback = dir.slice(nm.length + 1);
+        const isArch = "pkg" in read ? Array.isArray(read.pkg.keywords) && read.pkg.keywords.includes(ARCH_KEYWORD) : fallback.includes("handoff-arch-");
+        const pkg = describePackage(safeRealpath(dir), read, fallback);
+        if (isArch && !seen.has(pkg.name)) seen.set(pkg.name, pkg);
       }
     }
   }
   return [...seen.values()];
 }
 
-/** Resolve `--plugin NAME` (a package name or a path) to a package directory. */
-export function resolvePluginDir(spec: string, cwd: string): string {
-  if (spec.startsWith(".") || isAbsolute(spec)) {
-    const dir = resolve(cwd, spec);
-    if (!readPackageJson(dir)) throw new PluginError(spec, `no package.json in ${dir}`);
+function safeRealpath(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
     return dir;
   }
-  for (const nm of nodeModulesChain(cwd)) {
-    const dir = join(nm, spec);
-    if (readPackageJson(dir)) return dir;
-  }
-  throw new PluginError(spec, `package not found from ${cwd}`);
 }
 
-/** Import a plugin package and check its `plugin` export. */
-export async function loadPlugin(dir: string): Promise<ArchitecturePlugin> {
-  const pkg = readPackageJson(dir);
-  if (!pkg) throw new PluginError(dir, "no package.json");
-  const label = pkg.name ?? dir;
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(entryOf(dir, pkg)).href)) as Record<string, unknown>;
-  } catch (cause) {
-    if (cause instanceof PluginError) throw cause;
-    throw new PluginError(label, `cannot import: ${(cause as Error).message}`, { cause });
+/** Directories of installed packages that declare the `handoff-arch` keyword, nearest first. */
+export function findInstalledArchPackages(startDirs: readonly string[]): string[] {
+  return discoverPluginPackages(startDirs)
+    .filter((p) => p.problem === undefined)
+    .map((p) => p.dir);
+}
+
+/** Resolve `--plugin NAME` (a package name or a path) to its package, or a typed error. */
+export function resolvePluginPackage(spec: string, cwd: string): PluginPackage {
+  const dirs = spec.startsWith(".") || isAbsolute(spec) ? [resolve(cwd, spec)] : nodeModulesChain(cwd).map((nm) => join(nm, spec));
+  for (const dir of dirs) {
+    const read = readPackageJson(dir);
+    if (read !== undefined) return describePackage(dir, read, spec);
   }
-  if (!isArchitecturePlugin(mod.plugin)) throw new PluginError(label, "does not export a `plugin` (name, provides, register)");
+  throw new PluginError(spec, spec.startsWith(".") || isAbsolute(spec) ? `no package.json in ${dirs[0]}` : `package not found from ${cwd}`);
+}
+
+/** Resolve `--plugin NAME` (a package name or a path) to a package directory. */
+export function resolvePluginDir(spec: string, cwd: string): string {
+  return resolvePluginPackage(spec, cwd).dir;
+}
+
+/** The file URL to import a discovered package's entry point. */
+export function entryUrl(pkg: PluginPackage): string {
+  return pathToFileURL(pkg.entry).href;
+}
+
+/** Architecture packages compiled into the single-file CLI, by package name; each imported only when used. */
+export type BuiltinArches = Readonly<Record<string, () => Promise<unknown>>>;
+
+/** `String(anything)` that cannot itself throw (a thrown `null`, an object with a hostile toString). */
+export function describeThrown(thrown: unknown): string {
+  try {
+    if (thrown instanceof Error) return thrown.message.split("\n")[0] || thrown.name;
+    return `threw ${thrown === null ? "null" : typeof thrown === "string" ? JSON.stringify(thrown) : String(thrown)}`;
+  } catch {
+    return "threw a value that cannot be printed";
+  }
+}
+
+/** Import one plugin package (the bundled copy when there is one, else from disk) and check its `plugin` export. */
+export async function importPlugin(pkg: PluginPackage, builtins?: BuiltinArches, beforeImportFromDisk?: () => void): Promise<ArchitecturePlugin> {
+  if (pkg.problem !== undefined) throw new PluginError(pkg.name, pkg.problem);
+  let mod: Record<string, unknown> | undefined;
+  try {
+    const builtin = builtins !== undefined && Object.hasOwn(builtins, pkg.name) ? builtins[pkg.name] : undefined;
+    if (!builtin) beforeImportFromDisk?.();
+    mod = (await (builtin ? builtin() : import(entryUrl(pkg)))) as Record<string, unknown> | undefined;
+  } catch (cause) {
+    throw new PluginError(pkg.name, `cannot import: ${describeThrown(cause)}`, { cause });
+  }
+  if (!isArchitecturePlugin(mod?.plugin)) throw new PluginError(pkg.name, "does not export a `plugin` (name, provides, register)");
   return mod.plugin;
+}
+
+/** Import a plugin package by directory and check its `plugin` export. */
+export async function loadPlugin(dir: string): Promise<ArchitecturePlugin> {
+  return importPlugin(resolvePluginPackage(dir, dir));
 }
 
 /** Where the CLI itself is installed: discovery starts there and at the working directory. */

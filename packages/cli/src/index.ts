@@ -1,5 +1,14 @@
-export { main, UsageError, USAGE, type Io } from "./main.js";
+export { main, usage, USAGE, UsageError, type Io, type MainOptions } from "./main.js";
+export { COMMANDS, type CommandEntry } from "./commands/index.js";
+export { defineCommand, type Command, type CommandContext, type CommandResult } from "./cli/command.js";
+export { parseCommandLine, renderHelp, COMMON_OPTIONS, type OptionSpec, type OptionTable, type CommandSpec } from "./cli/option-table.js";
+export { parseAddress, parseSize, parseQuantity, parseValue } from "./numbers.js";
 export { loadArchitectures, type LoadedArchitectures } from "./container.js";
-export { findInstalledArchPackages, resolvePluginDir, loadPlugin, ARCH_KEYWORD } from "./discovery.js";
+export { loadArchitecturesFor, type ArchRequest, type BuiltinArches } from "./architectures.js";
+export { discoverPluginPackages, findInstalledArchPackages, resolvePluginDir, loadPlugin, ARCH_KEYWORD, type PluginPackage } from "./discovery.js";
+export { writeDirectorySet, type SetFile } from "./directory-set.js";
+export { readInput, writeFileAtomic, FileAccessError } from "./file-io.js";
+export { checkCmdline, cmdlineLimit, LINUX_COMMAND_LINE_SIZE } from "./cmdline-limit.js";
 export { toJson } from "./output.js";
 export { digestReport, renderDigestReport } from "./digest-report.js";
+export { VERSION } from "./version.js";

@@ -44,7 +44,7 @@ describe("handoff link", () => {
       [["link", "--arch", "x86_64", garbage, "--at", "0", "--out", out], 1, /ELF64 ELF header @0x0/],
       [["link", "--arch", "sparc", obj, "--at", "0", "--out", out], 1, /architecture 'sparc' is not installed/],
       [["link", "--arch", "x86_64", obj, "--at", "0x100000", "--set", "ext_fn", "--out", out], 2, /--set ext_fn: expected SYM=VALUE/],
-      [["link", "--arch", "x86_64", obj, "--out", out], 2, /link needs --at/],
+      [["link", "--arch", "x86_64", obj, "--out", out], 2, /link: --at is required/],
       [["link", "--arch", "x86_64", obj, "--at", "0x1_0000_0000_0000_0000", "--out", out], 2, /does not fit in 64 bits/],
       [["link", "--arch", "x86_64", obj, "--at", "0x100000", "--set", "ext_fn=1", "--set", "ext32=1", "--set", "ext_abs=1", "--out", join(dir, "no/such/dir/x.bin")], 1, /cannot write: no such file/],
     ] as const) {

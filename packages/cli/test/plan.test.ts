@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { MemoryMap } from "@handoff/core";
 import { PC_MEMORY_LAYOUT } from "@handoff/x86";
 import { SegmentSet, linuxKexecRules } from "@handoff/core/kexec";
-import { parseMemorySize } from "../src/commands/plan.js";
+import { UsageError } from "../src/cli/usage-error.js";
+import { parseAddress, parseSize, parseValue } from "../src/numbers.js";
 import { REPO_ROOT, runCli } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "handoff-plan-cli-"));
@@ -62,12 +63,9 @@ describe("handoff plan", () => {
   });
 
   const failures: [string, string[], RegExp][] = [
-    ["a sloppy size", ["--memory", "512MB"], /^handoff: --memory: '512MB' is not a size/],
-    ["a zero size", ["--memory", "0"], /size must be positive/],
-    ["both --memory and --memmap", ["--memory", "1G", "--memmap", "x.json"], /not both/],
     ["a kernel outside RAM", ["--memory", "16M"], /segment\[0\] \(kernel raw, 0x1000000\.\.0x1006000\): not wholly inside RAM/],
     ["an unaligned load address", ["--load-addr", "0x1000800"], /not 0x1000-aligned/],
-    ["a missing initrd", ["--initrd", "/nonexistent/initrd"], /--initrd: cannot read \/nonexistent\/initrd: ENOENT/],
+    ["a missing initrd", ["--initrd", "/nonexistent/initrd"], /^handoff: \/nonexistent\/initrd: cannot read the initrd: no such file$/m],
     ["a bad memmap", ["--memmap", kernel], /memory-map JSON \$: not JSON/],
   ];
   for (const [what, extra, message] of failures) {
@@ -86,6 +84,27 @@ describe("handoff plan", () => {
     const r = runCli(["plan", "--arch", "arm32", "--kernel", kernel]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no arm32 image format recognises it .*--kernel-format raw --load-addr ADDR/);
+  });
+
+  const usage: [string, string[], RegExp][] = [
+    ["a sloppy size", ["--memory", "512MB"], /^handoff: --memory: '512MB' is not a size/],
+    ["a zero size", ["--memory", "0"], /size must be positive/],
+    ["both --memory and --memmap", ["--memory", "1G", "--memmap", "x.json"], /not both/],
+    ["an address with a unit", ["--load-addr", "16M"], /--load-addr: '16M' is not a number/],
+  ];
+  for (const [what, extra, message] of usage) {
+    it(`refuses ${what} as a usage error: one line, exit 2`, () => {
+      const r = runCli(["plan", "--arch", "x86_64", "--kernel", kernel, "--kernel-format", "raw", "--load-addr", "0x1000000", ...extra]);
+      expect([r.code, r.stdout, r.stderr.trim().split("\n").length]).toEqual([2, "", 1]);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toMatch(/\(try 'handoff plan --help'\)$/m);
+    });
+  }
+
+  it("accepts _ separators in addresses as every command does", () => {
+    const r = runCli(["plan", "--arch", "x86_64", "--kernel", kernel, "--kernel-format", "raw", "--load-addr", "0x100_0000", "--json"]);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as PlanJson).segments[0]!.mem).toBe("0x1000000");
   });
 
   it("usage errors exit 2", () => {
@@ -148,12 +167,20 @@ describe("handoff plan: position-independent arm kernels", () => {
   });
 });
 
-describe("parseMemorySize", () => {
-  it("accepts K/M/G/T suffixes and hex, refuses anything loose", () => {
-    expect(parseMemorySize("512M")).toBe(512n << 20n);
-    expect(parseMemorySize("1G")).toBe(1n << 30n);
-    expect(parseMemorySize("0x20000000")).toBe(0x20000000n);
-    expect(parseMemorySize("4096")).toBe(4096n);
-    for (const bad of ["512MB", "1.5G", "-1", "0x", "1g", " 1G", "0x10M", "", "99999999999999999999T"]) expect(() => parseMemorySize(bad)).toThrow();
+describe("parseSize (the CLI's one size grammar)", () => {
+  it("accepts K/M/G/T/P suffixes, hex and _ separators, refuses anything loose", () => {
+    expect(parseSize("512M", "--memory")).toBe(512n << 20n);
+    expect(parseSize("6G", "--memory")).toBe(6n << 30n);
+    expect(parseSize("0x20000000", "--memory")).toBe(0x20000000n);
+    expect(parseSize("0x2000_0000", "--memory")).toBe(0x20000000n);
+    expect(parseSize("4096", "--memory")).toBe(4096n);
+    for (const bad of ["512MB", "1.5G", "-1", "0x", "1g", " 1G", "0x10M", "", "_1", "1__0", "1_", "99999999999999999999T", "0"]) expect(() => parseSize(bad, "--memory")).toThrow(UsageError);
+  });
+  it("parseAddress takes no unit; parseValue takes a sign", () => {
+    expect(parseAddress("0x1_000", "--at")).toBe(0x1000n);
+    expect(() => parseAddress("4K", "--at")).toThrow(/'4K' is not a number/);
+    expect(() => parseAddress("0x1_0000_0000_0000_0000", "--at")).toThrow(/does not fit in 64 bits/);
+    expect(parseValue("-1", "value")).toBe(-1n);
+    expect(() => parseValue("-0x1", "value")).toThrow(UsageError);
   });
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QemuError } from "./errors.js";
+import { dieWithParent } from "./parent-death.js";
 import { qemuArgs, qemuBinary, type QemuOptions } from "./machine.js";
 
 /**
@@ -17,7 +18,8 @@ export function dumpMachineDtb(options: QemuOptions): Uint8Array {
     const m = args.indexOf("-M");
     args[m + 1] = `${args[m + 1]},dumpdtb=${file}`;
     const binary = options.binary ?? qemuBinary(options.arch);
-    const r = spawnSync(binary, args, { encoding: "utf8", timeout: 30_000 });
+    const guarded = dieWithParent(binary, args);
+    const r = spawnSync(guarded.command, guarded.args, { encoding: "utf8", timeout: 30_000 });
     if (r.error) throw new QemuError(binary, "-machine dumpdtb", r.error.message, { cause: r.error });
     let dtb: Buffer;
     try {

@@ -4,3 +4,6 @@ export { parseInfoRegisters, type ObservedRegisters, type RegisterFileSource, ty
 export { QemuMachine, withQemu, qemuArgs, qemuBinary, type QemuArch, type QemuOptions, type LoaderBlob } from "./machine.js";
 export { compareRegisters, describeMismatches, QEMU_TCG_DEVIATIONS, type EmulatorDeviation, type RegisterComparison } from "./compare.js";
 export { dumpMachineDtb } from "./dumpdtb.js";
+export { bootAndProbe, bootAndStream, type BootRequest, type ProbeRequest, type ProbeReport, type MemoryComparison } from "./boot-artefact.js";
+export { scratchDir } from "./scratch.js";
+export { dieWithParent } from "./parent-death.js";

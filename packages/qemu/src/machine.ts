@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { hex } from "@handoff/core";
 import { QemuError } from "./errors.js";
 import { parseInfoRegisters, type ObservedRegisters, type RegisterFileSource } from "./info-registers.js";
 import { QmpClient } from "./qmp.js";
+import { dieWithParent } from "./parent-death.js";
+import { disposeScratch, scratchDir } from "./scratch.js";
 
 /** The four guests handoff targets, by arch package id. */
 export type QemuArch = "x86_64" | "x86_32" | "arm64" | "arm32";
@@ -145,15 +146,16 @@ export class QemuMachine {
 
   /** Start the emulator and connect QMP. On any failure the process is killed. */
   static async start(options: QemuOptions): Promise<QemuMachine> {
-    const dir = mkdtempSync(join(tmpdir(), "handoff-qemu-"));
+    const dir = scratchDir("handoff-qemu-").path;
     const socket = join(dir, "qmp.sock");
     const binary = options.binary ?? qemuBinary(options.arch);
     const args = qemuArgs(options, socket);
     let child: ChildProcess;
     try {
-      child = spawn(binary, args, { stdio: ["pipe", "pipe", "pipe"] });
+      const guarded = dieWithParent(binary, args);
+      child = spawn(guarded.command, guarded.args, { stdio: ["pipe", "pipe", "pipe"] });
     } catch (cause) {
-      rmSync(dir, { recursive: true, force: true });
+      disposeScratch(dir);
       throw new QemuError(binary, "start", (cause as Error).message, { cause });
     }
     track(child);
@@ -253,7 +255,7 @@ export class QemuMachine {
       await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, 5000)))]);
       clearTimeout(timer);
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    disposeScratch(this.dir);
   }
 
   private stderrTail(): string {

@@ -67,7 +67,7 @@ describe.skipIf(!haveArm64)("QemuMachine lifecycle", () => {
 
   it("a process that exits without killing its QEMU still takes QEMU with it (exit hook)", () => {
     const dist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
-    const script = `import { QemuMachine } from ${JSON.stringify(dist)};
+    const script = `import "reflect-metadata"; import { QemuMachine } from ${JSON.stringify(dist)};
       const m = await QemuMachine.start({ arch: "arm64", paused: true });
       console.log(m.pid); process.exit(0);`;
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
@@ -86,7 +86,7 @@ describe.skipIf(!haveArm64)("QemuMachine lifecycle", () => {
 describe.skipIf(!haveArm64)("QemuMachine signal hook", () => {
   it("SIGTERM to a process holding a QEMU kills that QEMU and still ends the process", async () => {
     const dist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
-    const script = `import { QemuMachine } from ${JSON.stringify(dist)};
+    const script = `import "reflect-metadata"; import { QemuMachine } from ${JSON.stringify(dist)};
       const m = await QemuMachine.start({ arch: "arm64", paused: true });
       console.log(m.pid); setInterval(() => {}, 1000);`;
     const { spawn } = await import("node:child_process");

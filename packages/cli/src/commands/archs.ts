@@ -1,4 +1,5 @@
 import type { Architecture } from "@handoff/core";
+import { defineCommand } from "../cli/command.js";
 import type { LoadedArchitectures } from "../container.js";
 import { table, toJson } from "../output.js";
 
@@ -42,3 +43,12 @@ export function archsCommand(loaded: LoadedArchitectures, json: boolean): string
     ]),
   );
 }
+
+/** `handoff archs` */
+export const command = defineCommand({
+  options: {},
+  notes: ["Lists the built-in architectures and every installed package with the 'handoff-arch' keyword."],
+  async run({ values }, context) {
+    return archsCommand(await context.architectures(), values.json);
+  },
+});

@@ -1,36 +1,28 @@
 import { resolve } from "node:path";
+import { hex } from "@handoff/core";
 import { pictureOfArtefact, renderMemoryMapSvg } from "@handoff/core/svg";
-import { writeSvgFile } from "../svg-output.js";
-import type { LoadedArchitectures } from "../container.js";
+import { defineCommand } from "../cli/command.js";
+import { UsageError } from "../cli/usage-error.js";
 import { toJson } from "../output.js";
-import { builderFor, readPayload, writeArtefact } from "./handoff-artefacts.js";
-import { linuxArtefact } from "./linux-boot.js";
+import { writeSvgFile } from "../svg-output.js";
+import { ARTEFACT_OPTIONS, artefactOptions } from "./artefact-options.js";
+import { artefactFor, writeArtefact } from "./handoff-artefacts.js";
 
-export interface BuildOptions {
-  readonly arch: string;
-  readonly protocol?: string;
-  /** A flat payload entered at its first byte; omitted with `probe`. */
-  readonly kernel?: string;
-  readonly probe: boolean;
-  readonly vmmSelectors: boolean;
-  readonly entryMode?: string;
-  readonly out: string;
-  readonly json: boolean;
-  /** Linux boots: initrd file and command line. */
-  readonly initrd?: string;
-  readonly cmdline?: string;
-  /** Also draw what the artefact places in memory into this SVG file. */
-  readonly svg?: string;
-}
-
-/** `handoff build`: write a bootable artefact and plan.json into a directory. */
-export function buildCommand(loaded: LoadedArchitectures, o: BuildOptions, cwd: string): string {
-  const { builder } = builderFor(loaded, o.arch);
-  const linux = linuxArtefact(loaded, o, cwd);
-  const artefact =
-    linux ?? builder.build({ protocol: o.protocol ?? builder.protocols[0]!, payload: o.probe || !o.kernel ? builder.probePayload() : readPayload(resolve(cwd, o.kernel)), vmmSelectors: o.vmmSelectors, entryMode: o.entryMode });
-  const files = writeArtefact(artefact, resolve(cwd, o.out), toJson);
-  if (o.svg !== undefined) writeSvgFile(resolve(cwd, o.svg), renderMemoryMapSvg(pictureOfArtefact(artefact)));
-  if (o.json) return toJson({ out: resolve(cwd, o.out), files, arch: artefact.arch, protocol: artefact.protocol, entry: artefact.entry, stubEntry: artefact.stubEntry });
-  return [`built ${artefact.arch} ${artefact.protocol} hand-off: stub at 0x${artefact.stubEntry.toString(16)}, enters 0x${artefact.entry.toString(16)}`, ...files.map((f) => `  ${f}`)].join("\n");
-}
+/** `handoff build` */
+export const command = defineCommand({
+  options: {
+    ...ARTEFACT_OPTIONS,
+    out: { type: "string", value: "DIR", required: true, help: "the artefact directory, written as one set (a new or earlier artefact directory only)" },
+    svg: { type: "string", value: "FILE", help: "also draw what the artefact places in memory into FILE" },
+  },
+  async run({ values }, context) {
+    if (!values.kernel && !values.probe) throw new UsageError("build: give --kernel FILE or --probe", "build");
+    const loaded = await context.architectures(values.arch);
+    const { artefact } = artefactFor(loaded, artefactOptions(values), context.cwd);
+    const out = resolve(context.cwd, values.out);
+    const files = writeArtefact(artefact, out, toJson);
+    if (values.svg !== undefined) writeSvgFile(resolve(context.cwd, values.svg), renderMemoryMapSvg(pictureOfArtefact(artefact)));
+    if (values.json) return toJson({ out, files, arch: artefact.arch, protocol: artefact.protocol, entry: artefact.entry, stubEntry: artefact.stubEntry });
+    return [`built ${artefact.arch} ${artefact.protocol} hand-off: stub at ${hex(artefact.stubEntry)}, enters ${hex(artefact.entry)}`, ...files.map((f) => `  ${f}`)].join("\n");
+  },
+});

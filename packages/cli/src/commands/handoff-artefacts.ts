@@ -1,32 +1,40 @@
-import { mkdirSync, readFileSync, statSync } from "node:fs";
-import { writeFileAtomic } from "../file-io.js";
-import { join } from "node:path";
-import { HANDOFF_ARTEFACT_BUILDER, ValidationError, hex, type Architecture, type HandoffArtefact, type HandoffArtefactBuilder } from "@handoff/core";
+import { resolve } from "node:path";
+import { BuilderLookup, ValidationError, hex, type Architecture, type HandoffArtefact, type HandoffArtefactBuilder } from "@handoff/core";
 import type { LoadedArchitectures } from "../container.js";
+import { writeDirectorySet } from "../directory-set.js";
+import { readInput } from "../file-io.js";
+import { linuxArtefact, type LinuxOptions } from "./linux-boot.js";
 
 /** Largest flat payload `--kernel` accepts (checked before reading the file). */
 export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
+/** The file every artefact directory holds; its presence marks a directory `build` may replace. */
+export const PLAN_FILE = "plan.json";
+
 /** The arch and its artefact builder, or a typed error naming what is missing. */
-export function builderFor(loaded: LoadedArchitectures, arch: string): { arch: Architecture; builder: HandoffArtefactBuilder } {
+export function builderFor(loaded: LoadedArchitectures, arch: string, protocol?: string): { arch: Architecture; builder: HandoffArtefactBuilder } {
   const architecture = loaded.registry.get(arch);
-  const builders = loaded.container.isRegistered(HANDOFF_ARTEFACT_BUILDER) ? loaded.container.resolveAll<HandoffArtefactBuilder>(HANDOFF_ARTEFACT_BUILDER) : [];
-  const builder = builders.find((b) => b.arch === arch);
-  if (!builder) throw new ValidationError(`--arch ${arch}`, "the installed architecture package provides no hand-off artefact builder");
-  return { arch: architecture, builder };
+  // BuilderLookup (core) picks the installed builder that builds `protocol`; NoBuilderError lists what is built.
+  return { arch: architecture, builder: loaded.container.resolve(BuilderLookup).artefactBuilder(arch, protocol) };
 }
 
-/** Read a flat payload, checking its size before reading it. */
+/** Read a flat payload: a regular, non-empty file of at most {@link MAX_PAYLOAD_BYTES}. */
 export function readPayload(path: string): Uint8Array {
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch (cause) {
-    throw new ValidationError(path, "cannot read the kernel payload", { cause });
-  }
-  if (size === 0) throw new ValidationError(path, "the kernel payload is empty");
-  if (size > MAX_PAYLOAD_BYTES) throw new ValidationError(path, `flat payload of ${size} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
-  return new Uint8Array(readFileSync(path));
+  return readInput(path, { what: "kernel payload", maxBytes: MAX_PAYLOAD_BYTES }).bytes;
+}
+
+/** What `build` and `boot` are asked for. */
+export interface ArtefactOptions extends LinuxOptions {
+  readonly vmmSelectors: boolean;
+}
+
+/** The artefact for a request: a real Linux kernel through the Linux builder, else a flat payload or the probe. */
+export function artefactFor(loaded: LoadedArchitectures, o: ArtefactOptions, cwd: string): { arch: Architecture; builder: HandoffArtefactBuilder; artefact: HandoffArtefact } {
+  const { arch, builder } = builderFor(loaded, o.arch);
+  const linux = linuxArtefact(loaded, o, cwd);
+  const payload = () => (o.probe || !o.kernel ? builder.probePayload() : readPayload(resolve(cwd, o.kernel)));
+  const artefact = linux ?? builder.build({ protocol: o.protocol ?? builder.protocols[0]!, payload: payload(), vmmSelectors: o.vmmSelectors, entryMode: o.entryMode });
+  return { arch, builder, artefact };
 }
 
 /** plan.json: everything about the artefact except its bytes. */
@@ -46,16 +54,8 @@ export function planJson(a: HandoffArtefact) {
   };
 }
 
-/** Write the artefact's files and plan.json into `dir`, each atomically (temp file + rename). */
+/** Write the artefact's files and plan.json into `dir` as one set (see {@link writeDirectorySet}). */
 export function writeArtefact(a: HandoffArtefact, dir: string, render: (v: unknown) => string): string[] {
-  mkdirSync(dir, { recursive: true });
-  const written: string[] = [];
-  const put = (name: string, bytes: Uint8Array | string) => {
-    const final = join(dir, name);
-    writeFileAtomic(final, typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes);
-    written.push(final);
-  };
-  for (const f of a.files) put(f.name, f.bytes);
-  put("plan.json", render(planJson(a)) + "\n");
-  return written;
+  const files = [...a.files.map((f) => ({ name: f.name, bytes: f.bytes })), { name: PLAN_FILE, bytes: new TextEncoder().encode(render(planJson(a)) + "\n") }];
+  return writeDirectorySet(dir, files, PLAN_FILE);
 }

@@ -1,6 +1,7 @@
-import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { FormatError, ValidationError, hex, MemoryMap, rebaseImage, type Architecture, type EncodedHypercall, type GuestBuffer, type HypercallAbi, type HypercallValue, type Image } from "@handoff/core";
+import { readInput } from "../file-io.js";
+import { parseAddress, parseValue } from "../numbers.js";
+import { ValidationError, hex, MemoryMap, rebaseImage, type Architecture, type EncodedHypercall, type GuestBuffer, type HypercallAbi, type HypercallValue, type Image } from "@handoff/core";
 import { Placer } from "@handoff/core/kexec";
 import { type Layout, readCValue } from "@handoff/core/c-abi";
 import { KEXEC_OP, KEXEC_TYPE_CRASH, KEXEC_TYPE_DEFAULT, XEN_HYPERCALLS, MULTICALL, XEN_STRUCT_NAMES, decodeMulticall, findXenHypercall, planKexecLoad, xenCommand, xenHypercall, xenTypes, type XenHypercall } from "@handoff/xen";
@@ -28,12 +29,8 @@ function bad(what: string, reason: string): ValidationError {
   return new ValidationError(what, reason);
 }
 
-/** Parse a number the way users write addresses: decimal, 0x hex, with optional `_` separators. */
-export function parseNumber(text: string, what: string): bigint {
-  const t = text.replace(/_/g, "");
-  if (!/^(0x[0-9a-fA-F]+|-?[0-9]+)$/.test(t)) throw bad(what, `'${text}' is not a number`);
-  return BigInt(t);
-}
+/** Hypercall arguments and register values: the CLI's one number grammar, negative decimals allowed. */
+const parseNumber = parseValue;
 
 function guestBitsOf(abi: HypercallAbi, mode: string | undefined): 32 | 64 | undefined {
   if (mode === undefined) return undefined;
@@ -66,12 +63,7 @@ function defaultBase(arch: Architecture, image: Image, path: string): bigint {
 }
 
 export function loadImage(arch: Architecture, path: string, loadAddr: bigint | undefined, entry: bigint | undefined): Image {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(path));
-  } catch (cause) {
-    throw new FormatError(path, "image", "file", undefined, (cause as Error).message, { cause });
-  }
+  const { bytes } = readInput(path, { what: "image" });
   for (const format of arch.imageFormats) {
     if (!format.probe({ path, bytes })) continue;
     const image = format.parse({ path, bytes });
@@ -84,7 +76,7 @@ export function loadImage(arch: Architecture, path: string, loadAddr: bigint | u
   if (loadAddr === undefined) {
     throw bad(path, `no ${arch.id} image format recognises it (have: ${arch.imageFormats.map((f) => f.id).join(", ") || "none"}); give --load-addr to load it as one raw segment`);
   }
-  const size = BigInt(statSync(path).size);
+  const size = BigInt(bytes.length);
   return {
     format: "raw",
     arch: arch.id,
@@ -160,10 +152,10 @@ export function hypercallEncode(loaded: LoadedArchitectures, positionals: readon
   if (call === KEXEC_OP && commandName === "load") {
     if (!o.image) throw bad("kexec_op load", "--image FILE is required");
     const path = resolve(o.cwd, o.image);
-    const image = loadImage(arch, path, o.loadAddr === undefined ? undefined : parseNumber(o.loadAddr, "--load-addr"), o.entry === undefined ? undefined : parseNumber(o.entry, "--entry"));
+    const image = loadImage(arch, path, o.loadAddr === undefined ? undefined : parseAddress(o.loadAddr, "--load-addr"), o.entry === undefined ? undefined : parseAddress(o.entry, "--entry"));
     const plan = planKexecLoad(abi, image, {
       elfMachine: arch.elfMachine,
-      bufferBase: o.bufferAddr === undefined ? 0x100000n : parseNumber(o.bufferAddr, "--buffer-addr"),
+      bufferBase: o.bufferAddr === undefined ? 0x100000n : parseAddress(o.bufferAddr, "--buffer-addr"),
       guestBits,
       type: o.crash ? KEXEC_TYPE_CRASH : KEXEC_TYPE_DEFAULT,
     });
@@ -220,12 +212,7 @@ export function hypercallDecode(loaded: LoadedArchitectures, o: HypercallOptions
   let struct: { name: string; value: unknown } | null = null;
   if (o.structFile) {
     const path = resolve(o.cwd, o.structFile);
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(readFileSync(path));
-    } catch (cause) {
-      throw new FormatError(path, "struct", "file", undefined, (cause as Error).message, { cause });
-    }
+    const { bytes } = readInput(path, { what: "struct", maxBytes: 1 << 20 });
     if (call === MULTICALL) {
       const count = d.args[1]!.value;
       if (count > 4096n) throw bad("multicall nr_calls", `${count} is more than 4096`);

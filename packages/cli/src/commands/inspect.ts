@@ -4,6 +4,9 @@ import { pictureOfImage, renderMemoryMapSvg } from "@handoff/core/svg";
 import { writeSvgFile } from "../svg-output.js";
 import type { LoadedArchitectures } from "../container.js";
 import { readInput } from "../file-io.js";
+import { defineCommand } from "../cli/command.js";
+import { parseAddress } from "../numbers.js";
+import { resolve } from "node:path";
 import { table, toJson } from "../output.js";
 
 export interface InspectOptions {
@@ -54,7 +57,7 @@ export function identifyImage(input: ImageInput, formats: readonly ImageFormat[]
 
 /** `handoff inspect FILE`: what the image is. */
 export function inspectCommand(path: string, loaded: LoadedArchitectures, options: InspectOptions): string {
-  const input = readInput(path);
+  const input = readInput(path, { what: "image" });
   const { image, format } = identifyImage(input, imageFormatsOf(loaded, options));
   if (options.svg !== undefined) writeSvgFile(options.svg, renderMemoryMapSvg(pictureOfImage(image)));
   return options.json ? toJson(describeImage(image, format)) : renderImage(image, format);
@@ -169,3 +172,19 @@ function indent(text: string): string {
     .map((l) => `  ${l}`)
     .join("\n");
 }
+
+/** `handoff inspect FILE` */
+export const command = defineCommand({
+  positionals: { synopsis: "FILE", min: 1, max: 1 },
+  options: {
+    arch: { type: "string", value: "A", help: "try only this architecture's formats (default: every installed one)" },
+    "paddr-offset": { type: "string", value: "ADDR", help: "subtract ADDR from ELF p_paddr (kernels whose p_paddr is a link address)" },
+    svg: { type: "string", value: "FILE", help: "also draw the image's segments into FILE" },
+  },
+  async run({ values, positionals }, context) {
+    const paddrOffset = values["paddr-offset"] === undefined ? undefined : parseAddress(values["paddr-offset"], "--paddr-offset");
+    const loaded = await context.architectures(values.arch);
+    if (values.arch !== undefined) loaded.registry.get(values.arch);
+    return inspectCommand(resolve(context.cwd, positionals[0]!), loaded, { json: values.json, ...(values.svg === undefined ? {} : { svg: resolve(context.cwd, values.svg) }), ...(paddrOffset === undefined ? {} : { paddrOffset }) });
+  },
+});

@@ -4,6 +4,10 @@ import { hex } from "@handoff/core";
 import type { LoadedArchitectures } from "../container.js";
 import { readInput, writeFileAtomic } from "../file-io.js";
 import { table, toJson } from "../output.js";
+import { defineCommand } from "../cli/command.js";
+import { UsageError } from "../cli/usage-error.js";
+import { parseAddress } from "../numbers.js";
+import { resolve } from "node:path";
 
 export interface LinkCommandOptions {
   readonly arch: string;
@@ -18,7 +22,7 @@ export interface LinkCommandOptions {
 export function linkCommand(loaded: LoadedArchitectures, o: LinkCommandOptions): string {
   const arch = loaded.registry.get(o.arch);
   if (!arch.relocations) throw new LinkError(o.object, `architecture ${arch.id} does not implement ELF relocations`);
-  const elf = ElfFile.parse(readInput(o.object));
+  const elf = ElfFile.parse(readInput(o.object, { what: "object", maxBytes: 64 << 20 }));
   const linked = linkObject(elf, { base: o.at, relocator: arch.relocations, set: o.set });
   writeFileAtomic(o.out, linked.bytes);
   return o.json ? toJson(describeLinked(o, linked)) : renderLinked(o, linked);
@@ -48,3 +52,34 @@ function renderLinked(o: LinkCommandOptions, linked: LinkedObject): string {
     ),
   ].join("\n");
 }
+
+/** `--set SYM=VALUE ...` as a map; a symbol given twice is a usage error. */
+function parseSettings(items: readonly string[]): Map<string, bigint> {
+  const set = new Map<string, bigint>();
+  for (const item of items) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new UsageError(`link: --set ${item}: expected SYM=VALUE`, "link");
+    const name = item.slice(0, eq);
+    if (set.has(name)) throw new UsageError(`link: --set ${name} is given twice`, "link");
+    set.set(name, parseAddress(item.slice(eq + 1), `--set ${name}`));
+  }
+  return set;
+}
+
+/** `handoff link` */
+export const command = defineCommand({
+  positionals: { synopsis: "OBJ", min: 1, max: 1 },
+  options: {
+    arch: { type: "string", value: "A", required: true, help: "the architecture whose relocations apply" },
+    at: { type: "string", value: "ADDR", required: true, help: "link address of the first section" },
+    set: { type: "string", multiple: true, value: "SYM=VALUE", help: "define an undefined symbol or store into a data object" },
+    out: { type: "string", value: "FILE", required: true, help: "where the linked bytes go (written atomically)" },
+  },
+  notes: ["Sections are laid out .text, .rodata, .data, .bss in that order."],
+  async run({ values, positionals }, context) {
+    const at = parseAddress(values.at, "--at");
+    const set = parseSettings(values.set);
+    const loaded = await context.architectures(values.arch);
+    return linkCommand(loaded, { arch: values.arch, object: resolve(context.cwd, positionals[0]!), at, set, out: resolve(context.cwd, values.out), json: values.json });
+  },
+});

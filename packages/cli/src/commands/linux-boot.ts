@@ -1,8 +1,9 @@
-import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { LINUX_BOOT_BUILDER, ValidationError, type HandoffArtefact, type LinuxBootBuilder } from "@handoff/core";
 import { dumpMachineDtb, type QemuArch } from "@handoff/qemu";
 import type { LoadedArchitectures } from "../container.js";
+import { checkCmdline } from "../cmdline-limit.js";
+import { readInput } from "../file-io.js";
 
 /** Largest kernel or initrd `--kernel`/`--initrd` accepts for a Linux boot (checked before reading). */
 export const MAX_LINUX_FILE_BYTES = 512 * 1024 * 1024;
@@ -18,15 +19,7 @@ export interface LinuxOptions {
 }
 
 function readBounded(path: string, what: string): Uint8Array {
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch (cause) {
-    throw new ValidationError(path, `cannot read the ${what}`, { cause });
-  }
-  if (size === 0) throw new ValidationError(path, `the ${what} is empty`);
-  if (size > MAX_LINUX_FILE_BYTES) throw new ValidationError(path, `${what} of ${size} bytes exceeds ${MAX_LINUX_FILE_BYTES}`);
-  return new Uint8Array(readFileSync(path));
+  return readInput(path, { what, maxBytes: MAX_LINUX_FILE_BYTES }).bytes;
 }
 
 /**
@@ -42,12 +35,14 @@ export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd:
   const arch = loaded.registry.get(o.arch);
   const kernelPath = resolve(cwd, o.kernel);
   const kernel = readBounded(kernelPath, "kernel");
-  const recognised = arch.imageFormats.some((f) => f.probe({ path: kernelPath, bytes: kernel }));
+  const format = arch.imageFormats.find((f) => f.probe({ path: kernelPath, bytes: kernel }));
+  const recognised = format !== undefined;
   if (!recognised && o.initrd === undefined && o.cmdline === undefined) return undefined;
   const builders = loaded.container.isRegistered(LINUX_BOOT_BUILDER) ? loaded.container.resolveAll<LinuxBootBuilder>(LINUX_BOOT_BUILDER) : [];
   const builder = builders.find((b) => b.arch === o.arch);
   if (!builder) throw new ValidationError(`--arch ${o.arch}`, "the installed architecture package cannot boot a Linux kernel");
   if (!recognised) throw new ValidationError(kernelPath, `is not a kernel image ${o.arch} knows (${arch.imageFormats.map((f) => f.id).join(", ")})`);
+  checkCmdline(o.arch, format.parse({ path: kernelPath, bytes: kernel }), o.cmdline);
   const protocol = o.protocol ?? builder.protocols[0]!;
   if (!builder.protocols.includes(protocol)) throw new ValidationError(`--protocol ${protocol}`, `a Linux kernel boots on ${o.arch} through ${builder.protocols.join(" or ")}`);
   const initrd = o.initrd === undefined ? undefined : readBounded(resolve(cwd, o.initrd), "initrd");

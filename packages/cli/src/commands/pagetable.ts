@@ -1,8 +1,11 @@
+import { resolve } from "node:path";
 import { writeFileAtomic } from "../file-io.js";
 import { MemoryMap, ValidationError, hex, type Architecture, type PageTableFormat } from "@handoff/core";
 import { mappingsForPolicy, pageTableReport, verifyPageTableBuild, type Mapping, type MappingAttributes, type WalkResult } from "@handoff/core/paging";
 import type { LoadedArchitectures } from "../container.js";
 import { table, toJson } from "../output.js";
+import { defineCommand } from "../cli/command.js";
+import { parseAddress, parseQuantity, parseSize } from "../numbers.js";
 
 export interface PagetableOptions {
   readonly arch: string | undefined;
@@ -15,15 +18,6 @@ export interface PagetableOptions {
   readonly pageZero: boolean;
   readonly out: string | undefined;
   readonly json: boolean;
-}
-
-const SUFFIX: Record<string, bigint> = { "": 1n, K: 1n << 10n, M: 1n << 20n, G: 1n << 30n, T: 1n << 40n };
-
-/** `0x1000`, `4096`, `2M`, `1G`: an address or size as bigint. */
-export function parseQuantity(text: string, what: string): bigint {
-  const m = /^(0x[0-9a-f_]+|[0-9_]+)([KMGT]?)$/i.exec(text.trim());
-  if (!m) throw new ValidationError(what, `'${text}' is not a number (0x..., decimal, optional K/M/G/T suffix)`);
-  return BigInt(m[1]!.replace(/_/g, "")) * SUFFIX[m[2]!.toUpperCase()]!;
 }
 
 /** `VA:PA:SIZE[:FLAGS]` with FLAGS from w (writable), x (executable), u (user), d (device); default `w`. */
@@ -66,12 +60,12 @@ export function pagetableCommand(loaded: LoadedArchitectures, o: PagetableOption
   const arch = loaded.registry.get(o.arch);
   const format = chooseFormat(arch, o.format);
   const pageSize = format.pageSizes[0]!;
-  const tableBase = o.tableBase === undefined ? 0x10_0000n : parseQuantity(o.tableBase, "--table-base");
-  const memoryMap = o.memory === undefined ? undefined : MemoryMap.of([{ start: 0n, size: parseQuantity(o.memory, "--memory"), type: "ram" }]);
+  const tableBase = o.tableBase === undefined ? 0x10_0000n : parseAddress(o.tableBase, "--table-base");
+  const memoryMap = o.memory === undefined ? undefined : MemoryMap.of([{ start: 0n, size: parseSize(o.memory, "--memory"), type: "ram" }]);
   const mappings: Mapping[] = o.maps.map(parseMapping);
   const policy = o.policy ?? (mappings.length > 0 ? "explicit" : undefined);
   if (policy === "first-n-gib") {
-    mappings.push(...mappingsForPolicy({ kind: "first-n-gib", gib: parseQuantity(o.gib ?? "1", "--gib"), memoryMap, mapPageZero: o.pageZero }, pageSize));
+    mappings.push(...mappingsForPolicy({ kind: "first-n-gib", gib: parseAddress(o.gib ?? "1", "--gib"), memoryMap, mapPageZero: o.pageZero }, pageSize));
   } else if (policy === "all-ram") {
     if (!memoryMap) throw new ValidationError("--policy all-ram", "needs --memory SIZE");
     mappings.push(...mappingsForPolicy({ kind: "all-ram", memoryMap, mapPageZero: o.pageZero }, pageSize));
@@ -116,3 +110,34 @@ export function pagetableCommand(loaded: LoadedArchitectures, o: PagetableOption
   if (o.out) lines.push(`wrote ${build.tableBytes} bytes of tables to ${o.out} (load at ${hex(build.segment.pa)})`);
   return { output: lines.join("\n"), code };
 }
+
+/** `handoff pagetable` */
+export const command = defineCommand({
+  options: {
+    arch: { type: "string", value: "A", required: true, help: "the architecture" },
+    format: { type: "string", value: "ID", help: "page-table format (default: the arch's first)" },
+    map: { type: "string", multiple: true, value: "VA:PA:SIZE[:wxud]", help: "one mapping; flags w(ritable) x(ecutable) u(ser) d(evice), default w" },
+    policy: { type: "string", value: "first-n-gib|all-ram", help: "map by policy instead of (or besides) --map" },
+    gib: { type: "string", value: "N", help: "first-n-gib: how many GiB (default 1)" },
+    memory: { type: "string", value: "SIZE", help: "all-ram: RAM size from 0, e.g. 512M" },
+    "table-base": { type: "string", value: "ADDR", help: "where the tables are placed (default 0x100000)" },
+    "page-zero": { type: "boolean", help: "map page 0 too (default: it faults)" },
+    out: { type: "string", value: "FILE", help: "write the table bytes to FILE (atomically)" },
+  },
+  async run({ values }, context) {
+    const loaded = await context.architectures(values.arch);
+    const { output, code } = pagetableCommand(loaded, {
+      arch: values.arch,
+      format: values.format,
+      maps: values.map,
+      policy: values.policy,
+      gib: values.gib,
+      memory: values.memory,
+      tableBase: values["table-base"],
+      pageZero: values["page-zero"],
+      out: values.out === undefined ? undefined : resolve(context.cwd, values.out),
+      json: values.json,
+    });
+    return { text: output, code };
+  },
+});

@@ -1,12 +1,16 @@
-import { closeSync, openSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
-import { FormatError, HandoffError, MemoryMap, U64_LIMIT, hex, type Architecture, type Image, type ImageFormat, type PageTableFormat } from "@handoff/core";
+import { FormatError, HandoffError, MemoryMap, hex, type Architecture, type Image, type ImageFormat, type PageTableFormat } from "@handoff/core";
 import { entryKind, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
 import { pageTableReport } from "@handoff/core/paging";
 import { pictureOfPlan, renderMemoryMapSvg } from "@handoff/core/svg";
+import { defineCommand } from "../cli/command.js";
+import { UsageError } from "../cli/usage-error.js";
+import { checkCmdline } from "../cmdline-limit.js";
 import { writeSvgFile } from "../svg-output.js";
 import { digestReport, renderDigestReport } from "../digest-report.js";
+import { inputFileSize, readInput } from "../file-io.js";
+import { parseAddress, parseSize } from "../numbers.js";
 import { table, toJson } from "../output.js";
 
 /** A bad option value (size, address, missing file...): one line at the CLI. */
@@ -18,29 +22,6 @@ export class PlanOptionError extends HandoffError {
   ) {
     super(`--${option}: ${reason}`);
   }
-}
-
-const SIZE_SUFFIX: Record<string, bigint> = { K: 1n << 10n, M: 1n << 20n, G: 1n << 30n, T: 1n << 40n };
-
-/**
- * A memory size: decimal with an optional K/M/G/T suffix (binary units), or
- * hex `0x...` without suffix. Anything else (`512MB`, `1.5G`, `-1`, `0`) is refused.
- */
-export function parseMemorySize(text: string, option = "memory"): bigint {
-  const m = /^(?:0x([0-9a-fA-F]+)|([0-9]+)([KMGT])?)$/.exec(text);
-  if (!m) throw new PlanOptionError(option, `'${text}' is not a size (e.g. 512M, 1G, 0x20000000)`);
-  const value = m[1] !== undefined ? BigInt(`0x${m[1]}`) : BigInt(m[2]!) * (m[3] ? SIZE_SUFFIX[m[3]]! : 1n);
-  if (value === 0n) throw new PlanOptionError(option, "size must be positive");
-  if (value >= U64_LIMIT) throw new PlanOptionError(option, `'${text}' does not fit 64 bits`);
-  return value;
-}
-
-/** An address: `0x...` hex or decimal, below 2^64. */
-export function parseAddress(text: string, option: string): bigint {
-  if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(text)) throw new PlanOptionError(option, `'${text}' is not an address (hex 0x... or decimal)`);
-  const v = BigInt(text);
-  if (v >= U64_LIMIT) throw new PlanOptionError(option, `'${text}' does not fit 64 bits`);
-  return v;
 }
 
 export interface PlanOptions {
@@ -72,37 +53,18 @@ function pageTableFormat(options: PlanOptions): PageTableFormat | undefined {
   return format;
 }
 
-function fileSize(path: string, option: string): number {
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new PlanOptionError(option, `${path} is not a regular file`);
-    return st.size;
-  } catch (e) {
-    if (e instanceof HandoffError) throw e;
-    throw new PlanOptionError(option, `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
-
 /** Load the kernel through the format that recognises it (or the one named). */
 export function loadKernel(options: PlanOptions): Image {
   const path = resolve(options.cwd, options.kernel);
-  fileSize(path, "kernel");
-  const fd = openSync(path, "r");
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  const input = { path, bytes };
+  const input = readInput(path, { what: "kernel" });
   // Core's ELF first, then the arch's own formats (the order `handoff inspect` uses).
   const formats: readonly ImageFormat[] = [ELF_IMAGE_FORMAT, ...options.arch.imageFormats];
   let format: ImageFormat | undefined;
   if (options.kernelFormat === "raw") {
     if (options.loadAddr === undefined) throw new PlanOptionError("kernel-format", "raw needs --load-addr ADDR");
     format = rawImageFormat({
-      loadAddress: parseAddress(options.loadAddr, "load-addr"),
-      ...(options.entry !== undefined ? { entry: parseAddress(options.entry, "entry") } : {}),
+      loadAddress: parseAddress(options.loadAddr, "--load-addr"),
+      ...(options.entry !== undefined ? { entry: parseAddress(options.entry, "--entry") } : {}),
       arch: options.arch.id,
     });
   } else if (options.kernelFormat !== undefined) {
@@ -131,22 +93,22 @@ export function makePlan(options: PlanOptions): LoadPlan {
 
 /** The plan and the memory map it was placed in (the `--svg` picture draws both). */
 export function makePlanWithMap(options: PlanOptions): { plan: LoadPlan; memoryMap: MemoryMap } {
-  if (options.memory !== undefined && options.memmap !== undefined) throw new PlanOptionError("memmap", "give --memory or --memmap, not both");
+  if (options.memory !== undefined && options.memmap !== undefined) throw new UsageError("plan: give --memory or --memmap, not both", "plan");
   let memoryMap: MemoryMap;
   if (options.memmap !== undefined) {
     const path = resolve(options.cwd, options.memmap);
-    fileSize(path, "memmap");
-    memoryMap = MemoryMap.fromJson(readFileSync(path, "utf8"), path);
+    memoryMap = MemoryMap.fromJson(new TextDecoder().decode(readInput(path, { what: "memory map", maxBytes: 16 << 20 }).bytes), path);
   } else {
     const layout = options.arch.defaultMachine;
     if (layout === undefined) throw new PlanOptionError("memory", `${options.arch.id} has no default machine layout; use --memmap FILE`);
-    memoryMap = MemoryMap.fromMachine(parseMemorySize(options.memory ?? "512M"), layout);
+    memoryMap = MemoryMap.fromMachine(parseSize(options.memory ?? "512M", "--memory"), layout);
   }
   const image = loadKernel(options);
+  checkCmdline(options.arch.id, image, options.cmdline);
   let initrd: { path: string; size: number } | undefined;
   if (options.initrd !== undefined) {
     const path = resolve(options.cwd, options.initrd);
-    initrd = { path, size: fileSize(path, "initrd") };
+    initrd = { path, size: inputFileSize(path, "initrd") };
   }
   const plan = planLoad({
     arch: options.arch,
@@ -157,7 +119,7 @@ export function makePlanWithMap(options: PlanOptions): { plan: LoadPlan; memoryM
     useZero: options.useZero === true,
     pageTables: pageTableFormat(options),
     // For a position-independent image (arm64 Image, zImage), --load-addr is its base.
-    ...(options.kernelFormat !== "raw" && options.loadAddr !== undefined ? { imageBase: parseAddress(options.loadAddr, "load-addr") } : {}),
+    ...(options.kernelFormat !== "raw" && options.loadAddr !== undefined ? { imageBase: parseAddress(options.loadAddr, "--load-addr") } : {}),
   });
   return { plan, memoryMap };
 }
@@ -220,3 +182,42 @@ export async function planCommand(options: PlanOptions, json: boolean): Promise<
     ...(digests ? ["", renderDigestReport(digests, false)] : []),
   ].join("\n");
 }
+
+/** `handoff plan` */
+export const command = defineCommand({
+  options: {
+    arch: { type: "string", value: "A", required: true, help: "the architecture (see 'handoff archs')" },
+    kernel: { type: "string", value: "FILE", required: true, help: "the kernel image (ELF, bzImage, arm64 Image, zImage, ...)" },
+    "kernel-format": { type: "string", value: "ID", help: "force a format; 'raw' loads a flat binary at --load-addr" },
+    "load-addr": { type: "string", value: "ADDR", help: "raw: where the binary goes; relocatable images: their base" },
+    entry: { type: "string", value: "ADDR", help: "raw: the entry point (default: --load-addr)" },
+    initrd: { type: "string", value: "FILE", help: "an initrd, streamed (never read whole)" },
+    cmdline: { type: "string", value: "TEXT", help: "the kernel command line (checked against the kernel's limit)" },
+    memory: { type: "string", value: "SIZE", help: "RAM of the arch's default machine, e.g. 512M, 6G (default 512M)" },
+    memmap: { type: "string", value: "FILE", help: "a memory-map JSON instead of --memory" },
+    "use-zero": { type: "boolean", help: "use ZERO entries for zero-filled pages (Xen)" },
+    "page-tables": { type: "string", value: "none|default|FORMAT", help: "hand-off page tables over exactly the segments (default none)" },
+    digest: { type: "string", value: "ALG", help: "per-segment digest, e.g. sha256" },
+    svg: { type: "string", value: "FILE", help: "also draw the physical memory map into FILE" },
+  },
+  async run({ values }, context) {
+    const loaded = await context.architectures(values.arch);
+    const options: PlanOptions = {
+      arch: loaded.registry.get(values.arch),
+      kernel: values.kernel,
+      kernelFormat: values["kernel-format"],
+      loadAddr: values["load-addr"],
+      entry: values.entry,
+      initrd: values.initrd,
+      cmdline: values.cmdline,
+      memory: values.memory,
+      memmap: values.memmap,
+      useZero: values["use-zero"],
+      pageTables: values["page-tables"],
+      digest: values.digest,
+      svg: values.svg,
+      cwd: context.cwd,
+    };
+    return planCommand(options, values.json);
+  },
+});

@@ -19,3 +19,4 @@ export {
 export { RelocationError, LinkError, type RelocationLocation } from "./link-errors.js";
 export { linkObject, type LinkOptions, type LinkedObject, type PlacedSection, type SectionGroup } from "./linker.js";
 export { StubImage, type StubCode } from "./stub-code.js";
+export { defineRelocator, type RelocationType, type RelocatorDefinition } from "./define-relocator.js";

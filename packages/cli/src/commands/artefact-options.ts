@@ -1,0 +1,28 @@
+import type { OptionTable, Values } from "../cli/option-table.js";
+import type { ArtefactOptions } from "./handoff-artefacts.js";
+
+/** Options `build` and `boot` share: what to hand off and how. */
+export const ARTEFACT_OPTIONS = {
+  arch: { type: "string", value: "A", required: true, help: "the architecture" },
+  protocol: { type: "string", value: "P", help: "boot protocol (see 'handoff archs'; default: the arch's first)" },
+  kernel: { type: "string", value: "FILE", help: "a flat payload entered at its first byte, or a Linux kernel (bzImage, arm64 Image, zImage)" },
+  probe: { type: "boolean", help: "hand off to handoff's probe payload instead of a kernel" },
+  initrd: { type: "string", value: "FILE", help: "Linux: an initrd" },
+  cmdline: { type: "string", value: "TEXT", help: "Linux: the command line (checked against the kernel's limit)" },
+  "entry-mode": { type: "string", value: "el1|el2|svc|hyp", help: "arm: the exception level or mode the payload is entered in" },
+  "vmm-selectors": { type: "boolean", help: "x86: use the VMM's selectors instead of the stub's GDT" },
+} as const satisfies OptionTable;
+
+/** The parsed shared options as the library's request. */
+export function artefactOptions(values: Values<typeof ARTEFACT_OPTIONS>): ArtefactOptions {
+  return {
+    arch: values.arch,
+    protocol: values.protocol,
+    kernel: values.kernel,
+    probe: values.probe,
+    initrd: values.initrd,
+    cmdline: values.cmdline,
+    entryMode: values["entry-mode"],
+    vmmSelectors: values["vmm-selectors"],
+  };
+}

@@ -1,0 +1,75 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { pvhElf } from "../../core/test/helpers/elf-fixtures.js";
+import { runCli } from "./helpers.js";
+
+const BUNDLE = fileURLToPath(new URL("../dist/handoff.mjs", import.meta.url));
+
+/** No node_modules in `dir` or any ancestor: what the kexec VM image has. */
+function noNodeModulesAbove(dir: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, "node_modules"))) return false;
+    if (dirname(d) === d) return true;
+  }
+}
+
+describe("the single-file CLI (dist/handoff.mjs) alone in an empty directory", () => {
+  const work = mkdtempSync(join(tmpdir(), "handoff-single-file-"));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const bin = join(work, "handoff.mjs");
+  copyFileSync(BUNDLE, bin);
+  const run = (args: string[]) => runCli(args, { bin, cwd: work });
+
+  it("has nothing to import from: no node_modules anywhere above it", () => {
+    expect(noNodeModulesAbove(work)).toBe(true);
+  });
+
+  it("lists the four built-in architectures", () => {
+    const r = run(["archs", "--json"]);
+    expect(r.stderr).toBe("");
+    const { architectures } = JSON.parse(r.stdout) as { architectures: { id: string; protocols: string[] }[] };
+    expect(architectures.map((a) => a.id)).toEqual(["arm32", "arm64", "x86_32", "x86_64"]);
+  });
+
+  it("inspects an image and plans a hand-off", () => {
+    const elf = join(work, "pvh.elf");
+    writeFileSync(elf, pvhElf({ elfClass: 64, endian: "little" }).bytes);
+    const inspect = run(["inspect", elf, "--json"]);
+    expect(inspect.stderr).toBe("");
+    expect((JSON.parse(inspect.stdout) as { format: string }).format).toMatch(/ELF/);
+    const kernel = join(work, "flat");
+    writeFileSync(kernel, new Uint8Array(0x3000).fill(0x1f));
+    const plan = run(["plan", "--arch", "arm64", "--kernel", kernel, "--kernel-format", "raw", "--load-addr", "0x4020_0000", "--page-tables", "default", "--json"]);
+    expect(plan.stderr).toBe("");
+    const planned = JSON.parse(plan.stdout) as { arch: string; segments: { mem: string }[]; pageTables: { format: string } };
+    expect([planned.arch, planned.segments[0]!.mem, planned.pageTables.format]).toEqual(["arm64", "0x40200000", "arm64-4k-48"]);
+  });
+
+  it("answers --version and --help like the unbundled CLI", () => {
+    expect(run(["--version"]).stdout).toBe(runCli(["--version"]).stdout);
+    expect(run(["plan", "--help"]).stdout).toBe(runCli(["plan", "--help"]).stdout);
+  });
+
+  it("still discovers a third-party plugin installed beside it, by package.json", () => {
+    const plugin = join(work, "node_modules", "handoff-arch-toy");
+    mkdirSync(plugin, { recursive: true });
+    writeFileSync(join(plugin, "package.json"), JSON.stringify({ name: "handoff-arch-toy", type: "module", main: "index.js", keywords: ["handoff-arch"] }));
+    writeFileSync(join(plugin, "index.js"), TOY_PLUGIN);
+    try {
+      const r = run(["archs", "--json"]);
+      expect(r.stderr).toBe("");
+      expect((JSON.parse(r.stdout) as { architectures: { id: string }[] }).architectures.map((a) => a.id)).toEqual(["arm32", "arm64", "toy", "x86_32", "x86_64"]);
+    } finally {
+      rmSync(join(work, "node_modules"), { recursive: true, force: true });
+    }
+  });
+});
+
+/** A minimal architecture plugin with no imports. */
+export const TOY_PLUGIN = `export const plugin = { name: "handoff-arch-toy", provides: ["toy"], register(c) {
+  c.register(Symbol.for("@handoff/core/Architecture"), { useValue: { id: "toy", displayName: "Toy", elfMachine: 9999, elfClass: 32, wordBits: 32,
+    endianness: ["little"], pageSize: 4096n, registers: [], narrowMode: undefined, pageTableFormats: [], protocols: [], imageFormats: [],
+    relocations: undefined, hypercallAbi: undefined, createRegisterFile() { throw new Error("unused"); } } }); } };`;
