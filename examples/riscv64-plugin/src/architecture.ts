@@ -9,7 +9,7 @@ import { RISCV64_REGISTERS } from "./registers.js";
 export const EM_RISCV = 243;
 
 /** RV64 as data; the plugin the handoff CLI finds by the `handoff-arch` keyword. */
-export const { architecture: riscv64Architecture, plugin } = defineArchitecture({
+const defined = defineArchitecture({
   packageName: "handoff-arch-riscv64",
   id: "riscv64",
   displayName: "RISC-V RV64",
@@ -25,3 +25,8 @@ export const { architecture: riscv64Architecture, plugin } = defineArchitecture(
   // How QEMU's `info registers` prints this arch (read by @handoff/qemu for arches it has no built-in dialect for).
   extensions: { qemuInfoRegisters: RISCV64_QEMU_INFO_REGISTERS },
 });
+
+/** The RV64 architecture object (registers, formats, protocols...), as the plugin registers it. */
+export const riscv64Architecture = defined.architecture;
+/** Registers RV64 and its parts into the (child) container it is given. */
+export const plugin = defined.plugin;

@@ -39,11 +39,13 @@ export interface ArmLinuxKernel {
   readonly bytes: Uint8Array;
   /** Room at the load address (the image plus what it zeroes, e.g. arm64 image_size). */
   readonly memsz: bigint;
+  /** Where the kernel, DTB, initrd, stub and list go on `machine` with an initrd of `initrdSize` bytes. */
   place(machine: LinuxMachine, initrdSize: bigint): ArmLinuxPlacement;
 }
 
 /** A width table plus how that width reads its kernel file (zImage, arm64 Image). */
 export interface ArmLinuxWidth extends ArmWidth {
+  /** Reads and checks the kernel file of `request`; typed errors name the file and field. */
   readKernel(request: LinuxBootRequest): ArmLinuxKernel;
 }
 

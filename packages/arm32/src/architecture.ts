@@ -9,7 +9,7 @@ import { ARM_RELOCATOR } from "./relocations.js";
 import { zImageFormat } from "./zimage.js";
 
 /** AArch32 as data: ELF identity, registers, page tables, zImage, relocations, Xen convention, builders. */
-export const { architecture: arm32Architecture, plugin } = defineArchitecture({
+const defined = defineArchitecture({
   packageName: "@handoff/arm32",
   id: "arm32",
   displayName: "AArch32 (Arm 32-bit)",
@@ -30,3 +30,8 @@ export const { architecture: arm32Architecture, plugin } = defineArchitecture({
     linux: "arm32 Linux boot of a zImage with the machine's DTB (/chosen set) and initrd",
   },
 });
+
+/** The AArch32 architecture object (registers, formats, protocols...), as the plugin registers it. */
+export const arm32Architecture = defined.architecture;
+/** Registers AArch32 and its parts into the (child) container it is given. */
+export const plugin = defined.plugin;

@@ -68,6 +68,8 @@ export interface ZImageInfo {
   readonly end: number;
   /** end - start: bytes of the zImage proper. */
   readonly size: number;
+  /** end - start: larger than `size` only for a zImage whose end includes BSS (Xen's). */
+  readonly memSize: number;
   readonly endianness: "little" | "big" | "unknown";
   readonly tags: readonly ZImageTag[];
   readonly kernelSize: ZImageKernelSize | undefined;
@@ -82,8 +84,16 @@ export function readZImage(r: ByteReader): ZImageInfo {
   const start = r.u32le("start", ZIMAGE_START_OFFSET);
   const end = r.u32le("end", ZIMAGE_END_OFFSET);
   if (end <= start) r.fail("end", ZIMAGE_END_OFFSET, `end 0x${end.toString(16)} is not above start 0x${start.toString(16)}`);
-  const size = end - start;
-  if (size > r.length) r.fail("end", ZIMAGE_END_OFFSET, `zImage of 0x${size.toString(16)} bytes (end - start) is larger than the 0x${r.length.toString(16)}-byte file`);
+  let size = end - start;
+  let memSize = size;
+  if (size > r.length) {
+    // Linux's zImage ends at _edata and carries the endianness flag at 0x30: longer than the file is a cut-off file.
+    // Xen's arm32 zImage header has no flag and its end is _end, BSS included: the file holds the first part.
+    const linuxFlag = r.has(ZIMAGE_ENDIAN_OFFSET, 4) && [ZIMAGE_ENDIAN_LE, ZIMAGE_ENDIAN_BE].includes(r.u32le("endian", ZIMAGE_ENDIAN_OFFSET));
+    if (linuxFlag) r.fail("end", ZIMAGE_END_OFFSET, `zImage of 0x${size.toString(16)} bytes (end - start) is larger than the 0x${r.length.toString(16)}-byte file`);
+    memSize = size;
+    size = r.length;
+  }
   if (size < ZIMAGE_END_OFFSET + 4) r.fail("end", ZIMAGE_END_OFFSET, `zImage of 0x${size.toString(16)} bytes cannot hold its own header`);
 
   let endianness: ZImageInfo["endianness"] = "unknown";
@@ -120,7 +130,7 @@ export function readZImage(r: ByteReader): ZImageInfo {
     }
     appendedDtb = { offset: size, size: dtbSize };
   }
-  return { start, end, size, endianness, tags, kernelSize, appendedDtb };
+  return { start, end, size, memSize, endianness, tags, kernelSize, appendedDtb };
 }
 
 function readTags(r: ByteReader, tableOffset: number, size: number): ZImageTag[] {
@@ -164,7 +174,7 @@ export function parseZImage(input: ImageInput, limits: Partial<ParseLimits> = {}
         data: { kind: "file", path: input.path, offset: 0, length },
         bufsz: BigInt(length),
         mem: BigInt(z.start),
-        memsz: BigInt(length),
+        memsz: BigInt(Math.max(length, z.memSize)),
         role: "kernel",
         name: z.appendedDtb ? "zImage + appended DTB" : "zImage",
       },

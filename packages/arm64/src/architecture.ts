@@ -9,7 +9,7 @@ import { AARCH32_MODE, ARM64_REGISTERS } from "./registers.js";
 import { AARCH64_RELOCATOR } from "./relocations.js";
 
 /** AArch64 as data: ELF identity, registers, page tables, the Image format, relocations, Xen conventions, builders. */
-export const { architecture: arm64Architecture, plugin } = defineArchitecture({
+const defined = defineArchitecture({
   packageName: "@handoff/arm64",
   id: "arm64",
   displayName: "AArch64",
@@ -31,3 +31,8 @@ export const { architecture: arm64Architecture, plugin } = defineArchitecture({
     linux: "arm64 Linux boot of an Image with the machine's DTB (/chosen set) and initrd",
   },
 });
+
+/** The AArch64 architecture object (registers, formats, protocols...), as the plugin registers it. */
+export const arm64Architecture = defined.architecture;
+/** Registers AArch64 and its parts into the (child) container it is given. */
+export const plugin = defined.plugin;

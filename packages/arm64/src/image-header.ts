@@ -3,7 +3,7 @@
  * uncompressed kernel. Source: Linux Documentation/arch/arm64/booting.rst,
  * section 4 "Call the kernel image". All fields little-endian (v3.17+).
  */
-import { ByteReader, DEFAULT_PARSE_LIMITS, hex, peekU32le, type Image, type ImageFormat, type ImageInput, type ParseLimits } from "@handoff/core";
+import { ByteReader, DEFAULT_PARSE_LIMITS, parsePe, hex, peekU32le, type Image, type ImageFormat, type ImageInput, type ParseLimits } from "@handoff/core";
 
 /** Image format id of the arm64 Linux `Image` (booting.rst header). */
 export const ARM64_IMAGE_FORMAT_ID = "arm64-Image";
@@ -131,7 +131,18 @@ export function parseArm64Image(input: ImageInput, limits: Partial<ParseLimits> 
   if (memsz > lim.maxSegmentMemory) {
     r.fail("image_size", ARM64_IMAGE_SIZE_OFFSET, `${hex(memsz)} bytes exceed the limit ${hex(lim.maxSegmentMemory)}`);
   }
-  // Bytes past image_size (e.g. an appended signature) are not part of the kernel's footprint.
+  // Issue 15: an image that is not whole is refused, not loaded. image_size covers the file and its BSS, so a
+  // file longer than image_size is not this kernel (or its header lies) ...
+  if (!h.legacy && h.imageSize < fileSize) {
+    r.fail("image_size", ARM64_IMAGE_SIZE_OFFSET, `${hex(h.imageSize)} is smaller than the ${hex(fileSize)}-byte file`);
+  }
+  // ... and with an EFI stub, the PE section table says how long the file must be (kexec-tools and QEMU do not check).
+  if (h.efiStub) {
+    const pe = parsePe(r.bytes, r.file);
+    if (BigInt(pe.rawEnd) > fileSize) {
+      r.fail("PE section table", h.res5, `sections end at ${hex(pe.rawEnd)} but the file has ${hex(fileSize)} bytes: the image is cut short`);
+    }
+  }
   const bufsz = fileSize < memsz ? fileSize : memsz;
   return {
     format: ARM64_IMAGE_FORMAT_ID,

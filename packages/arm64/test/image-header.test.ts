@@ -90,10 +90,10 @@ describe("arm64 Image: synthetic and hostile headers", () => {
     expect([r.pageSize, r.reservedFlags]).toEqual(["16K", 0x10n]);
   });
 
-  it("bytes past image_size are not loaded", () => {
-    const image = arm64ImageFormat.parse({ path: "t", bytes: header({ imageSize: 0x800n }) });
-    expect(image.segments[0]!.bufsz).toBe(0x800n);
-    expect(image.metadata.trailingBytes).toBe(0x800n);
+  it("a file longer than image_size is refused (issue 15: the header lies or the file is not this kernel)", () => {
+    const e = err(header({ imageSize: 0x800n }));
+    expect([e.field, Number(e.offset)]).toEqual(["image_size", 16]);
+    expect(e.reason).toMatch(/smaller than the 0x1000-byte file/);
   });
 
   it.each<[string, Uint8Array, string, number]>([

@@ -109,3 +109,7 @@ export {
 } from "./compose/tokens.js";
 export { composeArchitecture, protocolsFor, type Contributions } from "./compose/views.js";
 export { ContributionSet, ArchitectureCatalog, BuilderLookup, ImageLoader, ArtefactService, BootService, NoBuilderError } from "./compose/services.js";
+// Compressed kernels, boot containers and multiboot (helper "codecs"): at the root until they get subpaths of their own.
+export * from "./compression/index.js";
+export * from "./containers/index.js";
+export * from "./multiboot/index.js";

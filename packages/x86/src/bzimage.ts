@@ -3,7 +3,7 @@
  * the real-mode setup and the protected-mode kernel, both referenced as file
  * ranges. Source: Linux Documentation/arch/x86/boot.rst.
  */
-import { ByteReader, DEFAULT_PARSE_LIMITS, checkedAdd64, hex, peekU32le, type Image, type ImageFormat, type ImageInput, type ParseLimits, type Segment } from "@handoff/core";
+import { ByteReader, DEFAULT_PARSE_LIMITS, checkedAdd64, detectCodec, hex, peekU32le, type Image, type ImageFormat, type ImageInput, type ParseLimits, type Segment } from "@handoff/core";
 import {
   BOOT_FLAG_MAGIC,
   BOOT_FLAG_OFFSET,
@@ -114,6 +114,14 @@ export function parseBzImage(input: ImageInput, limits: Partial<ParseLimits> = {
   // Load address: a relocatable 64-bit kernel at its preferred address, otherwise the bzImage default (boot.rst).
   const is64 = hdr.hasKernel64Entry;
   const loadAddress = is64 && hdr.relocatable && hdr.prefAddress !== 0n ? hdr.prefAddress : BZIMAGE_LOAD_ADDRESS;
+  // Issue 15: a header that cannot be loaded as written is refused, not guessed around.
+  if (f.init_size !== undefined && hdr.initSize === 0) {
+    r.fail("init_size", 0x260, "is 0: the kernel states no memory it needs to decompress and run (boot protocol 2.10+ requires it)");
+  }
+  const alignment = f.kernel_alignment as number | undefined;
+  if (alignment !== undefined && ((alignment & (alignment - 1)) !== 0 || (alignment === 0 && hdr.relocatable))) {
+    r.fail("kernel_alignment", 0x230, `0x${alignment.toString(16)} is not a power of two`);
+  }
   const initSize = BigInt(hdr.initSize);
   const memsz = initSize > BigInt(kernelFileSize) ? initSize : BigInt(kernelFileSize);
   if (memsz > lim.maxSegmentMemory) {
@@ -167,11 +175,19 @@ export function parseBzImage(input: ImageInput, limits: Partial<ParseLimits> = {
       initrdAddrMax: hdr.initrdAddrMax,
       kernelInfo,
       efiStub: input.bytes[0] === 0x4d && input.bytes[1] === 0x5a,
+      payload: payloadSummary(input, kernelOffset, payloadOffset, payloadLength),
       header: headerFields,
     },
     source: { path: input.path, size: input.bytes.length },
   };
   return { image, info: { header: hdr, kernelOffset, kernelFileSize, kernelVersion, kernelInfo, loadAddress } };
+}
+
+/** Where the compressed vmlinux lies and its codec (by magic): `inspect --payload` inflates it. */
+function payloadSummary(input: ImageInput, kernelOffset: number, payloadOffset: number | undefined, payloadLength: number | undefined) {
+  if (payloadOffset === undefined || payloadLength === undefined || payloadLength === 0) return undefined;
+  const offset = kernelOffset + payloadOffset;
+  return { offset, length: payloadLength, codec: detectCodec(input.bytes.subarray(offset, offset + payloadLength))?.id ?? "unknown" };
 }
 
 function checked(r: ByteReader, field: string, offset: number, a: bigint, b: bigint): bigint {

@@ -1,6 +1,6 @@
 import { PC_MEMORY_LAYOUT } from "@handoff/x86";
 import { defineArchitecture } from "@handoff/core";
-import { X86_32_XEN_CONVENTION, bzImageFormat } from "@handoff/x86";
+import { X86_32_XEN_CONVENTION, bzImageFormat, bzImagePayloadFormat } from "@handoff/x86";
 import { x86_32ArtefactBuilder } from "./artefact.js";
 import { x86_32LinuxBootBuilder } from "./linux-boot.js";
 import { X86_32_2LEVEL, X86_32_PAE } from "./paging.js";
@@ -8,7 +8,7 @@ import { X86_32_REGISTERS } from "./registers.js";
 import { I386_RELOCATOR } from "./relocations.js";
 
 /** 32-bit x86 as data: ELF identity, registers, page tables, bzImage, relocations, Xen convention, builders. */
-export const { architecture: x86_32Architecture, plugin } = defineArchitecture({
+const defined = defineArchitecture({
   packageName: "@handoff/x86_32",
   id: "x86_32",
   displayName: "x86 (32-bit)",
@@ -19,7 +19,7 @@ export const { architecture: x86_32Architecture, plugin } = defineArchitecture({
   registers: X86_32_REGISTERS,
   pageTableFormats: [X86_32_PAE, X86_32_2LEVEL],
   // bzImage: one shared implementation from @handoff/x86; the parsed image says which arch it is.
-  imageFormats: [bzImageFormat],
+  imageFormats: [bzImageFormat, bzImagePayloadFormat],
   relocations: I386_RELOCATOR,
   hypercall: { hypervisor: "xen", conventions: [X86_32_XEN_CONVENTION] },
   defaultMachine: PC_MEMORY_LAYOUT,
@@ -31,3 +31,8 @@ export const { architecture: x86_32Architecture, plugin } = defineArchitecture({
     kexec: "kexec entry: paging off, CR3 = CR4 = EFLAGS = 0, GPRs zero",
   },
 });
+
+/** The 32-bit x86 architecture object (registers, formats, protocols...), as the plugin registers it. */
+export const x86_32Architecture = defined.architecture;
+/** Registers 32-bit x86 and its parts into the (child) container it is given. */
+export const plugin = defined.plugin;

@@ -1,6 +1,6 @@
 import { PC_MEMORY_LAYOUT } from "@handoff/x86";
 import { defineArchitecture } from "@handoff/core";
-import { X86_32_COMPAT_XEN_CONVENTION, X86_64_XEN_CONVENTION, bzImageFormat } from "@handoff/x86";
+import { X86_32_COMPAT_XEN_CONVENTION, X86_64_XEN_CONVENTION, bzImageFormat, bzImagePayloadFormat } from "@handoff/x86";
 import { x86_64ArtefactBuilder } from "./artefact.js";
 import { x86_64LinuxBootBuilder } from "./linux-boot.js";
 import { X86_64_4LEVEL, X86_64_5LEVEL } from "./paging.js";
@@ -8,7 +8,7 @@ import { COMPATIBILITY_MODE, X86_64_REGISTERS } from "./registers.js";
 import { X86_64_RELOCATOR } from "./relocations.js";
 
 /** x86-64 as data: ELF identity, registers, page tables, bzImage, relocations, Xen convention, builders. */
-export const { architecture: x86_64Architecture, plugin } = defineArchitecture({
+const defined = defineArchitecture({
   packageName: "@handoff/x86_64",
   id: "x86_64",
   displayName: "x86-64",
@@ -20,7 +20,7 @@ export const { architecture: x86_64Architecture, plugin } = defineArchitecture({
   narrowMode: COMPATIBILITY_MODE,
   pageTableFormats: [X86_64_4LEVEL, X86_64_5LEVEL],
   // bzImage: one shared implementation from @handoff/x86; the parsed image says which arch it is.
-  imageFormats: [bzImageFormat],
+  imageFormats: [bzImageFormat, bzImagePayloadFormat],
   relocations: X86_64_RELOCATOR,
   hypercall: { hypervisor: "xen", conventions: [X86_64_XEN_CONVENTION, X86_32_COMPAT_XEN_CONVENTION] },
   defaultMachine: PC_MEMORY_LAYOUT,
@@ -31,3 +31,8 @@ export const { architecture: x86_64Architecture, plugin } = defineArchitecture({
     kexec: "kexec entry: long mode, identity paging, every GPR zero except rsp",
   },
 });
+
+/** The x86-64 architecture object (registers, formats, protocols...), as the plugin registers it. */
+export const x86_64Architecture = defined.architecture;
+/** Registers x86-64 and its parts into the (child) container it is given. */
+export const plugin = defined.plugin;

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { MARKER_PARAM, MARKER_PREFIX, markerInitramfs } from "@handoff/core/cpio";
+import { MARKER_PARAM, MARKER_PREFIX, markerInitramfs, requireStaticExecutable } from "@handoff/core/cpio";
 import { ValidationError } from "@handoff/core";
 import { readInput, writeFileAtomic } from "../file-io.js";
 import { defineCommand } from "../cli/command.js";
@@ -17,6 +17,7 @@ export function initramfsCommand(o: { busybox: string; out: string }, cwd: strin
   const path = resolve(cwd, o.busybox);
   const { bytes } = readInput(path, { what: "busybox", maxBytes: MAX_BUSYBOX_BYTES });
   if (!(bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46)) throw new ValidationError(path, "busybox is not an ELF executable (offset 0: no \\x7fELF)");
+  requireStaticExecutable(bytes, path);
   const cpio = markerInitramfs(bytes);
   const out = resolve(cwd, o.out);
   writeFileAtomic(out, cpio);

@@ -1,5 +1,6 @@
 import { ELF_IMAGE_FORMAT, ElfImageFormat } from "@handoff/core/elf";
-import { FormatError, hex, type Image, type ImageFormat, type ImageInput, type Segment } from "@handoff/core";
+import { FormatError, hex, type Image, type ImageFormat, type ImageInput, type Segment, openImage } from "@handoff/core";
+import { existsSync } from "node:fs";
 import { pictureOfImage, renderMemoryMapSvg } from "@handoff/core/svg";
 import { writeSvgFile } from "../svg-output.js";
 import type { LoadedArchitectures } from "../container.js";
@@ -15,6 +16,8 @@ export interface InspectOptions {
   readonly paddrOffset?: bigint;
   /** Also draw the image's segments (an ELF's PT_LOADs) into this SVG file. */
   readonly svg?: string;
+  /** Inspect the image a container format holds by name (`--payload`: a bzImage's inflated vmlinux). */
+  readonly payload?: boolean;
 }
 
 /**
@@ -35,30 +38,29 @@ export function imageFormatsOf(loaded: LoadedArchitectures, options: Pick<Inspec
   return out;
 }
 
-/** Parse `input` with the first format whose probe accepts it. */
+/** Parse `input`, through any container it is in (Image.gz, zboot, UKI, uImage, FIT), with the first format whose probe accepts it. */
 export function identifyImage(input: ImageInput, formats: readonly ImageFormat[]): { image: Image; format: ImageFormat } {
-  for (const format of formats) {
-    let matches = false;
-    try {
-      matches = format.probe(input);
-    } catch {
-      matches = false; // a probe must not throw; one that does simply does not match
-    }
-    if (matches) return { image: format.parse(input), format };
-  }
-  throw new FormatError(
-    input.path,
-    "image",
-    "magic",
-    0,
-    `not a recognised image format (tried: ${formats.map((f) => f.id).join(", ")})`,
-  );
+  const { image, format } = openImage(input, formats);
+  return { image, format };
 }
 
 /** `handoff inspect FILE`: what the image is. */
 export function inspectCommand(path: string, loaded: LoadedArchitectures, options: InspectOptions): string {
+  if (path.endsWith("#payload") && !existsSync(path)) {
+    path = path.slice(0, -"#payload".length);
+    options = { ...options, payload: true };
+  }
   const input = readInput(path, { what: "image" });
-  const { image, format } = identifyImage(input, imageFormatsOf(loaded, options));
+  const formats = imageFormatsOf(loaded, options);
+  let image: Image;
+  let format: ImageFormat;
+  if (options.payload) {
+    const payloadFormat = formats.find((f) => f.id === "bzImage-payload");
+    if (!payloadFormat) throw new FormatError(path, "image", "payload", undefined, "--payload needs an installed x86 architecture (bzImage payloads)");
+    ({ image, format } = openImage(input, formats, { format: payloadFormat }));
+  } else {
+    ({ image, format } = identifyImage(input, formats));
+  }
   if (options.svg !== undefined) writeSvgFile(options.svg, renderMemoryMapSvg(pictureOfImage(image)));
   return options.json ? toJson(describeImage(image, format)) : renderImage(image, format);
 }
@@ -180,11 +182,12 @@ export const command = defineCommand({
     arch: { type: "string", value: "A", help: "try only this architecture's formats (default: every installed one)" },
     "paddr-offset": { type: "string", value: "ADDR", help: "subtract ADDR from ELF p_paddr (kernels whose p_paddr is a link address)" },
     svg: { type: "string", value: "FILE", help: "also draw the image's segments into FILE" },
+    payload: { type: "boolean", help: "the vmlinux ELF inside a bzImage (payload_offset/length, inflated); also FILE#payload" },
   },
   async run({ values, positionals }, context) {
     const paddrOffset = values["paddr-offset"] === undefined ? undefined : parseAddress(values["paddr-offset"], "--paddr-offset");
     const loaded = await context.architectures(values.arch);
     if (values.arch !== undefined) loaded.registry.get(values.arch);
-    return inspectCommand(resolve(context.cwd, positionals[0]!), loaded, { json: values.json, ...(values.svg === undefined ? {} : { svg: resolve(context.cwd, values.svg) }), ...(paddrOffset === undefined ? {} : { paddrOffset }) });
+    return inspectCommand(resolve(context.cwd, positionals[0]!), loaded, { json: values.json, payload: values.payload === true, ...(values.svg === undefined ? {} : { svg: resolve(context.cwd, values.svg) }), ...(paddrOffset === undefined ? {} : { paddrOffset }) });
   },
 });

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { LINUX_BOOT_BUILDER, ValidationError, type HandoffArtefact, type LinuxBootBuilder } from "@handoff/core";
+import { LINUX_BOOT_BUILDER, ValidationError, unwrapImage, type HandoffArtefact, type LinuxBootBuilder } from "@handoff/core";
 import { dumpMachineDtb, type QemuArch } from "@handoff/qemu";
 import type { LoadedArchitectures } from "../container.js";
 import { checkCmdline } from "../cmdline-limit.js";
@@ -34,22 +34,25 @@ export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd:
   }
   const arch = loaded.registry.get(o.arch);
   const kernelPath = resolve(cwd, o.kernel);
-  const kernel = readBounded(kernelPath, "kernel");
+  // Image.gz, zboot, UKI, uImage, FIT: boot what is inside; a UKI's or FIT's initrd and cmdline apply unless given.
+  const unwrapped = unwrapImage({ path: kernelPath, bytes: readBounded(kernelPath, "kernel") });
+  const kernel = unwrapped.input.bytes;
   const format = arch.imageFormats.find((f) => f.probe({ path: kernelPath, bytes: kernel }));
   const recognised = format !== undefined;
-  if (!recognised && o.initrd === undefined && o.cmdline === undefined) return undefined;
+  if (!recognised && o.initrd === undefined && o.cmdline === undefined && unwrapped.layers.length === 0) return undefined;
   const builders = loaded.container.isRegistered(LINUX_BOOT_BUILDER) ? loaded.container.resolveAll<LinuxBootBuilder>(LINUX_BOOT_BUILDER) : [];
   const builder = builders.find((b) => b.arch === o.arch);
   if (!builder) throw new ValidationError(`--arch ${o.arch}`, "the installed architecture package cannot boot a Linux kernel");
   if (!recognised) throw new ValidationError(kernelPath, `is not a kernel image ${o.arch} knows (${arch.imageFormats.map((f) => f.id).join(", ")})`);
-  checkCmdline(o.arch, format.parse({ path: kernelPath, bytes: kernel }), o.cmdline);
+  const cmdline = o.cmdline ?? unwrapped.cmdline;
+  checkCmdline(o.arch, format.parse({ path: kernelPath, bytes: kernel }), cmdline);
   const protocol = o.protocol ?? builder.protocols[0]!;
   if (!builder.protocols.includes(protocol)) throw new ValidationError(`--protocol ${protocol}`, `a Linux kernel boots on ${o.arch} through ${builder.protocols.join(" or ")}`);
-  const initrd = o.initrd === undefined ? undefined : readBounded(resolve(cwd, o.initrd), "initrd");
+  const initrd = o.initrd === undefined ? unwrapped.initrd : readBounded(resolve(cwd, o.initrd), "initrd");
   let machineDtb: Uint8Array | undefined;
   if (builder.needsMachineDtb(protocol)) {
     const m = builder.machine(protocol, o.entryMode);
     machineDtb = dumpMachineDtb({ arch: o.arch as QemuArch, machine: m.machine, memory: m.memory });
   }
-  return builder.build({ protocol, kernel, kernelPath, initrd, cmdline: o.cmdline ?? "", machineDtb, entryMode: o.entryMode });
+  return builder.build({ protocol, kernel, kernelPath, initrd, cmdline: cmdline ?? "", machineDtb, entryMode: o.entryMode });
 }

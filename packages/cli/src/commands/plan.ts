@@ -1,8 +1,9 @@
 import { resolve } from "node:path";
 import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
-import { FormatError, HandoffError, MemoryMap, hex, type Architecture, type Image, type ImageFormat, type PageTableFormat } from "@handoff/core";
+import { FormatError, HandoffError, MemoryMap, hex, type Architecture, type Image, type ImageFormat, type PageTableFormat, imageFromUnwrapped, unwrapImage } from "@handoff/core";
 import { entryKind, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
 import { pageTableReport } from "@handoff/core/paging";
+import { existsSync } from "node:fs";
 import { pictureOfPlan, renderMemoryMapSvg } from "@handoff/core/svg";
 import { defineCommand } from "../cli/command.js";
 import { UsageError } from "../cli/usage-error.js";
@@ -54,9 +55,20 @@ function pageTableFormat(options: PlanOptions): PageTableFormat | undefined {
 }
 
 /** Load the kernel through the format that recognises it (or the one named). */
+/** Suffix of a `--kernel` that names the vmlinux inside a bzImage. */
+export const PAYLOAD_SUFFIX = "#payload";
+
+/** Load the kernel through its containers and the format that recognises it. */
 export function loadKernel(options: PlanOptions): Image {
+  // `bzImage#payload`: the vmlinux inside a bzImage (when no file is literally called that).
+  if (options.kernel.endsWith(PAYLOAD_SUFFIX) && !existsSync(resolve(options.cwd, options.kernel))) {
+    options = { ...options, kernel: options.kernel.slice(0, -PAYLOAD_SUFFIX.length), kernelFormat: "bzImage-payload" };
+  }
   const path = resolve(options.cwd, options.kernel);
-  const input = readInput(path, { what: "kernel" });
+  // A kernel in a container (Image.gz, zboot, UKI, uImage, FIT) is planned from what is inside.
+  const original = readInput(path, { what: "kernel" });
+  const unwrapped = unwrapImage(original);
+  const input = unwrapped.input;
   // Core's ELF first, then the arch's own formats (the order `handoff inspect` uses).
   const formats: readonly ImageFormat[] = [ELF_IMAGE_FORMAT, ...options.arch.imageFormats];
   let format: ImageFormat | undefined;
@@ -79,7 +91,7 @@ export function loadKernel(options: PlanOptions): Image {
       throw new FormatError(path, "kernel image", "header", 0, `no ${options.arch.id} image format recognises it (tried: ${known.length ? known.join(", ") : "none installed"}); for a flat binary use --kernel-format raw --load-addr ADDR`);
     }
   }
-  const image = format.parse(input);
+  const image = imageFromUnwrapped(format.parse(input), unwrapped, original);
   if (image.arch !== undefined && image.arch !== options.arch.id) {
     throw new FormatError(path, image.format, "arch", undefined, `is a ${image.arch} image, not ${options.arch.id}`);
   }

@@ -51,6 +51,7 @@ export const HYPERCALL_ABI = Symbol.for("@handoff/core/HypercallAbi");
 export interface QemuBootRequest {
   readonly artefact: HandoffArtefact;
   readonly timeoutMs: number;
+  /** Where one-line progress reports go (a TTY's status line). */
   readonly progress?: (line: string) => void;
 }
 

@@ -17,6 +17,7 @@ import {
   segmentFlagsString,
   type ProgramHeader,
 } from "./program-headers.js";
+import { multibootSummary } from "../multiboot/multiboot.js";
 import { XEN_NOTE_NAME, decodeXenNotes, xenNoteTypeName, type XenNotes } from "./xen-notes.js";
 
 /** How to turn program header addresses into physical load addresses. */
@@ -113,6 +114,7 @@ export class ElfImageFormat implements ImageFormat {
         e_entry: header.entry,
         entrySource,
         paddrOffset,
+        ...multibootField(elf.bytes),
         programHeaders: elf.programHeaders.map((ph) => ({
           type: programHeaderTypeName(ph.type),
           flags: segmentFlagsString(ph.flags),
@@ -190,4 +192,10 @@ function resolveEntry(elf: ElfFile, loads: readonly LoadRange[], xen: XenNotes):
     return { entry: { phys: p, virt }, entrySource: "xen-phys32-entry" };
   }
   return { entry: { phys: physFromEntry, virt }, entrySource: byVirt ? "e_entry-virtual" : "e_entry-physical" };
+}
+
+/** Multiboot v1/v2 headers, when the ELF carries them (Xen, GRUB-loaded kernels). */
+function multibootField(bytes: Uint8Array): { multiboot?: Record<string, unknown> } {
+  const summary = multibootSummary(bytes);
+  return summary ? { multiboot: summary } : {};
 }

@@ -1,7 +1,8 @@
 /**
  * Xen ELF notes (owner "Xen"), decoded by type. Numbers and value kinds are
  * from Xen's public header xen/include/public/elfnote.h: numeric notes are 4 or
- * 8 bytes in the file's byte order, string notes are NUL-terminated.
+ * 8 bytes in the file's byte order, string notes are NUL-terminated (or, as
+ * Linux's FEATURES note, end with the descriptor).
  */
 import type { ByteReader } from "../byte-reader.js";
 import { latin1 } from "../byte-reader.js";
@@ -131,9 +132,9 @@ export function decodeXenNotes(r: ByteReader, notes: readonly ElfNote[]): XenNot
         break;
       }
       case "string": {
+        // Linux writes FEATURES with `.ascii` (xen-head.S): no NUL. The descriptor's size bounds the string either way.
         const nul = note.desc.indexOf(0);
-        if (nul < 0 && note.desc.length > 0) throw r.error(field, note.descOffset, "string is not NUL-terminated inside the note");
-        value = latin1(note.desc.subarray(0, Math.max(nul, 0)));
+        value = latin1(note.desc.subarray(0, nul < 0 ? note.desc.length : nul));
         strings.set(note.type, value);
         break;
       }
