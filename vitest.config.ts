@@ -5,11 +5,12 @@ import { defineConfig } from "vitest/config";
 const packagesDir = fileURLToPath(new URL("./packages/", import.meta.url));
 
 // Tests run against package sources, not dist, so a change is tested without a rebuild.
+// Subpath exports (`@handoff/core/kexec`) map to the folder's index.ts.
 const alias = readdirSync(packagesDir).flatMap((dir) => [
-  { find: new RegExp(`^@handoff/${dir}$`), replacement: `${packagesDir}${dir}/src/index.ts` },
   // Subpath exports (`@handoff/core/svg`): one folder each, its index.ts; the private
   // test-support package exports its modules as files (`@handoff/test-support/qemu-oracle`).
   { find: new RegExp(`^@handoff/${dir}/([\\w-]+)$`), replacement: dir === "test-support" ? `${packagesDir}${dir}/src/$1.ts` : `${packagesDir}${dir}/src/$1/index.ts` },
+  { find: new RegExp(`^@handoff/${dir}$`), replacement: `${packagesDir}${dir}/src/index.ts` },
 ]);
 
 export default defineConfig({

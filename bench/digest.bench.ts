@@ -10,7 +10,8 @@ import { closeSync, openSync, rmSync, writeSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, bench, describe } from "vitest";
-import { digestSegments, writeFileAtomic, type Segment } from "@handoff/core";
+import { digestSegments, writeFileAtomic } from "@handoff/node";
+import { type Segment } from "@handoff/core";
 import { tempDir } from "@handoff/test-support";
 
 const MiB = 1024 * 1024;

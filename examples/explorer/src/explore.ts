@@ -3,24 +3,9 @@
  * packages the CLI uses, on bytes the user dropped. No DOM and no `node:*` here,
  * so the page and a Node test run exactly this code.
  */
-import {
-  ArchitectureRegistry,
-  ELF_IMAGE_FORMAT,
-  FormatError,
-  HandoffError,
-  LINUX_BOOT_BUILDER,
-  MemoryMap,
-  ValidationError,
-  hex,
-  planLoad,
-  type Architecture,
-  type ArchitecturePlugin,
-  type HandoffArtefact,
-  type Image,
-  type ImageFormat,
-  type LinuxBootBuilder,
-  type LoadPlan,
-} from "@handoff/core";
+import { ArchitectureRegistry, FormatError, HandoffError, LINUX_BOOT_BUILDER, MemoryMap, ValidationError, hex, type Architecture, type ArchitecturePlugin, type HandoffArtefact, type Image, type ImageFormat, type LinuxBootBuilder } from "@handoff/core";
+import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
+import { planLoad, type LoadPlan } from "@handoff/core/kexec";
 import { pictureOfArtefact, pictureOfPlan, renderMemoryMapSvg } from "@handoff/core/svg";
 import type { DependencyContainer } from "tsyringe";
 

@@ -1,4 +1,5 @@
-import { RegisterFile, ValidationError, hex, layoutFlatPayload, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
+import { RegisterFile, ValidationError, hex, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
+import { layoutFlatPayload } from "@handoff/core/kexec";
 import { riscvLinuxEntryState } from "./linux-boot.js";
 import { RISCV64_HANDOFF_STUB, buildRiscv64Stub } from "./stub/stub.js";
 import { RISCV64_REGISTERS } from "./registers.js";

@@ -4,15 +4,7 @@
  * (header version 0.2); placement from Documentation/arch/riscv/boot.rst. All
  * fields little-endian.
  */
-import {
-  BoundedReader,
-  DEFAULT_PARSE_LIMITS,
-  hex,
-  type Image,
-  type ImageFormat,
-  type ImageInput,
-  type ParseLimits,
-} from "@handoff/core";
+import { ByteReader, DEFAULT_PARSE_LIMITS, hex, type Image, type ImageFormat, type ImageInput, type ParseLimits } from "@handoff/core";
 
 export const RISCV_IMAGE_FORMAT_ID = "riscv64-Image";
 
@@ -66,45 +58,45 @@ export interface RiscvImageHeader {
 }
 
 /** Read and validate the 64-byte header. */
-export function readRiscvImageHeader(r: BoundedReader): RiscvImageHeader {
-  r.require(0, RISCV_HEADER_SIZE, "header");
-  const legacyMagic = r.u64le(RISCV_MAGIC_OFFSET, "magic") === RISCV_IMAGE_MAGIC;
-  const magic2 = r.u32le(RISCV_MAGIC2_OFFSET, "magic2") === RISCV_IMAGE_MAGIC2;
+export function readRiscvImageHeader(r: ByteReader): RiscvImageHeader {
+  r.require("header", 0, RISCV_HEADER_SIZE);
+  const legacyMagic = r.u64le("magic", RISCV_MAGIC_OFFSET) === RISCV_IMAGE_MAGIC;
+  const magic2 = r.u32le("magic2", RISCV_MAGIC2_OFFSET) === RISCV_IMAGE_MAGIC2;
   if (!magic2 && !legacyMagic) {
-    r.fail("magic2", RISCV_MAGIC2_OFFSET, `0x${r.u32le(RISCV_MAGIC2_OFFSET, "magic2").toString(16)} is not "RSC\\x05" (0x05435352), and magic @48 is not "RISCV\\0\\0\\0"`);
+    r.fail("magic2", RISCV_MAGIC2_OFFSET, `0x${r.u32le("magic2", RISCV_MAGIC2_OFFSET).toString(16)} is not "RSC\\x05" (0x05435352), and magic @48 is not "RISCV\\0\\0\\0"`);
   }
-  const flags = r.u64le(RISCV_FLAGS_OFFSET, "flags");
+  const flags = r.u64le("flags", RISCV_FLAGS_OFFSET);
   if ((flags & RISCV_FLAG_BE) !== 0n) r.fail("flags", RISCV_FLAGS_OFFSET, "bit 0 set: a big-endian kernel; riscv64 here boots little-endian only");
-  const textOffset = r.u64le(RISCV_TEXT_OFFSET_OFFSET, "text_offset");
+  const textOffset = r.u64le("text_offset", RISCV_TEXT_OFFSET_OFFSET);
   // The kernel lands at base + text_offset with base 2 MiB-aligned; it must itself be 2 MiB-aligned (boot.rst).
   if (textOffset % RISCV64_BASE_ALIGNMENT !== 0n) {
     r.fail("text_offset", RISCV_TEXT_OFFSET_OFFSET, `${hex(textOffset)} is not a multiple of 2 MiB, so the kernel could not sit PMD-aligned`);
   }
-  const imageSize = r.u64le(RISCV_IMAGE_SIZE_OFFSET, "image_size");
+  const imageSize = r.u64le("image_size", RISCV_IMAGE_SIZE_OFFSET);
   // image_size covers everything the kernel occupies (text to _end, BSS included): never less than the file.
   if (imageSize < BigInt(r.length)) {
     r.fail("image_size", RISCV_IMAGE_SIZE_OFFSET, `${hex(imageSize)} is smaller than the ${hex(BigInt(r.length))}-byte file`);
   }
   const end = textOffset + imageSize; // bigint: no wrap, so a sum past 2^64 is caught by the limit below
   if (end > PHYSICAL_LIMIT) r.fail("text_offset", RISCV_TEXT_OFFSET_OFFSET, `text_offset + image_size = ${hex(end)} lies beyond the 56-bit physical address space`);
-  const version = r.u32le(RISCV_VERSION_OFFSET, "version");
-  const res3 = r.u32le(RISCV_RES3_OFFSET, "res3");
+  const version = r.u32le("version", RISCV_VERSION_OFFSET);
+  const res3 = r.u32le("res3", RISCV_RES3_OFFSET);
   const efiStub = r.bytes[0] === 0x4d && r.bytes[1] === 0x5a;
   if (efiStub) {
     if (!r.has(res3, 4)) r.fail("res3", RISCV_RES3_OFFSET, `PE header offset 0x${res3.toString(16)} is past the end of the file`);
-    const pe = r.u32le(res3, "pe_header");
+    const pe = r.u32le("pe_header", res3);
     if (pe !== 0x00004550) r.fail("pe_header", res3, `0x${pe.toString(16)} is not "PE\\0\\0"`);
   }
   return {
-    code0: r.u32le(RISCV_CODE0_OFFSET, "code0"),
-    code1: r.u32le(RISCV_CODE1_OFFSET, "code1"),
+    code0: r.u32le("code0", RISCV_CODE0_OFFSET),
+    code1: r.u32le("code1", RISCV_CODE1_OFFSET),
     textOffset,
     imageSize,
     flags,
     versionMajor: version >>> 16,
     versionMinor: version & 0xffff,
-    res1: r.u32le(RISCV_RES1_OFFSET, "res1"),
-    res2: r.u64le(RISCV_RES2_OFFSET, "res2"),
+    res1: r.u32le("res1", RISCV_RES1_OFFSET),
+    res2: r.u64le("res2", RISCV_RES2_OFFSET),
     legacyMagic,
     magic2,
     res3,
@@ -120,7 +112,7 @@ export function readRiscvImageHeader(r: BoundedReader): RiscvImageHeader {
  */
 export function parseRiscvImage(input: ImageInput, limits: Partial<ParseLimits> = {}): Image {
   const lim = { ...DEFAULT_PARSE_LIMITS, ...limits };
-  const r = new BoundedReader(input.bytes, input.path, RISCV_IMAGE_FORMAT_ID);
+  const r = new ByteReader(input.bytes, input.path, RISCV_IMAGE_FORMAT_ID);
   const h = readRiscvImageHeader(r);
   if (h.imageSize > lim.maxSegmentMemory) {
     r.fail("image_size", RISCV_IMAGE_SIZE_OFFSET, `${hex(h.imageSize)} bytes exceed the limit ${hex(lim.maxSegmentMemory)}`);

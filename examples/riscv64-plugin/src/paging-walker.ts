@@ -1,4 +1,4 @@
-import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/core";
+import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/core/paging";
 
 /*
  * The Sv39/Sv48 address translation a RISC-V hart performs for a supervisor

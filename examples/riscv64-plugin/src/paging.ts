@@ -1,4 +1,5 @@
-import { radixPageTableFormat, type LevelGeometry, type MappingAttributes, type PageTableFormat, type PageTableGeometry, type RadixFormatSpec } from "@handoff/core";
+import { radixPageTableFormat, type LevelGeometry, type MappingAttributes, type PageTableGeometry, type RadixFormatSpec } from "@handoff/core/paging";
+import { type PageTableFormat } from "@handoff/core";
 import { walkSv } from "./paging-walker.js";
 
 /*

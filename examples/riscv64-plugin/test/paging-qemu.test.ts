@@ -8,7 +8,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
-import type { Mapping, PageTableFormat } from "@handoff/core";
+import type { Mapping } from "@handoff/core/paging";
+import type { PageTableFormat } from "@handoff/core";
 import { describe, expect, it } from "vitest";
 import { RISCV64_SV39, RISCV64_SV48 } from "../src/index.js";
 import { mappingSets } from "@handoff/test-support/page-table-properties";

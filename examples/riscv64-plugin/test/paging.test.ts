@@ -1,4 +1,5 @@
-import { PlacedMemory, ValidationError, type Mapping, type MappingAttributes } from "@handoff/core";
+import { PlacedMemory, type Mapping, type MappingAttributes } from "@handoff/core/paging";
+import { ValidationError } from "@handoff/core";
 import { describe, expect, it } from "vitest";
 import { RISCV64_SV39, RISCV64_SV48, plugin, walkSv } from "../src/index.js";
 import fc from "fast-check";

@@ -1,4 +1,4 @@
-import type { CDataModel } from "@handoff/core";
+import type { CDataModel } from "@handoff/core/c-abi";
 
 /** Fundamental C types whose size and alignment the two Arm procedure-call standards share. */
 const COMMON_TYPES = {

@@ -1,4 +1,5 @@
-import { ValidationError, hex, layoutFlatPayload, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
+import { ValidationError, hex, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
+import { layoutFlatPayload } from "@handoff/core/kexec";
 import { ARM_VIRT_LOADER_LAYOUT } from "./virt.js";
 import { armVirtMachine, type ArmWidth } from "./width.js";
 

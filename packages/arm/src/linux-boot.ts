@@ -1,18 +1,6 @@
-import {
-  ValidationError,
-  alignUp,
-  encodeFdt,
-  hex,
-  layoutInPlaceList,
-  parseFdt,
-  setChosen,
-  type HandoffArtefact,
-  type LinuxBootBuilder,
-  type LinuxBootRequest,
-  type LinuxMachine,
-  type Segment,
-  type SegmentRole,
-} from "@handoff/core";
+import { ValidationError, alignUp, hex, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine, type Segment, type SegmentRole } from "@handoff/core";
+import { encodeFdt, parseFdt, setChosen } from "@handoff/core/fdt";
+import { layoutInPlaceList } from "@handoff/core/kexec";
 import { ARM_VIRT_LINUX_MACHINE } from "./virt.js";
 import { armVirtMachine, type ArmWidth } from "./width.js";
 

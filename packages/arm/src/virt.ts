@@ -1,4 +1,4 @@
-import type { LinuxMachine } from "@handoff/core";
+import type { LinuxMachine, MachineMemoryLayout } from "@handoff/core";
 
 const MIB = 0x10_0000n;
 
@@ -22,3 +22,13 @@ export const ARM_VIRT_LOADER_LAYOUT = {
 
 /** QEMU `-M virt -m 512M`, the machine the Linux boots plan for. */
 export const ARM_VIRT_LINUX_MACHINE: LinuxMachine = { machine: "virt", memory: "512M", ramBase: ARM_VIRT_RAM_BASE, ramSize: 512n * MIB };
+
+/** QEMU arm/aarch64 `-M virt`: RAM from 0x40000000 (hw/arm/virt.c memmap VIRT_MEM), up to 255 GiB below the high MMIO. */
+export const ARM_VIRT_MEMORY_LAYOUT: MachineMemoryLayout = {
+  id: "virt",
+  description: "QEMU arm -M virt: RAM at 0x40000000",
+  ramBase: ARM_VIRT_RAM_BASE,
+  fixedRegions: [],
+  splits: [],
+  maxRam: 255n << 30n,
+};

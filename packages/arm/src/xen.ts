@@ -1,4 +1,6 @@
-import { C, encodeHvcA32, encodeHvcT32, type CType, type HypercallConvention, type HypercallInstruction } from "@handoff/core";
+import { C, type CType } from "@handoff/core/c-abi";
+import { encodeHvcA32, encodeHvcT32 } from "./hvc.js";
+import { type HypercallConvention, type HypercallInstruction } from "@handoff/core";
 import { AAPCS_DATA_MODEL } from "./aapcs.js";
 
 /** Xen's hypercall tag: the HVC immediate must be 0xEA1 (public/arch-arm.h XEN_HYPERCALL_TAG). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { C, CTypeEnvironment, type CDataModel, type CType } from "@handoff/core";
+import { C, CTypeEnvironment, type CDataModel, type CType } from "@handoff/core/c-abi";
 import { AAPCS64_DATA_MODEL, AAPCS_DATA_MODEL } from "@handoff/arm";
 import { requireTool, run } from "@handoff/test-support";
 

@@ -1,5 +1,5 @@
 import { ARM_VIRT_LINUX_MACHINE, makeArmLinuxBootBuilder, placeAfterDtb, type ArmLinuxKernel, type ArmLinuxPlacement, type ArmLinuxWidth } from "@handoff/arm";
-import { BoundedReader, ValidationError, alignUp, hex, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine } from "@handoff/core";
+import { ByteReader, ValidationError, alignUp, hex, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine } from "@handoff/core";
 import { ARM32_WIDTH } from "./width.js";
 import { readZImage, ZIMAGE_FORMAT_ID } from "./zimage.js";
 
@@ -41,7 +41,7 @@ export function placeArm32Linux(machine: LinuxMachine, zImageSize: bigint, decom
 
 /** Reads a zImage for a Linux boot: position-independent, with a KLSZ tag giving the decompressed size. */
 function readKernel(request: LinuxBootRequest): ArmLinuxKernel {
-  const z = readZImage(new BoundedReader(request.kernel, request.kernelPath, ZIMAGE_FORMAT_ID));
+  const z = readZImage(new ByteReader(request.kernel, request.kernelPath, ZIMAGE_FORMAT_ID));
   if (z.start !== 0) throw new ValidationError(request.kernelPath, `zImage start ${hex(z.start)} is not 0 (a position-dependent zImage)`);
   if (!z.kernelSize) throw new ValidationError(request.kernelPath, "zImage has no KLSZ tag: the decompressed size (and so a safe place) is unknown");
   const decompressed = BigInt(z.kernelSize.decompressedSize) + BigInt(z.kernelSize.bssSize);

@@ -1,4 +1,4 @@
-import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/core";
+import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/core/paging";
 
 /*
  * ARMv7-A stage 1 translation of a TTBR0 address, reading descriptors from memory

@@ -1,4 +1,5 @@
-import { radixPageTableFormat, type MappingAttributes, type PageTableFormat, type RadixFormatSpec } from "@handoff/core";
+import { radixPageTableFormat, type MappingAttributes, type RadixFormatSpec } from "@handoff/core/paging";
+import { type PageTableFormat } from "@handoff/core";
 import { walkArmV7 } from "./paging-walker.js";
 
 const KIB4 = 0x1000n;

@@ -6,18 +6,7 @@
  * bit 0 clear) becomes BLX; branches to plain labels are never converted.
  * Arm (A32) instructions are read and written in the object's byte order (BE32).
  */
-import {
-  RelocationValueError,
-  checkAlignment,
-  checkBitfield,
-  checkRange,
-  checkSignedBits,
-  readField,
-  signExtend,
-  writeField,
-  type RelocationSite,
-  type Relocator,
-} from "@handoff/core";
+import { RelocationValueError, checkAlignment, checkBitfield, checkRange, checkSignedBits, readField, signExtend, writeField, type RelocationSite, type Relocator } from "@handoff/core/link";
 
 /** R_ARM_NONE: no relocation (AAELF32 "Relocation codes"). */
 export const R_ARM_NONE = 0;

@@ -19,16 +19,7 @@
  * A DTB may be appended right after `end` (CONFIG_ARM_APPENDED_DTB): it begins
  * with the big-endian FDT magic 0xd00dfeed.
  */
-import {
-  BoundedReader,
-  DEFAULT_PARSE_LIMITS,
-  hex,
-  peekU32le,
-  type Image,
-  type ImageFormat,
-  type ImageInput,
-  type ParseLimits,
-} from "@handoff/core";
+import { ByteReader, DEFAULT_PARSE_LIMITS, hex, peekU32le, type Image, type ImageFormat, type ImageInput, type ParseLimits } from "@handoff/core";
 
 /** Image format id of the Arm zImage (compressed kernel with its self-decompressing header). */
 export const ZIMAGE_FORMAT_ID = "zImage";
@@ -86,19 +77,19 @@ export interface ZImageInfo {
 }
 
 /** Read and validate the zImage header, extension table and any appended DTB. */
-export function readZImage(r: BoundedReader): ZImageInfo {
-  r.require(0, ZIMAGE_END_OFFSET + 4, "header");
-  const magic = r.u32le(ZIMAGE_MAGIC_OFFSET, "magic");
+export function readZImage(r: ByteReader): ZImageInfo {
+  r.require("header", 0, ZIMAGE_END_OFFSET + 4);
+  const magic = r.u32le("magic", ZIMAGE_MAGIC_OFFSET);
   if (magic !== ZIMAGE_MAGIC) r.fail("magic", ZIMAGE_MAGIC_OFFSET, `0x${magic.toString(16)} is not 0x016f2818`);
-  const start = r.u32le(ZIMAGE_START_OFFSET, "start");
-  const end = r.u32le(ZIMAGE_END_OFFSET, "end");
+  const start = r.u32le("start", ZIMAGE_START_OFFSET);
+  const end = r.u32le("end", ZIMAGE_END_OFFSET);
   if (end <= start) r.fail("end", ZIMAGE_END_OFFSET, `end 0x${end.toString(16)} is not above start 0x${start.toString(16)}`);
   let size = end - start;
   let memSize = size;
   if (size > r.length) {
     // Linux's zImage ends at _edata and carries the endianness flag at 0x30: longer than the file is a cut-off file.
     // Xen's arm32 zImage header has no flag and its end is _end, BSS included: the file holds the first part.
-    const linuxFlag = r.has(ZIMAGE_ENDIAN_OFFSET, 4) && [ZIMAGE_ENDIAN_LE, ZIMAGE_ENDIAN_BE].includes(r.u32le(ZIMAGE_ENDIAN_OFFSET, "endian"));
+    const linuxFlag = r.has(ZIMAGE_ENDIAN_OFFSET, 4) && [ZIMAGE_ENDIAN_LE, ZIMAGE_ENDIAN_BE].includes(r.u32le("endian", ZIMAGE_ENDIAN_OFFSET));
     if (linuxFlag) r.fail("end", ZIMAGE_END_OFFSET, `zImage of 0x${size.toString(16)} bytes (end - start) is larger than the 0x${r.length.toString(16)}-byte file`);
     memSize = size;
     size = r.length;
@@ -109,11 +100,11 @@ export function readZImage(r: BoundedReader): ZImageInfo {
   let tags: ZImageTag[] = [];
   let kernelSize: ZImageKernelSize | undefined;
   if (r.has(ZIMAGE_ENDIAN_OFFSET, 4) && size >= ZIMAGE_ENDIAN_OFFSET + 4) {
-    const marker = r.u32le(ZIMAGE_ENDIAN_OFFSET, "endian");
+    const marker = r.u32le("endian", ZIMAGE_ENDIAN_OFFSET);
     endianness = marker === ZIMAGE_ENDIAN_LE ? "little" : marker === ZIMAGE_ENDIAN_BE ? "big" : "unknown";
   }
-  if (size >= ZIMAGE_TABLE_OFFSET_OFFSET + 4 && r.u32le(ZIMAGE_MAGIC2_OFFSET, "magic2") === ZIMAGE_MAGIC2) {
-    tags = readTags(r, r.u32le(ZIMAGE_TABLE_OFFSET_OFFSET, "extension_table"), size);
+  if (size >= ZIMAGE_TABLE_OFFSET_OFFSET + 4 && r.u32le("magic2", ZIMAGE_MAGIC2_OFFSET) === ZIMAGE_MAGIC2) {
+    tags = readTags(r, r.u32le("extension_table", ZIMAGE_TABLE_OFFSET_OFFSET), size);
     const klsz = tags.find((t) => t.tag === ZIMAGE_TAG_KRNL_SIZE);
     if (klsz) {
       if (klsz.data.length < 2) r.fail("KLSZ", klsz.offset, `tag has ${klsz.data.length} data words, needs at least 2`);
@@ -123,7 +114,7 @@ export function readZImage(r: BoundedReader): ZImageInfo {
       }
       kernelSize = {
         sizePtr,
-        decompressedSize: r.u32le(sizePtr, "KLSZ.size"),
+        decompressedSize: r.u32le("KLSZ.size", sizePtr),
         bssSize: klsz.data[1]!,
         textOffset: klsz.data[2],
         mallocSize: klsz.data[3],
@@ -132,8 +123,8 @@ export function readZImage(r: BoundedReader): ZImageInfo {
   }
 
   let appendedDtb: ZImageInfo["appendedDtb"];
-  if (r.has(size, 8) && r.u32be(size, "appended_dtb.magic") === FDT_MAGIC) {
-    const dtbSize = r.u32be(size + 4, "appended_dtb.totalsize");
+  if (r.has(size, 8) && r.u32be("appended_dtb.magic", size) === FDT_MAGIC) {
+    const dtbSize = r.u32be("appended_dtb.totalsize", size + 4);
     if (dtbSize < 40 || !r.has(size, dtbSize)) {
       r.fail("appended_dtb.totalsize", size + 4, `appended DTB of 0x${dtbSize.toString(16)} bytes does not fit the 0x${(r.length - size).toString(16)} bytes after the zImage`);
     }
@@ -142,21 +133,21 @@ export function readZImage(r: BoundedReader): ZImageInfo {
   return { start, end, size, memSize, endianness, tags, kernelSize, appendedDtb };
 }
 
-function readTags(r: BoundedReader, tableOffset: number, size: number): ZImageTag[] {
+function readTags(r: ByteReader, tableOffset: number, size: number): ZImageTag[] {
   const tags: ZImageTag[] = [];
   let at = tableOffset;
   if (at % 4 !== 0 || at >= size) r.fail("extension_table", ZIMAGE_TABLE_OFFSET_OFFSET, `table offset 0x${at.toString(16)} is unaligned or outside the zImage`);
   for (let i = 0; ; i++) {
     if (i >= ZIMAGE_MAX_TAGS) r.fail("extension_table", tableOffset, `more than ${ZIMAGE_MAX_TAGS} entries`);
     if (at + 4 > size) r.fail(`extension_table[${i}].size`, at, "runs past the end of the zImage without a terminating zero size");
-    const sizeWords = r.u32le(at, `extension_table[${i}].size`);
+    const sizeWords = r.u32le(`extension_table[${i}].size`, at);
     if (sizeWords === 0) return tags;
     if (sizeWords < 2 || sizeWords > (size - at) / 4) {
       r.fail(`extension_table[${i}].size`, at, `${sizeWords} words does not fit between 0x${at.toString(16)} and the zImage end 0x${size.toString(16)}`);
     }
-    const tag = r.u32le(at + 4, `extension_table[${i}].tag`);
+    const tag = r.u32le(`extension_table[${i}].tag`, at + 4);
     const data: number[] = [];
-    for (let w = 2; w < sizeWords; w++) data.push(r.u32le(at + 4 * w, `extension_table[${i}].data`));
+    for (let w = 2; w < sizeWords; w++) data.push(r.u32le(`extension_table[${i}].data`, at + 4 * w));
     tags.push({ offset: at, sizeWords, tag, data });
     at += 4 * sizeWords;
   }
@@ -170,7 +161,7 @@ function readTags(r: BoundedReader, tableOffset: number, size: number): ZImageTa
  */
 export function parseZImage(input: ImageInput, limits: Partial<ParseLimits> = {}): Image {
   const lim = { ...DEFAULT_PARSE_LIMITS, ...limits };
-  const r = new BoundedReader(input.bytes, input.path, ZIMAGE_FORMAT_ID);
+  const r = new ByteReader(input.bytes, input.path, ZIMAGE_FORMAT_ID);
   const z = readZImage(r);
   const length = z.size + (z.appendedDtb?.size ?? 0);
   if (BigInt(length) > lim.maxSegmentMemory) r.fail("end", ZIMAGE_END_OFFSET, `${hex(length)} bytes exceed the limit ${hex(lim.maxSegmentMemory)}`);

@@ -7,7 +7,8 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Mapping, PageTableFormat } from "@handoff/core";
+import type { Mapping } from "@handoff/core/paging";
+import type { PageTableFormat } from "@handoff/core";
 import { ARM32_LPAE, ARM32_SHORT } from "@handoff/arm32";
 import { QemuSession, assemble, expectCpuTranslatesLikeWalker, pcAfterSettling, probeAddresses, requireTool, scratchDir, sleep } from "@handoff/test-support/qemu-oracle";
 

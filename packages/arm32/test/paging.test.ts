@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError, type PhysicalMemory } from "@handoff/core";
+import { ValidationError } from "@handoff/core";
+import { type PhysicalMemory } from "@handoff/core/paging";
 import { ARM32_LPAE, ARM32_SHORT, walkArmV7 } from "@handoff/arm32";
 import { checkFormatProperties } from "@handoff/test-support/page-table-properties";
 

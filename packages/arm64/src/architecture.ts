@@ -1,4 +1,5 @@
-import { ARM_VIRT_MEMORY_LAYOUT, defineArchitecture } from "@handoff/core";
+import { ARM_VIRT_MEMORY_LAYOUT } from "@handoff/arm";
+import { defineArchitecture } from "@handoff/core";
 import { arm64ArtefactBuilder } from "./artefact.js";
 import { AARCH32_XEN_CONVENTION, AARCH64_XEN_CONVENTION } from "./hypercall.js";
 import { arm64ImageFormat } from "./image-header.js";

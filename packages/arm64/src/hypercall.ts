@@ -1,5 +1,6 @@
 import { AAPCS64_DATA_MODEL, ARM_XEN_SOURCES, ARM_XEN_TYPEDEFS, XEN_HYPERCALL_TAG, aarch32XenConvention, armXenHandle } from "@handoff/arm";
-import { encodeHvcA64, type HypercallConvention } from "@handoff/core";
+import { encodeHvcA64 } from "@handoff/arm";
+import { type HypercallConvention } from "@handoff/core";
 import { AARCH32_MODE } from "./registers.js";
 
 /** An AArch64 guest: `hvc #0xEA1`, number x16, arguments x0..x4, result x0. */

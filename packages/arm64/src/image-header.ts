@@ -3,17 +3,7 @@
  * uncompressed kernel. Source: Linux Documentation/arch/arm64/booting.rst,
  * section 4 "Call the kernel image". All fields little-endian (v3.17+).
  */
-import {
-  BoundedReader,
-  DEFAULT_PARSE_LIMITS,
-  parsePe,
-  hex,
-  peekU32le,
-  type Image,
-  type ImageFormat,
-  type ImageInput,
-  type ParseLimits,
-} from "@handoff/core";
+import { ByteReader, DEFAULT_PARSE_LIMITS, parsePe, hex, peekU32le, type Image, type ImageFormat, type ImageInput, type ParseLimits } from "@handoff/core";
 
 /** Image format id of the arm64 Linux `Image` (booting.rst header). */
 export const ARM64_IMAGE_FORMAT_ID = "arm64-Image";
@@ -84,36 +74,36 @@ export interface Arm64ImageHeader {
 }
 
 /** Read and validate the 64-byte header. */
-export function readArm64ImageHeader(r: BoundedReader): Arm64ImageHeader {
-  r.require(0, ARM64_HEADER_SIZE, "header");
-  const magic = r.u32le(ARM64_MAGIC_OFFSET, "magic");
+export function readArm64ImageHeader(r: ByteReader): Arm64ImageHeader {
+  r.require("header", 0, ARM64_HEADER_SIZE);
+  const magic = r.u32le("magic", ARM64_MAGIC_OFFSET);
   if (magic !== ARM64_IMAGE_MAGIC) r.fail("magic", ARM64_MAGIC_OFFSET, `0x${magic.toString(16)} is not "ARM\\x64" (0x644d5241)`);
-  const textOffset = r.u64le(ARM64_TEXT_OFFSET_OFFSET, "text_offset");
-  const imageSize = r.u64le(ARM64_IMAGE_SIZE_OFFSET, "image_size");
-  const flags = r.u64le(ARM64_FLAGS_OFFSET, "flags");
+  const textOffset = r.u64le("text_offset", ARM64_TEXT_OFFSET_OFFSET);
+  const imageSize = r.u64le("image_size", ARM64_IMAGE_SIZE_OFFSET);
+  const flags = r.u64le("flags", ARM64_FLAGS_OFFSET);
   const legacy = imageSize === 0n;
   const effectiveTextOffset = legacy ? ARM64_LEGACY_TEXT_OFFSET : textOffset;
   if (!legacy && textOffset >= ARM64_BASE_ALIGNMENT) {
     r.fail("text_offset", ARM64_TEXT_OFFSET_OFFSET, `${hex(textOffset)} does not lie within the 2 MiB alignment window of the load base`);
   }
   const effFlags = legacy ? 0n : flags;
-  const res5 = r.u32le(ARM64_RES5_OFFSET, "res5");
+  const res5 = r.u32le("res5", ARM64_RES5_OFFSET);
   const efiStub = r.bytes[0] === 0x4d && r.bytes[1] === 0x5a;
   if (efiStub) {
     // res5 is the PE header offset; an EFI stub whose PE header is outside the file is malformed.
     if (!r.has(res5, 4)) r.fail("res5", ARM64_RES5_OFFSET, `PE header offset 0x${res5.toString(16)} is past the end of the file`);
-    const pe = r.u32le(res5, "pe_header");
+    const pe = r.u32le("pe_header", res5);
     if (pe !== 0x00004550) r.fail("pe_header", res5, `0x${pe.toString(16)} is not "PE\\0\\0"`);
   }
   return {
-    code0: r.u32le(ARM64_CODE0_OFFSET, "code0"),
-    code1: r.u32le(ARM64_CODE1_OFFSET, "code1"),
+    code0: r.u32le("code0", ARM64_CODE0_OFFSET),
+    code1: r.u32le("code1", ARM64_CODE1_OFFSET),
     textOffset,
     imageSize,
     flags,
-    res2: r.u64le(ARM64_RES2_OFFSET, "res2"),
-    res3: r.u64le(ARM64_RES3_OFFSET, "res3"),
-    res4: r.u64le(ARM64_RES4_OFFSET, "res4"),
+    res2: r.u64le("res2", ARM64_RES2_OFFSET),
+    res3: r.u64le("res3", ARM64_RES3_OFFSET),
+    res4: r.u64le("res4", ARM64_RES4_OFFSET),
     magic,
     res5,
     legacy,
@@ -134,7 +124,7 @@ export function readArm64ImageHeader(r: BoundedReader): Arm64ImageHeader {
  */
 export function parseArm64Image(input: ImageInput, limits: Partial<ParseLimits> = {}): Image {
   const lim = { ...DEFAULT_PARSE_LIMITS, ...limits };
-  const r = new BoundedReader(input.bytes, input.path, ARM64_IMAGE_FORMAT_ID);
+  const r = new ByteReader(input.bytes, input.path, ARM64_IMAGE_FORMAT_ID);
   const h = readArm64ImageHeader(r);
   const fileSize = BigInt(r.length);
   const memsz = h.legacy ? fileSize : h.imageSize;

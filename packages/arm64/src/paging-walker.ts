@@ -1,4 +1,4 @@
-import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/core";
+import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/core/paging";
 
 /*
  * A VMSAv8-64 stage 1 translation of a TTBR0_EL1 address, reading descriptors

@@ -1,4 +1,5 @@
-import { radixPageTableFormat, describeSizes, type LevelGeometry, type MappingAttributes, type PageTableFormat, type PageTableGeometry, type RadixFormatSpec } from "@handoff/core";
+import { radixPageTableFormat, describeSizes, type LevelGeometry, type MappingAttributes, type PageTableGeometry, type RadixFormatSpec } from "@handoff/core/paging";
+import { type PageTableFormat } from "@handoff/core";
 import { walkVmsaV8_64 } from "./paging-walker.js";
 
 /*

@@ -3,7 +3,7 @@
  * "Relocation codes"), with the overflow ("Check") and alignment rules of that
  * table. Instructions are little-endian whatever the data byte order is.
  */
-import { checkAlignment, checkRange, defineRelocator, readField, writeField, type RelocationSite, type RelocationType, type Relocator } from "@handoff/core";
+import { checkAlignment, checkRange, defineRelocator, readField, writeField, type RelocationSite, type RelocationType, type Relocator } from "@handoff/core/link";
 
 /** R_AARCH64_NONE: no relocation (AAELF64 "Relocation codes"). */
 export const R_AARCH64_NONE = 0;

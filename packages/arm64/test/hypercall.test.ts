@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { HypercallArgumentError, RegisterWidthError, UnknownRegisterValueError, encodeHvcA32, encodeHvcA64, encodeHvcT32, type Hypercall } from "@handoff/core";
+import { HypercallArgumentError, RegisterWidthError, UnknownRegisterValueError, type Hypercall } from "@handoff/core";
+import { encodeHvcA32, encodeHvcA64, encodeHvcT32 } from "@handoff/arm";
 import { AARCH32_MODE, ARM64_REGISTERS, arm64Architecture } from "@handoff/arm64";
 import { assemble, requireTool } from "@handoff/test-support/assemble";
 

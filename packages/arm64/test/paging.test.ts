@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError, type Mapping, type PhysicalMemory } from "@handoff/core";
+import { ValidationError } from "@handoff/core";
+import { type Mapping, type PhysicalMemory } from "@handoff/core/paging";
 import { ARM64_16K_48, ARM64_4K_39, ARM64_4K_48, ARM64_64K_48, walkVmsaV8_64 } from "@handoff/arm64";
 import { checkFormatProperties } from "@handoff/test-support/page-table-properties";
 

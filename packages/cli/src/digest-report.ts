@@ -1,4 +1,5 @@
-import { digestSegments, type Segment, type SegmentDigests } from "@handoff/core";
+import { digestSegments, type SegmentDigests } from "@handoff/node";
+import { type Segment } from "@handoff/core";
 import { table, toJson } from "./output.js";
 
 /**

@@ -7,7 +7,9 @@
 import { closeSync, existsSync, openSync, ftruncateSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { MemoryMap, PC_MEMORY_LAYOUT, SegmentSet, buildIndirectionList, linuxKexecRules, type Segment } from "@handoff/core";
+import { MemoryMap, type Segment } from "@handoff/core";
+import { PC_MEMORY_LAYOUT } from "@handoff/x86";
+import { SegmentSet, buildIndirectionList, linuxKexecRules } from "@handoff/core/kexec";
 import { runCli } from "@handoff/test-support/cli";
 import { REPO_ROOT, tempDir } from "@handoff/test-support";
 import { kexecToolsUnavailable, prepareKexecTools, runKexecTools, type KexecToolsRun } from "./kexec-tools.js";

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { parseFdt } from "@handoff/core";
+import { parseFdt } from "@handoff/core/fdt";
 import { afterAll, describe, expect, it } from "vitest";
 import { kernelFixturesDir, tempDir } from "@handoff/test-support";
 import { runCli } from "@handoff/test-support/cli";

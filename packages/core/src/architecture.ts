@@ -1,11 +1,11 @@
 import type { DependencyContainer } from "tsyringe";
-import type { HypercallAbi } from "./hypercall.js";
+import type { HypercallAbi } from "./hypercall-abi.js";
 import type { ImageFormat } from "./image-format.js";
-import type { MachineMemoryLayout } from "./memory-layout.js";
+import type { MachineMemoryLayout } from "./memory-map.js";
 import type { NarrowMode, RegisterFile, RegisterSpec } from "./registers.js";
 import type { RelocationInfo } from "./link/relocator.js";
 
-import type { PageTableFormat } from "./page-tables/types.js";
+import type { PageTableFormat } from "./paging/types.js";
 
 /** The page-table format contract lives with the page-table machinery; re-exported here for plugins. */
 export type { PageTableFormat };

@@ -1,6 +1,5 @@
 import { checkedAdd64, hex, U64_LIMIT } from "./bits.js";
 import { FormatError, ValidationError } from "./errors.js";
-import type { MachineMemoryLayout } from "./memory-layout.js";
 
 /** e820-style memory types (ACPI 6.5 §15, "E820 address range types"). */
 export type MemoryType = "ram" | "reserved" | "acpi" | "nvs" | "unusable" | "persistent" | "device";
@@ -24,6 +23,45 @@ export interface AddressRange {
 export interface FdtRegRange {
   readonly start: bigint;
   readonly size: bigint;
+}
+
+/**
+ * A typed range a machine always has, whatever its RAM size (e.g. the PC's
+ * legacy VGA/BIOS hole). It is carved out of the RAM address space and counts
+ * against the RAM size, as QEMU's PC machines do.
+ */
+export interface FixedRegion {
+  readonly start: bigint;
+  readonly size: bigint;
+  readonly type: MemoryType;
+}
+
+/**
+ * An MMIO window RAM must skip: RAM that would start at or above `start`
+ * continues at `resume` instead (the PC's 32-bit PCI hole below 4 GiB).
+ */
+export interface RamSplit {
+  readonly start: bigint;
+  readonly resume: bigint;
+}
+
+/**
+ * Where a machine puts its RAM, as data an `Architecture` supplies
+ * (`Architecture.defaultMachine`). `MemoryMap.fromMachine(size, layout)` turns
+ * it into a map for a given RAM size.
+ */
+export interface MachineMemoryLayout {
+  /** e.g. `pc`, `virt`. */
+  readonly id: string;
+  readonly description: string;
+  /** First RAM address; the RAM size counts from here. */
+  readonly ramBase: bigint;
+  /** Holes inside the RAM address space that count against the size. */
+  readonly fixedRegions: readonly FixedRegion[];
+  /** MMIO windows RAM jumps over (do not count against the size); sorted by start. */
+  readonly splits: readonly RamSplit[];
+  /** Largest RAM size the machine accepts, if it has one. */
+  readonly maxRam?: bigint;
 }
 
 /** Label used in FormatErrors about memory-map JSON files. */

@@ -1,14 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  HandoffState,
-  MemoryMap,
-  RegisterFile,
-  ValidationError,
-  alignUp,
-  checkedAdd64,
-  fitsSigned,
-  fitsUnsigned,
-} from "@handoff/core";
+import { HandoffState, MemoryMap, RegisterFile, ValidationError, alignUp, checkedAdd64, fitsSigned, fitsUnsigned } from "@handoff/core";
 
 describe("checked 64-bit arithmetic", () => {
   it("adds without wrapping or refuses", () => {

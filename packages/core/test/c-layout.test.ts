@@ -1,19 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  C,
-  CTypeEnvironment,
-  CTypeError,
-  FieldValueError,
-  FormatError,
-  ValidationError,
-  emitCDeclarations,
-  encodeCValue,
-  layoutProbes,
-  readCValue,
-  writeCValue,
-  type CDataModel,
-  type CType,
-} from "@handoff/core";
+import { C, CTypeEnvironment, CTypeError, FieldValueError, emitCDeclarations, encodeCValue, layoutProbes, readCValue, writeCValue, type CDataModel, type CType } from "@handoff/core/c-abi";
+import { FormatError, ValidationError } from "@handoff/core";
 
 // Two toy data models differing only where real ABIs differ: 64-bit integer
 // member alignment and pointer/long size.

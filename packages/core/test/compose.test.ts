@@ -1,28 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { container as rootContainer } from "tsyringe";
-import {
-  ARCHITECTURE,
-  ArchitectureCatalog,
-  ArchitectureRegistry,
-  ArtefactService,
-  BOOT_PROTOCOL,
-  BootService,
-  BuilderLookup,
-  HANDOFF_ARTEFACT_BUILDER,
-  HandoffState,
-  IMAGE_FORMAT,
-  ImageLoader,
-  NoBuilderError,
-  QEMU_RUNNER,
-  defineArchitecture,
-  type ArchitecturePlugin,
-  type HandoffArtefact,
-  type HandoffArtefactBuilder,
-  type ImageFormat,
-  type QemuProbeRequest,
-  type QemuRunner,
-  type RegisterSpec,
-} from "@handoff/core";
+import { ARCHITECTURE, ArchitectureCatalog, ArchitectureRegistry, ArtefactService, BOOT_PROTOCOL, BootService, BuilderLookup, HANDOFF_ARTEFACT_BUILDER, HandoffState, IMAGE_FORMAT, ImageLoader, NoBuilderError, QEMU_RUNNER, defineArchitecture, type ArchitecturePlugin, type HandoffArtefact, type HandoffArtefactBuilder, type ImageFormat, type QemuProbeRequest, type QemuRunner, type RegisterSpec } from "@handoff/core";
 
 const REGISTERS: readonly RegisterSpec[] = [
   { name: "a0", width: 64, kind: "gpr" },

@@ -2,7 +2,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { NewcArchive, ValidationError } from "@handoff/core";
+import { NewcArchive } from "@handoff/core/cpio";
+import { ValidationError } from "@handoff/core";
 import { tempDir } from "@handoff/test-support";
 
 const hasCpio = spawnSync("cpio", ["--version"]).status === 0;

@@ -2,19 +2,8 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  DeviceTree,
-  FdtValue,
-  FormatError,
-  MemoryMap,
-  ValidationError,
-  encodeFdt,
-  fdtMemoryRanges,
-  fdtMemoryMap,
-  machineDeviceTree,
-  parseFdt,
-  setChosen,
-} from "@handoff/core";
+import { DeviceTree, FdtValue, encodeFdt, fdtMemoryRanges, fdtMemoryMap, machineDeviceTree, parseFdt, setChosen } from "@handoff/core/fdt";
+import { FormatError, MemoryMap, ValidationError } from "@handoff/core";
 import { requireTool } from "@handoff/test-support/assemble";
 import { tempDir } from "@handoff/test-support";
 
@@ -222,7 +211,7 @@ describe("FDT tree helpers", () => {
 
   it("writer refuses invalid trees", () => {
     const t = new DeviceTree();
-    t.root.children.push(new (t.root.constructor as typeof import("@handoff/core").FdtNode)("x"), new (t.root.constructor as typeof import("@handoff/core").FdtNode)("x"));
+    t.root.children.push(new (t.root.constructor as typeof import("@handoff/core/fdt").FdtNode)("x"), new (t.root.constructor as typeof import("@handoff/core/fdt").FdtNode)("x"));
     expect(() => encodeFdt(t)).toThrow(/duplicate/);
     expect(() => new DeviceTree().root.set("bad/name", FdtValue.empty())).toThrow(ValidationError);
     expect(() => machineDeviceTree({ model: "m", compatible: ["c"], memory: [{ start: 0n, size: 1n, type: "reserved" }] })).toThrow(/not RAM/);

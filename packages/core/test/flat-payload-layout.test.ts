@@ -1,4 +1,5 @@
-import { IND_DESTINATION, IND_DONE, IND_INDIRECTION, IND_SOURCE, IND_ZERO, StubImage, layoutFlatPayload } from "@handoff/core";
+import { IND_DESTINATION, IND_DONE, IND_INDIRECTION, IND_SOURCE, IND_ZERO, layoutFlatPayload } from "@handoff/core/kexec";
+import { StubImage } from "@handoff/core/link";
 import { describe, expect, it } from "vitest";
 
 describe("layoutFlatPayload", () => {
@@ -40,7 +41,7 @@ describe("layoutFlatPayload", () => {
 
   it("refuses staging or list pages inside the destination, and unaligned addresses", () => {
     expect(() => layoutFlatPayload({ word: 8, payload, dest: 0x400000n, staging: 0x402000n, listBase: 0x110000n })).toThrow(/staging overlaps/);
-    expect(() => layoutFlatPayload({ word: 8, payload, dest: 0x400000n, staging: 0x800000n, listBase: 0x401000n })).toThrow(/list pages overlap/);
+    expect(() => layoutFlatPayload({ word: 8, payload, dest: 0x400000n, staging: 0x800000n, listBase: 0x401000n })).toThrow(/list pages 0x401000\.\.0x402000 overlap the destination/);
     expect(() => layoutFlatPayload({ word: 8, payload, dest: 0x400800n, staging: 0x800000n, listBase: 0x110000n })).toThrow(/page-aligned/);
   });
 });

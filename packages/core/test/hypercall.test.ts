@@ -1,23 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  C,
-  HypercallArgumentError,
-  RegisterFile,
-  RegisterHypercallAbi,
-  UnknownRegisterError,
-  UnknownRegisterValueError,
-  ValidationError,
-  clobberedBy,
-  encodeHvcA32,
-  encodeHvcA64,
-  encodeHvcT32,
-  hypercallPageStub,
-  type CDataModel,
-  type Hypercall,
-  type HypercallConvention,
-  type NarrowMode,
-  type RegisterSpec,
-} from "@handoff/core";
+import { C, RegisterHypercallAbi, clobberedBy, type CDataModel } from "@handoff/core/c-abi";
+import { HypercallArgumentError, RegisterFile, UnknownRegisterError, UnknownRegisterValueError, ValidationError, type Hypercall, type HypercallConvention, type NarrowMode, type RegisterSpec } from "@handoff/core";
 
 // A toy machine: four 64-bit registers with 32-bit zero-extending aliases.
 const NAMES = ["n", "a", "b", "c"];
@@ -102,12 +85,4 @@ describe("RegisterHypercallAbi", () => {
     expect(abiWith("low-halves").types(32).layout("ulong_t").size).toBe(8);
   });
 
-  it("encodes HVC for any 16-bit immediate and hypercall page stubs", () => {
-    expect([...encodeHvcA64(0)]).toEqual([0x02, 0x00, 0x00, 0xd4]);
-    expect([...encodeHvcA64(0xffff)]).toEqual([0xe2, 0xff, 0x1f, 0xd4]);
-    expect([...encodeHvcA32(0xffff)]).toEqual([0x7f, 0xff, 0x4f, 0xe1]);
-    expect([...encodeHvcT32(0xffff)]).toEqual([0xef, 0xf7, 0xff, 0x8f]);
-    expect(() => encodeHvcA64(0x10000)).toThrow(ValidationError);
-    expect([...hypercallPageStub(0x1234, new Uint8Array([0x0f, 0x01, 0xd9]))]).toEqual([0xb8, 0x34, 0x12, 0, 0, 0x0f, 0x01, 0xd9, 0xc3]);
-  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { IND_DESTINATION, IND_DONE, IND_INDIRECTION, IND_SOURCE, IND_ZERO, ValidationError, layoutInPlaceList, type Segment } from "../src/index.js";
+import { IND_DESTINATION, IND_DONE, IND_INDIRECTION, IND_SOURCE, IND_ZERO, layoutInPlaceList } from "@handoff/core/kexec";
+import { ValidationError, type Segment } from "@handoff/core";
 
 const seg = (mem: bigint, bufsz: number, memsz: bigint, name: string): Segment => ({ data: { kind: "bytes", bytes: new Uint8Array(bufsz) }, bufsz: BigInt(bufsz), mem, memsz, role: "other", name });
 

@@ -1,20 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  IND_DESTINATION,
-  IND_DONE,
-  IND_INDIRECTION,
-  IND_SOURCE,
-  IND_ZERO,
-  IndirectionListError,
-  SparseMemory,
-  buildIndirectionList,
-  executeIndirectionList,
-  readListWord,
-  type IndirectionPlan,
-  type ListEncoding,
-  type RelocationSegment,
-} from "@handoff/core";
+import { IND_DESTINATION, IND_DONE, IND_INDIRECTION, IND_SOURCE, IND_ZERO, IndirectionListError, SparseMemory, buildIndirectionList, executeIndirectionList, readListWord, type IndirectionPlan, type ListEncoding, type RelocationSegment } from "@handoff/core/kexec";
 
 /** Byte equality without the cost of a deep-equality diff per page. */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

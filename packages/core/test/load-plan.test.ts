@@ -1,19 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  ARM_VIRT_MEMORY_LAYOUT,
-  IND_SOURCE,
-  MemoryMap,
-  PC_MEMORY_LAYOUT,
-  SparseMemory,
-  SegmentSetError,
-  executeIndirectionList,
-  planLoad,
-  rawImageFormat,
-  type Image,
-  type LoadPlan,
-} from "@handoff/core";
+import { ARM_VIRT_MEMORY_LAYOUT } from "@handoff/arm";
+import { MemoryMap, type Image } from "@handoff/core";
+import { IND_SOURCE, SparseMemory, SegmentSetError, executeIndirectionList, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
+import { PC_MEMORY_LAYOUT } from "@handoff/x86";
 import { tempDir } from "@handoff/test-support";
 
 const MiB = 1n << 20n;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ARM_VIRT_MEMORY_LAYOUT, FormatError, MemoryMap, PC_MEMORY_LAYOUT, ValidationError, type MemoryRange } from "@handoff/core";
+import { ARM_VIRT_MEMORY_LAYOUT } from "@handoff/arm";
+import { FormatError, MemoryMap, ValidationError, type MemoryRange } from "@handoff/core";
+import { PC_MEMORY_LAYOUT } from "@handoff/x86";
 
 const MiB = 1n << 20n;
 const GiB = 1n << 30n;

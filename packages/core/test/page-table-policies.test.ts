@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  MemoryMap,
-  ValidationError,
-  addIdentityRegion,
-  buildRadixTables,
-  mappingsForPolicy,
-  pageTableReport,
-  regionsFromSegments,
-  type Mapping,
-  type RadixFormatSpec,
-  type Segment,
-} from "../src/index.js";
+import { MemoryMap, ValidationError, type Segment } from "@handoff/core";
+import { addIdentityRegion, buildRadixTables, mappingsForPolicy, pageTableReport, regionsFromSegments, type Mapping, type RadixFormatSpec } from "@handoff/core/paging";
 
 const PAGE = 0x1000n;
 const MIB = 0x10_0000n;
@@ -147,7 +137,7 @@ describe("pageTableReport", () => {
 
 describe("pageTableSegment", () => {
   it("wraps the table bytes as a page-tables segment at the table base", async () => {
-    const { pageTableSegment } = await import("../src/index.js");
+    const { pageTableSegment } = await import("@handoff/core/paging");
     const toy: RadixFormatSpec = {
       id: "toy",
       geometry: { vaBits: 24, entryBytes: 4, levels: [{ shift: 20, entries: 16, leafSizes: [MIB], tableAlign: 64n }] },

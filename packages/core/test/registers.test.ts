@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  RegisterFile,
-  RegisterWidthError,
-  UnknownRegisterError,
-  UnknownRegisterValueError,
-  ValidationError,
-  type NarrowMode,
-  type RegisterSpec,
-} from "@handoff/core";
+import { RegisterFile, RegisterWidthError, UnknownRegisterError, UnknownRegisterValueError, ValidationError, type NarrowMode, type RegisterSpec } from "@handoff/core";
 
 // A toy architecture exercising every rule independently of the real arch tables.
 const SPECS: RegisterSpec[] = [

@@ -1,15 +1,8 @@
 import { describe, expect, it } from "vitest";
-import {
-  MemoryMap,
-  PC_MEMORY_LAYOUT,
-  PlacementError,
-  Placer,
-  SegmentSet,
-  SegmentSetError,
-  linuxKexecRules,
-  xenKexecRules,
-  type Segment,
-} from "@handoff/core";
+import { MemoryMap, type Segment } from "@handoff/core";
+import { PC_MEMORY_LAYOUT } from "@handoff/x86";
+import { PlacementError, Placer, SegmentSet, SegmentSetError, linuxKexecRules } from "@handoff/core/kexec";
+import { xenKexecRules } from "@handoff/xen";
 
 const PAGE = 4096n;
 const MiB = 1n << 20n;

@@ -4,7 +4,7 @@
  * (valid, or valid and then patched into a hostile one at a known offset).
  * Layout: ELF header | program headers | segment data | section data | shstrtab | section headers.
  */
-import { elfLayout } from "@handoff/core";
+import { elfLayout } from "@handoff/core/elf";
 
 export interface WriterSegment {
   readonly type: number;

@@ -6,7 +6,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { expect, it } from "vitest";
-import { ElfFile, linkObject, type LinkedObject, type Relocator } from "@handoff/core";
+import { ElfFile } from "@handoff/core/elf";
+import { linkObject, type LinkedObject, type Relocator } from "@handoff/core/link";
 import { tempDir } from "./temp.js";
 import { requireTool, run } from "./tools.js";
 

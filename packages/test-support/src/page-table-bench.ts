@@ -5,7 +5,8 @@
  * "x times faster/slower" line vitest prints is the throughput ratio.
  */
 import { bench, describe } from "vitest";
-import type { Mapping, PageTableFormat } from "@handoff/core";
+import type { Mapping } from "@handoff/core/paging";
+import type { PageTableFormat } from "@handoff/core";
 
 export function benchTableBuild(format: PageTableFormat, label: string, mappings: readonly Mapping[], tableBase: bigint): void {
   const probe = format.build(mappings, { tableBase });

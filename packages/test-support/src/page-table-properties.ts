@@ -8,7 +8,8 @@
  */
 import fc from "fast-check";
 import { expect } from "vitest";
-import { verifyPageTableBuild, type Mapping, type MappingAttributes, type PageTableFormat, type WalkResult } from "@handoff/core";
+import { verifyPageTableBuild, type Mapping, type MappingAttributes, type WalkResult } from "@handoff/core/paging";
+import { type PageTableFormat } from "@handoff/core";
 
 export interface HarnessOptions {
   /** Highest VA index (exclusive) to place mappings below; defaults to min(2^vaBits, 2^40). */

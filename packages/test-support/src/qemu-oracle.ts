@@ -12,7 +12,8 @@ import { rmSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import { expect } from "vitest";
-import type { Mapping, PageTableBuild, PageTableFormat } from "@handoff/core";
+import type { Mapping, PageTableBuild } from "@handoff/core/paging";
+import type { PageTableFormat } from "@handoff/core";
 
 export function scratchDir(): { dir: string; cleanup: () => void } {
   const dir = tempDir("handoff-mmu-");

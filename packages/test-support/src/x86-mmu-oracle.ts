@@ -6,7 +6,8 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Mapping, PageTableBuild, PageTableFormat } from "@handoff/core";
+import type { Mapping, PageTableBuild } from "@handoff/core/paging";
+import type { PageTableFormat } from "@handoff/core";
 import { QemuSession, requireTool, scratchDir, sleep } from "./qemu-oracle.js";
 
 export const X86_QEMU = "qemu-system-x86_64";

@@ -8,7 +8,7 @@
  * the kernel from 0x1f1 up to 0x202 + the byte at 0x201, then set the fields
  * a loader writes, only those the kernel's protocol version has.
  */
-import { BoundedReader, ValidationError, fitsUnsigned, hex, type MemoryRange } from "@handoff/core";
+import { ByteReader, ValidationError, fitsUnsigned, hex, type MemoryRange } from "@handoff/core";
 import { E820_ENTRY_SIZE, E820_MAX_ENTRIES_ZEROPAGE, e820FromRange, type E820Entry } from "./e820.js";
 import {
   LoadFlags,
@@ -180,7 +180,7 @@ export class BootParams {
    * `kernel` is the start of a bzImage file (at least its header sector).
    */
   static forKernel(kernel: Uint8Array, file = "<kernel>"): BootParams {
-    const reader = new BoundedReader(kernel, file, "bzImage");
+    const reader = new ByteReader(kernel, file, "bzImage");
     const header = SetupHeader.read(reader);
     const page = new Uint8Array(BOOT_PARAMS_SIZE);
     const end = header.headerEnd;
@@ -188,7 +188,7 @@ export class BootParams {
       // boot.rst: the header must fit the hole before edd_mbr_sig_buffer (SetupHeader.read already bounds it at 0x281).
       reader.fail("jump", 0x201, `header end 0x${end.toString(16)} would overrun boot_params.edd_mbr_sig_buffer at 0x290`);
     }
-    page.set(reader.slice(SETUP_HEADER_OFFSET, end - SETUP_HEADER_OFFSET, "hdr"), SETUP_HEADER_OFFSET);
+    page.set(reader.slice("hdr", SETUP_HEADER_OFFSET, end - SETUP_HEADER_OFFSET), SETUP_HEADER_OFFSET);
     const bp = new BootParams(page, header);
     bp.setHeaderField("type_of_loader", LOADER_TYPE_UNDEFINED);
     return bp;
@@ -196,26 +196,26 @@ export class BootParams {
 
   /** Decode a boot_params page (4096 bytes), bounds- and count-checked. */
   static decode(bytes: Uint8Array, file = "<boot_params>"): DecodedBootParams {
-    const r = new BoundedReader(bytes, file, "boot_params");
+    const r = new ByteReader(bytes, file, "boot_params");
     if (bytes.length !== BOOT_PARAMS_SIZE) r.fail("boot_params", 0, `is ${bytes.length} bytes, not ${BOOT_PARAMS_SIZE}`);
     const header = SetupHeader.read(r);
-    const count = r.u8(OFF.e820_entries, "e820_entries");
+    const count = r.u8("e820_entries", OFF.e820_entries);
     if (count > E820_MAX_ENTRIES_ZEROPAGE) r.fail("e820_entries", OFF.e820_entries, `${count} entries, the zero page holds ${E820_MAX_ENTRIES_ZEROPAGE}`);
     const e820: E820Entry[] = [];
     for (let i = 0; i < count; i++) {
       const at = OFF.e820_table + i * E820_ENTRY_SIZE;
-      e820.push({ addr: r.u64le(at, `e820_table[${i}].addr`), size: r.u64le(at + 8, `e820_table[${i}].size`), type: r.u32le(at + 16, `e820_table[${i}].type`) });
+      e820.push({ addr: r.u64le(`e820_table[${i}].addr`, at), size: r.u64le(`e820_table[${i}].size`, at + 8), type: r.u32le(`e820_table[${i}].type`, at + 16) });
     }
     const lo = (name: SetupHeaderFieldName): bigint => BigInt((header.fields[name] as number | undefined) ?? 0);
-    const hi = (off: number, name: string): bigint => BigInt(r.u32le(off, name)) << 32n;
+    const hi = (off: number, name: string): bigint => BigInt(r.u32le(name, off)) << 32n;
     return {
       header,
-      acpiRsdpAddr: r.u64le(OFF.acpi_rsdp_addr, "acpi_rsdp_addr"),
+      acpiRsdpAddr: r.u64le("acpi_rsdp_addr", OFF.acpi_rsdp_addr),
       ramdiskImage: lo("ramdisk_image") | hi(OFF.ext_ramdisk_image, "ext_ramdisk_image"),
       ramdiskSize: lo("ramdisk_size") | hi(OFF.ext_ramdisk_size, "ext_ramdisk_size"),
       cmdLinePtr: lo("cmd_line_ptr") | hi(OFF.ext_cmd_line_ptr, "ext_cmd_line_ptr"),
       e820,
-      sentinel: r.u8(OFF.sentinel, "sentinel"),
+      sentinel: r.u8("sentinel", OFF.sentinel),
     };
   }
 

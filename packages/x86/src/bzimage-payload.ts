@@ -6,18 +6,8 @@
  * Asked for by name (`--kernel-format bzImage-payload`, `inspect --payload`):
  * a bzImage itself is still a bzImage.
  */
-import {
-  ELF_IMAGE_FORMAT,
-  FormatError,
-  inflate,
-  imageFromUnwrapped,
-  type Image,
-  type ImageFormat,
-  type ImageInput,
-  type ParseLimits,
-  type UnwrapOptions,
-  type CodecId,
-} from "@handoff/core";
+import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
+import { FormatError, inflate, imageFromUnwrapped, type Image, type ImageFormat, type ImageInput, type ParseLimits, type UnwrapOptions, type CodecId } from "@handoff/core";
 import { parseBzImage } from "./bzimage.js";
 
 /** Image format id of a bzImage's inflated payload. */

@@ -3,19 +3,7 @@
  * the real-mode setup and the protected-mode kernel, both referenced as file
  * ranges. Source: Linux Documentation/arch/x86/boot.rst.
  */
-import {
-  BoundedReader,
-  DEFAULT_PARSE_LIMITS,
-  checkedAdd64,
-  detectCodec,
-  hex,
-  peekU32le,
-  type Image,
-  type ImageFormat,
-  type ImageInput,
-  type ParseLimits,
-  type Segment,
-} from "@handoff/core";
+import { ByteReader, DEFAULT_PARSE_LIMITS, checkedAdd64, detectCodec, hex, peekU32le, type Image, type ImageFormat, type ImageInput, type ParseLimits, type Segment } from "@handoff/core";
 import {
   BOOT_FLAG_MAGIC,
   BOOT_FLAG_OFFSET,
@@ -65,7 +53,7 @@ export interface BzImageInfo {
 /** Parse a bzImage and return both the generic image and the decoded header. */
 export function parseBzImage(input: ImageInput, limits: Partial<ParseLimits> = {}): { image: Image; info: BzImageInfo } {
   const lim = { ...DEFAULT_PARSE_LIMITS, ...limits };
-  const r = new BoundedReader(input.bytes, input.path, BZIMAGE_FORMAT_ID);
+  const r = new ByteReader(input.bytes, input.path, BZIMAGE_FORMAT_ID);
   const hdr = SetupHeader.read(r);
   const f = hdr.fields;
   if (!hdr.isBzImage) {
@@ -91,7 +79,7 @@ export function parseBzImage(input: ImageInput, limits: Partial<ParseLimits> = {
   let kernelVersion: string | undefined;
   if (kv !== 0) {
     // boot.rst: the string is at kernel_version + 0x200 and lies within the setup code.
-    kernelVersion = r.cString(kv + 0x200, setupSize, "kernel_version");
+    kernelVersion = r.cString("kernel_version", kv + 0x200, setupSize);
   }
 
   const payloadOffset = f.payload_offset as number | undefined;
@@ -113,14 +101,14 @@ export function parseBzImage(input: ImageInput, limits: Partial<ParseLimits> = {
   if (kio !== undefined && kio !== 0) {
     const at = kernelOffset + kio;
     if (!r.has(at, 12)) r.fail("kernel_info_offset", 0x268, `kernel_info at file offset 0x${at.toString(16)} is past the end of the file`);
-    const magic = r.u32le(at, "kernel_info.header");
+    const magic = r.u32le("kernel_info.header", at);
     if (magic !== KERNEL_INFO_MAGIC) r.fail("kernel_info.header", at, `0x${magic.toString(16)} is not "LToP"`);
-    const size = r.u32le(at + 4, "kernel_info.size");
-    const sizeTotal = r.u32le(at + 8, "kernel_info.size_total");
+    const size = r.u32le("kernel_info.size", at + 4);
+    const sizeTotal = r.u32le("kernel_info.size_total", at + 8);
     if (size < 12 || sizeTotal < size || !r.has(at, sizeTotal)) {
       r.fail("kernel_info.size_total", at + 8, `size 0x${size.toString(16)} / size_total 0x${sizeTotal.toString(16)} are inconsistent or run past the end of the file`);
     }
-    kernelInfo = { offset: kio, size, sizeTotal, setupTypeMax: size >= 16 ? r.u32le(at + 12, "kernel_info.setup_type_max") : undefined };
+    kernelInfo = { offset: kio, size, sizeTotal, setupTypeMax: size >= 16 ? r.u32le("kernel_info.setup_type_max", at + 12) : undefined };
   }
 
   // Load address: a relocatable 64-bit kernel at its preferred address, otherwise the bzImage default (boot.rst).
@@ -202,7 +190,7 @@ function payloadSummary(input: ImageInput, kernelOffset: number, payloadOffset: 
   return { offset, length: payloadLength, codec: detectCodec(input.bytes.subarray(offset, offset + payloadLength))?.id ?? "unknown" };
 }
 
-function checked(r: BoundedReader, field: string, offset: number, a: bigint, b: bigint): bigint {
+function checked(r: ByteReader, field: string, offset: number, a: bigint, b: bigint): bigint {
   try {
     return checkedAdd64(a, b, field);
   } catch {

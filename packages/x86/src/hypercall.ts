@@ -1,4 +1,5 @@
-import { C, hypercallPageStub, type CDataModel, type CType, type HypercallConvention, type HypercallInstruction } from "@handoff/core";
+import { C, type CDataModel, type CType } from "@handoff/core/c-abi";
+import { ValidationError, type HypercallConvention, type HypercallInstruction } from "@handoff/core";
 
 /**
  * i386 System V psABI (Intel386 supplement, "Fundamental Types", Table 2.1):
@@ -126,4 +127,14 @@ export const X86_32_COMPAT_XEN_CONVENTION: HypercallConvention = x86_32Conventio
 /** Bytes of hypercall `nr`'s entry in a VMX (`vmcall`) or SVM (`vmmcall`) hypercall page. */
 export function x86HypercallPageStub(nr: number, vendor: "intel" | "amd"): Uint8Array {
   return hypercallPageStub(nr, vendor === "intel" ? VMCALL : VMMCALL);
+}
+
+/**
+ * The bytes of hypercall `nr`'s stub in a Xen hypercall page: `mov $nr, %eax`
+ * (b8 imm32) followed by the trap and `ret` (c3), at offset nr * stride
+ * (vmx_init_hypercall_page / svm_init_hypercall_page write exactly this).
+ */
+export function hypercallPageStub(nr: number, trap: Uint8Array): Uint8Array {
+  if (!Number.isInteger(nr) || nr < 0 || nr > 0xffffffff) throw new ValidationError("hypercall number", `${nr}`);
+  return new Uint8Array([0xb8, nr & 0xff, (nr >>> 8) & 0xff, (nr >>> 16) & 0xff, (nr >>> 24) & 0xff, ...trap, 0xc3]);
 }

@@ -57,6 +57,7 @@ export {
   X86_32_XEN_CONVENTION,
   X86_32_COMPAT_XEN_CONVENTION,
   x86HypercallPageStub,
+  hypercallPageStub,
 } from "./hypercall.js";
 export {
   DESC,
@@ -74,6 +75,7 @@ export {
 export { writePvhElf, XEN_ELFNOTE_PHYS32_ENTRY, type PvhElfOptions, type PvhLoad } from "./pvh-elf.js";
 export { handoffSegmentState, checkSegmentsAgainstGdt, EFLAGS_RESERVED_ONE, type SegmentClauses, type SegmentRegisterReader } from "./handoff-segments.js";
 export { pvhDefinitions, minimalStartInfo, CR0_PE_ET, XEN_HVM_START_MAGIC_VALUE, type PvhEntryOptions } from "./pvh-state.js";
+export { PC_MEMORY_LAYOUT } from "./pc-layout.js";
 export { planX86Linux, planX86LinuxForStub, pcMemoryMap, X86_LINUX_MACHINE, X86_LINUX_INITRD_CEILING, SEABIOS_HIGH_TABLES, type X86LinuxPlan, type X86LinuxRequest, type X86StubLayout } from "./linux-boot.js";
 export { bzImagePayloadFormat, bzImagePayload, extractBzImagePayload, BZIMAGE_PAYLOAD_FORMAT_ID, type BzImagePayload } from "./bzimage-payload.js";
 export { pvhElfArtefact, type PvhArtefactParts } from "./pvh-artefact.js";

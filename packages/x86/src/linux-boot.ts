@@ -1,4 +1,5 @@
-import { MemoryMap, ValidationError, alignDown, alignUp, hex, layoutInPlaceList, type InPlaceList, type LinuxBootRequest, type LinuxMachine, type Segment } from "@handoff/core";
+import { MemoryMap, ValidationError, alignDown, alignUp, hex, type LinuxBootRequest, type LinuxMachine, type Segment } from "@handoff/core";
+import { layoutInPlaceList, type InPlaceList } from "@handoff/core/kexec";
 import { BootParams } from "./boot-params.js";
 import { parseBzImage } from "./bzimage.js";
 import { e820FromRange } from "./e820.js";

@@ -6,7 +6,7 @@
  * packed `struct setup_header` in arch/x86/include/uapi/asm/bootparam.h.
  * All fields are little-endian.
  */
-import { BoundedReader } from "@handoff/core";
+import { ByteReader } from "@handoff/core";
 
 /** boot.rst: the header starts at file offset 0x1f1 (and at 0x1f1 in boot_params). */
 export const SETUP_HEADER_OFFSET = 0x1f1;
@@ -283,22 +283,22 @@ export class SetupHeader {
    * version, and that the header's own length covers every field its version
    * claims; fields past either are left undefined.
    */
-  static read(reader: BoundedReader): SetupHeader {
-    const bootFlag = reader.u16le(BOOT_FLAG_OFFSET, "boot_flag");
+  static read(reader: ByteReader): SetupHeader {
+    const bootFlag = reader.u16le("boot_flag", BOOT_FLAG_OFFSET);
     if (bootFlag !== BOOT_FLAG_MAGIC) {
       reader.fail("boot_flag", BOOT_FLAG_OFFSET, `0x${bootFlag.toString(16)} is not 0xaa55`);
     }
-    const magic = reader.u32le(SETUP_HEADER_MAGIC_OFFSET, "header");
+    const magic = reader.u32le("header", SETUP_HEADER_MAGIC_OFFSET);
     if (magic !== SETUP_HEADER_MAGIC) {
       reader.fail("header", SETUP_HEADER_MAGIC_OFFSET, `0x${magic.toString(16)} is not "HdrS": pre-2.00 (zImage) kernels are not supported`);
     }
-    const version = reader.u16le(0x206, "version");
+    const version = reader.u16le("version", 0x206);
     if (version < 0x0200) reader.fail("version", 0x206, `protocol 0x${version.toString(16)} predates 2.00`);
-    const jumpOpcode = reader.u8(SETUP_HEADER_JUMP_OFFSET, "jump");
+    const jumpOpcode = reader.u8("jump", SETUP_HEADER_JUMP_OFFSET);
     if (jumpOpcode !== 0xeb) {
       reader.fail("jump", SETUP_HEADER_JUMP_OFFSET, `0x${jumpOpcode.toString(16)} is not a short jump (0xeb): the header length is unknown`);
     }
-    const jumpDisplacement = reader.u8(0x201, "jump");
+    const jumpDisplacement = reader.u8("jump", 0x201);
     // A signed 8-bit displacement: the header cannot end before "version" nor jump backwards.
     if (jumpDisplacement > 0x7f || jumpDisplacement < 6) {
       reader.fail("jump", 0x201, `displacement 0x${jumpDisplacement.toString(16)} does not give a header end between 0x208 and 0x281`);
@@ -314,10 +314,10 @@ export class SetupHeader {
         reader.fail(f.name, f.offset, `protocol ${formatProtocolVersion(version)} has this field but the header ends at 0x${headerEnd.toString(16)} (jump byte at 0x201)`);
       }
       values[f.name] =
-        f.size === 1 ? reader.u8(f.offset, f.name)
-        : f.size === 2 ? reader.u16le(f.offset, f.name)
-        : f.size === 4 ? reader.u32le(f.offset, f.name)
-        : reader.u64le(f.offset, f.name);
+        f.size === 1 ? reader.u8(f.name, f.offset)
+        : f.size === 2 ? reader.u16le(f.name, f.offset)
+        : f.size === 4 ? reader.u32le(f.name, f.offset)
+        : reader.u64le(f.name, f.offset);
     }
     return new SetupHeader(values as SetupHeaderValues, version, headerEnd);
   }

@@ -1,4 +1,5 @@
-import { ValidationError, hex, layoutFlatPayload, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
+import { ValidationError, hex, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
+import { layoutFlatPayload } from "@handoff/core/kexec";
 import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, minimalStartInfo, pvhElfArtefact, writePvhElf } from "@handoff/x86";
 import { kexec32Entry, linux32Entry, pvhEntry } from "./handoff-states.js";
 import { buildX86_32Stub, X86_32_STUB_GDT_OFFSET, X86_32_HANDOFF_STUB } from "./stub/stub.js";

@@ -1,4 +1,4 @@
-import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/core";
+import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/core/paging";
 
 /*
  * x86 linear-address translation for the two 32-bit paging modes, reading

@@ -1,4 +1,5 @@
-import { radixPageTableFormat, type MappingAttributes, type PageTableFormat, type RadixFormatSpec } from "@handoff/core";
+import { radixPageTableFormat, type MappingAttributes, type RadixFormatSpec } from "@handoff/core/paging";
+import { type PageTableFormat } from "@handoff/core";
 import { walkX86_32 } from "./paging-walker.js";
 
 // Entry bits shared by 32-bit and PAE paging, Intel SDM Vol. 3A §4.3 (tables 4-4..4-6) and §4.4 (tables 4-8..4-11).

@@ -3,7 +3,7 @@
  * use REL: the addend is the field's current contents. Values must fit 32 bits
  * read as signed or unsigned (the address space is 32 bits wide).
  */
-import { checkBitfield, defineRelocator, type RelocationSite, type RelocationType, type Relocator } from "@handoff/core";
+import { checkBitfield, defineRelocator, type RelocationSite, type RelocationType, type Relocator } from "@handoff/core/link";
 
 /** R_386_NONE: no relocation (i386 psABI "Relocation Types"). */
 export const R_386_NONE = 0;

@@ -4,7 +4,8 @@
  * walker and the mappings for every probe address.
  */
 import { describe, expect, it } from "vitest";
-import type { Mapping, PageTableFormat } from "@handoff/core";
+import type { Mapping } from "@handoff/core/paging";
+import type { PageTableFormat } from "@handoff/core";
 import { X86_32_2LEVEL, X86_32_PAE } from "@handoff/x86_32";
 import { X86_CODE, bootX86, waitForSpin, x86ToolsAvailable } from "@handoff/test-support/x86-mmu-oracle";
 import { expectCpuTranslatesLikeWalker, probeAddresses } from "@handoff/test-support/qemu-oracle";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError, type PhysicalMemory } from "@handoff/core";
+import { ValidationError } from "@handoff/core";
+import { type PhysicalMemory } from "@handoff/core/paging";
 import { X86_32_2LEVEL, X86_32_PAE, walkX86_32 } from "@handoff/x86_32";
 import { checkFormatProperties } from "@handoff/test-support/page-table-properties";
 

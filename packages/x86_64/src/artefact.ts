@@ -1,4 +1,5 @@
-import { ValidationError, hex, layoutFlatPayload, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
+import { ValidationError, hex, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
+import { layoutFlatPayload } from "@handoff/core/kexec";
 import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, pvhElfArtefact, writePvhElf } from "@handoff/x86";
 import { kexec64Entry, linux64Entry, pvhEntry64 } from "./handoff-states.js";
 import { identityMap1GiB } from "./identity-tables.js";

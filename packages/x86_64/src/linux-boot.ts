@@ -1,4 +1,5 @@
-import { ValidationError, planPageTables, type HandoffArtefact, type HandoffRegion, type LinuxBootBuilder, type LinuxBootRequest } from "@handoff/core";
+import { ValidationError, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest } from "@handoff/core";
+import { planPageTables, type HandoffRegion } from "@handoff/core/paging";
 import { BOOT_SELECTORS, X86_LINUX_MACHINE, buildHandoffGdt, pcMemoryMap, planX86LinuxForStub, pvhElfArtefact } from "@handoff/x86";
 import { linux64Entry } from "./handoff-states.js";
 import { X86_64_4LEVEL } from "./paging.js";

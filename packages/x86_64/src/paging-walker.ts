@@ -1,4 +1,4 @@
-import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/core";
+import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/core/paging";
 
 /*
  * An x86-64 linear-address translation that reads paging-structure entries from

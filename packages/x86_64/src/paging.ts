@@ -1,4 +1,5 @@
-import { radixPageTableFormat, type LevelGeometry, type MappingAttributes, type PageTableFormat, type PageTableGeometry, type RadixFormatSpec } from "@handoff/core";
+import { radixPageTableFormat, type LevelGeometry, type MappingAttributes, type PageTableGeometry, type RadixFormatSpec } from "@handoff/core/paging";
+import { type PageTableFormat } from "@handoff/core";
 import { walkX86_64 } from "./paging-walker.js";
 
 // Paging-structure entry bits, Intel SDM Vol. 3A §4.5 tables 4-14..4-20.

@@ -3,7 +3,7 @@
  * 32-bit form is checked for overflow, PC-relative ones included: a field that
  * silently wraps sends the CPU somewhere else.
  */
-import { checkSignedBits, checkUnsignedBits, defineRelocator, type RelocationSite, type RelocationType, type Relocator } from "@handoff/core";
+import { checkSignedBits, checkUnsignedBits, defineRelocator, type RelocationSite, type RelocationType, type Relocator } from "@handoff/core/link";
 
 /** R_X86_64_NONE: no relocation (AMD64 psABI "Relocation Types"). */
 export const R_X86_64_NONE = 0;

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { PlacedMemory } from "@handoff/core";
+import { PlacedMemory } from "@handoff/core/paging";
 import { describe, expect, it } from "vitest";
 import { fixtureKernel } from "@handoff/test-support";
 import { X86_64_LINUX_LAYOUT, walkX86_64, x86_64LinuxBootBuilder } from "../src/index.js";

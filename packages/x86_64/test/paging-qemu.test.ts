@@ -4,7 +4,8 @@
  * agree with the walker and the mappings for every probe address.
  */
 import { describe, expect, it } from "vitest";
-import type { Mapping, PageTableFormat } from "@handoff/core";
+import type { Mapping } from "@handoff/core/paging";
+import type { PageTableFormat } from "@handoff/core";
 import { X86_64_4LEVEL, X86_64_5LEVEL } from "@handoff/x86_64";
 import fc from "fast-check";
 import { mappingSets } from "@handoff/test-support/page-table-properties";

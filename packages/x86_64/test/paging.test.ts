@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MemoryMap, ValidationError, planPageTables, regionsFromSegments, verifyPageTableBuild, type Mapping, type PhysicalMemory } from "@handoff/core";
+import { MemoryMap, ValidationError } from "@handoff/core";
+import { planPageTables, regionsFromSegments, verifyPageTableBuild, type Mapping, type PhysicalMemory } from "@handoff/core/paging";
 import { X86_64_4LEVEL, X86_64_5LEVEL, walkX86_64 } from "@handoff/x86_64";
 import { checkFormatProperties } from "@handoff/test-support/page-table-properties";
 

@@ -1,4 +1,5 @@
-import { ValidationError, encodeCValue, hex, type EncodedHypercall, type HypercallAbi } from "@handoff/core";
+import { ValidationError, hex, type EncodedHypercall, type HypercallAbi } from "@handoff/core";
+import { encodeCValue } from "@handoff/core/c-abi";
 import { ARGO_OP, xenCommand } from "./hypercalls.js";
 import { xenTypes } from "./types.js";
 

@@ -1,13 +1,5 @@
-import {
-  HypercallArgumentError,
-  ValidationError,
-  encodeCValue,
-  type CValue,
-  type EncodedHypercall,
-  type Hypercall,
-  type HypercallAbi,
-  type HypercallValue,
-} from "@handoff/core";
+import { HypercallArgumentError, ValidationError, type EncodedHypercall, type Hypercall, type HypercallAbi, type HypercallValue } from "@handoff/core";
+import { encodeCValue, type CValue } from "@handoff/core/c-abi";
 import { xenTypes } from "./types.js";
 
 /** Which kinds of guest Xen dispatches a hypercall for (the table in xen/include/hypercall-defs.c). */

@@ -19,9 +19,11 @@ export {
   XEN_KEXEC_MAX_SEGMENTS,
   planKexecLoad,
   validateKexecSegments,
+  xenKexecRules,
   type KexecLoadPlan,
   type KexecSegmentValue,
 } from "./kexec.js";
+export { XEN_KEXEC_SEGMENT_SIZE, XEN_KEXEC_LOAD_SIZE, encodeXenKexecSegments, encodeXenKexecLoad, type XenLayout } from "./kexec-structs.js";
 export {
   XEN_ARGO_MAXIOV,
   XEN_ARGO_MAX_RING_SIZE,

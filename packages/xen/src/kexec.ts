@@ -1,16 +1,6 @@
-import {
-  ValidationError,
-  alignUp,
-  checkedAdd64,
-  encodeCValue,
-  fitsUnsigned,
-  hex,
-  segmentBufferLength,
-  type EncodedHypercall,
-  type GuestBuffer,
-  type HypercallAbi,
-  type Image,
-} from "@handoff/core";
+import { ValidationError, alignUp, checkedAdd64, fitsUnsigned, hex, segmentBufferLength, type EncodedHypercall, type GuestBuffer, type HypercallAbi, type Image } from "@handoff/core";
+import { encodeCValue } from "@handoff/core/c-abi";
+import { SegmentSet, type SegmentRules } from "@handoff/core/kexec";
 import { KEXEC_OP, xenCommand } from "./hypercalls.js";
 import { xenTypes } from "./types.js";
 
@@ -47,28 +37,22 @@ export interface KexecLoadPlan {
   readonly buffers: readonly GuestBuffer[];
 }
 
+/** Xen `KEXEC_CMD_kexec_load`'s limits over core's segment rules (xen/common/kexec.c: `nr_segments >= KEXEC_SEGMENT_MAX` refused, so 15). */
+export function xenKexecRules(pageSize: bigint = PAGE, extra: Partial<SegmentRules> = {}): SegmentRules {
+  return { pageSize, maxSegments: XEN_KEXEC_MAX_SEGMENTS, ...extra };
+}
+
 /**
  * Check a segment list the way Xen's kimage_alloc does (xen/common/kimage.c
- * do_kimage_alloc): page-aligned dest_maddr and dest_maddr + dest_size, no
- * overlap, buf_size <= dest_size; plus the count limit and 2^64 wrap.
+ * do_kimage_alloc): core's segment rules (page-aligned dest_maddr and
+ * dest_maddr + dest_size, no overlap, buf_size <= dest_size, no 2^64 wrap)
+ * with Xen's count limit. Throws `SegmentSetError`.
  */
 export function validateKexecSegments(segments: readonly KexecSegmentValue[]): void {
-  if (segments.length > XEN_KEXEC_MAX_SEGMENTS) {
-    throw new ValidationError("kexec_load", `${segments.length} segments; Xen accepts at most ${XEN_KEXEC_MAX_SEGMENTS} (nr_segments < KEXEC_SEGMENT_MAX 16)`);
-  }
-  const ranges = segments.map((s, i) => {
-    const subject = `kexec segment[${i}]`;
-    const end = checkedAdd64(s.dest_maddr, s.dest_size, subject);
-    if (s.dest_maddr % PAGE !== 0n || end % PAGE !== 0n) throw new ValidationError(subject, `destination ${hex(s.dest_maddr)}..${hex(end)} is not page-aligned`);
-    if (s.buf_size > s.dest_size) throw new ValidationError(subject, `buf_size ${hex(s.buf_size)} exceeds dest_size ${hex(s.dest_size)}`);
-    return { start: s.dest_maddr, end, i };
-  });
-  for (const a of ranges) {
-    for (const b of ranges) {
-      if (b.i >= a.i) break;
-      if (a.end > b.start && a.start < b.end) throw new ValidationError(`kexec segment[${a.i}]`, `overlaps segment[${b.i}]`);
-    }
-  }
+  SegmentSet.validate(
+    segments.map((s, i) => ({ data: { kind: "zero" }, bufsz: s.buf_size, mem: s.dest_maddr, memsz: s.dest_size, role: "other", name: `kexec segment[${i}]` })),
+    xenKexecRules(),
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
-import { ValidationError, encodeCValue, type EncodedHypercall, type HypercallAbi } from "@handoff/core";
+import { ValidationError, type EncodedHypercall, type HypercallAbi } from "@handoff/core";
+import { encodeCValue } from "@handoff/core/c-abi";
 import { MEMORY_OP, encodeXenCommand, xenCommand } from "./hypercalls.js";
 import { xenTypes } from "./types.js";
 

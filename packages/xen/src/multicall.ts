@@ -1,17 +1,5 @@
-import {
-  HandoffError,
-  HypercallArgumentError,
-  ValidationError,
-  argumentBits,
-  encodeCValue,
-  fitsSigned,
-  fitsUnsigned,
-  readCValue,
-  type EncodedHypercall,
-  type HandoffErrorOptions,
-  type Hypercall,
-  type HypercallAbi,
-} from "@handoff/core";
+import { HandoffError, HypercallArgumentError, ValidationError, argumentBits, fitsSigned, fitsUnsigned, type EncodedHypercall, type HandoffErrorOptions, type Hypercall, type HypercallAbi } from "@handoff/core";
+import { encodeCValue, readCValue } from "@handoff/core/c-abi";
 import { MULTICALL, findXenHypercall } from "./hypercalls.js";
 import { xenTypes } from "./types.js";
 

@@ -1,4 +1,5 @@
-import { C, type CType, type CTypeEnvironment, type HypercallAbi } from "@handoff/core";
+import { C, type CType, type CTypeEnvironment } from "@handoff/core/c-abi";
+import { type HypercallAbi } from "@handoff/core";
 
 /**
  * Xen's public structs as data, in definition order. Each is our own

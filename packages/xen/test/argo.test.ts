@@ -1,20 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { HypercallArgumentError, readCValue } from "@handoff/core";
-import {
-  ARGO_OP,
-  XEN_ARGO_MAXIOV,
-  XEN_ARGO_MAX_MESSAGE_SIZE,
-  XEN_ARGO_MAX_RING_SIZE,
-  argoMessageFootprint,
-  argoNotify,
-  argoRegisterRing,
-  argoRingPages,
-  argoSendv,
-  argoUnregisterRing,
-  findXenHypercall,
-  validateArgoRing,
-  xenTypes,
-} from "@handoff/xen";
+import { HypercallArgumentError } from "@handoff/core";
+import { readCValue } from "@handoff/core/c-abi";
+import { ARGO_OP, XEN_ARGO_MAXIOV, XEN_ARGO_MAX_MESSAGE_SIZE, XEN_ARGO_MAX_RING_SIZE, argoMessageFootprint, argoNotify, argoRegisterRing, argoRingPages, argoSendv, argoUnregisterRing, findXenHypercall, validateArgoRing, xenTypes } from "@handoff/xen";
 import { ARCHES, abiOf } from "./arches.js";
 
 const src = { aport: 1, domainId: 0x7ff0 };

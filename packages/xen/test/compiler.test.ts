@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { emitCDeclarations, layoutProbes, type CTypeEnvironment } from "@handoff/core";
+import { emitCDeclarations, layoutProbes, type CTypeEnvironment } from "@handoff/core/c-abi";
 import { XEN_STRUCT_NAMES, xenTypes } from "@handoff/xen";
 import { abiOf } from "./arches.js";
 import { tempDir } from "@handoff/test-support";

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { HandoffError, readCValue, writeCValue, type CValue, type RegisterFile } from "@handoff/core";
+import { HandoffError, type RegisterFile } from "@handoff/core";
+import { readCValue, writeCValue, type CValue } from "@handoff/core/c-abi";
 import { XEN_STRUCT_NAMES, decodeMulticall, findXenHypercall, xenTypes } from "@handoff/xen";
 import { ARCHES, abiOf } from "./arches.js";
 

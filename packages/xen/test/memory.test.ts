@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readCValue } from "@handoff/core";
+import { readCValue } from "@handoff/core/c-abi";
 import { DOMID_SELF, XENMAPSPACE, addToPhysmap, memoryMap, memoryReservation, xenTypes } from "@handoff/xen";
 import { abiOf } from "./arches.js";
 

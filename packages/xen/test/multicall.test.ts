@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FormatError, HypercallArgumentError, encodeCValue, writeCValue } from "@handoff/core";
+import { FormatError, HypercallArgumentError } from "@handoff/core";
+import { encodeCValue, writeCValue } from "@handoff/core/c-abi";
 import { KEXEC_OP, MEMORY_OP, MulticallArgumentError, decodeMulticall, encodeMulticall, xenTypes } from "@handoff/xen";
 import { abiOf } from "./arches.js";
 

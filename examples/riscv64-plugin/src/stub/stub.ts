@@ -1,4 +1,5 @@
-import { StubImage, ValidationError, type HandoffState } from "@handoff/core";
+import { StubImage } from "@handoff/core/link";
+import { ValidationError, type HandoffState } from "@handoff/core";
 import { RISCV64_HANDOFF_STUB_CODE } from "./handoff-stub.bytes.js";
 
 /** Where the stub finds its indirection list, and how many entries it may walk. */

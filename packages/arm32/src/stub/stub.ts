@@ -1,5 +1,6 @@
 import type { IndirectionListRef } from "@handoff/arm";
-import { StubImage, ValidationError, type HandoffState } from "@handoff/core";
+import { StubImage } from "@handoff/core/link";
+import { ValidationError, type HandoffState } from "@handoff/core";
 import { ARM32_HANDOFF_STUB_CODE } from "./handoff-stub.bytes.js";
 
 /** The assembled AArch32 hand-off stub (code and symbols), before its data block is filled. */

@@ -1,5 +1,6 @@
 import type { IndirectionListRef } from "@handoff/arm";
-import { StubImage, ValidationError, type HandoffState } from "@handoff/core";
+import { StubImage } from "@handoff/core/link";
+import { ValidationError, type HandoffState } from "@handoff/core";
 import { ARM64_HANDOFF_STUB_CODE } from "./handoff-stub.bytes.js";
 
 /** The AArch64 stub's code (bytes and data-block offsets), as assembled from handoff-stub.S. */

@@ -1,36 +1,10 @@
 import { resolve } from "node:path";
 import { readInput } from "../file-io.js";
 import { parseAddress, parseValue } from "../numbers.js";
-import {
-  ValidationError,
-  hex,
-  MemoryMap,
-  Placer,
-  rebaseImage,
-  type Architecture,
-  type EncodedHypercall,
-  type GuestBuffer,
-  type HypercallAbi,
-  type HypercallValue,
-  type Image,
-  type Layout,
-  readCValue,
-} from "@handoff/core";
-import {
-  KEXEC_OP,
-  KEXEC_TYPE_CRASH,
-  KEXEC_TYPE_DEFAULT,
-  XEN_HYPERCALLS,
-  MULTICALL,
-  XEN_STRUCT_NAMES,
-  decodeMulticall,
-  findXenHypercall,
-  planKexecLoad,
-  xenCommand,
-  xenHypercall,
-  xenTypes,
-  type XenHypercall,
-} from "@handoff/xen";
+import { ValidationError, hex, MemoryMap, rebaseImage, type Architecture, type EncodedHypercall, type GuestBuffer, type HypercallAbi, type HypercallValue, type Image } from "@handoff/core";
+import { Placer } from "@handoff/core/kexec";
+import { type Layout, readCValue } from "@handoff/core/c-abi";
+import { KEXEC_OP, KEXEC_TYPE_CRASH, KEXEC_TYPE_DEFAULT, XEN_HYPERCALLS, MULTICALL, XEN_STRUCT_NAMES, decodeMulticall, findXenHypercall, planKexecLoad, xenCommand, xenHypercall, xenTypes, type XenHypercall } from "@handoff/xen";
 import type { LoadedArchitectures } from "../container.js";
 import { table, toJson } from "../output.js";
 

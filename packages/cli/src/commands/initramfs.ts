@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { MARKER_PARAM, MARKER_PREFIX, ValidationError, markerInitramfs, requireStaticExecutable } from "@handoff/core";
+import { MARKER_PARAM, MARKER_PREFIX, markerInitramfs, requireStaticExecutable } from "@handoff/core/cpio";
+import { ValidationError } from "@handoff/core";
 import { readInput, writeFileAtomic } from "../file-io.js";
 import { defineCommand } from "../cli/command.js";
 import { toJson } from "../output.js";

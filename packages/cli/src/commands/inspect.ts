@@ -1,14 +1,5 @@
-import {
-  ELF_IMAGE_FORMAT,
-  ElfImageFormat,
-  FormatError,
-  hex,
-  type Image,
-  type ImageFormat,
-  type ImageInput,
-  type Segment,
-  openImage,
-} from "@handoff/core";
+import { ELF_IMAGE_FORMAT, ElfImageFormat } from "@handoff/core/elf";
+import { FormatError, hex, type Image, type ImageFormat, type ImageInput, type Segment, openImage } from "@handoff/core";
 import { existsSync } from "node:fs";
 import { pictureOfImage, renderMemoryMapSvg } from "@handoff/core/svg";
 import { writeSvgFile } from "../svg-output.js";

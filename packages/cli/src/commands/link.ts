@@ -1,4 +1,6 @@
-import { ElfFile, LinkError, hex, linkObject, type LinkedObject } from "@handoff/core";
+import { ElfFile } from "@handoff/core/elf";
+import { LinkError, linkObject, type LinkedObject } from "@handoff/core/link";
+import { hex } from "@handoff/core";
 import type { LoadedArchitectures } from "../container.js";
 import { readInput, writeFileAtomic } from "../file-io.js";
 import { table, toJson } from "../output.js";

@@ -1,18 +1,7 @@
 import { resolve } from "node:path";
 import { writeFileAtomic } from "../file-io.js";
-import {
-  MemoryMap,
-  ValidationError,
-  hex,
-  mappingsForPolicy,
-  pageTableReport,
-  verifyPageTableBuild,
-  type Architecture,
-  type Mapping,
-  type MappingAttributes,
-  type PageTableFormat,
-  type WalkResult,
-} from "@handoff/core";
+import { MemoryMap, ValidationError, hex, type Architecture, type PageTableFormat } from "@handoff/core";
+import { mappingsForPolicy, pageTableReport, verifyPageTableBuild, type Mapping, type MappingAttributes, type WalkResult } from "@handoff/core/paging";
 import type { LoadedArchitectures } from "../container.js";
 import { table, toJson } from "../output.js";
 import { defineCommand } from "../cli/command.js";

@@ -1,22 +1,8 @@
 import { resolve } from "node:path";
-import {
-  ELF_IMAGE_FORMAT,
-  FormatError,
-  HandoffError,
-  MemoryMap,
-  entryKind,
-  hex,
-  pageTableReport,
-  planLoad,
-  rawImageFormat,
-  type Architecture,
-  type Image,
-  type ImageFormat,
-  type LoadPlan,
-  type PageTableFormat,
-  imageFromUnwrapped,
-  unwrapImage,
-} from "@handoff/core";
+import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
+import { FormatError, HandoffError, MemoryMap, hex, type Architecture, type Image, type ImageFormat, type PageTableFormat, imageFromUnwrapped, unwrapImage } from "@handoff/core";
+import { entryKind, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
+import { pageTableReport } from "@handoff/core/paging";
 import { existsSync } from "node:fs";
 import { pictureOfPlan, renderMemoryMapSvg } from "@handoff/core/svg";
 import { defineCommand } from "../cli/command.js";

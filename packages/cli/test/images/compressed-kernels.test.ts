@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CODECS, ELF_IMAGE_FORMAT, openImage, segmentBufferLength, type Image, type ImageFormat, type Segment } from "@handoff/core";
+import { DEFAULT_CODECS, openImage, segmentBufferLength, type Image, type ImageFormat, type Segment } from "@handoff/core";
+import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
 import { arm64ImageFormat } from "@handoff/arm64";
 import { zImageFormat } from "@handoff/arm32";
 import { bzImageFormat, extractBzImagePayload } from "@handoff/x86";

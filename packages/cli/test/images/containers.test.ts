@@ -1,7 +1,8 @@
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ELF_IMAGE_FORMAT, FormatError, crc32, openImage, parsePe, type ImageFormat } from "@handoff/core";
+import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
+import { FormatError, crc32, openImage, parsePe, type ImageFormat } from "@handoff/core";
 import { arm64ImageFormat } from "@handoff/arm64";
 import { bzImageFormat } from "@handoff/x86";
 import { KERNELS, fixtureKernel, requireTool, run, tempDir } from "@handoff/test-support";

@@ -1,12 +1,13 @@
 import type { DependencyContainer } from "tsyringe";
 import { ARCHITECTURE, type Architecture, type ArchitecturePlugin, type BootProtocolInfo } from "../architecture.js";
 import { HANDOFF_ARTEFACT_BUILDER, type HandoffArtefactBuilder } from "../handoff-artefact.js";
-import { RegisterHypercallAbi, type HypercallAbi, type HypercallConvention } from "../hypercall.js";
+import { RegisterHypercallAbi } from "../c-abi/hypercall.js";
+import type { HypercallAbi, HypercallConvention } from "../hypercall-abi.js";
 import type { ImageFormat } from "../image-format.js";
 import { LINUX_BOOT_BUILDER, type LinuxBootBuilder } from "../linux-boot.js";
 import type { Relocator } from "../link/relocator.js";
-import type { MachineMemoryLayout } from "../memory-layout.js";
-import type { PageTableFormat } from "../page-tables/types.js";
+import type { MachineMemoryLayout } from "../memory-map.js";
+import type { PageTableFormat } from "../paging/types.js";
 import { RegisterFile, type NarrowMode, type RegisterSpec } from "../registers.js";
 import { BOOT_PROTOCOL, HYPERCALL_ABI, IMAGE_FORMAT, PAGE_TABLE_FORMAT, RELOCATOR, type BootProtocol } from "./tokens.js";
 

@@ -3,7 +3,7 @@ import { ARCHITECTURE, type Architecture } from "../architecture.js";
 import { ELF_IMAGE_FORMAT } from "../elf/elf-image-format.js";
 import { FormatError, HandoffError, type HandoffErrorOptions } from "../errors.js";
 import { HANDOFF_ARTEFACT_BUILDER, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder } from "../handoff-artefact.js";
-import type { HypercallAbi } from "../hypercall.js";
+import type { HypercallAbi } from "../hypercall-abi.js";
 import type { Image } from "../image.js";
 import type { ImageFormat, ImageInput } from "../image-format.js";
 import { LINUX_BOOT_BUILDER, type LinuxBootBuilder, type LinuxBootRequest } from "../linux-boot.js";

@@ -1,7 +1,7 @@
 import type { Architecture } from "../architecture.js";
 import type { HandoffArtefact, NativeProbe } from "../handoff-artefact.js";
 import type { ImageFormat } from "../image-format.js";
-import type { PageTableFormat } from "../page-tables/types.js";
+import type { PageTableFormat } from "../paging/types.js";
 import type { Relocator } from "../link/relocator.js";
 
 /**

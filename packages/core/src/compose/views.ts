@@ -1,7 +1,7 @@
 import type { DependencyContainer, InjectionToken } from "tsyringe";
 import type { Architecture, BootProtocolInfo } from "../architecture.js";
 import type { HandoffArtefactBuilder } from "../handoff-artefact.js";
-import type { HypercallAbi } from "../hypercall.js";
+import type { HypercallAbi } from "../hypercall-abi.js";
 import type { LinuxBootBuilder } from "../linux-boot.js";
 import { HANDOFF_ARTEFACT_BUILDER } from "../handoff-artefact.js";
 import { LINUX_BOOT_BUILDER } from "../linux-boot.js";

@@ -1,4 +1,4 @@
-import { BoundedReader } from "../bounded-reader.js";
+import { ByteReader } from "../byte-reader.js";
 
 // PE/COFF, as far as a boot loader needs it (Microsoft PE Format spec, "MS-DOS
 // stub", "COFF File Header", "Optional Header", "Section Table"): enough for
@@ -42,39 +42,39 @@ export function looksLikePe(bytes: Uint8Array): boolean {
 
 /** Parse the PE headers and section table of `bytes` (file `file`), bounded by the buffer. */
 export function parsePe(bytes: Uint8Array, file: string): PeFile {
-  const r = new BoundedReader(bytes, file, "PE/COFF");
-  if (r.u16le(0, "e_magic") !== MZ) r.fail("e_magic", 0, "is not 'MZ'");
-  const peOffset = r.u32le(PE_E_LFANEW_OFFSET, "e_lfanew");
-  if (r.u32le(peOffset, "PE signature") !== PE_SIGNATURE) r.fail("PE signature", peOffset, "is not 'PE\\0\\0'");
+  const r = new ByteReader(bytes, file, "PE/COFF");
+  if (r.u16le("e_magic", 0) !== MZ) r.fail("e_magic", 0, "is not 'MZ'");
+  const peOffset = r.u32le("e_lfanew", PE_E_LFANEW_OFFSET);
+  if (r.u32le("PE signature", peOffset) !== PE_SIGNATURE) r.fail("PE signature", peOffset, "is not 'PE\\0\\0'");
   const coff = peOffset + 4;
-  const machine = r.u16le(coff, "Machine");
-  const count = r.u16le(coff + 2, "NumberOfSections");
+  const machine = r.u16le("Machine", coff);
+  const count = r.u16le("NumberOfSections", coff + 2);
   if (count > MAX_SECTIONS) r.fail("NumberOfSections", coff + 2, `${count} is more than ${MAX_SECTIONS}`);
-  const optionalSize = r.u16le(coff + 16, "SizeOfOptionalHeader");
+  const optionalSize = r.u16le("SizeOfOptionalHeader", coff + 16);
   const optional = coff + COFF_HEADER_SIZE;
   let optionalMagic = 0;
   let sizeOfImage: number | undefined;
   if (optionalSize >= 2) {
-    optionalMagic = r.u16le(optional, "OptionalHeader.Magic");
+    optionalMagic = r.u16le("OptionalHeader.Magic", optional);
     if (optionalMagic !== OPTIONAL_MAGIC_PE32 && optionalMagic !== OPTIONAL_MAGIC_PE32_PLUS) r.fail("OptionalHeader.Magic", optional, `0x${optionalMagic.toString(16)} is neither PE32 nor PE32+`);
     // SizeOfImage is at offset 56 in both PE32 and PE32+ optional headers.
-    if (optionalSize >= 60) sizeOfImage = r.u32le(optional + 56, "OptionalHeader.SizeOfImage");
+    if (optionalSize >= 60) sizeOfImage = r.u32le("OptionalHeader.SizeOfImage", optional + 56);
   }
   const table = optional + optionalSize;
-  r.require(table, count * SECTION_HEADER_SIZE, "section table");
+  r.require("section table", table, count * SECTION_HEADER_SIZE);
   const sections: PeSection[] = [];
   let rawEnd = table + count * SECTION_HEADER_SIZE;
   for (let i = 0; i < count; i++) {
     const at = table + i * SECTION_HEADER_SIZE;
-    const nameBytes = r.slice(at, 8, `section[${i}].Name`);
+    const nameBytes = r.slice(`section[${i}].Name`, at, 8);
     const nul = nameBytes.indexOf(0);
     const name = String.fromCharCode(...nameBytes.subarray(0, nul < 0 ? 8 : nul));
     const section: PeSection = {
       name,
-      virtualSize: r.u32le(at + 8, `section[${i}].VirtualSize`),
-      virtualAddress: r.u32le(at + 12, `section[${i}].VirtualAddress`),
-      rawSize: r.u32le(at + 16, `section[${i}].SizeOfRawData`),
-      rawOffset: r.u32le(at + 20, `section[${i}].PointerToRawData`),
+      virtualSize: r.u32le(`section[${i}].VirtualSize`, at + 8),
+      virtualAddress: r.u32le(`section[${i}].VirtualAddress`, at + 12),
+      rawSize: r.u32le(`section[${i}].SizeOfRawData`, at + 16),
+      rawOffset: r.u32le(`section[${i}].PointerToRawData`, at + 20),
     };
     if (section.rawSize > 0) rawEnd = Math.max(rawEnd, section.rawOffset + section.rawSize);
     sections.push(section);
@@ -84,7 +84,7 @@ export function parsePe(bytes: Uint8Array, file: string): PeFile {
 
 /** The bytes of a section (VirtualSize of them, which excludes file-alignment padding), checked against the file. */
 export function peSectionData(bytes: Uint8Array, file: string, section: PeSection, index: number): Uint8Array {
-  const r = new BoundedReader(bytes, file, "PE/COFF");
+  const r = new ByteReader(bytes, file, "PE/COFF");
   const length = section.virtualSize === 0 ? section.rawSize : Math.min(section.virtualSize, section.rawSize);
-  return r.slice(section.rawOffset, length, `section[${index}] ${section.name} data`);
+  return r.slice(`section[${index}] ${section.name} data`, section.rawOffset, length);
 }

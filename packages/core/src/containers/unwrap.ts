@@ -1,6 +1,6 @@
 import { md5, sha1 } from "@noble/hashes/legacy.js";
 import { sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
-import { BoundedReader, peekU32be } from "../bounded-reader.js";
+import { ByteReader, peekU32be } from "../byte-reader.js";
 import { FormatError } from "../errors.js";
 import { parseFdt } from "../fdt/reader.js";
 import type { FdtNode } from "../fdt/tree.js";
@@ -183,13 +183,13 @@ function unwrapCompressed(input: ImageInput, options: UnwrapOptions): Step {
 }
 
 function unwrapZboot(input: ImageInput, options: UnwrapOptions): Step {
-  const r = new BoundedReader(input.bytes, input.path, "EFI zboot");
-  const offset = r.u32le(ZBOOT_PAYLOAD_OFFSET, "payload_offset");
-  const size = r.u32le(ZBOOT_PAYLOAD_SIZE, "payload_size");
-  const typeName = r.cString(ZBOOT_COMPRESSION_TYPE, ZBOOT_COMPRESSION_TYPE_END, "compression_type");
+  const r = new ByteReader(input.bytes, input.path, "EFI zboot");
+  const offset = r.u32le("payload_offset", ZBOOT_PAYLOAD_OFFSET);
+  const size = r.u32le("payload_size", ZBOOT_PAYLOAD_SIZE);
+  const typeName = r.cString("compression_type", ZBOOT_COMPRESSION_TYPE, ZBOOT_COMPRESSION_TYPE_END);
   const codec = ZBOOT_CODECS[typeName];
   if (codec === undefined) r.fail("compression_type", ZBOOT_COMPRESSION_TYPE, `'${typeName}' is not a codec handoff inflates (${Object.keys(ZBOOT_CODECS).join(", ")})`);
-  r.require(offset, size, "payload_offset + payload_size");
+  r.require("payload_offset + payload_size", offset, size);
   // Makefile.zboot appends the inflated size (size_append) after the payload; payload_size excludes it.
   const hasTrailer = r.has(offset, size + 4);
   const payload = input.bytes.subarray(offset, offset + size + (hasTrailer ? 4 : 0));
@@ -253,33 +253,33 @@ function osReleaseName(osrel: string): string {
 }
 
 function unwrapUImage(input: ImageInput, options: UnwrapOptions): Step {
-  const r = new BoundedReader(input.bytes, input.path, "uImage");
-  r.require(0, UIMAGE_HEADER_SIZE, "header");
+  const r = new ByteReader(input.bytes, input.path, "uImage");
+  r.require("header", 0, UIMAGE_HEADER_SIZE);
   const header = input.bytes.slice(0, UIMAGE_HEADER_SIZE);
-  const hcrc = r.u32be(UIMAGE.hcrc, "ih_hcrc");
+  const hcrc = r.u32be("ih_hcrc", UIMAGE.hcrc);
   header.fill(0, UIMAGE.hcrc, UIMAGE.hcrc + 4);
   if (crc32(header) !== hcrc) r.fail("ih_hcrc", UIMAGE.hcrc, `0x${hcrc.toString(16)} does not match the header's CRC-32 0x${crc32(header).toString(16)}`);
-  const size = r.u32be(UIMAGE.size, "ih_size");
-  r.require(UIMAGE_HEADER_SIZE, size, "ih_size");
+  const size = r.u32be("ih_size", UIMAGE.size);
+  r.require("ih_size", UIMAGE_HEADER_SIZE, size);
   const data = input.bytes.subarray(UIMAGE_HEADER_SIZE, UIMAGE_HEADER_SIZE + size);
-  const dcrc = r.u32be(UIMAGE.dcrc, "ih_dcrc");
+  const dcrc = r.u32be("ih_dcrc", UIMAGE.dcrc);
   if (options.prefixOnly === undefined && crc32(data) !== dcrc) r.fail("ih_dcrc", UIMAGE.dcrc, `0x${dcrc.toString(16)} does not match the data's CRC-32 0x${crc32(data).toString(16)}`);
-  const type = r.u8(UIMAGE.type, "ih_type");
+  const type = r.u8("ih_type", UIMAGE.type);
   if (type !== UIMAGE_TYPE_KERNEL && type !== UIMAGE_TYPE_KERNEL_NOLOAD) r.fail("ih_type", UIMAGE.type, `${type} (${UIMAGE_TYPE_NAMES[type] ?? "unknown"}) is not a kernel image`);
-  const compIndex = r.u8(UIMAGE.comp, "ih_comp");
+  const compIndex = r.u8("ih_comp", UIMAGE.comp);
   const compName = UIMAGE_COMPRESSION[compIndex];
   if (compName === undefined || compName === "lzo") r.fail("ih_comp", UIMAGE.comp, `compression ${compIndex}${compName ? ` (${compName})` : ""} is not one handoff inflates`);
   const comp = compName as CodecId | "none";
-  const archCode = r.u8(UIMAGE.arch, "ih_arch");
+  const archCode = r.u8("ih_arch", UIMAGE.arch);
   const nameBytes = input.bytes.subarray(UIMAGE.name, UIMAGE.name + 32);
   const nul = nameBytes.indexOf(0);
   const fields = {
     ih_name: LATIN1.decode(nameBytes.subarray(0, nul < 0 ? 32 : nul)),
-    ih_load: BigInt(r.u32be(UIMAGE.load, "ih_load")),
-    ih_ep: BigInt(r.u32be(UIMAGE.ep, "ih_ep")),
+    ih_load: BigInt(r.u32be("ih_load", UIMAGE.load)),
+    ih_ep: BigInt(r.u32be("ih_ep", UIMAGE.ep)),
     ih_size: size,
-    ih_time: r.u32be(UIMAGE.time, "ih_time"),
-    ih_os: r.u8(UIMAGE.os, "ih_os"),
+    ih_time: r.u32be("ih_time", UIMAGE.time),
+    ih_os: r.u8("ih_os", UIMAGE.os),
     ih_arch: archCode,
     arch: UIMAGE_ARCH[archCode] ?? null,
     ih_type: UIMAGE_TYPE_NAMES[type],
@@ -381,8 +381,8 @@ function fitImage(node: FdtNode, input: ImageInput, externalBase: number, option
     const offset = node.property("data-offset")?.u32();
     if (size === undefined || (position === undefined && offset === undefined)) fail(path, "has neither data nor data-size with data-offset/data-position");
     dataOffset = position ?? externalBase + offset!;
-    const r = new BoundedReader(input.bytes, input.path, "FIT");
-    data = r.slice(dataOffset, size!, `${path}/data-size`);
+    const r = new ByteReader(input.bytes, input.path, "FIT");
+    data = r.slice(`${path}/data-size`, dataOffset, size!);
   }
   const compressionName = node.property("compression")?.string() ?? "none";
   const compression = FIT_COMPRESSION[compressionName];

@@ -4,7 +4,7 @@
  * notes are read on request. Nothing here copies the file's bytes.
  */
 import { DEFAULT_PARSE_LIMITS, type ImageInput, type ParseLimits } from "../image-format.js";
-import type { ByteReader } from "./byte-reader.js";
+import type { ByteReader } from "../byte-reader.js";
 import { readElfHeader, type ElfHeader } from "./elf-header.js";
 import { readNotes, type ElfNote, type NoteBudget } from "./notes.js";
 import { PT_NOTE, readProgramHeaders, type ProgramHeader } from "./program-headers.js";

@@ -4,7 +4,7 @@
  * file is trusted.
  */
 import { FormatError } from "../errors.js";
-import { ByteReader } from "./byte-reader.js";
+import { ByteReader } from "../byte-reader.js";
 import {
   EHDR32,
   EHDR32_SIZE,
@@ -96,7 +96,7 @@ export function elfTypeName(type: number): string {
  * reader set to the file's class and byte order.
  */
 export function readElfHeader(bytes: Uint8Array, file: string): { header: ElfHeader; reader: ByteReader } {
-  const ident = new ByteReader(bytes, true, file, "ELF");
+  const ident = new ByteReader(bytes, file, "ELF");
   ident.require("e_ident", 0, EI_NIDENT);
   if (!hasElfMagic(bytes)) throw new FormatError(file, "ELF", "e_ident[EI_MAG]", 0, "not an ELF file (no \\x7fELF magic)");
   const cls = bytes[EI_CLASS]!;
@@ -112,7 +112,7 @@ export function readElfHeader(bytes: Uint8Array, file: string): { header: ElfHea
     throw new FormatError(file, "ELF", "e_ident[EI_VERSION]", EI_VERSION, `invalid ELF version ${identVersion} (expected 1)`);
   }
   const elfClass: ElfClass = cls === ELFCLASS64 ? 64 : 32;
-  const r = new ByteReader(bytes, data === ELFDATA2LSB, file, `ELF${elfClass}`);
+  const r = new ByteReader(bytes, file, `ELF${elfClass}`, data === ELFDATA2LSB);
   const L = elfClass === 64 ? EHDR64 : EHDR32;
   const headerSize = elfClass === 64 ? EHDR64_SIZE : EHDR32_SIZE;
   r.require("ELF header", 0, headerSize);

@@ -3,8 +3,8 @@
  * desc, each padded to 4 bytes. The 4-byte padding is used whatever p_align says,
  * as Xen's libelf and Linux do for the notes kernels carry.
  */
-import type { ByteReader } from "./byte-reader.js";
-import { latin1 } from "./byte-reader.js";
+import type { ByteReader } from "../byte-reader.js";
+import { latin1 } from "../byte-reader.js";
 import { NHDR, NHDR_SIZE } from "./layout.js";
 
 const NOTE_ALIGN = 4;

@@ -3,7 +3,7 @@
  * and by ParseLimits, with every offset/size sum checked before use.
  */
 import type { ParseLimits } from "../image-format.js";
-import type { ByteReader } from "./byte-reader.js";
+import type { ByteReader } from "../byte-reader.js";
 import type { ElfHeader } from "./elf-header.js";
 import { PN_XNUM } from "./elf-header.js";
 import { PHDR32, PHDR32_SIZE, PHDR64, PHDR64_SIZE } from "./layout.js";

@@ -1,6 +1,6 @@
 /** Relocation sections, REL and RELA (System V ABI, "Relocation"). */
 import type { ParseLimits } from "../image-format.js";
-import type { ByteReader } from "./byte-reader.js";
+import type { ByteReader } from "../byte-reader.js";
 import type { ElfHeader } from "./elf-header.js";
 import { REL32_SIZE, REL64_SIZE, RELA32, RELA32_SIZE, RELA64, RELA64_SIZE } from "./layout.js";
 import { SHT_REL, SHT_RELA, sectionFieldOffset, type SectionHeader } from "./sections.js";

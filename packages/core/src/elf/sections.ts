@@ -4,7 +4,7 @@
  * program headers.
  */
 import type { ParseLimits } from "../image-format.js";
-import type { ByteReader } from "./byte-reader.js";
+import type { ByteReader } from "../byte-reader.js";
 import type { ElfHeader } from "./elf-header.js";
 import { SHDR32, SHDR32_SIZE, SHDR64, SHDR64_SIZE } from "./layout.js";
 

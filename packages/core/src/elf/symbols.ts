@@ -1,6 +1,6 @@
 /** Symbol tables (System V ABI, "Symbol Table"). */
 import type { ParseLimits } from "../image-format.js";
-import type { ByteReader } from "./byte-reader.js";
+import type { ByteReader } from "../byte-reader.js";
 import type { ElfHeader } from "./elf-header.js";
 import { SYM32, SYM32_SIZE, SYM64, SYM64_SIZE } from "./layout.js";
 import { SHT_DYNSYM, SHT_STRTAB, SHT_SYMTAB, sectionFieldOffset, stringTableOf, type SectionHeader } from "./sections.js";

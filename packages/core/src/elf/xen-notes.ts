@@ -4,8 +4,8 @@
  * 8 bytes in the file's byte order, string notes are NUL-terminated (or, as
  * Linux's FEATURES note, end with the descriptor).
  */
-import type { ByteReader } from "./byte-reader.js";
-import { latin1 } from "./byte-reader.js";
+import type { ByteReader } from "../byte-reader.js";
+import { latin1 } from "../byte-reader.js";
 import type { ElfNote } from "./notes.js";
 
 /** Owner name of Xen notes (n_name "Xen"). */

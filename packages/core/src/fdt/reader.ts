@@ -6,7 +6,7 @@
  * NUL-terminated inside their block, and nesting depth and token count are
  * bounded.
  */
-import { BoundedReader } from "../bounded-reader.js";
+import { ByteReader } from "../byte-reader.js";
 import { DeviceTree, FdtNode, FdtProperty, type FdtReservation } from "./tree.js";
 
 /** §5.2 header fields (u32 big-endian, in this order). */
@@ -76,20 +76,20 @@ interface Block {
 /** Parse a DTB. `file` labels errors. Trailing bytes after totalsize are ignored. */
 export function parseFdt(bytes: Uint8Array, file = "<dtb>", limits: Partial<FdtLimits> = {}): { tree: DeviceTree; header: FdtHeader } {
   const lim = { ...DEFAULT_FDT_LIMITS, ...limits };
-  const r = new BoundedReader(bytes, file, "FDT");
-  r.require(0, FDT_HEADER_SIZE, "header");
-  const magic = r.u32be(FDT_HEADER.magic, "magic");
+  const r = new ByteReader(bytes, file, "FDT");
+  r.require("header", 0, FDT_HEADER_SIZE);
+  const magic = r.u32be("magic", FDT_HEADER.magic);
   if (magic !== FDT_MAGIC) r.fail("magic", 0, `0x${magic.toString(16)} is not 0xd00dfeed`);
   const h: FdtHeader = {
-    totalsize: r.u32be(FDT_HEADER.totalsize, "totalsize"),
-    offDtStruct: r.u32be(FDT_HEADER.off_dt_struct, "off_dt_struct"),
-    offDtStrings: r.u32be(FDT_HEADER.off_dt_strings, "off_dt_strings"),
-    offMemRsvmap: r.u32be(FDT_HEADER.off_mem_rsvmap, "off_mem_rsvmap"),
-    version: r.u32be(FDT_HEADER.version, "version"),
-    lastCompVersion: r.u32be(FDT_HEADER.last_comp_version, "last_comp_version"),
-    bootCpuidPhys: r.u32be(FDT_HEADER.boot_cpuid_phys, "boot_cpuid_phys"),
-    sizeDtStrings: r.u32be(FDT_HEADER.size_dt_strings, "size_dt_strings"),
-    sizeDtStruct: r.u32be(FDT_HEADER.size_dt_struct, "size_dt_struct"),
+    totalsize: r.u32be("totalsize", FDT_HEADER.totalsize),
+    offDtStruct: r.u32be("off_dt_struct", FDT_HEADER.off_dt_struct),
+    offDtStrings: r.u32be("off_dt_strings", FDT_HEADER.off_dt_strings),
+    offMemRsvmap: r.u32be("off_mem_rsvmap", FDT_HEADER.off_mem_rsvmap),
+    version: r.u32be("version", FDT_HEADER.version),
+    lastCompVersion: r.u32be("last_comp_version", FDT_HEADER.last_comp_version),
+    bootCpuidPhys: r.u32be("boot_cpuid_phys", FDT_HEADER.boot_cpuid_phys),
+    sizeDtStrings: r.u32be("size_dt_strings", FDT_HEADER.size_dt_strings),
+    sizeDtStruct: r.u32be("size_dt_struct", FDT_HEADER.size_dt_struct),
   };
   if (h.version < FDT_VERSION) r.fail("version", FDT_HEADER.version, `version ${h.version} is older than 17 (no size_dt_struct)`);
   if (h.lastCompVersion > FDT_VERSION) r.fail("last_comp_version", FDT_HEADER.last_comp_version, `blob needs a version ${h.lastCompVersion} reader; this one implements 17`);
@@ -114,8 +114,8 @@ export function parseFdt(bytes: Uint8Array, file = "<dtb>", limits: Partial<FdtL
   for (let i = 0; ; i++) {
     if (at + 16 > rsvLimit) r.fail(`mem_rsvmap[${i}]`, at, `reservation map is not terminated before 0x${rsvLimit.toString(16)}`);
     if (i > lim.maxReservations) r.fail(`mem_rsvmap[${i}]`, at, `more than ${lim.maxReservations} reservations`);
-    const address = r.u64be(at, `mem_rsvmap[${i}].address`);
-    const size = r.u64be(at + 8, `mem_rsvmap[${i}].size`);
+    const address = r.u64be(`mem_rsvmap[${i}].address`, at);
+    const size = r.u64be(`mem_rsvmap[${i}].size`, at + 8);
     at += 16;
     if (address === 0n && size === 0n) break;
     if (address + size > 1n << 64n) r.fail(`mem_rsvmap[${i}].size`, at - 8, `reservation wraps past 2^64`);
@@ -138,7 +138,7 @@ export function parseFdt(bytes: Uint8Array, file = "<dtb>", limits: Partial<FdtL
   return { tree: new DeviceTree(root, reservations, h.bootCpuidPhys), header: h };
 }
 
-function checkBlock(r: BoundedReader, h: FdtHeader, name: string, field: keyof typeof FDT_HEADER, offset: number, size: number, sizeField: keyof typeof FDT_HEADER): Block {
+function checkBlock(r: ByteReader, h: FdtHeader, name: string, field: keyof typeof FDT_HEADER, offset: number, size: number, sizeField: keyof typeof FDT_HEADER): Block {
   if (offset < FDT_HEADER_SIZE) r.fail(field, FDT_HEADER[field], `${name} at 0x${offset.toString(16)} overlaps the header`);
   // offset and size are u32: their sum fits a double exactly, so no wrap.
   if (offset > h.totalsize) r.fail(field, FDT_HEADER[field], `${name} at 0x${offset.toString(16)} is past totalsize 0x${h.totalsize.toString(16)}`);
@@ -146,19 +146,19 @@ function checkBlock(r: BoundedReader, h: FdtHeader, name: string, field: keyof t
   return { name, field, start: offset, end: offset + size };
 }
 
-function walkStructure(r: BoundedReader, s: Block, strings: Block, lim: FdtLimits): FdtNode {
+function walkStructure(r: ByteReader, s: Block, strings: Block, lim: FdtLimits): FdtNode {
   const stack: { node: FdtNode; childSeen: boolean }[] = [];
   let root: FdtNode | undefined;
   let p = s.start;
   for (let tokens = 0; ; tokens++) {
     if (tokens >= lim.maxTokens) r.fail("structure block", p, `more than ${lim.maxTokens} tokens`);
     if (p + 4 > s.end) r.fail("structure block", p, "ends without FDT_END");
-    const token = r.u32be(p, "token");
+    const token = r.u32be("token", p);
     const tokenAt = p;
     p += 4;
     switch (token) {
       case FdtToken.BEGIN_NODE: {
-        const name = r.cString(p, s.end, "node name");
+        const name = r.cString("node name", p, s.end);
         p = align4(p + name.length + 1);
         if (root && stack.length === 0) r.fail("FDT_BEGIN_NODE", tokenAt, "a second root node");
         if (stack.length >= lim.maxDepth) r.fail("FDT_BEGIN_NODE", tokenAt, `nesting deeper than ${lim.maxDepth}`);
@@ -182,18 +182,18 @@ function walkStructure(r: BoundedReader, s: Block, strings: Block, lim: FdtLimit
         break;
       case FdtToken.PROP: {
         if (p + 8 > s.end) r.fail("FDT_PROP", tokenAt, "header runs past the structure block");
-        const len = r.u32be(p, "FDT_PROP.len");
-        const nameoff = r.u32be(p + 4, "FDT_PROP.nameoff");
+        const len = r.u32be("FDT_PROP.len", p);
+        const nameoff = r.u32be("FDT_PROP.nameoff", p + 4);
         const valueAt = p + 8;
         if (len > s.end - valueAt) r.fail("FDT_PROP.len", p, `value of 0x${len.toString(16)} bytes runs past the structure block`);
         const top = stack[stack.length - 1];
         if (!top) r.fail("FDT_PROP", tokenAt, "property outside any node");
         if (top.childSeen) r.fail("FDT_PROP", tokenAt, "property after a subnode (§5.4.2: properties precede subnodes)");
         if (nameoff >= strings.end - strings.start) r.fail("FDT_PROP.nameoff", p + 4, `0x${nameoff.toString(16)} is outside the 0x${(strings.end - strings.start).toString(16)}-byte strings block`);
-        const name = r.cString(strings.start + nameoff, strings.end, "property name");
+        const name = r.cString("property name", strings.start + nameoff, strings.end);
         if (name === "") r.fail("property name", strings.start + nameoff, "empty property name");
         if (top.node.property(name)) r.fail("property name", tokenAt, `duplicate property '${name}'`);
-        top.node.properties.push(new FdtProperty(name, r.slice(valueAt, len, "FDT_PROP.value"), { file: r.file, offset: valueAt }));
+        top.node.properties.push(new FdtProperty(name, r.slice("FDT_PROP.value", valueAt, len), { file: r.file, offset: valueAt }));
         p = align4(valueAt + len);
         break;
       }

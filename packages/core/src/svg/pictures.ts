@@ -5,7 +5,7 @@
 import { ELF_IMAGE_FORMAT } from "../elf/elf-image-format.js";
 import type { HandoffArtefact } from "../handoff-artefact.js";
 import type { Image } from "../image.js";
-import type { LoadPlan } from "../load-plan.js";
+import type { LoadPlan } from "../kexec/load-plan.js";
 import type { MemoryMap } from "../memory-map.js";
 import type { MemoryPicture, PictureRegion } from "./memory-map-svg.js";
 

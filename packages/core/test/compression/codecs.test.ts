@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DecompressedSizeError, FormatError, detectCodec, inflate, type CodecId } from "../../src/index.js";
+import { DecompressedSizeError, FormatError, detectCodec, inflate, type CodecId } from "@handoff/core";
 import { KERNELS, fixtureKernel, requireTool, tempDir } from "@handoff/test-support";
 
 /**

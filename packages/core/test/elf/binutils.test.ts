@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ELF_IMAGE_FORMAT, ElfFile, sectionTypeName } from "@handoff/core";
+import { ELF_IMAGE_FORMAT, ElfFile, sectionTypeName } from "@handoff/core/elf";
 import { READELF, requireTool, run, tempDir } from "@handoff/test-support";
 
 const dir = tempDir("handoff-binutils-");

@@ -1,7 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ELF_IMAGE_FORMAT, ElfFile, ElfImageFormat, FormatError, HandoffError, assertElfRunnableBy, elfLayout } from "@handoff/core";
+import { ELF_IMAGE_FORMAT, ElfFile, ElfImageFormat, assertElfRunnableBy, elfLayout } from "@handoff/core/elf";
+import { FormatError, HandoffError } from "@handoff/core";
 import * as fixtures from "@handoff/test-support/elf-fixtures";
 import { pvhElf, PVH_PHYS_BASE } from "@handoff/test-support/elf-fixtures";
 import { concat, int, note, put, writeElf } from "@handoff/test-support/elf-writer";

@@ -3,7 +3,7 @@
  * reference the file, nothing is copied. Peer: one copy of the same bytes.
  */
 import { bench, describe } from "vitest";
-import { ELF_IMAGE_FORMAT } from "@handoff/core";
+import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
 import { writeElf } from "@handoff/test-support/elf-writer";
 
 const big = writeElf({

@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ELF_IMAGE_FORMAT, ElfFile, FormatError } from "@handoff/core";
+import { ELF_IMAGE_FORMAT, ElfFile } from "@handoff/core/elf";
+import { FormatError } from "@handoff/core";
 import { READELF, requireTool, run } from "@handoff/test-support";
 
 const DIR = "/usr/share/qemu";

@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  ElfFile,
-  FormatError,
-  LinkError,
-  RelocationError,
-  checkSignedBits,
-  elfLayout,
-  linkObject,
-  readField,
-  writeField,
-  type Relocator,
-} from "@handoff/core";
+import { ElfFile, elfLayout } from "@handoff/core/elf";
+import { FormatError } from "@handoff/core";
+import { LinkError, RelocationError, checkSignedBits, linkObject, readField, writeField, type Relocator } from "@handoff/core/link";
 import { relObject } from "@handoff/test-support/elf-fixtures";
 import { put } from "@handoff/test-support/elf-writer";
 

@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MemoryMap, PC_MEMORY_LAYOUT, ValidationError, hex, planLoad, rawImageFormat } from "@handoff/core";
+import { MemoryMap, ValidationError, hex } from "@handoff/core";
+import { PC_MEMORY_LAYOUT } from "@handoff/x86";
+import { planLoad, rawImageFormat } from "@handoff/core/kexec";
 import { MAX_PICTURE_REGIONS, formatSize, pictureOfPlan, renderMemoryMapSvg, type MemoryPicture } from "@handoff/core/svg";
 import { byClass, readSvg, type SvgElement } from "@handoff/test-support/read-svg";
 

@@ -1,4 +1,5 @@
-import { StubImage, ValidationError, type HandoffState } from "@handoff/core";
+import { StubImage } from "@handoff/core/link";
+import { ValidationError, type HandoffState } from "@handoff/core";
 import { checkSegmentsAgainstGdt, type HandoffGdt } from "@handoff/x86";
 import { X86_32_HANDOFF_STUB_CODE } from "./handoff-stub.bytes.js";
 

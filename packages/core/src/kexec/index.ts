@@ -1,0 +1,56 @@
+/**
+ * @handoff/core/kexec: loading as a counted segment list — segment rules,
+ * placement, the indirection list (one writer, its builders, its interpreter),
+ * load plans and Linux's kexec_load segment encoding.
+ * @packageDocumentation
+ */
+export { SegmentSet, SegmentSetError, linuxKexecRules, describeSegment, type SegmentRules, type SegmentRule } from "./segment-set.js";
+export { Placer, PlacementError, type PlacementRequest } from "./placement.js";
+export {
+  IND_DESTINATION,
+  IND_INDIRECTION,
+  IND_DONE,
+  IND_SOURCE,
+  IND_ZERO,
+  IndirectionListError,
+  entryKind,
+  readListWord,
+  checkListEncoding,
+  writeIndirectionList,
+  contiguousPages,
+  concatListPages,
+  type ListEncoding,
+  type ListPage,
+  type ListWriteOptions,
+  type WrittenList,
+} from "./list-encoding.js";
+export { buildIndirectionList, type RelocationSegment, type IndirectionBuildOptions, type IndirectionPlan, type SwapPage } from "./indirection-list.js";
+export {
+  layoutFlatPayload,
+  layoutInPlaceList,
+  type ContiguousListEncoding,
+  type PlacedBytes,
+  type FlatPayloadLayout,
+  type FlatPayloadLayoutOptions,
+  type InPlaceList,
+  type InPlaceListOptions,
+} from "./list-layouts.js";
+export { SparseMemory, executeIndirectionList, type InterpreterOptions, type ExecutionResult } from "./indirection-interpreter.js";
+export {
+  KEXEC_ON_CRASH,
+  KEXEC_PRESERVE_CONTEXT,
+  KEXEC_ARCH_MASK,
+  KEXEC_ARCH_DEFAULT,
+  KEXEC_ARCH_386,
+  KEXEC_ARCH_ARM,
+  KEXEC_ARCH_X86_64,
+  KEXEC_ARCH_AARCH64,
+  linuxKexecSegmentSize,
+  linuxKexecFlags,
+  encodeLinuxKexecSegments,
+  decodeLinuxKexecSegments,
+  type KexecSegmentEntry,
+  type WordLayout,
+} from "./kexec-segments.js";
+export { planLoad, describeSegmentData, type LoadPlan, type LoadPlanInput, type PlannedSegment, type FileBlob } from "./load-plan.js";
+export { rawImageFormat, type RawImageOptions } from "./raw-image.js";

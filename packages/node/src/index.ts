@@ -1,0 +1,35 @@
+/**
+ * @handoff/node: the Node.js edge of handoff — everything that touches the
+ * file system or the running machine. Core stays pure (no `node:*`).
+ * @packageDocumentation
+ */
+export { FileAccessError, type FileProblem } from "./file-errors.js";
+export { readFileBounded, type ReadLimits } from "./read-file.js";
+export {
+  readBootFiles,
+  loadImageFile,
+  DEFAULT_BOOT_FILE_LIMITS,
+  type BootFileLimits,
+  type BootFilePaths,
+  type BootFiles,
+  type LoadImageOptions,
+  type LoadedImage,
+} from "./boot-files.js";
+export { checkOutputFile } from "./output-target.js";
+export { writeDirectorySet, SET_MARKER, type SetFile, type DirectorySetOptions, type DirectorySetResult } from "./directory-set.js";
+export {
+  writeFileAtomic,
+  segmentPieces,
+  type WritePiece,
+  type WriteSource,
+  type AtomicWriteOptions,
+  type AtomicWriteResult,
+} from "./atomic-write.js";
+export {
+  digestSegments,
+  DEFAULT_DIGEST_CHUNK,
+  type SegmentDigest,
+  type SegmentDigests,
+  type PurgatoryRegion,
+  type DigestOptions,
+} from "./segment-digest.js";
