@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// The release test (`npm run test:release`): publishes the built packages to a local
-// registry and installs them, so it runs on its own, after `npm run build`, not in `npm test`.
+// The release rehearsal: publishes the built packages to a local registry and installs
+// them. `npm test` runs it after the main suite (its own config: long timeouts, its own
+// files); `npm run test:release` runs it alone.
 export default defineConfig({
   test: {
     include: ["test/release/**/*.release.ts"],
