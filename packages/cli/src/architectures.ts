@@ -10,6 +10,7 @@ export interface ArchRequest {
   readonly cwd: string;
   readonly arch?: string;
   readonly extraPlugins?: readonly string[];
+  /** The architectures bundled into the single-file CLI. */
   readonly builtins?: BuiltinArches;
   /** Called before a plugin is imported from disk (the single file shares its modules with it). */
   readonly beforeImportFromDisk?: () => void;

@@ -1,7 +1,7 @@
 export { main, usage, USAGE, UsageError, type Io, type MainOptions } from "./main.js";
 export { COMMANDS, type CommandEntry } from "./commands/index.js";
 export { defineCommand, type Command, type CommandContext, type CommandResult } from "./cli/command.js";
-export { parseCommandLine, renderHelp, COMMON_OPTIONS, type OptionSpec, type OptionTable, type CommandSpec } from "./cli/option-table.js";
+export { parseCommandLine, renderHelp, COMMON_OPTIONS, type OptionSpec, type OptionTable, type CommandSpec, type Values, type ValueOf, type CommonValues } from "./cli/option-table.js";
 export { parseAddress, parseSize, parseQuantity, parseValue } from "./numbers.js";
 export { loadArchitectures, type LoadedArchitectures } from "./container.js";
 export { loadArchitecturesFor, type ArchRequest, type BuiltinArches } from "./architectures.js";

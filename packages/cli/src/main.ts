@@ -10,9 +10,11 @@ export { UsageError, type Io };
 
 /** How the CLI runs besides argv and io: bundled arches, progress output. */
 export interface MainOptions {
+  /** The architectures bundled into the single-file CLI. */
   readonly builtins?: BuiltinArches;
   /** Called before a plugin is imported from disk (see shared-modules.ts). */
   readonly beforeImportFromDisk?: () => void;
+  /** Where long work reports progress (a TTY's stderr), or nowhere. */
   readonly progress?: (line: string) => void;
   /** Raw streamed output (serial console); default: `io.out`. */
   readonly stream?: (text: string) => void;

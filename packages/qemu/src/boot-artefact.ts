@@ -33,6 +33,7 @@ export interface ProbeReport {
 export interface BootRequest {
   readonly artefact: HandoffArtefact;
   readonly timeoutMs: number;
+  /** Where the boot reports what it is doing (a TTY's stderr), or nowhere. */
   readonly progress?: (line: string) => void;
 }
 

@@ -5,5 +5,5 @@ export { QemuMachine, withQemu, qemuArgs, qemuBinary, type QemuArch, type QemuOp
 export { compareRegisters, describeMismatches, QEMU_TCG_DEVIATIONS, type EmulatorDeviation, type RegisterComparison } from "./compare.js";
 export { dumpMachineDtb } from "./dumpdtb.js";
 export { bootAndProbe, bootAndStream, type BootRequest, type ProbeRequest, type ProbeReport, type MemoryComparison } from "./boot-artefact.js";
-export { scratchDir } from "./scratch.js";
+export { scratchDir, type ScratchDir } from "./scratch.js";
 export { dieWithParent } from "./parent-death.js";

@@ -25,8 +25,15 @@ function hook(): void {
   }
 }
 
+/** A temp dir that a boot owns. */
+export interface ScratchDir {
+  readonly path: string;
+  /** Removes the dir now (otherwise it goes when the process exits). */
+  dispose(): void;
+}
+
 /** A fresh temp dir under the OS temp dir, removed by `dispose` or, failing that, when the process exits. */
-export function scratchDir(prefix: string): { readonly path: string; dispose(): void } {
+export function scratchDir(prefix: string): ScratchDir {
   hook();
   const path = mkdtempSync(join(tmpdir(), prefix));
   live.add(path);

@@ -30,6 +30,7 @@ export interface CommandResult {
 
 /** A command: its option table (with help text) and one run that calls the library and renders. */
 export interface Command<T extends OptionTable = OptionTable> extends CommandSpec<T> {
+  /** Calls the library with the parsed arguments and renders its result. */
   run(args: { readonly values: Values<T>; readonly positionals: readonly string[] }, context: CommandContext): Promise<CommandResult | string> | CommandResult | string;
 }
 

@@ -24,9 +24,11 @@ export interface CommandSpec<T extends OptionTable = OptionTable> {
   readonly notes?: readonly string[];
 }
 
-type ValueOf<S extends OptionSpec> = S["type"] extends "boolean" ? boolean : S["multiple"] extends true ? readonly string[] : S["required"] extends true ? string : string | undefined;
+/** The parsed value of one option: boolean, string list, string, or string when absent. */
+export type ValueOf<S extends OptionSpec> = S["type"] extends "boolean" ? boolean : S["multiple"] extends true ? readonly string[] : S["required"] extends true ? string : string | undefined;
 
 /** Parsed values, typed from the table: booleans default to false, multiples to []. */
+/** The parsed values of an option table, typed by each option's kind, plus the common ones. */
 export type Values<T extends OptionTable> = { readonly [K in keyof T]: ValueOf<T[K]> } & CommonValues;
 
 /** Options every command takes. */

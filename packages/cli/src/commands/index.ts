@@ -4,6 +4,7 @@ import type { Command } from "../cli/command.js";
 export interface CommandEntry {
   readonly name: string;
   readonly summary: string;
+  /** Imports the command's module (only when it runs). */
   readonly load?: () => Promise<Command>;
   readonly subcommands?: readonly CommandEntry[];
 }

@@ -14,6 +14,7 @@ const CHUNK = 1 << 16;
 /** A member ends with CRC32 and ISIZE, 4 bytes each (RFC 1952 §2.3.1). */
 const TRAILER = 8;
 
+/** gzip (RFC 1952) through fflate, with each member's CRC32 and ISIZE checked against the cap. */
 export const GZIP_CODEC: Codec = {
   id: "gzip",
   tool: "gzip",

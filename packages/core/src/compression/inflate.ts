@@ -22,6 +22,7 @@ export function codecById(id: CodecId, codecs: readonly Codec[] = DEFAULT_CODECS
   return codecs.find((c) => c.id === id);
 }
 
+/** Options of an inflate: the output cap (a bomb is refused at it) and the codecs to try. */
 export interface InflateOptions {
   /** File reported in errors. */
   readonly file: string;
@@ -43,6 +44,7 @@ export interface InflateOptions {
   readonly codecs?: readonly Codec[];
 }
 
+/** What an inflate produced: the bytes and the codec that made them. */
 export interface Inflated {
   readonly codec: CodecId;
   readonly bytes: Uint8Array;

@@ -71,6 +71,7 @@ function checkFrame(input: Uint8Array, start: number, sink: InflateSink): number
   return ip;
 }
 
+/** Zstandard (RFC 8878) through fzstd, with frame headers checked against the cap first. */
 export const ZSTD_CODEC: Codec = {
   id: "zstd",
   tool: "zstd",

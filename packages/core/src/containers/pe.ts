@@ -15,6 +15,7 @@ const MAX_SECTIONS = 96;
 const OPTIONAL_MAGIC_PE32 = 0x10b;
 const OPTIONAL_MAGIC_PE32_PLUS = 0x20b;
 
+/** One PE/COFF section header, bounds-checked against the file. */
 export interface PeSection {
   readonly name: string;
   readonly virtualSize: number;
@@ -23,6 +24,7 @@ export interface PeSection {
   readonly rawOffset: number;
 }
 
+/** A PE/COFF file as far as handoff reads one: machine, optional-header kind, sections. */
 export interface PeFile {
   readonly machine: number;
   readonly peOffset: number;

@@ -51,6 +51,7 @@ export interface UnwrappedImage extends ContainerExtras {
   readonly complete: boolean;
 }
 
+/** Options of {@link unwrapImage}: the output cap and the codecs to use. */
 export interface UnwrapOptions {
   /** Codecs to use; a platform edge may pass faster ones. Default: core's pure-JS codecs. */
   readonly codecs?: readonly Codec[];

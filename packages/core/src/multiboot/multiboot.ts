@@ -28,6 +28,7 @@ export const MULTIBOOT2_TAGS: Readonly<Record<number, string>> = {
   10: "relocatable",
 };
 
+/** A multiboot (v1) header: flags, and the load addresses and entry when flag 16 is set. */
 export interface Multiboot1Header {
   readonly version: 1;
   readonly offset: number;
@@ -38,6 +39,7 @@ export interface Multiboot1Header {
   readonly video?: { readonly mode_type: number; readonly width: number; readonly height: number; readonly depth: number };
 }
 
+/** One multiboot2 header tag, with the fields handoff decodes. */
 export interface Multiboot2Tag {
   readonly type: number;
   readonly name: string;
@@ -48,6 +50,7 @@ export interface Multiboot2Tag {
   readonly fields?: Readonly<Record<string, bigint | number | string>>;
 }
 
+/** A multiboot2 header: architecture, length and its tags. */
 export interface Multiboot2Header {
   readonly version: 2;
   readonly offset: number;
@@ -64,6 +67,7 @@ export interface MultibootProblem {
   readonly problem: string;
 }
 
+/** The multiboot headers found in an image's first bytes, and any problems with them. */
 export interface MultibootHeaders {
   readonly multiboot1?: Multiboot1Header;
   readonly multiboot2?: Multiboot2Header;
