@@ -22,6 +22,7 @@
  *
  * usage: node scripts/bench/compare-kexec-tools.mjs [--runs N] [--sizes 16,64,512] [--out FILE] [--no-scaling]
  */
+import "reflect-metadata"; // first: @handoff/core's root loads tsyringe
 import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -68,7 +69,10 @@ const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
 
 if (!existsSync(KERNEL)) throw new Error(`${KERNEL} missing: the bench needs ../shared/fixtures beside the repo`);
 if (!existsSync(coreDist)) throw new Error(`${coreDist} missing: run npm run build first`);
-const core = await import(pathToFileURL(coreDist).href);
+// What the bench calls, wherever it lives since core's split: contracts and MemoryMap at
+// core's root, planning and lists in /kexec, digests and atomic writes in @handoff/node.
+const dist = (pkg, sub = "") => pathToFileURL(join(REPO_ROOT, "packages", pkg, "dist", sub, "index.js")).href;
+const core = { ...(await import(dist("core"))), ...(await import(dist("core", "kexec"))), ...(await import(dist("node"))) };
 
 // ---------------------------------------------------------------- machine
 function machine() {
