@@ -25,12 +25,13 @@ export interface XenRunReport {
 /** The request: flavour, Xen image and its extra arguments, the calls, the hypercall ABI of the flavour's arch. */
 export interface XenRunRequest {
   readonly flavour: XenRunFlavour;
+  /** The hypercall ABI of the flavour's arch (from its arch package). */
   readonly abi: HypercallAbi;
-  readonly xen: string;
-  readonly xenArgs: readonly string[];
+  /** The Xen image QEMU boots, and its command line words after the flavour's own. */
+  readonly xen: { readonly image: string; readonly args: readonly string[] };
   readonly calls: readonly XenRunCallSpec[];
-  readonly timeoutMs: number;
-  readonly onSerial?: (text: string) => void;
+  /** How long the guest may take to end; serial output as it comes. */
+  readonly run: { readonly timeoutMs: number; readonly onSerial?: (text: string) => void };
 }
 
 /** Xen's line when the hardware domain ends (xen/common/shutdown.c hwdom_shutdown): its machine halt may just spin. */
@@ -74,12 +75,12 @@ export async function runXen(req: XenRunRequest): Promise<XenRunReport> {
   try {
     const payload = join(dir.path, "dom0.img");
     writeFileSync(payload, flavour.image(plan.block));
-    const machine = flavour.machine(payload, [...flavour.xenArgs, ...req.xenArgs].join(" "));
+    const machine = flavour.machine(payload, [...flavour.xenArgs, ...req.xen.args].join(" "));
     const start = Date.now();
     return await withQemu(
-      { arch: machine.qemuArch, kernel: req.xen, machine: machine.machine, cpu: machine.cpu, memory: machine.memory, extraArgs: [...machine.args, "-action", "shutdown=pause"], lifetimeMs: req.timeoutMs + 10_000, ...(req.onSerial ? { onSerial: req.onSerial } : {}) },
+      { arch: machine.qemuArch, kernel: req.xen.image, machine: machine.machine, cpu: machine.cpu, memory: machine.memory, extraArgs: [...machine.args, "-action", "shutdown=pause"], lifetimeMs: req.run.timeoutMs + 10_000, ...(req.run.onSerial ? { onSerial: req.run.onSerial } : {}) },
       async (m) => {
-        await waitForEnd(m, start + req.timeoutMs);
+        await waitForEnd(m, start + req.run.timeoutMs);
         const toShutdownMs = Date.now() - start;
         const { at, bytes } = await readBlock(m, machine.ram, plan);
         const results = decodeXenRun(req.abi, plan, bytes);

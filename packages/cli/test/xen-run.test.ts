@@ -10,22 +10,16 @@ import { IN_CI, requireTool, xenFixturesDir } from "@handoff/test-support";
 
 interface CallResult {
   readonly index: number;
-  readonly call: string;
-  readonly command?: string;
-  readonly returned: boolean;
   readonly result: string;
   readonly struct?: { readonly value: unknown };
   readonly calls?: readonly CallResult[];
 }
-interface Report {
-  readonly flavour: string;
+/** The parts of `xen run --json` the checks read. */
+type Report = { readonly results: readonly CallResult[]; readonly console: readonly string[]; readonly completed: boolean } & {
   readonly blockAddress: string;
   readonly blockFoundAt: string;
-  readonly results: readonly CallResult[];
-  readonly console: readonly string[];
-  readonly completed: boolean;
   readonly timing: { readonly toShutdownMs: number; readonly toResultsMs: number };
-}
+};
 
 function xenImage(name: string): string | undefined {
   const dir = xenFixturesDir();

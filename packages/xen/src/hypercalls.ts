@@ -122,28 +122,38 @@ export const MEMORY_OP: XenHypercall = {
   source: "xen/include/public/memory.h",
 };
 
+/** Rows of a command list: name, value, struct (or undefined), description. */
+function commands(rows: readonly (readonly [string, number, string | undefined, string])[]): XenCommand[] {
+  return rows.map(([name, value, struct, description]) => ({ name, value, ...(struct ? { struct } : {}), description }));
+}
+
+/** The `(int cmd, void *arg)` hypercalls: a command and the handle of its struct. */
+function commandHypercall(name: string, number: number, what: string, rows: Parameters<typeof commands>[0], source: string): XenHypercall {
+  return {
+    name,
+    number,
+    args: [
+      { name: "cmd", kind: "scalar", width: 32, signed: true, description: what },
+      { name: "arg", kind: "handle" },
+    ],
+    commands: commands(rows),
+    availability: ALL,
+    source,
+  };
+}
+
 /** `xen_version(int cmd, void *arg)` = 17 (public/version.h); XENVER_version returns (major << 16) | minor. */
-export const XEN_VERSION: XenHypercall = {
-  name: "xen_version",
-  number: 17,
-  args: [
-    { name: "cmd", kind: "scalar", width: 32, signed: true, description: "XENVER_*" },
-    { name: "arg", kind: "handle" },
-  ],
-  commands: [
-    { name: "version", value: 0, description: "arg NULL; returns (major << 16) | minor" },
-    { name: "extraversion", value: 1, struct: "xen_extraversion_t", description: "OUT: e.g. '.7+13-g2445b30a44'" },
-    { name: "compile_info", value: 2, struct: "xen_compile_info_t", description: "OUT: compiler, builder, date" },
-    { name: "capabilities", value: 3, struct: "xen_capabilities_info_t", description: "OUT: e.g. 'xen-3.0-aarch64 xen-3.0-armv7l '" },
-    { name: "changeset", value: 4, struct: "xen_changeset_info_t", description: "OUT: source changeset" },
-    { name: "platform_parameters", value: 5, struct: "xen_platform_parameters_t", description: "OUT: virt_start" },
-    { name: "get_features", value: 6, struct: "xen_feature_info_t", description: "IN submap_idx, OUT submap" },
-    { name: "pagesize", value: 7, description: "arg NULL; returns the page size" },
-    { name: "commandline", value: 9, struct: "xen_commandline_t", description: "OUT: Xen's command line (privileged)" },
-  ],
-  availability: ALL,
-  source: "xen/include/public/version.h",
-};
+export const XEN_VERSION = commandHypercall("xen_version", 17, "XENVER_*", [
+  ["version", 0, undefined, "arg NULL; returns (major << 16) | minor"],
+  ["extraversion", 1, "xen_extraversion_t", "OUT: e.g. '.7'"],
+  ["compile_info", 2, "xen_compile_info_t", "OUT: compiler, builder, date"],
+  ["capabilities", 3, "xen_capabilities_info_t", "OUT: e.g. 'xen-3.0-aarch64 xen-3.0-armv7l '"],
+  ["changeset", 4, "xen_changeset_info_t", "OUT: source changeset"],
+  ["platform_parameters", 5, "xen_platform_parameters_t", "OUT: virt_start"],
+  ["get_features", 6, "xen_feature_info_t", "IN submap_idx, OUT submap"],
+  ["pagesize", 7, undefined, "arg NULL; returns the page size"],
+  ["commandline", 9, "xen_commandline_t", "OUT: Xen's command line (privileged)"],
+], "xen/include/public/version.h");
 
 /** `console_io(int cmd, int count, char *str)` = 18 (public/xen.h CONSOLEIO_*); the handle is the third argument. */
 export const CONSOLE_IO: XenHypercall = {
@@ -154,52 +164,33 @@ export const CONSOLE_IO: XenHypercall = {
     { name: "count", kind: "scalar", width: 32, signed: true, description: "bytes" },
     { name: "buffer", kind: "handle" },
   ],
-  commands: [
-    { name: "write", value: 0, description: "write `count` bytes of `buffer` to Xen's console" },
-    { name: "read", value: 1, description: "read up to `count` bytes of Xen's console ring into `buffer`; returns the count" },
-  ],
+  commands: commands([
+    ["write", 0, undefined, "write `count` bytes of `buffer` to Xen's console"],
+    ["read", 1, undefined, "read up to `count` bytes of Xen's console ring into `buffer`; returns the count"],
+  ]),
   availability: ALL,
   source: "xen/include/public/xen.h",
 };
 
 /** `sched_op(int cmd, void *arg)` = 29 (public/sched.h). */
-export const SCHED_OP: XenHypercall = {
-  name: "sched_op",
-  number: 29,
-  args: [
-    { name: "cmd", kind: "scalar", width: 32, signed: true, description: "SCHEDOP_*" },
-    { name: "arg", kind: "handle" },
-  ],
-  commands: [
-    { name: "yield", value: 0, description: "arg NULL" },
-    { name: "block", value: 1, description: "arg NULL" },
-    { name: "shutdown", value: 2, struct: "sched_shutdown_t", description: "reason: SHUTDOWN_poweroff 0, reboot 1, suspend 2, crash 3" },
-    { name: "remote_shutdown", value: 4, struct: "sched_remote_shutdown_t", description: "shut another domain down" },
-  ],
-  availability: ALL,
-  source: "xen/include/public/sched.h",
-};
+export const SCHED_OP = commandHypercall("sched_op", 29, "SCHEDOP_*", [
+  ["yield", 0, undefined, "arg NULL"],
+  ["block", 1, undefined, "arg NULL"],
+  ["shutdown", 2, "sched_shutdown_t", "reason: SHUTDOWN_poweroff 0, reboot 1, suspend 2, crash 3"],
+  ["remote_shutdown", 4, "sched_remote_shutdown_t", "shut another domain down"],
+], "xen/include/public/sched.h");
 
 /** `event_channel_op(int cmd, void *arg)` = 32 (public/event_channel.h). */
-export const EVENT_CHANNEL_OP: XenHypercall = {
-  name: "event_channel_op",
-  number: 32,
-  args: [
-    { name: "cmd", kind: "scalar", width: 32, signed: true, description: "EVTCHNOP_*" },
-    { name: "arg", kind: "handle" },
-  ],
-  commands: [
-    { name: "bind_interdomain", value: 0, struct: "evtchn_bind_interdomain_t", description: "OUT local_port" },
-    { name: "bind_virq", value: 1, struct: "evtchn_bind_virq_t", description: "OUT port" },
-    { name: "close", value: 3, struct: "evtchn_close_t", description: "close a local port" },
-    { name: "send", value: 4, struct: "evtchn_send_t", description: "signal a local port's remote end" },
-    { name: "status", value: 5, struct: "evtchn_status_t", description: "OUT state of <dom, port>" },
-    { name: "alloc_unbound", value: 6, struct: "evtchn_alloc_unbound_t", description: "OUT port, for remote_dom to bind" },
-    { name: "unmask", value: 9, struct: "evtchn_unmask_t", description: "unmask a local port" },
-  ],
-  availability: ALL,
-  source: "xen/include/public/event_channel.h",
-};
+// Each EVTCHNOP_x takes a struct evtchn_x (evtchn_x_t).
+export const EVENT_CHANNEL_OP = commandHypercall("event_channel_op", 32, "EVTCHNOP_*", ([
+  ["bind_interdomain", 0, "OUT local_port"],
+  ["bind_virq", 1, "OUT port"],
+  ["close", 3, "close a local port"],
+  ["send", 4, "signal a local port's remote end"],
+  ["status", 5, "OUT state of <dom, port>"],
+  ["alloc_unbound", 6, "OUT port, for remote_dom to bind"],
+  ["unmask", 9, "unmask a local port"],
+] as const).map(([name, value, description]) => [name, value, `evtchn_${name}_t`, description] as const), "xen/include/public/event_channel.h");
 
 /** The catalogue, by number. */
 export const XEN_HYPERCALLS: readonly XenHypercall[] = [MEMORY_OP, MULTICALL, XEN_VERSION, CONSOLE_IO, SCHED_OP, EVENT_CHANNEL_OP, KEXEC_OP, ARGO_OP];

@@ -74,7 +74,7 @@ export const command = defineCommand({
     if (!abi) throw new ValidationError(flavour.arch, "has no hypercall ABI");
     const calls = callsOf(positionals, values.script, values.struct, context.cwd);
     const timeoutMs = parseSeconds(values.timeout ?? "60", "--timeout", 3600) * 1000;
-    const report = await runXen({ flavour, abi, xen: resolve(context.cwd, values.xen), xenArgs: values["xen-args"].flatMap((a) => a.split(/\s+/).filter(Boolean)), calls, timeoutMs });
+    const report = await runXen({ flavour, abi, xen: { image: resolve(context.cwd, values.xen), args: values["xen-args"].flatMap((a) => a.split(/\s+/).filter(Boolean)) }, calls, run: { timeoutMs } });
     if (values.json) return toJson({ ...report, console: report.console.split(/\r?\n/) });
     return { text: render(report) + (values.console ? `\n${report.console}` : ""), code: report.completed ? 0 : 1 };
   },
