@@ -54,3 +54,13 @@ export {
 } from "./kexec-segments.js";
 export { planLoad, describeSegmentData, type LoadPlan, type LoadPlanInput, type PlannedSegment, type FileBlob } from "./load-plan.js";
 export { rawImageFormat, type RawImageOptions } from "./raw-image.js";
+export {
+  buildCrashElfHeader,
+  crashDumpRanges,
+  parseVmcoreinfoLocation,
+  parseCrashNotes,
+  type CrashHeader,
+  type CrashHeaderInput,
+  type CrashNoteArea,
+} from "./crash-header.js";
+export { NT_PRSTATUS, VMCOREINFO_NOTE_NAME, isElfCore, readVmcore, vmcoreSourceOf, parseVmcoreinfo, type VmcoreSource, type Vmcore, type VmcoreLoad, type Vmcoreinfo } from "./vmcore.js";
