@@ -11,6 +11,7 @@ import { IN_CI, requireTool, tempDir, xenFixturesDir } from "@handoff/test-suppo
 interface CallResult {
   readonly index: number;
   readonly result: string;
+  readonly returned: boolean;
   readonly struct?: { readonly value: unknown };
   readonly calls?: readonly CallResult[];
 }
