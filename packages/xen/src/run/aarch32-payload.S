@@ -20,8 +20,8 @@ image:
 entry:
         adr     r9, image
         add     r9, r9, #0x1000
-        str     r9, [r9, #0x10]
-        ldr     r0, [r9, #0x18]
+        ldr     r0, [r9, #0x18]         // frame bias
+        str     r9, [r9, #0x10]         // mark the running copy
         sub     r10, r9, r0
         lsr     r10, r10, #12
         ldr     r5, [r9, #0x30]
@@ -41,8 +41,8 @@ reloc:  cmp     r5, #0
 calls:  ldr     r5, [r9, #0x20]
         ldr     r6, [r9, #0x28]
         add     r6, r9, r6
-next:   cmp     r5, #0
-        beq     idle
+next:   subs    r5, r5, #1
+        bmi     idle
         ldr     r12, [r6]
         ldr     r0, [r6, #8]
         ldr     r1, [r6, #16]
@@ -50,13 +50,12 @@ next:   cmp     r5, #0
         ldr     r3, [r6, #32]
         ldr     r4, [r6, #40]
         hvc     #0xea1
-        str     r0, [r6, #48]
-        mov     r1, #0
-        str     r1, [r6, #52]
-        mov     r1, #1
-        str     r1, [r6, #56]
+        mov     r1, #0                  // result: the 32-bit value, upper half zero
+        strd    r0, r1, [r6, #48]
+        mov     r2, #1                  // done = 1
+        mov     r3, #0
+        strd    r2, r3, [r6, #56]
         add     r6, r6, #64
-        sub     r5, r5, #1
         b       next
         // The table ends with sched_op(SCHEDOP_shutdown): reaching here means it returned.
 idle:   wfi
