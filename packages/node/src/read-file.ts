@@ -5,7 +5,7 @@
  * is a regular file within the configured limit, and only then read — into a
  * buffer of the size fstat reported, never more.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 import type { ImageInput } from "@handoff/core";
 import { FileAccessError, fileKind, fromSystemError } from "./file-errors.js";
 
@@ -39,12 +39,7 @@ export function readFileBounded(path: string, limits: ReadLimits): ImageInput {
   }
   try {
     const st = fstatSync(fd);
-    if (st.isDirectory()) throw new FileAccessError(path, role, "directory", "is a directory, not a file");
-    if (!st.isFile()) throw new FileAccessError(path, role, "not-regular", `is ${fileKind(st)}, not a regular file`);
-    if (st.size === 0 && !limits.allowEmpty) throw new FileAccessError(path, role, "empty", "is empty (0 bytes)");
-    if (st.size > limits.maxBytes) {
-      throw new FileAccessError(path, role, "too-large", `is ${st.size} bytes, more than the ${limits.maxBytes} accepted`);
-    }
+    checkRegularFile(path, role, st, limits);
     const bytes = new Uint8Array(st.size);
     let done = 0;
     while (done < bytes.length) {
@@ -59,5 +54,35 @@ export function readFileBounded(path: string, limits: ReadLimits): ImageInput {
     throw fromSystemError(path, role, "read it", cause);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * The size of a regular file of at most `limits.maxBytes` bytes, with the same
+ * refusals as {@link readFileBounded}, without reading it: for a file that is
+ * streamed later (an initrd copied into an artefact piece by piece).
+ */
+export function regularFileSize(path: string, limits: ReadLimits): number {
+  const role = limits.role ?? "input";
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (cause) {
+    throw fromSystemError(path, role, "inspect it", cause);
+  }
+  checkRegularFile(path, role, st, limits);
+  return st.size;
+}
+
+/** Throws unless `st` is a regular file, non-empty (unless allowed) and within the limit. */
+function checkRegularFile(path: string, role: string, st: Stats, limits: ReadLimits): void {
+  if (!Number.isSafeInteger(limits.maxBytes) || limits.maxBytes < 0) {
+    throw new FileAccessError(path, role, "io", `read limit ${String(limits.maxBytes)} is not a byte count`);
+  }
+  if (st.isDirectory()) throw new FileAccessError(path, role, "directory", "is a directory, not a regular file");
+  if (!st.isFile()) throw new FileAccessError(path, role, "not-regular", `is ${fileKind(st)}, not a regular file`);
+  if (st.size === 0 && !limits.allowEmpty) throw new FileAccessError(path, role, "empty", "is an empty file (0 bytes)");
+  if (st.size > limits.maxBytes) {
+    throw new FileAccessError(path, role, "too-large", `is ${st.size} bytes, more than the ${limits.maxBytes} accepted`);
   }
 }

@@ -3,7 +3,7 @@ import { LINUX_BOOT_BUILDER, ValidationError, unwrapImage, type HandoffArtefact,
 import { dumpMachineDtb, type QemuArch } from "@handoff/qemu";
 import type { LoadedArchitectures } from "../container.js";
 import { checkCmdline } from "../cmdline-limit.js";
-import { readInput } from "../file-io.js";
+import { readFileBounded } from "@handoff/node";
 
 /** Largest kernel or initrd `--kernel`/`--initrd` accepts for a Linux boot (checked before reading). */
 export const MAX_LINUX_FILE_BYTES = 512 * 1024 * 1024;
@@ -19,7 +19,7 @@ export interface LinuxOptions {
 }
 
 function readBounded(path: string, what: string): Uint8Array {
-  return readInput(path, { what, maxBytes: MAX_LINUX_FILE_BYTES }).bytes;
+  return readFileBounded(path, { role: what, maxBytes: MAX_LINUX_FILE_BYTES }).bytes;
 }
 
 /**
