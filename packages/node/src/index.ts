@@ -33,3 +33,23 @@ export {
   type PurgatoryRegion,
   type DigestOptions,
 } from "./segment-digest.js";
+export {
+  readPseudoFile,
+  readIomemMap,
+  readFirmwareMemmap,
+  readProcCmdline,
+  readKexecStatus,
+  readRunningFdt,
+  readRunningBootParams,
+  type KexecStatus,
+} from "./running-machine.js";
+export {
+  SyscallKexecBackend,
+  kexecGuardRefusal,
+  assertInsideTestVm,
+  explainKexecErrno,
+  TEST_VM_MARKER,
+  TEST_VM_PID1_ENV,
+  REAL_KEXEC_ENV,
+  type GuardInputs,
+} from "./kexec-syscalls.js";

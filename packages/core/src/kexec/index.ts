@@ -54,3 +54,19 @@ export {
 } from "./kexec-segments.js";
 export { planLoad, describeSegmentData, type LoadPlan, type LoadPlanInput, type PlannedSegment, type FileBlob } from "./load-plan.js";
 export { rawImageFormat, type RawImageOptions } from "./raw-image.js";
+export {
+  KEXEC_FILE_UNLOAD,
+  KEXEC_FILE_ON_CRASH,
+  KEXEC_FILE_NO_INITRAMFS,
+  LINUX_REBOOT_CMD_KEXEC,
+  KEXEC_SYSCALLS,
+  RecordingKexecBackend,
+  KexecRefusedError,
+  archOfNodeArch,
+  type KexecBackend,
+  type KexecLoadSegment,
+  type KexecLoadRequest,
+  type KexecFileLoadRequest,
+  type RecordedKexecCall,
+} from "./live-backend.js";
+export { parseIomem, memoryMapFromIomem, memoryMapFromFirmwareMemmap, parseLockdown, type IomemEntry, type FirmwareMemmapEntry } from "./running-machine.js";
