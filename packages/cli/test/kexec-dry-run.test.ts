@@ -75,6 +75,17 @@ describe.skipIf(!kernel)("handoff kexec load --dry-run (x86_64, the test VM's ca
     expect(() => planX86_64Kexec({ kernel: new Uint8Array(readFileSync(kernel!)), kernelPath: kernel!, cmdline: "c", memoryMap: tiny })).toThrow(/kernel load address|free RAM/);
   });
 
+  it("--probe: the spin payload at 16 MiB and the promised state (rip = payload, rsi = boot_params); --probe with --kernel is a usage error", () => {
+    const r = runCli(["kexec", "load", "--probe", "--dry-run", "--json", "--root", VM, "--arch", "x86_64"]);
+    const plan = JSON.parse(r.stdout) as DryRun & { state: Record<string, string> };
+    expect(plan.segments.map((s) => [s.name, s.mem, s.bufsz])).toContainEqual(["probe payload", "0x1000000", "0x2"]);
+    expect(plan.state.rip).toBe("0x1000000");
+    expect(plan.state.rsi).toBe("0x1f0000");
+    const both = load("--probe");
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/give --kernel FILE or --probe/);
+  });
+
   it("--file prints the kexec_file_load call it would make", () => {
     const r = load("--file", "--cmdline", "x=1");
     expect(r.stdout.trim()).toBe(`would call kexec_file_load: kernel ${kernel}, initrd none, cmdline "x=1"`);

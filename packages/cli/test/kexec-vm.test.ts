@@ -9,7 +9,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { withQemu } from "@handoff/qemu";
+import { compareRegisters, describeMismatches, withQemu, type QemuMachine } from "@handoff/qemu";
+import { readFirmwareMemmap } from "@handoff/node";
+import { X86_64_KEXEC_PROBE_ENTRY, planX86_64KexecProbe } from "@handoff/x86_64";
+import { ARCHS } from "@handoff/test-support/archs";
 import { IN_CI, KERNELS, REPO_ROOT, fixtureKernel, requireTool } from "@handoff/test-support";
 import { staticBusybox } from "@handoff/test-support/busybox";
 import { VM_EXEC_LINE, VM_FAILED_LINE, VM_GUARD_PARAM, kexecVmInitramfs } from "@handoff/test-support/kexec-vm";
@@ -33,21 +36,26 @@ function image(): string {
   return kexecVmInitramfs({ arch: "x86_64", busybox: busybox!, node: process.execPath, kernel: kernel!, ...(toolsMissing === undefined ? { kexecTools: prepareKexecTools() } : {}) });
 }
 
-/** Boot the VM on `kexecCase`; returns the serial log and the seconds from the exec line to the marker. */
-async function runCase(kexecCase: string, smp = 1): Promise<{ serial: string; execToMarker: number }> {
+/** Boot the VM on `kexecCase` and run `then` once /init has printed its exec line. */
+async function bootCase<T>(kexecCase: string, smp: number, then: (vm: QemuMachine, execAt: number) => Promise<T>): Promise<T> {
   const initrd = image();
   const append = `console=ttyS0 quiet ${VM_GUARD_PARAM} handoff.case=${kexecCase}`;
   return withQemu(
     { arch: "x86_64", kernel: kernel!, memory: "512M", lifetimeMs: VM_LIFETIME_MS, extraArgs: ["-initrd", initrd, "-append", append, "-smp", String(smp)] },
     async (vm) => {
-      const marker = `HANDOFF-MARKER: kexec-${kexecCase}`;
       await vm.waitForSerial(new RegExp(`${VM_EXEC_LINE}|${VM_FAILED_LINE}`), VM_LIFETIME_MS);
       if (vm.serial.includes(VM_FAILED_LINE)) throw new Error(`the load failed in the VM:\n${vm.serial.slice(-3000)}`);
-      const execAt = Date.now();
-      await vm.waitForSerial(marker, VM_LIFETIME_MS);
-      return { serial: vm.serial, execToMarker: (Date.now() - execAt) / 1000 };
+      return then(vm, Date.now());
     },
   );
+}
+
+/** Boot the VM on `kexecCase`; returns the serial log and the seconds from the exec line to the marker. */
+function runCase(kexecCase: string, smp = 1): Promise<{ serial: string; execToMarker: number }> {
+  return bootCase(kexecCase, smp, async (vm, execAt) => {
+    await vm.waitForSerial(`HANDOFF-MARKER: kexec-${kexecCase}`, VM_LIFETIME_MS);
+    return { serial: vm.serial, execToMarker: (Date.now() - execAt) / 1000 };
+  });
 }
 
 describe.skipIf(!ready)("handoff kexec inside an x86_64 VM (fixture kernel -> fixture kernel)", () => {
@@ -63,6 +71,15 @@ describe.skipIf(!ready)("handoff kexec inside an x86_64 VM (fixture kernel -> fi
     const r = await runCase("file", 2);
     expect(r.serial).toContain("loaded with kexec_file_load");
     console.log(`kexec x86_64 -> x86_64, handoff kexec_file_load (-smp 2): ${r.execToMarker.toFixed(1)} s from exec to marker`);
+  }, 120_000);
+
+  it("--probe: after the running kernel's relocate_kernel and handoff's stub, every register at the payload is the promised one", async () => {
+    // The VM is the machine the captured tree comes from (QEMU -M pc -m 512M): the same plan, so the same promise.
+    const plan = planX86_64KexecProbe(readFirmwareMemmap(join(REPO_ROOT, "packages/node/test/fixtures/running-x86_64"))!);
+    const rows = await bootCase("probe", 1, async (vm) => compareRegisters(plan.state, await vm.waitForPc(X86_64_KEXEC_PROBE_ENTRY, ARCHS.x86_64, 30_000)));
+    expect(rows).toHaveLength(16 + 2 + 8 * 4 + 4 + 4 + 1);
+    expect(describeMismatches(rows)).toBe("");
+    expect(rows.find((r) => r.name === "rsi")!.expected).toBe(0x1f0000n);
   }, 120_000);
 
   it.skipIf(toolsMissing !== undefined)("kexec-tools on the same inputs (the reference)", async () => {

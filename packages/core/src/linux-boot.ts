@@ -44,6 +44,8 @@ export interface LinuxBootBuilder {
   build(request: LinuxBootRequest): HandoffArtefact;
   /** Plans a live `kexec_load` of a Linux kernel on the running machine, where the arch can. */
   kexec?(request: LinuxKexecRequest): LinuxKexecPlan;
+  /** Plans `kexec load --probe`: the spin payload entered in the state a kernel gets, for a register-by-register check after a real exec. */
+  kexecProbe?(memoryMap: MemoryMap): LinuxKexecPlan;
 }
 
 /** A kernel to kexec on the running machine, with the boot data read from it. */

@@ -51,7 +51,7 @@ describe("fuzz: hypercall decoder", () => {
           });
         },
       ),
-      { numRuns: RUNS, seed: 0x5eed },
+      { numRuns: RUNS },
     );
     expect(known).toBeGreaterThan(RUNS / 20); // some inputs reach the per-argument width checks
   });
@@ -83,7 +83,7 @@ describe("fuzz: struct readers", () => {
           }
         },
       ),
-      { numRuns: RUNS * 2, seed: 0xbeef },
+      { numRuns: RUNS * 2 },
     );
     expect(checked).toBeGreaterThan(RUNS / 3); // the round trip really ran
   });
@@ -94,7 +94,7 @@ describe("fuzz: struct readers", () => {
         const abi = abiOf(archId);
         for (const c of abi.conventions) typedOrValue(() => decodeMulticall(abi, bytes, count, { guestBits: c.guestBits }));
       }),
-      { numRuns: RUNS, seed: 0xca11 },
+      { numRuns: RUNS },
     );
   });
 });

@@ -9,6 +9,7 @@ export const ARTEFACT_OPTIONS = {
   probe: { type: "boolean", help: "hand off to handoff's probe payload instead of a kernel" },
   initrd: { type: "string", value: "FILE", help: "Linux: an initrd" },
   cmdline: { type: "string", value: "TEXT", help: "Linux: the command line (checked against the kernel's limit)" },
+  dtb: { type: "string", value: "FILE", help: "arm Linux: the devicetree handed to the kernel, /chosen set by handoff (default: a UKI's .dtb, else QEMU's machine DTB)" },
   "entry-mode": { type: "string", value: "el1|el2|svc|hyp", help: "arm: the exception level or mode the payload is entered in" },
   "vmm-selectors": { type: "boolean", help: "x86: use the VMM's selectors instead of the stub's GDT" },
 } as const satisfies OptionTable;
@@ -22,6 +23,7 @@ export function artefactOptions(values: Values<typeof ARTEFACT_OPTIONS>): Artefa
     probe: values.probe,
     initrd: values.initrd,
     cmdline: values.cmdline,
+    dtb: values.dtb,
     entryMode: values["entry-mode"],
     vmmSelectors: values["vmm-selectors"],
   };

@@ -4,10 +4,11 @@ import { existsSync } from "node:fs";
 import { pictureOfImage, renderMemoryMapSvg } from "@handoff/core/svg";
 import type { LoadedArchitectures } from "../container.js";
 import { DEFAULT_BOOT_FILE_LIMITS, readFileBounded, writeFileAtomic } from "@handoff/node";
+import { inspectVmcore, looksLikeVmcore } from "./inspect-vmcore.js";
 import { defineCommand } from "../cli/command.js";
 import { parseAddress } from "../numbers.js";
 import { resolve } from "node:path";
-import { table, toJson } from "../output.js";
+import { indent, table, toJson } from "../output.js";
 
 export interface InspectOptions {
   readonly json: boolean;
@@ -49,6 +50,7 @@ export async function inspectCommand(path: string, loaded: LoadedArchitectures, 
     path = path.slice(0, -"#payload".length);
     options = { ...options, payload: true };
   }
+  if (!options.payload && options.svg === undefined && looksLikeVmcore(path)) return inspectVmcore(path, options.json);
   const input = readFileBounded(path, { role: "image", maxBytes: DEFAULT_BOOT_FILE_LIMITS.kernel });
   const formats = imageFormatsOf(loaded, options);
   let image: Image;
@@ -165,13 +167,6 @@ function render(value: unknown): string {
   if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) return String(value);
   const text = toJson(plain(value)).replace(/\s*\n\s*/g, " ");
   return text.length > 400 ? `${text.slice(0, 400)}…` : text;
-}
-
-function indent(text: string): string {
-  return text
-    .split("\n")
-    .map((l) => `  ${l}`)
-    .join("\n");
 }
 
 /** `handoff inspect FILE` */

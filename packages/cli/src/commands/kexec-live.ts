@@ -9,6 +9,7 @@ import { LINUX_BOOT_BUILDER, ValidationError, hex, type LinuxBootBuilder, type L
 import { KexecRefusedError, RecordingKexecBackend, archOfNodeArch, type KexecBackend, type KexecFileLoadRequest } from "@handoff/core/kexec";
 import { readFileBounded, readFirmwareMemmap, readIomemMap, readKexecStatus, readProcCmdline, type KexecStatus } from "@handoff/node";
 import type { LoadedArchitectures } from "../container.js";
+import { UsageError } from "../cli/usage-error.js";
 import { table, toJson } from "../output.js";
 
 /** Largest kernel or initrd `kexec load` reads (checked before reading). */
@@ -26,7 +27,10 @@ export interface KexecCommonOptions {
 
 /** `kexec load` options. */
 export interface KexecLoadOptions extends KexecCommonOptions {
-  readonly kernel: string;
+  /** The kernel; absent only with `probe`. */
+  readonly kernel?: string;
+  /** Load the spin probe payload instead of a kernel. */
+  readonly probe: boolean;
   readonly initrd?: string;
   readonly cmdline?: string;
   readonly reuseCmdline: boolean;
@@ -72,13 +76,18 @@ export function runningMemoryMap(arch: string, root: string): MemoryMap {
   return (arch.startsWith("x86") ? readFirmwareMemmap(root) : undefined) ?? readIomemMap(root);
 }
 
-/** Plan a kexec_load through the arch's Linux boot builder. */
+/** Plan a kexec_load (or the --probe payload) through the arch's Linux boot builder. */
 export function planLiveKexec(loaded: LoadedArchitectures, arch: string, o: KexecLoadOptions): LinuxKexecPlan {
   const builders = loaded.container.isRegistered(LINUX_BOOT_BUILDER) ? loaded.container.resolveAll<LinuxBootBuilder>(LINUX_BOOT_BUILDER) : [];
   const builder = builders.find((b) => b.arch === arch);
+  const memoryMap = runningMemoryMap(arch, o.root);
+  if (o.probe) {
+    if (builder?.kexecProbe === undefined) throw new ValidationError(`kexec load --probe on ${arch}`, "handoff has no kexec probe for this architecture yet");
+    return builder.kexecProbe(memoryMap);
+  }
   if (builder?.kexec === undefined) throw new ValidationError(`kexec load on ${arch}`, "handoff cannot plan kexec_load for this architecture yet; use --file where the kernel has kexec_file_load");
   if (o.dtb !== undefined && arch.startsWith("x86")) throw new ValidationError("--dtb", "x86 kernels take no devicetree");
-  const kernelPath = resolve(o.cwd, o.kernel);
+  const kernelPath = resolve(o.cwd, o.kernel!);
   const read = (path: string, what: string) => readFileBounded(path, { role: what, maxBytes: MAX_KEXEC_FILE_BYTES }).bytes;
   return builder.kexec({
     kernel: read(kernelPath, "kernel"),
@@ -86,20 +95,22 @@ export function planLiveKexec(loaded: LoadedArchitectures, arch: string, o: Kexe
     ...(o.initrd !== undefined ? { initrd: read(resolve(o.cwd, o.initrd), "initrd") } : {}),
     ...(o.dtb !== undefined ? { dtb: read(resolve(o.cwd, o.dtb), "DTB") } : {}),
     cmdline: kexecCmdline(o),
-    memoryMap: runningMemoryMap(arch, o.root),
+    memoryMap,
   });
 }
 
 /** `handoff kexec load`: plan (or hand the files to kexec_file_load), then load or, with --dry-run, print. */
 export async function kexecLoadCommand(loaded: LoadedArchitectures, o: KexecLoadOptions): Promise<string> {
   const arch = kexecArch(o);
+  if ((o.kernel === undefined) === !o.probe) throw new UsageError("kexec load: give --kernel FILE or --probe (one of them)", "kexec load");
+  if (o.probe && o.file) throw new UsageError("kexec load: --probe goes through kexec_load, not --file", "kexec load");
   const operation = o.file ? "kexec_file_load" : "kexec_load";
   checkKexecAllowed(readKexecStatus(o.root), operation, !o.dryRun);
   const backend = await kexecBackend(o, arch);
   if (o.file) {
     if (o.dtb !== undefined) throw new ValidationError("--dtb", "kexec_file_load takes no devicetree argument");
     const request: KexecFileLoadRequest = {
-      kernelPath: resolve(o.cwd, o.kernel),
+      kernelPath: resolve(o.cwd, o.kernel!),
       ...(o.initrd !== undefined ? { initrdPath: resolve(o.cwd, o.initrd) } : {}),
       cmdline: kexecCmdline(o),
       flags: 0n,
@@ -114,7 +125,9 @@ export async function kexecLoadCommand(loaded: LoadedArchitectures, o: KexecLoad
 
 function renderKexecPlan(arch: string, plan: LinuxKexecPlan, o: KexecLoadOptions): string {
   const segments = plan.segments.map((s) => ({ mem: s.mem, memsz: s.memsz, bufsz: BigInt(s.bytes.length), name: s.name ?? "" }));
-  if (o.json) return toJson({ call: "kexec_load", dryRun: o.dryRun, arch, entry: plan.entry, flags: plan.flags, segments });
+  // --probe --json also prints the promised state, which a probe compares with the CPU after exec.
+  const promised = o.probe ? { state: Object.fromEntries(plan.state.registers.entries().filter((e) => e.unknown === 0n).map((e) => [e.name, e.value])) } : {};
+  if (o.json) return toJson({ call: "kexec_load", dryRun: o.dryRun, arch, entry: plan.entry, flags: plan.flags, segments, ...promised });
   return [
     `${o.dryRun ? "would call" : "loaded with"} kexec_load: ${arch}, entry ${hex(plan.entry)} (handoff's stub), flags ${hex(plan.flags)}, ${segments.length} segments`,
     table(

@@ -5,7 +5,8 @@ import { KEXEC_COMMON_OPTIONS, KEXEC_GUARD_NOTE, kexecCommon } from "./kexec-opt
 /** `handoff kexec load` */
 export const command = defineCommand({
   options: {
-    kernel: { type: "string", value: "FILE", required: true, help: "the kernel to start (bzImage; others with --file)" },
+    kernel: { type: "string", value: "FILE", help: "the kernel to start (bzImage; others with --file)" },
+    probe: { type: "boolean", help: "load the spin probe payload instead of a kernel, entered in the state a kernel gets" },
     initrd: { type: "string", value: "FILE", help: "its initrd" },
     cmdline: { type: "string", value: "TEXT", help: "its command line" },
     "reuse-cmdline": { type: "boolean", help: "use the running kernel's command line (/proc/cmdline)" },
@@ -20,7 +21,8 @@ export const command = defineCommand({
     const loaded = await context.architectures(common.arch ?? undefined);
     return kexecLoadCommand(loaded, {
       ...common,
-      kernel: values.kernel,
+      ...(values.kernel !== undefined ? { kernel: values.kernel } : {}),
+      probe: values.probe,
       ...(values.initrd !== undefined ? { initrd: values.initrd } : {}),
       ...(values.cmdline !== undefined ? { cmdline: values.cmdline } : {}),
       reuseCmdline: values["reuse-cmdline"],

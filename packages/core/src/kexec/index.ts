@@ -70,3 +70,13 @@ export {
   type RecordedKexecCall,
 } from "./live-backend.js";
 export { parseIomem, memoryMapFromIomem, memoryMapFromFirmwareMemmap, parseLockdown, type IomemEntry, type FirmwareMemmapEntry } from "./running-machine.js";
+export {
+  buildCrashElfHeader,
+  crashDumpRanges,
+  parseVmcoreinfoLocation,
+  parseCrashNotes,
+  type CrashHeader,
+  type CrashHeaderInput,
+  type CrashNoteArea,
+} from "./crash-header.js";
+export { NT_PRSTATUS, VMCOREINFO_NOTE_NAME, isElfCore, readVmcore, vmcoreSourceOf, parseVmcoreinfo, type VmcoreSource, type Vmcore, type VmcoreLoad, type Vmcoreinfo } from "./vmcore.js";
