@@ -7,10 +7,9 @@
 import { resolve } from "node:path";
 import { LINUX_BOOT_BUILDER, ValidationError, hex, type LinuxBootBuilder, type LinuxKexecPlan, type MemoryMap } from "@handoff/core";
 import { KexecRefusedError, RecordingKexecBackend, archOfNodeArch, type KexecBackend, type KexecFileLoadRequest } from "@handoff/core/kexec";
-import { readFirmwareMemmap, readIomemMap, readKexecStatus, readProcCmdline, type KexecStatus } from "@handoff/node";
+import { readFileBounded, readFirmwareMemmap, readIomemMap, readKexecStatus, readProcCmdline, type KexecStatus } from "@handoff/node";
 import type { LoadedArchitectures } from "../container.js";
 import { UsageError } from "../cli/usage-error.js";
-import { readInput } from "../file-io.js";
 import { table, toJson } from "../output.js";
 
 /** Largest kernel or initrd `kexec load` reads (checked before reading). */
@@ -90,7 +89,7 @@ export function planLiveKexec(loaded: LoadedArchitectures, arch: string, o: Kexe
   if (builder?.kexec === undefined) throw new ValidationError(`kexec load on ${arch}`, "handoff cannot plan kexec_load for this architecture yet; use --file where the kernel has kexec_file_load");
   if (o.dtb !== undefined && arch.startsWith("x86")) throw new ValidationError("--dtb", "x86 kernels take no devicetree");
   const kernelPath = resolve(o.cwd, o.kernel!);
-  const read = (path: string, what: string) => readInput(path, { what, maxBytes: MAX_KEXEC_FILE_BYTES }).bytes;
+  const read = (path: string, what: string) => readFileBounded(path, { role: what, maxBytes: MAX_KEXEC_FILE_BYTES }).bytes;
   return builder.kexec({
     kernel: read(kernelPath, "kernel"),
     kernelPath,
