@@ -46,10 +46,14 @@ export {
 export {
   SyscallKexecBackend,
   kexecGuardRefusal,
-  assertInsideTestVm,
+  isHandoffTestVm,
+  activeTestRuns,
+  assertKexecAllowed,
   explainKexecErrno,
   TEST_VM_MARKER,
   TEST_VM_PID1_ENV,
   REAL_KEXEC_ENV,
+  TEST_RUN_ENV,
+  TEST_RUN_REGISTRIES,
   type GuardInputs,
 } from "./kexec-syscalls.js";

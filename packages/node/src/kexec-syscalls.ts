@@ -2,10 +2,12 @@
  * The real kexec backend: `syscall(SYS_kexec_load / SYS_kexec_file_load)` and
  * `reboot(LINUX_REBOOT_CMD_KEXEC)` through koffi (an FFI library with prebuilt
  * binaries, loaded only when this backend is used). Every call first passes
- * the guard: it runs only inside a handoff test VM, so that no mistake in a
- * test or a script can kexec (reboot) a developer's machine.
+ * the guard ({@link kexecGuardRefusal}): a handoff test run can call it only
+ * inside its QEMU test VMs, so that no mistake in a test can kexec (reboot) the
+ * developer's or CI's machine; a user outside any test run loads and starts
+ * kernels on their own machine, as with kexec-tools.
  */
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
 import {
   KEXEC_FILE_NO_INITRAMFS,
   KEXEC_FILE_UNLOAD,
@@ -23,9 +25,17 @@ import {
 export const TEST_VM_MARKER = "/handoff-test-vm";
 /** Set on the test VM's kernel command line; the kernel passes it into PID 1's environment. */
 export const TEST_VM_PID1_ENV = "HANDOFF_TEST_VM=1";
-/** Must be set in the environment of the process that calls the real backend. */
+/** Inside a test VM, must be set in the environment of the process that calls the real backend. */
 export const REAL_KEXEC_ENV = "HANDOFF_KEXEC_REAL";
-/** PID 1 names of real init systems: the guard refuses on sight. */
+/** Set (by the test runner's global setup) in every process of a handoff test run. */
+export const TEST_RUN_ENV = "HANDOFF_TEST_RUN";
+/**
+ * Where a handoff test run registers itself (one file per run, named by the
+ * runner's PID) for as long as it runs. Fixed paths, not TMPDIR: a test that
+ * spawns a command with a cleared environment must still be seen.
+ */
+export const TEST_RUN_REGISTRIES = ["/run/handoff-test-runs", "/tmp/handoff-test-runs"] as const;
+/** PID 1 names of real init systems: never a test VM. */
 const REAL_INITS = new Set(["systemd", "openrc-init", "runit", "runit-init", "s6-svscan", "upstart", "launchd", "tini", "dumb-init", "containerd-shim", "docker-init"]);
 
 /** What the guard looks at. */
@@ -38,16 +48,36 @@ export interface GuardInputs {
   readonly pid1Comm: string | undefined;
   /** Whether {@link TEST_VM_MARKER} exists. */
   readonly marker: boolean;
+  /** PIDs of live handoff test runs registered on this machine ({@link TEST_RUN_REGISTRIES}). */
+  readonly activeTestRuns: readonly number[];
 }
 
-/** Why the real backend must refuse, or undefined when every condition holds. Pure, so tests can try every case. */
-export function kexecGuardRefusal(inputs: GuardInputs): string | undefined {
-  if (inputs.env[REAL_KEXEC_ENV] !== "1") return `${REAL_KEXEC_ENV}=1 is not set: the real kexec backend is for handoff test VMs only`;
+/** Whether these inputs describe a handoff test VM: PID 1 is its /init, with the VM's word in its environment and the marker file. */
+export function isHandoffTestVm(inputs: GuardInputs): boolean {
   const comm = inputs.pid1Comm?.trim();
-  if (comm === undefined) return "cannot read /proc/1/comm";
-  if (REAL_INITS.has(comm)) return `PID 1 is ${comm}: this is a real system, not a handoff test VM`;
-  if (!inputs.pid1Environ?.split("\0").includes(TEST_VM_PID1_ENV)) return `PID 1's environment lacks ${TEST_VM_PID1_ENV} (set on a handoff test VM's kernel command line)`;
-  if (!inputs.marker) return `${TEST_VM_MARKER} is missing (a handoff test VM's /init creates it)`;
+  return comm !== undefined && !REAL_INITS.has(comm) && inputs.marker && (inputs.pid1Environ?.split("\0").includes(TEST_VM_PID1_ENV) ?? false);
+}
+
+/**
+ * Why the real backend must refuse, or undefined when it may call the kernel.
+ * Pure, so tests can try every case. The rule:
+ * - inside a handoff test VM, only with `HANDOFF_KEXEC_REAL=1` (the VM's /init sets it);
+ * - on any other machine, never while a handoff test run is active there — in
+ *   this process's environment or registered on the machine — so no test, however
+ *   it spawns a command, can kexec (reboot) the machine it runs on;
+ * - otherwise it is a user loading a kernel into their own machine, as with
+ *   kexec-tools; the kernel's own checks apply (CAP_SYS_BOOT, kexec_load_disabled, lockdown).
+ */
+export function kexecGuardRefusal(inputs: GuardInputs): string | undefined {
+  if (isHandoffTestVm(inputs)) {
+    return inputs.env[REAL_KEXEC_ENV] === "1" ? undefined : `${REAL_KEXEC_ENV}=1 is not set: inside a handoff test VM the real backend needs it`;
+  }
+  if (inputs.env[TEST_RUN_ENV] !== undefined && inputs.env[TEST_RUN_ENV] !== "") {
+    return `this process belongs to a handoff test run (${TEST_RUN_ENV} is set): tests kexec only inside QEMU test VMs, never the machine they run on`;
+  }
+  if (inputs.activeTestRuns.length > 0) {
+    return `a handoff test run (pid ${inputs.activeTestRuns.join(", ")}) is active on this machine: kexec is refused until it ends (registered in ${TEST_RUN_REGISTRIES.join(" or ")})`;
+  }
   return undefined;
 }
 
@@ -59,9 +89,33 @@ const readOrUndefined = (path: string) => {
   }
 };
 
-/** Refuse unless this is a handoff test VM (reads the real /proc: there is deliberately no root-dir parameter). */
-export function assertInsideTestVm(env: Readonly<Record<string, string | undefined>> = process.env): void {
-  const why = kexecGuardRefusal({ env, pid1Environ: readOrUndefined("/proc/1/environ"), pid1Comm: readOrUndefined("/proc/1/comm"), marker: existsSync(TEST_VM_MARKER) });
+/** Live test runs registered on this machine (a registration whose PID is gone is stale and ignored). */
+export function activeTestRuns(registries: readonly string[] = TEST_RUN_REGISTRIES): number[] {
+  const pids: number[] = [];
+  for (const dir of registries) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const pid = Number(name);
+      if (Number.isSafeInteger(pid) && pid > 0 && existsSync(`/proc/${pid}`)) pids.push(pid);
+    }
+  }
+  return pids;
+}
+
+/** Refuse unless the guard allows a real call (reads the real /proc: there is deliberately no root-dir parameter). */
+export function assertKexecAllowed(env: Readonly<Record<string, string | undefined>> = process.env): void {
+  const why = kexecGuardRefusal({
+    env,
+    pid1Environ: readOrUndefined("/proc/1/environ"),
+    pid1Comm: readOrUndefined("/proc/1/comm"),
+    marker: existsSync(TEST_VM_MARKER),
+    activeTestRuns: activeTestRuns(),
+  });
   if (why !== undefined) throw new KexecRefusedError("guard", why);
 }
 
@@ -104,7 +158,7 @@ export class SyscallKexecBackend implements KexecBackend {
   ) {}
 
   private async native() {
-    assertInsideTestVm(this.env);
+    assertKexecAllowed(this.env);
     if (this.fns) return this.fns;
     const koffi = ((await import("koffi")) as unknown as { default: Koffi }).default;
     const libc = koffi.load("libc.so.6");

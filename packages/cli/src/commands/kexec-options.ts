@@ -10,6 +10,6 @@ export function kexecCommon(values: { readonly "dry-run": boolean; readonly root
   return { dryRun: values["dry-run"], root: values.root ?? "/", json: values.json, ...(values.arch !== undefined ? { arch: values.arch } : {}) };
 }
 
-/** The real backend runs only inside a handoff test VM: the note every kexec help ends with. */
+/** When the real backend may call the kernel: the note every kexec help ends with. */
 export const KEXEC_GUARD_NOTE =
-  "The system calls run only inside a handoff test VM (PID 1's environment has HANDOFF_TEST_VM=1, /handoff-test-vm exists, and HANDOFF_KEXEC_REAL=1 is set); anywhere else they are refused before anything is called.";
+  "The system calls need root (CAP_SYS_BOOT). They are refused before anything is called in any process of a handoff test run and while one is active on this machine (tests kexec only inside QEMU test VMs, where HANDOFF_KEXEC_REAL=1 is also required).";
