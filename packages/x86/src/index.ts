@@ -79,3 +79,4 @@ export { PC_MEMORY_LAYOUT } from "./pc-layout.js";
 export { planX86Linux, planX86LinuxForStub, pcMemoryMap, X86_LINUX_MACHINE, X86_LINUX_INITRD_CEILING, SEABIOS_HIGH_TABLES, type X86LinuxPlan, type X86LinuxRequest, type X86StubLayout } from "./linux-boot.js";
 export { bzImagePayloadFormat, bzImagePayload, extractBzImagePayload, BZIMAGE_PAYLOAD_FORMAT_ID, type BzImagePayload } from "./bzimage-payload.js";
 export { pvhElfArtefact, type PvhArtefactParts } from "./pvh-artefact.js";
+export { PC_COM1_PORT } from "./uart.js";

@@ -11,6 +11,7 @@ export const ARTEFACT_OPTIONS = {
   cmdline: { type: "string", value: "TEXT", help: "Linux: the command line (checked against the kernel's limit)" },
   "entry-mode": { type: "string", value: "el1|el2|svc|hyp", help: "arm: the exception level or mode the payload is entered in" },
   "vmm-selectors": { type: "boolean", help: "x86: use the VMM's selectors instead of the stub's GDT" },
+  "no-verify": { type: "boolean", help: "leave out the stub's check of every segment's SHA-256 before it enters (faster; a corrupted segment is entered)" },
 } as const satisfies OptionTable;
 
 /** The parsed shared options as the library's request. */
@@ -24,5 +25,6 @@ export function artefactOptions(values: Values<typeof ARTEFACT_OPTIONS>): Artefa
     cmdline: values.cmdline,
     entryMode: values["entry-mode"],
     vmmSelectors: values["vmm-selectors"],
+    noVerify: values["no-verify"],
   };
 }

@@ -16,6 +16,8 @@ export interface LinuxOptions {
   readonly cmdline?: string;
   readonly entryMode?: string;
   readonly probe: boolean;
+  /** Leave the stub's segment check out. */
+  readonly noVerify?: boolean;
 }
 
 function readBounded(path: string, what: string): Uint8Array {
@@ -54,5 +56,5 @@ export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd:
     const m = builder.machine(protocol, o.entryMode);
     machineDtb = dumpMachineDtb({ arch: o.arch as QemuArch, machine: m.machine, memory: m.memory });
   }
-  return builder.build({ protocol, kernel, kernelPath, initrd, cmdline: cmdline ?? "", machineDtb, entryMode: o.entryMode });
+  return builder.build({ protocol, kernel, kernelPath, initrd, cmdline: cmdline ?? "", machineDtb, entryMode: o.entryMode, noVerify: o.noVerify });
 }

@@ -54,3 +54,13 @@ export {
 } from "./kexec-segments.js";
 export { planLoad, describeSegmentData, type LoadPlan, type LoadPlanInput, type PlannedSegment, type FileBlob } from "./load-plan.js";
 export { rawImageFormat, type RawImageOptions } from "./raw-image.js";
+export {
+  VERIFY_MAX_REGIONS,
+  SHA256_BYTES,
+  verifyEntryBytes,
+  segmentVerifyRegions,
+  writeVerifyTable,
+  segmentCheck,
+  type VerifyRegion,
+  type SegmentCheck,
+} from "./verify-table.js";

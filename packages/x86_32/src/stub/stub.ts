@@ -1,4 +1,5 @@
 import { StubImage } from "@handoff/core/link";
+import { writeVerifyTable, type SegmentCheck } from "@handoff/core/kexec";
 import { ValidationError, type HandoffState } from "@handoff/core";
 import { checkSegmentsAgainstGdt, type HandoffGdt } from "@handoff/x86";
 import { X86_32_HANDOFF_STUB_CODE } from "./handoff-stub.bytes.js";
@@ -20,7 +21,7 @@ export const X86_32_STUB_GDT_OFFSET = X86_32_HANDOFF_STUB_CODE.symbols.hd_gdt;
  * EFLAGS, CR0/2/3/4, segment selectors, IDTR, the far jump's CS:EIP) and `gdt`.
  * The state's segment caches must be what `gdt` holds at those selectors.
  */
-export function buildX86_32Stub(state: HandoffState, list: IndirectionListRef, gdt: HandoffGdt): StubImage {
+export function buildX86_32Stub(state: HandoffState, list: IndirectionListRef, gdt: HandoffGdt, check: SegmentCheck = { regions: [] }): StubImage {
   if (state.arch !== "x86_32") throw new ValidationError("x86_32 hand-off stub", `state is for ${state.arch}`);
   const r = state.registers;
   if (r.get("cr0") & 0x8000_0000n) throw new ValidationError("x86_32 hand-off stub", "this stub enters with paging off (CR0.PG clear)");
@@ -36,6 +37,8 @@ export function buildX86_32Stub(state: HandoffState, list: IndirectionListRef, g
   stub.write("hd_idtr", r.get("idtr_limit"), 2).write("hd_idtr", r.get("idtr_base") & 0xffffn, 2, 1).write("hd_idtr", r.get("idtr_base") >> 16n, 2, 2);
   stub.write("hd_gdtr", BigInt(gdt.limit), 2);
   stub.writeBytes("hd_gdt", gdt.bytes, "hd_gdt_end");
+  // The check runs in 32-bit mode on both widths (verify32.S): 4-byte table words.
+  writeVerifyTable(stub, check.regions, 4).write("hd_serial_port", check.console ?? 0n, 2);
   stub.write("hd_entry", r.get("eip"), 4).write("hd_cs", r.get("cs"), 2);
   return stub;
 }
