@@ -2,6 +2,7 @@
 // issue 18 target, side by side — handoff inflating the x86_64 fixture's bzImage
 // payload vs the codec's own CLI on the same bytes. Prints medians and the ratio;
 // exits 1 when handoff takes more than 1.5x the tool's wall time.
+import "reflect-metadata";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";

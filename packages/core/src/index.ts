@@ -87,7 +87,7 @@ export {
   type NativeProbe,
   type QemuLaunch,
 } from "./handoff-artefact.js";
-export { LINUX_BOOT_BUILDER, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine } from "./linux-boot.js";
+export { LINUX_BOOT_BUILDER, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine, type LinuxKexecRequest, type LinuxKexecPlan } from "./linux-boot.js";
 export { defineArchitecture, type ArchitectureDefinition, type DefinedArchitecture } from "./compose/define-architecture.js";
 export {
   BOOT_PROTOCOL,

@@ -1,4 +1,7 @@
 import type { HandoffArtefact } from "./handoff-artefact.js";
+import type { HandoffState } from "./handoff-state.js";
+import type { KexecLoadSegment } from "./kexec/live-backend.js";
+import type { MemoryMap } from "./memory-map.js";
 
 /** A real kernel to boot with its initrd and command line. */
 export interface LinuxBootRequest {
@@ -41,6 +44,30 @@ export interface LinuxBootBuilder {
   machine(protocol: string, entryMode?: string): LinuxMachine;
   /** Builds the Linux boot artefact for `request`. */
   build(request: LinuxBootRequest): HandoffArtefact;
+  /** Plans a live `kexec_load` of a Linux kernel on the running machine, where the arch can. */
+  kexec?(request: LinuxKexecRequest): LinuxKexecPlan;
+  /** Plans `kexec load --probe`: the spin payload entered in the state a kernel gets, for a register-by-register check after a real exec. */
+  kexecProbe?(memoryMap: MemoryMap): LinuxKexecPlan;
+}
+
+/** A kernel to kexec on the running machine, with the boot data read from it. */
+export interface LinuxKexecRequest {
+  readonly kernel: Uint8Array;
+  readonly kernelPath: string;
+  readonly initrd?: Uint8Array;
+  readonly cmdline: string;
+  /** Where segments may go and what the new kernel is told about memory (x86: the firmware map, e820). */
+  readonly memoryMap: MemoryMap;
+  /** The running kernel's devicetree (Arm; `/sys/firmware/fdt`), or the user's `--dtb`. */
+  readonly dtb?: Uint8Array;
+}
+
+/** What `kexec_load` gets: the purgatory entry, the segments, the flags, and the state the stub promises at the kernel. */
+export interface LinuxKexecPlan {
+  readonly entry: bigint;
+  readonly segments: readonly KexecLoadSegment[];
+  readonly flags: bigint;
+  readonly state: HandoffState;
 }
 
 /** Token under which arch plugins register their {@link LinuxBootBuilder}. */

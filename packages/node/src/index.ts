@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { FileAccessError, type FileProblem } from "./file-errors.js";
-export { readFileBounded, type ReadLimits } from "./read-file.js";
+export { readFileBounded, openRegularFile, withRandomAccessFile, type ReadLimits } from "./read-file.js";
 export {
   readBootFiles,
   loadImageFile,
@@ -33,3 +33,23 @@ export {
   type PurgatoryRegion,
   type DigestOptions,
 } from "./segment-digest.js";
+export {
+  readPseudoFile,
+  readIomemMap,
+  readFirmwareMemmap,
+  readProcCmdline,
+  readKexecStatus,
+  readRunningFdt,
+  readRunningBootParams,
+  type KexecStatus,
+} from "./running-machine.js";
+export {
+  SyscallKexecBackend,
+  kexecGuardRefusal,
+  assertInsideTestVm,
+  explainKexecErrno,
+  TEST_VM_MARKER,
+  TEST_VM_PID1_ENV,
+  REAL_KEXEC_ENV,
+  type GuardInputs,
+} from "./kexec-syscalls.js";

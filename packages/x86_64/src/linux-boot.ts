@@ -1,7 +1,7 @@
-import { ValidationError, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest } from "@handoff/core";
+import { ValidationError, type HandoffArtefact, type HandoffState, type LinuxBootBuilder, type LinuxBootRequest, type MemoryMap } from "@handoff/core";
 import { planPageTables, type HandoffRegion } from "@handoff/core/paging";
 import { segmentCheck } from "@handoff/core/kexec";
-import { BOOT_SELECTORS, PC_COM1_PORT, X86_LINUX_MACHINE, buildHandoffGdt, pcMemoryMap, planX86LinuxForStub, pvhElfArtefact } from "@handoff/x86";
+import { BOOT_SELECTORS, PC_COM1_PORT, X86_LINUX_MACHINE, buildHandoffGdt, pcMemoryMap, planX86LinuxForStub, pvhElfArtefact, type HandoffGdt, type X86LinuxPlan } from "@handoff/x86";
 import { linux64Entry } from "./handoff-states.js";
 import { X86_64_4LEVEL } from "./paging.js";
 import { X86_64_HANDOFF_STUB, X86_64_STUB_GDT_OFFSET, buildX86_64Stub } from "./stub/stub.js";
@@ -9,6 +9,32 @@ import { X86_64_HANDOFF_STUB, X86_64_STUB_GDT_OFFSET, buildX86_64Stub } from "./
 
 /** Fixed places of the stub's own pages, below the kernel's usual 16 MiB pref_address. */
 export const X86_64_LINUX_LAYOUT = { stub: 0x10_0000n, list: 0x11_0000n, listEnd: 0x1d_0000n, tables: 0x1d_0000n, tablesEnd: 0x1f_0000n, bootData: 0x1f_0000n } as const;
+
+/** The regions a planned Linux occupies for the identity tables: every segment, the kernel with its init_size room. */
+export function linuxRegions(plan: X86LinuxPlan): HandoffRegion[] {
+  return plan.segments.map((s) => ({ start: s.mem, size: s.role === "kernel" ? plan.kernelRoom : s.memsz, writable: true, executable: true, name: s.name ?? s.role }));
+}
+
+/**
+ * What the stub needs to enter a 64-bit entry with rsi = boot_params: the boot
+ * GDT, 4-level identity tables over the stub and `regions` at the layout's
+ * table room, and the linux64 entry state.
+ */
+export function linux64StubState(
+  regions: readonly HandoffRegion[],
+  entry: bigint,
+  bootParams: bigint,
+  memoryMap: MemoryMap,
+): { gdt: HandoffGdt; tables: { cr3: bigint; bytes: Uint8Array }; state: HandoffState } {
+  const L = X86_64_LINUX_LAYOUT;
+  const gdt = buildHandoffGdt(BOOT_SELECTORS, true);
+  const all: HandoffRegion[] = [{ start: L.stub, size: 0x1000n, writable: true, executable: true, name: "stub" }, ...regions];
+  const { build } = planPageTables(X86_64_4LEVEL, { kind: "segments", regions: all, memoryMap }, { tableBase: L.tables, mapTables: false });
+  if (L.tables + build.tableBytes > L.tablesEnd) throw new ValidationError("x86_64 Linux boot", `page tables of ${build.tableBytes} bytes overrun their room`);
+  const tables = { cr3: build.root, bytes: build.segment.bytes };
+  const state = linux64Entry({ gdt, gdtBase: L.stub + BigInt(X86_64_STUB_GDT_OFFSET), cr3: tables.cr3, entry, bootParams });
+  return { gdt, tables, state };
+}
 
 /**
  * x86_64 Linux through the stub, as a PVH ELF QEMU boots with `-kernel`: the
@@ -29,15 +55,7 @@ export const x86_64LinuxBootBuilder: LinuxBootBuilder = {
     const L = X86_64_LINUX_LAYOUT;
     const m = X86_LINUX_MACHINE;
     const { plan, list } = planX86LinuxForStub("x86_64", this.protocols, request, L, true);
-    const gdt = buildHandoffGdt(BOOT_SELECTORS, true);
-    const regions: HandoffRegion[] = [
-      { start: L.stub, size: 0x1000n, writable: true, executable: true, name: "stub" },
-      ...plan.segments.map((s) => ({ start: s.mem, size: s.role === "kernel" ? plan.kernelRoom : s.memsz, writable: true, executable: true, name: s.name ?? s.role })),
-    ];
-    const { build } = planPageTables(X86_64_4LEVEL, { kind: "segments", regions, memoryMap: pcMemoryMap(m.ramSize) }, { tableBase: L.tables, mapTables: false });
-    if (L.tables + build.tableBytes > L.tablesEnd) throw new ValidationError("x86_64 Linux boot", `page tables of ${build.tableBytes} bytes overrun their room`);
-    const tables = { cr3: build.root, bytes: build.segment.bytes };
-    const state = linux64Entry({ gdt, gdtBase: L.stub + BigInt(X86_64_STUB_GDT_OFFSET), cr3: tables.cr3, entry: plan.entry64, bootParams: plan.bootParams });
+    const { gdt, tables, state } = linux64StubState(linuxRegions(plan), plan.entry64, plan.bootParams, pcMemoryMap(m.ramSize));
     const check = segmentCheck(plan.segments, { noVerify: request.noVerify, console: PC_COM1_PORT });
     const stub = buildX86_64Stub(state, list, gdt, check);
     return pvhElfArtefact({

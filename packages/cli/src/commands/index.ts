@@ -25,6 +25,16 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "link", summary: "link a relocatable object (purgatory) at an address and write its bytes", load: () => load(import("./link.js")) },
   { name: "initramfs", summary: "newc initramfs whose /init prints HANDOFF-MARKER: <handoff.marker=> and powers off", load: () => load(import("./initramfs.js")) },
   {
+    name: "kexec",
+    summary: "load and start a new kernel on this running Linux (kexec_load with handoff's stub, or kexec_file_load)",
+    subcommands: [
+      { name: "load", summary: "plan from the running machine and load a kernel (--dry-run prints the segments)", load: () => load(import("./kexec-load.js")) },
+      { name: "exec", summary: "start the loaded kernel now", load: () => load(import("./kexec-exec.js")) },
+      { name: "unload", summary: "unload the loaded kernel", load: () => load(import("./kexec-unload.js")) },
+      { name: "status", summary: "what is loaded (/sys/kernel/kexec_loaded), kexec_load_disabled, lockdown", load: () => load(import("./kexec-status.js")) },
+    ],
+  },
+  {
     name: "hypercall",
     summary: "Xen hypercalls: registers and structs built, read and laid out",
     subcommands: [

@@ -5,10 +5,11 @@ import { pictureOfImage, renderMemoryMapSvg } from "@handoff/core/svg";
 import { writeSvgFile } from "../svg-output.js";
 import type { LoadedArchitectures } from "../container.js";
 import { readInput } from "../file-io.js";
+import { inspectVmcore, looksLikeVmcore } from "./inspect-vmcore.js";
 import { defineCommand } from "../cli/command.js";
 import { parseAddress } from "../numbers.js";
 import { resolve } from "node:path";
-import { table, toJson } from "../output.js";
+import { indent, table, toJson } from "../output.js";
 
 export interface InspectOptions {
   readonly json: boolean;
@@ -50,6 +51,7 @@ export function inspectCommand(path: string, loaded: LoadedArchitectures, option
     path = path.slice(0, -"#payload".length);
     options = { ...options, payload: true };
   }
+  if (!options.payload && options.svg === undefined && looksLikeVmcore(path)) return inspectVmcore(path, options.json);
   const input = readInput(path, { what: "image" });
   const formats = imageFormatsOf(loaded, options);
   let image: Image;
@@ -166,13 +168,6 @@ function render(value: unknown): string {
   if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) return String(value);
   const text = toJson(plain(value)).replace(/\s*\n\s*/g, " ");
   return text.length > 400 ? `${text.slice(0, 400)}…` : text;
-}
-
-function indent(text: string): string {
-  return text
-    .split("\n")
-    .map((l) => `  ${l}`)
-    .join("\n");
 }
 
 /** `handoff inspect FILE` */

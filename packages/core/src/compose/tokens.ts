@@ -80,14 +80,7 @@ export interface QemuRunner {
 /** Token of the {@link QemuRunner} the services use; a test registers its own to swap the backend. */
 export const QEMU_RUNNER = Symbol.for("@handoff/core/QemuRunner");
 
-/** Loads a plan into the running kernel (kexec_load / kexec_file_load) — the live backend, declared for what comes next. */
-export interface KexecBackend {
-  /** Whether this machine can load (syscall present, privilege held). */
-  available(): Promise<boolean>;
-  /** Loads `artefact`'s segments with the given kexec_load flags. */
-  load(artefact: HandoffArtefact, flags: bigint): Promise<void>;
-  /** Unloads what is loaded (kexec_load with no segments). */
-  unload(flags: bigint): Promise<void>;
-}
+/** The live kexec backend (kexec_load / kexec_file_load / reboot), defined in `@handoff/core/kexec`. */
+export type { KexecBackend } from "../kexec/live-backend.js";
 /** Token of the {@link KexecBackend}. */
 export const KEXEC_BACKEND = Symbol.for("@handoff/core/KexecBackend");

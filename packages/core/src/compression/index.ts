@@ -6,3 +6,4 @@ export { LZ4_CODEC } from "./lz4.js";
 export { XZ_CODEC, LZMA_CODEC } from "./lzma.js";
 export { BZIP2_CODEC } from "./bzip2.js";
 export { crc32, crc32be, crc64, xxh32 } from "./checksums.js";
+export { Xxh64 } from "./xxh64.js";

@@ -1,6 +1,7 @@
 import { Decompress } from "fzstd";
 import { HandoffError } from "../errors.js";
 import { startsWith, type Codec, type InflateSink } from "./codec.js";
+import { Xxh64 } from "./xxh64.js";
 
 // Zstandard (RFC 8878) through fzstd: pure JS, MIT, streaming, by fflate's
 // author. fzstd sizes its buffers from the frame header, so every frame's
@@ -16,8 +17,14 @@ function u32(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
-/** Walk a frame's header and block headers (RFC 8878 §3.1.1) without decoding; returns where it ends. */
-function checkFrame(input: Uint8Array, start: number, sink: InflateSink): number {
+/** Where a frame ends, and where its Content_Checksum is (-1: the frame has none). */
+interface FrameExtent {
+  readonly end: number;
+  readonly checksumAt: number;
+}
+
+/** Walk a frame's header and block headers (RFC 8878 §3.1.1) without decoding. */
+function checkFrame(input: Uint8Array, start: number, sink: InflateSink): FrameExtent {
   let ip = start + 4;
   if (ip >= input.length) sink.fail("frame.header", ip, "truncated");
   const fhd = input[ip]!;
@@ -64,11 +71,18 @@ function checkFrame(input: Uint8Array, start: number, sink: InflateSink): number
     ip += 3 + body;
     if (last) break;
   }
-  if (checksum) {
-    if (input.length - ip < 4) sink.fail("frame.checksum", ip, "truncated");
-    ip += 4;
+  if (!checksum) return { end: ip, checksumAt: -1 };
+  if (input.length - ip < 4) sink.fail("frame.checksum", ip, "truncated");
+  return { end: ip + 4, checksumAt: ip };
+}
+
+/** RFC 8878 §3.1.1: Content_Checksum is the low 32 bits of XXH64(content, seed 0), little-endian. */
+function verifyChecksum(input: Uint8Array, checksumAt: number, hash: Xxh64, sink: InflateSink): void {
+  const expected = u32(input, checksumAt);
+  const actual = Number(hash.digest() & 0xffffffffn);
+  if (actual !== expected) {
+    sink.fail("frame.checksum", checksumAt, `content checksum mismatch: the frame says 0x${expected.toString(16).padStart(8, "0")}, the inflated content hashes to 0x${actual.toString(16).padStart(8, "0")}`);
   }
-  return ip;
 }
 
 /** Zstandard (RFC 8878) through fzstd, with frame headers checked against the cap first. */
@@ -89,9 +103,11 @@ export const ZSTD_CODEC: Codec = {
         continue;
       }
       if (magic !== ZSTD_MAGIC_U32) sink.fail("magic", ip, `0x${magic.toString(16)} is not a Zstandard frame`);
-      const end = checkFrame(input, ip, sink);
+      const { end, checksumAt } = checkFrame(input, ip, sink);
       let at = ip;
+      const hash = checksumAt >= 0 ? new Xxh64() : undefined;
       const decoder = new Decompress((chunk) => {
+        hash?.update(chunk);
         sink.write(chunk, at);
       });
       try {
@@ -101,6 +117,7 @@ export const ZSTD_CODEC: Codec = {
         if (cause instanceof Error && "code" in cause) sink.fail("frame data", at, cause.message, { cause });
         throw cause;
       }
+      if (hash && !sink.done) verifyChecksum(input, checksumAt, hash, sink);
       ip = end;
     }
   },

@@ -64,3 +64,29 @@ export {
   type VerifyRegion,
   type SegmentCheck,
 } from "./verify-table.js";
+export {
+  KEXEC_FILE_UNLOAD,
+  KEXEC_FILE_ON_CRASH,
+  KEXEC_FILE_NO_INITRAMFS,
+  LINUX_REBOOT_CMD_KEXEC,
+  KEXEC_SYSCALLS,
+  RecordingKexecBackend,
+  KexecRefusedError,
+  archOfNodeArch,
+  type KexecBackend,
+  type KexecLoadSegment,
+  type KexecLoadRequest,
+  type KexecFileLoadRequest,
+  type RecordedKexecCall,
+} from "./live-backend.js";
+export { parseIomem, memoryMapFromIomem, memoryMapFromFirmwareMemmap, parseLockdown, type IomemEntry, type FirmwareMemmapEntry } from "./running-machine.js";
+export {
+  buildCrashElfHeader,
+  crashDumpRanges,
+  parseVmcoreinfoLocation,
+  parseCrashNotes,
+  type CrashHeader,
+  type CrashHeaderInput,
+  type CrashNoteArea,
+} from "./crash-header.js";
+export { NT_PRSTATUS, VMCOREINFO_NOTE_NAME, isElfCore, readVmcore, vmcoreSourceOf, parseVmcoreinfo, type VmcoreSource, type Vmcore, type VmcoreLoad, type Vmcoreinfo } from "./vmcore.js";

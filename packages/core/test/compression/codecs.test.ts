@@ -27,8 +27,8 @@ const TOOLS: readonly [string, CodecId, string, readonly string[]][] = [
   ["bzip2", "bzip2", "bzip2", ["-9", "-c"]],
 ];
 
-/** Streams whose corruption handoff cannot detect: no checksum in the format, or one not verified yet. */
-const UNCHECKED = new Set(["lz4 -l (legacy)", "zstd"]);
+/** Streams whose corruption handoff cannot detect: the format carries no checksum. */
+const UNCHECKED = new Set(["lz4 -l (legacy)"]);
 
 function sample(): Uint8Array | undefined {
   const path = fixtureKernel(KERNELS.x86_64);
@@ -82,7 +82,7 @@ describe("hostile streams get a typed error naming file, field and offset", () =
         expect((e as FormatError).offset).toBeTypeOf("number");
       }
       // one byte flipped in the middle: a check or the decoder must notice — where the format has a check
-      // handoff verifies (the LZ4 legacy frame has none; zstd's XXH64 content checksum is not verified yet)
+      // handoff verifies (the LZ4 legacy frame has none)
       if (!UNCHECKED.has(name)) {
         const bad = packed.slice();
         bad[bad.length >> 1]! ^= 0x55;

@@ -95,7 +95,42 @@ hd_fail:
 	pushl	%eax
 	lret
 
+	/*
+	 * kexec entry: Linux's relocate_kernel (6.1 arch/x86/kernel/
+	 * relocate_kernel_64.S, identity_mapped) has copied every segment and
+	 * returns here in 64-bit mode over the old kernel's identity map, GPRs
+	 * zeroed: there is no list to walk. Load the GDT (a 10-byte operand built
+	 * on the stack) and CR4, CR3, EFER, CR0 from the data block (PAE, LME and
+	 * PG stay set, so this is legal in long mode), then far-return into .Llong
+	 * as the 32-bit path does.
+	 */
 	.code64
+	.globl	hd_entry64
+hd_entry64:
+	cli
+	cld
+	leaq	.Lstack_top(%rip), %rsp
+	leaq	.Lgdt(%rip), %rax
+	pushq	%rax
+	pushw	.Lgdtr(%rip)
+	lgdt	(%rsp)
+	movq	.Lcr4(%rip), %rax
+	movq	%rax, %cr4
+	movq	.Lcr3(%rip), %rax
+	movq	%rax, %cr3
+	movl	$0xc0000080, %ecx
+	movl	.Lefer(%rip), %eax
+	andl	$~0x400, %eax
+	movl	(.Lefer + 4)(%rip), %edx
+	wrmsr
+	movl	.Lcr0(%rip), %eax
+	movq	%rax, %cr0
+	movzwl	.Lcs(%rip), %eax
+	pushq	%rax
+	leaq	.Llong(%rip), %rax
+	pushq	%rax
+	lretq
+
 .Llong:
 	movw	.Lds(%rip), %ax
 	movw	%ax, %ds

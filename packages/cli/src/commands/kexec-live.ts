@@ -1,0 +1,165 @@
+/**
+ * `handoff kexec ...`: plan from the running machine, then load, start or
+ * unload through a KexecBackend (the guarded syscall backend, or the recording
+ * one for --dry-run). The planning is the arch's; this file only gathers the
+ * machine's facts, checks what the kernel will refuse, and renders.
+ */
+import { resolve } from "node:path";
+import { LINUX_BOOT_BUILDER, ValidationError, hex, type LinuxBootBuilder, type LinuxKexecPlan, type MemoryMap } from "@handoff/core";
+import { KexecRefusedError, RecordingKexecBackend, archOfNodeArch, type KexecBackend, type KexecFileLoadRequest } from "@handoff/core/kexec";
+import { readFirmwareMemmap, readIomemMap, readKexecStatus, readProcCmdline, type KexecStatus } from "@handoff/node";
+import type { LoadedArchitectures } from "../container.js";
+import { UsageError } from "../cli/usage-error.js";
+import { readInput } from "../file-io.js";
+import { table, toJson } from "../output.js";
+
+/** Largest kernel or initrd `kexec load` reads (checked before reading). */
+const MAX_KEXEC_FILE_BYTES = 512 * 1024 * 1024;
+
+/** Options shared by the kexec subcommands. */
+export interface KexecCommonOptions {
+  /** Read /proc and /sys under this directory (default `/`). */
+  readonly root: string;
+  readonly dryRun: boolean;
+  readonly json: boolean;
+  /** The arch to plan for (default: the running machine's). */
+  readonly arch?: string;
+}
+
+/** `kexec load` options. */
+export interface KexecLoadOptions extends KexecCommonOptions {
+  /** The kernel; absent only with `probe`. */
+  readonly kernel?: string;
+  /** Load the spin probe payload instead of a kernel. */
+  readonly probe: boolean;
+  readonly initrd?: string;
+  readonly cmdline?: string;
+  readonly reuseCmdline: boolean;
+  readonly append?: string;
+  readonly dtb?: string;
+  readonly file: boolean;
+  readonly cwd: string;
+}
+
+/** The backend a command uses: the recording one for a dry run, else the guarded syscall backend (loaded only then). */
+export async function kexecBackend(options: KexecCommonOptions, arch: string): Promise<KexecBackend> {
+  if (options.dryRun) return new RecordingKexecBackend();
+  const { SyscallKexecBackend } = await import("@handoff/node");
+  return new SyscallKexecBackend(arch);
+}
+
+/** The arch id of the running machine, or the one given. */
+export function kexecArch(options: KexecCommonOptions): string {
+  const arch = options.arch ?? archOfNodeArch(process.arch);
+  if (arch === undefined) throw new ValidationError("kexec", `no handoff architecture for Node's process.arch '${process.arch}'; give --arch`);
+  return arch;
+}
+
+/** The command line the new kernel gets: --cmdline, or /proc/cmdline (--reuse-cmdline), plus --append. */
+export function kexecCmdline(o: KexecLoadOptions): string {
+  if (o.cmdline !== undefined && o.reuseCmdline) throw new ValidationError("--cmdline", "give --cmdline or --reuse-cmdline, not both");
+  const base = o.reuseCmdline || (o.cmdline === undefined && o.append !== undefined) ? readProcCmdline(o.root) : (o.cmdline ?? "");
+  return o.append === undefined ? base : `${base} ${o.append}`.trim();
+}
+
+/** Refusals the kernel would give anyway, said first and plainly. */
+export function checkKexecAllowed(status: KexecStatus, operation: "kexec_load" | "kexec_file_load", real: boolean): void {
+  if (status.loadDisabled) throw new KexecRefusedError(operation, "kexec is disabled on this machine (/proc/sys/kernel/kexec_load_disabled is 1 until reboot)");
+  if (status.lockdown !== undefined && status.lockdown !== "none") {
+    const why = operation === "kexec_load" ? "kexec_load is refused under lockdown; use --file with a kernel signed for this machine" : "kexec_file_load accepts only a kernel signed for this machine";
+    throw new KexecRefusedError(operation, `the kernel is locked down (${status.lockdown}, /sys/kernel/security/lockdown): ${why}`);
+  }
+  if (real && process.getuid?.() !== 0) throw new KexecRefusedError(operation, "needs root (CAP_SYS_BOOT)");
+}
+
+/** The map segments go into: on x86 the firmware's e820 (/sys/firmware/memmap, as kexec-tools uses), else /proc/iomem. */
+export function runningMemoryMap(arch: string, root: string): MemoryMap {
+  return (arch.startsWith("x86") ? readFirmwareMemmap(root) : undefined) ?? readIomemMap(root);
+}
+
+/** Plan a kexec_load (or the --probe payload) through the arch's Linux boot builder. */
+export function planLiveKexec(loaded: LoadedArchitectures, arch: string, o: KexecLoadOptions): LinuxKexecPlan {
+  const builders = loaded.container.isRegistered(LINUX_BOOT_BUILDER) ? loaded.container.resolveAll<LinuxBootBuilder>(LINUX_BOOT_BUILDER) : [];
+  const builder = builders.find((b) => b.arch === arch);
+  const memoryMap = runningMemoryMap(arch, o.root);
+  if (o.probe) {
+    if (builder?.kexecProbe === undefined) throw new ValidationError(`kexec load --probe on ${arch}`, "handoff has no kexec probe for this architecture yet");
+    return builder.kexecProbe(memoryMap);
+  }
+  if (builder?.kexec === undefined) throw new ValidationError(`kexec load on ${arch}`, "handoff cannot plan kexec_load for this architecture yet; use --file where the kernel has kexec_file_load");
+  if (o.dtb !== undefined && arch.startsWith("x86")) throw new ValidationError("--dtb", "x86 kernels take no devicetree");
+  const kernelPath = resolve(o.cwd, o.kernel!);
+  const read = (path: string, what: string) => readInput(path, { what, maxBytes: MAX_KEXEC_FILE_BYTES }).bytes;
+  return builder.kexec({
+    kernel: read(kernelPath, "kernel"),
+    kernelPath,
+    ...(o.initrd !== undefined ? { initrd: read(resolve(o.cwd, o.initrd), "initrd") } : {}),
+    ...(o.dtb !== undefined ? { dtb: read(resolve(o.cwd, o.dtb), "DTB") } : {}),
+    cmdline: kexecCmdline(o),
+    memoryMap,
+  });
+}
+
+/** `handoff kexec load`: plan (or hand the files to kexec_file_load), then load or, with --dry-run, print. */
+export async function kexecLoadCommand(loaded: LoadedArchitectures, o: KexecLoadOptions): Promise<string> {
+  const arch = kexecArch(o);
+  if ((o.kernel === undefined) === !o.probe) throw new UsageError("kexec load: give --kernel FILE or --probe (one of them)", "kexec load");
+  if (o.probe && o.file) throw new UsageError("kexec load: --probe goes through kexec_load, not --file", "kexec load");
+  const operation = o.file ? "kexec_file_load" : "kexec_load";
+  checkKexecAllowed(readKexecStatus(o.root), operation, !o.dryRun);
+  const backend = await kexecBackend(o, arch);
+  if (o.file) {
+    if (o.dtb !== undefined) throw new ValidationError("--dtb", "kexec_file_load takes no devicetree argument");
+    const request: KexecFileLoadRequest = {
+      kernelPath: resolve(o.cwd, o.kernel!),
+      ...(o.initrd !== undefined ? { initrdPath: resolve(o.cwd, o.initrd) } : {}),
+      cmdline: kexecCmdline(o),
+      flags: 0n,
+    };
+    await backend.kexecFileLoad(request);
+    return o.json ? toJson({ call: operation, dryRun: o.dryRun, ...request }) : `${o.dryRun ? "would call" : "loaded with"} kexec_file_load: kernel ${request.kernelPath}, initrd ${request.initrdPath ?? "none"}, cmdline "${request.cmdline}"`;
+  }
+  const plan = planLiveKexec(loaded, arch, o);
+  await backend.kexecLoad(plan);
+  return renderKexecPlan(arch, plan, o);
+}
+
+function renderKexecPlan(arch: string, plan: LinuxKexecPlan, o: KexecLoadOptions): string {
+  const segments = plan.segments.map((s) => ({ mem: s.mem, memsz: s.memsz, bufsz: BigInt(s.bytes.length), name: s.name ?? "" }));
+  // --probe --json also prints the promised state, which a probe compares with the CPU after exec.
+  const promised = o.probe ? { state: Object.fromEntries(plan.state.registers.entries().filter((e) => e.unknown === 0n).map((e) => [e.name, e.value])) } : {};
+  if (o.json) return toJson({ call: "kexec_load", dryRun: o.dryRun, arch, entry: plan.entry, flags: plan.flags, segments, ...promised });
+  return [
+    `${o.dryRun ? "would call" : "loaded with"} kexec_load: ${arch}, entry ${hex(plan.entry)} (handoff's stub), flags ${hex(plan.flags)}, ${segments.length} segments`,
+    table(
+      ["#", "mem", "memsz", "bufsz", "what"],
+      segments.map((s, i) => [String(i), hex(s.mem), hex(s.memsz), hex(s.bufsz), s.name]),
+    ),
+  ].join("\n");
+}
+
+/** `handoff kexec status`: what the running kernel has loaded and whether it would accept a load. */
+export function kexecStatusCommand(o: KexecCommonOptions): string {
+  const s = readKexecStatus(o.root);
+  if (o.json) return toJson(s);
+  const yesNo = (v: boolean | undefined) => (v === undefined ? "unknown (no such file)" : v ? "yes" : "no");
+  return [
+    `kexec image loaded: ${yesNo(s.loaded)}`,
+    `crash image loaded: ${yesNo(s.crashLoaded)}`,
+    `kexec_load disabled: ${yesNo(s.loadDisabled)}`,
+    `lockdown: ${s.lockdown ?? "not available"}`,
+  ].join("\n");
+}
+
+/** `handoff kexec exec` / `unload`: checked against kexec_loaded first, so "nothing loaded" is said plainly. */
+export async function kexecRunCommand(o: KexecCommonOptions, action: "exec" | "unload", file: boolean): Promise<string> {
+  const arch = kexecArch(o);
+  const status = readKexecStatus(o.root);
+  if (action === "exec" && status.loaded === false) throw new KexecRefusedError("exec", "nothing is loaded (run 'handoff kexec load' first)");
+  if (!o.dryRun && process.getuid?.() !== 0) throw new KexecRefusedError(action, "needs root (CAP_SYS_BOOT)");
+  const backend = await kexecBackend(o, arch);
+  if (action === "exec") await backend.exec();
+  else await backend.unload(file);
+  const what = action === "exec" ? "reboot(LINUX_REBOOT_CMD_KEXEC)" : file ? "kexec_file_load(KEXEC_FILE_UNLOAD)" : "kexec_load with no segments";
+  return o.json ? toJson({ call: action, dryRun: o.dryRun, what }) : `${o.dryRun ? "would call" : "called"} ${what}`;
+}

@@ -1,0 +1,35 @@
+import { defineCommand } from "../cli/command.js";
+import { kexecLoadCommand } from "./kexec-live.js";
+import { KEXEC_COMMON_OPTIONS, KEXEC_GUARD_NOTE, kexecCommon } from "./kexec-options.js";
+
+/** `handoff kexec load` */
+export const command = defineCommand({
+  options: {
+    kernel: { type: "string", value: "FILE", help: "the kernel to start (bzImage; others with --file)" },
+    probe: { type: "boolean", help: "load the spin probe payload instead of a kernel, entered in the state a kernel gets" },
+    initrd: { type: "string", value: "FILE", help: "its initrd" },
+    cmdline: { type: "string", value: "TEXT", help: "its command line" },
+    "reuse-cmdline": { type: "boolean", help: "use the running kernel's command line (/proc/cmdline)" },
+    append: { type: "string", value: "TEXT", help: "add TEXT to the command line (after /proc/cmdline when no --cmdline)" },
+    dtb: { type: "string", value: "FILE", help: "Arm: this devicetree instead of the running one" },
+    file: { type: "boolean", help: "use kexec_file_load: the kernel parses and places the files itself" },
+    ...KEXEC_COMMON_OPTIONS,
+  },
+  notes: ["Without --file, handoff plans the segments from the running machine's memory map and enters the kernel through its own stub.", KEXEC_GUARD_NOTE],
+  async run({ values }, context) {
+    const common = kexecCommon(values);
+    const loaded = await context.architectures(common.arch ?? undefined);
+    return kexecLoadCommand(loaded, {
+      ...common,
+      ...(values.kernel !== undefined ? { kernel: values.kernel } : {}),
+      probe: values.probe,
+      ...(values.initrd !== undefined ? { initrd: values.initrd } : {}),
+      ...(values.cmdline !== undefined ? { cmdline: values.cmdline } : {}),
+      reuseCmdline: values["reuse-cmdline"],
+      ...(values.append !== undefined ? { append: values.append } : {}),
+      ...(values.dtb !== undefined ? { dtb: values.dtb } : {}),
+      file: values.file,
+      cwd: context.cwd,
+    });
+  },
+});

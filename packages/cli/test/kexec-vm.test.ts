@@ -1,0 +1,90 @@
+/**
+ * `handoff kexec` for real, inside QEMU: the fixture kernel boots an initramfs
+ * holding node, the single-file CLI and koffi; /init loads the fixture kernel
+ * again (with the marker initramfs) and execs it; the second kernel prints the
+ * marker with the command line handoff gave it. kexec-tools runs in the same
+ * image on the same inputs as the reference, and both times from exec to the
+ * marker are logged. Nothing here calls kexec on the host.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compareRegisters, describeMismatches, withQemu, type QemuMachine } from "@handoff/qemu";
+import { readFirmwareMemmap } from "@handoff/node";
+import { X86_64_KEXEC_PROBE_ENTRY, planX86_64KexecProbe } from "@handoff/x86_64";
+import { ARCHS } from "@handoff/test-support/archs";
+import { IN_CI, KERNELS, REPO_ROOT, fixtureKernel, requireTool } from "@handoff/test-support";
+import { staticBusybox } from "@handoff/test-support/busybox";
+import { VM_EXEC_LINE, VM_FAILED_LINE, VM_GUARD_PARAM, kexecVmInitramfs } from "@handoff/test-support/kexec-vm";
+import { kexecToolsUnavailable, prepareKexecTools } from "./kexec-tools.js";
+
+const kernel = fixtureKernel(KERNELS.x86_64);
+const busybox = kernel && requireTool("qemu-system-x86_64") ? staticBusybox("x86_64") : undefined;
+const bundle = join(REPO_ROOT, "packages/cli/dist/handoff.mjs");
+if (!existsSync(bundle) && IN_CI) throw new Error(`${bundle} is missing: npm run build first`);
+const toolsMissing = kexecToolsUnavailable();
+if (toolsMissing !== undefined) {
+  if (IN_CI) throw new Error(`kexec-tools reference: ${toolsMissing}`);
+  console.warn(`\n*** kexec-tools reference skipped: ${toolsMissing} ***\n`);
+}
+const ready = kernel !== undefined && busybox !== undefined && existsSync(bundle);
+
+/** Seconds the whole boot-load-exec-marker run may take under TCG on a loaded 2-core machine. */
+const VM_LIFETIME_MS = 90_000;
+
+function image(): string {
+  return kexecVmInitramfs({ arch: "x86_64", busybox: busybox!, node: process.execPath, kernel: kernel!, ...(toolsMissing === undefined ? { kexecTools: prepareKexecTools() } : {}) });
+}
+
+/** Boot the VM on `kexecCase` and run `then` once /init has printed its exec line. */
+async function bootCase<T>(kexecCase: string, smp: number, then: (vm: QemuMachine, execAt: number) => Promise<T>): Promise<T> {
+  const initrd = image();
+  const append = `console=ttyS0 quiet ${VM_GUARD_PARAM} handoff.case=${kexecCase}`;
+  return withQemu(
+    { arch: "x86_64", kernel: kernel!, memory: "512M", lifetimeMs: VM_LIFETIME_MS, extraArgs: ["-initrd", initrd, "-append", append, "-smp", String(smp)] },
+    async (vm) => {
+      await vm.waitForSerial(new RegExp(`${VM_EXEC_LINE}|${VM_FAILED_LINE}`), VM_LIFETIME_MS);
+      if (vm.serial.includes(VM_FAILED_LINE)) throw new Error(`the load failed in the VM:\n${vm.serial.slice(-3000)}`);
+      return then(vm, Date.now());
+    },
+  );
+}
+
+/** Boot the VM on `kexecCase`; returns the serial log and the seconds from the exec line to the marker. */
+function runCase(kexecCase: string, smp = 1): Promise<{ serial: string; execToMarker: number }> {
+  return bootCase(kexecCase, smp, async (vm, execAt) => {
+    await vm.waitForSerial(`HANDOFF-MARKER: kexec-${kexecCase}`, VM_LIFETIME_MS);
+    return { serial: vm.serial, execToMarker: (Date.now() - execAt) / 1000 };
+  });
+}
+
+describe.skipIf(!ready)("handoff kexec inside an x86_64 VM (fixture kernel -> fixture kernel)", () => {
+  it("kexec_load with handoff's segments and stub reaches the second kernel's marker", async () => {
+    const r = await runCase("load");
+    expect(r.serial).toContain("loaded with kexec_load: x86_64");
+    expect(r.serial).toContain("kexec image loaded: yes");
+    expect(r.serial).toMatch(/Command line: console=ttyS0 handoff\.marker=kexec-load/);
+    console.log(`kexec x86_64 -> x86_64, handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker`);
+  }, 120_000);
+
+  it("kexec_file_load (--file) reaches the marker too", async () => {
+    const r = await runCase("file", 2);
+    expect(r.serial).toContain("loaded with kexec_file_load");
+    console.log(`kexec x86_64 -> x86_64, handoff kexec_file_load (-smp 2): ${r.execToMarker.toFixed(1)} s from exec to marker`);
+  }, 120_000);
+
+  it("--probe: after the running kernel's relocate_kernel and handoff's stub, every register at the payload is the promised one", async () => {
+    // The VM is the machine the captured tree comes from (QEMU -M pc -m 512M): the same plan, so the same promise.
+    const plan = planX86_64KexecProbe(readFirmwareMemmap(join(REPO_ROOT, "packages/node/test/fixtures/running-x86_64"))!);
+    const rows = await bootCase("probe", 1, async (vm) => compareRegisters(plan.state, await vm.waitForPc(X86_64_KEXEC_PROBE_ENTRY, ARCHS.x86_64, 30_000)));
+    expect(rows).toHaveLength(16 + 2 + 8 * 4 + 4 + 4 + 1);
+    expect(describeMismatches(rows)).toBe("");
+    expect(rows.find((r) => r.name === "rsi")!.expected).toBe(0x1f0000n);
+  }, 120_000);
+
+  it.skipIf(toolsMissing !== undefined)("kexec-tools on the same inputs (the reference)", async () => {
+    const r = await runCase("tools");
+    expect(r.serial).toMatch(/Command line: console=ttyS0 handoff\.marker=kexec-tools/);
+    console.log(`kexec x86_64 -> x86_64, kexec-tools -l: ${r.execToMarker.toFixed(1)} s from exec to marker`);
+  }, 120_000);
+});

@@ -1,0 +1,156 @@
+/**
+ * The in-VM kexec harness: one initramfs per arch, built once and cached under
+ * `.cache/kexec-vm/`, holding busybox-static, node and the libraries it links,
+ * the single-file CLI (`packages/cli/dist/handoff.mjs`), koffi's prebuilt
+ * binary, the second kernel with the marker initramfs, optionally kexec-tools
+ * as the reference, and an /init that runs the case named on the kernel
+ * command line (`handoff.case=NAME`) and then the exec. Every kexec runs in
+ * QEMU: nothing here touches the host kernel.
+ */
+import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { NewcArchive, markerInitramfs } from "@handoff/core/cpio";
+import { REPO_ROOT } from "./tools.js";
+
+const CACHE = join(REPO_ROOT, ".cache", "kexec-vm");
+
+/** What goes into a VM image besides busybox. */
+export interface KexecVmInputs {
+  readonly arch: "x86_64";
+  readonly busybox: string;
+  /** The node binary to run in the VM, and a host root its shared libraries come from ("/" for the host's). */
+  readonly node: string;
+  /** The second kernel (put at /k/kernel). */
+  readonly kernel: string;
+  /** kexec-tools sysroot (sbin/kexec, usr/lib/<triplet>/libxen*), when the reference runs too. */
+  readonly kexecTools?: string;
+}
+
+/** Kernel command-line word that enables the real backend's guard inside the VM (PID 1's environment). */
+export const VM_GUARD_PARAM = "HANDOFF_TEST_VM=1";
+/** Lines /init prints, so a test can time and follow it. */
+export const VM_EXEC_LINE = "HANDOFF-VM: exec";
+export const VM_FAILED_LINE = "HANDOFF-VM: failed";
+
+/**
+ * /init: mounts, marks the VM (the real backend's guard looks for the file),
+ * runs the load of `handoff.case` and, when it worked, the exec. The second
+ * kernel's command line carries `handoff.marker=<case>`.
+ */
+export const KEXEC_VM_INIT = `#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t securityfs none /sys/kernel/security 2>/dev/null
+: > /handoff-test-vm
+export HANDOFF_KEXEC_REAL=1 HOME=/ PATH=/bin:/sbin:/usr/bin
+for word in $(cat /proc/cmdline); do
+  case "$word" in handoff.case=*) case="\${word#handoff.case=}" ;; esac
+done
+H="node /opt/handoff/handoff.mjs"
+M="console=ttyS0 handoff.marker=kexec-$case"
+echo "HANDOFF-VM: case $case"
+run() { echo "HANDOFF-VM: run $*"; "$@"; }
+case "$case" in
+  load) run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && run $H kexec status && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
+  file) run $H kexec load --file --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
+  tools) run kexec -l /k/kernel --initrd=/k/marker.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
+  tools-file) run kexec -s -l /k/kernel --initrd=/k/marker.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
+  probe) run $H kexec load --probe && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
+  unguarded) HANDOFF_KEXEC_REAL=0 run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" ;;
+  capture) for f in /proc/iomem /proc/cmdline /sys/kernel/kexec_loaded /proc/sys/kernel/kexec_load_disabled; do echo "HANDOFF-FILE: $f"; cat $f; done
+    for d in /sys/firmware/memmap/*; do echo "HANDOFF-MEMMAP: $(cat $d/start) $(cat $d/end) $(cat $d/type)"; done ;;
+esac
+echo "${VM_FAILED_LINE}"
+poweroff -f
+`;
+
+/** Shared libraries `ldd` lists for a binary (absolute paths, the loader included). */
+function sharedLibraries(binary: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const out = execFileSync("ldd", [binary], { encoding: "utf8", env });
+  return [...out.matchAll(/(\/[^\s]+\.so[^\s]*) \(0x/g)].map((m) => m[1]!);
+}
+
+/** Add `path` from the host (or `from`) at the same path in the archive, creating its directories. */
+function addFile(cpio: NewcArchive, dirs: Set<string>, archivePath: string, hostPath: string, perms = 0o755): void {
+  const rel = archivePath.replace(/^\//, "");
+  const parts = dirname(rel).split("/").filter((p) => p !== ".");
+  for (let i = 1; i <= parts.length; i++) {
+    const d = parts.slice(0, i).join("/");
+    if (!dirs.has(d)) {
+      dirs.add(d);
+      cpio.directory(d);
+    }
+  }
+  cpio.file(rel, new Uint8Array(readFileSync(hostPath)), perms);
+}
+
+/** The triplet directory of koffi's prebuilt binary for an arch. */
+const KOFFI_TRIPLET = { x86_64: "linux_x64", arm64: "linux_arm64", arm32: "linux_armhf" } as const;
+
+/** Everything the VM image holds, as (archive path, host path, perms). */
+function imageFiles(inputs: KexecVmInputs): [string, string, number][] {
+  const koffi = join(REPO_ROOT, "node_modules", "koffi");
+  const files: [string, string, number][] = [
+    ["bin/busybox", inputs.busybox, 0o755],
+    ["usr/bin/node", inputs.node, 0o755],
+    ["opt/handoff/handoff.mjs", join(REPO_ROOT, "packages/cli/dist/handoff.mjs"), 0o644],
+    ["opt/handoff/node_modules/koffi/package.json", join(koffi, "package.json"), 0o644],
+    ["opt/handoff/node_modules/koffi/index.js", join(koffi, "index.js"), 0o644],
+    [`opt/handoff/node_modules/koffi/build/koffi/${KOFFI_TRIPLET[inputs.arch]}/koffi.node`, join(koffi, "build/koffi", KOFFI_TRIPLET[inputs.arch], "koffi.node"), 0o755],
+    ["k/kernel", inputs.kernel, 0o644],
+  ];
+  for (const lib of sharedLibraries(inputs.node)) files.push([lib, lib, 0o755]);
+  if (inputs.kexecTools !== undefined) {
+    const kexec = join(inputs.kexecTools, "sbin/kexec");
+    files.push(["sbin/kexec", kexec, 0o755]);
+    const libDir = join(inputs.kexecTools, "usr/lib/x86_64-linux-gnu");
+    for (const lib of sharedLibraries(kexec, { ...process.env, LD_LIBRARY_PATH: libDir })) {
+      files.push([lib.startsWith(inputs.kexecTools) ? lib.slice(inputs.kexecTools.length) : lib, lib, 0o755]);
+    }
+  }
+  // node and kexec share libc and the loader: one entry per archive path.
+  const seen = new Set<string>();
+  return files.filter(([at]) => {
+    const key = at.replace(/^\//, "");
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * The VM's initramfs for `inputs`, built once per content (the cache key hashes
+ * every input file and /init) and written atomically into `.cache/kexec-vm/`.
+ */
+export function kexecVmInitramfs(inputs: KexecVmInputs): string {
+  const files = imageFiles(inputs);
+  const key = createHash("sha256").update(KEXEC_VM_INIT);
+  for (const [at, host] of files) key.update(at).update(readFileSync(host));
+  const target = join(CACHE, `${inputs.arch}-${key.digest("hex").slice(0, 16)}.cpio`);
+  if (existsSync(target)) return target;
+  const busybox = new Uint8Array(readFileSync(inputs.busybox));
+  const cpio = new NewcArchive().directory("dev").directory("proc").directory("sys").directory("tmp").directory("run").characterDevice("dev/console", 5, 1);
+  const dirs = new Set(["dev", "proc", "sys", "tmp", "run"]);
+  for (const [at, host, perms] of files) addFile(cpio, dirs, at, host, perms);
+  addFile(cpio, dirs, "k/marker.cpio", writeTemp(markerInitramfs(busybox)), 0o644);
+  cpio.file("init", KEXEC_VM_INIT, 0o755);
+  mkdirSync(CACHE, { recursive: true });
+  const tmp = `${target}.${process.pid}.tmp`;
+  writeFileSync(tmp, cpio.toBytes());
+  renameSync(tmp, target);
+  return target;
+}
+
+function writeTemp(bytes: Uint8Array): string {
+  mkdirSync(CACHE, { recursive: true });
+  const path = join(CACHE, `marker-${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}.cpio`);
+  if (!existsSync(path)) {
+    writeFileSync(`${path}.${process.pid}.tmp`, bytes);
+    renameSync(`${path}.${process.pid}.tmp`, path);
+  }
+  return path;
+}
