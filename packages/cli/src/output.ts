@@ -1,6 +1,7 @@
 /** JSON with bigints rendered as `0x…` strings (addresses and register values exceed 2^53). */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? `0x${v.toString(16)}` : v), 2);
+  // A negative value (a hypercall's -errno) keeps its sign in front: `-0x16`, not `0x-16`.
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? `${v < 0n ? "-" : ""}0x${(v < 0n ? -v : v).toString(16)}` : v), 2);
 }
 
 /** Fixed-width text table for human output. */

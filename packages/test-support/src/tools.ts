@@ -80,3 +80,11 @@ export function readFixture(path: string): Uint8Array {
   const b = readFileSync(path);
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
+
+/** The Xen hypervisor images (`shared/fixtures/xen`): HANDOFF_XEN_FIXTURES, else beside the kernel fixtures. */
+export function xenFixturesDir(): string | undefined {
+  if (process.env.HANDOFF_XEN_FIXTURES) return process.env.HANDOFF_XEN_FIXTURES;
+  const kernels = kernelFixturesDir();
+  const dir = kernels ? join(kernels, "..", "xen") : undefined;
+  return dir && existsSync(dir) ? dir : undefined;
+}

@@ -122,8 +122,78 @@ export const MEMORY_OP: XenHypercall = {
   source: "xen/include/public/memory.h",
 };
 
+/** Rows of a command list: name, value, struct (or undefined), description. */
+function commands(rows: readonly (readonly [string, number, string | undefined, string])[]): XenCommand[] {
+  return rows.map(([name, value, struct, description]) => ({ name, value, ...(struct ? { struct } : {}), description }));
+}
+
+/** The `(int cmd, void *arg)` hypercalls: a command and the handle of its struct. */
+function commandHypercall(name: string, number: number, what: string, rows: Parameters<typeof commands>[0], source: string): XenHypercall {
+  return {
+    name,
+    number,
+    args: [
+      { name: "cmd", kind: "scalar", width: 32, signed: true, description: what },
+      { name: "arg", kind: "handle" },
+    ],
+    commands: commands(rows),
+    availability: ALL,
+    source,
+  };
+}
+
+/** `xen_version(int cmd, void *arg)` = 17 (public/version.h); XENVER_version returns (major << 16) | minor. */
+export const XEN_VERSION = commandHypercall("xen_version", 17, "XENVER_*", [
+  ["version", 0, undefined, "arg NULL; returns (major << 16) | minor"],
+  ["extraversion", 1, "xen_extraversion_t", "OUT: e.g. '.7'"],
+  ["compile_info", 2, "xen_compile_info_t", "OUT: compiler, builder, date"],
+  ["capabilities", 3, "xen_capabilities_info_t", "OUT: e.g. 'xen-3.0-aarch64 xen-3.0-armv7l '"],
+  ["changeset", 4, "xen_changeset_info_t", "OUT: source changeset"],
+  ["platform_parameters", 5, "xen_platform_parameters_t", "OUT: virt_start"],
+  ["get_features", 6, "xen_feature_info_t", "IN submap_idx, OUT submap"],
+  ["pagesize", 7, undefined, "arg NULL; returns the page size"],
+  ["commandline", 9, "xen_commandline_t", "OUT: Xen's command line (privileged)"],
+], "xen/include/public/version.h");
+
+/** `console_io(int cmd, int count, char *str)` = 18 (public/xen.h CONSOLEIO_*); the handle is the third argument. */
+export const CONSOLE_IO: XenHypercall = {
+  name: "console_io",
+  number: 18,
+  args: [
+    { name: "cmd", kind: "scalar", width: 32, signed: true, description: "CONSOLEIO_write 0, CONSOLEIO_read 1" },
+    { name: "count", kind: "scalar", width: 32, signed: true, description: "bytes" },
+    { name: "buffer", kind: "handle" },
+  ],
+  commands: commands([
+    ["write", 0, undefined, "write `count` bytes of `buffer` to Xen's console"],
+    ["read", 1, undefined, "read up to `count` bytes of Xen's console ring into `buffer`; returns the count"],
+  ]),
+  availability: ALL,
+  source: "xen/include/public/xen.h",
+};
+
+/** `sched_op(int cmd, void *arg)` = 29 (public/sched.h). */
+export const SCHED_OP = commandHypercall("sched_op", 29, "SCHEDOP_*", [
+  ["yield", 0, undefined, "arg NULL"],
+  ["block", 1, undefined, "arg NULL"],
+  ["shutdown", 2, "sched_shutdown_t", "reason: SHUTDOWN_poweroff 0, reboot 1, suspend 2, crash 3"],
+  ["remote_shutdown", 4, "sched_remote_shutdown_t", "shut another domain down"],
+], "xen/include/public/sched.h");
+
+/** `event_channel_op(int cmd, void *arg)` = 32 (public/event_channel.h). */
+// Each EVTCHNOP_x takes a struct evtchn_x (evtchn_x_t).
+export const EVENT_CHANNEL_OP = commandHypercall("event_channel_op", 32, "EVTCHNOP_*", ([
+  ["bind_interdomain", 0, "OUT local_port"],
+  ["bind_virq", 1, "OUT port"],
+  ["close", 3, "close a local port"],
+  ["send", 4, "signal a local port's remote end"],
+  ["status", 5, "OUT state of <dom, port>"],
+  ["alloc_unbound", 6, "OUT port, for remote_dom to bind"],
+  ["unmask", 9, "unmask a local port"],
+] as const).map(([name, value, description]) => [name, value, `evtchn_${name}_t`, description] as const), "xen/include/public/event_channel.h");
+
 /** The catalogue, by number. */
-export const XEN_HYPERCALLS: readonly XenHypercall[] = [MEMORY_OP, MULTICALL, KEXEC_OP, ARGO_OP];
+export const XEN_HYPERCALLS: readonly XenHypercall[] = [MEMORY_OP, MULTICALL, XEN_VERSION, CONSOLE_IO, SCHED_OP, EVENT_CHANNEL_OP, KEXEC_OP, ARGO_OP];
 
 /** A hypercall of the catalogue by number (for `HypercallAbi.decode`'s lookup). */
 export function findXenHypercall(nr: bigint | number): XenHypercall | undefined {

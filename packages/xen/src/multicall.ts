@@ -71,7 +71,7 @@ export function decodeMulticall(
   abi: HypercallAbi,
   bytes: Uint8Array,
   count: number,
-  options: { readonly guestBits?: 32 | 64; readonly label?: string; readonly maxEntries?: number } = {},
+  options: { readonly guestBits?: 32 | 64; readonly label?: string; readonly maxEntries?: number; readonly checkClean?: boolean } = {},
 ): MulticallEntryValue[] {
   const bits = abi.convention(options.guestBits).guestBits;
   const layout = xenTypes(abi, bits).layout("multicall_entry_t");
@@ -81,7 +81,7 @@ export function decodeMulticall(
   for (let i = 0; i < count; i++) {
     const v = readCValue(layout, bytes, i * layout.size, { label: options.label ?? "multicall list" }) as { op: bigint; result: bigint; args: bigint[] };
     const call = findXenHypercall(v.op);
-    if (bits === 32 && layout.kind === "struct") {
+    if (bits === 32 && layout.kind === "struct" && options.checkClean !== false) {
       const argSize = (layout.fields.find((f) => f.name === "args")!.layout as { element: { size: number } }).element.size;
       if (argSize > 4) {
         const used = call ? call.args.length : 0;

@@ -14,6 +14,39 @@ export const XEN_TYPES: Readonly<Record<string, CType>> = {
   /** public/xen.h `struct multicall_entry`: op, result, args[6], all xen_ulong_t. */
   multicall_entry_t: C.struct({ op: "xen_ulong_t", result: "xen_ulong_t", args: C.array("xen_ulong_t", 6) }, "multicall_entry"),
 
+  // public/version.h (XENVER_*: each command's output struct)
+  xen_extraversion_t: C.array("char", 16),
+  xen_compile_info_t: C.struct({ compiler: C.array("char", 64), compile_by: C.array("char", 16), compile_domain: C.array("char", 32), compile_date: C.array("char", 32) }, "xen_compile_info"),
+  xen_capabilities_info_t: C.array("char", 1024),
+  xen_changeset_info_t: C.array("char", 64),
+  xen_platform_parameters_t: C.struct({ virt_start: "xen_ulong_t" }, "xen_platform_parameters"),
+  xen_feature_info_t: C.struct({ submap_idx: "unsigned int", submap: "uint32_t" }, "xen_feature_info"),
+  xen_commandline_t: C.array("char", 1024),
+
+  // public/sched.h
+  sched_shutdown_t: C.struct({ reason: "unsigned int" }, "sched_shutdown"),
+  sched_remote_shutdown_t: C.struct({ domain_id: "domid_t", reason: "unsigned int" }, "sched_remote_shutdown"),
+
+  // public/event_channel.h
+  evtchn_port_t: C.int("uint32_t"),
+  evtchn_alloc_unbound_t: C.struct({ dom: "domid_t", remote_dom: "domid_t", port: "evtchn_port_t" }, "evtchn_alloc_unbound"),
+  evtchn_bind_interdomain_t: C.struct({ remote_dom: "domid_t", remote_port: "evtchn_port_t", local_port: "evtchn_port_t" }, "evtchn_bind_interdomain"),
+  evtchn_bind_virq_t: C.struct({ virq: "uint32_t", vcpu: "uint32_t", port: "evtchn_port_t" }, "evtchn_bind_virq"),
+  evtchn_close_t: C.struct({ port: "evtchn_port_t" }, "evtchn_close"),
+  evtchn_send_t: C.struct({ port: "evtchn_port_t" }, "evtchn_send"),
+  /** `u` is a union of the per-state details; its largest member is interdomain {domid_t dom; evtchn_port_t port}. */
+  evtchn_status_t: C.struct(
+    {
+      dom: "domid_t",
+      port: "evtchn_port_t",
+      status: "uint32_t",
+      vcpu: "uint32_t",
+      u: C.union({ unbound: C.struct({ dom: "domid_t" }), interdomain: C.struct({ dom: "domid_t", port: "evtchn_port_t" }), pirq: "uint32_t", virq: "uint32_t" }),
+    },
+    "evtchn_status",
+  ),
+  evtchn_unmask_t: C.struct({ port: "evtchn_port_t" }, "evtchn_unmask"),
+
   // public/kexec.h
   xen_kexec_exec_t: C.struct({ type: "int" }, "xen_kexec_exec"),
   /** `unsigned long` size/start: 4 bytes on 32-bit guests, 8 on 64-bit. */
@@ -84,6 +117,25 @@ export const XEN_TYPES: Readonly<Record<string, CType>> = {
   ),
   xen_remove_from_physmap_t: C.struct({ domid: "domid_t", gpfn: "xen_pfn_t" }, "xen_remove_from_physmap"),
   xen_memory_map_t: C.struct({ nr_entries: "unsigned int", buffer: C.handle("void") }, "xen_memory_map"),
+
+  // public/hvm/start_info.h (fixed-width: one layout for every guest)
+  hvm_start_info: C.struct(
+    {
+      magic: "uint32_t",
+      version: "uint32_t",
+      flags: "uint32_t",
+      nr_modules: "uint32_t",
+      modlist_paddr: "uint64_t",
+      cmdline_paddr: "uint64_t",
+      rsdp_paddr: "uint64_t",
+      memmap_paddr: "uint64_t",
+      memmap_entries: "uint32_t",
+      reserved: "uint32_t",
+    },
+    "hvm_start_info",
+  ),
+  hvm_modlist_entry: C.struct({ paddr: "uint64_t", size: "uint64_t", cmdline_paddr: "uint64_t", reserved: "uint64_t" }, "hvm_modlist_entry"),
+  hvm_memmap_table_entry: C.struct({ addr: "uint64_t", size: "uint64_t", type: "uint32_t", reserved: "uint32_t" }, "hvm_memmap_table_entry"),
 };
 
 /** Names of the structs (not scalar typedefs) in the catalogue. */

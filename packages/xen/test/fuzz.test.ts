@@ -51,7 +51,7 @@ describe("fuzz: hypercall decoder", () => {
           });
         },
       ),
-      { numRuns: RUNS, seed: 0x5eed },
+      { numRuns: RUNS },
     );
     expect(known).toBeGreaterThan(RUNS / 20); // some inputs reach the per-argument width checks
   });
@@ -72,7 +72,8 @@ describe("fuzz: struct readers", () => {
           typedOrValue(() => {
             value = readCValue(layout, bytes, offset, { flexibleCount: flexible });
           });
-          if (value !== undefined && layout.kind === "struct") {
+          // Reads check each member; a struct whose trailing padding runs past the buffer reads but cannot be written back whole.
+          if (value !== undefined && layout.kind === "struct" && offset + layout.size <= bytes.length) {
             // a read value written back reproduces the bytes it came from (unions: first member wins, so only for plain structs)
             checked++;
             if (!JSON.stringify(layout, (_k, v) => v).includes('"kind":"union"') && !JSON.stringify(layout).includes('"flexible":true')) {
@@ -83,7 +84,7 @@ describe("fuzz: struct readers", () => {
           }
         },
       ),
-      { numRuns: RUNS * 2, seed: 0xbeef },
+      { numRuns: RUNS * 2 },
     );
     expect(checked).toBeGreaterThan(RUNS / 3); // the round trip really ran
   });
@@ -94,7 +95,7 @@ describe("fuzz: struct readers", () => {
         const abi = abiOf(archId);
         for (const c of abi.conventions) typedOrValue(() => decodeMulticall(abi, bytes, count, { guestBits: c.guestBits }));
       }),
-      { numRuns: RUNS, seed: 0xca11 },
+      { numRuns: RUNS },
     );
   });
 });

@@ -43,4 +43,11 @@ export const COMMANDS: readonly CommandEntry[] = [
       { name: "layout", summary: "C layout of Xen's structs for an arch", load: () => load(import("./hypercall-layout.js")) },
     ],
   },
+  {
+    name: "xen",
+    summary: "a real Xen under QEMU",
+    subcommands: [
+      { name: "run", summary: "boot Xen with a dom0 payload built by handoff that makes the calls; report results read from guest memory", load: () => load(import("./xen-run.js")) },
+    ],
+  },
 ];

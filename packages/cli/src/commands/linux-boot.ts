@@ -14,6 +14,8 @@ export interface LinuxOptions {
   readonly kernel?: string;
   readonly initrd?: string;
   readonly cmdline?: string;
+  /** A devicetree to hand the kernel in place of a UKI's `.dtb` or QEMU's machine DTB. */
+  readonly dtb?: string;
   readonly entryMode?: string;
   readonly probe: boolean;
   /** Leave the stub's segment check out. */
@@ -31,12 +33,12 @@ function readBounded(path: string, what: string): Uint8Array {
  */
 export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd: string): HandoffArtefact | undefined {
   if (o.probe || !o.kernel) {
-    if (o.initrd !== undefined || o.cmdline !== undefined) throw new ValidationError("--initrd/--cmdline", "need a Linux --kernel (not --probe)");
+    if (o.initrd !== undefined || o.cmdline !== undefined || o.dtb !== undefined) throw new ValidationError("--initrd/--cmdline/--dtb", "need a Linux --kernel (not --probe)");
     return undefined;
   }
   const arch = loaded.registry.get(o.arch);
   const kernelPath = resolve(cwd, o.kernel);
-  // Image.gz, zboot, UKI, uImage, FIT: boot what is inside; a UKI's or FIT's initrd and cmdline apply unless given.
+  // Image.gz, zboot, UKI, uImage, FIT: boot what is inside; a UKI's or FIT's initrd, cmdline and DTB apply unless given.
   const unwrapped = unwrapImage({ path: kernelPath, bytes: readBounded(kernelPath, "kernel") });
   const kernel = unwrapped.input.bytes;
   const format = arch.imageFormats.find((f) => f.probe({ path: kernelPath, bytes: kernel }));
@@ -51,10 +53,25 @@ export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd:
   const protocol = o.protocol ?? builder.protocols[0]!;
   if (!builder.protocols.includes(protocol)) throw new ValidationError(`--protocol ${protocol}`, `a Linux kernel boots on ${o.arch} through ${builder.protocols.join(" or ")}`);
   const initrd = o.initrd === undefined ? unwrapped.initrd : readBounded(resolve(cwd, o.initrd), "initrd");
-  let machineDtb: Uint8Array | undefined;
-  if (builder.needsMachineDtb(protocol)) {
-    const m = builder.machine(protocol, o.entryMode);
-    machineDtb = dumpMachineDtb({ arch: o.arch as QemuArch, machine: m.machine, memory: m.memory });
-  }
+  const machineDtb = devicetree(builder, o, cwd, protocol, unwrapped.dtb);
   return builder.build({ protocol, kernel, kernelPath, initrd, cmdline: cmdline ?? "", machineDtb, entryMode: o.entryMode, noVerify: o.noVerify });
 }
+
+/**
+ * The DTB an Arm Linux boot hands over (the builder sets /chosen in it): `--dtb`,
+ * else the one the container carries (a UKI's `.dtb`, a FIT's fdt), else the
+ * QEMU machine's own. A protocol that takes no DTB (x86) refuses `--dtb`.
+ */
+function devicetree(builder: LinuxBootBuilder, o: LinuxOptions, cwd: string, protocol: string, carried: Uint8Array | undefined): Uint8Array | undefined {
+  if (!builder.needsMachineDtb(protocol)) {
+    if (o.dtb !== undefined) throw new ValidationError("--dtb", `${o.arch} ${protocol} boot takes no devicetree`);
+    return undefined;
+  }
+  if (o.dtb !== undefined) return readInput(resolve(cwd, o.dtb), { what: "dtb", maxBytes: MAX_DTB_BYTES }).bytes;
+  if (carried !== undefined) return carried;
+  const m = builder.machine(protocol, o.entryMode);
+  return dumpMachineDtb({ arch: o.arch as QemuArch, machine: m.machine, memory: m.memory });
+}
+
+/** Largest `--dtb` read (the Arm builders plan 2 MiB for the DTB with /chosen added). */
+const MAX_DTB_BYTES = 2 * 1024 * 1024;

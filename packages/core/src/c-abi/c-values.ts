@@ -7,7 +7,9 @@ export type CValue = bigint | readonly CValue[] | { readonly [member: string]: C
 
 /**
  * Read a value of `layout` from `bytes` at `offset`. Every read is bounds
- * checked; a short buffer is a `FormatError` naming the field and its offset.
+ * checked; a short buffer is a `FormatError` naming the field and its offset,
+ * and a struct or union needs all its `size` bytes (trailing padding too), as
+ * `writeCValue` does, so whatever reads also writes back.
  * Unions are read as every member's view. A flexible array reads `flexibleCount`
  * elements (default 0) and those must fit the buffer too.
  */
@@ -39,6 +41,11 @@ export function readCValue(
       case "union": {
         const out: Record<string, CValue> = {};
         for (const f of l.fields) out[f.name] = read(f.layout, at + f.offset, path ? `${path}.${f.name}` : f.name);
+        // Every member fits but the object's trailing padding may not: a C object is sizeof bytes
+        // (what Xen's copy_from_guest copies, and what writeCValue demands), so that is short too.
+        if (at + l.size > bytes.length) {
+          throw new FormatError(label, layout.cName, path || l.cName, at, `needs ${l.size} bytes (sizeof ${l.cName}, trailing padding included), buffer has ${Math.max(0, bytes.length - at)}`);
+        }
         return out;
       }
     }

@@ -1,0 +1,95 @@
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ValidationError, type HypercallAbi } from "@handoff/core";
+import { QemuError, scratchDir, withQemu, type QemuMachine } from "@handoff/qemu";
+import { decodeXenRun, findPayloadBlock, planXenPayload, type PlannedBlock, type XenCallResult, type XenRunCallSpec, type XenRunFlavour, type XenRunMachine } from "@handoff/xen";
+
+/** What `handoff xen run` reports: each call's outcome, Xen's console and the times. */
+export interface XenRunReport {
+  readonly flavour: string;
+  readonly guestBits: 32 | 64;
+  /** Guest address of the data block as the payload saw it. */
+  readonly blockAddress: bigint;
+  /** Guest-physical (machine, where dom0 is 1:1) address where it was found. */
+  readonly blockFoundAt: bigint;
+  readonly results: readonly XenCallResult[];
+  /** Milliseconds from QEMU's start to the guest's end (the VM stopped), and to the results read. */
+  readonly timing: { readonly toShutdownMs: number; readonly toResultsMs: number };
+  /** Xen's serial console. */
+  readonly console: string;
+  /** Whether the payload reached its last call (the shutdown) — false when Xen crashed the domain first. */
+  readonly completed: boolean;
+}
+
+/** The request: flavour, Xen image and its extra arguments, the calls, the hypercall ABI of the flavour's arch. */
+export interface XenRunRequest {
+  readonly flavour: XenRunFlavour;
+  /** The hypercall ABI of the flavour's arch (from its arch package). */
+  readonly abi: HypercallAbi;
+  /** The Xen image QEMU boots, and its command line words after the flavour's own. */
+  readonly xen: { readonly image: string; readonly args: readonly string[] };
+  readonly calls: readonly XenRunCallSpec[];
+  /** How long the guest may take to end; serial output as it comes. */
+  readonly run: { readonly timeoutMs: number; readonly onSerial?: (text: string) => void };
+}
+
+/** Xen's line when the hardware domain ends (xen/common/shutdown.c hwdom_shutdown): its machine halt may just spin. */
+const HWDOM_ENDED = /Hardware Dom0 (halted|shutdown|crashed)[^\n]*\n/;
+
+/** Wait until the guest ended (QEMU paused by `-action`, or Xen reports dom0 gone), then stop the CPU; fail with the console's tail. */
+async function waitForEnd(m: QemuMachine, deadline: number): Promise<void> {
+  for (;;) {
+    if (m.qmp.events.some((e) => e.event === "SHUTDOWN" || e.event === "RESET")) return;
+    if (HWDOM_ENDED.test(m.serial)) return void (await m.qmp.stop());
+    if (!m.running) throw new QemuError(m.binary, "xen run", `QEMU ended before the guest did; serial: ${JSON.stringify(m.serial.slice(-400))}`);
+    if (Date.now() > deadline) throw new QemuError(m.binary, "xen run", `no shutdown within the timeout; serial: ${JSON.stringify(m.serial.slice(-400))}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Search guest RAM page by page for the running copy of the block; read it whole. */
+async function readBlock(m: QemuMachine, ram: XenRunMachine["ram"], plan: PlannedBlock): Promise<{ at: bigint; bytes: Uint8Array }> {
+  const chunk = 16 << 20;
+  const offsets = Array.from({ length: Math.ceil(ram.size / chunk) }, (_, i) => i * chunk);
+  // Where this Xen usually puts dom0 is read first: only an ordering, the nonce decides.
+  const first = ram.likely === undefined ? 0 : Math.floor(Number(ram.likely - ram.base) / chunk) * chunk;
+  offsets.sort((a, b) => Number(b === first) - Number(a === first));
+  for (const off of offsets) {
+    const dump = await m.readMemory(ram.base + BigInt(off), Math.min(chunk, ram.size - off));
+    const found = findPayloadBlock(dump, plan.nonce);
+    if (found === undefined) continue;
+    const at = ram.base + BigInt(off + found);
+    // The block is contiguous in guest-physical memory; the read covers it even when it crosses a chunk.
+    return { at, bytes: await m.readMemory(at, plan.block.length) };
+  }
+  throw new ValidationError("xen run", `the payload's data block is not in guest RAM ${ram.base.toString(16)}+${ram.size.toString(16)}: did dom0 start? serial: ${JSON.stringify(m.serial.slice(-400))}`);
+}
+
+/** Build the payload, boot Xen with it in QEMU, read the results back over QMP and decode them. */
+export async function runXen(req: XenRunRequest): Promise<XenRunReport> {
+  const { flavour } = req;
+  const shutdown: XenRunCallSpec = { call: "sched_op", command: "shutdown", struct: { reason: flavour.shutdownReason } };
+  const plan = planXenPayload(req.abi, [...req.calls, shutdown], { guestBits: flavour.guestBits, frameBias: flavour.frameBias, nonce: new Uint8Array(randomBytes(16)) });
+  const dir = scratchDir("handoff-xen-run-");
+  try {
+    const payload = join(dir.path, "dom0.img");
+    writeFileSync(payload, flavour.image(plan.block));
+    const machine = flavour.machine(payload, [...flavour.xenArgs, ...req.xen.args].join(" "));
+    const start = Date.now();
+    return await withQemu(
+      { arch: machine.qemuArch, kernel: req.xen.image, machine: machine.machine, cpu: machine.cpu, memory: machine.memory, extraArgs: [...machine.args, "-action", "shutdown=pause"], lifetimeMs: req.run.timeoutMs + 10_000, ...(req.run.onSerial ? { onSerial: req.run.onSerial } : {}) },
+      async (m) => {
+        await waitForEnd(m, start + req.run.timeoutMs);
+        const toShutdownMs = Date.now() - start;
+        const { at, bytes } = await readBlock(m, machine.ram, plan);
+        const results = decodeXenRun(req.abi, plan, bytes);
+        const blockAddress = new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0x10, true);
+        const completed = results.slice(0, -1).every((r) => r.returned);
+        return { flavour: flavour.id, guestBits: plan.guestBits, blockAddress, blockFoundAt: at, results: results.slice(0, -1), timing: { toShutdownMs, toResultsMs: Date.now() - start }, console: m.serial, completed };
+      },
+    );
+  } finally {
+    dir.dispose();
+  }
+}

@@ -1,0 +1,74 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "@handoff/test-support/cli";
+import { IN_CI, requireTool, xenFixturesDir } from "@handoff/test-support";
+
+// One boot per guest flavour, each running a script of all its calls; every
+// result is checked against something handoff did not compute: Xen's console,
+// the machine QEMU was given, or a second route to the same value.
+
+interface CallResult {
+  readonly index: number;
+  readonly result: string;
+  readonly struct?: { readonly value: unknown };
+  readonly calls?: readonly CallResult[];
+}
+/** The parts of `xen run --json` the checks read. */
+type Report = { readonly results: readonly CallResult[]; readonly console: readonly string[]; readonly completed: boolean } & {
+  readonly blockAddress: string;
+  readonly blockFoundAt: string;
+  readonly timing: { readonly toShutdownMs: number; readonly toResultsMs: number };
+};
+
+function xenImage(name: string): string | undefined {
+  const dir = xenFixturesDir();
+  const path = dir ? join(dir, name) : undefined;
+  if (path && existsSync(path)) return path;
+  if (IN_CI) throw new Error(`Xen fixture ${name} is required under CI=true (set HANDOFF_XEN_FIXTURES)`);
+  console.warn(`\n*** SKIPPING xen run tests on ${name}: no Xen fixtures (HANDOFF_XEN_FIXTURES) ***\n`);
+  return undefined;
+}
+
+function runScript(args: readonly string[]): Report {
+  const r = runCli(["xen", "run", ...args, "--json"], { timeout: 90_000 });
+  if (r.code !== 0) throw new Error(`xen run failed (${r.code}): ${r.stderr}\n${r.stdout.slice(-2000)}`);
+  return JSON.parse(r.stdout) as Report;
+}
+
+const n = (s: string) => (s.startsWith("-") ? -BigInt(s.slice(1)) : BigInt(s));
+const byIndex = (r: Report, i: number) => r.results.find((x) => x.index === i)!;
+
+describe("handoff xen run: AArch64 dom0 on arm64 Xen", () => {
+  const xen = xenImage("xen-arm64");
+  const ready = xen !== undefined && requireTool("qemu-system-aarch64");
+  it.skipIf(!ready)("runs version, console, memory, event channel and multicall calls; each result checked independently", () => {
+    const report = runScript(["--arch", "arm64", "--xen", xen!, "--script", join(__dirname, "xen/arm64-dom0.json")]);
+    console.log(`arm64 dom0: ${report.timing.toShutdownMs} ms from QEMU start to the guest's end, ${report.timing.toResultsMs} ms to the results`);
+    expect(report.completed).toBe(true);
+    // dom0 is 1:1 on Arm: the address the payload saw is where its block sits in machine memory.
+    expect(report.blockFoundAt).toBe(report.blockAddress);
+    // XENVER_version / extraversion against Xen's boot banner.
+    const version = n(byIndex(report, 0).result);
+    const extra = byIndex(report, 1).struct!.value as string;
+    expect(report.console.some((l) => l.includes(`Xen version ${version >> 16n}.${version & 0xffffn}${extra} `))).toBe(true);
+    // Capabilities must name the guest's own ABI.
+    expect((byIndex(report, 2).struct!.value as string).split(" ")).toContain("xen-3.0-aarch64");
+    expect(n(byIndex(report, 3).result)).toBe(4096n);
+    // console_io write: the text is a line of Xen's console (hardware dom0's writes carry no prefix).
+    expect(n(byIndex(report, 4).result)).toBe(0n);
+    expect(report.console.map((l) => l.replace(/\r$/, ""))).toContain("HANDOFF-XEN-CONSOLE-OK");
+    // dom0_mem=128M on Xen's command line: 32768 pages; the virt board's RAM (512M at 1 GiB) ends at frame 0x60000.
+    expect(n(byIndex(report, 5).result)).toBe(32768n);
+    expect(n(byIndex(report, 6).result)).toBe((0x40000000n + (512n << 20n)) >> 12n);
+    // Event channel: alloc_unbound gives a port; send/close on it succeed; send after close is -EINVAL.
+    const port = (byIndex(report, 7).struct!.value as { port: string }).port;
+    expect(n(byIndex(report, 7).result)).toBe(0n);
+    expect(n(port)).toBeGreaterThan(0n);
+    expect([8, 9, 10].map((i) => n(byIndex(report, i).result))).toEqual([0n, 0n, -22n]);
+    // Multicall: each batched result equals the same call made alone.
+    const mc = byIndex(report, 11);
+    expect(n(mc.result)).toBe(0n);
+    expect(mc.calls!.map((c) => c.result)).toEqual([0, 3, 5].map((i) => byIndex(report, i).result));
+  });
+});

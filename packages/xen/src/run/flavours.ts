@@ -1,0 +1,90 @@
+import { ValidationError } from "@handoff/core";
+import { XEN_AARCH64_PAYLOAD_CODE } from "./aarch64-payload.bytes.js";
+
+/** How QEMU must run Xen for one guest flavour (plain data: the CLI hands it to @handoff/qemu). */
+export interface XenRunMachine {
+  readonly qemuArch: string;
+  readonly machine: string;
+  readonly cpu: string;
+  readonly memory: string;
+  /** Guest RAM the results block is searched in. */
+  readonly ram: { readonly base: bigint; readonly size: number; readonly likely?: bigint };
+  /** QEMU arguments after `-kernel XEN` (the payload file is substituted for `{payload}`). */
+  readonly args: readonly string[];
+}
+
+/** One kind of dom0 handoff builds a payload for: arch, width, payload image and machine. */
+export interface XenRunFlavour {
+  readonly id: string;
+  /** Arch package id whose hypercall ABI encodes the calls. */
+  readonly arch: string;
+  readonly guestBits: 32 | 64;
+  readonly guest: "pv" | "pvh" | "dom0";
+  readonly description: string;
+  /** Guest address minus guest-physical address of the data block. */
+  readonly frameBias: bigint;
+  /** SHUTDOWN_* reason the payload ends with. */
+  readonly shutdownReason: number;
+  /** Xen's command line besides the caller's `--xen-args`. */
+  readonly xenArgs: readonly string[];
+  /** The dom0 image: payload code with the data block at its fixed offset. */
+  image(block: Uint8Array): Uint8Array;
+  machine(payloadFile: string, xenCommandLine: string): XenRunMachine;
+}
+
+/** Image offset of the data block in every payload (the `.S` files add the same constant). */
+export const PAYLOAD_DATA_OFFSET = 0x1000;
+
+function hexBytes(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
+}
+
+function withBlock(code: Uint8Array, block: Uint8Array): Uint8Array {
+  if (code.length > PAYLOAD_DATA_OFFSET) throw new ValidationError("xen run payload", `code of ${code.length} bytes overlaps the data block`);
+  const image = new Uint8Array(PAYLOAD_DATA_OFFSET + block.length);
+  image.set(code);
+  image.set(block, PAYLOAD_DATA_OFFSET);
+  return image;
+}
+
+// The generated module spells out bytes up to the last non-zero one; `size` restores the zero tail.
+const AARCH64_CODE = new Uint8Array(XEN_AARCH64_PAYLOAD_CODE.size);
+AARCH64_CODE.set(hexBytes(XEN_AARCH64_PAYLOAD_CODE.hex));
+/** Where QEMU's guest-loader puts dom0 for Xen on the virt board (inside the first 512 MiB of RAM). */
+const ARM_DOM0_MODULE = 0x49000000n;
+
+const ARM64_DOM0: XenRunFlavour = {
+  id: "arm64",
+  arch: "arm64",
+  guestBits: 64,
+  guest: "dom0",
+  description: "AArch64 dom0 on arm64 Xen (1:1, hvc #0xEA1, number in x16)",
+  frameBias: 0n,
+  shutdownReason: 0, // SHUTDOWN_poweroff: Xen halts the machine through PSCI SYSTEM_OFF
+  // noreboot: a crashed dom0 halts at once instead of rebooting in 5 s.
+  xenArgs: ["console=dtuart", "dtuart=/pl011@9000000", "loglvl=all", "guest_loglvl=all", "dom0_mem=128M", "noreboot"],
+  image: (block) => withBlock(AARCH64_CODE, block),
+  machine: (payload, cmdline) => ({
+    qemuArch: "arm64",
+    machine: "virt,virtualization=on,gic-version=3",
+    cpu: "cortex-a57",
+    memory: "512M",
+    // Xen 4.17 gives this dom0 its 1:1 bank at 0x50000000 (its log: "BANK[0]").
+    ram: { base: 0x40000000n, size: 512 << 20, likely: 0x50000000n },
+    // guest-loader needs a non-empty bootargs or Xen does not take -append as its own command line.
+    args: ["-append", cmdline, "-device", `guest-loader,addr=0x${ARM_DOM0_MODULE.toString(16)},kernel=${payload},bootargs=handoff`],
+  }),
+};
+
+/** Every flavour `handoff xen run` can build. */
+export const XEN_RUN_FLAVOURS: readonly XenRunFlavour[] = [ARM64_DOM0];
+
+/** The flavour for `--arch`, `--guest-mode` and `--guest`, or a typed error listing those that exist. */
+export function xenRunFlavour(arch: string, guestBits?: 32 | 64, guest?: "pv" | "pvh"): XenRunFlavour {
+  const f = XEN_RUN_FLAVOURS.find((x) => x.arch === arch && (guestBits === undefined || x.guestBits === guestBits) && (guest === undefined || x.guest === guest || x.guest === "dom0"));
+  if (!f) {
+    const known = XEN_RUN_FLAVOURS.map((x) => `--arch ${x.arch} --guest-mode ${x.guestBits}${x.guest === "dom0" ? "" : ` --guest ${x.guest}`}`).join("; ");
+    throw new ValidationError("xen run", `no payload for --arch ${arch}${guestBits ? ` --guest-mode ${guestBits}` : ""}${guest ? ` --guest ${guest}` : ""} (built: ${known})`);
+  }
+  return f;
+}
