@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { BIN, expectBooted, run } from "./boot-run.js";
 import { staticBusybox } from "@handoff/test-support/busybox";
-import { KERNELS, REPO_ROOT, fixtureKernel, requireTool, tempDir } from "@handoff/test-support";
+import { KERNELS, fixtureKernel, requireTool, tempDir } from "@handoff/test-support";
 
 /**
  * Real Debian kernels booted through `handoff boot` (the built CLI): our stub
@@ -13,48 +13,7 @@ import { KERNELS, REPO_ROOT, fixtureKernel, requireTool, tempDir } from "@handof
  * command line, the initramfs marker, and power off.
  */
 
-const BIN = join(REPO_ROOT, "packages/cli/dist/bin.js");
 const BOOT_TIMEOUT_S = 150;
-
-interface Run {
-  readonly output: string;
-  /** Milliseconds from spawn to the marker line (undefined when it never came). */
-  readonly markerMs?: number;
-  readonly code: number | null;
-}
-
-/**
- * Run a command to completion, noting when `marker` first appears on stdout
- * (or, with `serialFile`, in that file: QEMU writing its console to a file
- * never drops characters when the host is slow to read a pipe).
- */
-function run(command: string, args: readonly string[], marker: string, timeoutMs: number, serialFile?: string): Promise<Run> {
-  return new Promise((resolveRun) => {
-    const start = Date.now();
-    const child = spawn(command, [...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    let markerMs: number | undefined;
-    const fileText = () => (serialFile && existsSync(serialFile) ? readFileSync(serialFile, "latin1") : "");
-    const seen = (text: string) => {
-      if (markerMs === undefined && text.includes(marker)) markerMs = Date.now() - start;
-    };
-    const onData = (d: Buffer) => {
-      output += d.toString("latin1");
-      if (!serialFile) seen(output);
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    const poll = serialFile ? setInterval(() => seen(fileText()), 100) : undefined;
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      if (poll) clearInterval(poll);
-      const serial = fileText();
-      seen(serial);
-      resolveRun({ output: serialFile ? serial + output : output, markerMs, code });
-    });
-  });
-}
 
 interface Case {
   readonly arch: keyof typeof KERNELS;
@@ -77,17 +36,6 @@ const CASES: readonly Case[] = [
 
 const work = tempDir("handoff-linux-boot-");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** The lines every successful boot must show, in order. */
-function expectBooted(output: string, cmdline: string, marker: string): void {
-  expect(output).toMatch(/Linux version \d+\.\d+/);
-  const reported = /Kernel command line: (.*)\r?\n/.exec(output);
-  expect(reported?.[1]).toBe(cmdline);
-  expect(output).toContain(`HANDOFF-MARKER: ${marker}`);
-  expect(output).toContain("reboot: Power down");
-  expect(output.indexOf("Linux version")).toBeLessThan(output.indexOf(`HANDOFF-MARKER: ${marker}`));
-  expect(output.indexOf(`HANDOFF-MARKER: ${marker}`)).toBeLessThan(output.indexOf("reboot: Power down"));
-}
 
 describe("real Linux kernels boot through handoff's plan (QEMU's kernel loader bypassed)", () => {
   for (const c of CASES) {

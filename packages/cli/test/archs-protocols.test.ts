@@ -20,7 +20,7 @@ describe("handoff archs --json protocols", () => {
       arm32: ["kexec", "linux"],
       arm64: ["kexec", "linux"],
       x86_32: ["kexec", "linux32", "pvh"],
-      x86_64: ["kexec", "linux64"],
+      x86_64: ["kexec", "linux64", "pvh"],
     });
   });
 

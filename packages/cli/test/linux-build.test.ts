@@ -67,6 +67,6 @@ describe.skipIf(!fixtures)("handoff build with a real kernel", () => {
     expect(a.stderr).toMatch(/^handoff: .*--cmdline/);
     const b = runCli(["build", "--arch", "x86_64", "--kernel", initrd, "--cmdline", "x", "--out", join(work, "nope")]);
     expect(b.code).toBe(1);
-    expect(b.stderr).toMatch(/^handoff: .*not a kernel image x86_64 knows \(bzImage(, bzImage-payload)?\)\n$/);
+    expect(b.stderr).toMatch(/^handoff: .*not a kernel image x86_64 knows \(bzImage(, bzImage-payload)?, or a PVH ELF\)\n$/);
   });
 });

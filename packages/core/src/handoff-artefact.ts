@@ -35,6 +35,8 @@ export interface HandoffArtefact {
   readonly state: HandoffState;
   /** QEMU machine settings the addresses assume. */
   readonly qemu: { readonly machine?: string; readonly memory: string };
+  /** The boot data the protocol hands over, every field by its specification's name (PVH: `hvm_start_info`). */
+  readonly bootInfo?: Readonly<Record<string, unknown>>;
 }
 
 /** What to build: a flat payload entered at its first byte under `protocol`. */

@@ -76,7 +76,22 @@ export { writePvhElf, XEN_ELFNOTE_PHYS32_ENTRY, type PvhElfOptions, type PvhLoad
 export { handoffSegmentState, checkSegmentsAgainstGdt, EFLAGS_RESERVED_ONE, type SegmentClauses, type SegmentRegisterReader } from "./handoff-segments.js";
 export { pvhDefinitions, minimalStartInfo, CR0_PE_ET, XEN_HVM_START_MAGIC_VALUE, type PvhEntryOptions } from "./pvh-state.js";
 export { PC_MEMORY_LAYOUT } from "./pc-layout.js";
-export { planX86Linux, planX86LinuxForStub, pcMemoryMap, X86_LINUX_MACHINE, X86_LINUX_INITRD_CEILING, SEABIOS_HIGH_TABLES, type X86LinuxPlan, type X86LinuxRequest, type X86StubLayout } from "./linux-boot.js";
+export { planX86Linux, planX86LinuxForStub, pcMemoryMap, pcLowMemory, placeInitrdHigh, X86_LINUX_MACHINE, X86_LINUX_INITRD_CEILING, SEABIOS_HIGH_TABLES, type X86LinuxPlan, type X86LinuxRequest, type X86StubLayout } from "./linux-boot.js";
 export { bzImagePayloadFormat, bzImagePayload, extractBzImagePayload, BZIMAGE_PAYLOAD_FORMAT_ID, type BzImagePayload } from "./bzimage-payload.js";
 export { pvhElfArtefact, type PvhArtefactParts } from "./pvh-artefact.js";
 export { PC_COM1_PORT } from "./uart.js";
+export { buildIa32Stub, X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET, type Ia32StubOptions, type IndirectionListRef } from "./ia32-stub/stub.js";
+export {
+  buildPvhStartInfo,
+  decodePvhStartInfo,
+  HVM_START_INFO_SIZE,
+  HVM_MODLIST_ENTRY_SIZE,
+  HVM_MEMMAP_ENTRY_SIZE,
+  START_INFO_RSDP_OFFSET,
+  type PvhStartInfo,
+  type PvhStartInfoRequest,
+  type PvhModule,
+} from "./pvh-start-info.js";
+export { planPvhLinux, pvhKernelElf, buildPvhLinuxArtefact, PVH_LINUX_LAYOUT, type PvhLinuxPlan, type PvhLinuxRequest, type PvhStateMaker, type PvhMachine } from "./pvh-linux.js";
+export { acpiTables, findRsdp, RSDP_SEARCH, type AcpiTable, type PhysicalReader } from "./acpi-tables.js";
+export { pvhPayloadArtefact, type PvhPayloadLayout } from "./pvh-payload.js";

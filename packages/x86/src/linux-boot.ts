@@ -65,6 +65,30 @@ function chooseLoad(map: MemoryMap, keepOut: X86LinuxRequest["keepOut"], pref: b
 }
 
 /**
+ * Place an initrd of `size` bytes as high as it goes in RAM below 4 GiB,
+ * ending at or below `ceiling` (default: the end of the highest RAM range
+ * below 4 GiB) and below `max` (initrd_addr_max + 1), page-aligned, clear of
+ * every `taken` range and above 1 MiB.
+ */
+export function placeInitrdHigh(map: MemoryMap, taken: readonly { readonly start: bigint; readonly end: bigint }[], size: bigint, ceiling: bigint | undefined, max = 0x1_0000_0000n): bigint {
+  const below4g = map.ram().filter((m) => m.start < 0x1_0000_0000n);
+  const top = below4g.length ? below4g[below4g.length - 1]! : undefined;
+  let limit = ceiling ?? (top ? (top.start + top.size < 0x1_0000_0000n ? top.start + top.size : 0x1_0000_0000n) : 0n);
+  if (limit > max) limit = max;
+  let at = alignDown(limit - size, PAGE);
+  // Walk down past anything already placed.
+  for (let guard = 0; guard < taken.length + 1; guard++) {
+    const hit = taken.find((k) => overlaps(at, at + size, k.start, k.end));
+    if (!hit) break;
+    at = alignDown(hit.start - size, PAGE);
+  }
+  if (at < MIB || !map.covers(at, at + size) || taken.some((k) => overlaps(at, at + size, k.start, k.end))) {
+    throw new ValidationError("initrd", `no free RAM of ${hex(size)} bytes below ${hex(limit)} (initrd_addr_max ${hex(max - 1n)})`);
+  }
+  return at;
+}
+
+/**
  * Plan a bzImage boot: the protected-mode kernel at the chosen load address,
  * boot_params built from the kernel's own setup header (BootParams.forKernel)
  * with type_of_loader, cmd_line_ptr (checked against cmdline_size), the initrd
@@ -99,25 +123,9 @@ export function planX86Linux(r: X86LinuxRequest): X86LinuxPlan {
 
   let initrd: X86LinuxPlan["initrd"];
   if (r.initrd?.length) {
-    const size = BigInt(r.initrd.length);
     const max = BigInt(hdr.initrdAddrMax) + 1n;
-    const below4g = r.memoryMap.ram().filter((m) => m.start < 0x1_0000_0000n);
-    const top = below4g.length ? below4g[below4g.length - 1]! : undefined;
-    let ceiling = r.initrdCeiling ?? (top ? top.start + top.size : 0n);
-    if (ceiling > max) ceiling = max;
-    const taken = [...keepOut, { start: load, end: load + room }];
-    let at = alignDown(ceiling - size, PAGE);
-    // Walk down past anything already placed.
-    for (let guard = 0; guard < taken.length + 1; guard++) {
-      const hit = taken.find((k) => overlaps(at, at + size, k.start, k.end));
-      if (!hit) break;
-      at = alignDown(hit.start - size, PAGE);
-    }
-    if (at < MIB || !r.memoryMap.covers(at, at + size) || taken.some((k) => overlaps(at, at + size, k.start, k.end))) {
-      throw new ValidationError("initrd", `no free RAM of ${hex(size)} bytes below ${hex(ceiling)} (initrd_addr_max ${hex(max - 1n)})`);
-    }
-    bp.setRamdisk(at, size);
-    initrd = { addr: at, size };
+    initrd = { addr: placeInitrdHigh(r.memoryMap, [...keepOut, { start: load, end: load + room }], BigInt(r.initrd.length), r.initrdCeiling, max), size: BigInt(r.initrd.length) };
+    bp.setRamdisk(initrd.addr, initrd.size);
   }
   const page = bp.toBytes();
   const cmdlinePage = new Uint8Array(cmdline.length + 1);
@@ -146,20 +154,41 @@ export const X86_LINUX_MACHINE: LinuxMachine = { machine: "pc", memory: "512M", 
 export const SEABIOS_HIGH_TABLES = 0x2_0000n;
 
 /**
- * The e820 view of QEMU `-M pc` with `ramSize` (< 3.5 GiB) of RAM under
- * SeaBIOS: low RAM, the EBDA and BIOS area reserved, RAM from 1 MiB up to
- * SeaBIOS's high tables (reserved: the kernel must not place itself over the
- * ACPI tables), and the BIOS flash. Mirrors what SeaBIOS reports to a kernel
- * QEMU loads itself.
+ * RAM below 4 GiB on QEMU `-M pc` (i440FX) for `ramSize` bytes: all of it up
+ * to max-ram-below-4g (default 0xe0000000, 3.5 GiB); a machine at least that
+ * big is split at 0xc0000000 (gigabyte_align, every pc machine type since 2.1)
+ * and the rest continues at 4 GiB (QEMU hw/i386/pc_piix.c pc_init1). `q35`
+ * splits at 0x80000000 from 0xb0000000 up (pc_q35.c); handoff plans for `pc`.
+ */
+export function pcLowMemory(ramSize: bigint): bigint {
+  return ramSize >= 0xe000_0000n ? 0xc000_0000n : ramSize;
+}
+
+/** QEMU (hw/i386/pc.c, 7.1+) reserves AMD's HyperTransport window below 1 TiB in its e820 table. */
+const AMD_HT_WINDOW = { start: 0xfd_0000_0000n, size: 0x3_0000_0000n } as const;
+
+/**
+ * The e820 view of QEMU `-M pc` with `ramSize` of RAM under SeaBIOS: low RAM,
+ * the EBDA and BIOS area reserved, RAM from 1 MiB up to SeaBIOS's high
+ * tables (reserved: the ACPI tables and FACS live there, the kernel must not
+ * be placed over them), the BIOS flash, RAM above 4 GiB when the machine is
+ * split around the PCI hole, and QEMU's HyperTransport reservation. Mirrors
+ * what SeaBIOS reports (measured: `BIOS-e820` of the fixture kernel at 512M
+ * and 6G, QEMU 7.2) and what QEMU's own PVH loader passes in its memmap.
  */
 export function pcMemoryMap(ramSize: bigint): MemoryMap {
+  const low = pcLowMemory(ramSize);
+  if (low < 2n * SEABIOS_HIGH_TABLES + 2n * MIB) throw new ValidationError("memory size", `${hex(ramSize)} bytes is too small for a PC with SeaBIOS`);
+  const high = ramSize - low;
   return MemoryMap.of([
     { start: 0n, size: 0x9_fc00n, type: "ram" },
     { start: 0x9_fc00n, size: 0x400n, type: "reserved" },
     { start: 0xf_0000n, size: 0x1_0000n, type: "reserved" },
-    { start: MIB, size: ramSize - SEABIOS_HIGH_TABLES - MIB, type: "ram" },
-    { start: ramSize - SEABIOS_HIGH_TABLES, size: SEABIOS_HIGH_TABLES, type: "reserved" },
+    { start: MIB, size: low - SEABIOS_HIGH_TABLES - MIB, type: "ram" },
+    { start: low - SEABIOS_HIGH_TABLES, size: SEABIOS_HIGH_TABLES, type: "reserved" },
     { start: 0xfffc_0000n, size: 0x4_0000n, type: "reserved" },
+    ...(high > 0n ? [{ start: 0x1_0000_0000n, size: high, type: "ram" as const }] : []),
+    { start: AMD_HT_WINDOW.start, size: AMD_HT_WINDOW.size, type: "reserved" },
   ]);
 }
 

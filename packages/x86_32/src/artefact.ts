@@ -1,6 +1,6 @@
 import { ValidationError, hex, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
 import { layoutFlatPayload, segmentCheck } from "@handoff/core/kexec";
-import { BOOT_SELECTORS, PC_COM1_PORT, VMM_SELECTORS, buildHandoffGdt, minimalStartInfo, pvhElfArtefact, writePvhElf } from "@handoff/x86";
+import { BOOT_SELECTORS, PC_COM1_PORT, VMM_SELECTORS, buildHandoffGdt, pvhElfArtefact, pvhPayloadArtefact, writePvhElf } from "@handoff/x86";
 import { kexec32Entry, linux32Entry, pvhEntry } from "./handoff-states.js";
 import { buildX86_32Stub, X86_32_STUB_GDT_OFFSET, X86_32_HANDOFF_STUB } from "./stub/stub.js";
 
@@ -30,20 +30,16 @@ export const x86_32ArtefactBuilder: HandoffArtefactBuilder = {
     if (request.entryMode !== undefined) throw new ValidationError("x86_32 build", "this architecture has no entry-mode choice");
     if (!this.protocols.includes(request.protocol)) throw new ValidationError("x86_32 build", `protocol '${request.protocol}' is not one of ${this.protocols.join(", ")}`);
     const L = X86_32_PC_LAYOUT;
+    if (request.protocol === "pvh") return pvhPayloadArtefact("x86_32", request, pvhEntry, L);
     if (BigInt(request.payload.length) > L.maxPayload) throw new ValidationError("x86_32 build", `payload of ${request.payload.length} bytes exceeds ${hex(L.maxPayload)}`);
     const pages = Math.ceil(request.payload.length / 4096);
     const layout = layoutFlatPayload({ word: 4, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, inPlace: new Set(Array.from({ length: pages }, (_, i) => i).filter((i) => i % 2 === 1)) });
     const gdt = buildHandoffGdt(request.vmmSelectors ? VMM_SELECTORS : BOOT_SELECTORS, false);
     const placement = { gdt, gdtBase: L.stub + BigInt(X86_32_STUB_GDT_OFFSET), entry: L.entry };
-    const state =
-      request.protocol === "pvh"
-        ? pvhEntry({ ...placement, startInfo: L.bootData })
-        : request.protocol === "linux32"
-          ? linux32Entry({ ...placement, bootParams: L.bootData })
-          : kexec32Entry(placement);
+    const state = request.protocol === "linux32" ? linux32Entry({ ...placement, bootParams: L.bootData }) : kexec32Entry(placement);
     const check = segmentCheck([layout.segment], { noVerify: request.noVerify, console: PC_COM1_PORT });
-    const stub = buildX86_32Stub(state, layout, gdt, check);
-    const bootData = request.protocol === "pvh" ? minimalStartInfo() : new Uint8Array(4096);
+    const stub = buildX86_32Stub(state, layout, gdt, { check });
+    const bootData = new Uint8Array(4096);
     return pvhElfArtefact({
       arch: "x86_32",
       protocol: request.protocol,

@@ -31,6 +31,7 @@ const defined = defineArchitecture({
   protocols: {
     linux64: "Linux x86 boot protocol, 64-bit entry at load address + 0x200: long mode, identity paging, rsi = boot_params",
     kexec: "kexec entry: long mode, identity paging, every GPR zero except rsp",
+    pvh: "Xen PVH entry: 32-bit protected mode, paging off, ebx = hvm_start_info (a vmlinux, or bzImage#payload)",
   },
 });
 

@@ -1,6 +1,6 @@
 import { ValidationError, hex, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
 import { layoutFlatPayload, segmentCheck } from "@handoff/core/kexec";
-import { BOOT_SELECTORS, PC_COM1_PORT, VMM_SELECTORS, buildHandoffGdt, pvhElfArtefact, writePvhElf } from "@handoff/x86";
+import { BOOT_SELECTORS, PC_COM1_PORT, VMM_SELECTORS, buildHandoffGdt, pvhElfArtefact, pvhPayloadArtefact, writePvhElf } from "@handoff/x86";
 import { kexec64Entry, linux64Entry, pvhEntry64 } from "./handoff-states.js";
 import { identityMap1GiB } from "./identity-tables.js";
 import { buildX86_64Stub, X86_64_STUB_GDT_OFFSET, X86_64_HANDOFF_STUB } from "./stub/stub.js";
@@ -24,13 +24,15 @@ function probePayload(): Uint8Array {
 /** Intel 64 artefacts: a PVH ELF (ELF64) whose entry is the stub, which enters long mode. */
 export const x86_64ArtefactBuilder: HandoffArtefactBuilder = {
   arch: "x86_64",
-  protocols: ["linux64", "kexec"],
+  protocols: ["linux64", "kexec", "pvh"],
   entryModes: [],
   probePayload,
   build(request: ArtefactRequest): HandoffArtefact {
     if (request.entryMode !== undefined) throw new ValidationError("x86_64 build", "this architecture has no entry-mode choice");
     if (!this.protocols.includes(request.protocol)) throw new ValidationError("x86_64 build", `protocol '${request.protocol}' is not one of ${this.protocols.join(", ")}`);
     const L = X86_64_PC_LAYOUT;
+    // PVH: 32-bit protected mode on both widths, through the IA-32 stub.
+    if (request.protocol === "pvh") return pvhPayloadArtefact("x86_64", request, pvhEntry64, L);
     if (BigInt(request.payload.length) > L.maxPayload) throw new ValidationError("x86_64 build", `payload of ${request.payload.length} bytes exceeds ${hex(L.maxPayload)}`);
     const pages = Math.ceil(request.payload.length / 4096);
     const layout = layoutFlatPayload({ word: 8, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, inPlace: new Set(Array.from({ length: pages }, (_, i) => i).filter((i) => i % 2 === 1)) });

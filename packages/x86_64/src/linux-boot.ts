@@ -1,8 +1,8 @@
 import { ValidationError, type HandoffArtefact, type HandoffState, type LinuxBootBuilder, type LinuxBootRequest, type MemoryMap } from "@handoff/core";
 import { planPageTables, type HandoffRegion } from "@handoff/core/paging";
 import { segmentCheck } from "@handoff/core/kexec";
-import { BOOT_SELECTORS, PC_COM1_PORT, X86_LINUX_MACHINE, buildHandoffGdt, pcMemoryMap, planX86LinuxForStub, pvhElfArtefact, type HandoffGdt, type X86LinuxPlan } from "@handoff/x86";
-import { linux64Entry } from "./handoff-states.js";
+import { BOOT_SELECTORS, PC_COM1_PORT, X86_LINUX_MACHINE, buildHandoffGdt, buildPvhLinuxArtefact, pcMemoryMap, planX86LinuxForStub, pvhElfArtefact, type HandoffGdt, type X86LinuxPlan } from "@handoff/x86";
+import { linux64Entry, pvhEntry64 } from "./handoff-states.js";
 import { X86_64_4LEVEL } from "./paging.js";
 import { X86_64_HANDOFF_STUB, X86_64_STUB_GDT_OFFSET, buildX86_64Stub } from "./stub/stub.js";
 
@@ -48,10 +48,12 @@ export function linux64StubState(
  */
 export const x86_64LinuxBootBuilder: LinuxBootBuilder = {
   arch: "x86_64",
-  protocols: ["linux64"],
+  protocols: ["linux64", "pvh"],
   needsMachineDtb: () => false,
   machine: () => X86_LINUX_MACHINE,
   build(request: LinuxBootRequest): HandoffArtefact {
+    // PVH: an ELF kernel with a PHYS32 entry (the vmlinux inside the bzImage), entered in 32-bit mode.
+    if (request.protocol === "pvh") return buildPvhLinuxArtefact("x86_64", request, pvhEntry64, X86_LINUX_MACHINE);
     const L = X86_64_LINUX_LAYOUT;
     const m = X86_LINUX_MACHINE;
     const { plan, list } = planX86LinuxForStub("x86_64", this.protocols, request, L, true);

@@ -52,6 +52,7 @@ export function planJson(a: HandoffArtefact) {
     indirectionList: { head: a.list.head, maxSteps: a.list.maxSteps, entries: a.list.entries.map((e) => hex(e)) },
     ...(a.pageTableRoot === undefined ? {} : { pageTableRoot: a.pageTableRoot }),
     state: a.state.toJSON(),
+    ...(a.bootInfo === undefined ? {} : { bootInfo: a.bootInfo }),
   };
 }
 

@@ -1,9 +1,12 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { LINUX_BOOT_BUILDER, ValidationError, unwrapImage, type HandoffArtefact, type LinuxBootBuilder } from "@handoff/core";
+import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
+import { LINUX_BOOT_BUILDER, ValidationError, unwrapImage, type Architecture, type HandoffArtefact, type ImageFormat, type ImageInput, type LinuxBootBuilder } from "@handoff/core";
 import { dumpMachineDtb, type QemuArch } from "@handoff/qemu";
 import type { LoadedArchitectures } from "../container.js";
 import { checkCmdline } from "../cmdline-limit.js";
 import { readInput } from "../file-io.js";
+import { PAYLOAD_SUFFIX } from "./plan.js";
 
 /** Largest kernel or initrd `--kernel`/`--initrd` accepts for a Linux boot (checked before reading). */
 export const MAX_LINUX_FILE_BYTES = 512 * 1024 * 1024;
@@ -26,10 +29,37 @@ function readBounded(path: string, what: string): Uint8Array {
   return readInput(path, { what, maxBytes: MAX_LINUX_FILE_BYTES }).bytes;
 }
 
+/** `FILE#payload` (when no file is literally called that): the vmlinux inside a bzImage, booted through PVH. */
+function kernelReference(kernel: string, cwd: string): { path: string; payload: boolean } {
+  const path = resolve(cwd, kernel);
+  if (kernel.endsWith(PAYLOAD_SUFFIX) && !existsSync(path)) return { path: path.slice(0, -PAYLOAD_SUFFIX.length), payload: true };
+  return { path, payload: false };
+}
+
+/**
+ * The format that makes `kernel` a Linux kernel for `arch`: one of the arch's
+ * own (bzImage, Image, zImage), or an ELF with a Xen PVH entry note (a vmlinux).
+ */
+function kernelFormat(arch: Architecture, input: ImageInput, payload: boolean): ImageFormat | undefined {
+  const format = arch.imageFormats.find((f) => f.probe(input));
+  if (payload && format?.id !== "bzImage") throw new ValidationError(`${input.path}${PAYLOAD_SUFFIX}`, "only a bzImage has a payload to boot");
+  if (format || !ELF_IMAGE_FORMAT.probe(input)) return format;
+  const image = ELF_IMAGE_FORMAT.parse(input);
+  return (image.metadata as { entrySource?: string }).entrySource === "xen-phys32-entry" && image.arch === arch.id ? ELF_IMAGE_FORMAT : undefined;
+}
+
+function linuxBuilder(loaded: LoadedArchitectures, archId: string): LinuxBootBuilder {
+  const builders = loaded.container.isRegistered(LINUX_BOOT_BUILDER) ? loaded.container.resolveAll<LinuxBootBuilder>(LINUX_BOOT_BUILDER) : [];
+  const builder = builders.find((b) => b.arch === archId);
+  if (!builder) throw new ValidationError(`--arch ${archId}`, "the installed architecture package cannot boot a Linux kernel");
+  return builder;
+}
+
 /**
  * The artefact that boots a real Linux kernel, or undefined when the request is
  * a flat payload / probe. Linux mode: `--initrd` or `--cmdline` given, or the
- * kernel is one of the arch's image formats (bzImage, arm64 Image, zImage).
+ * kernel is one of the arch's image formats (bzImage, arm64 Image, zImage), a
+ * PVH ELF, or `bzImage#payload` (the vmlinux inside, booted through `pvh`).
  */
 export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd: string): HandoffArtefact | undefined {
   if (o.probe || !o.kernel) {
@@ -37,21 +67,20 @@ export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd:
     return undefined;
   }
   const arch = loaded.registry.get(o.arch);
-  const kernelPath = resolve(cwd, o.kernel);
+  const { path: kernelPath, payload } = kernelReference(o.kernel, cwd);
   // Image.gz, zboot, UKI, uImage, FIT: boot what is inside; a UKI's or FIT's initrd, cmdline and DTB apply unless given.
   const unwrapped = unwrapImage({ path: kernelPath, bytes: readBounded(kernelPath, "kernel") });
   const kernel = unwrapped.input.bytes;
-  const format = arch.imageFormats.find((f) => f.probe({ path: kernelPath, bytes: kernel }));
-  const recognised = format !== undefined;
-  if (!recognised && o.initrd === undefined && o.cmdline === undefined && unwrapped.layers.length === 0) return undefined;
-  const builders = loaded.container.isRegistered(LINUX_BOOT_BUILDER) ? loaded.container.resolveAll<LinuxBootBuilder>(LINUX_BOOT_BUILDER) : [];
-  const builder = builders.find((b) => b.arch === o.arch);
-  if (!builder) throw new ValidationError(`--arch ${o.arch}`, "the installed architecture package cannot boot a Linux kernel");
-  if (!recognised) throw new ValidationError(kernelPath, `is not a kernel image ${o.arch} knows (${arch.imageFormats.map((f) => f.id).join(", ")})`);
+  const format = kernelFormat(arch, { path: kernelPath, bytes: kernel }, payload);
+  if (!format && !payload && o.initrd === undefined && o.cmdline === undefined && unwrapped.layers.length === 0) return undefined;
+  const builder = linuxBuilder(loaded, o.arch);
+  if (!format) throw new ValidationError(kernelPath, `is not a kernel image ${o.arch} knows (${arch.imageFormats.map((f) => f.id).join(", ")}, or a PVH ELF)`);
   const cmdline = o.cmdline ?? unwrapped.cmdline;
   checkCmdline(o.arch, format.parse({ path: kernelPath, bytes: kernel }), cmdline);
-  const protocol = o.protocol ?? builder.protocols[0]!;
+  // An ELF (a vmlinux, or the one inside a bzImage) has only the PVH entry.
+  const protocol = o.protocol ?? (payload || format === ELF_IMAGE_FORMAT ? "pvh" : builder.protocols[0]!);
   if (!builder.protocols.includes(protocol)) throw new ValidationError(`--protocol ${protocol}`, `a Linux kernel boots on ${o.arch} through ${builder.protocols.join(" or ")}`);
+  if ((payload || format === ELF_IMAGE_FORMAT) && protocol !== "pvh") throw new ValidationError(`--protocol ${protocol}`, "an ELF kernel (a vmlinux) is booted through its PVH entry: use --protocol pvh");
   const initrd = o.initrd === undefined ? unwrapped.initrd : readBounded(resolve(cwd, o.initrd), "initrd");
   const machineDtb = devicetree(builder, o, cwd, protocol, unwrapped.dtb);
   return builder.build({ protocol, kernel, kernelPath, initrd, cmdline: cmdline ?? "", machineDtb, entryMode: o.entryMode, noVerify: o.noVerify });

@@ -68,9 +68,9 @@
 	jmp	.Lverified
 
 .Lverify_mismatch:
+	cmpw	$0, (.Lserial_port - .Lbase)(%ebp)	/* no UART: only spin */
+	je	4f
 	movzwl	(.Lserial_port - .Lbase)(%ebp), %edx
-	testl	%edx, %edx
-	jz	4f
 	leal	(.Lverify_msg - .Lbase)(%ebp), %esi
 2:	movb	(%esi), %al
 	testb	%al, %al

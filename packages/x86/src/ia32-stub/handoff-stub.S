@@ -11,6 +11,10 @@
  *      CR4 and CR2 from the data block, loads DS/ES/FS/GS/SS, TR and LDTR;
  *   4. sets EFLAGS, then every GPR from the data block, and far-jumps to the
  *      entry with the planned CS (the ljmp immediates are data-block fields).
+ * Before 2, when hd_rsdp_dst is not zero and the loader that entered the stub
+ * passed an hvm_start_info in %ebx (magic 0x336ec578, xen start_info.h), its
+ * rsdp_paddr (offset 32, 8 bytes) is copied to hd_rsdp_dst: where the firmware
+ * put the RSDP is known only at run time, and the PVH loader found it.
  * Code refers to local labels only, so the object has no relocations.
  */
 	.include "verify32.S"
@@ -25,6 +29,7 @@ _start:
 1:	popl	%ebp
 	subl	$(1b - .Lbase), %ebp		/* %ebp = address of .Lbase */
 	leal	(.Lstack_top - .Lbase)(%ebp), %esp
+	movl	%ebx, (.Lloader_info - .Lbase)(%ebp)	/* the loader's hvm_start_info, if any */
 
 	movl	(.Lhead - .Lbase)(%ebp), %eax	/* current entry */
 	xorl	%edx, %edx			/* next entry pointer */
@@ -67,6 +72,19 @@ hd_fail:
 	jmp	.Lfail
 
 .Ldone:
+	movl	(.Lrsdp_dst - .Lbase)(%ebp), %edi
+	testl	%edi, %edi
+	jz	6f
+	movl	(.Lloader_info - .Lbase)(%ebp), %esi
+	testl	%esi, %esi
+	jz	6f
+	cmpl	$0x336ec578, (%esi)		/* XEN_HVM_START_MAGIC_VALUE */
+	jne	6f
+	movl	32(%esi), %eax			/* rsdp_paddr, low and high halves */
+	movl	%eax, (%edi)
+	movl	36(%esi), %eax
+	movl	%eax, 4(%edi)
+6:
 	X86_VERIFY
 	/* GDTR base = runtime address of the GDT (position-independent). */
 	leal	(.Lgdt - .Lbase)(%ebp), %eax
@@ -114,7 +132,7 @@ hd_cs:		.word	0
 
 	/* Data block (little-endian). */
 	.balign	8, 0
-	.globl	hd_data, hd_list_head, hd_max_steps, hd_cr0, hd_cr2, hd_cr3, hd_cr4, hd_eflags
+	.globl	hd_data, hd_list_head, hd_max_steps, hd_rsdp_dst, hd_loader_info, hd_cr0, hd_cr2, hd_cr3, hd_cr4, hd_eflags
 	.globl	hd_eax, hd_ebx, hd_ecx, hd_edx, hd_esi, hd_edi, hd_ebp, hd_esp
 	.globl	hd_ds, hd_es, hd_fs, hd_gs, hd_ss, hd_tr, hd_ldtr, hd_idtr, hd_gdtr, hd_gdt, hd_gdt_end, hd_end
 hd_data:
@@ -122,6 +140,10 @@ hd_list_head:
 .Lhead:		.long	0	/* first entry (normally list page | INDIRECTION) */
 hd_max_steps:
 .Lmax_steps:	.long	0
+hd_rsdp_dst:
+.Lrsdp_dst:	.long	0	/* where to copy the loader's rsdp_paddr (0: do not) */
+hd_loader_info:
+.Lloader_info:	.long	0	/* %ebx at entry, saved by the stub */
 hd_cr0:
 .Lcr0:		.long	0
 hd_cr2:

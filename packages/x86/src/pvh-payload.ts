@@ -1,0 +1,43 @@
+import { ValidationError, hex, type ArtefactRequest, type HandoffArtefact } from "@handoff/core";
+import { layoutFlatPayload } from "@handoff/core/kexec";
+import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt } from "./descriptors.js";
+import { buildIa32Stub, X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET } from "./ia32-stub/stub.js";
+import { pvhElfArtefact } from "./pvh-artefact.js";
+import type { PvhStateMaker } from "./pvh-linux.js";
+import { minimalStartInfo } from "./pvh-state.js";
+
+/** Where a flat-payload PVH artefact puts things on QEMU `-M pc` (at least 128 MiB). */
+export interface PvhPayloadLayout {
+  readonly stub: bigint;
+  readonly list: bigint;
+  readonly bootData: bigint;
+  readonly entry: bigint;
+  readonly staging: bigint;
+  readonly maxPayload: bigint;
+}
+
+/**
+ * A flat payload (or the probe) entered through the PVH ABI on either width:
+ * the IA-32 stub runs a 4-byte-word list that places the payload (odd pages
+ * in place, even ones staged) and enters it in 32-bit protected mode with ebx
+ * = a minimal hvm_start_info, every other register as `makeState` promises.
+ */
+export function pvhPayloadArtefact(arch: "x86_32" | "x86_64", request: ArtefactRequest, makeState: PvhStateMaker, L: PvhPayloadLayout): HandoffArtefact {
+  if (BigInt(request.payload.length) > L.maxPayload) throw new ValidationError(`${arch} build`, `payload of ${request.payload.length} bytes exceeds ${hex(L.maxPayload)}`);
+  const pages = Math.ceil(request.payload.length / 4096);
+  const layout = layoutFlatPayload({ word: 4, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, inPlace: new Set(Array.from({ length: pages }, (_, i) => i).filter((i) => i % 2 === 1)) });
+  const gdt = buildHandoffGdt(request.vmmSelectors ? VMM_SELECTORS : BOOT_SELECTORS, false);
+  const state = makeState({ gdt, gdtBase: L.stub + BigInt(X86_32_STUB_GDT_OFFSET), startInfo: L.bootData, entry: L.entry });
+  const stub = buildIa32Stub(state, layout, gdt);
+  return pvhElfArtefact({
+    arch,
+    protocol: "pvh",
+    stub: { addr: L.stub, bytes: stub.bytes, failOffset: X86_32_HANDOFF_STUB.symbols.hd_fail },
+    loads: [{ paddr: L.bootData, bytes: minimalStartInfo() }, ...layout.placed.map((p) => ({ paddr: p.addr, bytes: p.bytes }))],
+    entry: L.entry,
+    segments: [layout.segment],
+    list: layout,
+    state,
+    qemu: { machine: "pc", memory: "128M" },
+  });
+}
