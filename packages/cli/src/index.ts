@@ -6,8 +6,6 @@ export { parseAddress, parseSize, parseQuantity, parseValue } from "./numbers.js
 export { loadArchitectures, type LoadedArchitectures } from "./container.js";
 export { loadArchitecturesFor, type ArchRequest, type BuiltinArches } from "./architectures.js";
 export { discoverPluginPackages, findInstalledArchPackages, resolvePluginDir, loadPlugin, ARCH_KEYWORD, type PluginPackage } from "./discovery.js";
-export { writeDirectorySet, type SetFile } from "./directory-set.js";
-export { readInput, writeFileAtomic, FileAccessError } from "./file-io.js";
 export { checkCmdline, cmdlineLimit, LINUX_COMMAND_LINE_SIZE } from "./cmdline-limit.js";
 export { toJson } from "./output.js";
 export { digestReport, renderDigestReport } from "./digest-report.js";

@@ -81,7 +81,8 @@ describe("handoff build --out", () => {
     const r = runCli(["build", "--arch", "x86_64", "--probe", "--out", out, "--json"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(["handoff.elf", "plan.json"]);
+    // .handoff-set (@handoff/node's set marker) is what lets a later build replace this directory.
+    expect(readdirSync(out).sort()).toEqual([".handoff-set", "handoff.elf", "plan.json"]);
     const plan = JSON.parse(readFileSync(join(out, "plan.json"), "utf8"));
     expect(plan).toMatchObject({ arch: "x86_64", protocol: "linux64", entry: "0x400000", stubEntry: "0x100000", pageTableRoot: "0x120000" });
     expect(plan.indirectionList.entries[0]).toBe("0x400001");

@@ -21,7 +21,7 @@ describe("inputs that are not regular files: one clean line from every command t
     ["/dev/zero", "/dev/zero", /is a character device, not a regular file/],
     ["a FIFO", fifo, /is a FIFO, not a regular file/],
     ["a directory", dir, /is a directory, not a regular file/],
-    ["an empty file", empty, /is an empty file/],
+    ["an empty file", empty, /is an empty file \(0 bytes\)/],
   ];
   const commands: [string, (f: string) => string[]][] = [
     ["inspect", (f) => ["inspect", f]],
@@ -148,8 +148,8 @@ describe("build writes its artefact directory as a set", () => {
     const codes = await Promise.all(["svc", "hyp", "svc", "hyp", "svc", "hyp"].map(build));
     expect(codes).toEqual([0, 0, 0, 0, 0, 0]);
     const plan = JSON.parse(readFileSync(join(out, "plan.json"), "utf8")) as { files: { name: string; size: number }[] };
-    // Every file plan.json names is there with the size it says, and nothing else.
-    expect(readdirSync(out).sort()).toEqual([...plan.files.map((f) => f.name), "plan.json"].sort());
+    // Every file plan.json names is there with the size it says, and nothing else but the set marker.
+    expect(readdirSync(out).sort()).toEqual([...plan.files.map((f) => f.name), "plan.json", ".handoff-set"].sort());
     for (const f of plan.files) expect(readFileSync(join(out, f.name)).length).toBe(f.size);
     expect(readdirSync(parent)).toEqual(["out"]);
   }, 60_000);

@@ -77,7 +77,7 @@ describe("handoff inspect on malformed input", () => {
     ["shnum", bad((b) => put(b, 60, 2, 0xffff, "little")), /e_shnum @0x3c/],
     ["entry", writeElf({ elfClass: 64, endian: "little", machine: 62, entry: PVH_PHYS_BASE, segments: [{ type: 1, vaddr: PVH_PHYS_BASE, data: new Uint8Array(16) }, { type: 4, vaddr: 0n, data: note("Xen", 18, int(0x10, 4, "little"), "little") }] }).bytes, /PHYS32_ENTRY @0x[0-9a-f]+: PVH entry 0x10 is outside every PT_LOAD/],
     ["garbage", new Uint8Array(4096).fill(0x41), /not a recognised image format \(tried: elf/],
-    ["empty", new Uint8Array(0), /the image is an empty file/],
+    ["empty", new Uint8Array(0), /: image: is an empty file \(0 bytes\)/],
   ];
   it.each(cases)("%s: one line naming the problem, exit 1, no stack trace", (name, bytes, message) => {
     // runCli's timeout fails a hang; how fast it answers is the bench's business.

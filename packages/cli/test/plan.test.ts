@@ -65,7 +65,7 @@ describe("handoff plan", () => {
   const failures: [string, string[], RegExp][] = [
     ["a kernel outside RAM", ["--memory", "16M"], /segment\[0\] \(kernel raw, 0x1000000\.\.0x1006000\): not wholly inside RAM/],
     ["an unaligned load address", ["--load-addr", "0x1000800"], /not 0x1000-aligned/],
-    ["a missing initrd", ["--initrd", "/nonexistent/initrd"], /^handoff: \/nonexistent\/initrd: cannot read the initrd: no such file$/m],
+    ["a missing initrd", ["--initrd", "/nonexistent/initrd"], /^handoff: \/nonexistent\/initrd: initrd: no such file$/m],
     ["a bad memmap", ["--memmap", kernel], /memory-map JSON \$: not JSON/],
   ];
   for (const [what, extra, message] of failures) {

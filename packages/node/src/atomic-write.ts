@@ -15,7 +15,7 @@ import { constants } from "node:fs";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { FormatError, ValidationError, type Segment } from "@handoff/core";
-import { fromSystemError } from "./file-errors.js";
+import { FileAccessError, fromSystemError } from "./file-errors.js";
 import { checkOutputFile } from "./output-target.js";
 
 /** A piece of an output file. */
@@ -34,6 +34,8 @@ export interface AtomicWriteOptions {
   readonly mode?: number;
   /** Copy buffer size for file ranges. Default 1 MiB. */
   readonly chunkSize?: number;
+  /** What the file is for, for messages (`SVG picture`, `linked image`). Default `output`. */
+  readonly role?: string;
 }
 
 /** What {@link writeFileAtomic} wrote: the final path and the byte count. */
@@ -53,8 +55,9 @@ let zeroChunk: Uint8Array | undefined;
 export async function writeFileAtomic(target: string, source: WriteSource, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
   const chunkSize = options.chunkSize ?? DEFAULT_COPY_CHUNK;
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new ValidationError("atomic write", `chunk size ${chunkSize} is not a positive integer`);
+  const role = options.role ?? "output";
   // The output rule (output-target.ts): only a regular file is ever replaced.
-  await checkOutputFile(target);
+  await checkOutputFile(target, role);
   const dir = dirname(target);
   // Same directory => same file system => rename(2) is atomic. `wx` refuses to reuse a stale name.
   const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
@@ -62,7 +65,9 @@ export async function writeFileAtomic(target: string, source: WriteSource, optio
   try {
     fh = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, options.mode ?? 0o644);
   } catch (cause) {
-    throw fromSystemError(target, "output", `create a temporary file in ${dir}`, cause);
+    // ENOENT here is the directory, not the target (which need not exist).
+    if ((cause as NodeJS.ErrnoException).code === "ENOENT") throw new FileAccessError(target, role, "missing", `the directory ${dir} does not exist`, { cause });
+    throw fromSystemError(target, role, `create a temporary file in ${dir}`, cause);
   }
   let bytes = 0;
   let closed = false;
@@ -89,7 +94,7 @@ export async function writeFileAtomic(target: string, source: WriteSource, optio
     closed = true;
     await fh.close();
     // Again just before the rename: the path may have been replaced by a link or a device meanwhile.
-    await checkOutputFile(target);
+    await checkOutputFile(target, role);
     await rename(temp, target);
   } catch (error) {
     if (!closed) await fh.close().catch(() => undefined);

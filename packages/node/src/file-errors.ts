@@ -49,7 +49,7 @@ export function fromSystemError(path: string, role: string, action: string, caus
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
   if (code === "ENOENT") return new FileAccessError(path, role, "missing", "no such file", { cause });
   if (code === "EACCES" || code === "EPERM") return new FileAccessError(path, role, "permission", `permission denied (${action})`, { cause });
-  if (code === "EISDIR") return new FileAccessError(path, role, "directory", "is a directory, not a file", { cause });
+  if (code === "EISDIR") return new FileAccessError(path, role, "directory", "is a directory, not a regular file", { cause });
   if (code === "ENOTDIR") return new FileAccessError(path, role, "missing", "a parent of the path is not a directory", { cause });
   const message = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
   return new FileAccessError(path, role, "io", `cannot ${action}: ${message}`, { cause });

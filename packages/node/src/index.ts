@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { FileAccessError, type FileProblem } from "./file-errors.js";
-export { readFileBounded, openRegularFile, withRandomAccessFile, type ReadLimits } from "./read-file.js";
+export { readFileBounded, regularFileSize, openRegularFile, withRandomAccessFile, type ReadLimits } from "./read-file.js";
 export {
   readBootFiles,
   loadImageFile,

@@ -20,7 +20,7 @@ export async function checkOutputFile(target: string, role = "output"): Promise<
     throw fromSystemError(target, role, "inspect it", cause);
   }
   if (st.isSymbolicLink()) throw new FileAccessError(target, role, "symlink", "is a symbolic link; handoff replaces only regular files (remove the link or write elsewhere)");
-  if (st.isDirectory()) throw new FileAccessError(target, role, "directory", "is a directory, not a file");
+  if (st.isDirectory()) throw new FileAccessError(target, role, "directory", "is a directory, not a regular file");
   if (!st.isFile()) throw new FileAccessError(target, role, "not-regular", `is ${fileKind(st)}; handoff replaces only regular files`);
   return true;
 }

@@ -63,9 +63,9 @@ export function openRegularFile(path: string, role: string, limits: { readonly m
   }
   try {
     const st = fstatSync(fd);
-    if (st.isDirectory()) throw new FileAccessError(path, role, "directory", "is a directory, not a file");
+    if (st.isDirectory()) throw new FileAccessError(path, role, "directory", "is a directory, not a regular file");
     if (!st.isFile()) throw new FileAccessError(path, role, "not-regular", `is ${fileKind(st)}, not a regular file`);
-    if (st.size === 0 && !limits.allowEmpty) throw new FileAccessError(path, role, "empty", "is empty (0 bytes)");
+    if (st.size === 0 && !limits.allowEmpty) throw new FileAccessError(path, role, "empty", "is an empty file (0 bytes)");
     if (limits.maxBytes !== undefined && st.size > limits.maxBytes) {
       throw new FileAccessError(path, role, "too-large", `is ${st.size} bytes, more than the ${limits.maxBytes} accepted`);
     }
@@ -75,6 +75,17 @@ export function openRegularFile(path: string, role: string, limits: { readonly m
     if (cause instanceof FileAccessError) throw cause;
     throw fromSystemError(path, role, "check it", cause);
   }
+}
+
+/**
+ * The size of a regular file of at most `limits.maxBytes` bytes, with the same
+ * refusals as {@link readFileBounded}, without reading it: for a file that is
+ * streamed later (an initrd copied into an artefact piece by piece).
+ */
+export function regularFileSize(path: string, limits: ReadLimits): number {
+  const { fd, size } = openRegularFile(path, limits.role ?? "input", limits);
+  closeSync(fd);
+  return size;
 }
 
 /**

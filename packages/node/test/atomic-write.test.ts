@@ -128,5 +128,6 @@ describe("writeFileAtomic", () => {
     expect(err).toBeInstanceOf(FileAccessError);
     expect((err as FileAccessError).path).toBe(target);
     expect((err as FileAccessError).problem).toBe("missing");
+    expect((err as FileAccessError).message).toBe(`${target}: output: the directory ${join(dir, "missing")} does not exist`);
   });
 });

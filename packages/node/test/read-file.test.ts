@@ -3,7 +3,7 @@ import { rmSync, symlinkSync, writeFileSync, mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { readBootFiles, readFileBounded, loadImageFile, type FileProblem } from "@handoff/node";
+import { readBootFiles, readFileBounded, regularFileSize, loadImageFile, type FileProblem } from "@handoff/node";
 import { FormatError } from "@handoff/core";
 import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
 import { requireTool, tempDir } from "@handoff/test-support";
@@ -38,10 +38,10 @@ describe("readFileBounded", () => {
   it("says a directory is a directory and an empty file is empty", () => {
     const sub = join(dir, "d");
     mkdirSync(sub);
-    expect(refusal(() => readFileBounded(sub, { maxBytes: 1 << 20, role: "kernel" })).message).toBe(`${sub}: kernel: is a directory, not a file`);
+    expect(refusal(() => readFileBounded(sub, { maxBytes: 1 << 20, role: "kernel" })).message).toBe(`${sub}: kernel: is a directory, not a regular file`);
     const empty = join(dir, "empty");
     writeFileSync(empty, "");
-    expect(refusal(() => readFileBounded(empty, { maxBytes: 1 << 20, role: "initrd" })).message).toBe(`${empty}: initrd: is empty (0 bytes)`);
+    expect(refusal(() => readFileBounded(empty, { maxBytes: 1 << 20, role: "initrd" })).message).toBe(`${empty}: initrd: is an empty file (0 bytes)`);
     expect(readFileBounded(empty, { maxBytes: 1, allowEmpty: true }).bytes.length).toBe(0);
     expect(problem(() => readFileBounded(join(dir, "nope"), { maxBytes: 1 }))).toBe("missing");
   });
@@ -66,6 +66,21 @@ describe("readFileBounded", () => {
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe("regularFileSize", () => {
+  it("gives the size of a regular file without reading it, with readFileBounded's refusals", () => {
+    const path = join(dir, "initrd");
+    writeFileSync(path, new Uint8Array(3000));
+    expect(regularFileSize(path, { maxBytes: 3000, role: "initrd" })).toBe(3000);
+    expect(refusal(() => regularFileSize(path, { maxBytes: 2999, role: "initrd" })).message).toBe(`${path}: initrd: is 3000 bytes, more than the 2999 accepted`);
+    const empty = join(dir, "empty");
+    writeFileSync(empty, "");
+    expect(refusal(() => regularFileSize(empty, { maxBytes: 1, role: "initrd" })).message).toBe(`${empty}: initrd: is an empty file (0 bytes)`);
+    expect(refusal(() => regularFileSize(dir, { maxBytes: 1, role: "initrd" })).message).toBe(`${dir}: initrd: is a directory, not a regular file`);
+    expect(problem(() => regularFileSize("/dev/zero", { maxBytes: 1 }))).toBe("not-regular");
+    expect(problem(() => regularFileSize(join(dir, "nope"), { maxBytes: 1 }))).toBe("missing");
   });
 });
 

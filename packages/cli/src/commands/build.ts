@@ -3,8 +3,8 @@ import { hex } from "@handoff/core";
 import { pictureOfArtefact, renderMemoryMapSvg } from "@handoff/core/svg";
 import { defineCommand } from "../cli/command.js";
 import { UsageError } from "../cli/usage-error.js";
+import { writeFileAtomic } from "@handoff/node";
 import { toJson } from "../output.js";
-import { writeSvgFile } from "../svg-output.js";
 import { ARTEFACT_OPTIONS, artefactOptions } from "./artefact-options.js";
 import { artefactFor, writeArtefact } from "./handoff-artefacts.js";
 
@@ -20,8 +20,8 @@ export const command = defineCommand({
     const loaded = await context.architectures(values.arch);
     const { artefact } = artefactFor(loaded, artefactOptions(values), context.cwd);
     const out = resolve(context.cwd, values.out);
-    const files = writeArtefact(artefact, out, toJson);
-    if (values.svg !== undefined) writeSvgFile(resolve(context.cwd, values.svg), renderMemoryMapSvg(pictureOfArtefact(artefact)));
+    const files = await writeArtefact(artefact, out, toJson);
+    if (values.svg !== undefined) await writeFileAtomic(resolve(context.cwd, values.svg), renderMemoryMapSvg(pictureOfArtefact(artefact)), { role: "SVG picture" });
     if (values.json) return toJson({ out, files, arch: artefact.arch, protocol: artefact.protocol, entry: artefact.entry, stubEntry: artefact.stubEntry });
     return [`built ${artefact.arch} ${artefact.protocol} hand-off: stub at ${hex(artefact.stubEntry)}, enters ${hex(artefact.entry)}`, ...files.map((f) => `  ${f}`)].join("\n");
   },

@@ -1,14 +1,13 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { BuilderLookup, ValidationError, hex, type Architecture, type HandoffArtefact, type HandoffArtefactBuilder } from "@handoff/core";
 import type { LoadedArchitectures } from "../container.js";
-import { writeDirectorySet } from "../directory-set.js";
-import { readInput } from "../file-io.js";
+import { readFileBounded, writeDirectorySet } from "@handoff/node";
 import { linuxArtefact, type LinuxOptions } from "./linux-boot.js";
 
 /** Largest flat payload `--kernel` accepts (checked before reading the file). */
 export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
-/** The file every artefact directory holds; its presence marks a directory `build` may replace. */
+/** The file every artefact directory holds: everything about the artefact except its bytes. */
 export const PLAN_FILE = "plan.json";
 
 /** The arch and its artefact builder, or a typed error naming what is missing. */
@@ -20,7 +19,7 @@ export function builderFor(loaded: LoadedArchitectures, arch: string, protocol?:
 
 /** Read a flat payload: a regular, non-empty file of at most {@link MAX_PAYLOAD_BYTES}. */
 export function readPayload(path: string): Uint8Array {
-  return readInput(path, { what: "kernel payload", maxBytes: MAX_PAYLOAD_BYTES }).bytes;
+  return readFileBounded(path, { role: "kernel payload", maxBytes: MAX_PAYLOAD_BYTES }).bytes;
 }
 
 /** What `build` and `boot` are asked for. */
@@ -56,8 +55,13 @@ export function planJson(a: HandoffArtefact) {
   };
 }
 
-/** Write the artefact's files and plan.json into `dir` as one set (see {@link writeDirectorySet}). */
-export function writeArtefact(a: HandoffArtefact, dir: string, render: (v: unknown) => string): string[] {
-  const files = [...a.files.map((f) => ({ name: f.name, bytes: f.bytes })), { name: PLAN_FILE, bytes: new TextEncoder().encode(render(planJson(a)) + "\n") }];
-  return writeDirectorySet(dir, files, PLAN_FILE);
+/**
+ * Write the artefact's files and plan.json into `dir` as one set (see
+ * `writeDirectorySet` in @handoff/node, which adds the `.handoff-set` marker
+ * that lets a later build replace the directory). Returns the paths written.
+ */
+export async function writeArtefact(a: HandoffArtefact, dir: string, render: (v: unknown) => string): Promise<string[]> {
+  const files = [...a.files.map((f) => ({ name: f.name, source: f.bytes })), { name: PLAN_FILE, source: render(planJson(a)) + "\n" }];
+  const written = await writeDirectorySet(dir, files);
+  return written.files.map((name) => join(dir, name));
 }

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { readInput } from "../file-io.js";
+import { DEFAULT_BOOT_FILE_LIMITS, readFileBounded } from "@handoff/node";
 import { parseAddress, parseValue } from "../numbers.js";
 import { ValidationError, hex, MemoryMap, rebaseImage, type Architecture, type EncodedHypercall, type GuestBuffer, type HypercallAbi, type HypercallValue, type Image } from "@handoff/core";
 import { Placer } from "@handoff/core/kexec";
@@ -63,7 +63,7 @@ function defaultBase(arch: Architecture, image: Image, path: string): bigint {
 }
 
 export function loadImage(arch: Architecture, path: string, loadAddr: bigint | undefined, entry: bigint | undefined): Image {
-  const { bytes } = readInput(path, { what: "image" });
+  const { bytes } = readFileBounded(path, { role: "image", maxBytes: DEFAULT_BOOT_FILE_LIMITS.kernel });
   for (const format of arch.imageFormats) {
     if (!format.probe({ path, bytes })) continue;
     const image = format.parse({ path, bytes });
@@ -212,7 +212,7 @@ export function hypercallDecode(loaded: LoadedArchitectures, o: HypercallOptions
   let struct: { name: string; value: unknown } | null = null;
   if (o.structFile) {
     const path = resolve(o.cwd, o.structFile);
-    const { bytes } = readInput(path, { what: "struct", maxBytes: 1 << 20 });
+    const { bytes } = readFileBounded(path, { role: "struct", maxBytes: 1 << 20 });
     if (call === MULTICALL) {
       const count = d.args[1]!.value;
       if (count > 4096n) throw bad("multicall nr_calls", `${count} is more than 4096`);

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { MARKER_PARAM, MARKER_PREFIX, markerInitramfs, requireStaticExecutable } from "@handoff/core/cpio";
 import { ValidationError } from "@handoff/core";
-import { readInput, writeFileAtomic } from "../file-io.js";
+import { readFileBounded, writeFileAtomic } from "@handoff/node";
 import { defineCommand } from "../cli/command.js";
 import { toJson } from "../output.js";
 
@@ -13,14 +13,14 @@ const MAX_BUSYBOX_BYTES = 64 * 1024 * 1024;
  * static busybox whose /init prints `HANDOFF-MARKER: <handoff.marker=...>` and
  * powers off. Written atomically.
  */
-export function initramfsCommand(o: { busybox: string; out: string }, cwd: string): string {
+export async function initramfsCommand(o: { busybox: string; out: string }, cwd: string): Promise<string> {
   const path = resolve(cwd, o.busybox);
-  const { bytes } = readInput(path, { what: "busybox", maxBytes: MAX_BUSYBOX_BYTES });
+  const { bytes } = readFileBounded(path, { role: "busybox", maxBytes: MAX_BUSYBOX_BYTES });
   if (!(bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46)) throw new ValidationError(path, "busybox is not an ELF executable (offset 0: no \\x7fELF)");
   requireStaticExecutable(bytes, path);
   const cpio = markerInitramfs(bytes);
   const out = resolve(cwd, o.out);
-  writeFileAtomic(out, cpio);
+  await writeFileAtomic(out, cpio, { role: "initramfs" });
   return `wrote ${out} (${cpio.length} bytes): /init prints "${MARKER_PREFIX}<${MARKER_PARAM}=...>" and powers off`;
 }
 
@@ -30,8 +30,8 @@ export const command = defineCommand({
     busybox: { type: "string", value: "FILE", required: true, help: "a static busybox executable for the target arch" },
     out: { type: "string", value: "FILE", required: true, help: "where the newc cpio goes (written atomically)" },
   },
-  run({ values }, context) {
-    const text = initramfsCommand({ busybox: values.busybox, out: values.out }, context.cwd);
+  async run({ values }, context) {
+    const text = await initramfsCommand({ busybox: values.busybox, out: values.out }, context.cwd);
     return values.json ? toJson({ out: resolve(context.cwd, values.out) }) : text;
   },
 });

@@ -2,9 +2,8 @@ import { ELF_IMAGE_FORMAT, ElfImageFormat } from "@handoff/core/elf";
 import { FormatError, hex, type Image, type ImageFormat, type ImageInput, type Segment, openImage } from "@handoff/core";
 import { existsSync } from "node:fs";
 import { pictureOfImage, renderMemoryMapSvg } from "@handoff/core/svg";
-import { writeSvgFile } from "../svg-output.js";
 import type { LoadedArchitectures } from "../container.js";
-import { readInput } from "../file-io.js";
+import { DEFAULT_BOOT_FILE_LIMITS, readFileBounded, writeFileAtomic } from "@handoff/node";
 import { inspectVmcore, looksLikeVmcore } from "./inspect-vmcore.js";
 import { defineCommand } from "../cli/command.js";
 import { parseAddress } from "../numbers.js";
@@ -46,13 +45,13 @@ export function identifyImage(input: ImageInput, formats: readonly ImageFormat[]
 }
 
 /** `handoff inspect FILE`: what the image is. */
-export function inspectCommand(path: string, loaded: LoadedArchitectures, options: InspectOptions): string {
+export async function inspectCommand(path: string, loaded: LoadedArchitectures, options: InspectOptions): Promise<string> {
   if (path.endsWith("#payload") && !existsSync(path)) {
     path = path.slice(0, -"#payload".length);
     options = { ...options, payload: true };
   }
   if (!options.payload && options.svg === undefined && looksLikeVmcore(path)) return inspectVmcore(path, options.json);
-  const input = readInput(path, { what: "image" });
+  const input = readFileBounded(path, { role: "image", maxBytes: DEFAULT_BOOT_FILE_LIMITS.kernel });
   const formats = imageFormatsOf(loaded, options);
   let image: Image;
   let format: ImageFormat;
@@ -63,7 +62,7 @@ export function inspectCommand(path: string, loaded: LoadedArchitectures, option
   } else {
     ({ image, format } = identifyImage(input, formats));
   }
-  if (options.svg !== undefined) writeSvgFile(options.svg, renderMemoryMapSvg(pictureOfImage(image)));
+  if (options.svg !== undefined) await writeFileAtomic(options.svg, renderMemoryMapSvg(pictureOfImage(image)), { role: "SVG picture" });
   return options.json ? toJson(describeImage(image, format)) : renderImage(image, format);
 }
 

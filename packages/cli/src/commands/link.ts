@@ -2,7 +2,7 @@ import { ElfFile } from "@handoff/core/elf";
 import { LinkError, linkObject, type LinkedObject } from "@handoff/core/link";
 import { hex } from "@handoff/core";
 import type { LoadedArchitectures } from "../container.js";
-import { readInput, writeFileAtomic } from "../file-io.js";
+import { readFileBounded, writeFileAtomic } from "@handoff/node";
 import { table, toJson } from "../output.js";
 import { defineCommand } from "../cli/command.js";
 import { UsageError } from "../cli/usage-error.js";
@@ -19,12 +19,12 @@ export interface LinkCommandOptions {
 }
 
 /** `handoff link`: link a relocatable object at an address and write its bytes (atomically). */
-export function linkCommand(loaded: LoadedArchitectures, o: LinkCommandOptions): string {
+export async function linkCommand(loaded: LoadedArchitectures, o: LinkCommandOptions): Promise<string> {
   const arch = loaded.registry.get(o.arch);
   if (!arch.relocations) throw new LinkError(o.object, `architecture ${arch.id} does not implement ELF relocations`);
-  const elf = ElfFile.parse(readInput(o.object, { what: "object", maxBytes: 64 << 20 }));
+  const elf = ElfFile.parse(readFileBounded(o.object, { role: "object", maxBytes: 64 << 20 }));
   const linked = linkObject(elf, { base: o.at, relocator: arch.relocations, set: o.set });
-  writeFileAtomic(o.out, linked.bytes);
+  await writeFileAtomic(o.out, linked.bytes, { role: "linked image" });
   return o.json ? toJson(describeLinked(o, linked)) : renderLinked(o, linked);
 }
 

@@ -5,7 +5,7 @@ import { LINUX_BOOT_BUILDER, ValidationError, unwrapImage, type Architecture, ty
 import { dumpMachineDtb, type QemuArch } from "@handoff/qemu";
 import type { LoadedArchitectures } from "../container.js";
 import { checkCmdline } from "../cmdline-limit.js";
-import { readInput } from "../file-io.js";
+import { readFileBounded } from "@handoff/node";
 import { PAYLOAD_SUFFIX } from "./plan.js";
 
 /** Largest kernel or initrd `--kernel`/`--initrd` accepts for a Linux boot (checked before reading). */
@@ -26,7 +26,7 @@ export interface LinuxOptions {
 }
 
 function readBounded(path: string, what: string): Uint8Array {
-  return readInput(path, { what, maxBytes: MAX_LINUX_FILE_BYTES }).bytes;
+  return readFileBounded(path, { role: what, maxBytes: MAX_LINUX_FILE_BYTES }).bytes;
 }
 
 /** `FILE#payload` (when no file is literally called that): the vmlinux inside a bzImage, booted through PVH. */
@@ -96,7 +96,7 @@ function devicetree(builder: LinuxBootBuilder, o: LinuxOptions, cwd: string, pro
     if (o.dtb !== undefined) throw new ValidationError("--dtb", `${o.arch} ${protocol} boot takes no devicetree`);
     return undefined;
   }
-  if (o.dtb !== undefined) return readInput(resolve(cwd, o.dtb), { what: "dtb", maxBytes: MAX_DTB_BYTES }).bytes;
+  if (o.dtb !== undefined) return readFileBounded(resolve(cwd, o.dtb), { role: "DTB", maxBytes: MAX_DTB_BYTES }).bytes;
   if (carried !== undefined) return carried;
   const m = builder.machine(protocol, o.entryMode);
   return dumpMachineDtb({ arch: o.arch as QemuArch, machine: m.machine, memory: m.memory });

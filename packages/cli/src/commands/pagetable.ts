@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { writeFileAtomic } from "../file-io.js";
+import { writeFileAtomic } from "@handoff/node";
 import { MemoryMap, ValidationError, hex, type Architecture, type PageTableFormat } from "@handoff/core";
 import { mappingsForPolicy, pageTableReport, verifyPageTableBuild, type Mapping, type MappingAttributes, type WalkResult } from "@handoff/core/paging";
 import type { LoadedArchitectures } from "../container.js";
@@ -55,7 +55,7 @@ function describeWalk(r: WalkResult): string {
  * and the translation of every mapping's first and last byte.
  * Returns the text to print and the exit code (1 when a walk disagrees).
  */
-export function pagetableCommand(loaded: LoadedArchitectures, o: PagetableOptions): { output: string; code: number } {
+export async function pagetableCommand(loaded: LoadedArchitectures, o: PagetableOptions): Promise<{ output: string; code: number }> {
   if (!o.arch) throw new ValidationError("pagetable", "--arch is required");
   const arch = loaded.registry.get(o.arch);
   const format = chooseFormat(arch, o.format);
@@ -77,7 +77,7 @@ export function pagetableCommand(loaded: LoadedArchitectures, o: PagetableOption
   const mismatches = verifyPageTableBuild(format, build, build.mappings);
   const walks = build.mappings.flatMap((m) => [m.va, m.va + m.size - 1n].map((va) => ({ va, result: format.walk(build.memory(), build.registers, va) })));
   if (o.out) {
-    writeFileAtomic(o.out, build.segment.bytes);
+    await writeFileAtomic(o.out, build.segment.bytes, { role: "page tables" });
   }
   const report = pageTableReport(build, format);
   const code = mismatches.length === 0 ? 0 : 1;
@@ -126,7 +126,7 @@ export const command = defineCommand({
   },
   async run({ values }, context) {
     const loaded = await context.architectures(values.arch);
-    const { output, code } = pagetableCommand(loaded, {
+    const { output, code } = await pagetableCommand(loaded, {
       arch: values.arch,
       format: values.format,
       maps: values.map,

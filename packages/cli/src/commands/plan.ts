@@ -8,9 +8,8 @@ import { pictureOfPlan, renderMemoryMapSvg } from "@handoff/core/svg";
 import { defineCommand } from "../cli/command.js";
 import { UsageError } from "../cli/usage-error.js";
 import { checkCmdline } from "../cmdline-limit.js";
-import { writeSvgFile } from "../svg-output.js";
 import { digestReport, renderDigestReport } from "../digest-report.js";
-import { inputFileSize, readInput } from "../file-io.js";
+import { DEFAULT_BOOT_FILE_LIMITS, readFileBounded, regularFileSize, writeFileAtomic } from "@handoff/node";
 import { parseAddress, parseSize } from "../numbers.js";
 import { table, toJson } from "../output.js";
 
@@ -66,7 +65,7 @@ export function loadKernel(options: PlanOptions): Image {
   }
   const path = resolve(options.cwd, options.kernel);
   // A kernel in a container (Image.gz, zboot, UKI, uImage, FIT) is planned from what is inside.
-  const original = readInput(path, { what: "kernel" });
+  const original = readFileBounded(path, { role: "kernel", maxBytes: DEFAULT_BOOT_FILE_LIMITS.kernel });
   const unwrapped = unwrapImage(original);
   const input = unwrapped.input;
   // Core's ELF first, then the arch's own formats (the order `handoff inspect` uses).
@@ -109,7 +108,7 @@ export function makePlanWithMap(options: PlanOptions): { plan: LoadPlan; memoryM
   let memoryMap: MemoryMap;
   if (options.memmap !== undefined) {
     const path = resolve(options.cwd, options.memmap);
-    memoryMap = MemoryMap.fromJson(new TextDecoder().decode(readInput(path, { what: "memory map", maxBytes: 16 << 20 }).bytes), path);
+    memoryMap = MemoryMap.fromJson(new TextDecoder().decode(readFileBounded(path, { role: "memory map", maxBytes: 16 << 20 }).bytes), path);
   } else {
     const layout = options.arch.defaultMachine;
     if (layout === undefined) throw new PlanOptionError("memory", `${options.arch.id} has no default machine layout; use --memmap FILE`);
@@ -120,7 +119,7 @@ export function makePlanWithMap(options: PlanOptions): { plan: LoadPlan; memoryM
   let initrd: { path: string; size: number } | undefined;
   if (options.initrd !== undefined) {
     const path = resolve(options.cwd, options.initrd);
-    initrd = { path, size: inputFileSize(path, "initrd") };
+    initrd = { path, size: regularFileSize(path, { role: "initrd", maxBytes: DEFAULT_BOOT_FILE_LIMITS.initrd }) };
   }
   const plan = planLoad({
     arch: options.arch,
@@ -170,7 +169,7 @@ export function planToObject(plan: LoadPlan) {
 
 export async function planCommand(options: PlanOptions, json: boolean): Promise<string> {
   const { plan, memoryMap } = makePlanWithMap(options);
-  if (options.svg !== undefined) writeSvgFile(resolve(options.cwd, options.svg), renderMemoryMapSvg(pictureOfPlan(plan, memoryMap)));
+  if (options.svg !== undefined) await writeFileAtomic(resolve(options.cwd, options.svg), renderMemoryMapSvg(pictureOfPlan(plan, memoryMap)), { role: "SVG picture" });
   const digests = options.digest === undefined ? undefined : await digestReport(plan.segments, options.digest);
   if (json) return toJson({ ...planToObject(plan), ...(digests ? { digests } : {}) });
   const tables = plan.pageTables?.build;

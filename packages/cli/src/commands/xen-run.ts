@@ -3,7 +3,7 @@ import { ValidationError } from "@handoff/core";
 import { parseXenRunScript, xenRunFlavour, type DecodedValue, type XenCallResult, type XenRunCallSpec } from "@handoff/xen";
 import { defineCommand } from "../cli/command.js";
 import { UsageError } from "../cli/usage-error.js";
-import { readInput } from "../file-io.js";
+import { readFileBounded } from "@handoff/node";
 import { parseSeconds } from "../numbers.js";
 import { table, toJson } from "../output.js";
 import { runXen, type XenRunReport } from "../xen-run.js";
@@ -20,7 +20,7 @@ function callsOf(positionals: readonly string[], script: string | undefined, str
   if (script !== undefined) {
     if (positionals.length) throw new UsageError("xen run: give CALL ... or --script FILE, not both", "xen run");
     const path = resolve(cwd, script);
-    return parseXenRunScript(json(new TextDecoder().decode(readInput(path, { what: "script", maxBytes: 1 << 20 }).bytes), path), path);
+    return parseXenRunScript(json(new TextDecoder().decode(readFileBounded(path, { role: "script", maxBytes: 1 << 20 }).bytes), path), path);
   }
   const [call, command, ...args] = positionals;
   if (!call) throw new UsageError("xen run: give CALL [COMMAND] [ARGS...] or --script FILE", "xen run");
