@@ -78,7 +78,8 @@ function zImage(block: Uint8Array): Uint8Array {
   return image;
 }
 
-const AARCH32_CODE = hexBytes(XEN_AARCH32_PAYLOAD_CODE.hex);
+const AARCH32_CODE = new Uint8Array(XEN_AARCH32_PAYLOAD_CODE.size);
+AARCH32_CODE.set(hexBytes(XEN_AARCH32_PAYLOAD_CODE.hex));
 
 const ARM64_DOM0: XenRunFlavour = {
   id: "arm64",
