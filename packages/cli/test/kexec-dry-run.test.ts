@@ -147,6 +147,10 @@ describe("handoff kexec refusals and status (captured machine, host-safe)", () =
       env: { ...process.env, HANDOFF_KEXEC_REAL: "1" },
     });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^handoff: (guard: PID 1|kexec_load: needs root)/);
+    expect(r.stderr).toMatch(/^handoff: (guard: this process belongs to a handoff test run|kexec_load: needs root)/);
+    // With the environment cleared the run's registration still refuses it.
+    const bare = spawnSync(process.execPath, [BIN, "kexec", "load", "--root", VM, "--arch", "x86_64", "--kernel", kernel!, "--cmdline", "x"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
+    expect(bare.status).toBe(1);
+    expect(bare.stderr).toMatch(/^handoff: (guard: a handoff test run \(pid \d+.*\) is active on this machine|kexec_load: needs root)/);
   });
 });
