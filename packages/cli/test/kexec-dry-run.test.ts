@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryMap } from "@handoff/core";
 import { BootParams, E820Type } from "@handoff/x86";
 import { X86_64_HANDOFF_STUB, planX86_64Kexec } from "@handoff/x86_64";
+import { X86_32_HANDOFF_STUB, planX86_32Kexec } from "@handoff/x86_32";
 import { readFirmwareMemmap } from "@handoff/node";
 import { runCli, BIN } from "@handoff/test-support/cli";
 import { KERNELS, REPO_ROOT, fixtureKernel, tempDir } from "@handoff/test-support";
@@ -84,6 +85,20 @@ describe.skipIf(!kernel)("handoff kexec load --dry-run (x86_64, the test VM's ca
     const both = load("--probe");
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/give --kernel FILE or --probe/);
+  });
+
+  it("--arch x86_32 from this (64-bit) machine: the IA-32 stub entered at its long-mode exit, KEXEC_ARCH_DEFAULT, the 32-bit state", () => {
+    const k32 = fixtureKernel(KERNELS.x86_32);
+    if (!k32) return;
+    const r = runCli(["kexec", "load", "--dry-run", "--json", "--root", VM, "--arch", "x86_32", "--kernel", k32, "--cmdline", "c"]);
+    const plan = JSON.parse(r.stdout) as DryRun;
+    expect(BigInt(plan.entry)).toBe(0x100000n + BigInt(X86_32_HANDOFF_STUB.symbols.hd_entry64!));
+    expect(plan.flags).toBe("0x0");
+    expect(plan.segments.map((s) => s.name)).toEqual(["stub", "protected-mode kernel", "boot_params", "cmdline"]);
+    const direct = planX86_32Kexec({ kernel: new Uint8Array(readFileSync(k32)), kernelPath: k32, cmdline: "c", memoryMap: readFirmwareMemmap(VM)!, runningArch: "x86_32" });
+    expect(direct.entry, "from a 32-bit kernel (paging already off) the stub starts at its first byte").toBe(0x100000n);
+    expect(direct.state.registers.get("esi")).toBe(0x1f0000n);
+    expect(direct.state.registers.get("cr0") & 0x8000_0000n).toBe(0n);
   });
 
   it("--file prints the kexec_file_load call it would make", () => {

@@ -27,13 +27,15 @@ if (toolsMissing !== undefined) {
   if (IN_CI) throw new Error(`kexec-tools reference: ${toolsMissing}`);
   console.warn(`\n*** kexec-tools reference skipped: ${toolsMissing} ***\n`);
 }
+const kernel32 = fixtureKernel(KERNELS.x86_32);
+const busybox32 = kernel32 && busybox ? staticBusybox("x86_32") : undefined;
 const ready = kernel !== undefined && busybox !== undefined && existsSync(bundle);
 
 /** Seconds the whole boot-load-exec-marker run may take under TCG on a loaded 2-core machine. */
 const VM_LIFETIME_MS = 90_000;
 
 function image(): string {
-  return kexecVmInitramfs({ arch: "x86_64", busybox: busybox!, node: process.execPath, kernel: kernel!, ...(toolsMissing === undefined ? { kexecTools: prepareKexecTools() } : {}) });
+  return kexecVmInitramfs({ arch: "x86_64", busybox: busybox!, node: process.execPath, kernel: kernel!, ...(kernel32 && busybox32 ? { kernel32: { kernel: kernel32, busybox: busybox32 } } : {}), ...(toolsMissing === undefined ? { kexecTools: prepareKexecTools() } : {}) });
 }
 
 /** Boot the VM on `kexecCase` and run `then` once /init has printed its exec line. */
@@ -71,6 +73,21 @@ describe.skipIf(!ready)("handoff kexec inside an x86_64 VM (fixture kernel -> fi
     const r = await runCase("file", 2);
     expect(r.serial).toContain("loaded with kexec_file_load");
     console.log(`kexec x86_64 -> x86_64, handoff kexec_file_load (-smp 2): ${r.execToMarker.toFixed(1)} s from exec to marker`);
+  }, 120_000);
+
+  it.skipIf(!busybox32)("x86_64 -> x86_32: the 686 bzImage through its 32-bit entry, the stub dropping out of long mode", async () => {
+    const r = await runCase("cross32");
+    expect(r.serial).toContain("loaded with kexec_load: x86_32");
+    // The marker /init echoes handoff.marker= from the second kernel's /proc/cmdline: the command line handoff gave it.
+    expect(r.serial).toContain("HANDOFF-MARKER: kexec-cross32");
+    expect(r.serial, "the second kernel is the 32-bit one").toMatch(/Linux version 6\.1\.0-\d+-686 /);
+    console.log(`kexec x86_64 -> x86_32, handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker`);
+  }, 120_000);
+
+  it.skipIf(!busybox32 || toolsMissing !== undefined)("kexec-tools x86_64 -> x86_32 on the same inputs (the reference)", async () => {
+    const r = await runCase("tools32");
+    expect(r.serial).toContain("HANDOFF-MARKER: kexec-tools32");
+    console.log(`kexec x86_64 -> x86_32, kexec-tools -l: ${r.execToMarker.toFixed(1)} s from exec to marker`);
   }, 120_000);
 
   it("--probe: after the running kernel's relocate_kernel and handoff's stub, every register at the payload is the promised one", async () => {

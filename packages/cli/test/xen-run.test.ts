@@ -1,8 +1,8 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "@handoff/test-support/cli";
-import { IN_CI, requireTool, xenFixturesDir } from "@handoff/test-support";
+import { IN_CI, requireTool, tempDir, xenFixturesDir } from "@handoff/test-support";
 
 // One boot per guest flavour, each running a script of all its calls; every
 // result is checked against something handoff did not compute: Xen's console,
@@ -11,6 +11,7 @@ import { IN_CI, requireTool, xenFixturesDir } from "@handoff/test-support";
 interface CallResult {
   readonly index: number;
   readonly result: string;
+  readonly returned: boolean;
   readonly struct?: { readonly value: unknown };
   readonly calls?: readonly CallResult[];
 }
@@ -39,36 +40,80 @@ function runScript(args: readonly string[]): Report {
 const n = (s: string) => (s.startsWith("-") ? -BigInt(s.slice(1)) : BigInt(s));
 const byIndex = (r: Report, i: number) => r.results.find((x) => x.index === i)!;
 
-describe("handoff xen run: AArch64 dom0 on arm64 Xen", () => {
-  const xen = xenImage("xen-arm64");
-  const ready = xen !== undefined && requireTool("qemu-system-aarch64");
-  it.skipIf(!ready)("runs version, console, memory, event channel and multicall calls; each result checked independently", () => {
-    const report = runScript(["--arch", "arm64", "--xen", xen!, "--script", join(__dirname, "xen/arm64-dom0.json")]);
+/** Checks of the Arm script (test/xen/arm-dom0.json) shared by the three Arm flavours. */
+function checkArmScript(report: Report, ownCapability: string): void {
+  // dom0 is 1:1 on Arm: the address the payload saw is where its block sits in machine memory.
+  expect(report.blockFoundAt).toBe(report.blockAddress);
+  // XENVER_version / extraversion against Xen's boot banner.
+  const version = n(byIndex(report, 0).result);
+  const extra = byIndex(report, 1).struct!.value as string;
+  expect(report.console.some((l) => l.includes(`Xen version ${version >> 16n}.${version & 0xffffn}${extra} `))).toBe(true);
+  // Capabilities must name the guest's own ABI.
+  expect((byIndex(report, 2).struct!.value as string).split(" ")).toContain(ownCapability);
+  expect(n(byIndex(report, 3).result)).toBe(4096n);
+  // console_io write: the text is a line of Xen's console (hardware dom0's writes carry no prefix).
+  expect(n(byIndex(report, 4).result)).toBe(0n);
+  expect(report.console.map((l) => l.replace(/\r$/, ""))).toContain("HANDOFF-XEN-CONSOLE-OK");
+  // dom0_mem=128M on Xen's command line: 32768 pages; the virt board's RAM (512M at 1 GiB) ends at frame 0x60000.
+  expect(n(byIndex(report, 5).result)).toBe(32768n);
+  expect(n(byIndex(report, 6).result)).toBe((0x40000000n + (512n << 20n)) >> 12n);
+  // Event channel: alloc_unbound gives a port; send/close on it succeed; send after close is -EINVAL.
+  const port = (byIndex(report, 7).struct!.value as { port: string }).port;
+  expect(n(byIndex(report, 7).result)).toBe(0n);
+  expect(n(port)).toBeGreaterThan(0n);
+  expect([8, 9, 10].map((i) => n(byIndex(report, i).result))).toEqual([0n, 0n, -22n]);
+  // Multicall: each batched result equals the same call made alone.
+  const mc = byIndex(report, 11);
+  expect(n(mc.result)).toBe(0n);
+  expect(mc.calls!.map((c) => c.result)).toEqual([0, 3, 5].map((i) => byIndex(report, i).result));
+}
+
+const ARM_SCRIPT = join(__dirname, "xen/arm-dom0.json");
+/** A multicall whose xen_version entry has bit 32 set in argument 1 (its handle). */
+const UNCLEAN = { call: "multicall", calls: [{ call: "xen_version", command: "version", args: ["0x100000000"] }] };
+const dir = tempDir("handoff-xen-run-");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("handoff xen run on Arm: one boot per flavour", () => {
+  const arm64 = xenImage("xen-arm64");
+  const armhf = xenImage("xen-armhf");
+  const ready64 = arm64 !== undefined && requireTool("qemu-system-aarch64");
+  const ready32 = armhf !== undefined && requireTool("qemu-system-arm");
+
+  it.skipIf(!ready64)("AArch64 dom0 on arm64 Xen: version, console, memory, event channel and multicall, each checked independently", () => {
+    const report = runScript(["--arch", "arm64", "--xen", arm64!, "--script", ARM_SCRIPT]);
     console.log(`arm64 dom0: ${report.timing.toShutdownMs} ms from QEMU start to the guest's end, ${report.timing.toResultsMs} ms to the results`);
     expect(report.completed).toBe(true);
-    // dom0 is 1:1 on Arm: the address the payload saw is where its block sits in machine memory.
-    expect(report.blockFoundAt).toBe(report.blockAddress);
-    // XENVER_version / extraversion against Xen's boot banner.
-    const version = n(byIndex(report, 0).result);
-    const extra = byIndex(report, 1).struct!.value as string;
-    expect(report.console.some((l) => l.includes(`Xen version ${version >> 16n}.${version & 0xffffn}${extra} `))).toBe(true);
-    // Capabilities must name the guest's own ABI.
-    expect((byIndex(report, 2).struct!.value as string).split(" ")).toContain("xen-3.0-aarch64");
-    expect(n(byIndex(report, 3).result)).toBe(4096n);
-    // console_io write: the text is a line of Xen's console (hardware dom0's writes carry no prefix).
-    expect(n(byIndex(report, 4).result)).toBe(0n);
-    expect(report.console.map((l) => l.replace(/\r$/, ""))).toContain("HANDOFF-XEN-CONSOLE-OK");
-    // dom0_mem=128M on Xen's command line: 32768 pages; the virt board's RAM (512M at 1 GiB) ends at frame 0x60000.
-    expect(n(byIndex(report, 5).result)).toBe(32768n);
-    expect(n(byIndex(report, 6).result)).toBe((0x40000000n + (512n << 20n)) >> 12n);
-    // Event channel: alloc_unbound gives a port; send/close on it succeed; send after close is -EINVAL.
-    const port = (byIndex(report, 7).struct!.value as { port: string }).port;
-    expect(n(byIndex(report, 7).result)).toBe(0n);
-    expect(n(port)).toBeGreaterThan(0n);
-    expect([8, 9, 10].map((i) => n(byIndex(report, i).result))).toEqual([0n, 0n, -22n]);
-    // Multicall: each batched result equals the same call made alone.
-    const mc = byIndex(report, 11);
-    expect(n(mc.result)).toBe(0n);
-    expect(mc.calls!.map((c) => c.result)).toEqual([0, 3, 5].map((i) => byIndex(report, i).result));
+    checkArmScript(report, "xen-3.0-aarch64");
+  });
+
+  it.skipIf(!ready64)("AArch32 dom0 on arm64 Xen: the same calls; then a multicall argument that is not 32-bit clean crashes the domain as handoff's rule says", () => {
+    const script = join(dir, "aarch32.json");
+    writeFileSync(script, JSON.stringify([...(JSON.parse(readFileSync(ARM_SCRIPT, "utf8")) as unknown[]), { ...UNCLEAN, allowUnclean: true }]));
+    const report = runScript(["--arch", "arm64", "--guest-mode", "32", "--xen", arm64!, "--script", script]);
+    console.log(`AArch32 dom0 on arm64 Xen: ${report.timing.toShutdownMs} ms to the guest's end, ${report.timing.toResultsMs} ms to the results`);
+    checkArmScript(report, "xen-3.0-armv7l");
+    // Every call before the unclean multicall returned; that one never did, and Xen says why.
+    expect(report.completed).toBe(false);
+    expect(report.results.slice(0, 12).every((r) => r.returned)).toBe(true);
+    expect(report.results[12]!.returned).toBe(false);
+    expect(report.console.some((l) => /multicall argument 1 is not 32-bit clean 100000000/.test(l))).toBe(true);
+    expect(report.console.some((l) => l.includes("Hardware Dom0 crashed"))).toBe(true);
+  });
+
+  it("without the override handoff refuses that multicall for a 32-bit guest and names the rule (no boot)", () => {
+    const script = join(dir, "unclean.json");
+    writeFileSync(script, JSON.stringify([UNCLEAN]));
+    const r = runCli(["xen", "run", "--arch", "arm64", "--guest-mode", "32", "--xen", "/nonexistent-xen", "--script", script]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/xen_version: argument 'arg': 0x100000000 does not fit 32 bits; .*32-bit clean/);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it.skipIf(!ready32)("arm32 dom0 on armhf Xen: the same calls, each checked independently", () => {
+    const report = runScript(["--arch", "arm32", "--xen", armhf!, "--script", ARM_SCRIPT]);
+    console.log(`arm32 dom0 on armhf Xen: ${report.timing.toShutdownMs} ms to the guest's end, ${report.timing.toResultsMs} ms to the results`);
+    expect(report.completed).toBe(true);
+    checkArmScript(report, "xen-3.0-armv7l");
   });
 });

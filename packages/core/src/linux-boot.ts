@@ -58,6 +58,8 @@ export interface LinuxKexecRequest {
   readonly memoryMap: MemoryMap;
   /** The running kernel's devicetree (Arm; `/sys/firmware/fdt`), or the user's `--dtb`. */
   readonly dtb?: Uint8Array;
+  /** The running kernel's arch when it differs from the new kernel's (x86_64 loading an x86_32 kernel): it fixes how purgatory is entered. */
+  readonly runningArch?: string;
 }
 
 /** What `kexec_load` gets: the purgatory entry, the segments, the flags, and the state the stub promises at the kernel. */

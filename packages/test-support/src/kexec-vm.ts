@@ -24,6 +24,8 @@ export interface KexecVmInputs {
   readonly node: string;
   /** The second kernel (put at /k/kernel). */
   readonly kernel: string;
+  /** A 32-bit x86 kernel for the cross-width case (put at /k/kernel32), with an i386 busybox for its marker initramfs. */
+  readonly kernel32?: { readonly kernel: string; readonly busybox: string };
   /** kexec-tools sysroot (sbin/kexec, usr/lib/<triplet>/libxen*), when the reference runs too. */
   readonly kexecTools?: string;
 }
@@ -57,6 +59,8 @@ run() { echo "HANDOFF-VM: run $*"; "$@"; }
 case "$case" in
   load) run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && run $H kexec status && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
   file) run $H kexec load --file --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
+  cross32) run $H kexec load --arch x86_32 --kernel /k/kernel32 --initrd /k/marker32.cpio --cmdline "$M" && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
+  tools32) run kexec -l /k/kernel32 --initrd=/k/marker32.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
   tools) run kexec -l /k/kernel --initrd=/k/marker.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
   tools-file) run kexec -s -l /k/kernel --initrd=/k/marker.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
   probe) run $H kexec load --probe && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
@@ -103,6 +107,7 @@ function imageFiles(inputs: KexecVmInputs): [string, string, number][] {
     [`opt/handoff/node_modules/koffi/build/koffi/${KOFFI_TRIPLET[inputs.arch]}/koffi.node`, join(koffi, "build/koffi", KOFFI_TRIPLET[inputs.arch], "koffi.node"), 0o755],
     ["k/kernel", inputs.kernel, 0o644],
   ];
+  if (inputs.kernel32 !== undefined) files.push(["k/kernel32", inputs.kernel32.kernel, 0o644], ["k/marker32.cpio", markerFile(inputs.kernel32.busybox), 0o644]);
   for (const lib of sharedLibraries(inputs.node)) files.push([lib, lib, 0o755]);
   if (inputs.kexecTools !== undefined) {
     const kexec = join(inputs.kexecTools, "sbin/kexec");
@@ -132,11 +137,10 @@ export function kexecVmInitramfs(inputs: KexecVmInputs): string {
   for (const [at, host] of files) key.update(at).update(readFileSync(host));
   const target = join(CACHE, `${inputs.arch}-${key.digest("hex").slice(0, 16)}.cpio`);
   if (existsSync(target)) return target;
-  const busybox = new Uint8Array(readFileSync(inputs.busybox));
   const cpio = new NewcArchive().directory("dev").directory("proc").directory("sys").directory("tmp").directory("run").characterDevice("dev/console", 5, 1);
   const dirs = new Set(["dev", "proc", "sys", "tmp", "run"]);
   for (const [at, host, perms] of files) addFile(cpio, dirs, at, host, perms);
-  addFile(cpio, dirs, "k/marker.cpio", writeTemp(markerInitramfs(busybox)), 0o644);
+  addFile(cpio, dirs, "k/marker.cpio", markerFile(inputs.busybox), 0o644);
   cpio.file("init", KEXEC_VM_INIT, 0o755);
   mkdirSync(CACHE, { recursive: true });
   const tmp = `${target}.${process.pid}.tmp`;
@@ -145,7 +149,9 @@ export function kexecVmInitramfs(inputs: KexecVmInputs): string {
   return target;
 }
 
-function writeTemp(bytes: Uint8Array): string {
+/** The marker initramfs around `busybox`, cached by content. */
+function markerFile(busybox: string): string {
+  const bytes = markerInitramfs(new Uint8Array(readFileSync(busybox)));
   mkdirSync(CACHE, { recursive: true });
   const path = join(CACHE, `marker-${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}.cpio`);
   if (!existsSync(path)) {

@@ -3,6 +3,7 @@ import { defineArchitecture } from "@handoff/core/compose";
 import { X86_32_XEN_CONVENTION, bzImageFormat, bzImagePayloadFormat } from "@handoff/x86";
 import { x86_32ArtefactBuilder } from "./artefact.js";
 import { x86_32LinuxBootBuilder } from "./linux-boot.js";
+import { planX86_32Kexec } from "./kexec.js";
 import { X86_32_2LEVEL, X86_32_PAE } from "./paging.js";
 import { X86_32_REGISTERS } from "./registers.js";
 import { I386_RELOCATOR } from "./relocations.js";
@@ -24,7 +25,8 @@ const defined = defineArchitecture({
   hypercall: { hypervisor: "xen", conventions: [X86_32_XEN_CONVENTION] },
   defaultMachine: PC_MEMORY_LAYOUT,
   artefactBuilder: x86_32ArtefactBuilder,
-  linuxBootBuilder: x86_32LinuxBootBuilder,
+  // The live kexec planner rides on the Linux boot builder: same kernel plan, different entry.
+  linuxBootBuilder: { ...x86_32LinuxBootBuilder, kexec: planX86_32Kexec },
   protocols: {
     pvh: "Xen PVH entry: 32-bit protected mode, paging off, ebx = hvm_start_info",
     linux32: "Linux x86 boot protocol, 32-bit entry at code32_start: paging off, esi = boot_params",

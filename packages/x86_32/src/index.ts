@@ -7,3 +7,4 @@ export { x86_32ArtefactBuilder, X86_32_PC_LAYOUT } from "./artefact.js";
 export { X86_32_2LEVEL, X86_32_PAE } from "./paging.js";
 export { walkX86_32 } from "./paging-walker.js";
 export { x86_32LinuxBootBuilder, X86_32_LINUX_LAYOUT } from "./linux-boot.js";
+export { planX86_32Kexec } from "./kexec.js";

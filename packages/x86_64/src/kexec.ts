@@ -1,6 +1,6 @@
-import { ValidationError, alignUp, type HandoffState, type MemoryMap, type LinuxKexecPlan, type LinuxKexecRequest } from "@handoff/core";
+import { ValidationError, type HandoffState, type MemoryMap, type LinuxKexecPlan, type LinuxKexecRequest } from "@handoff/core";
 import { IND_DONE, linuxKexecFlags, type KexecLoadSegment } from "@handoff/core/kexec";
-import { planX86Linux, type HandoffGdt } from "@handoff/x86";
+import { planX86LinuxKexec, x86KexecSegment, type HandoffGdt } from "@handoff/x86";
 import { X86_64_LINUX_LAYOUT, linux64StubState, linuxRegions } from "./linux-boot.js";
 import { X86_64_HANDOFF_STUB, buildX86_64Stub } from "./stub/stub.js";
 
@@ -12,7 +12,7 @@ export const X86_64_KEXEC_PROBE_ENTRY = 0x100_0000n;
 /** `jmp .`: the probe payload spins at its entry so QMP can read the CPU there. */
 const SPIN = Uint8Array.from([0xeb, 0xfe]);
 
-const segment = (bytes: Uint8Array, mem: bigint, name: string): KexecLoadSegment => ({ bytes, mem, memsz: alignUp(BigInt(bytes.length), PAGE), name });
+const segment = x86KexecSegment;
 
 /** The stub as purgatory: a lone DONE list (the kernel already copied everything), entered at `hd_entry64`. */
 function stubPlan(stubState: { gdt: HandoffGdt; tables: { cr3: bigint; bytes: Uint8Array }; state: HandoffState }, rest: readonly KexecLoadSegment[]): LinuxKexecPlan {
@@ -35,19 +35,9 @@ function stubPlan(stubState: { gdt: HandoffGdt; tables: { cr3: bigint; bytes: Ui
  * is a lone DONE and it only loads its GDT, tables and registers.
  */
 export function planX86_64Kexec(request: LinuxKexecRequest): LinuxKexecPlan {
-  const L = X86_64_LINUX_LAYOUT;
-  const plan = planX86Linux({
-    kernel: request.kernel,
-    kernelPath: request.kernelPath,
-    initrd: request.initrd,
-    cmdline: request.cmdline,
-    memoryMap: request.memoryMap,
-    bootData: L.bootData,
-    keepOut: [{ start: L.stub, end: L.bootData }],
-    entry64: true,
-  });
+  const { plan, segments } = planX86LinuxKexec(request, X86_64_LINUX_LAYOUT, true);
   const stubState = linux64StubState(linuxRegions(plan), plan.entry64, plan.bootParams, request.memoryMap);
-  return stubPlan(stubState, plan.segments.map((s) => segment((s.data as { bytes: Uint8Array }).bytes, s.mem, s.name ?? s.role)));
+  return stubPlan(stubState, segments);
 }
 
 /**

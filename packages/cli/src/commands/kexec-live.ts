@@ -41,10 +41,11 @@ export interface KexecLoadOptions extends KexecCommonOptions {
 }
 
 /** The backend a command uses: the recording one for a dry run, else the guarded syscall backend (loaded only then). */
-export async function kexecBackend(options: KexecCommonOptions, arch: string): Promise<KexecBackend> {
+export async function kexecBackend(options: KexecCommonOptions): Promise<KexecBackend> {
   if (options.dryRun) return new RecordingKexecBackend();
   const { SyscallKexecBackend } = await import("@handoff/node");
-  return new SyscallKexecBackend(arch);
+  // The system calls are the running machine's, whatever arch the new kernel is (x86_64 loading x86_32).
+  return new SyscallKexecBackend();
 }
 
 /** The arch id of the running machine, or the one given. */
@@ -96,6 +97,7 @@ export function planLiveKexec(loaded: LoadedArchitectures, arch: string, o: Kexe
     ...(o.dtb !== undefined ? { dtb: read(resolve(o.cwd, o.dtb), "DTB") } : {}),
     cmdline: kexecCmdline(o),
     memoryMap,
+    ...(archOfNodeArch(process.arch) !== undefined ? { runningArch: archOfNodeArch(process.arch)! } : {}),
   });
 }
 
@@ -106,7 +108,7 @@ export async function kexecLoadCommand(loaded: LoadedArchitectures, o: KexecLoad
   if (o.probe && o.file) throw new UsageError("kexec load: --probe goes through kexec_load, not --file", "kexec load");
   const operation = o.file ? "kexec_file_load" : "kexec_load";
   checkKexecAllowed(readKexecStatus(o.root), operation, !o.dryRun);
-  const backend = await kexecBackend(o, arch);
+  const backend = await kexecBackend(o);
   if (o.file) {
     if (o.dtb !== undefined) throw new ValidationError("--dtb", "kexec_file_load takes no devicetree argument");
     const request: KexecFileLoadRequest = {
@@ -152,11 +154,10 @@ export function kexecStatusCommand(o: KexecCommonOptions): string {
 
 /** `handoff kexec exec` / `unload`: checked against kexec_loaded first, so "nothing loaded" is said plainly. */
 export async function kexecRunCommand(o: KexecCommonOptions, action: "exec" | "unload", file: boolean): Promise<string> {
-  const arch = kexecArch(o);
   const status = readKexecStatus(o.root);
   if (action === "exec" && status.loaded === false) throw new KexecRefusedError("exec", "nothing is loaded (run 'handoff kexec load' first)");
   if (!o.dryRun && process.getuid?.() !== 0) throw new KexecRefusedError(action, "needs root (CAP_SYS_BOOT)");
-  const backend = await kexecBackend(o, arch);
+  const backend = await kexecBackend(o);
   if (action === "exec") await backend.exec();
   else await backend.unload(file);
   const what = action === "exec" ? "reboot(LINUX_REBOOT_CMD_KEXEC)" : file ? "kexec_file_load(KEXEC_FILE_UNLOAD)" : "kexec_load with no segments";

@@ -124,7 +124,50 @@ hd_fail:
 	.byte	0xea				/* ljmp ptr16:32 */
 	.globl	hd_entry, hd_cs
 hd_entry:	.long	0
-hd_cs:		.word	0
+hd_cs:
+.Lcs:		.word	0
+
+	/*
+	 * kexec entry from a 64-bit kernel: Linux's relocate_kernel (6.1
+	 * arch/x86/kernel/relocate_kernel_64.S) has copied the segments and returns
+	 * here in 64-bit mode over its identity map. Load this stub's GDT and its
+	 * flat data segments, drop CR4 to PAE alone (PCIDE must be clear before
+	 * paging goes off), far-return into its 32-bit code segment (compatibility
+	 * mode), turn paging off and then EFER.LME (SDM Vol. 3A 10.8.5.4
+	 * "Switching Out of IA-32e Mode Operation") and carry on at _start as if
+	 * entered in 32-bit protected mode with paging off.
+	 */
+	.code64
+	.globl	hd_entry64
+hd_entry64:
+	cli
+	leaq	.Lstack_top(%rip), %rsp
+	leaq	.Lgdt(%rip), %rax
+	pushq	%rax
+	pushw	.Lgdtr(%rip)
+	lgdt	(%rsp)
+	movw	.Lds(%rip), %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	.Lss(%rip), %ax
+	movw	%ax, %ss
+	movl	$0x20, %eax			/* CR4.PAE only */
+	movq	%rax, %cr4
+	movzwl	.Lcs(%rip), %eax
+	pushq	%rax
+	leaq	.Lcompat(%rip), %rax
+	pushq	%rax
+	lretq
+	.code32
+.Lcompat:
+	movl	%cr0, %eax
+	andl	$0x7fffffff, %eax		/* CR0.PG off: legacy protected mode */
+	movl	%eax, %cr0
+	movl	$0xc0000080, %ecx		/* IA32_EFER.LME off */
+	rdmsr
+	andl	$~0x100, %eax
+	wrmsr
+	jmp	.Lbase
 
 	/* Data block (little-endian). */
 	.balign	8

@@ -1,4 +1,5 @@
 import { ValidationError } from "@handoff/core";
+import { XEN_AARCH32_PAYLOAD_CODE } from "./aarch32-payload.bytes.js";
 import { XEN_AARCH64_PAYLOAD_CODE } from "./aarch64-payload.bytes.js";
 
 /** How QEMU must run Xen for one guest flavour (plain data: the CLI hands it to @handoff/qemu). */
@@ -51,6 +52,32 @@ const AARCH64_CODE = hexBytes(XEN_AARCH64_PAYLOAD_CODE.hex);
 /** Where QEMU's guest-loader puts dom0 for Xen on the virt board (inside the first 512 MiB of RAM). */
 const ARM_DOM0_MODULE = 0x49000000n;
 
+/** Xen's command line on the virt board; noreboot: a crashed dom0 halts at once instead of rebooting in 5 s. */
+const ARM_XEN_ARGS = ["console=dtuart", "dtuart=/pl011@9000000", "loglvl=all", "guest_loglvl=all", "dom0_mem=128M", "noreboot"];
+
+/** The virt board with EL2 for Xen; dom0 through QEMU's guest-loader. */
+function armMachine(qemuArch: "arm64" | "arm32", payload: string, cmdline: string, likely: bigint): XenRunMachine {
+  return {
+    qemuArch,
+    machine: qemuArch === "arm64" ? "virt,virtualization=on,gic-version=3" : "virt,virtualization=on",
+    cpu: qemuArch === "arm64" ? "cortex-a57" : "cortex-a15",
+    memory: "512M",
+    // Xen 4.17 gives a 128M dom0 its 1:1 bank at 0x50000000 here (its log: "BANK[0]"); a zImage goes near its top.
+    ram: { base: 0x40000000n, size: 512 << 20, likely },
+    // guest-loader needs a non-empty bootargs or Xen does not take -append as its own command line.
+    args: ["-append", cmdline, "-device", `guest-loader,addr=0x${ARM_DOM0_MODULE.toString(16)},kernel=${payload},bootargs=handoff`],
+  };
+}
+
+/** zImage: the end field (offset 0x2c) is the image size, so Xen copies the data block too. */
+function zImage(block: Uint8Array): Uint8Array {
+  const image = withBlock(AARCH32_CODE, block);
+  new DataView(image.buffer).setUint32(0x2c, image.length, true);
+  return image;
+}
+
+const AARCH32_CODE = hexBytes(XEN_AARCH32_PAYLOAD_CODE.hex);
+
 const ARM64_DOM0: XenRunFlavour = {
   id: "arm64",
   arch: "arm64",
@@ -58,24 +85,31 @@ const ARM64_DOM0: XenRunFlavour = {
   guest: "dom0",
   description: "AArch64 dom0 on arm64 Xen (1:1, hvc #0xEA1, number in x16)",
   frameBias: 0n,
-  shutdownReason: 0, // SHUTDOWN_poweroff: Xen halts the machine through PSCI SYSTEM_OFF
-  // noreboot: a crashed dom0 halts at once instead of rebooting in 5 s.
-  xenArgs: ["console=dtuart", "dtuart=/pl011@9000000", "loglvl=all", "guest_loglvl=all", "dom0_mem=128M", "noreboot"],
+  shutdownReason: 0, // SHUTDOWN_poweroff
+  xenArgs: ARM_XEN_ARGS,
   image: (block) => withBlock(AARCH64_CODE, block),
-  machine: (payload, cmdline) => ({
-    qemuArch: "arm64",
-    machine: "virt,virtualization=on,gic-version=3",
-    cpu: "cortex-a57",
-    memory: "512M",
-    // Xen 4.17 gives this dom0 its 1:1 bank at 0x50000000 (its log: "BANK[0]").
-    ram: { base: 0x40000000n, size: 512 << 20, likely: 0x50000000n },
-    // guest-loader needs a non-empty bootargs or Xen does not take -append as its own command line.
-    args: ["-append", cmdline, "-device", `guest-loader,addr=0x${ARM_DOM0_MODULE.toString(16)},kernel=${payload},bootargs=handoff`],
-  }),
+  machine: (payload, cmdline) => armMachine("arm64", payload, cmdline, 0x50000000n),
+};
+
+const AARCH32_ON_ARM64: XenRunFlavour = {
+  ...ARM64_DOM0,
+  id: "arm64-aarch32",
+  guestBits: 32,
+  description: "AArch32 dom0 on arm64 Xen (1:1, hvc #0xEA1, number in r12; 64-bit xen_ulong_t in memory)",
+  image: zImage,
+  machine: (payload, cmdline) => armMachine("arm64", payload, cmdline, 0x57e00000n),
+};
+
+const ARM32_DOM0: XenRunFlavour = {
+  ...AARCH32_ON_ARM64,
+  id: "arm32",
+  arch: "arm32",
+  description: "arm32 dom0 on armhf Xen (1:1, hvc #0xEA1, number in r12)",
+  machine: (payload, cmdline) => armMachine("arm32", payload, cmdline, 0x57e00000n),
 };
 
 /** Every flavour `handoff xen run` can build. */
-export const XEN_RUN_FLAVOURS: readonly XenRunFlavour[] = [ARM64_DOM0];
+export const XEN_RUN_FLAVOURS: readonly XenRunFlavour[] = [ARM64_DOM0, AARCH32_ON_ARM64, ARM32_DOM0];
 
 /** The flavour for `--arch`, `--guest-mode` and `--guest`, or a typed error listing those that exist. */
 export function xenRunFlavour(arch: string, guestBits?: 32 | 64, guest?: "pv" | "pvh"): XenRunFlavour {
