@@ -1,6 +1,6 @@
 import { ValidationError, hex, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
-import { layoutFlatPayload } from "@handoff/core/kexec";
-import { ARM_VIRT_LOADER_LAYOUT } from "./virt.js";
+import { layoutFlatPayload, segmentCheck } from "@handoff/core/kexec";
+import { ARM_VIRT_LOADER_LAYOUT, ARM_VIRT_PL011 } from "./virt.js";
 import { armVirtMachine, type ArmWidth } from "./width.js";
 
 const PAGE = 4096;
@@ -41,7 +41,8 @@ export function makeArmArtefactBuilder(width: ArmWidth): HandoffArtefactBuilder 
       const inPlace = new Set(Array.from({ length: pages }, (_, i) => i).filter((i) => i % 2 === 1));
       const layout = layoutFlatPayload({ word: width.word, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, inPlace });
       const state = width.entryState({ dtb: L.dtb, entry: L.entry, mode: request.entryMode ?? width.entryModes[0] });
-      const stub = width.buildStub(state, layout);
+      const check = segmentCheck([layout.segment], { noVerify: request.noVerify, console: ARM_VIRT_PL011 });
+      const stub = width.buildStub(state, layout, check);
       const files = [
         { name: "stub.bin", bytes: stub.bytes, addr: L.stub, role: "stub" },
         ...layout.placed.map((p) => ({ name: `${p.role.replace(/[^a-z]+/g, "-")}-${p.addr.toString(16)}.bin`, bytes: p.bytes, addr: p.addr, role: p.role })),
@@ -53,6 +54,7 @@ export function makeArmArtefactBuilder(width: ArmWidth): HandoffArtefactBuilder 
         launch: { kind: "loader", blobs: files.map((f) => ({ file: f.name, addr: f.addr })), entry: L.stub },
         stubEntry: L.stub,
         stubFail: L.stub + width.stubFailOffset,
+        verify: { regions: check.regions.length, failPc: L.stub + width.stubVerifyFailOffset },
         entry: L.entry,
         segments: [layout.segment],
         list: { head: layout.head, maxSteps: layout.maxSteps, entries: layout.entries },

@@ -1,7 +1,7 @@
 import { ValidationError, alignUp, hex, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine, type Segment, type SegmentRole } from "@handoff/core";
 import { encodeFdt, parseFdt, setChosen } from "@handoff/core/fdt";
-import { layoutInPlaceList } from "@handoff/core/kexec";
-import { ARM_VIRT_LINUX_MACHINE } from "./virt.js";
+import { layoutInPlaceList, segmentCheck } from "@handoff/core/kexec";
+import { ARM_VIRT_LINUX_MACHINE, ARM_VIRT_PL011 } from "./virt.js";
 import { armVirtMachine, type ArmWidth } from "./width.js";
 
 const PAGE = 0x1000n;
@@ -90,7 +90,8 @@ export function makeArmLinuxBootBuilder(width: ArmLinuxWidth): LinuxBootBuilder 
       ];
       const list = layoutInPlaceList(segments, { word: width.word, listBase: p.list });
       const state = width.entryState({ dtb: p.dtb, entry: p.kernel, mode: request.entryMode ?? width.entryModes[0] });
-      const stub = width.buildStub(state, list);
+      const check = segmentCheck(segments, { noVerify: request.noVerify, console: ARM_VIRT_PL011 });
+      const stub = width.buildStub(state, list, check);
       const files = [
         { name: "stub.bin", bytes: stub.bytes, addr: p.stub, role: "stub" },
         { name: "indirection-list.bin", bytes: list.bytes, addr: p.list, role: "indirection-list" },
@@ -103,6 +104,7 @@ export function makeArmLinuxBootBuilder(width: ArmLinuxWidth): LinuxBootBuilder 
         launch: { kind: "loader", blobs: files.map((f) => ({ file: f.name, addr: f.addr })), entry: p.stub },
         stubEntry: p.stub,
         stubFail: p.stub + width.stubFailOffset,
+        verify: { regions: check.regions.length, failPc: p.stub + width.stubVerifyFailOffset },
         entry: p.kernel,
         segments,
         list: { head: list.head, maxSteps: list.maxSteps, entries: list.entries },

@@ -5,6 +5,9 @@ const MIB = 0x10_0000n;
 /** QEMU arm/aarch64 `-M virt`: RAM starts at 0x4000_0000 (hw/arm/virt.c memmap VIRT_MEM). */
 export const ARM_VIRT_RAM_BASE = 0x4000_0000n;
 
+/** The PL011 UART data register on QEMU `-M virt` (hw/arm/virt.c memmap VIRT_UART): where the stub reports a segment mismatch. */
+export const ARM_VIRT_PL011 = 0x0900_0000n;
+
 /**
  * Addresses of a flat-payload artefact on `-M virt` with at least 128 MiB:
  * QEMU puts its own DTB at the RAM base when it loads no kernel (so the DTB

@@ -1,4 +1,5 @@
 import type { HandoffState } from "@handoff/core";
+import type { SegmentCheck } from "@handoff/core/kexec";
 
 /** Where the stub finds its indirection list, and how many entries it may walk. */
 export interface IndirectionListRef {
@@ -34,10 +35,12 @@ export interface ArmWidth {
   readonly spin: Uint8Array;
   /** The Linux boot / kexec entry state for `request`. */
   entryState(request: ArmEntryRequest): HandoffState;
-  /** The width's hand-off stub with its data block filled from `state`. */
-  buildStub(state: HandoffState, list: IndirectionListRef): { readonly bytes: Uint8Array };
+  /** The width's hand-off stub with its data block filled from `state`, checking `check`'s regions before it enters. */
+  buildStub(state: HandoffState, list: IndirectionListRef, check: SegmentCheck): { readonly bytes: Uint8Array };
   /** Offset of the stub's failure loop (`hd_fail`). */
   readonly stubFailOffset: bigint;
+  /** Offset of the stub's segment-mismatch loop (`hd_verify_fail`). */
+  readonly stubVerifyFailOffset: bigint;
   /** The probe QEMU's own loader boots (`-kernel`): the file and where its first instruction lands. */
   nativeProbeImage(): { readonly kernel: Uint8Array; readonly entry: bigint };
 }

@@ -13,6 +13,7 @@ export const ARM32_WIDTH: ArmWidth = {
   spin: SPIN,
   entryState: ({ dtb, entry, mode }) => arm32KexecEntry({ dtb, entry, mode: mode === "hyp" ? "hyp" : "svc" }),
   buildStub: buildArm32Stub,
+  stubVerifyFailOffset: BigInt(ARM32_HANDOFF_STUB.symbols.hd_verify_fail),
   stubFailOffset: BigInt(ARM32_HANDOFF_STUB.symbols.hd_fail),
   // A raw image: QEMU's arm loader puts it at RAM + 0x10000 and enters it through its own boot code.
   nativeProbeImage: () => {

@@ -34,7 +34,8 @@ describe("arm32 stub data block", () => {
     expect(v.getUint32(at("hd_regs") + 2 * 4, true)).toBe(0x48000000);
     expect(v.getUint32(at("hd_regs") + 15 * 4, true)).toBe(0x40008000);
     expect(v.getUint32(at("hd_cpsr"), true)).toBe(0x1d3);
-    expect(at("hd_end") - at("hd_regs")).toBe(64);
+    expect(at("hd_verify_uart") - at("hd_regs")).toBe(64);
+    expect(at("hd_verify_regions_end")).toBe(at("hd_end"));
   });
   itAssemblesCommittedStub("arm32", "arm-linux-gnueabihf-as");
 });

@@ -29,6 +29,7 @@ export const ARM64_WIDTH: ArmWidth = {
   spin: SPIN,
   entryState: ({ dtb, entry, mode }) => arm64KexecEntry({ dtb, entry, el: mode === "el2" ? 2 : 1 }),
   buildStub: buildArm64Stub,
+  stubVerifyFailOffset: BigInt(ARM64_HANDOFF_STUB.symbols.hd_verify_fail),
   stubFailOffset: BigInt(ARM64_HANDOFF_STUB.symbols.hd_fail),
   nativeProbeImage: () => ({ kernel: probeImage(), entry: ARM_VIRT_LOADER_LAYOUT.dtb + ARM64_LEGACY_TEXT_OFFSET }),
 };

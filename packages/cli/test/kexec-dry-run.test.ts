@@ -52,7 +52,7 @@ describe.skipIf(!kernel)("handoff kexec load --dry-run (x86_64, the test VM's ca
   it("the text form names each segment; --reuse-cmdline --append takes /proc/cmdline and adds to it", () => {
     const r = load("--reuse-cmdline", "--append", "extra=1");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^would call kexec_load: x86_64, entry 0x1000[0-9a-f]{2} \(handoff's stub\), flags 0x3e0000, 5 segments/);
+    expect(r.stdout).toMatch(/^would call kexec_load: x86_64, entry 0x100[0-9a-f]{3} \(handoff's stub\), flags 0x3e0000, 5 segments/);
     const expected = "console=ttyS0 quiet HANDOFF_TEST_VM=1 handoff.case=capture extra=1";
     const json = JSON.parse(load("--reuse-cmdline", "--append", "extra=1", "--json").stdout) as DryRun;
     expect(BigInt(json.segments.find((s) => s.name === "cmdline")!.bufsz)).toBe(BigInt(expected.length + 1));

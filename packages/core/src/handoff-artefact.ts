@@ -20,6 +20,13 @@ export interface HandoffArtefact {
   readonly stubEntry: bigint;
   /** The stub's failure loop (`hd_fail`): the CPU spins here when the indirection list does not end within its bound. */
   readonly stubFail: bigint;
+  /**
+   * The stub's segment check: how many regions it hashes (0 = `--no-verify`)
+   * and its mismatch loop (`hd_verify_fail`), where the CPU spins instead of
+   * entering when a segment's SHA-256 differs from the plan's. Absent when
+   * the builder's stub has no check (a plugin's).
+   */
+  readonly verify?: { readonly regions: number; readonly failPc: bigint };
   /** Where the stub hands over (the payload's entry). */
   readonly entry: bigint;
   readonly segments: readonly Segment[];
@@ -40,6 +47,8 @@ export interface ArtefactRequest {
   readonly vmmSelectors?: boolean;
   /** Privilege to enter at, where the arch offers a choice: `el1`/`el2` (arm64), `svc`/`hyp` (arm32). */
   readonly entryMode?: string;
+  /** Leave the stub's segment check out (an empty region table): `--no-verify`. */
+  readonly noVerify?: boolean;
 }
 
 /** The same payload entered through QEMU's own loader (`-kernel`), to measure what that loader leaves in registers. */

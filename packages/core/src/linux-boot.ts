@@ -17,6 +17,8 @@ export interface LinuxBootRequest {
   readonly machineDtb?: Uint8Array;
   /** `el1`/`el2` (arm64), `svc`/`hyp` (arm32). */
   readonly entryMode?: string;
+  /** Leave the stub's segment check out (an empty region table): `--no-verify`. */
+  readonly noVerify?: boolean;
 }
 
 /** QEMU settings a Linux artefact's addresses assume. */

@@ -43,6 +43,11 @@ export interface ProbeRequest extends BootRequest {
   readonly native?: NativeProbe;
 }
 
+/** The stub's segment-mismatch loop as a failure `waitForPc` reports, when the artefact's stub has a check. */
+export function verifyFailure(a: HandoffArtefact): { pc: bigint; reason: string }[] {
+  return a.verify ? [{ pc: a.verify.failPc, reason: "the hand-off stub's segment check: a segment's SHA-256 differs from the plan's (hd_verify_fail)" }] : [];
+}
+
 function qemuOptions(a: HandoffArtefact, dir: string, lifetimeMs: number): QemuOptions {
   const base = { arch: a.arch, memory: a.qemu.memory, machine: a.qemu.machine, lifetimeMs };
   if (a.launch.kind === "pvh-elf") return { ...base, kernel: join(dir, a.launch.file) };
@@ -98,7 +103,7 @@ export async function bootAndProbe(request: ProbeRequest): Promise<ProbeReport> 
   return withArtefactFiles(artefact, async (dir) => {
     progress(`booting ${artefact.arch} ${artefact.protocol} hand-off in QEMU (stub 0x${artefact.stubEntry.toString(16)}, entry 0x${artefact.entry.toString(16)})`);
     const probe = await withQemu(qemuOptions(artefact, dir, timeoutMs + 10_000), async (m) => {
-      const observed = await m.waitForPc(artefact.entry, arch, timeoutMs, { failPc: artefact.stubFail, failReason: "the hand-off stub's failure loop: the indirection list did not end within its bound" });
+      const observed = await m.waitForPc(artefact.entry, arch, timeoutMs, { failPc: artefact.stubFail, failReason: "the hand-off stub's failure loop: the indirection list did not end within its bound", failures: verifyFailure(artefact) });
       return { registers: compareRegisters(artefact.state, observed), memory: await compareMemory(m, artefact) };
     });
     const ok = probe.registers.every((r) => r.match) && probe.memory.every((m) => m.equal);
@@ -107,6 +112,11 @@ export async function bootAndProbe(request: ProbeRequest): Promise<ProbeReport> 
     progress("booting the same probe through QEMU's own loader (-kernel) for comparison");
     return { ...report, qemuLoaderLeftovers: await loaderLeftovers(request, request.native, dir), qemuLoaderProtocol: request.native.state.protocol };
   });
+}
+
+/** Start QEMU on the artefact's files and run `fn` with the machine; QEMU and the files are gone when it returns. */
+export async function withBootedArtefact<T>(artefact: HandoffArtefact, lifetimeMs: number, fn: (m: QemuMachine) => Promise<T>): Promise<T> {
+  return withArtefactFiles(artefact, (dir) => withQemu(qemuOptions(artefact, dir, lifetimeMs), fn));
 }
 
 /**

@@ -111,6 +111,14 @@ export function qemuArgs(options: QemuOptions, qmpSocket: string): string[] {
  * One running emulator with its QMP connection. Use {@link withQemu}, which
  * kills it whatever happens; {@link QemuMachine.kill} is idempotent.
  */
+/** Where `waitForPc` gives up early: failure loops the CPU must never sit in. */
+export interface WaitForPcOptions {
+  readonly failPc?: bigint;
+  readonly failReason?: string;
+  /** More failure loops, each with the reason reported when the CPU spins there. */
+  readonly failures?: readonly { readonly pc: bigint; readonly reason: string }[];
+}
+
 export class QemuMachine {
   /** Everything the guest wrote to its serial port so far. */
   serial = "";
@@ -215,7 +223,8 @@ export class QemuMachine {
    * there and returns its registers. Reaching `failPc` (a stub's failure
    * loop) ends the wait at once with a typed error.
    */
-  async waitForPc(pc: bigint, arch: RegisterFileSource, timeoutMs = 30_000, options: { readonly failPc?: bigint; readonly failReason?: string } = {}): Promise<ObservedRegisters> {
+  async waitForPc(pc: bigint, arch: RegisterFileSource, timeoutMs = 30_000, options: WaitForPcOptions = {}): Promise<ObservedRegisters> {
+    const failures = [...(options.failPc === undefined ? [] : [{ pc: options.failPc, reason: options.failReason ?? "a failure loop" }]), ...(options.failures ?? [])];
     const deadline = Date.now() + timeoutMs;
     const pcName = arch.id === "x86_64" || arch.id === "x86_32" ? "eip" : (arch.qemuInfoRegisters?.pc ?? "pc");
     let last = "";
@@ -224,9 +233,8 @@ export class QemuMachine {
       const observed = await this.registers(arch);
       const now = pcName === "eip" && observed.file.has("rip") ? observed.file.read("rip").value : observed.file.read(pcName).value;
       if (now === pc) return observed;
-      if (options.failPc !== undefined && now === options.failPc) {
-        throw new QemuError(this.binary, `wait for pc=${hex(pc)}`, `the CPU spins at ${hex(now)}: ${options.failReason ?? "a failure loop"}`);
-      }
+      const failure = failures.find((f) => f.pc === now);
+      if (failure) throw new QemuError(this.binary, `wait for pc=${hex(pc)}`, `the CPU spins at ${hex(now)}: ${failure.reason}`);
       last = hex(now);
       if (Date.now() > deadline) {
         throw new QemuError(this.binary, `wait for pc=${hex(pc)}`, `still at pc=${last} after ${timeoutMs} ms; serial: ${JSON.stringify(this.serial.slice(-200))}`);

@@ -79,6 +79,7 @@ export { PC_MEMORY_LAYOUT } from "./pc-layout.js";
 export { planX86Linux, planX86LinuxForStub, pcMemoryMap, pcLowMemory, placeInitrdHigh, X86_LINUX_MACHINE, X86_LINUX_INITRD_CEILING, SEABIOS_HIGH_TABLES, type X86LinuxPlan, type X86LinuxRequest, type X86StubLayout } from "./linux-boot.js";
 export { bzImagePayloadFormat, bzImagePayload, extractBzImagePayload, BZIMAGE_PAYLOAD_FORMAT_ID, type BzImagePayload } from "./bzimage-payload.js";
 export { pvhElfArtefact, type PvhArtefactParts } from "./pvh-artefact.js";
+export { PC_COM1_PORT } from "./uart.js";
 export { x86KexecSegment, planX86LinuxKexec } from "./kexec.js";
 export { buildIa32Stub, X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET, type Ia32StubOptions, type IndirectionListRef } from "./ia32-stub/stub.js";
 export {

@@ -5,8 +5,10 @@ import { writePvhElf, type PvhLoad } from "./pvh-elf.js";
 export interface PvhArtefactParts {
   readonly arch: "x86_32" | "x86_64";
   readonly protocol: string;
-  /** The stub's load address (QEMU's PVH entry jumps here) and its bytes; `failOffset` is `hd_fail`. */
-  readonly stub: { readonly addr: bigint; readonly bytes: Uint8Array; readonly failOffset: number };
+  /** The stub's load address (QEMU's PVH entry jumps here) and its bytes; `failOffset` is `hd_fail`, `verifyFailOffset` `hd_verify_fail`. */
+  readonly stub: { readonly addr: bigint; readonly bytes: Uint8Array; readonly failOffset: number; readonly verifyFailOffset?: number };
+  /** Regions the stub's segment check hashes (0 = none). */
+  readonly verifiedRegions?: number;
   /** Everything else to load: list, tables, boot data, staged pages, segments. */
   readonly loads: readonly PvhLoad[];
   readonly entry: bigint;
@@ -30,6 +32,7 @@ export function pvhElfArtefact(p: PvhArtefactParts): HandoffArtefact {
     launch: { kind: "pvh-elf", file: "handoff.elf" },
     stubEntry: p.stub.addr,
     stubFail: p.stub.addr + BigInt(p.stub.failOffset),
+    ...(p.stub.verifyFailOffset === undefined ? {} : { verify: { regions: p.verifiedRegions ?? 0, failPc: p.stub.addr + BigInt(p.stub.verifyFailOffset) } }),
     entry: p.entry,
     segments: p.segments,
     list: { head: p.list.head, maxSteps: p.list.maxSteps, entries: p.list.entries },

@@ -1,6 +1,6 @@
 import { ValidationError, hex, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
-import { layoutFlatPayload } from "@handoff/core/kexec";
-import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, pvhElfArtefact, pvhPayloadArtefact, writePvhElf } from "@handoff/x86";
+import { layoutFlatPayload, segmentCheck } from "@handoff/core/kexec";
+import { BOOT_SELECTORS, PC_COM1_PORT, VMM_SELECTORS, buildHandoffGdt, pvhElfArtefact, pvhPayloadArtefact, writePvhElf } from "@handoff/x86";
 import { kexec32Entry, linux32Entry, pvhEntry } from "./handoff-states.js";
 import { buildX86_32Stub, X86_32_STUB_GDT_OFFSET, X86_32_HANDOFF_STUB } from "./stub/stub.js";
 
@@ -37,12 +37,14 @@ export const x86_32ArtefactBuilder: HandoffArtefactBuilder = {
     const gdt = buildHandoffGdt(request.vmmSelectors ? VMM_SELECTORS : BOOT_SELECTORS, false);
     const placement = { gdt, gdtBase: L.stub + BigInt(X86_32_STUB_GDT_OFFSET), entry: L.entry };
     const state = request.protocol === "linux32" ? linux32Entry({ ...placement, bootParams: L.bootData }) : kexec32Entry(placement);
-    const stub = buildX86_32Stub(state, layout, gdt);
+    const check = segmentCheck([layout.segment], { noVerify: request.noVerify, console: PC_COM1_PORT });
+    const stub = buildX86_32Stub(state, layout, gdt, { check });
     const bootData = new Uint8Array(4096);
     return pvhElfArtefact({
       arch: "x86_32",
       protocol: request.protocol,
-      stub: { addr: L.stub, bytes: stub.bytes, failOffset: X86_32_HANDOFF_STUB.symbols.hd_fail },
+      stub: { addr: L.stub, bytes: stub.bytes, failOffset: X86_32_HANDOFF_STUB.symbols.hd_fail, verifyFailOffset: X86_32_HANDOFF_STUB.symbols.hd_verify_fail },
+      verifiedRegions: check.regions.length,
       loads: [{ paddr: L.bootData, bytes: bootData }, ...layout.placed.map((p) => ({ paddr: p.addr, bytes: p.bytes }))],
       entry: L.entry,
       segments: [layout.segment],

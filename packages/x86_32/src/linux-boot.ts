@@ -1,5 +1,6 @@
 import { type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest } from "@handoff/core";
-import { BOOT_SELECTORS, X86_LINUX_MACHINE, buildHandoffGdt, buildPvhLinuxArtefact, planX86LinuxForStub, pvhElfArtefact } from "@handoff/x86";
+import { segmentCheck } from "@handoff/core/kexec";
+import { BOOT_SELECTORS, PC_COM1_PORT, X86_LINUX_MACHINE, buildHandoffGdt, buildPvhLinuxArtefact, planX86LinuxForStub, pvhElfArtefact } from "@handoff/x86";
 import { linux32Entry, pvhEntry } from "./handoff-states.js";
 import { X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET, buildX86_32Stub } from "./stub/stub.js";
 
@@ -26,11 +27,13 @@ export const x86_32LinuxBootBuilder: LinuxBootBuilder = {
     const { plan, list } = planX86LinuxForStub("x86_32", this.protocols, request, L, false);
     const gdt = buildHandoffGdt(BOOT_SELECTORS, false);
     const state = linux32Entry({ gdt, gdtBase: L.stub + BigInt(X86_32_STUB_GDT_OFFSET), entry: plan.entry32, bootParams: plan.bootParams });
-    const stub = buildX86_32Stub(state, list, gdt);
+    const check = segmentCheck(plan.segments, { noVerify: request.noVerify, console: PC_COM1_PORT });
+    const stub = buildX86_32Stub(state, list, gdt, { check });
     return pvhElfArtefact({
       arch: "x86_32",
       protocol: request.protocol,
-      stub: { addr: L.stub, bytes: stub.bytes, failOffset: X86_32_HANDOFF_STUB.symbols.hd_fail },
+      stub: { addr: L.stub, bytes: stub.bytes, failOffset: X86_32_HANDOFF_STUB.symbols.hd_fail, verifyFailOffset: X86_32_HANDOFF_STUB.symbols.hd_verify_fail },
+      verifiedRegions: check.regions.length,
       loads: [{ paddr: L.list, bytes: list.bytes }, ...plan.segments.map((s) => ({ paddr: s.mem, bytes: (s.data as { bytes: Uint8Array }).bytes }))],
       entry: plan.entry32,
       segments: plan.segments,

@@ -1,6 +1,6 @@
 import { ValidationError, hex, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
-import { layoutFlatPayload } from "@handoff/core/kexec";
-import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, pvhElfArtefact, pvhPayloadArtefact, writePvhElf } from "@handoff/x86";
+import { layoutFlatPayload, segmentCheck } from "@handoff/core/kexec";
+import { BOOT_SELECTORS, PC_COM1_PORT, VMM_SELECTORS, buildHandoffGdt, pvhElfArtefact, pvhPayloadArtefact, writePvhElf } from "@handoff/x86";
 import { kexec64Entry, linux64Entry, pvhEntry64 } from "./handoff-states.js";
 import { identityMap1GiB } from "./identity-tables.js";
 import { buildX86_64Stub, X86_64_STUB_GDT_OFFSET, X86_64_HANDOFF_STUB } from "./stub/stub.js";
@@ -40,11 +40,13 @@ export const x86_64ArtefactBuilder: HandoffArtefactBuilder = {
     const tables = identityMap1GiB(L.tables);
     const placement = { gdt, gdtBase: L.stub + BigInt(X86_64_STUB_GDT_OFFSET), cr3: tables.cr3, entry: L.entry };
     const state = request.protocol === "linux64" ? linux64Entry({ ...placement, bootParams: L.bootData }) : kexec64Entry({ ...placement, rsp: L.stackTop });
-    const stub = buildX86_64Stub(state, layout, gdt);
+    const check = segmentCheck([layout.segment], { noVerify: request.noVerify, console: PC_COM1_PORT });
+    const stub = buildX86_64Stub(state, layout, gdt, check);
     return pvhElfArtefact({
       arch: "x86_64",
       protocol: request.protocol,
-      stub: { addr: L.stub, bytes: stub.bytes, failOffset: X86_64_HANDOFF_STUB.symbols.hd_fail },
+      stub: { addr: L.stub, bytes: stub.bytes, failOffset: X86_64_HANDOFF_STUB.symbols.hd_fail, verifyFailOffset: X86_64_HANDOFF_STUB.symbols.hd_verify_fail },
+      verifiedRegions: check.regions.length,
       loads: [{ paddr: L.tables, bytes: tables.bytes }, { paddr: L.bootData, bytes: new Uint8Array(4096) }, ...layout.placed.map((p) => ({ paddr: p.addr, bytes: p.bytes }))],
       entry: L.entry,
       segments: [layout.segment],

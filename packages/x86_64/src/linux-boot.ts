@@ -1,6 +1,7 @@
 import { ValidationError, type HandoffArtefact, type HandoffState, type LinuxBootBuilder, type LinuxBootRequest, type MemoryMap } from "@handoff/core";
 import { planPageTables, type HandoffRegion } from "@handoff/core/paging";
-import { BOOT_SELECTORS, X86_LINUX_MACHINE, buildHandoffGdt, buildPvhLinuxArtefact, pcMemoryMap, planX86LinuxForStub, pvhElfArtefact, type HandoffGdt, type X86LinuxPlan } from "@handoff/x86";
+import { segmentCheck } from "@handoff/core/kexec";
+import { BOOT_SELECTORS, PC_COM1_PORT, X86_LINUX_MACHINE, buildHandoffGdt, buildPvhLinuxArtefact, pcMemoryMap, planX86LinuxForStub, pvhElfArtefact, type HandoffGdt, type X86LinuxPlan } from "@handoff/x86";
 import { linux64Entry, pvhEntry64 } from "./handoff-states.js";
 import { X86_64_4LEVEL } from "./paging.js";
 import { X86_64_HANDOFF_STUB, X86_64_STUB_GDT_OFFSET, buildX86_64Stub } from "./stub/stub.js";
@@ -57,11 +58,13 @@ export const x86_64LinuxBootBuilder: LinuxBootBuilder = {
     const m = X86_LINUX_MACHINE;
     const { plan, list } = planX86LinuxForStub("x86_64", this.protocols, request, L, true);
     const { gdt, tables, state } = linux64StubState(linuxRegions(plan), plan.entry64, plan.bootParams, pcMemoryMap(m.ramSize));
-    const stub = buildX86_64Stub(state, list, gdt);
+    const check = segmentCheck(plan.segments, { noVerify: request.noVerify, console: PC_COM1_PORT });
+    const stub = buildX86_64Stub(state, list, gdt, check);
     return pvhElfArtefact({
       arch: "x86_64",
       protocol: request.protocol,
-      stub: { addr: L.stub, bytes: stub.bytes, failOffset: X86_64_HANDOFF_STUB.symbols.hd_fail },
+      stub: { addr: L.stub, bytes: stub.bytes, failOffset: X86_64_HANDOFF_STUB.symbols.hd_fail, verifyFailOffset: X86_64_HANDOFF_STUB.symbols.hd_verify_fail },
+      verifiedRegions: check.regions.length,
       loads: [{ paddr: L.list, bytes: list.bytes }, { paddr: L.tables, bytes: tables.bytes }, ...plan.segments.map((s) => ({ paddr: s.mem, bytes: (s.data as { bytes: Uint8Array }).bytes }))],
       entry: plan.entry64,
       segments: plan.segments,

@@ -10,18 +10,21 @@
  *   2. runs a kexec indirection list (entry = page | flag: DESTINATION 0x1,
  *      INDIRECTION 0x2, DONE 0x4, SOURCE 0x8, ZERO 0x10), at most hd_max_steps
  *      entries, spinning at hd_fail otherwise,
- *   3. invalidates the I-cache and branch predictor,
- *   4. SVC: sets SPSR to the CPSR to enter with and loads R0..R15 in one
+ *   3. checks every segment's SHA-256 (verify.S; spins at hd_verify_fail on
+ *      a mismatch),
+ *   4. invalidates the I-cache and branch predictor,
+ *   5. SVC: sets SPSR to the CPSR to enter with and loads R0..R15 in one
  *      exception-return LDM, which copies SPSR to CPSR as it writes PC;
  *      HYP: sets ELR_hyp = entry and SPSR_hyp = CPSR, loads R0..R14, ERET.
  * Code refers to local labels only, so the object has no relocations.
  */
 	.syntax	unified
 	.arm
+	.include "verify.S"
 	.text
 	.globl	_start
 _start:
-	adr	r12, .Ldata
+	adrl	r12, .Ldata			@ two instructions: the data block lies past the segment check
 	mrs	r11, cpsr
 	and	r11, r11, #0x1f			@ r11 = mode; 0x1a = HYP
 	cmp	r11, #0x1a
@@ -92,6 +95,7 @@ hd_fail:
 	b	.Lfail
 
 .Ldone:
+	ARM32_VERIFY
 	dsb
 	mov	r0, #0
 	mcr	p15, 0, r0, c7, c5, 0		@ ICIALLU
@@ -112,7 +116,7 @@ hd_fail:
 	eret
 
 	/* Data block (little-endian 32-bit words), filled by the planner. */
-	.balign	4
+	.balign	4, 0
 	.globl	hd_data, hd_list_head, hd_max_steps, hd_sctlr, hd_cpsr, hd_hsctlr, hd_regs, hd_end
 hd_data:
 .Ldata:
@@ -128,4 +132,6 @@ hd_hsctlr:
 .Lhsctlr:	.word	0	@ HSCTLR, written when running in HYP
 hd_regs:
 .Lregs:		.fill	16, 4, 0	@ R0..R15 (R15 = entry)
+	ARM32_VERIFY_DATA
 hd_end:
+	ARM32_VERIFY_SCRATCH

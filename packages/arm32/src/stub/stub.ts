@@ -1,5 +1,6 @@
 import type { IndirectionListRef } from "@handoff/arm";
 import { StubImage } from "@handoff/core/link";
+import { writeVerifyTable, type SegmentCheck } from "@handoff/core/kexec";
 import { ValidationError, type HandoffState } from "@handoff/core";
 import { ARM32_HANDOFF_STUB_CODE } from "./handoff-stub.bytes.js";
 
@@ -11,7 +12,7 @@ export const ARM32_HANDOFF_STUB = ARM32_HANDOFF_STUB_CODE;
  * (and HSCTLR), the CPSR to enter with and R0..R15 (R15 = entry). The stub
  * enters in the mode it runs in, so a HYP state needs a CPU started in HYP.
  */
-export function buildArm32Stub(state: HandoffState, list: IndirectionListRef): StubImage {
+export function buildArm32Stub(state: HandoffState, list: IndirectionListRef, check: SegmentCheck = { regions: [] }): StubImage {
   if (state.arch !== "arm32") throw new ValidationError("arm32 hand-off stub", `state is for ${state.arch}`);
   const r = state.registers;
   const cpsr = r.get("cpsr");
@@ -22,5 +23,6 @@ export function buildArm32Stub(state: HandoffState, list: IndirectionListRef): S
   stub.write("hd_list_head", list.head, 4).write("hd_max_steps", list.maxSteps, 4);
   stub.write("hd_sctlr", r.get("sctlr"), 4).write("hd_cpsr", cpsr, 4).write("hd_hsctlr", r.get("hsctlr"), 4);
   for (let i = 0; i <= 15; i++) stub.write("hd_regs", r.get(`r${i}`), 4, i);
+  writeVerifyTable(stub, check.regions, 4).write("hd_verify_uart", check.console ?? 0n, 4);
   return stub;
 }

@@ -7,16 +7,19 @@
  *   2. runs a kexec indirection list (entry = page | flag: DESTINATION 0x1,
  *      INDIRECTION 0x2, DONE 0x4, SOURCE 0x8, ZERO 0x10), at most hd_max_steps
  *      entries, spinning at hd_fail if the list does not end,
- *   3. invalidates the I-cache (code was written with data stores),
- *   4. zeroes the translation and vector registers of the current EL (and of
+ *   3. checks every segment's SHA-256 (verify.S; spins at hd_verify_fail on
+ *      a mismatch),
+ *   4. invalidates the I-cache (code was written with data stores),
+ *   5. zeroes the translation and vector registers of the current EL (and of
  *      EL1 when entering at EL2, with SCTLR_EL1 from the data block), sets
  *      ELR_ELx = entry and SPSR_ELx = the PSTATE to enter with,
- *   5. loads SP and X0..X30 from the data block and ERETs, so no register keeps
+ *   6. loads SP and X0..X30 from the data block and ERETs, so no register keeps
  *      a value of the stub's.
  * Code refers only to local labels: a branch or ADR to a global symbol would
  * leave a relocation that objcopy -O binary silently drops.
  * Runs at EL1 or EL2 and enters the image at the same EL.
  */
+	.include "verify.S"
 	.text
 	.globl	_start
 _start:
@@ -67,6 +70,7 @@ hd_fail:
 	b	.Lfail
 
 done:
+	ARM64_VERIFY
 	dsb	sy
 	ic	iallu
 	dsb	sy
@@ -124,7 +128,7 @@ done:
 	eret
 
 	/* Data block: filled by the planner (little-endian 64-bit words). */
-	.balign	8
+	.balign	8, 0
 	.globl	hd_data, hd_list_head, hd_entry, hd_pstate, hd_sctlr, hd_max_steps, hd_sp, hd_sctlr_el1, hd_regs, hd_end
 hd_data:
 .Ldata:
@@ -136,4 +140,6 @@ hd_max_steps:	.quad	0	/* bound on list entries walked */
 hd_sp:		.quad	0
 hd_sctlr_el1:	.quad	0	/* SCTLR_EL1 written when entering at EL2 */
 hd_regs:	.fill	31, 8, 0	/* X0..X30 */
+	ARM64_VERIFY_DATA
 hd_end:
+	ARM64_VERIFY_SCRATCH

@@ -1,5 +1,6 @@
 import type { IndirectionListRef } from "@handoff/arm";
 import { StubImage } from "@handoff/core/link";
+import { writeVerifyTable, type SegmentCheck } from "@handoff/core/kexec";
 import { ValidationError, type HandoffState } from "@handoff/core";
 import { ARM64_HANDOFF_STUB_CODE } from "./handoff-stub.bytes.js";
 
@@ -11,7 +12,7 @@ export const ARM64_HANDOFF_STUB = ARM64_HANDOFF_STUB_CODE;
  * `list`, then enters `state.pc` with X0..X30, SP and PSTATE from the state and
  * SCTLR_ELx as the state says (ELx = PSTATE's exception level).
  */
-export function buildArm64Stub(state: HandoffState, list: IndirectionListRef): StubImage {
+export function buildArm64Stub(state: HandoffState, list: IndirectionListRef, check: SegmentCheck = { regions: [] }): StubImage {
   if (state.arch !== "arm64") throw new ValidationError("arm64 hand-off stub", `state is for ${state.arch}`);
   const r = state.registers;
   const pstate = r.get("pstate");
@@ -24,5 +25,6 @@ export function buildArm64Stub(state: HandoffState, list: IndirectionListRef): S
   stub.write("hd_sp", r.get("sp"), 8);
   if (el === 2n) stub.write("hd_sctlr_el1", r.get("sctlr_el1"), 8);
   for (let i = 0; i <= 30; i++) stub.write("hd_regs", r.get(`x${i}`), 8, i);
+  writeVerifyTable(stub, check.regions, 8).write("hd_verify_uart", check.console ?? 0n, 8);
   return stub;
 }

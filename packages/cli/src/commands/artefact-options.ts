@@ -12,6 +12,7 @@ export const ARTEFACT_OPTIONS = {
   dtb: { type: "string", value: "FILE", help: "arm Linux: the devicetree handed to the kernel, /chosen set by handoff (default: a UKI's .dtb, else QEMU's machine DTB)" },
   "entry-mode": { type: "string", value: "el1|el2|svc|hyp", help: "arm: the exception level or mode the payload is entered in" },
   "vmm-selectors": { type: "boolean", help: "x86: use the VMM's selectors instead of the stub's GDT" },
+  "no-verify": { type: "boolean", help: "leave out the stub's check of every segment's SHA-256 before it enters (faster; a corrupted segment is entered)" },
 } as const satisfies OptionTable;
 
 /** The parsed shared options as the library's request. */
@@ -26,5 +27,6 @@ export function artefactOptions(values: Values<typeof ARTEFACT_OPTIONS>): Artefa
     dtb: values.dtb,
     entryMode: values["entry-mode"],
     vmmSelectors: values["vmm-selectors"],
+    noVerify: values["no-verify"],
   };
 }

@@ -33,7 +33,7 @@ export function artefactFor(loaded: LoadedArchitectures, o: ArtefactOptions, cwd
   const { arch, builder } = builderFor(loaded, o.arch);
   const linux = linuxArtefact(loaded, o, cwd);
   const payload = () => (o.probe || !o.kernel ? builder.probePayload() : readPayload(resolve(cwd, o.kernel)));
-  const artefact = linux ?? builder.build({ protocol: o.protocol ?? builder.protocols[0]!, payload: payload(), vmmSelectors: o.vmmSelectors, entryMode: o.entryMode });
+  const artefact = linux ?? builder.build({ protocol: o.protocol ?? builder.protocols[0]!, payload: payload(), vmmSelectors: o.vmmSelectors, entryMode: o.entryMode, noVerify: o.noVerify });
   return { arch, builder, artefact };
 }
 
@@ -46,6 +46,7 @@ export function planJson(a: HandoffArtefact) {
     launch: a.launch,
     stubEntry: a.stubEntry,
     entry: a.entry,
+    ...(a.verify === undefined ? {} : { verify: { regions: a.verify.regions, failPc: a.verify.failPc } }),
     files: a.files.map((f) => ({ name: f.name, role: f.role, size: f.bytes.length, ...(f.addr === undefined ? {} : { addr: f.addr }) })),
     segments: a.segments.map((s) => ({ name: s.name, role: s.role, mem: s.mem, memsz: s.memsz, bufsz: s.bufsz })),
     indirectionList: { head: a.list.head, maxSteps: a.list.maxSteps, entries: a.list.entries.map((e) => hex(e)) },

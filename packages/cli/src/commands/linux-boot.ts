@@ -21,6 +21,8 @@ export interface LinuxOptions {
   readonly dtb?: string;
   readonly entryMode?: string;
   readonly probe: boolean;
+  /** Leave the stub's segment check out. */
+  readonly noVerify?: boolean;
 }
 
 function readBounded(path: string, what: string): Uint8Array {
@@ -81,7 +83,7 @@ export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd:
   if ((payload || format === ELF_IMAGE_FORMAT) && protocol !== "pvh") throw new ValidationError(`--protocol ${protocol}`, "an ELF kernel (a vmlinux) is booted through its PVH entry: use --protocol pvh");
   const initrd = o.initrd === undefined ? unwrapped.initrd : readBounded(resolve(cwd, o.initrd), "initrd");
   const machineDtb = devicetree(builder, o, cwd, protocol, unwrapped.dtb);
-  return builder.build({ protocol, kernel, kernelPath, initrd, cmdline: cmdline ?? "", machineDtb, entryMode: o.entryMode });
+  return builder.build({ protocol, kernel, kernelPath, initrd, cmdline: cmdline ?? "", machineDtb, entryMode: o.entryMode, noVerify: o.noVerify });
 }
 
 /**

@@ -55,6 +55,16 @@ export {
 export { planLoad, describeSegmentData, type LoadPlan, type LoadPlanInput, type PlannedSegment, type FileBlob } from "./load-plan.js";
 export { rawImageFormat, type RawImageOptions } from "./raw-image.js";
 export {
+  VERIFY_MAX_REGIONS,
+  SHA256_BYTES,
+  verifyEntryBytes,
+  segmentVerifyRegions,
+  writeVerifyTable,
+  segmentCheck,
+  type VerifyRegion,
+  type SegmentCheck,
+} from "./verify-table.js";
+export {
   KEXEC_FILE_UNLOAD,
   KEXEC_FILE_ON_CRASH,
   KEXEC_FILE_NO_INITRAMFS,

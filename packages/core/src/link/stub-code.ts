@@ -6,7 +6,10 @@ import { ValidationError } from "../errors.js";
  * the bytes (hex) and the offsets of its global symbols (data-block fields).
  */
 export interface StubCode {
+  /** The leading bytes; the rest up to `size` are zero. */
   readonly hex: string;
+  /** Total bytes, when more than `hex` spells out (trailing zeros: data-block template, scratch). */
+  readonly size?: number;
   readonly symbols: Readonly<Record<string, number>>;
 }
 
@@ -24,8 +27,10 @@ export class StubImage {
     readonly code: StubCode,
   ) {
     if (code.hex.length % 2 !== 0 || !/^[0-9a-f]*$/.test(code.hex)) throw new ValidationError(label, "stub hex is malformed");
-    this.bytes = new Uint8Array(code.hex.length / 2);
-    for (let i = 0; i < this.bytes.length; i++) this.bytes[i] = parseInt(code.hex.slice(2 * i, 2 * i + 2), 16);
+    const size = code.size ?? code.hex.length / 2;
+    if (!Number.isSafeInteger(size) || size < code.hex.length / 2) throw new ValidationError(label, `stub size ${size} is smaller than its ${code.hex.length / 2} spelled-out bytes`);
+    this.bytes = new Uint8Array(size);
+    for (let i = 0; i < code.hex.length / 2; i++) this.bytes[i] = parseInt(code.hex.slice(2 * i, 2 * i + 2), 16);
     this.view = new DataView(this.bytes.buffer);
   }
 

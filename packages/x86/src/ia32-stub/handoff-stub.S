@@ -5,9 +5,11 @@
  *   1. runs a kexec indirection list (entry = page | flag: DESTINATION 0x1,
  *      INDIRECTION 0x2, DONE 0x4, SOURCE 0x8, ZERO 0x10), at most hd_max_steps
  *      entries, spinning at hd_fail otherwise;
- *   2. loads its GDT (filled by the planner) and a null IDT, writes CR0, CR3,
+ *   2. checks every segment's SHA-256 (verify32.S; spins at hd_verify_fail
+ *      on a mismatch),
+ *   3. loads its GDT (filled by the planner) and a null IDT, writes CR0, CR3,
  *      CR4 and CR2 from the data block, loads DS/ES/FS/GS/SS, TR and LDTR;
- *   3. sets EFLAGS, then every GPR from the data block, and far-jumps to the
+ *   4. sets EFLAGS, then every GPR from the data block, and far-jumps to the
  *      entry with the planned CS (the ljmp immediates are data-block fields).
  * Before 2, when hd_rsdp_dst is not zero and the loader that entered the stub
  * passed an hvm_start_info in %ebx (magic 0x336ec578, xen start_info.h), its
@@ -15,6 +17,7 @@
  * put the RSDP is known only at run time, and the PVH loader found it.
  * Code refers to local labels only, so the object has no relocations.
  */
+	.include "verify32.S"
 	.code32
 	.text
 	.globl	_start
@@ -82,6 +85,7 @@ hd_fail:
 	movl	36(%esi), %eax
 	movl	%eax, 4(%edi)
 6:
+	X86_VERIFY
 	/* GDTR base = runtime address of the GDT (position-independent). */
 	leal	(.Lgdt - .Lbase)(%ebp), %eax
 	movl	%eax, (.Lgdtr - .Lbase + 2)(%ebp)
@@ -170,7 +174,7 @@ hd_entry64:
 	jmp	.Lbase
 
 	/* Data block (little-endian). */
-	.balign	8
+	.balign	8, 0
 	.globl	hd_data, hd_list_head, hd_max_steps, hd_rsdp_dst, hd_loader_info, hd_cr0, hd_cr2, hd_cr3, hd_cr4, hd_eflags
 	.globl	hd_eax, hd_ebx, hd_ecx, hd_edx, hd_esi, hd_edi, hd_ebp, hd_esp
 	.globl	hd_ds, hd_es, hd_fs, hd_gs, hd_ss, hd_tr, hd_ldtr, hd_idtr, hd_gdtr, hd_gdt, hd_gdt_end, hd_end
@@ -223,7 +227,7 @@ hd_tr:
 .Ltr:		.word	0
 hd_ldtr:
 .Lldtr:		.word	0
-	.balign	4
+	.balign	4, 0
 	.word	0
 hd_idtr:
 .Lidtr:		.word	0	/* limit */
@@ -232,11 +236,13 @@ hd_idtr:
 hd_gdtr:
 .Lgdtr:		.word	0	/* limit: planner; base: set at run time */
 		.long	0
-	.balign	8
+	.balign	8, 0
 hd_gdt:
 .Lgdt:		.fill	16, 8, 0	/* GDT, filled by the planner */
 hd_gdt_end:
-	.balign	16
+	.balign	16, 0
 .Lstack:	.fill	64, 4, 0	/* the stub's own stack: PVH gives none */
 .Lstack_top:
+	X86_VERIFY_DATA
 hd_end:
+	X86_VERIFY_SCRATCH

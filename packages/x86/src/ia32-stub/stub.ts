@@ -1,4 +1,5 @@
 import { StubImage } from "@handoff/core/link";
+import { writeVerifyTable, type SegmentCheck } from "@handoff/core/kexec";
 import { ValidationError, fitsUnsigned, type HandoffState } from "@handoff/core";
 import type { HandoffGdt } from "../descriptors.js";
 import { checkSegmentsAgainstGdt } from "../handoff-segments.js";
@@ -21,6 +22,8 @@ const GPRS = ["ax", "bx", "cx", "dx", "si", "di", "bp", "sp"] as const;
 /** Options of the IA-32 stub beyond the state: where to copy the PVH loader's rsdp_paddr (0 or absent: nowhere). */
 export interface Ia32StubOptions {
   readonly rsdpDestination?: bigint;
+  /** The segments the stub checks before it enters (none when absent: --no-verify, or a plan without one). */
+  readonly check?: SegmentCheck;
 }
 
 /**
@@ -59,6 +62,7 @@ export function buildIa32Stub(state: HandoffState, list: IndirectionListRef, gdt
   stub.write("hd_idtr", r.get("idtr_limit"), 2).write("hd_idtr", idtBase & 0xffffn, 2, 1).write("hd_idtr", idtBase >> 16n, 2, 2);
   stub.write("hd_gdtr", BigInt(gdt.limit), 2);
   stub.writeBytes("hd_gdt", gdt.bytes, "hd_gdt_end");
+  writeVerifyTable(stub, options.check?.regions ?? [], 4).write("hd_serial_port", options.check?.console ?? 0n, 2);
   stub.write("hd_entry", get(wide ? "rip" : "eip"), 4).write("hd_cs", r.get("cs"), 2);
   return stub;
 }

@@ -6,14 +6,17 @@
  *      DESTINATION 0x1, INDIRECTION 0x2, DONE 0x4, SOURCE 0x8, ZERO 0x10), at
  *      most hd_max_steps entries; an address above 4 GiB or a runaway list
  *      spins at hd_fail;
- *   2. loads its GDT, then CR4 (PAE), CR3 (the planner's page tables), EFER
+ *   2. (32-bit) checks every segment's SHA-256 (verify32.S; spins at
+ *      hd_verify_fail on a mismatch),
+ *   3. loads its GDT, then CR4 (PAE), CR3 (the planner's page tables), EFER
  *      (LME) and CR0 (PG) from the data block — SDM Vol. 3A §10.8.5
  *      "Initializing IA-32e Mode" — and far-returns into its 64-bit code segment;
- *   3. (64-bit) loads DS/ES/FS/GS/SS, TR, LDTR, IDTR, CR2, CR8, zeroes the
+ *   4. (64-bit) loads DS/ES/FS/GS/SS, TR, LDTR, IDTR, CR2, CR8, zeroes the
  *      FS/GS/KERNEL_GS bases, sets RFLAGS and every GPR from the data block,
  *      and jumps to the entry through a RIP-relative pointer.
  * Code refers to local labels only, so the object has no relocations.
  */
+	.include "verify32.S"
 	.text
 	.code32
 	.globl	_start
@@ -71,6 +74,7 @@ hd_fail:
 	jmp	.Lfail
 
 .Ldone:
+	X86_VERIFY
 	leal	(.Lgdt - .Lbase)(%ebp), %eax
 	movl	%eax, (.Lgdtr - .Lbase + 2)(%ebp)
 	lgdt	(.Lgdtr - .Lbase)(%ebp)
@@ -178,7 +182,7 @@ hd_entry64:
 	jmp	*.Lrip(%rip)
 
 	/* Data block (little-endian). */
-	.balign	8
+	.balign	8, 0
 	.globl	hd_data, hd_list_head, hd_max_steps, hd_cr0, hd_cr2, hd_cr3, hd_cr4, hd_efer, hd_rflags, hd_rip
 	.globl	hd_rax, hd_rbx, hd_rcx, hd_rdx, hd_rsi, hd_rdi, hd_rbp, hd_rsp
 	.globl	hd_r8, hd_r9, hd_r10, hd_r11, hd_r12, hd_r13, hd_r14, hd_r15
@@ -250,7 +254,7 @@ hd_tr:
 .Ltr:		.word	0
 hd_ldtr:
 .Lldtr:		.word	0
-	.balign	8
+	.balign	8, 0
 	.word	0, 0, 0
 hd_idtr:
 .Lidtr:		.word	0	/* limit */
@@ -259,11 +263,13 @@ hd_idtr:
 hd_gdtr:
 .Lgdtr:		.word	0	/* limit: planner; base: set at run time */
 		.long	0
-	.balign	8
+	.balign	8, 0
 hd_gdt:
 .Lgdt:		.fill	16, 8, 0
 hd_gdt_end:
-	.balign	16
+	.balign	16, 0
 .Lstack:	.fill	16, 8, 0
 .Lstack_top:
+	X86_VERIFY_DATA
 hd_end:
+	X86_VERIFY_SCRATCH

@@ -1,4 +1,5 @@
 import { StubImage } from "@handoff/core/link";
+import { writeVerifyTable, type SegmentCheck } from "@handoff/core/kexec";
 import { ValidationError, type HandoffState } from "@handoff/core";
 import { checkSegmentsAgainstGdt, type HandoffGdt } from "@handoff/x86";
 import { X86_64_HANDOFF_STUB_CODE } from "./handoff-stub.bytes.js";
@@ -20,7 +21,7 @@ const GPRS = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9"
  * The Intel 64 hand-off stub with its data block filled from `state` (every
  * GPR, RFLAGS, RIP, CR0/2/3/4, EFER, selectors, IDTR) and `gdt`.
  */
-export function buildX86_64Stub(state: HandoffState, list: IndirectionListRef, gdt: HandoffGdt): StubImage {
+export function buildX86_64Stub(state: HandoffState, list: IndirectionListRef, gdt: HandoffGdt, check: SegmentCheck = { regions: [] }): StubImage {
   if (state.arch !== "x86_64") throw new ValidationError("x86_64 hand-off stub", `state is for ${state.arch}`);
   const r = state.registers;
   if ((r.get("cr0") & 0x8000_0001n) !== 0x8000_0001n || (r.get("efer") & 0x100n) === 0n || (r.get("cr4") & 0x20n) === 0n) {
@@ -39,5 +40,7 @@ export function buildX86_64Stub(state: HandoffState, list: IndirectionListRef, g
   for (let i = 0; i < 4; i++) stub.write("hd_idtr", (idtBase >> BigInt(16 * i)) & 0xffffn, 2, 1 + i);
   stub.write("hd_gdtr", BigInt(gdt.limit), 2);
   stub.writeBytes("hd_gdt", gdt.bytes, "hd_gdt_end");
+  // The check runs in 32-bit mode on both widths (verify32.S): 4-byte table words.
+  writeVerifyTable(stub, check.regions, 4).write("hd_serial_port", check.console ?? 0n, 2);
   return stub;
 }

@@ -4,6 +4,8 @@
 /** Machine code of the Xen dom0 payload (AArch32 zImage) and the offsets of its global symbols (data-block fields). */
 export const XEN_AARCH32_PAYLOAD_CODE = {
   /** 212 bytes, position-independent; the data block is filled by the planner. */
+  size: 212,
+  /** The first 212 bytes; the rest are zero. */
   hex:
   "0000a0e10000a0e10000a0e10000a0e10000a0e10000a0e10000a0e10000a0e1020000ea18286f010000000000000000" +
   "38904fe2019a89e2180099e5109089e500a049e02aa6a0e1305099e5386099e5066089e0000055e30800000a080096e4" +

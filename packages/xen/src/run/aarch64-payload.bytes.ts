@@ -4,6 +4,8 @@
 /** Machine code of the Xen dom0 payload (AArch64 Image) and the offsets of its global symbols (data-block fields). */
 export const XEN_AARCH64_PAYLOAD_CODE = {
   /** 216 bytes, position-independent; the data block is filled by the planner. */
+  size: 216,
+  /** The first 216 bytes; the rest are zero. */
   hex:
   "100000140000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" +
   "000000000000000041524d640000000013feff1073064091730a00f9690e40f9780209cb18ff4cd3741a40f9751e40f9" +

@@ -48,7 +48,9 @@ function withBlock(code: Uint8Array, block: Uint8Array): Uint8Array {
   return image;
 }
 
-const AARCH64_CODE = hexBytes(XEN_AARCH64_PAYLOAD_CODE.hex);
+// The generated module spells out bytes up to the last non-zero one; `size` restores the zero tail.
+const AARCH64_CODE = new Uint8Array(XEN_AARCH64_PAYLOAD_CODE.size);
+AARCH64_CODE.set(hexBytes(XEN_AARCH64_PAYLOAD_CODE.hex));
 /** Where QEMU's guest-loader puts dom0 for Xen on the virt board (inside the first 512 MiB of RAM). */
 const ARM_DOM0_MODULE = 0x49000000n;
 
@@ -76,7 +78,8 @@ function zImage(block: Uint8Array): Uint8Array {
   return image;
 }
 
-const AARCH32_CODE = hexBytes(XEN_AARCH32_PAYLOAD_CODE.hex);
+const AARCH32_CODE = new Uint8Array(XEN_AARCH32_PAYLOAD_CODE.size);
+AARCH32_CODE.set(hexBytes(XEN_AARCH32_PAYLOAD_CODE.hex));
 
 const ARM64_DOM0: XenRunFlavour = {
   id: "arm64",
