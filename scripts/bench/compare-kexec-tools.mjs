@@ -22,7 +22,7 @@
  *
  * usage: node scripts/bench/compare-kexec-tools.mjs [--runs N] [--sizes 16,64,512] [--out FILE] [--no-scaling]
  */
-import "reflect-metadata"; // first: @handoff/core's root loads tsyringe
+import "reflect-metadata"; // first: @handoff/core/compose (through the CLI and arch plugins) loads tsyringe
 import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";

@@ -3,7 +3,8 @@
  * packages the CLI uses, on bytes the user dropped. No DOM and no `node:*` here,
  * so the page and a Node test run exactly this code.
  */
-import { ArchitectureRegistry, FormatError, HandoffError, LINUX_BOOT_BUILDER, MemoryMap, ValidationError, hex, type Architecture, type ArchitecturePlugin, type HandoffArtefact, type Image, type ImageFormat, type LinuxBootBuilder } from "@handoff/core";
+import { FormatError, HandoffError, LINUX_BOOT_BUILDER, MemoryMap, ValidationError, hex, type Architecture, type ArchitecturePlugin, type HandoffArtefact, type Image, type ImageFormat, type LinuxBootBuilder } from "@handoff/core";
+import { ArchitectureRegistry } from "@handoff/core/compose";
 import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
 import { planLoad, type LoadPlan } from "@handoff/core/kexec";
 import { pictureOfArtefact, pictureOfPlan, renderMemoryMapSvg } from "@handoff/core/svg";

@@ -1,4 +1,4 @@
-import { defineArchitecture } from "@handoff/core";
+import { defineArchitecture } from "@handoff/core/compose";
 import { riscv64ArtefactBuilder } from "./artefact.js";
 import { riscvImageFormat } from "./image-header.js";
 import { RISCV64_SV39, RISCV64_SV48 } from "./paging.js";

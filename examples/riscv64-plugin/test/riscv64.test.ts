@@ -1,4 +1,5 @@
-import { ArchitectureRegistry, ValidationError } from "@handoff/core";
+import { ValidationError } from "@handoff/core";
+import { ArchitectureRegistry } from "@handoff/core/compose";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { container } from "tsyringe";

@@ -1,5 +1,5 @@
 import { ARM_VIRT_MEMORY_LAYOUT } from "@handoff/arm";
-import { defineArchitecture } from "@handoff/core";
+import { defineArchitecture } from "@handoff/core/compose";
 import { arm32ArtefactBuilder } from "./artefact.js";
 import { ARM32_XEN_CONVENTION } from "./hypercall.js";
 import { arm32LinuxBootBuilder } from "./linux-boot.js";

@@ -1,5 +1,5 @@
 import { ARM_VIRT_MEMORY_LAYOUT } from "@handoff/arm";
-import { defineArchitecture } from "@handoff/core";
+import { defineArchitecture } from "@handoff/core/compose";
 import { arm64ArtefactBuilder } from "./artefact.js";
 import { AARCH32_XEN_CONVENTION, AARCH64_XEN_CONVENTION } from "./hypercall.js";
 import { arm64ImageFormat } from "./image-header.js";

@@ -1,4 +1,5 @@
-import { ArchitectureRegistry, PluginError, type ArchitecturePlugin } from "@handoff/core";
+import { PluginError, type ArchitecturePlugin } from "@handoff/core";
+import { ArchitectureRegistry } from "@handoff/core/compose";
 import { container as rootContainer } from "tsyringe";
 import type { LoadedArchitectures } from "./container.js";
 import { cliInstallDir, describeThrown, discoverPluginPackages, importPlugin, resolvePluginPackage, type BuiltinArches, type PluginPackage } from "./discovery.js";

@@ -1,4 +1,5 @@
-import { ArchitectureRegistry, QEMU_RUNNER, type ArchitecturePlugin, type QemuRunner } from "@handoff/core";
+import { type ArchitecturePlugin } from "@handoff/core";
+import { ArchitectureRegistry, QEMU_RUNNER, type QemuRunner } from "@handoff/core/compose";
 import { container as rootContainer, type DependencyContainer } from "tsyringe";
 import { cliInstallDir, findInstalledArchPackages, loadPlugin, resolvePluginDir } from "./discovery.js";
 

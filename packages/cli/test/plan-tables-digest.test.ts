@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ArchitectureRegistry, hex } from "@handoff/core";
+import { hex } from "@handoff/core";
+import { ArchitectureRegistry } from "@handoff/core/compose";
 import { makePlan } from "../src/commands/plan.js";
 import { plugin as x86_64Plugin } from "@handoff/x86_64";
 import { container } from "tsyringe";

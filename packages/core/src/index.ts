@@ -1,8 +1,10 @@
 /**
  * @handoff/core: the contracts every package shares (architectures, images,
  * segments, register files, hand-off states, page-table formats, hypercall
- * ABIs, DI tokens, typed errors, bit arithmetic). Machinery lives behind the
- * subpath exports: /kexec, /paging, /elf, /fdt, /cpio, /link, /c-abi.
+ * ABIs, typed errors, bit arithmetic). Machinery lives behind the subpath
+ * exports: /kexec, /paging, /elf, /fdt, /cpio, /link, /c-abi, /svg; dependency
+ * injection (tokens, defineArchitecture, services) behind /compose, so the root
+ * loads no tsyringe and needs no reflect-metadata.
  * @packageDocumentation
  */
 export {
@@ -50,7 +52,6 @@ export {
   type BootProtocolInfo,
   type RelocationInfo,
 } from "./architecture.js";
-export { ArchitectureRegistry } from "./registry.js";
 export { ByteReader, MAX_STRING_LENGTH, latin1, peekU32le, peekU32be } from "./byte-reader.js";
 export {
   MemoryMap,
@@ -88,27 +89,6 @@ export {
   type QemuLaunch,
 } from "./handoff-artefact.js";
 export { LINUX_BOOT_BUILDER, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine, type LinuxKexecRequest, type LinuxKexecPlan } from "./linux-boot.js";
-export { defineArchitecture, type ArchitectureDefinition, type DefinedArchitecture } from "./compose/define-architecture.js";
-export {
-  BOOT_PROTOCOL,
-  IMAGE_FORMAT,
-  PAGE_TABLE_FORMAT,
-  RELOCATOR,
-  HYPERCALL_ABI,
-  QEMU_RUNNER,
-  KEXEC_BACKEND,
-  type BootProtocol,
-  type ImageFormatContribution,
-  type PageTableFormatContribution,
-  type RelocatorContribution,
-  type QemuRunner,
-  type QemuBootRequest,
-  type QemuProbeRequest,
-  type QemuProbeOutcome,
-  type KexecBackend,
-} from "./compose/tokens.js";
-export { composeArchitecture, protocolsFor, type Contributions } from "./compose/views.js";
-export { ContributionSet, ArchitectureCatalog, BuilderLookup, ImageLoader, ArtefactService, BootService, NoBuilderError } from "./compose/services.js";
 // Compressed kernels, boot containers and multiboot (helper "codecs"): at the root until they get subpaths of their own.
 export * from "./compression/index.js";
 export * from "./containers/index.js";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { container as rootContainer } from "tsyringe";
-import { ARCHITECTURE, ArchitectureCatalog, ArchitectureRegistry, ArtefactService, BOOT_PROTOCOL, BootService, BuilderLookup, HANDOFF_ARTEFACT_BUILDER, HandoffState, IMAGE_FORMAT, ImageLoader, NoBuilderError, QEMU_RUNNER, defineArchitecture, type ArchitecturePlugin, type HandoffArtefact, type HandoffArtefactBuilder, type ImageFormat, type QemuProbeRequest, type QemuRunner, type RegisterSpec } from "@handoff/core";
+import { ARCHITECTURE, HANDOFF_ARTEFACT_BUILDER, HandoffState, type ArchitecturePlugin, type HandoffArtefact, type HandoffArtefactBuilder, type ImageFormat, type RegisterSpec } from "@handoff/core";
+import { ArchitectureCatalog, ArchitectureRegistry, ArtefactService, BOOT_PROTOCOL, BootService, BuilderLookup, IMAGE_FORMAT, ImageLoader, NoBuilderError, QEMU_RUNNER, defineArchitecture, type QemuProbeRequest, type QemuRunner } from "@handoff/core/compose";
 
 const REGISTERS: readonly RegisterSpec[] = [
   { name: "a0", width: 64, kind: "gpr" },

@@ -5,7 +5,8 @@
  */
 import { container } from "tsyringe";
 import { expect } from "vitest";
-import { ArchitectureRegistry, type ArchitecturePlugin } from "@handoff/core";
+import { type ArchitecturePlugin } from "@handoff/core";
+import { ArchitectureRegistry } from "@handoff/core/compose";
 import { verifyPageTableBuild } from "@handoff/core/paging";
 
 export function checkRegisteredFormats(plugin: ArchitecturePlugin, expectedIds: readonly string[]): void {

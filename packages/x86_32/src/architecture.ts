@@ -1,5 +1,5 @@
 import { PC_MEMORY_LAYOUT } from "@handoff/x86";
-import { defineArchitecture } from "@handoff/core";
+import { defineArchitecture } from "@handoff/core/compose";
 import { X86_32_XEN_CONVENTION, bzImageFormat, bzImagePayloadFormat } from "@handoff/x86";
 import { x86_32ArtefactBuilder } from "./artefact.js";
 import { x86_32LinuxBootBuilder } from "./linux-boot.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ARCHITECTURE, ArchitectureRegistry, RegisterWidthError, UnknownRegisterError } from "@handoff/core";
+import { ARCHITECTURE, RegisterWidthError, UnknownRegisterError } from "@handoff/core";
+import { ArchitectureRegistry } from "@handoff/core/compose";
 import { container } from "tsyringe";
 import { x86_32Architecture, X86_32_REGISTERS, plugin } from "@handoff/x86_32";
 

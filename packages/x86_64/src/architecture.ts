@@ -1,5 +1,5 @@
 import { PC_MEMORY_LAYOUT } from "@handoff/x86";
-import { defineArchitecture } from "@handoff/core";
+import { defineArchitecture } from "@handoff/core/compose";
 import { X86_32_COMPAT_XEN_CONVENTION, X86_64_XEN_CONVENTION, bzImageFormat, bzImagePayloadFormat } from "@handoff/x86";
 import { x86_64ArtefactBuilder } from "./artefact.js";
 import { x86_64LinuxBootBuilder } from "./linux-boot.js";

@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
-import { BuilderLookup, ValidationError, hex, type Architecture, type HandoffArtefact, type HandoffArtefactBuilder } from "@handoff/core";
+import { ValidationError, hex, type Architecture, type HandoffArtefact, type HandoffArtefactBuilder } from "@handoff/core";
+import { BuilderLookup } from "@handoff/core/compose";
 import type { LoadedArchitectures } from "../container.js";
 import { readFileBounded, writeDirectorySet } from "@handoff/node";
 import { linuxArtefact, type LinuxOptions } from "./linux-boot.js";

@@ -7,7 +7,7 @@ import type { HypercallAbi } from "../hypercall-abi.js";
 import type { Image } from "../image.js";
 import type { ImageFormat, ImageInput } from "../image-format.js";
 import { LINUX_BOOT_BUILDER, type LinuxBootBuilder, type LinuxBootRequest } from "../linux-boot.js";
-import { ArchitectureRegistry } from "../registry.js";
+import { ArchitectureRegistry } from "./registry.js";
 import {
   BOOT_PROTOCOL,
   HYPERCALL_ABI,

@@ -1,7 +1,7 @@
 import type { DependencyContainer } from "tsyringe";
-import { ARCHITECTURE, type Architecture } from "./architecture.js";
-import { PluginError, UnknownArchitectureError } from "./errors.js";
-import { composeArchitecture, contributionsOf, resolveAllOptional } from "./compose/views.js";
+import { ARCHITECTURE, type Architecture } from "../architecture.js";
+import { PluginError, UnknownArchitectureError } from "../errors.js";
+import { composeArchitecture, contributionsOf, resolveAllOptional } from "./views.js";
 
 /** The architectures registered in a container, by id. */
 export class ArchitectureRegistry {
