@@ -178,6 +178,7 @@ export class SyscallKexecBackend implements KexecBackend {
     return n;
   }
 
+  /** `kexec_load` with the segments copied into C memory for the call. */
   async kexecLoad(request: KexecLoadRequest): Promise<void> {
     const f = await this.native();
     const word = this.arch === "x86_64" || this.arch === "arm64" ? 8 : 4;
@@ -199,6 +200,7 @@ export class SyscallKexecBackend implements KexecBackend {
     }
   }
 
+  /** `kexec_file_load` on file descriptors of the kernel and initrd. */
   async kexecFileLoad(request: KexecFileLoadRequest): Promise<void> {
     const f = await this.native();
     const kernelFd = openSync(request.kernelPath, "r");

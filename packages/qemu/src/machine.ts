@@ -107,10 +107,6 @@ export function qemuArgs(options: QemuOptions, qmpSocket: string): string[] {
   return args;
 }
 
-/**
- * One running emulator with its QMP connection. Use {@link withQemu}, which
- * kills it whatever happens; {@link QemuMachine.kill} is idempotent.
- */
 /** Where `waitForPc` gives up early: failure loops the CPU must never sit in. */
 export interface WaitForPcOptions {
   readonly failPc?: bigint;
@@ -119,6 +115,10 @@ export interface WaitForPcOptions {
   readonly failures?: readonly { readonly pc: bigint; readonly reason: string }[];
 }
 
+/**
+ * One running emulator with its QMP connection. Use {@link withQemu}, which
+ * kills it whatever happens; {@link QemuMachine.kill} is idempotent.
+ */
 export class QemuMachine {
   /** Everything the guest wrote to its serial port so far. */
   serial = "";

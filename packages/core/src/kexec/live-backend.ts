@@ -33,7 +33,9 @@ export interface KexecFileLoadRequest {
 export interface KexecBackend {
   /** `real` (syscalls) or `recording`. */
   readonly kind: string;
+  /** `kexec_load(entry, nr_segments, segments, flags)`: handoff's own segments and entry. */
   kexecLoad(request: KexecLoadRequest): Promise<void>;
+  /** `kexec_file_load(kernel_fd, initrd_fd, cmdline, flags)`: the kernel parses and places the image itself. */
   kexecFileLoad(request: KexecFileLoadRequest): Promise<void>;
   /** Unloads the loaded image (kexec_load with no segments; kexec_file_load with KEXEC_FILE_UNLOAD). */
   unload(file: boolean): Promise<void>;
@@ -62,9 +64,11 @@ export type RecordedKexecCall =
 export class RecordingKexecBackend implements KexecBackend {
   readonly kind = "recording";
   readonly calls: RecordedKexecCall[] = [];
+  /** Records a `kexec_load`. */
   async kexecLoad(request: KexecLoadRequest): Promise<void> {
     this.calls.push({ call: "kexec_load", request });
   }
+  /** Records a `kexec_file_load`. */
   async kexecFileLoad(request: KexecFileLoadRequest): Promise<void> {
     this.calls.push({ call: "kexec_file_load", request });
   }

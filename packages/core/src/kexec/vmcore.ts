@@ -68,6 +68,7 @@ export function isElfCore(bytes: Uint8Array): boolean {
 export interface VmcoreSource {
   readonly path: string;
   readonly size: bigint;
+  /** Exactly `size` bytes at `offset`. */
   readAt(offset: bigint, size: number): Uint8Array;
 }
 

@@ -30,6 +30,7 @@ export interface XenRunFlavour {
   readonly xenArgs: readonly string[];
   /** The dom0 image: payload code with the data block at its fixed offset. */
   image(block: Uint8Array): Uint8Array;
+  /** How QEMU boots Xen with the payload file as dom0 and this Xen command line. */
   machine(payloadFile: string, xenCommandLine: string): XenRunMachine;
 }
 
