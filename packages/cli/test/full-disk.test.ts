@@ -61,6 +61,8 @@ describe.skipIf(!root)("output onto a full filesystem", () => {
     mkdirSync(out);
     writeFileSync(join(out, "plan.json"), '{"old":true}\n');
     writeFileSync(join(out, "handoff.elf"), "old elf");
+    // The marker of a set handoff wrote: only such a directory is replaced (@handoff/node's directory sets).
+    writeFileSync(join(out, ".handoff-set"), '{"files":["handoff.elf","plan.json"]}\n');
     const before = snapshot();
     const r = runCli(["build", "--arch", "x86_64", "--kernel", kernel, "--cmdline", "console=ttyS0", "--out", out], { timeout: 120_000 });
     expectCleanEnospc(r, before);

@@ -99,6 +99,8 @@ export async function writeFileAtomic(target: string, source: WriteSource, optio
   } catch (error) {
     if (!closed) await fh.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
+    // A system error (ENOSPC, EIO, EDQUOT...) becomes one line naming the target; handoff's own errors pass through.
+    if (typeof (error as NodeJS.ErrnoException | undefined)?.errno === "number") throw fromSystemError(target, role, "write it", error);
     throw error;
   }
   await syncDirectory(dir);
