@@ -32,6 +32,9 @@ writeFileSync(
     "    file: ./htpasswd",
     "    max_users: 10",
     "uplinks: {}",
+    // Verdaccio's default 10mb refuses koffi (8.6 MB tarball, base64 in the publish body): the registry
+    // is seeded with every third-party package ours need, prebuilt FFI binaries included.
+    "max_body_size: 100mb",
     "packages:",
     "  '**':",
     "    access: $all",
