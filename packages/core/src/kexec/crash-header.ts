@@ -13,6 +13,7 @@ import { FormatError, ValidationError } from "../errors.js";
 import { ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, ELF_MAGIC, ET_CORE, EV_CURRENT } from "../elf/elf-header.js";
 import { EHDR32, EHDR32_SIZE, EHDR64, EHDR64_SIZE, EI_CLASS, EI_DATA, EI_VERSION, PHDR32, PHDR32_SIZE, PHDR64, PHDR64_SIZE, type Field } from "../elf/layout.js";
 import { PF_R, PF_W, PF_X, PT_LOAD, PT_NOTE } from "../elf/program-headers.js";
+import { writeField } from "../link/relocator.js";
 import { mergeRanges, subtractRange, type AddressRange } from "../memory-map.js";
 
 /** A note area of the crashed kernel: the vmcoreinfo note or one CPU's crash_notes. */
@@ -66,12 +67,11 @@ export function buildCrashElfHeader(input: CrashHeaderInput): CrashHeader {
   const ehsize = bits === 64 ? EHDR64_SIZE : EHDR32_SIZE;
   const phentsize = bits === 64 ? PHDR64_SIZE : PHDR32_SIZE;
   const bytes = new Uint8Array(ehsize + phnum * phentsize);
-  const view = new DataView(bytes.buffer);
-  writeElfHeader(view, input, phnum);
+  writeElfHeader(bytes, input, phnum);
   const P = bits === 64 ? PHDR64 : PHDR32;
   let at = ehsize;
   const put = (type: number, flags: number, start: bigint, size: bigint, vaddr: bigint) => {
-    const field = (f: Field, v: bigint) => putField(view, at + f[0], f[1], v, le);
+    const field = (f: Field, v: bigint) => writeField(bytes.subarray(at + f[0], at + f[0] + f[1]), v, le);
     field(P.p_type, BigInt(type));
     field(P.p_flags, BigInt(flags));
     field(P.p_offset, start);
@@ -97,16 +97,15 @@ export function crashDumpRanges(systemRam: readonly AddressRange[], crashRegions
   return out;
 }
 
-function writeElfHeader(view: DataView, input: CrashHeaderInput, phnum: number): void {
+function writeElfHeader(bytes: Uint8Array, input: CrashHeaderInput, phnum: number): void {
   const bits = input.elfClass;
   const le = input.endianness === "little";
   const E = bits === 64 ? EHDR64 : EHDR32;
-  const bytes = new Uint8Array(view.buffer);
   bytes.set(ELF_MAGIC, 0);
   bytes[EI_CLASS] = bits === 64 ? ELFCLASS64 : ELFCLASS32;
   bytes[EI_DATA] = le ? ELFDATA2LSB : ELFDATA2MSB;
   bytes[EI_VERSION] = EV_CURRENT;
-  const field = (f: Field, v: number) => putField(view, f[0], f[1], BigInt(v), le);
+  const field = (f: Field, v: number) => writeField(bytes.subarray(f[0], f[0] + f[1]), BigInt(v), le);
   field(E.e_type, ET_CORE);
   field(E.e_machine, input.machine);
   field(E.e_version, EV_CURRENT);
@@ -115,13 +114,6 @@ function writeElfHeader(view: DataView, input: CrashHeaderInput, phnum: number):
   field(E.e_ehsize, bits === 64 ? EHDR64_SIZE : EHDR32_SIZE);
   field(E.e_phentsize, bits === 64 ? PHDR64_SIZE : PHDR32_SIZE);
   field(E.e_phnum, phnum);
-}
-
-function putField(view: DataView, offset: number, width: number, value: bigint, le: boolean): void {
-  if (width === 8) view.setBigUint64(offset, value, le);
-  else if (width === 4) view.setUint32(offset, Number(value), le);
-  else if (width === 2) view.setUint16(offset, Number(value), le);
-  else view.setUint8(offset, Number(value));
 }
 
 function checkRange(subject: string, start: bigint, size: bigint, limit: bigint, bits: number): void {
