@@ -78,13 +78,16 @@ export interface ProgramHeader {
 
 /**
  * Read the program header table. `extendedCount` supplies section 0's sh_info
- * when e_phnum is PN_XNUM (gABI extended numbering).
+ * when e_phnum is PN_XNUM (gABI extended numbering). `fileSize` is the size of
+ * the whole file when `r` holds only its beginning (a crash dump is read up to
+ * its program headers, not its memory): segments are checked against it.
  */
 export function readProgramHeaders(
   r: ByteReader,
   header: ElfHeader,
   limits: ParseLimits,
   extendedCount: () => number,
+  fileSize: bigint = BigInt(r.length),
 ): ProgramHeader[] {
   const L = header.elfClass === 64 ? PHDR64 : PHDR32;
   const entSize = header.elfClass === 64 ? PHDR64_SIZE : PHDR32_SIZE;
@@ -128,7 +131,7 @@ export function readProgramHeaders(
       align: r.word(`phdr[${i}].p_align`, f("p_align"), bits),
       headerOffset: at,
     };
-    checkProgramHeader(r, ph, bits, limits);
+    checkProgramHeader(r, ph, bits, limits, fileSize);
     out.push(ph);
   }
   return out;
@@ -139,7 +142,7 @@ export function programHeaderFieldOffset(ph: ProgramHeader, bits: 32 | 64, field
   return ph.headerOffset + (bits === 64 ? PHDR64 : PHDR32)[field][0];
 }
 
-function checkProgramHeader(r: ByteReader, ph: ProgramHeader, bits: 32 | 64, limits: ParseLimits): void {
+function checkProgramHeader(r: ByteReader, ph: ProgramHeader, bits: 32 | 64, limits: ParseLimits, fileSize: bigint): void {
   const at = (field: keyof typeof PHDR64) => programHeaderFieldOffset(ph, bits, field);
   const name = `phdr[${ph.index}]`;
   const space = 1n << BigInt(bits);
@@ -150,8 +153,8 @@ function checkProgramHeader(r: ByteReader, ph: ProgramHeader, bits: 32 | 64, lim
     if (end > space) {
       throw r.error(`${name}.p_filesz`, at("p_filesz"), `p_offset 0x${ph.offset.toString(16)} + p_filesz 0x${ph.filesz.toString(16)} wraps past 2^${bits}`);
     }
-    if (end > BigInt(r.length)) {
-      throw r.error(`${name}.p_filesz`, at("p_filesz"), `p_offset 0x${ph.offset.toString(16)} + p_filesz 0x${ph.filesz.toString(16)} = 0x${end.toString(16)} is past the end of the file (0x${r.length.toString(16)})`);
+    if (end > fileSize) {
+      throw r.error(`${name}.p_filesz`, at("p_filesz"), `p_offset 0x${ph.offset.toString(16)} + p_filesz 0x${ph.filesz.toString(16)} = 0x${end.toString(16)} is past the end of the file (0x${fileSize.toString(16)}): a truncated copy?`);
     }
   }
   if (ph.type !== PT_LOAD) return;

@@ -4,12 +4,12 @@
  * hold one NT_PRSTATUS per CPU (owner "CORE") and the kernel's VMCOREINFO note
  * (owner "VMCOREINFO", text lines `KEY=VALUE`, kernel/crash_core.c).
  */
+import { U64_LIMIT } from "../bits.js";
 import { ByteReader, latin1 } from "../byte-reader.js";
 import { FormatError } from "../errors.js";
-import { ET_CORE, PN_XNUM, elfTypeName, readElfHeader, type ElfHeader } from "../elf/elf-header.js";
-import { PHDR32, PHDR32_SIZE, PHDR64, PHDR64_SIZE } from "../elf/layout.js";
+import { ET_CORE, PN_XNUM, elfTypeName, hasElfMagic, readElfHeader, type ElfHeader } from "../elf/elf-header.js";
 import { readNotes, type ElfNote, type NoteBudget } from "../elf/notes.js";
-import { PT_LOAD, PT_NOTE, type ProgramHeader } from "../elf/program-headers.js";
+import { PT_LOAD, PT_NOTE, readProgramHeaders, type ProgramHeader } from "../elf/program-headers.js";
 import { DEFAULT_PARSE_LIMITS, type ImageInput, type ParseLimits } from "../image-format.js";
 
 /** Note type of a CPU's register dump (owner "CORE"). */
@@ -55,7 +55,7 @@ export interface Vmcore {
 
 /** True when `bytes` (at least the first 18 bytes of a file) start an ELF core file. Never throws. */
 export function isElfCore(bytes: Uint8Array): boolean {
-  if (bytes.length < 18 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) return false;
+  if (bytes.length < 18 || !hasElfMagic(bytes)) return false;
   const type = bytes[5] === 2 ? (bytes[16]! << 8) | bytes[17]! : bytes[16]! | (bytes[17]! << 8);
   return type === ET_CORE;
 }
@@ -87,7 +87,7 @@ export function readVmcore(source: VmcoreSource, limits: Partial<ParseLimits> = 
   // e_ehsize is not checked: dumps written by QEMU 7.2 say 8; the class fixes the header size anyway.
   const { header, reader } = readElfHeader(head, source.path, { checkEhsize: false });
   if (header.type !== ET_CORE) throw reader.error("e_type", 16, `${elfTypeName(header.type)} is not a crash dump (expected ET_CORE)`);
-  const phdrs = readDumpProgramHeaders(source, header, all.maxProgramHeaders);
+  const phdrs = readDumpProgramHeaders(source, header, all);
   const loads = phdrs.filter((p) => p.type === PT_LOAD).map(({ paddr, vaddr, offset, memsz }) => ({ paddr, vaddr, offset, size: memsz }));
   const notes: ElfNote[] = [];
   const budget: NoteBudget = { max: all.maxNotes, count: 0 };
@@ -125,42 +125,29 @@ function readNotesAt(area: ByteReader, base: number, source: string, budget: Not
   }
 }
 
-/** The program header table, each entry checked against the dump's size without reading the data it names. */
-function readDumpProgramHeaders(source: VmcoreSource, header: ElfHeader, maxCount: number): ProgramHeader[] {
+/** Most of a dump's beginning read to reach its program header table (dumps put it right after the ELF header). */
+const MAX_HEADER_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The program header table, read with the file's beginning so that core's one
+ * program-header reader serves, each entry checked against the dump's whole size
+ * without reading the memory it names.
+ */
+function readDumpProgramHeaders(source: VmcoreSource, header: ElfHeader, limits: ParseLimits): ProgramHeader[] {
   const bits = header.elfClass;
-  const L = bits === 64 ? PHDR64 : PHDR32;
-  const entSize = bits === 64 ? PHDR64_SIZE : PHDR32_SIZE;
-  const phnumAt = bits === 64 ? 56 : 44;
-  const fail = (field: string, offset: number | bigint, reason: string) => new FormatError(source.path, `ELF${bits}`, field, offset, reason);
-  if (header.phnum === 0 || header.phnum === PN_XNUM) throw fail("e_phnum", phnumAt, header.phnum === 0 ? "is 0: a dump describes its memory with program headers" : "extended numbering (PN_XNUM) is not supported for dumps");
-  if (header.phnum > maxCount) throw fail("e_phnum", phnumAt, `${header.phnum} program headers exceed the limit of ${maxCount}`);
-  if (header.phentsize < entSize) throw fail("e_phentsize", phnumAt - 2, `${header.phentsize} is smaller than the ${entSize}-byte ELF${bits} program header`);
-  const tableSize = BigInt(header.phnum) * BigInt(header.phentsize);
-  if (header.phoff + tableSize > source.size) throw fail("e_phoff", bits === 64 ? 32 : 28, `program header table ends at 0x${(header.phoff + tableSize).toString(16)}, past the end of the file (0x${source.size.toString(16)})`);
-  const table = new ByteReader(source.readAt(header.phoff, Number(tableSize)), source.path, `ELF${bits}`, header.endianness === "little");
-  const out: ProgramHeader[] = [];
-  for (let i = 0; i < header.phnum; i++) {
-    const at = i * header.phentsize;
-    const f = (name: keyof typeof L) => at + L[name][0];
-    const ph: ProgramHeader = {
-      index: i,
-      type: table.u32(`phdr[${i}].p_type`, f("p_type")),
-      flags: table.u32(`phdr[${i}].p_flags`, f("p_flags")),
-      offset: table.word(`phdr[${i}].p_offset`, f("p_offset"), bits),
-      vaddr: table.word(`phdr[${i}].p_vaddr`, f("p_vaddr"), bits),
-      paddr: table.word(`phdr[${i}].p_paddr`, f("p_paddr"), bits),
-      filesz: table.word(`phdr[${i}].p_filesz`, f("p_filesz"), bits),
-      memsz: table.word(`phdr[${i}].p_memsz`, f("p_memsz"), bits),
-      align: table.word(`phdr[${i}].p_align`, f("p_align"), bits),
-      headerOffset: Number(header.phoff) + at,
-    };
-    const fileAt = BigInt(ph.headerOffset) + BigInt(L.p_filesz[0]);
-    if (ph.offset + ph.filesz > source.size) throw fail(`phdr[${i}].p_filesz`, fileAt, `p_offset 0x${ph.offset.toString(16)} + p_filesz 0x${ph.filesz.toString(16)} runs past the end of the dump (0x${source.size.toString(16)}): a truncated copy?`);
-    if (ph.type === PT_LOAD && ph.filesz > ph.memsz) throw fail(`phdr[${i}].p_filesz`, fileAt, `p_filesz 0x${ph.filesz.toString(16)} exceeds p_memsz 0x${ph.memsz.toString(16)}`);
-    if (ph.paddr + ph.memsz > 1n << BigInt(bits)) throw fail(`phdr[${i}].p_paddr`, BigInt(ph.headerOffset) + BigInt(L.p_paddr[0]), `p_paddr 0x${ph.paddr.toString(16)} + p_memsz 0x${ph.memsz.toString(16)} wraps past 2^${bits}`);
-    out.push(ph);
+  const fail = (field: string, offset: number, reason: string) => new FormatError(source.path, `ELF${bits}`, field, offset, reason);
+  if (header.phnum === 0 || header.phnum === PN_XNUM) {
+    throw fail("e_phnum", bits === 64 ? 56 : 44, header.phnum === 0 ? "is 0: a dump describes its memory with program headers" : "extended numbering (PN_XNUM) is not supported for dumps");
   }
-  return out;
+  const tableEnd = header.phoff + BigInt(header.phnum) * BigInt(header.phentsize);
+  const prefixSize = tableEnd < source.size ? tableEnd : source.size;
+  if (prefixSize > BigInt(MAX_HEADER_BYTES)) {
+    throw fail("e_phoff", bits === 64 ? 32 : 28, `program header table ends at 0x${tableEnd.toString(16)}, more than ${MAX_HEADER_BYTES} bytes into the file`);
+  }
+  const prefix = new ByteReader(source.readAt(0n, Number(prefixSize)), source.path, `ELF${bits}`, header.endianness === "little");
+  // A dump is as large as the crashed machine's RAM: no per-segment memory limit.
+  const dumpLimits = { ...limits, maxSegmentMemory: U64_LIMIT };
+  return readProgramHeaders(prefix, header, dumpLimits, () => header.phnum, source.size);
 }
 
 /** Decode a vmcoreinfo note's `KEY=VALUE` lines; a malformed known field is a FormatError at its offset. */
