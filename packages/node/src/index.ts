@@ -48,6 +48,7 @@ export {
   kexecGuardRefusal,
   isHandoffTestVm,
   activeTestRuns,
+  registerTestRun,
   assertKexecAllowed,
   explainKexecErrno,
   TEST_VM_MARKER,

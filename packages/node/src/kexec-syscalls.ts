@@ -7,7 +7,8 @@
  * developer's or CI's machine; a user outside any test run loads and starts
  * kernels on their own machine, as with kexec-tools.
  */
-import { closeSync, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   KEXEC_FILE_NO_INITRAMFS,
   KEXEC_FILE_UNLOAD,
@@ -105,6 +106,26 @@ export function activeTestRuns(registries: readonly string[] = TEST_RUN_REGISTRI
     }
   }
   return pids;
+}
+
+/**
+ * Register a handoff test run (its runner's PID) in the first writable registry,
+ * where {@link activeTestRuns} looks; returns the file to remove when the run
+ * ends. The guard must see every run, so failing every registry throws.
+ */
+export function registerTestRun(pid: number = process.pid, note = ""): string {
+  const errors: string[] = [];
+  for (const dir of TEST_RUN_REGISTRIES) {
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o1777 });
+      const file = join(dir, String(pid));
+      writeFileSync(file, note);
+      return file;
+    } catch (e) {
+      errors.push(`${dir}: ${(e as Error).message}`);
+    }
+  }
+  throw new Error(`cannot register the test run for the kexec guard (${errors.join("; ")})`);
 }
 
 /** Refuse unless the guard allows a real call (reads the real /proc: there is deliberately no root-dir parameter). */

@@ -8,18 +8,12 @@
  * live process still carrying the mark (other than vitest's own workers, which are
  * closing) outlived its test. Both are listed, cleaned up, and fail the run.
  */
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, mkdtempSync, rmSync } from "node:fs";
+import { TEST_RUN_ENV, registerTestRun } from "@handoff/node";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const MARK = "HANDOFF_TEST_RUN";
-/**
- * Where the run registers itself for the kexec guard (@handoff/node's
- * TEST_RUN_REGISTRIES: the real backend refuses while a registered run is alive,
- * whatever environment a test gives the command it spawns). Fixed paths, not TMPDIR.
- */
-const REGISTRIES = ["/run/handoff-test-runs", "/tmp/handoff-test-runs"];
-
+const MARK = TEST_RUN_ENV;
 let runDir = "";
 let registration: string | undefined;
 let previousTmp: string | undefined;
@@ -29,24 +23,9 @@ export function setup(): () => Promise<void> {
   runDir = mkdtempSync(join(tmpdir(), "handoff-run-"));
   process.env.TMPDIR = runDir;
   process.env[MARK] = runDir;
-  registration = register();
+  // The kexec guard (@handoff/node) refuses real kexec on this machine while the run is registered.
+  registration = registerTestRun(process.pid, `${runDir}\n`);
   return teardown;
-}
-
-/** Register this run (the first registry that is writable); the guard must see every run, so failing all is fatal. */
-function register(): string {
-  const errors: string[] = [];
-  for (const dir of REGISTRIES) {
-    try {
-      mkdirSync(dir, { recursive: true, mode: 0o1777 });
-      const file = join(dir, String(process.pid));
-      writeFileSync(file, `${runDir}\n`);
-      return file;
-    } catch (e) {
-      errors.push(`${dir}: ${(e as Error).message}`);
-    }
-  }
-  throw new Error(`cannot register the test run for the kexec guard (${errors.join("; ")})`);
 }
 
 interface Straggler {
