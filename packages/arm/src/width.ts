@@ -24,6 +24,8 @@ export interface ArmEntryRequest {
 export interface ArmWidth {
   /** Architecture id: `arm32` or `arm64`. */
   readonly arch: string;
+  /** ELF e_machine (EM_AARCH64 183, EM_ARM 40): kexec_load's arch field (include/uapi/linux/kexec.h KEXEC_ARCH_*). */
+  readonly elfMachine: number;
   /** Bytes per indirection-list entry (the register width). */
   readonly word: 4 | 8;
   /**

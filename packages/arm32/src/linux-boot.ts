@@ -1,4 +1,4 @@
-import { ARM_VIRT_LINUX_MACHINE, makeArmLinuxBootBuilder, placeAfterDtb, type ArmLinuxKernel, type ArmLinuxPlacement, type ArmLinuxWidth } from "@handoff/arm";
+import { ARM_VIRT_LINUX_MACHINE, makeArmLinuxKexecBuilder, placeAfterDtb, type ArmLinuxKernel, type ArmLinuxPlacement, type ArmLinuxWidth } from "@handoff/arm";
 import { ByteReader, ValidationError, alignUp, hex, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine } from "@handoff/core";
 import { ARM32_WIDTH } from "./width.js";
 import { readZImage, ZIMAGE_FORMAT_ID } from "./zimage.js";
@@ -52,4 +52,4 @@ function readKernel(request: LinuxBootRequest): ArmLinuxKernel {
 const ARM32_LINUX_WIDTH: ArmLinuxWidth = { ...ARM32_WIDTH, readKernel };
 
 /** arm32 Linux through the stub: zImage, DTB with /chosen set by our FDT writer, initrd; r0 = 0, r1 = ~0, r2 = DTB. */
-export const arm32LinuxBootBuilder: LinuxBootBuilder = makeArmLinuxBootBuilder(ARM32_LINUX_WIDTH);
+export const arm32LinuxBootBuilder: LinuxBootBuilder = makeArmLinuxKexecBuilder(ARM32_LINUX_WIDTH);

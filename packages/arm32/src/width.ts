@@ -8,6 +8,7 @@ const SPIN = Uint8Array.from([0xfe, 0xff, 0xff, 0xea]);
 /** What arm32 brings to the code it shares with arm64 (@handoff/arm): SVC/HYP entry, 4-byte list words, its stub. */
 export const ARM32_WIDTH: ArmWidth = {
   arch: "arm32",
+  elfMachine: 40, // EM_ARM
   word: 4,
   entryModes: ["svc", "hyp"],
   spin: SPIN,

@@ -24,6 +24,7 @@ function probeImage(): Uint8Array {
 /** What arm64 brings to the code it shares with arm32 (@handoff/arm): EL1/EL2 entry, 8-byte list words, its stub. */
 export const ARM64_WIDTH: ArmWidth = {
   arch: "arm64",
+  elfMachine: 183, // EM_AARCH64
   word: 8,
   entryModes: ["el1", "el2"],
   spin: SPIN,

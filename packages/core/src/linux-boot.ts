@@ -1,6 +1,7 @@
 import type { HandoffArtefact } from "./handoff-artefact.js";
 import type { HandoffState } from "./handoff-state.js";
 import type { KexecLoadSegment } from "./kexec/live-backend.js";
+import type { Sha256Hasher } from "./kexec/verify-table.js";
 import type { MemoryMap } from "./memory-map.js";
 
 /** A real kernel to boot with its initrd and command line. */
@@ -50,6 +51,9 @@ export interface LinuxBootBuilder {
   kexecProbe?(memoryMap: MemoryMap): LinuxKexecPlan;
 }
 
+/** Random bytes a kexec loader draws for {@link LinuxKexecRequest.seed}: 64 for Arm's /chosen rng-seed, 8 for kaslr-seed. */
+export const LINUX_KEXEC_SEED_BYTES = 72;
+
 /** A kernel to kexec on the running machine, with the boot data read from it. */
 export interface LinuxKexecRequest {
   readonly kernel: Uint8Array;
@@ -60,6 +64,12 @@ export interface LinuxKexecRequest {
   readonly memoryMap: MemoryMap;
   /** The running kernel's devicetree (Arm; `/sys/firmware/fdt`), or the user's `--dtb`. */
   readonly dtb?: Uint8Array;
+  /** Random bytes for the new kernel (Arm: /chosen rng-seed, then kaslr-seed), drawn by the caller: core has no entropy source. */
+  readonly seed?: Uint8Array;
+  /** Leave the stub's SHA-256 check of the segments out (`--no-verify`). */
+  readonly noVerify?: boolean;
+  /** The SHA-256 the segment digests are computed with (default: core's JS one). */
+  readonly hasher?: Sha256Hasher;
   /** The running kernel's arch when it differs from the new kernel's (x86_64 loading an x86_32 kernel): it fixes how purgatory is entered. */
   readonly runningArch?: string;
 }

@@ -13,20 +13,23 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { dirname, join } from "node:path";
 import { NewcArchive, markerInitramfs } from "@handoff/core/cpio";
 import { REPO_ROOT } from "./tools.js";
+import { foreignSharedLibraries, type ArmVmArch } from "./kexec-vm-arm.js";
 
 const CACHE = join(REPO_ROOT, ".cache", "kexec-vm");
 
 /** What goes into a VM image besides busybox. */
 export interface KexecVmInputs {
-  readonly arch: "x86_64";
+  readonly arch: "x86_64" | ArmVmArch;
   readonly busybox: string;
-  /** The node binary to run in the VM, and a host root its shared libraries come from ("/" for the host's). */
+  /** The node binary to run in the VM (its shared libraries: the host's on x86_64, `sysroot`'s on Arm). */
   readonly node: string;
+  /** Arm: the foreign Debian root node's and kexec's libraries come from (`armSysroot`). */
+  readonly sysroot?: string;
   /** The second kernel (put at /k/kernel). */
   readonly kernel: string;
   /** A 32-bit x86 kernel for the cross-width case (put at /k/kernel32), with an i386 busybox for its marker initramfs. */
   readonly kernel32?: { readonly kernel: string; readonly busybox: string };
-  /** kexec-tools sysroot (sbin/kexec, usr/lib/<triplet>/libxen*), when the reference runs too. */
+  /** kexec-tools sysroot (sbin/kexec, usr/lib/<triplet>/libxen*), when the reference runs too (on Arm: `sysroot`). */
   readonly kexecTools?: string;
 }
 
@@ -50,10 +53,10 @@ mount -t securityfs none /sys/kernel/security 2>/dev/null
 : > /handoff-test-vm
 export HANDOFF_KEXEC_REAL=1 HOME=/ PATH=/bin:/sbin:/usr/bin
 for word in $(cat /proc/cmdline); do
-  case "$word" in handoff.case=*) case="\${word#handoff.case=}" ;; esac
+  case "$word" in handoff.case=*) case="\${word#handoff.case=}" ;; console=*) console="$word" ;; esac
 done
 H="node /opt/handoff/handoff.mjs"
-M="console=ttyS0 handoff.marker=kexec-$case"
+M="$console handoff.marker=kexec-$case"
 echo "HANDOFF-VM: case $case"
 run() { echo "HANDOFF-VM: run $*"; "$@"; }
 case "$case" in
@@ -62,11 +65,13 @@ case "$case" in
   cross32) run $H kexec load --arch x86_32 --kernel /k/kernel32 --initrd /k/marker32.cpio --cmdline "$M" && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
   tools32) run kexec -l /k/kernel32 --initrd=/k/marker32.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
   tools) run kexec -l /k/kernel --initrd=/k/marker.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
+  tools-imagesize) run kexec -l /k/kernel --image-size=0x3000000 --initrd=/k/marker.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
   tools-file) run kexec -s -l /k/kernel --initrd=/k/marker.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
   probe) run $H kexec load --probe && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
   unguarded) HANDOFF_KEXEC_REAL=0 run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" ;;
   capture) for f in /proc/iomem /proc/cmdline /sys/kernel/kexec_loaded /proc/sys/kernel/kexec_load_disabled; do echo "HANDOFF-FILE: $f"; cat $f; done
-    for d in /sys/firmware/memmap/*; do echo "HANDOFF-MEMMAP: $(cat $d/start) $(cat $d/end) $(cat $d/type)"; done ;;
+    for d in /sys/firmware/memmap/*; do [ -e $d/start ] && echo "HANDOFF-MEMMAP: $(cat $d/start) $(cat $d/end) $(cat $d/type)"; done
+    [ -e /sys/firmware/fdt ] && { echo "HANDOFF-FDT-BASE64:"; base64 /sys/firmware/fdt; echo "HANDOFF-FDT-END"; } ;;
 esac
 echo "${VM_FAILED_LINE}"
 poweroff -f
@@ -108,6 +113,15 @@ function imageFiles(inputs: KexecVmInputs): [string, string, number][] {
     ["k/kernel", inputs.kernel, 0o644],
   ];
   if (inputs.kernel32 !== undefined) files.push(["k/kernel32", inputs.kernel32.kernel, 0o644], ["k/marker32.cpio", markerFile(inputs.kernel32.busybox), 0o644]);
+  if (inputs.arch !== "x86_64") {
+    const root = inputs.sysroot!;
+    for (const [at, host] of foreignSharedLibraries(inputs.node, root, inputs.arch)) files.push([at, host, 0o755]);
+    if (inputs.kexecTools !== undefined) {
+      files.push(["sbin/kexec", join(root, "sbin/kexec"), 0o755]);
+      for (const [at, host] of foreignSharedLibraries(join(root, "sbin/kexec"), root, inputs.arch)) files.push([at, host, 0o755]);
+    }
+    return uniqueByArchivePath(files);
+  }
   for (const lib of sharedLibraries(inputs.node)) files.push([lib, lib, 0o755]);
   if (inputs.kexecTools !== undefined) {
     const kexec = join(inputs.kexecTools, "sbin/kexec");
@@ -117,7 +131,11 @@ function imageFiles(inputs: KexecVmInputs): [string, string, number][] {
       files.push([lib.startsWith(inputs.kexecTools) ? lib.slice(inputs.kexecTools.length) : lib, lib, 0o755]);
     }
   }
-  // node and kexec share libc and the loader: one entry per archive path.
+  return uniqueByArchivePath(files);
+}
+
+/** node and kexec share libc and the loader: one entry per archive path. */
+function uniqueByArchivePath(files: [string, string, number][]): [string, string, number][] {
   const seen = new Set<string>();
   return files.filter(([at]) => {
     const key = at.replace(/^\//, "");

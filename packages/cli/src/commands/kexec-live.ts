@@ -4,9 +4,10 @@
  * one for --dry-run). The planning is the arch's; this file only gathers the
  * machine's facts, checks what the kernel will refuse, and renders.
  */
-import { resolve } from "node:path";
-import { LINUX_BOOT_BUILDER, ValidationError, hex, type LinuxBootBuilder, type LinuxKexecPlan, type MemoryMap } from "@handoff/core";
-import { KexecRefusedError, RecordingKexecBackend, archOfNodeArch, type KexecBackend, type KexecFileLoadRequest } from "@handoff/core/kexec";
+import { createHash, randomBytes } from "node:crypto";
+import { join, resolve } from "node:path";
+import { LINUX_BOOT_BUILDER, LINUX_KEXEC_SEED_BYTES, ValidationError, hex, type LinuxBootBuilder, type LinuxKexecPlan, type MemoryMap } from "@handoff/core";
+import { KexecRefusedError, RecordingKexecBackend, archOfNodeArch, type KexecBackend, type KexecFileLoadRequest, type Sha256Hasher } from "@handoff/core/kexec";
 import { readFileBounded, readFirmwareMemmap, readIomemMap, readKexecStatus, readProcCmdline, type KexecStatus } from "@handoff/node";
 import type { LoadedArchitectures } from "../container.js";
 import { UsageError } from "../cli/usage-error.js";
@@ -14,6 +15,14 @@ import { table, toJson } from "../output.js";
 
 /** Largest kernel or initrd `kexec load` reads (checked before reading). */
 const MAX_KEXEC_FILE_BYTES = 512 * 1024 * 1024;
+
+/** node:crypto's SHA-256 for the stub's segment digests: native, so a plan inside an emulated VM does not spend minutes hashing in JS. */
+const NODE_SHA256: Sha256Hasher = {
+  create() {
+    const h = createHash("sha256");
+    return { update: (bytes: Uint8Array) => h.update(bytes), digest: () => new Uint8Array(h.digest()) };
+  },
+};
 
 /** Options shared by the kexec subcommands. */
 export interface KexecCommonOptions {
@@ -37,6 +46,8 @@ export interface KexecLoadOptions extends KexecCommonOptions {
   readonly append?: string;
   readonly dtb?: string;
   readonly file: boolean;
+  /** Leave the stub's SHA-256 check of the segments out. */
+  readonly noVerify?: boolean;
   readonly cwd: string;
 }
 
@@ -90,11 +101,16 @@ export function planLiveKexec(loaded: LoadedArchitectures, arch: string, o: Kexe
   if (o.dtb !== undefined && arch.startsWith("x86")) throw new ValidationError("--dtb", "x86 kernels take no devicetree");
   const kernelPath = resolve(o.cwd, o.kernel!);
   const read = (path: string, what: string) => readFileBounded(path, { role: what, maxBytes: MAX_KEXEC_FILE_BYTES }).bytes;
+  // Arm kernels get the running machine's devicetree (patched by the arch) unless --dtb names one.
+  const dtb = o.dtb !== undefined ? resolve(o.cwd, o.dtb) : arch.startsWith("arm") ? join(o.root, "sys/firmware/fdt") : undefined;
   return builder.kexec({
     kernel: read(kernelPath, "kernel"),
     kernelPath,
     ...(o.initrd !== undefined ? { initrd: read(resolve(o.cwd, o.initrd), "initrd") } : {}),
-    ...(o.dtb !== undefined ? { dtb: read(resolve(o.cwd, o.dtb), "DTB") } : {}),
+    ...(dtb !== undefined ? { dtb: read(dtb, "DTB") } : {}),
+    seed: new Uint8Array(randomBytes(LINUX_KEXEC_SEED_BYTES)),
+    ...(o.noVerify ? { noVerify: true } : {}),
+    hasher: NODE_SHA256,
     cmdline: kexecCmdline(o),
     memoryMap,
     ...(archOfNodeArch(process.arch) !== undefined ? { runningArch: archOfNodeArch(process.arch)! } : {}),

@@ -13,6 +13,7 @@ export const command = defineCommand({
     append: { type: "string", value: "TEXT", help: "add TEXT to the command line (after /proc/cmdline when no --cmdline)" },
     dtb: { type: "string", value: "FILE", help: "Arm: this devicetree instead of the running one" },
     file: { type: "boolean", help: "use kexec_file_load: the kernel parses and places the files itself" },
+    "no-verify": { type: "boolean", help: "the stub does not check the segments' SHA-256 before entering the kernel" },
     ...KEXEC_COMMON_OPTIONS,
   },
   notes: ["Without --file, handoff plans the segments from the running machine's memory map and enters the kernel through its own stub.", KEXEC_GUARD_NOTE],
@@ -29,6 +30,7 @@ export const command = defineCommand({
       ...(values.append !== undefined ? { append: values.append } : {}),
       ...(values.dtb !== undefined ? { dtb: values.dtb } : {}),
       file: values.file,
+      noVerify: values["no-verify"],
       cwd: context.cwd,
     });
   },

