@@ -64,6 +64,7 @@ export {
   type VerifyRegion,
   type SegmentCheck,
   type Sha256Hasher,
+  type Sha256State,
 } from "./verify-table.js";
 export {
   KEXEC_FILE_UNLOAD,

@@ -40,7 +40,16 @@ export const SHA256_BYTES = 32;
  * under emulation: hashing a 27 MiB kernel in JS inside a TCG VM takes minutes).
  */
 export interface Sha256Hasher {
-  create(): { update(bytes: Uint8Array): unknown; digest(): Uint8Array };
+  /** A fresh hash state. */
+  create(): Sha256State;
+}
+
+/** One running SHA-256. */
+export interface Sha256State {
+  /** Hash `bytes` next. */
+  update(bytes: Uint8Array): unknown;
+  /** The 32-byte digest of everything hashed. */
+  digest(): Uint8Array;
 }
 
 /** Bytes per table entry for a word size. */
