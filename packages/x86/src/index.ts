@@ -93,6 +93,6 @@ export {
   type PvhStartInfoRequest,
   type PvhModule,
 } from "./pvh-start-info.js";
-export { planPvhLinux, pvhKernelElf, buildPvhLinuxArtefact, PVH_LINUX_LAYOUT, type PvhLinuxPlan, type PvhLinuxRequest, type PvhStateMaker, type PvhMachine } from "./pvh-linux.js";
+export { planPvhLinux, pvhKernelElf, buildPvhLinuxArtefact, PVH_LINUX_LAYOUT, type PvhLinuxPlan, type PvhLinuxRequest, type PvhStateMaker } from "./pvh-linux.js";
 export { acpiTables, findRsdp, RSDP_SEARCH, type AcpiTable, type PhysicalReader } from "./acpi-tables.js";
 export { pvhPayloadArtefact, type PvhPayloadLayout } from "./pvh-payload.js";
