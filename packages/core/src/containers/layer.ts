@@ -7,6 +7,7 @@ import type { ImageInput } from "../image-format.js";
 import type { Codec, CodecId } from "../compression/codec.js";
 import { DEFAULT_CODECS, DEFAULT_MAX_INFLATED_BYTES } from "../compression/inflate.js";
 
+/** The kinds of container `unwrapImage` peels off. */
 export type ContainerKind = "compressed" | "zboot" | "uki" | "uImage" | "FIT";
 
 /** One layer peeled off. */
