@@ -4,22 +4,16 @@ import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
 import { XEN_ELF_IMAGE_FORMAT, XEN_PVH_ENTRY_SOURCE, xenElfImageFormat, xenNoteTypeName } from "@handoff/xen";
 import { pvhElf, PVH_PHYS_BASE } from "@handoff/test-support/elf-fixtures";
 import { int, note, writeElf } from "@handoff/test-support/elf-writer";
+import { thrownBy } from "@handoff/test-support";
 
 const input = (bytes: Uint8Array, path = "test.elf") => ({ path, bytes });
 
 /** The FormatError `fn` throws, checked to name `field` (and `offset` when given). */
 function formatErrorOf(fn: () => unknown, field: RegExp, offset?: number): FormatError {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error, "expected a FormatError").toBeInstanceOf(FormatError);
-  const fe = error as FormatError;
-  expect(fe.field).toMatch(field);
-  if (offset !== undefined) expect(fe.offset).toBe(offset);
-  return fe;
+  const e = thrownBy(FormatError, fn);
+  expect(e.field).toMatch(field);
+  if (offset !== undefined) expect(e.offset).toBe(offset);
+  return e;
 }
 
 describe.each([
