@@ -82,6 +82,8 @@ export {
 } from "./hypercall-abi.js";
 export {
   HANDOFF_ARTEFACT_BUILDER,
+  checkArtefactRequest,
+  spinProbePayload,
   type HandoffArtefact,
   type HandoffArtefactBuilder,
   type ArtefactRequest,
