@@ -72,7 +72,7 @@ export {
   type HandoffGdt,
   type SegmentDescriptor,
 } from "./descriptors.js";
-export { writePvhElf, XEN_ELFNOTE_PHYS32_ENTRY, type PvhElfOptions, type PvhLoad } from "./pvh-elf.js";
+export { writePvhElf, type PvhElfOptions, type PvhLoad } from "./pvh-elf.js";
 export { handoffSegmentState, checkSegmentsAgainstGdt, EFLAGS_RESERVED_ONE, type SegmentClauses, type SegmentRegisterReader } from "./handoff-segments.js";
 export { pvhDefinitions, minimalStartInfo, CR0_PE_ET, XEN_HVM_START_MAGIC_VALUE, type PvhEntryOptions } from "./pvh-state.js";
 export { PC_MEMORY_LAYOUT } from "./pc-layout.js";
@@ -93,6 +93,8 @@ export {
   type PvhStartInfoRequest,
   type PvhModule,
 } from "./pvh-start-info.js";
-export { planPvhLinux, pvhKernelElf, buildPvhLinuxArtefact, PVH_LINUX_LAYOUT, type PvhLinuxPlan, type PvhLinuxRequest, type PvhStateMaker, type PvhMachine } from "./pvh-linux.js";
+export { planPvhLinux, pvhKernelElf, buildPvhLinuxArtefact, PVH_LINUX_LAYOUT, type PvhLinuxPlan, type PvhLinuxRequest, type PvhStateMaker } from "./pvh-linux.js";
 export { acpiTables, findRsdp, RSDP_SEARCH, type AcpiTable, type PhysicalReader } from "./acpi-tables.js";
 export { pvhPayloadArtefact, type PvhPayloadLayout } from "./pvh-payload.js";
+export { X86_PTE, X86_PAGING_NOTES, X86_TABLE_ENTRY, IA32_PAT_DEFAULT, x86LeafEntry, x86PagingRegisters, type X86PagingMode } from "./paging-entries.js";
+export { x86PagingState, x86LeafMemoryType, type X86PagingState } from "./paging-walk.js";

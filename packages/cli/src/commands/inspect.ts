@@ -1,4 +1,4 @@
-import { ELF_IMAGE_FORMAT, ElfImageFormat } from "@handoff/core/elf";
+import { XEN_ELF_IMAGE_FORMAT, xenElfImageFormat } from "@handoff/xen";
 import { FormatError, hex, type Image, type ImageFormat, type ImageInput, type Segment, openImage } from "@handoff/core";
 import { existsSync } from "node:fs";
 import { pictureOfImage, renderMemoryMapSvg } from "@handoff/core/svg";
@@ -21,11 +21,11 @@ export interface InspectOptions {
 }
 
 /**
- * Every image format to try, in order: core's ELF first, then each installed
+ * Every image format to try, in order: core's ELF (with Xen's notes decoded) first, then each installed
  * architecture's formats (bzImage, arm64 Image, zImage...), each once.
  */
 export function imageFormatsOf(loaded: LoadedArchitectures, options: Pick<InspectOptions, "paddrOffset"> = {}): ImageFormat[] {
-  const elf = options.paddrOffset === undefined ? ELF_IMAGE_FORMAT : new ElfImageFormat({ paddrOffset: options.paddrOffset });
+  const elf = options.paddrOffset === undefined ? XEN_ELF_IMAGE_FORMAT : xenElfImageFormat({ paddrOffset: options.paddrOffset });
   const out: ImageFormat[] = [elf];
   const ids = new Set([elf.id]);
   for (const arch of loaded.registry.all()) {

@@ -1,12 +1,13 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
+import { XEN_ELF_IMAGE_FORMAT, XEN_PVH_ENTRY_SOURCE } from "@handoff/xen";
 import { LINUX_BOOT_BUILDER, ValidationError, unwrapImage, type Architecture, type HandoffArtefact, type ImageFormat, type ImageInput, type LinuxBootBuilder } from "@handoff/core";
 import { dumpMachineDtb, type QemuArch } from "@handoff/qemu";
 import type { LoadedArchitectures } from "../container.js";
 import { checkCmdline } from "../cmdline-limit.js";
 import { readFileBounded } from "@handoff/node";
 import { PAYLOAD_SUFFIX } from "./plan.js";
+import { parseSize } from "../numbers.js";
 
 /** Largest kernel or initrd `--kernel`/`--initrd` accepts for a Linux boot (checked before reading). */
 export const MAX_LINUX_FILE_BYTES = 512 * 1024 * 1024;
@@ -19,6 +20,8 @@ export interface LinuxOptions {
   readonly cmdline?: string;
   /** A devicetree to hand the kernel in place of a UKI's `.dtb` or QEMU's machine DTB. */
   readonly dtb?: string;
+  /** `--memory SIZE`: RAM of the machine a Linux boot is planned for. */
+  readonly memory?: string;
   readonly entryMode?: string;
   readonly probe: boolean;
   /** Leave the stub's segment check out. */
@@ -43,9 +46,9 @@ function kernelReference(kernel: string, cwd: string): { path: string; payload: 
 function kernelFormat(arch: Architecture, input: ImageInput, payload: boolean): ImageFormat | undefined {
   const format = arch.imageFormats.find((f) => f.probe(input));
   if (payload && format?.id !== "bzImage") throw new ValidationError(`${input.path}${PAYLOAD_SUFFIX}`, "only a bzImage has a payload to boot");
-  if (format || !ELF_IMAGE_FORMAT.probe(input)) return format;
-  const image = ELF_IMAGE_FORMAT.parse(input);
-  return (image.metadata as { entrySource?: string }).entrySource === "xen-phys32-entry" && image.arch === arch.id ? ELF_IMAGE_FORMAT : undefined;
+  if (format || !XEN_ELF_IMAGE_FORMAT.probe(input)) return format;
+  const image = XEN_ELF_IMAGE_FORMAT.parse(input);
+  return (image.metadata as { entrySource?: string }).entrySource === XEN_PVH_ENTRY_SOURCE && image.arch === arch.id ? XEN_ELF_IMAGE_FORMAT : undefined;
 }
 
 function linuxBuilder(loaded: LoadedArchitectures, archId: string): LinuxBootBuilder {
@@ -63,7 +66,7 @@ function linuxBuilder(loaded: LoadedArchitectures, archId: string): LinuxBootBui
  */
 export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd: string): HandoffArtefact | undefined {
   if (o.probe || !o.kernel) {
-    if (o.initrd !== undefined || o.cmdline !== undefined || o.dtb !== undefined) throw new ValidationError("--initrd/--cmdline/--dtb", "need a Linux --kernel (not --probe)");
+    if (o.initrd !== undefined || o.cmdline !== undefined || o.dtb !== undefined || o.memory !== undefined) throw new ValidationError("--initrd/--cmdline/--dtb/--memory", "need a Linux --kernel (not --probe)");
     return undefined;
   }
   const arch = loaded.registry.get(o.arch);
@@ -72,18 +75,19 @@ export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd:
   const unwrapped = unwrapImage({ path: kernelPath, bytes: readBounded(kernelPath, "kernel") });
   const kernel = unwrapped.input.bytes;
   const format = kernelFormat(arch, { path: kernelPath, bytes: kernel }, payload);
-  if (!format && !payload && o.initrd === undefined && o.cmdline === undefined && unwrapped.layers.length === 0) return undefined;
+  if (!format && !payload && o.initrd === undefined && o.cmdline === undefined && o.memory === undefined && unwrapped.layers.length === 0) return undefined;
   const builder = linuxBuilder(loaded, o.arch);
   if (!format) throw new ValidationError(kernelPath, `is not a kernel image ${o.arch} knows (${arch.imageFormats.map((f) => f.id).join(", ")}, or a PVH ELF)`);
   const cmdline = o.cmdline ?? unwrapped.cmdline;
   checkCmdline(o.arch, format.parse({ path: kernelPath, bytes: kernel }), cmdline);
   // An ELF (a vmlinux, or the one inside a bzImage) has only the PVH entry.
-  const protocol = o.protocol ?? (payload || format === ELF_IMAGE_FORMAT ? "pvh" : builder.protocols[0]!);
+  const protocol = o.protocol ?? (payload || format === XEN_ELF_IMAGE_FORMAT ? "pvh" : builder.protocols[0]!);
   if (!builder.protocols.includes(protocol)) throw new ValidationError(`--protocol ${protocol}`, `a Linux kernel boots on ${o.arch} through ${builder.protocols.join(" or ")}`);
-  if ((payload || format === ELF_IMAGE_FORMAT) && protocol !== "pvh") throw new ValidationError(`--protocol ${protocol}`, "an ELF kernel (a vmlinux) is booted through its PVH entry: use --protocol pvh");
+  if ((payload || format === XEN_ELF_IMAGE_FORMAT) && protocol !== "pvh") throw new ValidationError(`--protocol ${protocol}`, "an ELF kernel (a vmlinux) is booted through its PVH entry: use --protocol pvh");
   const initrd = o.initrd === undefined ? unwrapped.initrd : readBounded(resolve(cwd, o.initrd), "initrd");
-  const machineDtb = devicetree(builder, o, cwd, protocol, unwrapped.dtb);
-  return builder.build({ protocol, kernel, kernelPath, initrd, cmdline: cmdline ?? "", machineDtb, entryMode: o.entryMode, noVerify: o.noVerify });
+  const memory = o.memory === undefined ? undefined : parseSize(o.memory, "--memory");
+  const machineDtb = devicetree(builder, o, cwd, protocol, unwrapped.dtb, memory);
+  return builder.build({ protocol, kernel, kernelPath, initrd, cmdline: cmdline ?? "", machineDtb, entryMode: o.entryMode, noVerify: o.noVerify, memory });
 }
 
 /**
@@ -91,14 +95,14 @@ export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd:
  * else the one the container carries (a UKI's `.dtb`, a FIT's fdt), else the
  * QEMU machine's own. A protocol that takes no DTB (x86) refuses `--dtb`.
  */
-function devicetree(builder: LinuxBootBuilder, o: LinuxOptions, cwd: string, protocol: string, carried: Uint8Array | undefined): Uint8Array | undefined {
+function devicetree(builder: LinuxBootBuilder, o: LinuxOptions, cwd: string, protocol: string, carried: Uint8Array | undefined, memory: bigint | undefined): Uint8Array | undefined {
   if (!builder.needsMachineDtb(protocol)) {
     if (o.dtb !== undefined) throw new ValidationError("--dtb", `${o.arch} ${protocol} boot takes no devicetree`);
     return undefined;
   }
   if (o.dtb !== undefined) return readFileBounded(resolve(cwd, o.dtb), { role: "DTB", maxBytes: MAX_DTB_BYTES }).bytes;
   if (carried !== undefined) return carried;
-  const m = builder.machine(protocol, o.entryMode);
+  const m = builder.machine(protocol, o.entryMode, memory);
   return dumpMachineDtb({ arch: o.arch as QemuArch, machine: m.machine, memory: m.memory });
 }
 

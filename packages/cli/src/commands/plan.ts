@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
+import { XEN_ELF_IMAGE_FORMAT } from "@handoff/xen";
 import { FormatError, HandoffError, MemoryMap, hex, type Architecture, type Image, type ImageFormat, type PageTableFormat, imageFromUnwrapped, unwrapImage } from "@handoff/core";
 import { entryKind, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
 import { pageTableReport } from "@handoff/core/paging";
@@ -68,8 +68,8 @@ export function loadKernel(options: PlanOptions): Image {
   const original = readFileBounded(path, { role: "kernel", maxBytes: DEFAULT_BOOT_FILE_LIMITS.kernel });
   const unwrapped = unwrapImage(original);
   const input = unwrapped.input;
-  // Core's ELF first, then the arch's own formats (the order `handoff inspect` uses).
-  const formats: readonly ImageFormat[] = [ELF_IMAGE_FORMAT, ...options.arch.imageFormats];
+  // Core's ELF (Xen's notes decoded, as for `handoff inspect`) first, then the arch's own formats (the order `handoff inspect` uses).
+  const formats: readonly ImageFormat[] = [XEN_ELF_IMAGE_FORMAT, ...options.arch.imageFormats];
   let format: ImageFormat | undefined;
   if (options.kernelFormat === "raw") {
     if (options.loadAddr === undefined) throw new PlanOptionError("kernel-format", "raw needs --load-addr ADDR");
