@@ -57,6 +57,13 @@ notes:  xennote 6, .asciz "handoff"             # GUEST_OS
         xennote 1, .quad LOAD + (entry - image) # ENTRY
 notes_end:
 
+        # A header's (count, block offset) pair: \n = the count, \p = the table's address.
+        .macro  table count, at, n, p
+        mov     \count(%rbx), \n
+        mov     \at(%rbx), \p
+        add     %rbx, \p
+        .endm
+
 entry:
         lea     image(%rip), %rbx
         add     $0x1000, %rbx           # %rbx: the data block
@@ -66,11 +73,7 @@ entry:
         sub     0x18(%rbx), %r12
         shr     $12, %r12               # %r12: the block's first pseudo-physical frame
         mov     SI_MFN_LIST(%r14), %r13 # %r13: mfn_list[pfn] = mfn
-        mov     0x40(%rbx), %rcx
-        mov     0x48(%rbx), %rdx
-        test    %rcx, %rcx
-        jz      relocs
-        add     %rbx, %rcx
+        table   0x48, 0x40, %rdx, %rcx     # frame table (count 0: none)
         xor     %eax, %eax
 1:      cmp     %rdx, %rax
         jae     relocs
@@ -79,12 +82,9 @@ entry:
         mov     %r8, (%rcx,%rax,8)
         inc     %rax
         jmp     1b
-relocs: mov     0x30(%rbx), %rcx
-        mov     0x38(%rbx), %rdx
-        add     %rbx, %rdx
-2:      test    %rcx, %rcx
-        jz      calls
-        mov     (%rdx), %rax
+relocs: table   0x30, 0x38, %rcx, %rdx
+        jrcxz   calls
+2:      mov     (%rdx), %rax
         add     $8, %rdx
         mov     %rax, %r8
         shr     $62, %r8                # kind
@@ -98,11 +98,8 @@ relocs: mov     0x30(%rbx), %rcx
 3:      add     %r12, %r9
         mov     (%r13,%r9,8), %r9
 4:      mov     %r9, (%rbx,%rax)
-        dec     %rcx
-        jmp     2b
-calls:  mov     0x20(%rbx), %r15
-        mov     0x28(%rbx), %rbp
-        add     %rbx, %rbp
+        loop    2b
+calls:  table   0x20, 0x28, %r15, %rbp
 5:      test    %r15, %r15
         jz      idle
         mov     (%rbp), %rax
