@@ -9,6 +9,7 @@ import { defineCommand } from "../cli/command.js";
 import { parseAddress } from "../numbers.js";
 import { resolve } from "node:path";
 import { indent, table, toJson } from "../output.js";
+import { pvhNotes, renderPvhNotes } from "./pvh-notes.js";
 
 export interface InspectOptions {
   readonly json: boolean;
@@ -76,6 +77,7 @@ export function describeImage(image: Image, format: ImageFormat) {
     arch: image.arch ?? null,
     entry: { phys: image.entry.phys, virt: image.entry.virt ?? null },
     segments: image.segments.map(describeSegment),
+    pvh: pvhNotes(image.metadata as Record<string, unknown>) ?? null,
     metadata: plain(image.metadata),
   };
 }
@@ -132,6 +134,8 @@ function renderImage(image: Image, format: ImageFormat): string {
     ),
   ];
   const { notes, ...fields } = image.metadata as Record<string, unknown>;
+  const pvh = pvhNotes(image.metadata as Record<string, unknown>);
+  if (pvh) lines.push("", ...renderPvhNotes(pvh));
   if (Array.isArray(notes) && notes.length > 0) {
     lines.push("", "notes");
     const shown = notes.slice(0, 64) as Record<string, unknown>[];

@@ -6,9 +6,11 @@ import { dumpMachineDtb, type QemuArch } from "@handoff/qemu";
 import type { LoadedArchitectures } from "../container.js";
 import { checkCmdline } from "../cmdline-limit.js";
 import { readFileBounded } from "@handoff/node";
-import { PAYLOAD_SUFFIX, linuxBuilderOf } from "./plan.js";
-import { MAX_DTB_BYTES } from "./plan-devicetree.js";
+import { MAX_DTB_BYTES, linuxBuilderOf } from "./plan-devicetree.js";
 import { parseSize } from "../numbers.js";
+
+/** Suffix of a `--kernel` that names the vmlinux inside a bzImage. */
+export const PAYLOAD_SUFFIX = "#payload";
 
 /** Largest kernel or initrd `--kernel`/`--initrd` accepts for a Linux boot (checked before reading). */
 export const MAX_LINUX_FILE_BYTES = 512 * 1024 * 1024;

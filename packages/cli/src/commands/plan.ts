@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { XEN_ELF_IMAGE_FORMAT } from "@handoff/xen";
-import { FormatError, HandoffError, LINUX_BOOT_BUILDER, MemoryMap, hex, type Architecture, type Image, type ImageFormat, type LinuxBootBuilder, type PageTableFormat, type UnwrappedImage, imageFromUnwrapped, unwrapImage } from "@handoff/core";
+import { FormatError, HandoffError, MemoryMap, hex, type Architecture, type Image, type ImageFormat, type LinuxBootBuilder, type PageTableFormat, type UnwrappedImage, imageFromUnwrapped, unwrapImage } from "@handoff/core";
 import { entryKind, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
 import { pageTableReport } from "@handoff/core/paging";
 import { existsSync } from "node:fs";
@@ -12,8 +12,9 @@ import { digestReport, renderDigestReport } from "../digest-report.js";
 import { DEFAULT_BOOT_FILE_LIMITS, readFileBounded, regularFileSize, writeFileAtomic } from "@handoff/node";
 import { parseAddress, parseSize } from "../numbers.js";
 import { table, toJson } from "../output.js";
-import { planDevicetree } from "./plan-devicetree.js";
-import type { LoadedArchitectures } from "../container.js";
+import { planDevicetree, linuxBuilderOf } from "./plan-devicetree.js";
+import { PAYLOAD_SUFFIX } from "./linux-boot.js";
+import { PVH_PLAN_REFUSES, planPvhCommand } from "./plan-pvh.js";
 
 /** A bad option value (size, address, missing file...): one line at the CLI. */
 export class PlanOptionError extends HandoffError {
@@ -59,8 +60,6 @@ function pageTableFormat(options: PlanOptions): PageTableFormat | undefined {
   return format;
 }
 
-/** Suffix of a `--kernel` that names the vmlinux inside a bzImage. */
-export const PAYLOAD_SUFFIX = "#payload";
 
 /** Load the kernel through its containers and the format that recognises it. */
 export function loadKernel(options: PlanOptions): Image {
@@ -235,9 +234,17 @@ export const command = defineCommand({
     digest: { type: "string", value: "ALG", help: "per-segment digest, e.g. sha256" },
     svg: { type: "string", value: "FILE", help: "also draw the physical memory map into FILE" },
     dtb: { type: "string", value: "FILE", help: "arm Linux: the devicetree handed over, placed with /chosen set as `build` does (default: a UKI's .dtb)" },
+    protocol: { type: "string", value: "kexec|pvh", help: "kexec: segments and relocation (default); pvh: the x86 PVH boot and the hvm_start_info handoff builds for it" },
   },
   async run({ values }, context) {
     const loaded = await context.architectures(values.arch);
+    const protocol = values.protocol ?? "kexec";
+    if (protocol === "pvh") {
+      const refused = PVH_PLAN_REFUSES.filter((o) => values[o] !== undefined && values[o] !== false);
+      if (refused.length) throw new UsageError(`plan: --protocol pvh plans for QEMU -M pc of --memory SIZE; --${refused[0]} does not apply`, "plan");
+      return planPvhCommand(loaded, { arch: values.arch, kernel: values.kernel, initrd: values.initrd, cmdline: values.cmdline, memory: values.memory }, context.cwd, values.json);
+    }
+    if (protocol !== "kexec") throw new UsageError(`plan: --protocol is kexec or pvh, not '${protocol}'`, "plan");
     const options: PlanOptions = {
       arch: loaded.registry.get(values.arch),
       kernel: values.kernel,
@@ -259,9 +266,3 @@ export const command = defineCommand({
     return planCommand(options, values.json);
   },
 });
-
-/** The arch's Linux boot builder, if it has one (plan works without: flat payloads, arches with no Linux boot). */
-export function linuxBuilderOf(loaded: LoadedArchitectures, arch: string): LinuxBootBuilder | undefined {
-  const builders = loaded.container.isRegistered(LINUX_BOOT_BUILDER) ? loaded.container.resolveAll<LinuxBootBuilder>(LINUX_BOOT_BUILDER) : [];
-  return builders.find((b) => b.arch === arch);
-}
