@@ -8,4 +8,4 @@ export { x86_64ArtefactBuilder, X86_64_PC_LAYOUT } from "./artefact.js";
 export { X86_64_4LEVEL, X86_64_5LEVEL, IA32_PAT_DEFAULT } from "./paging.js";
 export { walkX86_64 } from "./paging-walker.js";
 export { x86_64LinuxBootBuilder, X86_64_LINUX_LAYOUT } from "./linux-boot.js";
-export { planX86_64Kexec, planX86_64KexecProbe, X86_64_KEXEC_PROBE_ENTRY } from "./kexec.js";
+export { planX86_64Kexec, planX86_64KexecProbe, planX86_64CrashKexec, x86_64CrashPages, X86_64_KEXEC_PROBE_ENTRY } from "./kexec.js";
