@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,6 +8,7 @@ import { copyWorkingTree } from "./release/working-copy.js";
 import { tempDir } from "@handoff/test-support";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const execFileAsync = promisify(execFile);
 
 // Publishing for real (a local registry, install, a patch release) is test/release/registry.release.ts.
 describe("release pipeline (dry run)", () => {
@@ -32,17 +34,24 @@ describe("release pipeline (dry run)", () => {
     expect(readFileSync(join(work, "packages/core/CHANGELOG.md"), "utf8")).toMatch(/## 0\.2\.0[\s\S]*A new core contract\./);
   }, 120_000);
 
-  it("every package passes publint and are-the-types-wrong as packed", () => {
-    const out = execFileSync(process.execPath, ["scripts/check-packages.mjs"], { cwd: ROOT, encoding: "utf8", stdio: "pipe" });
-    expect(out).toMatch(/ok {4}attw {5}@handoff\/core/);
-    expect(out).not.toMatch(/FAIL/);
-  }, 300_000);
+  // Asynchronous, so the timeout can stop it: attw type-checks every subpath export of every
+  // package, about a minute on an idle 2-core machine and several times that under load.
+  it("every package passes publint and are-the-types-wrong as packed", async () => {
+    const { stdout, stderr } = await execFileAsync(process.execPath, ["scripts/check-packages.mjs"], { cwd: ROOT, encoding: "utf8" }).catch(
+      (e: { stdout?: string; stderr?: string }) => ({ stdout: e.stdout ?? "", stderr: e.stderr ?? "" }),
+    );
+    expect(stdout + stderr).toMatch(/ok {4}attw {5}@handoff\/core/);
+    expect(stdout + stderr).not.toMatch(/FAIL/);
+  }, 900_000);
 
-  it("API documentation generates from doc comments with no undocumented public export (typedoc, warnings are errors)", () => {
+  it("API documentation generates from doc comments with no undocumented public export (typedoc, warnings are errors)", async () => {
     const out = join(work, "api");
-    const r = spawnSync(process.execPath, [join(ROOT, "node_modules/typedoc/bin/typedoc"), "--out", out], { cwd: ROOT, encoding: "utf8" });
-    expect(r.stdout + r.stderr).not.toMatch(/\[warning\]|\[error\]/);
+    const r = await execFileAsync(process.execPath, [join(ROOT, "node_modules/typedoc/bin/typedoc"), "--out", out], { cwd: ROOT, encoding: "utf8" }).then(
+      ({ stdout, stderr }) => ({ output: stdout + stderr, status: 0 }),
+      (e: { stdout?: string; stderr?: string; code?: number }) => ({ output: `${e.stdout ?? ""}${e.stderr ?? ""}`, status: e.code ?? 1 }),
+    );
+    expect(r.output).not.toMatch(/\[warning\]|\[error\]/);
     expect(r.status).toBe(0);
     expect(existsSync(join(out, "index.html"))).toBe(true);
-  }, 300_000);
+  }, 900_000);
 });

@@ -1,4 +1,4 @@
-import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/core/paging";
+import { readTableEntry, type PhysicalMemory, type TranslationRegisters, type WalkResult } from "@handoff/core/paging";
 
 /*
  * The Sv39/Sv48 address translation a RISC-V hart performs for a supervisor
@@ -40,9 +40,8 @@ export function walkSv(memory: PhysicalMemory, registers: TranslationRegisters, 
     // Step 2: pte = memory[a + va.vpn[i] * PTESIZE].
     const vpn = field(va, 12 + 9 * i + 8, 12 + 9 * i);
     const at = a + vpn * 8n;
-    const raw = memory.read(at, 8);
-    if (!raw) return fail("bus", i, `PTE at 0x${at.toString(16)} is not in memory`);
-    const pte = new DataView(raw.buffer, raw.byteOffset, 8).getBigUint64(0, true);
+    const pte = readTableEntry(memory, at, 8);
+    if (pte === undefined) return fail("bus", i, `PTE at 0x${at.toString(16)} is not in memory`);
     const v = pte & 1n;
     const r = field(pte, 1, 1) === 1n;
     const w = field(pte, 2, 2) === 1n;

@@ -1,6 +1,7 @@
 import { FormatError, rebaseImage } from "@handoff/core";
 import { describe, expect, it } from "vitest";
 import { RISCV64_BASE_ALIGNMENT, RISCV_IMAGE_FORMAT_ID, riscv64Architecture, RISCV64_REGISTERS, parseRiscvImage, riscvImageFormat } from "../src/index.js";
+import { thrownBy } from "@handoff/test-support";
 
 /**
  * A header-bearing image built field by field from boot-image-header.rst (no
@@ -24,15 +25,7 @@ function tinyImage(opts: { fileSize?: number; textOffset?: bigint; imageSize?: b
 
 const input = (bytes: Uint8Array) => ({ path: "tiny-Image", bytes });
 
-function formatError(fn: () => unknown): FormatError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FormatError) return e;
-    throw e;
-  }
-  throw new Error("no FormatError");
-}
+const formatError = (fn: () => unknown): FormatError => thrownBy(FormatError, fn);
 
 describe("RISC-V Image header", () => {
   it("parses a header-bearing image into a relocatable kernel segment", () => {

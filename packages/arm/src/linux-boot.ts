@@ -1,4 +1,4 @@
-import { ValidationError, alignUp, hex, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine, type Segment, type SegmentRole } from "@handoff/core";
+import { ValidationError, alignUp, hex, machineWithMemory, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine, type Segment, type SegmentRole } from "@handoff/core";
 import { encodeFdt, parseFdt, setChosen } from "@handoff/core/fdt";
 import { layoutInPlaceList, segmentCheck } from "@handoff/core/kexec";
 import { ARM_VIRT_LINUX_MACHINE, ARM_VIRT_PL011 } from "./virt.js";
@@ -70,13 +70,13 @@ export function makeArmLinuxBootBuilder(width: ArmLinuxWidth): LinuxBootBuilder 
     arch: width.arch,
     protocols: ["linux"],
     needsMachineDtb: () => true,
-    machine: (_protocol, entryMode) => ({ ...ARM_VIRT_LINUX_MACHINE, machine: armVirtMachine(width, entryMode) }),
+    machine: (_protocol, entryMode, memory) => ({ ...machineWithMemory(ARM_VIRT_LINUX_MACHINE, memory), machine: armVirtMachine(width, entryMode) }),
     build(request: LinuxBootRequest): HandoffArtefact {
       if (!this.protocols.includes(request.protocol)) throw new ValidationError(what, `protocol '${request.protocol}' is not one of ${this.protocols.join(", ")}`);
       if (request.entryMode !== undefined && !width.entryModes.includes(request.entryMode)) throw new ValidationError(what, `entry mode '${request.entryMode}' is not ${width.entryModes.join(" or ")}`);
       if (!request.machineDtb) throw new ValidationError(what, "needs the machine's devicetree (QEMU -machine dumpdtb=FILE)");
       const kernel = width.readKernel(request);
-      const machine = this.machine(request.protocol, request.entryMode);
+      const machine = this.machine(request.protocol, request.entryMode, request.memory);
       const initrd = request.initrd ?? new Uint8Array(0);
       const p = kernel.place(machine, BigInt(initrd.length));
       const { tree } = parseFdt(request.machineDtb, "machine DTB");

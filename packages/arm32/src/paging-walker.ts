@@ -1,4 +1,4 @@
-import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/core/paging";
+import { readTableEntry, type PhysicalMemory, type TranslationRegisters, type WalkResult } from "@handoff/core/paging";
 
 /*
  * ARMv7-A stage 1 translation of a TTBR0 address, reading descriptors from memory
@@ -11,13 +11,6 @@ import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/
 type Fault = Exclude<WalkResult, { kind: "translation" }>["fault"];
 const field = (v: bigint, hi: number, lo: number) => (v >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n);
 const on = (v: bigint, n: number) => ((v >> BigInt(n)) & 1n) === 1n;
-
-function read(memory: PhysicalMemory, pa: bigint, size: 4 | 8): bigint | undefined {
-  const b = memory.read(pa, size);
-  if (!b) return undefined;
-  const v = new DataView(b.buffer, b.byteOffset, size);
-  return size === 4 ? BigInt(v.getUint32(0, true)) : v.getBigUint64(0, true);
-}
 
 /** TEX[2:0]:C:B -> memory type with TEX remap off (B3.8.2, table B3-10). */
 function texcb(tex: bigint, c: boolean, b: boolean): string {
@@ -58,7 +51,7 @@ function walkShort(memory: PhysicalMemory, registers: TranslationRegisters, va: 
   const ttbr0 = registers.ttbr0 ?? 0n;
   const l1Base = ttbr0 & 0xffff_ffffn & ~((1n << BigInt(14 - n)) - 1n);
   const l1At = l1Base | (field(va, 31 - n, 20) << 2n);
-  const l1 = read(memory, l1At, 4);
+  const l1 = readTableEntry(memory, l1At, 4);
   if (l1 === undefined) return fail("bus", 1, `first-level descriptor at 0x${l1At.toString(16)} is not in memory`);
   const type = Number(l1 & 3n);
   if (type === 0) return fail("translation", 1, "section translation fault (first-level descriptor 0b00)");
@@ -77,7 +70,7 @@ function walkShort(memory: PhysicalMemory, registers: TranslationRegisters, va: 
     domain = field(l1, 8, 5);
     pxn = on(l1, 2);
     const l2At = (l1 & 0xffff_fc00n) | (field(va, 19, 12) << 2n);
-    const l2 = read(memory, l2At, 4);
+    const l2 = readTableEntry(memory, l2At, 4);
     if (l2 === undefined) return fail("bus", 2, `second-level descriptor at 0x${l2At.toString(16)} is not in memory`);
     level = 2;
     const t2 = Number(l2 & 3n);
@@ -161,7 +154,7 @@ function walkLong(memory: PhysicalMemory, registers: TranslationRegisters, va: b
     const lsb = 12 + 9 * (3 - level);
     const msb = level === startLevel ? 31 - t0sz : lsb + 8;
     const at = table + field(va, msb, lsb) * 8n;
-    const d = read(memory, at, 8);
+    const d = readTableEntry(memory, at, 8);
     if (d === undefined) return fail("bus", level, `descriptor at 0x${at.toString(16)} is not in memory`);
     if (!on(d, 0)) return fail("translation", level, "invalid descriptor");
     if (field(d, 47, 40) !== 0n) return fail("address-size", level, "output address beyond 40 bits");

@@ -1,39 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "@handoff/core";
-import { type PhysicalMemory } from "@handoff/core/paging";
 import { ARM32_LPAE, ARM32_SHORT, walkArmV7 } from "@handoff/arm32";
 import { checkFormatProperties } from "@handoff/test-support/page-table-properties";
+import { HandTables, expectTranslation } from "@handoff/test-support/hand-tables";
 
 const KIB = 1024n;
 const MIB = 1024n * KIB;
 const GIB = 1024n * MIB;
 const RWX = { writable: true, executable: true, memoryType: "normal" } as const;
 
-/** Descriptors written by hand into 1 KiB-granular table memory. */
-class HandTables implements PhysicalMemory {
-  private readonly entries = new Map<bigint, bigint>();
-  constructor(private readonly width: 4 | 8) {}
-  set(table: bigint, index: number, d: bigint, repeat = 1): this {
-    for (let i = 0; i < repeat; i++) this.entries.set(table + BigInt((index + i) * this.width), d);
-    return this;
-  }
-  read(pa: bigint, length: number): Uint8Array | undefined {
-    if (length !== this.width || ![...this.entries.keys()].some((k) => k >> 10n === pa >> 10n)) return undefined;
-    const out = new Uint8Array(length);
-    const v = new DataView(out.buffer);
-    const e = this.entries.get(pa) ?? 0n;
-    if (length === 4) v.setUint32(0, Number(e), true);
-    else v.setBigUint64(0, e, true);
-    return out;
-  }
-}
-
 describe("ARMv7 short-descriptor walker (DDI 0406C B3.5, B3.7, B3.8)", () => {
   const L1 = 0x8000_4000n;
   const L2 = 0x8000_8000n;
   // Section bits: 0b10 | B(2) C(3) XN(4) | domain [8:5] | AP[1:0] [11:10] | TEX [14:12] | AP[2] 15 | S 16 | supersection 18.
   const NORMAL_SEC = (1n << 12n) | (1n << 3n) | (1n << 2n) | (1n << 16n); // TEX 001 C B S
-  const mem = new HandTables(4)
+  const mem = new HandTables(4, 0x400n)
     .set(L1, 0x001, 0x8010_0000n | 0b10n | NORMAL_SEC | (0b01n << 10n)) // PL1 RW section
     .set(L1, 0x002, L2 | 0b01n) // page table, domain 0
     .set(L1, 0x003, 0x8030_0000n | 0b10n | (1n << 5n) | (0b01n << 10n)) // domain 1
@@ -45,15 +26,11 @@ describe("ARMv7 short-descriptor walker (DDI 0406C B3.5, B3.7, B3.8)", () => {
   const regs = { ttbcr: 0n, ttbr0: L1 | 0x6an, dacr: 0x1n };
 
   it("1 MiB section: index VA[31:20] = 1, PA[31:20] from the descriptor", () => {
-    const r = walkArmV7(mem, regs, 0x0010_1234n);
-    expect(r).toMatchObject({ kind: "translation", pa: 0x8010_1234n, pageSize: MIB, level: 1 });
-    expect(r.kind === "translation" && r.attributes).toEqual({ writable: true, executable: true, user: false, memoryType: "normal" });
+    expectTranslation(walkArmV7(mem, regs, 0x0010_1234n), { pa: 0x8010_1234n, pageSize: MIB, level: 1 }, { writable: true, executable: true, user: false, memoryType: "normal" });
   });
 
   it("small page through a second-level table: VA[19:12] = 5; AP 111 = read-only at PL0 and PL1; XN", () => {
-    const r = walkArmV7(mem, regs, 0x0020_5abcn);
-    expect(r).toMatchObject({ kind: "translation", pa: 0x9000_5abcn, pageSize: 4n * KIB, level: 2 });
-    expect(r.kind === "translation" && r.attributes).toEqual({ writable: false, executable: false, user: true, memoryType: "device" });
+    expectTranslation(walkArmV7(mem, regs, 0x0020_5abcn), { pa: 0x9000_5abcn, pageSize: 4n * KIB, level: 2 }, { writable: false, executable: false, user: true, memoryType: "device" });
   });
 
   it("64 KiB large page (16 repeated second-level entries)", () => {
@@ -90,7 +67,7 @@ describe("ARMv7 long-descriptor (LPAE) walker (DDI 0406C B3.6)", () => {
   const L2 = 0x1_0000_1000n;
   const L3 = 0x1_0000_2000n;
   const AF = 1n << 10n;
-  const mem = new HandTables(8)
+  const mem = new HandTables(8, 0x400n)
     .set(L1, 1, 0x2_4000_0000n | 0b01n | AF | (3n << 8n)) // 1 GiB block, Attr0
     .set(L1, 0, L2 | 0b11n)
     .set(L2, 1, 0x0900_0000n | 0b01n | AF | (1n << 2n) | (1n << 54n)) // 2 MiB block, Attr1 (device), XN
@@ -102,17 +79,13 @@ describe("ARMv7 long-descriptor (LPAE) walker (DDI 0406C B3.6)", () => {
   const regs = { ttbcr: 1n << 31n, ttbr0: L1, mair0: 0x00ffn, mair1: 0n };
 
   it("1 GiB block at level 1 (VA[31:30] = 1) to a PA above 4 GiB", () => {
-    const r = walkArmV7(mem, regs, 0x4000_1234n);
-    expect(r).toMatchObject({ kind: "translation", pa: 0x2_4000_1234n, pageSize: GIB, level: 1 });
-    expect(r.kind === "translation" && r.attributes).toEqual({ writable: true, executable: true, user: false, memoryType: "normal" });
+    expectTranslation(walkArmV7(mem, regs, 0x4000_1234n), { pa: 0x2_4000_1234n, pageSize: GIB, level: 1 }, { writable: true, executable: true, user: false, memoryType: "normal" });
   });
 
   it("2 MiB device block and a 4 KiB PL0 read-only page", () => {
     const d = walkArmV7(mem, regs, 0x0030_0010n);
     expect(d).toMatchObject({ kind: "translation", pa: 0x0910_0010n, pageSize: 2n * MIB, level: 2, attributes: { memoryType: "device", executable: false } });
-    const p = walkArmV7(mem, regs, 0x3008n);
-    expect(p).toMatchObject({ kind: "translation", pa: 0x5008n, pageSize: 4n * KIB, level: 3 });
-    expect(p.kind === "translation" && p.attributes).toEqual({ writable: false, executable: true, user: true, memoryType: "normal" });
+    expectTranslation(walkArmV7(mem, regs, 0x3008n), { pa: 0x5008n, pageSize: 4n * KIB, level: 3 }, { writable: false, executable: true, user: true, memoryType: "normal" });
   });
 
   it("faults: reserved level-3 encoding, AF clear, address size, T0SZ = 1 region", () => {

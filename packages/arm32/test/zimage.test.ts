@@ -1,7 +1,7 @@
 import { FormatError } from "@handoff/core";
 import { describe, expect, it } from "vitest";
 import { arm32Architecture, ARM32_REGISTERS, zImageFormat } from "../src/index.js";
-import { readFixture, fixtureKernel } from "@handoff/test-support";
+import { readFixture, fixtureKernel, thrownBy } from "@handoff/test-support";
 
 const ZIMAGE = fixtureKernel("arm32-zImage-6.1.0-50-armmp");
 
@@ -79,15 +79,7 @@ function fdt(totalsize: number, actual = totalsize): Uint8Array {
   return b;
 }
 
-function err(bytes: Uint8Array): FormatError {
-  try {
-    zImageFormat.parse({ path: "z", bytes });
-  } catch (e) {
-    if (e instanceof FormatError) return e;
-    throw e;
-  }
-  throw new Error("accepted");
-}
+const err = (bytes: Uint8Array): FormatError => thrownBy(FormatError, () => zImageFormat.parse({ path: "z", bytes }));
 
 describe("zImage: synthetic and hostile input", () => {
   it("synthetic baseline parses with its KLSZ tag", () => {

@@ -1,4 +1,4 @@
-import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/core/paging";
+import { readTableEntry, type PhysicalMemory, type TranslationRegisters, type WalkResult } from "@handoff/core/paging";
 
 /*
  * A VMSAv8-64 stage 1 translation of a TTBR0_EL1 address, reading descriptors
@@ -60,9 +60,8 @@ export function walkVmsaV8_64(memory: PhysicalMemory, registers: TranslationRegi
     const msb = Math.min(lsb + stride, inputSize) - 1;
     const index = bits(va, msb, lsb);
     const at = table + index * 8n;
-    const raw = memory.read(at, 8);
-    if (!raw) return fail("bus", level, `descriptor at 0x${at.toString(16)} is not in memory`);
-    const d = new DataView(raw.buffer, raw.byteOffset, 8).getBigUint64(0, true);
+    const d = readTableEntry(memory, at, 8);
+    if (d === undefined) return fail("bus", level, `descriptor at 0x${at.toString(16)} is not in memory`);
     if ((d & 1n) === 0n) return fail("translation", level, "invalid descriptor");
     const isTableOrPage = (d & 2n) === 2n;
     const out = d & oaMask;

@@ -1,7 +1,7 @@
 import { FormatError } from "@handoff/core";
 import { describe, expect, it } from "vitest";
 import { arm64Architecture, ARM64_REGISTERS, arm64ImageFormat } from "../src/index.js";
-import { readFixture, fixtureKernel } from "@handoff/test-support";
+import { readFixture, fixtureKernel, thrownBy } from "@handoff/test-support";
 
 const ARM64 = fixtureKernel("arm64-Image-6.1.0-50-cloud-arm64");
 
@@ -63,15 +63,7 @@ function header(o: { textOffset?: bigint; imageSize?: bigint; flags?: bigint; mz
   return b;
 }
 
-function err(bytes: Uint8Array): FormatError {
-  try {
-    arm64ImageFormat.parse({ path: "h.img", bytes });
-  } catch (e) {
-    if (e instanceof FormatError) return e;
-    throw e;
-  }
-  throw new Error("accepted");
-}
+const err = (bytes: Uint8Array): FormatError => thrownBy(FormatError, () => arm64ImageFormat.parse({ path: "h.img", bytes }));
 
 describe("arm64 Image: synthetic and hostile headers", () => {
   it("old kernel: image_size 0 -> text_offset 0x80000 assumed, size = file size, flags ignored", () => {

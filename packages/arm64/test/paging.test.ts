@@ -1,30 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "@handoff/core";
-import { type Mapping, type PhysicalMemory } from "@handoff/core/paging";
+import { type Mapping } from "@handoff/core/paging";
 import { ARM64_16K_48, ARM64_4K_39, ARM64_4K_48, ARM64_64K_48, walkVmsaV8_64 } from "@handoff/arm64";
 import { checkFormatProperties } from "@handoff/test-support/page-table-properties";
+import { HandTables, expectTranslation } from "@handoff/test-support/hand-tables";
 
 const KIB = 1024n;
 const MIB = 1024n * KIB;
 const GIB = 1024n * MIB;
 const RWX = { writable: true, executable: true, memoryType: "normal" } as const;
-
-/** Translation tables written by hand, one 64-bit descriptor at a time. */
-class HandTables implements PhysicalMemory {
-  private readonly words = new Map<bigint, bigint>();
-  constructor(private readonly tableBytes: bigint) {}
-  set(table: bigint, index: number, d: bigint): this {
-    this.words.set(table + BigInt(index) * 8n, d);
-    return this;
-  }
-  read(pa: bigint, length: number): Uint8Array | undefined {
-    const page = pa - (pa % this.tableBytes);
-    if (![...this.words.keys()].some((k) => k - (k % this.tableBytes) === page)) return undefined;
-    const out = new Uint8Array(length);
-    new DataView(out.buffer).setBigUint64(0, this.words.get(pa) ?? 0n, true);
-    return out;
-  }
-}
 
 // Descriptor pieces as DDI 0487 D8.3 lays them out.
 const TABLE = 0b11n;
@@ -47,7 +31,7 @@ describe("VMSAv8-64 walker against hand-built tables (DDI 0487 D8)", () => {
   // L0 @0x8000_0000 [0] -> L1 @0x8000_1000; L1[1]: 1 GiB block @0x4000_0000; L1[0] -> L2 @0x8000_2000;
   // L2[8]: 2 MiB device block @0x0900_0000 (VA 0x0100_0000); L2[0] -> L3 @0x8000_3000.
   const L0 = 0x8000_0000n, L1 = 0x8000_1000n, L2 = 0x8000_2000n, L3 = 0x8000_3000n;
-  const mem = new HandTables(0x1000n)
+  const mem = new HandTables(8, 0x1000n)
     .set(L0, 0, L1 | TABLE)
     .set(L1, 1, 0x4000_0000n | BLOCK | AF | SH_IS | ATTR(0n) | UXN)
     .set(L1, 0, L2 | TABLE)
@@ -61,21 +45,15 @@ describe("VMSAv8-64 walker against hand-built tables (DDI 0487 D8)", () => {
   const regs = { ttbr0_el1: L0, tcr_el1: tcr(16n, 0n), mair_el1: MAIR };
 
   it("1 GiB level-1 block: VA[38:30] = 1 selects it, VA[29:0] is the offset", () => {
-    const r = walkVmsaV8_64(mem, regs, 0x4abc_def0n);
-    expect(r).toMatchObject({ kind: "translation", pa: 0x4abc_def0n, pageSize: GIB, level: 1 });
-    expect(r.kind === "translation" && r.attributes).toEqual({ writable: true, executable: true, user: false, memoryType: "normal" });
+    expectTranslation(walkVmsaV8_64(mem, regs, 0x4abc_def0n), { pa: 0x4abc_def0n, pageSize: GIB, level: 1 }, { writable: true, executable: true, user: false, memoryType: "normal" });
   });
 
   it("2 MiB level-2 block with AttrIndx 1 = Device-nGnRnE, PXN", () => {
-    const r = walkVmsaV8_64(mem, regs, 0x011f_fff0n);
-    expect(r).toMatchObject({ kind: "translation", pa: 0x091f_fff0n, pageSize: 2n * MIB, level: 2 });
-    expect(r.kind === "translation" && r.attributes).toEqual({ writable: true, executable: false, user: false, memoryType: "device" });
+    expectTranslation(walkVmsaV8_64(mem, regs, 0x011f_fff0n), { pa: 0x091f_fff0n, pageSize: 2n * MIB, level: 2 }, { writable: true, executable: false, user: false, memoryType: "device" });
   });
 
   it("4 KiB level-3 pages: AP[2] read-only; AP[1] EL0 page executable at EL0 with Normal-NC", () => {
-    const ro = walkVmsaV8_64(mem, regs, 0x1008n);
-    expect(ro).toMatchObject({ kind: "translation", pa: 0x7_0008n, pageSize: 4n * KIB, level: 3 });
-    expect(ro.kind === "translation" && ro.attributes).toEqual({ writable: false, executable: false, user: false, memoryType: "normal" });
+    expectTranslation(walkVmsaV8_64(mem, regs, 0x1008n), { pa: 0x7_0008n, pageSize: 4n * KIB, level: 3 }, { writable: false, executable: false, user: false, memoryType: "normal" });
     const el0 = walkVmsaV8_64(mem, regs, 0x4000n);
     expect(el0.kind === "translation" && el0.attributes).toEqual({ writable: true, executable: true, user: true, memoryType: "arm:Normal-0x44" });
   });
@@ -93,29 +71,29 @@ describe("VMSAv8-64 walker against hand-built tables (DDI 0487 D8)", () => {
   });
 
   it("APTable[1] and PXNTable in a table descriptor restrict everything below", () => {
-    const m = new HandTables(0x1000n).set(L0, 0, L1 | TABLE | (1n << 62n) | (1n << 59n)).set(L1, 1, 0x4000_0000n | BLOCK | AF | UXN);
+    const m = new HandTables(8, 0x1000n).set(L0, 0, L1 | TABLE | (1n << 62n) | (1n << 59n)).set(L1, 1, 0x4000_0000n | BLOCK | AF | UXN);
     const r = walkVmsaV8_64(m, regs, 0x4000_0000n);
     expect(r.kind === "translation" && r.attributes).toEqual({ writable: false, executable: false, user: false, memoryType: "normal" });
   });
 
   it("4 KiB granule, 39-bit VA (T0SZ 25): the walk starts at level 1", () => {
-    const m = new HandTables(0x1000n).set(L1, 2, 0x8000_0000n | BLOCK | AF);
+    const m = new HandTables(8, 0x1000n).set(L1, 2, 0x8000_0000n | BLOCK | AF);
     const r39 = { ...regs, ttbr0_el1: L1, tcr_el1: tcr(25n, 0n) };
     expect(walkVmsaV8_64(m, r39, 0x8000_0010n)).toMatchObject({ kind: "translation", pa: 0x8000_0010n, level: 1 });
     expect(walkVmsaV8_64(m, r39, 1n << 39n)).toMatchObject({ kind: "fault", fault: "translation" });
   });
 
   it("64 KiB granule, 48-bit VA: level 1 has 64 entries (VA[47:42]); level-2 blocks are 512 MiB", () => {
-    const m = new HandTables(0x10000n).set(0x10_0000n, 1, 0x20_0000n | TABLE).set(0x20_0000n, 3, 0x6000_0000n | BLOCK | AF);
+    const m = new HandTables(8, 0x10000n).set(0x10_0000n, 1, 0x20_0000n | TABLE).set(0x20_0000n, 3, 0x6000_0000n | BLOCK | AF);
     const r = walkVmsaV8_64(m, { ...regs, ttbr0_el1: 0x10_0000n, tcr_el1: tcr(16n, 1n) }, (1n << 42n) + 3n * 512n * MIB + 0x1234n);
     expect(r).toMatchObject({ kind: "translation", pa: 0x6000_1234n, pageSize: 512n * MIB, level: 2 });
     // A level-1 block with a 64 KiB granule needs FEAT_LPA: translation fault here.
-    const b = new HandTables(0x10000n).set(0x10_0000n, 0, BLOCK | AF);
+    const b = new HandTables(8, 0x10000n).set(0x10_0000n, 0, BLOCK | AF);
     expect(walkVmsaV8_64(b, { ...regs, ttbr0_el1: 0x10_0000n, tcr_el1: tcr(16n, 1n) }, 0x1000n)).toMatchObject({ kind: "fault", level: 1 });
   });
 
   it("16 KiB granule, 48-bit VA: level 0 has 2 entries (VA bit 47), 16 KiB pages at level 3", () => {
-    const m = new HandTables(0x4000n)
+    const m = new HandTables(8, 0x4000n)
       .set(0x10_0000n, 1, 0x10_4000n | TABLE)
       .set(0x10_4000n, 0, 0x10_8000n | TABLE)
       .set(0x10_8000n, 0, 0x10_c000n | TABLE)

@@ -60,6 +60,28 @@ describe.skipIf(!fixtures)("handoff build with a real kernel", () => {
     expect(JSON.stringify(plan.state)).toContain(dtbSeg.mem);
   }, 60_000);
 
+  it.skipIf(!hasQemuArm)("arm64 --memory 6G: QEMU's DTB of a 6 GiB virt machine, and QEMU asked for 6 GiB", () => {
+    const out = join(work, "arm64-6g");
+    const r = runCli(["build", "--arch", "arm64", "--memory", "6G", "--kernel", join(fixtures!, "arm64-Image-6.1.0-50-cloud-arm64"), "--cmdline", "console=ttyAMA0", "--out", out]);
+    expect(r.stderr).toBe("");
+    const plan = JSON.parse(readFileSync(join(out, "plan.json"), "utf8"));
+    expect(plan.qemu.memory).toBe("6144M");
+    const { tree } = parseFdt(new Uint8Array(readFileSync(join(out, "dtb.bin"))));
+    const reg = tree.root.child("memory@40000000")!.property("reg")!.value;
+    const v = new DataView(reg.buffer, reg.byteOffset, reg.byteLength);
+    expect([v.getBigUint64(0, false), v.getBigUint64(8, false)]).toEqual([0x4000_0000n, 6n << 30n]);
+  }, 60_000);
+
+  it("refuses --memory without a Linux kernel (exit 1) and a malformed size (exit 2), in one line", () => {
+    const a = runCli(["build", "--arch", "x86_64", "--probe", "--memory", "1G", "--out", join(work, "nope")]);
+    expect(a.code).toBe(1);
+    expect(a.stderr).toMatch(/^handoff: .*--memory.*need a Linux --kernel/);
+    const b = runCli(["build", "--arch", "x86_64", "--kernel", join(fixtures!, "x86_64-bzImage-6.1.0-56-cloud-amd64"), "--memory", "6Q", "--out", join(work, "nope")]);
+    expect(b.code).toBe(2);
+    expect(b.stderr.trim().split("\n")).toHaveLength(1);
+    expect(b.stderr).toMatch(/--memory: '6Q' is not a size/);
+  });
+
   it("refuses --cmdline with --probe and a file that is no kernel, in one line", () => {
     const a = runCli(["boot", "--arch", "arm64", "--probe", "--cmdline", "x"]);
     expect(a.code).toBe(1);

@@ -1,3 +1,5 @@
+import { ValidationError } from "./errors.js";
+import { hex } from "./bits.js";
 import type { HandoffArtefact } from "./handoff-artefact.js";
 import type { HandoffState } from "./handoff-state.js";
 import type { CrashNoteArea } from "./kexec/crash-header.js";
@@ -20,6 +22,8 @@ export interface LinuxBootRequest {
   readonly entryMode?: string;
   /** Leave the stub's segment check out (an empty region table): `--no-verify`. */
   readonly noVerify?: boolean;
+  /** RAM of the emulated machine in bytes (`--memory`); default the builder's machine (512 MiB). */
+  readonly memory?: bigint;
 }
 
 /** QEMU settings a Linux artefact's addresses assume. */
@@ -29,6 +33,19 @@ export interface LinuxMachine {
   /** RAM the plan may use: [base, base + size). */
   readonly ramBase: bigint;
   readonly ramSize: bigint;
+}
+
+const MIB = 1n << 20n;
+
+/**
+ * `machine` with `memory` bytes of RAM (unchanged when undefined): the size
+ * QEMU gets as `-m NM`, so it must be a whole number of MiB (QEMU's `-m`
+ * rounds other sizes, and the plan must describe the RAM QEMU really has).
+ */
+export function machineWithMemory(machine: LinuxMachine, memory: bigint | undefined): LinuxMachine {
+  if (memory === undefined) return machine;
+  if (memory <= 0n || memory % MIB !== 0n) throw new ValidationError("memory size", `${hex(memory)} bytes is not a positive whole number of MiB (QEMU -m)`);
+  return { ...machine, memory: `${memory / MIB}M`, ramSize: memory };
 }
 
 /**
@@ -41,8 +58,8 @@ export interface LinuxBootBuilder {
   readonly protocols: readonly string[];
   /** Whether `build` needs the machine's devicetree for `protocol`. */
   needsMachineDtb(protocol: string): boolean;
-  /** The machine the plan is for (the DTB must be dumped from the same one). */
-  machine(protocol: string, entryMode?: string): LinuxMachine;
+  /** The machine the plan is for, with `memory` bytes of RAM when given (the DTB must be dumped from the same one). */
+  machine(protocol: string, entryMode?: string, memory?: bigint): LinuxMachine;
   /** Builds the Linux boot artefact for `request`. */
   build(request: LinuxBootRequest): HandoffArtefact;
   /** Plans a live `kexec_load` of a Linux kernel on the running machine, where the arch can. */

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DeviceTree, FdtValue, encodeFdt, fdtMemoryRanges, fdtMemoryMap, machineDeviceTree, parseFdt, setChosen } from "@handoff/core/fdt";
 import { FormatError, MemoryMap, ValidationError } from "@handoff/core";
 import { requireTool } from "@handoff/test-support/assemble";
-import { tempDir } from "@handoff/test-support";
+import { tempDir, thrownBy } from "@handoff/test-support";
 
 const tmp = tempDir("handoff-fdt-");
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -255,15 +255,7 @@ const B = 1, E = 2, P = 3, NOP = 4, END = 9;
 const OK_STRUCT: Piece[] = [B, { name: "" }, P, 4, 0, 0x11223344, B, { name: "n" }, E, E, END];
 const OK_STRINGS = "prop\0";
 
-function fdtError(bytes: Uint8Array, limits = {}): FormatError {
-  try {
-    parseFdt(bytes, "hostile.dtb", limits);
-  } catch (e) {
-    if (e instanceof FormatError) return e;
-    throw e;
-  }
-  throw new Error("accepted hostile blob");
-}
+const fdtError = (bytes: Uint8Array, limits = {}): FormatError => thrownBy(FormatError, () => parseFdt(bytes, "hostile.dtb", limits));
 
 describe("FDT reader: hostile input", () => {
   it("the raw baseline parses (so each variant fails for its one defect)", () => {

@@ -3,37 +3,33 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, w
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkOutputFile, writeFileAtomic } from "@handoff/node";
-import { requireTool, tempDir } from "@handoff/test-support";
+import { requireTool, tempDirPerTest } from "@handoff/test-support";
 import { rejection } from "./support.js";
 
-let dir: string;
-beforeEach(() => {
-  dir = tempDir("handoff-out-");
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirPerTest("out-");
 
 describe("the output rule: only regular files are replaced", () => {
   it("a symlink at the output path is refused; the link and the file it names are untouched", async () => {
-    const victim = join(dir, "victim");
+    const victim = join(dir(), "victim");
     writeFileSync(victim, "keep me");
-    const link = join(dir, "out");
+    const link = join(dir(), "out");
     symlinkSync(victim, link);
     const e = await rejection(writeFileAtomic(link, "payload"));
     expect(e.problem).toBe("symlink");
     expect(e.path).toBe(link);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readFileSync(victim, "utf8")).toBe("keep me");
-    expect(readdirSync(dir).sort()).toEqual(["out", "victim"]);
+    expect(readdirSync(dir()).sort()).toEqual(["out", "victim"]);
   });
 
   it("a FIFO or a directory at the output path is refused and stays what it was", async () => {
     if (requireTool("mkfifo")) {
-      const fifo = join(dir, "fifo");
+      const fifo = join(dir(), "fifo");
       execFileSync("mkfifo", [fifo]);
       expect((await rejection(writeFileAtomic(fifo, "x"))).message).toBe(`${fifo}: output: is a FIFO; handoff replaces only regular files`);
       expect(lstatSync(fifo).isFIFO()).toBe(true);
     }
-    const sub = join(dir, "sub");
+    const sub = join(dir(), "sub");
     mkdirSync(sub);
     expect((await rejection(writeFileAtomic(sub, "x"))).problem).toBe("directory");
     expect(lstatSync(sub).isDirectory()).toBe(true);
@@ -44,10 +40,10 @@ describe("the output rule: only regular files are replaced", () => {
       const e = await rejection(checkOutputFile(dev));
       expect(e.message).toBe(`${dev}: output: is a character device; handoff replaces only regular files`);
     }
-    expect(await checkOutputFile(join(dir, "new"))).toBe(false);
-    writeFileSync(join(dir, "old"), "x");
-    expect(await checkOutputFile(join(dir, "old"))).toBe(true);
-    await writeFileAtomic(join(dir, "old"), "y");
-    expect(readFileSync(join(dir, "old"), "utf8")).toBe("y");
+    expect(await checkOutputFile(join(dir(), "new"))).toBe(false);
+    writeFileSync(join(dir(), "old"), "x");
+    expect(await checkOutputFile(join(dir(), "old"))).toBe(true);
+    await writeFileAtomic(join(dir(), "old"), "y");
+    expect(readFileSync(join(dir(), "old"), "utf8")).toBe("y");
   });
 });

@@ -6,20 +6,16 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readBootFiles, readFileBounded, regularFileSize, loadImageFile, type FileProblem } from "@handoff/node";
 import { FormatError } from "@handoff/core";
 import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
-import { requireTool, tempDir } from "@handoff/test-support";
+import { requireTool, tempDirPerTest } from "@handoff/test-support";
 import { refusal } from "./support.js";
 
-let dir: string;
-beforeEach(() => {
-  dir = tempDir("handoff-read-");
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirPerTest("read-");
 
 const problem = (f: () => unknown): FileProblem => refusal(f).problem;
 
 describe("readFileBounded", () => {
   it("reads a regular file within the limit, byte-exactly", () => {
-    const path = join(dir, "k");
+    const path = join(dir(), "k");
     const bytes = new Uint8Array(5000).map((_, i) => (i * 7) & 0xff);
     writeFileSync(path, bytes);
     const input = readFileBounded(path, { maxBytes: 5000, role: "kernel" });
@@ -28,7 +24,7 @@ describe("readFileBounded", () => {
   });
 
   it("refuses a file over the limit before reading it, naming size and limit", () => {
-    const path = join(dir, "big");
+    const path = join(dir(), "big");
     writeFileSync(path, new Uint8Array(4097));
     const e = refusal(() => readFileBounded(path, { maxBytes: 4096, role: "DTB" }));
     expect(e.problem).toBe("too-large");
@@ -36,29 +32,29 @@ describe("readFileBounded", () => {
   });
 
   it("says a directory is a directory and an empty file is empty", () => {
-    const sub = join(dir, "d");
+    const sub = join(dir(), "d");
     mkdirSync(sub);
     expect(refusal(() => readFileBounded(sub, { maxBytes: 1 << 20, role: "kernel" })).message).toBe(`${sub}: kernel: is a directory, not a regular file`);
-    const empty = join(dir, "empty");
+    const empty = join(dir(), "empty");
     writeFileSync(empty, "");
     expect(refusal(() => readFileBounded(empty, { maxBytes: 1 << 20, role: "initrd" })).message).toBe(`${empty}: initrd: is an empty file (0 bytes)`);
     expect(readFileBounded(empty, { maxBytes: 1, allowEmpty: true }).bytes.length).toBe(0);
-    expect(problem(() => readFileBounded(join(dir, "nope"), { maxBytes: 1 }))).toBe("missing");
+    expect(problem(() => readFileBounded(join(dir(), "nope"), { maxBytes: 1 }))).toBe("missing");
   });
 
   it("refuses endless and non-regular inputs at once: /dev/zero, /dev/urandom, a symlink to /dev/zero, a FIFO with no writer, a socket", async () => {
     expect(refusal(() => readFileBounded("/dev/zero", { maxBytes: 1 << 30 })).message).toBe("/dev/zero: input: is a character device, not a regular file");
     expect(problem(() => readFileBounded("/dev/urandom", { maxBytes: 1 << 30 }))).toBe("not-regular");
-    const link = join(dir, "zero-link");
+    const link = join(dir(), "zero-link");
     symlinkSync("/dev/zero", link);
     expect(problem(() => readFileBounded(link, { maxBytes: 1 << 30 }))).toBe("not-regular");
     // A FIFO nobody writes to: a blocking open would hang here forever (the test timeout is the assertion).
     if (requireTool("mkfifo")) {
-      const fifo = join(dir, "fifo");
+      const fifo = join(dir(), "fifo");
       execFileSync("mkfifo", [fifo]);
       expect(refusal(() => readFileBounded(fifo, { maxBytes: 1 << 30 })).message).toMatch(/is a FIFO, not a regular file$/);
     }
-    const sock = join(dir, "sock");
+    const sock = join(dir(), "sock");
     const server: Server = createServer();
     await new Promise<void>((resolve) => server.listen(sock, resolve));
     try {
@@ -71,24 +67,24 @@ describe("readFileBounded", () => {
 
 describe("regularFileSize", () => {
   it("gives the size of a regular file without reading it, with readFileBounded's refusals", () => {
-    const path = join(dir, "initrd");
+    const path = join(dir(), "initrd");
     writeFileSync(path, new Uint8Array(3000));
     expect(regularFileSize(path, { maxBytes: 3000, role: "initrd" })).toBe(3000);
     expect(refusal(() => regularFileSize(path, { maxBytes: 2999, role: "initrd" })).message).toBe(`${path}: initrd: is 3000 bytes, more than the 2999 accepted`);
-    const empty = join(dir, "empty");
+    const empty = join(dir(), "empty");
     writeFileSync(empty, "");
     expect(refusal(() => regularFileSize(empty, { maxBytes: 1, role: "initrd" })).message).toBe(`${empty}: initrd: is an empty file (0 bytes)`);
-    expect(refusal(() => regularFileSize(dir, { maxBytes: 1, role: "initrd" })).message).toBe(`${dir}: initrd: is a directory, not a regular file`);
+    expect(refusal(() => regularFileSize(dir(), { maxBytes: 1, role: "initrd" })).message).toBe(`${dir()}: initrd: is a directory, not a regular file`);
     expect(problem(() => regularFileSize("/dev/zero", { maxBytes: 1 }))).toBe("not-regular");
-    expect(problem(() => regularFileSize(join(dir, "nope"), { maxBytes: 1 }))).toBe("missing");
+    expect(problem(() => regularFileSize(join(dir(), "nope"), { maxBytes: 1 }))).toBe("missing");
   });
 });
 
 describe("readBootFiles / loadImageFile", () => {
   it("reads kernel, initrd and DTB with per-role limits (a DTB over 2 MiB is refused)", () => {
-    const kernel = join(dir, "Image");
-    const initrd = join(dir, "initrd");
-    const dtb = join(dir, "virt.dtb");
+    const kernel = join(dir(), "Image");
+    const initrd = join(dir(), "initrd");
+    const dtb = join(dir(), "virt.dtb");
     writeFileSync(kernel, new Uint8Array(100).fill(1));
     writeFileSync(initrd, new Uint8Array(200).fill(2));
     writeFileSync(dtb, new Uint8Array(2 * 1024 * 1024 + 1));
@@ -103,7 +99,7 @@ describe("readBootFiles / loadImageFile", () => {
   });
 
   it("loadImageFile names the formats it tried when none recognises the file", () => {
-    const junk = join(dir, "junk");
+    const junk = join(dir(), "junk");
     writeFileSync(junk, "not a kernel");
     const err = (() => {
       try {

@@ -7,3 +7,4 @@
 export * from "./tools.js";
 export * from "./temp.js";
 export * from "./seed.js";
+export * from "./thrown.js";

@@ -5,6 +5,7 @@
  * directory after each test file, pass or fail.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { afterEach, beforeEach } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -21,4 +22,25 @@ export function tempDir(prefix: string): string {
 export function removeTempDirs(): void {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
   made.clear();
+}
+
+/**
+ * A fresh tempDir for each test of the calling file, removed when the test ends
+ * (so one test's files never meet the next's): call at the file's top level and
+ * read the directory through the returned function inside a test.
+ */
+export function tempDirPerTest(prefix: string): () => string {
+  let dir: string | undefined;
+  beforeEach(() => {
+    dir = tempDir(prefix);
+  });
+  afterEach(() => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    made.delete(dir ?? "");
+    dir = undefined;
+  });
+  return () => {
+    if (dir === undefined) throw new Error("tempDirPerTest: the directory exists only while a test runs");
+    return dir;
+  };
 }

@@ -93,6 +93,8 @@ export {
   type PvhStartInfoRequest,
   type PvhModule,
 } from "./pvh-start-info.js";
-export { planPvhLinux, pvhKernelElf, buildPvhLinuxArtefact, PVH_LINUX_LAYOUT, type PvhLinuxPlan, type PvhLinuxRequest, type PvhStateMaker, type PvhMachine } from "./pvh-linux.js";
+export { planPvhLinux, pvhKernelElf, buildPvhLinuxArtefact, PVH_LINUX_LAYOUT, type PvhLinuxPlan, type PvhLinuxRequest, type PvhStateMaker } from "./pvh-linux.js";
 export { acpiTables, findRsdp, RSDP_SEARCH, type AcpiTable, type PhysicalReader } from "./acpi-tables.js";
 export { pvhPayloadArtefact, type PvhPayloadLayout } from "./pvh-payload.js";
+export { X86_PTE, X86_PAGING_NOTES, X86_TABLE_ENTRY, IA32_PAT_DEFAULT, x86LeafEntry, x86PagingRegisters, type X86PagingMode } from "./paging-entries.js";
+export { x86PagingState, x86LeafMemoryType, type X86PagingState } from "./paging-walk.js";

@@ -149,7 +149,7 @@ export function planX86Linux(r: X86LinuxRequest): X86LinuxPlan {
   return { load, entry32: load, entry64: load + BigInt(ENTRY64_OFFSET), kernelRoom: room, bootParams, cmdline: cmdlineAddr, initrd, segments, bootParamsPage: page };
 }
 
-/** QEMU `-M pc -m 512M`: RAM below 640 KiB and from 1 MiB to 512 MiB. */
+/** QEMU `-M pc -m 512M`: RAM below 640 KiB and from 1 MiB to 512 MiB (the default; `--memory` resizes it, see machineWithMemory). */
 export const X86_LINUX_MACHINE: LinuxMachine = { machine: "pc", memory: "512M", ramBase: 0n, ramSize: 512n * MIB };
 
 /** SeaBIOS keeps its ACPI tables and high allocations in the top 128 KiB of RAM below 4 GiB (QEMU -M pc). */
@@ -182,6 +182,8 @@ export function pcMemoryMap(ramSize: bigint): MemoryMap {
   const low = pcLowMemory(ramSize);
   if (low < 2n * SEABIOS_HIGH_TABLES + 2n * MIB) throw new ValidationError("memory size", `${hex(ramSize)} bytes is too small for a PC with SeaBIOS`);
   const high = ramSize - low;
+  // QEMU moves RAM above the HyperTransport window when it would reach it (pc.c); handoff does not model that layout.
+  if (0x1_0000_0000n + high > AMD_HT_WINDOW.start) throw new ValidationError("memory size", `${hex(ramSize)} bytes reaches the HyperTransport window at ${hex(AMD_HT_WINDOW.start)}: at most ${hex(AMD_HT_WINDOW.start - 0x1_0000_0000n + low)} on -M pc`);
   return MemoryMap.of([
     { start: 0n, size: 0x9_fc00n, type: "ram" },
     { start: 0x9_fc00n, size: 0x400n, type: "reserved" },
@@ -208,7 +210,8 @@ export interface X86StubLayout {
 
 /**
  * What both x86 Linux builders do before their entry differs: check the request,
- * plan the kernel for QEMU `-M pc`, and lay out the in-place list inside the
+ * plan the kernel for QEMU `-M pc` with `memoryMap` (pcMemoryMap of the
+ * machine's RAM), and lay out the in-place list inside the
  * stub's room. `entry64` picks the 64-bit entry (and 8-byte list words).
  */
 export function planX86LinuxForStub(
@@ -217,6 +220,7 @@ export function planX86LinuxForStub(
   request: LinuxBootRequest,
   layout: X86StubLayout,
   entry64: boolean,
+  memoryMap: MemoryMap,
 ): { plan: X86LinuxPlan; list: InPlaceList } {
   const what = `${arch} Linux boot`;
   if (!protocols.includes(request.protocol)) throw new ValidationError(what, `protocol '${request.protocol}' is not one of ${protocols.join(", ")}`);
@@ -226,7 +230,7 @@ export function planX86LinuxForStub(
     kernelPath: request.kernelPath,
     initrd: request.initrd,
     cmdline: request.cmdline,
-    memoryMap: pcMemoryMap(X86_LINUX_MACHINE.ramSize),
+    memoryMap,
     bootData: layout.bootData,
     keepOut: [{ start: layout.stub, end: layout.bootData }],
     // Our blobs are in RAM before SeaBIOS runs, and SeaBIOS allocates from the

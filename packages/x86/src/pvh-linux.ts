@@ -6,7 +6,7 @@
  * entered at the PHYS32 entry in 32-bit protected mode through the IA-32 stub
  * (both widths: the PVH entry is 32-bit code).
  */
-import { MemoryMap, ValidationError, alignDown, alignUp, checkedAdd64, hex, type HandoffArtefact, type HandoffState, type Image, type LinuxBootRequest, type Segment } from "@handoff/core";
+import { MemoryMap, ValidationError, alignDown, alignUp, checkedAdd64, hex, type HandoffArtefact, type HandoffState, type Image, type LinuxBootRequest, type LinuxMachine, type Segment } from "@handoff/core";
 import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
 import { layoutInPlaceList, type InPlaceList } from "@handoff/core/kexec";
 import { BOOT_SELECTORS, buildHandoffGdt, type HandoffGdt } from "./descriptors.js";
@@ -128,12 +128,6 @@ export function planPvhLinux(request: PvhLinuxRequest): PvhLinuxPlan {
 /** How one width names its PVH entry state. */
 export type PvhStateMaker = (options: { readonly gdt: HandoffGdt; readonly gdtBase: bigint; readonly startInfo: bigint; readonly entry: bigint }) => HandoffState;
 
-/** The x86 machine memory a Linux PVH artefact is for. */
-export interface PvhMachine {
-  readonly memory: string;
-  readonly ramSize: bigint;
-}
-
 /**
  * The PVH boot of `request` as a PVH ELF QEMU boots with `-kernel`: QEMU's
  * PVH path enters the IA-32 stub, which runs the in-place list, copies the
@@ -141,7 +135,7 @@ export interface PvhMachine {
  * entry with ebx = our hvm_start_info, every other register as `makeState`
  * promises (pvh.pandoc; handoff zeroes the unspecified ones).
  */
-export function buildPvhLinuxArtefact(arch: "x86_32" | "x86_64", request: LinuxBootRequest, makeState: PvhStateMaker, machine: PvhMachine): HandoffArtefact {
+export function buildPvhLinuxArtefact(arch: "x86_32" | "x86_64", request: LinuxBootRequest, makeState: PvhStateMaker, machine: LinuxMachine): HandoffArtefact {
   const L = PVH_LINUX_LAYOUT;
   if (request.entryMode !== undefined) throw new ValidationError(`${arch} PVH boot`, "this architecture has no entry-mode choice");
   const plan = planPvhLinux({ arch, kernel: request.kernel, kernelPath: request.kernelPath, initrd: request.initrd, cmdline: request.cmdline, memoryMap: pcMemoryMap(machine.ramSize), layout: L });

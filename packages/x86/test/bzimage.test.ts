@@ -1,7 +1,7 @@
 import { FormatError, type Image } from "@handoff/core";
 import { describe, expect, it } from "vitest";
 import { BZIMAGE_FORMAT_ID, SETUP_HEADER_FIELDS, bzImageFormat, parseBzImage } from "../src/index.js";
-import { fixtureKernel, readFixture } from "@handoff/test-support";
+import { fixtureKernel, readFixture, thrownBy } from "@handoff/test-support";
 import { synthBzImage } from "./synth.js";
 
 /** Raw little-endian reads at offsets written out from boot.rst, independent of the parser. */
@@ -121,15 +121,7 @@ describe.skipIf(!X86_32)("bzImage: real Debian 6.1 x86_32 (686) kernel", () => {
 
 // ---- synthetic images for hostile input ----
 
-function parseError(bytes: Uint8Array): FormatError {
-  try {
-    bzImageFormat.parse({ path: "hostile.bz", bytes });
-  } catch (e) {
-    if (e instanceof FormatError) return e;
-    throw new Error(`not a FormatError: ${String(e)}`);
-  }
-  throw new Error("parse accepted hostile input");
-}
+const parseError = (bytes: Uint8Array): FormatError => thrownBy(FormatError, () => bzImageFormat.parse({ path: "hostile.bz", bytes }));
 
 describe("bzImage: synthetic and hostile input", () => {
   it("accepts the synthetic baseline (so the hostile variants below fail for their one reason)", () => {

@@ -1,6 +1,6 @@
-import { type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest } from "@handoff/core";
+import { machineWithMemory, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest } from "@handoff/core";
 import { segmentCheck } from "@handoff/core/kexec";
-import { BOOT_SELECTORS, PC_COM1_PORT, X86_LINUX_MACHINE, buildHandoffGdt, buildPvhLinuxArtefact, planX86LinuxForStub, pvhElfArtefact } from "@handoff/x86";
+import { BOOT_SELECTORS, PC_COM1_PORT, X86_LINUX_MACHINE, buildHandoffGdt, buildPvhLinuxArtefact, pcMemoryMap, planX86LinuxForStub, pvhElfArtefact } from "@handoff/x86";
 import { linux32Entry, pvhEntry } from "./handoff-states.js";
 import { X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET, buildX86_32Stub } from "./stub/stub.js";
 
@@ -18,13 +18,13 @@ export const x86_32LinuxBootBuilder: LinuxBootBuilder = {
   arch: "x86_32",
   protocols: ["linux32", "pvh"],
   needsMachineDtb: () => false,
-  machine: () => X86_LINUX_MACHINE,
+  machine: (_protocol, _entryMode, memory) => machineWithMemory(X86_LINUX_MACHINE, memory),
   build(request: LinuxBootRequest): HandoffArtefact {
     // PVH: an ELF kernel with a PHYS32 entry (the vmlinux inside a 686-pae bzImage).
-    if (request.protocol === "pvh") return buildPvhLinuxArtefact("x86_32", request, pvhEntry, X86_LINUX_MACHINE);
+    const m = this.machine(request.protocol, undefined, request.memory);
+    if (request.protocol === "pvh") return buildPvhLinuxArtefact("x86_32", request, pvhEntry, m);
     const L = X86_32_LINUX_LAYOUT;
-    const m = X86_LINUX_MACHINE;
-    const { plan, list } = planX86LinuxForStub("x86_32", this.protocols, request, L, false);
+    const { plan, list } = planX86LinuxForStub("x86_32", this.protocols, request, L, false, pcMemoryMap(m.ramSize));
     const gdt = buildHandoffGdt(BOOT_SELECTORS, false);
     const state = linux32Entry({ gdt, gdtBase: L.stub + BigInt(X86_32_STUB_GDT_OFFSET), entry: plan.entry32, bootParams: plan.bootParams });
     const check = segmentCheck(plan.segments, { noVerify: request.noVerify, console: PC_COM1_PORT });

@@ -1,4 +1,5 @@
-import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/core/paging";
+import { readTableEntry, type PhysicalMemory, type TranslationRegisters, type WalkResult } from "@handoff/core/paging";
+import { x86LeafMemoryType, x86PagingState } from "@handoff/x86";
 
 /*
  * x86 linear-address translation for the two 32-bit paging modes, reading
@@ -7,16 +8,7 @@ import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/
  */
 
 type Fault = Exclude<WalkResult, { kind: "translation" }>["fault"];
-const DEFAULT_PAT = 0x0007_0406_0007_0406n;
-const TYPES: Record<number, string> = { 0: "device", 1: "x86:WC", 4: "x86:WT", 5: "x86:WP", 6: "normal", 7: "x86:UC-" };
 const has = (v: bigint, n: number) => ((v >> BigInt(n)) & 1n) === 1n;
-
-function read(memory: PhysicalMemory, pa: bigint, size: 4 | 8): bigint | undefined {
-  const b = memory.read(pa, size);
-  if (!b) return undefined;
-  const v = new DataView(b.buffer, b.byteOffset, size);
-  return size === 4 ? BigInt(v.getUint32(0, true)) : v.getBigUint64(0, true);
-}
 
 /**
  * Translate a 32-bit linear address. CR4.PAE selects PAE paging, otherwise
@@ -25,32 +17,26 @@ function read(memory: PhysicalMemory, pa: bigint, size: 4 | 8): bigint | undefin
  * some level has XD (PAE with EFER.NXE; 32-bit paging cannot forbid execution).
  */
 export function walkX86_32(memory: PhysicalMemory, registers: TranslationRegisters, va: bigint): WalkResult {
-  const cr0 = registers.cr0 ?? 0n;
-  const cr3 = registers.cr3 ?? 0n;
-  const cr4 = registers.cr4 ?? 0n;
-  const efer = registers.efer ?? 0n;
-  const pat = registers.ia32_pat ?? DEFAULT_PAT;
+  const { cr0, cr3, cr4, efer, pat } = x86PagingState(registers);
   const fail = (fault: Fault, level: number, reason: string): WalkResult => ({ kind: "fault", va, fault, level, reason });
   if (!has(cr0, 31) || !has(cr0, 0)) return fail("configuration", 0, "CR0.PG/PE clear: paging is off");
   if (va < 0n || va > 0xffff_ffffn) return fail("translation", 0, "not a 32-bit linear address");
   const wp = has(cr0, 16);
   const done = (pa: bigint, pageSize: bigint, level: number, writable: boolean, user: boolean, nx: boolean, entry: bigint, patBit: number): WalkResult => {
-    const index = (has(entry, patBit) ? 4 : 0) | (has(entry, 4) ? 2 : 0) | (has(entry, 3) ? 1 : 0);
-    const type = Number((pat >> BigInt(8 * index)) & 7n);
     return {
       kind: "translation",
       va,
       pa,
       pageSize,
       level,
-      attributes: { writable: writable || (!user && !wp), executable: !nx, user, memoryType: TYPES[type] ?? `x86:reserved-type-${type}` },
+      attributes: { writable: writable || (!user && !wp), executable: !nx, user, memoryType: x86LeafMemoryType(pat, entry, patBit) },
     };
   };
 
   if (!has(cr4, 5)) {
     // 32-bit paging: PDE index VA[31:22], PTE index VA[21:12], 4-byte entries.
     const pdeAt = (cr3 & 0xffff_f000n) | ((va >> 22n) << 2n);
-    const pde = read(memory, pdeAt, 4);
+    const pde = readTableEntry(memory, pdeAt, 4);
     if (pde === undefined) return fail("bus", 0, `PDE at 0x${pdeAt.toString(16)} is not in memory`);
     if (!has(pde, 0)) return fail("translation", 0, "PDE not present");
     if (has(pde, 7) && has(cr4, 4)) {
@@ -60,7 +46,7 @@ export function walkX86_32(memory: PhysicalMemory, registers: TranslationRegiste
       return done(pa, 0x40_0000n, 0, has(pde, 1), has(pde, 2), false, pde, 12);
     }
     const pteAt = (pde & 0xffff_f000n) | (((va >> 12n) & 0x3ffn) << 2n);
-    const pte = read(memory, pteAt, 4);
+    const pte = readTableEntry(memory, pteAt, 4);
     if (pte === undefined) return fail("bus", 1, `PTE at 0x${pteAt.toString(16)} is not in memory`);
     if (!has(pte, 0)) return fail("translation", 1, "PTE not present");
     return done((pte & 0xffff_f000n) | (va & 0xfffn), 0x1000n, 1, has(pde, 1) && has(pte, 1), has(pde, 2) && has(pte, 2), false, pte, 7);
@@ -70,12 +56,12 @@ export function walkX86_32(memory: PhysicalMemory, registers: TranslationRegiste
   const nxe = has(efer, 11);
   const addr = (e: bigint) => e & 0x000f_ffff_ffff_f000n;
   const pdpteAt = (cr3 & 0xffff_ffe0n) + (va >> 30n) * 8n;
-  const pdpte = read(memory, pdpteAt, 8);
+  const pdpte = readTableEntry(memory, pdpteAt, 8);
   if (pdpte === undefined) return fail("bus", 0, `PDPTE at 0x${pdpteAt.toString(16)} is not in memory`);
   if (!has(pdpte, 0)) return fail("translation", 0, "PDPTE not present");
   if ((pdpte & 0x1e6n) !== 0n || has(pdpte, 63)) return fail("reserved-bit", 0, "PDPTE reserved bit set (bits 2:1, 8:5 or 63)");
   const pdeAt = addr(pdpte) + ((va >> 21n) & 0x1ffn) * 8n;
-  const pde = read(memory, pdeAt, 8);
+  const pde = readTableEntry(memory, pdeAt, 8);
   if (pde === undefined) return fail("bus", 1, `PDE at 0x${pdeAt.toString(16)} is not in memory`);
   if (!has(pde, 0)) return fail("translation", 1, "PDE not present");
   if (has(pde, 63) && !nxe) return fail("reserved-bit", 1, "PDE XD set with EFER.NXE clear");
@@ -85,7 +71,7 @@ export function walkX86_32(memory: PhysicalMemory, registers: TranslationRegiste
     return done(pa, 0x20_0000n, 1, has(pde, 1), has(pde, 2), nxe && has(pde, 63), pde, 12);
   }
   const pteAt = addr(pde) + ((va >> 12n) & 0x1ffn) * 8n;
-  const pte = read(memory, pteAt, 8);
+  const pte = readTableEntry(memory, pteAt, 8);
   if (pte === undefined) return fail("bus", 2, `PTE at 0x${pteAt.toString(16)} is not in memory`);
   if (!has(pte, 0)) return fail("translation", 2, "PTE not present");
   if (has(pte, 63) && !nxe) return fail("reserved-bit", 2, "PTE XD set with EFER.NXE clear");

@@ -1,43 +1,12 @@
-import { radixPageTableFormat, type MappingAttributes, type RadixFormatSpec } from "@handoff/core/paging";
+import { radixPageTableFormat, type RadixFormatSpec } from "@handoff/core/paging";
 import { type PageTableFormat } from "@handoff/core";
+import { X86_PAGING_NOTES, X86_PTE, X86_TABLE_ENTRY, x86LeafEntry, x86PagingRegisters } from "@handoff/x86";
 import { walkX86_32 } from "./paging-walker.js";
-
-// Entry bits shared by 32-bit and PAE paging, Intel SDM Vol. 3A §4.3 (tables 4-4..4-6) and §4.4 (tables 4-8..4-11).
-const P = 1n << 0n;
-const RW = 1n << 1n;
-const US = 1n << 2n;
-const PWT = 1n << 3n;
-const PCD = 1n << 4n;
-const A = 1n << 5n;
-const D = 1n << 6n;
-const PS = 1n << 7n;
-const NX = 1n << 63n; // PAE only, with EFER.NXE
-
-const CR0_PE = 1n << 0n;
-const CR0_WP = 1n << 16n;
-const CR0_PG = 1n << 31n;
-const CR4_PSE = 1n << 4n;
-const CR4_PAE = 1n << 5n;
-const EFER_NXE = 1n << 11n;
 
 const KIB4 = 0x1000n;
 const MIB2 = 0x20_0000n;
 const MIB4 = 0x40_0000n;
 const GIB4 = 1n << 32n;
-
-function leafBits(a: Required<MappingAttributes>, large: boolean): bigint {
-  let bits = P | A | D;
-  if (a.writable) bits |= RW;
-  if (a.user) bits |= US;
-  if (a.memoryType === "device") bits |= PCD | PWT; // PAT entry 3 = UC at power-on
-  if (large) bits |= PS;
-  return bits;
-}
-
-const COMMON_NOTES = [
-  "CR0.WP set so read-only pages are read-only for the kernel too",
-  "IA32_PAT must hold its power-on value 0x0007040600070406 (PCD|PWT = UC for device memory)",
-];
 
 /** 32-bit paging, SDM §4.3: page directory -> page table, 4 KiB pages and 4 MiB pages with CR4.PSE. */
 const TWO_LEVEL: RadixFormatSpec = {
@@ -55,11 +24,11 @@ const TWO_LEVEL: RadixFormatSpec = {
   tableLimit: GIB4,
   noExecute: false,
   normaliseVa: (va) => (va >= 0n && va < GIB4 ? va : undefined),
-  tableDescriptor: () => P | RW | US | A,
-  leafDescriptor: (_level, size, a) => leafBits(a, size === MIB4),
+  tableDescriptor: () => X86_TABLE_ENTRY,
+  leafDescriptor: (_level, size, a) => x86LeafEntry(a, size === MIB4, false),
   registers: (root) => ({
-    registers: { cr3: root, cr4: CR4_PSE, cr0: CR0_PE | CR0_WP | CR0_PG, efer: 0n },
-    notes: [...COMMON_NOTES, "32-bit paging has no execute-disable bit: every mapped page is executable", "CR4.PSE enables the 4 MiB pages"],
+    registers: x86PagingRegisters(root, { pse: true }),
+    notes: [...X86_PAGING_NOTES, "32-bit paging has no execute-disable bit: every mapped page is executable", "CR4.PSE enables the 4 MiB pages"],
   }),
 };
 
@@ -81,12 +50,12 @@ const PAE: RadixFormatSpec = {
   noExecute: true,
   normaliseVa: (va) => (va >= 0n && va < GIB4 ? va : undefined),
   // PDPTEs have no R/W, U/S, A or NX: those bits are reserved (SDM table 4-8).
-  tableDescriptor: (level) => (level === 0 ? P : P | RW | US | A),
-  leafDescriptor: (_level, size, a) => leafBits(a, size === MIB2) | (a.executable ? 0n : NX),
+  tableDescriptor: (level) => (level === 0 ? X86_PTE.P : X86_TABLE_ENTRY),
+  leafDescriptor: (_level, size, a) => x86LeafEntry(a, size === MIB2, true),
   registers: (root, maxEnd) => ({
-    registers: { cr3: root, cr4: CR4_PAE, cr0: CR0_PE | CR0_WP | CR0_PG, efer: EFER_NXE },
+    registers: x86PagingRegisters(root, { pae: true, nxe: true }),
     notes: [
-      ...COMMON_NOTES,
+      ...X86_PAGING_NOTES,
       "EFER.NXE set for the NX bit (needs CPUID.80000001H:EDX.NX)",
       "the four PDPTEs are loaded when CR3 is written: write CR3 after the tables are in place",
       ...(maxEnd > 1n << 36n ? [`physical addresses up to 0x${(maxEnd - 1n).toString(16)} need MAXPHYADDR > 36`] : []),

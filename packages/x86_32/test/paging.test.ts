@@ -1,33 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "@handoff/core";
-import { type PhysicalMemory } from "@handoff/core/paging";
 import { X86_32_2LEVEL, X86_32_PAE, walkX86_32 } from "@handoff/x86_32";
 import { checkFormatProperties } from "@handoff/test-support/page-table-properties";
+import { HandTables, expectTranslation } from "@handoff/test-support/hand-tables";
 
 const KIB4 = 0x1000n;
 const MIB2 = 0x20_0000n;
 const MIB4 = 0x40_0000n;
 const GIB = 0x4000_0000n;
 const RWX = { writable: true, executable: true, memoryType: "normal" } as const;
-
-/** Tables written by hand: `width`-byte entries in 4 KiB pages (the PDPT lives in one too). */
-class HandTables implements PhysicalMemory {
-  private readonly entries = new Map<bigint, bigint>();
-  constructor(private readonly width: 4 | 8) {}
-  set(table: bigint, index: number, e: bigint): this {
-    this.entries.set(table + BigInt(index * this.width), e);
-    return this;
-  }
-  read(pa: bigint, length: number): Uint8Array | undefined {
-    if (length !== this.width || ![...this.entries.keys()].some((k) => k >> 12n === pa >> 12n)) return undefined;
-    const out = new Uint8Array(length);
-    const v = new DataView(out.buffer);
-    const e = this.entries.get(pa) ?? 0n;
-    if (length === 4) v.setUint32(0, Number(e), true);
-    else v.setBigUint64(0, e, true);
-    return out;
-  }
-}
 
 const PAGING = { cr0: 0x8001_0001n }; // PG | WP | PE
 
@@ -43,9 +24,7 @@ describe("32-bit paging walker (Intel SDM Vol. 3A §4.3)", () => {
   const regs = { ...PAGING, cr3: 0x1000n, cr4: 0x10n }; // CR4.PSE
 
   it("4 KiB page: directory index VA[31:22] = 0, table index VA[21:12] = 5", () => {
-    const r = walkX86_32(mem, regs, 0x5abcn);
-    expect(r).toMatchObject({ kind: "translation", pa: 0x7abcn, pageSize: KIB4, level: 1 });
-    expect(r.kind === "translation" && r.attributes).toEqual({ writable: false, executable: true, user: true, memoryType: "normal" });
+    expectTranslation(walkX86_32(mem, regs, 0x5abcn), { pa: 0x7abcn, pageSize: KIB4, level: 1 }, { writable: false, executable: true, user: true, memoryType: "normal" });
   });
 
   it("4 MiB PSE page: PA[31:22] from PDE[31:22], PA[39:32] from PDE[20:13]", () => {
@@ -79,9 +58,7 @@ describe("PAE paging walker (Intel SDM Vol. 3A §4.4)", () => {
   const regs = { ...PAGING, cr3: 0x1020n, cr4: 0x20n, efer: 0x800n };
 
   it("2 MiB page above 4 GiB with XD: PDPTE index VA[31:30] = 1, PDE index VA[29:21] = 0", () => {
-    const r = walkX86_32(mem, regs, GIB + 0x1_2345n);
-    expect(r).toMatchObject({ kind: "translation", pa: 0x1_0001_2345n, pageSize: MIB2, level: 1 });
-    expect(r.kind === "translation" && r.attributes).toEqual({ writable: true, executable: false, user: false, memoryType: "normal" });
+    expectTranslation(walkX86_32(mem, regs, GIB + 0x1_2345n), { pa: 0x1_0001_2345n, pageSize: MIB2, level: 1 }, { writable: true, executable: false, user: false, memoryType: "normal" });
   });
 
   it("4 KiB page: PDE index 1, PTE index 2", () => {

@@ -1,9 +1,7 @@
 import { ValidationError } from "@handoff/core";
+import { X86_PTE } from "@handoff/x86";
 
-/** 4-level paging entry bits (SDM Vol. 3A §5.5 Tables 5-15..5-18): P, R/W, PS. */
-const P = 0x1n;
-const RW = 0x2n;
-const PS = 0x80n;
+const { P, RW, PS } = X86_PTE;
 
 /**
  * A minimal identity map of the first 1 GiB with 2 MiB pages: three 4 KiB

@@ -1,4 +1,4 @@
-import { ValidationError, type HandoffArtefact, type HandoffState, type LinuxBootBuilder, type LinuxBootRequest, type MemoryMap } from "@handoff/core";
+import { ValidationError, machineWithMemory, type HandoffArtefact, type HandoffState, type LinuxBootBuilder, type LinuxBootRequest, type MemoryMap } from "@handoff/core";
 import { planPageTables, type HandoffRegion } from "@handoff/core/paging";
 import { segmentCheck } from "@handoff/core/kexec";
 import { BOOT_SELECTORS, PC_COM1_PORT, X86_LINUX_MACHINE, buildHandoffGdt, buildPvhLinuxArtefact, pcMemoryMap, planX86LinuxForStub, pvhElfArtefact, type HandoffGdt, type X86LinuxPlan } from "@handoff/x86";
@@ -58,13 +58,13 @@ export const x86_64LinuxBootBuilder: LinuxBootBuilder = {
   arch: "x86_64",
   protocols: ["linux64", "pvh"],
   needsMachineDtb: () => false,
-  machine: () => X86_LINUX_MACHINE,
+  machine: (_protocol, _entryMode, memory) => machineWithMemory(X86_LINUX_MACHINE, memory),
   build(request: LinuxBootRequest): HandoffArtefact {
     // PVH: an ELF kernel with a PHYS32 entry (the vmlinux inside the bzImage), entered in 32-bit mode.
-    if (request.protocol === "pvh") return buildPvhLinuxArtefact("x86_64", request, pvhEntry64, X86_LINUX_MACHINE);
+    const m = this.machine(request.protocol, undefined, request.memory);
+    if (request.protocol === "pvh") return buildPvhLinuxArtefact("x86_64", request, pvhEntry64, m);
     const L = X86_64_LINUX_LAYOUT;
-    const m = X86_LINUX_MACHINE;
-    const { plan, list } = planX86LinuxForStub("x86_64", this.protocols, request, L, true);
+    const { plan, list } = planX86LinuxForStub("x86_64", this.protocols, request, L, true, pcMemoryMap(m.ramSize));
     const { gdt, tables, state } = linux64StubState(linuxRegions(plan), plan.entry64, plan.bootParams, pcMemoryMap(m.ramSize));
     const check = segmentCheck(plan.segments, { noVerify: request.noVerify, console: PC_COM1_PORT });
     const stub = buildX86_64Stub(state, list, gdt, check);

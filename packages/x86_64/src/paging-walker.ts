@@ -1,4 +1,5 @@
-import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/core/paging";
+import { readTableEntry, type PhysicalMemory, type TranslationRegisters, type WalkResult } from "@handoff/core/paging";
+import { x86LeafMemoryType, x86PagingState } from "@handoff/x86";
 
 /*
  * An x86-64 linear-address translation that reads paging-structure entries from
@@ -9,9 +10,7 @@ import type { PhysicalMemory, TranslationRegisters, WalkResult } from "@handoff/
 
 const MAXPHYADDR = 52n;
 const ADDRESS_MASK = ((1n << MAXPHYADDR) - 1n) & ~0xfffn; // bits 51:12
-const DEFAULT_PAT = 0x0007_0406_0007_0406n;
 
-const PAT_TYPES: Record<number, string> = { 0: "device", 1: "x86:WC", 4: "x86:WT", 5: "x86:WP", 6: "normal", 7: "x86:UC-" };
 const LEVEL_NAMES = ["PML5E", "PML4E", "PDPTE", "PDE", "PTE"];
 
 function bit(value: bigint, n: number): boolean {
@@ -26,11 +25,7 @@ function bit(value: bigint, n: number): boolean {
  * only with EFER.NXE), memory type from the PAT entry selected by PAT:PCD:PWT.
  */
 export function walkX86_64(memory: PhysicalMemory, registers: TranslationRegisters, va: bigint): WalkResult {
-  const cr0 = registers.cr0 ?? 0n;
-  const cr3 = registers.cr3 ?? 0n;
-  const cr4 = registers.cr4 ?? 0n;
-  const efer = registers.efer ?? 0n;
-  const pat = registers.ia32_pat ?? DEFAULT_PAT;
+  const { cr0, cr3, cr4, efer, pat } = x86PagingState(registers);
   const fault = (fault: Exclude<WalkResult, { kind: "translation" }>["fault"], level: number, reason: string): WalkResult => ({ kind: "fault", va, fault, level, reason });
 
   if (!bit(cr0, 31) || !bit(cr0, 0)) return fault("configuration", 0, "CR0.PG/PE clear: paging is off");
@@ -53,10 +48,9 @@ export function walkX86_64(memory: PhysicalMemory, registers: TranslationRegiste
     const level = depth - first;
     const shift = BigInt(12 + 9 * (4 - depth));
     const index = (va >> shift) & 0x1ffn;
-    const bytes = memory.read(table + index * 8n, 8);
+    const entry = readTableEntry(memory, table + index * 8n, 8);
     const name = LEVEL_NAMES[depth]!;
-    if (!bytes) return fault("bus", level, `${name} at ${(table + index * 8n).toString(16)} is not in memory`);
-    const entry = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+    if (entry === undefined) return fault("bus", level, `${name} at ${(table + index * 8n).toString(16)} is not in memory`);
     if (!bit(entry, 0)) return fault("translation", level, `${name} not present`);
     if (bit(entry, 63) && !nxe) return fault("reserved-bit", level, `${name} bit 63 set with EFER.NXE clear`);
     const ps = bit(entry, 7);
@@ -76,9 +70,6 @@ export function walkX86_64(memory: PhysicalMemory, registers: TranslationRegiste
       const reserved = (pageSize - 1n) & ~0x1fffn;
       if ((entry & reserved) !== 0n) return fault("reserved-bit", level, `${name} reserved address bits set`);
     }
-    const patBit = depth === 4 ? bit(entry, 7) : bit(entry, 12);
-    const patIndex = (patBit ? 4 : 0) | (bit(entry, 4) ? 2 : 0) | (bit(entry, 3) ? 1 : 0);
-    const type = Number((pat >> BigInt(8 * patIndex)) & 7n);
     const frame = entry & ADDRESS_MASK & ~(pageSize - 1n);
     const supervisorWriteOverride = !user && !bit(cr0, 16);
     return {
@@ -91,7 +82,7 @@ export function walkX86_64(memory: PhysicalMemory, registers: TranslationRegiste
         writable: writable || supervisorWriteOverride,
         executable: !noExec,
         user,
-        memoryType: PAT_TYPES[type] ?? `x86:reserved-type-${type}`,
+        memoryType: x86LeafMemoryType(pat, entry, depth === 4 ? 7 : 12),
       },
     };
   }

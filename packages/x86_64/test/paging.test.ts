@@ -1,31 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { MemoryMap, ValidationError } from "@handoff/core";
-import { planPageTables, regionsFromSegments, verifyPageTableBuild, type Mapping, type PhysicalMemory } from "@handoff/core/paging";
+import { planPageTables, regionsFromSegments, verifyPageTableBuild, type Mapping } from "@handoff/core/paging";
 import { X86_64_4LEVEL, X86_64_5LEVEL, walkX86_64 } from "@handoff/x86_64";
 import { checkFormatProperties } from "@handoff/test-support/page-table-properties";
+import { HandTables, expectTranslation } from "@handoff/test-support/hand-tables";
 
 const KIB4 = 0x1000n;
 const MIB2 = 0x20_0000n;
 const GIB = 0x4000_0000n;
 const RWX = { writable: true, executable: true, memoryType: "normal" } as const;
-
-/** Paging structures written by hand, one 64-bit entry at a time. */
-class HandTables implements PhysicalMemory {
-  private readonly words = new Map<bigint, bigint>();
-  set(table: bigint, index: number, entry: bigint): this {
-    this.words.set(table + BigInt(index) * 8n, entry);
-    return this;
-  }
-  read(pa: bigint, length: number): Uint8Array | undefined {
-    if (length !== 8) return undefined;
-    // Every table page we "have" reads as zeros where nothing was written.
-    const page = pa & ~0xfffn;
-    if (![...this.words.keys()].some((k) => (k & ~0xfffn) === page)) return undefined;
-    const out = new Uint8Array(8);
-    new DataView(out.buffer).setBigUint64(0, this.words.get(pa) ?? 0n, true);
-    return out;
-  }
-}
 
 // IA-32e mode with NX and WP: CR0.PG|WP|PE, CR4.PAE, EFER.LME|LMA|NXE.
 const LONG_MODE = { cr0: 0x8001_0001n, cr4: 0x20n, efer: 0xd00n };
@@ -46,9 +29,7 @@ describe("x86-64 walker against hand-built tables (Intel SDM Vol. 3A §4.5)", ()
   const regs = { ...LONG_MODE, cr3: 0x1000n };
 
   it("translates a 4 KiB page: PML4 index 0, PDPT 0, PD 0, PT 1, offset 0xabc", () => {
-    const r = walkX86_64(mem, regs, 0x1abcn);
-    expect(r).toMatchObject({ kind: "translation", pa: 0x5abcn, pageSize: KIB4, level: 3 });
-    expect(r.kind === "translation" && r.attributes).toEqual({ writable: false, executable: true, user: false, memoryType: "normal" });
+    expectTranslation(walkX86_64(mem, regs, 0x1abcn), { pa: 0x5abcn, pageSize: KIB4, level: 3 }, { writable: false, executable: true, user: false, memoryType: "normal" });
   });
 
   it("a user page needs U/S at every level; here all levels have it", () => {
@@ -58,9 +39,7 @@ describe("x86-64 walker against hand-built tables (Intel SDM Vol. 3A §4.5)", ()
 
   it("translates a 1 GiB page (PDPTE.PS) and a 2 MiB page with PCD|PWT = UC and NX", () => {
     expect(walkX86_64(mem, regs, 0x7fff_fff8n)).toMatchObject({ kind: "translation", pa: 0x7fff_fff8n, pageSize: GIB, level: 1 });
-    const r = walkX86_64(mem, regs, 0x2f_1234n);
-    expect(r).toMatchObject({ kind: "translation", pa: 0x2f_1234n, pageSize: MIB2, level: 2 });
-    expect(r.kind === "translation" && r.attributes).toEqual({ writable: true, executable: false, user: false, memoryType: "device" });
+    expectTranslation(walkX86_64(mem, regs, 0x2f_1234n), { pa: 0x2f_1234n, pageSize: MIB2, level: 2 }, { writable: true, executable: false, user: false, memoryType: "device" });
   });
 
   it("faults: not present, reserved bit in a 2 MiB PDE, non-canonical, NX with EFER.NXE clear", () => {

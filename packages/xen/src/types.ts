@@ -13,6 +13,47 @@ export const XEN_TYPES: Readonly<Record<string, CType>> = {
   domid_t: C.int("uint16_t"),
   /** public/xen.h `struct multicall_entry`: op, result, args[6], all xen_ulong_t. */
   multicall_entry_t: C.struct({ op: "xen_ulong_t", result: "xen_ulong_t", args: C.array("xen_ulong_t", 6) }, "multicall_entry"),
+  /** `ptr` is a machine address whose low 2 bits select the MMU_* command. */
+  mmu_update_t: C.struct({ ptr: "uint64_t", val: "uint64_t" }, "mmu_update"),
+  mmuext_op_t: C.struct(
+    {
+      cmd: "unsigned int",
+      arg1: C.union({ mfn: "xen_pfn_t", linear_addr: "unsigned long" }),
+      arg2: C.union({ nr_ents: "unsigned int", vcpumask: C.handle("const_void"), src_mfn: "xen_pfn_t" }),
+    },
+    "mmuext_op",
+  ),
+  /** Fixed-width: 32 bytes for every guest (interface version > 0x040600: flags + pad1[2]). */
+  vcpu_time_info_t: C.struct(
+    { version: "uint32_t", pad0: "uint32_t", tsc_timestamp: "uint64_t", system_time: "uint64_t", tsc_to_system_mul: "uint32_t", tsc_shift: "int8_t", flags: "uint8_t", pad1: C.array("uint8_t", 2) },
+    "vcpu_time_info",
+  ),
+  /** `arch_vcpu_info` is per family (see xenArchTypes). */
+  vcpu_info_t: C.struct(
+    { evtchn_upcall_pending: "uint8_t", evtchn_upcall_mask: "uint8_t", evtchn_pending_sel: "xen_ulong_t", arch: "arch_vcpu_info_t", time: "vcpu_time_info_t" },
+    "vcpu_info",
+  ),
+  /** `unsigned long` fields are guest-width: the compat (32-bit) start_info differs from the native one. */
+  start_info_t: C.struct(
+    {
+      magic: C.array("char", 32),
+      nr_pages: "unsigned long",
+      shared_info: "unsigned long",
+      flags: "uint32_t",
+      store_mfn: "xen_pfn_t",
+      store_evtchn: "uint32_t",
+      console: C.union({ domU: C.struct({ mfn: "xen_pfn_t", evtchn: "uint32_t" }), dom0: C.struct({ info_off: "uint32_t", info_size: "uint32_t" }) }),
+      pt_base: "unsigned long",
+      nr_pt_frames: "unsigned long",
+      mfn_list: "unsigned long",
+      mod_start: "unsigned long",
+      mod_len: "unsigned long",
+      cmd_line: C.array("int8_t", 1024),
+      first_p2m_pfn: "unsigned long",
+      nr_p2m_frames: "unsigned long",
+    },
+    "start_info",
+  ),
 
   // public/version.h (XENVER_*: each command's output struct)
   xen_extraversion_t: C.array("char", 16),
@@ -138,10 +179,67 @@ export const XEN_TYPES: Readonly<Record<string, CType>> = {
   hvm_memmap_table_entry: C.struct({ addr: "uint64_t", size: "uint64_t", type: "uint32_t", reserved: "uint32_t" }, "hvm_memmap_table_entry"),
 };
 
+/** Struct names of xenArchTypes (the same on every arch). */
+const ARCH_STRUCT_NAMES = ["arch_vcpu_info_t", "arch_shared_info_t", "shared_info_t"];
+
 /** Names of the structs (not scalar typedefs) in the catalogue. */
-export const XEN_STRUCT_NAMES: readonly string[] = Object.entries(XEN_TYPES)
-  .filter(([, t]) => t.kind === "struct" || t.kind === "union")
-  .map(([n]) => n);
+export const XEN_STRUCT_NAMES: readonly string[] = [
+  ...ARCH_STRUCT_NAMES,
+  ...Object.entries(XEN_TYPES)
+    .filter(([, t]) => t.kind === "struct" || t.kind === "union")
+    .map(([n]) => n),
+];
+
+/** public/arch-x86/xen.h: the x86 halves of vcpu_info and shared_info (32 legacy vCPUs). */
+const X86_ARCH_TYPES = (bits: 32 | 64): Record<string, CType> => ({
+  /** cr2 and a pad that makes vcpu_info 64 bytes. */
+  arch_vcpu_info_t: C.struct({ cr2: "unsigned long", pad: "unsigned long" }, "arch_vcpu_info"),
+  arch_shared_info_t: C.struct(
+    {
+      max_pfn: "unsigned long",
+      pfn_to_mfn_frame_list_list: "xen_pfn_t",
+      nmi_reason: "unsigned long",
+      p2m_cr3: "unsigned long",
+      p2m_vaddr: "unsigned long",
+      p2m_generation: "unsigned long",
+      // An i386 guest keeps the wall clock's high word here, not in shared_info.
+      ...(bits === 32 ? { wc_sec_hi: "uint32_t" } : {}),
+    },
+    "arch_shared_info",
+  ),
+});
+
+/** public/arch-arm.h: both arch parts are empty structs (GNU C, size 0); one legacy vCPU. */
+const ARM_ARCH_TYPES: Record<string, CType> = {
+  arch_vcpu_info_t: C.struct({}, "arch_vcpu_info"),
+  arch_shared_info_t: C.struct({}, "arch_shared_info"),
+};
+
+/**
+ * What public/xen.h sizes by the arch: `arch_vcpu_info`, `arch_shared_info`
+ * and `shared_info`, whose vCPU array is XEN_LEGACY_MAX_VCPUS long and whose
+ * event bitmaps are `sizeof(xen_ulong_t) * 8` words; `wc_sec_hi` is a
+ * shared_info member except on i386.
+ */
+function xenArchTypes(family: "x86" | "arm", bits: 32 | 64, ulongBytes: number): Record<string, CType> {
+  const x86 = family === "x86";
+  return {
+    ...(x86 ? X86_ARCH_TYPES(bits) : ARM_ARCH_TYPES),
+    shared_info_t: C.struct(
+      {
+        vcpu_info: C.array("vcpu_info_t", x86 ? 32 : 1),
+        evtchn_pending: C.array("xen_ulong_t", ulongBytes * 8),
+        evtchn_mask: C.array("xen_ulong_t", ulongBytes * 8),
+        wc_version: "uint32_t",
+        wc_sec: "uint32_t",
+        wc_nsec: "uint32_t",
+        ...(x86 && bits === 32 ? {} : { wc_sec_hi: "uint32_t" }),
+        arch: "arch_shared_info_t",
+      },
+      "shared_info",
+    ),
+  };
+}
 
 const envs = new WeakMap<HypercallAbi, Map<number, CTypeEnvironment>>();
 
@@ -151,6 +249,10 @@ export function xenTypes(abi: HypercallAbi, guestBits?: 32 | 64): CTypeEnvironme
   let byBits = envs.get(abi);
   if (!byBits) envs.set(abi, (byBits = new Map()));
   let env = byBits.get(bits);
-  if (!env) byBits.set(bits, (env = abi.types(bits).extend(XEN_TYPES)));
+  if (!env) {
+    const base = abi.types(bits);
+    const family = abi.arch.startsWith("arm") ? "arm" : "x86";
+    byBits.set(bits, (env = base.extend({ ...xenArchTypes(family, bits, base.layout("xen_ulong_t").size), ...XEN_TYPES })));
+  }
   return env;
 }

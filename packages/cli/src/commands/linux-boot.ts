@@ -7,6 +7,7 @@ import type { LoadedArchitectures } from "../container.js";
 import { checkCmdline } from "../cmdline-limit.js";
 import { readFileBounded } from "@handoff/node";
 import { PAYLOAD_SUFFIX } from "./plan.js";
+import { parseSize } from "../numbers.js";
 
 /** Largest kernel or initrd `--kernel`/`--initrd` accepts for a Linux boot (checked before reading). */
 export const MAX_LINUX_FILE_BYTES = 512 * 1024 * 1024;
@@ -19,6 +20,8 @@ export interface LinuxOptions {
   readonly cmdline?: string;
   /** A devicetree to hand the kernel in place of a UKI's `.dtb` or QEMU's machine DTB. */
   readonly dtb?: string;
+  /** `--memory SIZE`: RAM of the machine a Linux boot is planned for. */
+  readonly memory?: string;
   readonly entryMode?: string;
   readonly probe: boolean;
   /** Leave the stub's segment check out. */
@@ -63,7 +66,7 @@ function linuxBuilder(loaded: LoadedArchitectures, archId: string): LinuxBootBui
  */
 export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd: string): HandoffArtefact | undefined {
   if (o.probe || !o.kernel) {
-    if (o.initrd !== undefined || o.cmdline !== undefined || o.dtb !== undefined) throw new ValidationError("--initrd/--cmdline/--dtb", "need a Linux --kernel (not --probe)");
+    if (o.initrd !== undefined || o.cmdline !== undefined || o.dtb !== undefined || o.memory !== undefined) throw new ValidationError("--initrd/--cmdline/--dtb/--memory", "need a Linux --kernel (not --probe)");
     return undefined;
   }
   const arch = loaded.registry.get(o.arch);
@@ -72,7 +75,7 @@ export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd:
   const unwrapped = unwrapImage({ path: kernelPath, bytes: readBounded(kernelPath, "kernel") });
   const kernel = unwrapped.input.bytes;
   const format = kernelFormat(arch, { path: kernelPath, bytes: kernel }, payload);
-  if (!format && !payload && o.initrd === undefined && o.cmdline === undefined && unwrapped.layers.length === 0) return undefined;
+  if (!format && !payload && o.initrd === undefined && o.cmdline === undefined && o.memory === undefined && unwrapped.layers.length === 0) return undefined;
   const builder = linuxBuilder(loaded, o.arch);
   if (!format) throw new ValidationError(kernelPath, `is not a kernel image ${o.arch} knows (${arch.imageFormats.map((f) => f.id).join(", ")}, or a PVH ELF)`);
   const cmdline = o.cmdline ?? unwrapped.cmdline;
@@ -82,8 +85,9 @@ export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd:
   if (!builder.protocols.includes(protocol)) throw new ValidationError(`--protocol ${protocol}`, `a Linux kernel boots on ${o.arch} through ${builder.protocols.join(" or ")}`);
   if ((payload || format === ELF_IMAGE_FORMAT) && protocol !== "pvh") throw new ValidationError(`--protocol ${protocol}`, "an ELF kernel (a vmlinux) is booted through its PVH entry: use --protocol pvh");
   const initrd = o.initrd === undefined ? unwrapped.initrd : readBounded(resolve(cwd, o.initrd), "initrd");
-  const machineDtb = devicetree(builder, o, cwd, protocol, unwrapped.dtb);
-  return builder.build({ protocol, kernel, kernelPath, initrd, cmdline: cmdline ?? "", machineDtb, entryMode: o.entryMode, noVerify: o.noVerify });
+  const memory = o.memory === undefined ? undefined : parseSize(o.memory, "--memory");
+  const machineDtb = devicetree(builder, o, cwd, protocol, unwrapped.dtb, memory);
+  return builder.build({ protocol, kernel, kernelPath, initrd, cmdline: cmdline ?? "", machineDtb, entryMode: o.entryMode, noVerify: o.noVerify, memory });
 }
 
 /**
@@ -91,14 +95,14 @@ export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd:
  * else the one the container carries (a UKI's `.dtb`, a FIT's fdt), else the
  * QEMU machine's own. A protocol that takes no DTB (x86) refuses `--dtb`.
  */
-function devicetree(builder: LinuxBootBuilder, o: LinuxOptions, cwd: string, protocol: string, carried: Uint8Array | undefined): Uint8Array | undefined {
+function devicetree(builder: LinuxBootBuilder, o: LinuxOptions, cwd: string, protocol: string, carried: Uint8Array | undefined, memory: bigint | undefined): Uint8Array | undefined {
   if (!builder.needsMachineDtb(protocol)) {
     if (o.dtb !== undefined) throw new ValidationError("--dtb", `${o.arch} ${protocol} boot takes no devicetree`);
     return undefined;
   }
   if (o.dtb !== undefined) return readFileBounded(resolve(cwd, o.dtb), { role: "DTB", maxBytes: MAX_DTB_BYTES }).bytes;
   if (carried !== undefined) return carried;
-  const m = builder.machine(protocol, o.entryMode);
+  const m = builder.machine(protocol, o.entryMode, memory);
   return dumpMachineDtb({ arch: o.arch as QemuArch, machine: m.machine, memory: m.memory });
 }
 

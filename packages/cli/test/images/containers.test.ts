@@ -5,7 +5,7 @@ import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
 import { FormatError, crc32, openImage, parsePe, type ImageFormat } from "@handoff/core";
 import { arm64ImageFormat } from "@handoff/arm64";
 import { bzImageFormat } from "@handoff/x86";
-import { KERNELS, fixtureKernel, requireTool, run, tempDir } from "@handoff/test-support";
+import { KERNELS, fixtureKernel, requireTool, run, tempDir, thrownBy } from "@handoff/test-support";
 import { runCli } from "@handoff/test-support/cli";
 import { COMPRESSORS, bytesOf, compressedCopy, sha256 } from "@handoff/test-support/compressed-images";
 
@@ -22,15 +22,7 @@ const FORMATS: readonly ImageFormat[] = [ELF_IMAGE_FORMAT, bzImageFormat, arm64I
 const work = tempDir("handoff-containers-");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function refusal(f: () => unknown): FormatError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof FormatError) return e;
-    throw e;
-  }
-  throw new Error("accepted");
-}
+const refusal = (f: () => unknown): FormatError => thrownBy(FormatError, f);
 
 function open(path: string) {
   return openImage({ path, bytes: bytesOf(path) }, FORMATS);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FormatError } from "@handoff/core";
 import { arm64ImageFormat } from "@handoff/arm64";
 import { bzImageFormat } from "@handoff/x86";
-import { KERNELS, fixtureKernel } from "@handoff/test-support";
+import { KERNELS, fixtureKernel, thrownBy } from "@handoff/test-support";
 import { bytesOf } from "@handoff/test-support/compressed-images";
 
 /**
@@ -11,15 +11,7 @@ import { bytesOf } from "@handoff/test-support/compressed-images";
  * field and its offset.
  */
 
-function refusal(parse: () => unknown): FormatError {
-  try {
-    parse();
-  } catch (e) {
-    if (e instanceof FormatError) return e;
-    throw e;
-  }
-  throw new Error("accepted");
-}
+const refusal = (parse: () => unknown): FormatError => thrownBy(FormatError, parse);
 
 describe("arm64 Image", () => {
   it("cut short: the EFI stub's PE section table says how long the file must be", () => {

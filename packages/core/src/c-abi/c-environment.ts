@@ -156,7 +156,8 @@ export class CTypeEnvironment {
       case "struct":
       case "union": {
         const cName = name ?? `${type.kind} ${type.tag ?? "<anonymous>"}`;
-        if (type.fields.length === 0) throw new CTypeError(cName, "has no members");
+        // An empty struct is a GNU C extension of size 0 (Xen's Arm arch_vcpu_info); an empty union has no use.
+        if (type.fields.length === 0 && type.kind === "union") throw new CTypeError(cName, "has no members");
         const seen = new Set<string>();
         const fields: FieldLayout[] = [];
         let offset = 0;

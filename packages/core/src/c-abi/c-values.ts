@@ -43,8 +43,9 @@ export function readCValue(
         for (const f of l.fields) out[f.name] = read(f.layout, at + f.offset, path ? `${path}.${f.name}` : f.name);
         // Every member fits but the object's trailing padding may not: a C object is sizeof bytes
         // (what Xen's copy_from_guest copies, and what writeCValue demands), so that is short too.
-        if (at + l.size > bytes.length) {
-          throw new FormatError(label, layout.cName, path || l.cName, at, `needs ${l.size} bytes (sizeof ${l.cName}, trailing padding included), buffer has ${Math.max(0, bytes.length - at)}`);
+        // A negative offset is caught here too when the struct has no members (GNU C's empty struct).
+        if (!Number.isSafeInteger(at) || at < 0 || at + l.size > bytes.length) {
+          throw new FormatError(label, layout.cName, path || l.cName, at, `needs ${l.size} bytes (sizeof ${l.cName}, trailing padding included), buffer has ${Math.max(0, bytes.length - Math.max(0, at))}`);
         }
         return out;
       }

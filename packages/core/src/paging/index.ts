@@ -22,7 +22,7 @@ export type {
   PageTableFormat,
 } from "./types.js";
 export { DEFAULT_MAX_TABLE_BYTES } from "./types.js";
-export { PlacedMemory } from "./memory.js";
+export { PlacedMemory, readTableEntry } from "./memory.js";
 export { buildRadixTables, normaliseMappings, type RadixFormatSpec, type NormalisedMapping } from "./radix-builder.js";
 export { radixPageTableFormat, describeSizes, type PageTableWalker } from "./radix-format.js";
 export {

@@ -24,3 +24,15 @@ export class PlacedMemory implements PhysicalMemory {
     return undefined;
   }
 }
+
+/**
+ * One little-endian table entry of `bytes` bytes at `pa`, as a walker reads it
+ * (every format handoff builds is little-endian); undefined where `memory` has
+ * no bytes there, which the walker reports as a bus fault.
+ */
+export function readTableEntry(memory: PhysicalMemory, pa: bigint, bytes: 4 | 8): bigint | undefined {
+  const raw = memory.read(pa, bytes);
+  if (!raw || raw.length < bytes) return undefined;
+  const view = new DataView(raw.buffer, raw.byteOffset, bytes);
+  return bytes === 4 ? BigInt(view.getUint32(0, true)) : view.getBigUint64(0, true);
+}
