@@ -15,18 +15,19 @@ import { withQemu } from "@handoff/qemu";
 import { crashDumpRanges, crashRegionsFromIomem, parseIomem, systemRamFromIomem } from "@handoff/core/kexec";
 import { IN_CI, KERNELS, REPO_ROOT, fixtureKernel, requireTool } from "@handoff/test-support";
 import { staticBusybox } from "@handoff/test-support/busybox";
-import { CAPTURE_LINE, VM_CRASH_KERNEL, VM_FAILED_LINE, VM_GUARD_PARAM, VM_PANIC_LINE, VM_TOKEN_LINE, kexecVmInitramfs } from "@handoff/test-support/kexec-vm";
+import { CAPTURE_LINE, VM_CRASH_KERNEL, VM_CRASH_MEMORY, VM_FAILED_LINE, VM_GUARD_PARAM, VM_PANIC_LINE, VM_TOKEN_LINE, kexecVmInitramfs } from "@handoff/test-support/kexec-vm";
 import { kexecToolsUnavailable, prepareKexecTools } from "./kexec-tools.js";
 
 const kernel = fixtureKernel(KERNELS.x86_64);
-const busybox = kernel && requireTool("qemu-system-x86_64") ? staticBusybox("x86_64") : undefined;
+// gcc builds the capture initramfs' token scanner (static, from test-support/vm/find-token.c).
+const busybox = kernel && requireTool("qemu-system-x86_64") && requireTool("gcc") ? staticBusybox("x86_64") : undefined;
 const bundle = join(REPO_ROOT, "packages/cli/dist/handoff.mjs");
 if (!existsSync(bundle) && IN_CI) throw new Error(`${bundle} is missing: npm run build first`);
 const toolsMissing = kexecToolsUnavailable();
 const ready = kernel !== undefined && busybox !== undefined && existsSync(bundle);
 
 /** Boot, load, panic, capture kernel boot and a scan of the whole dump, under TCG on a loaded 2-core machine. */
-const VM_LIFETIME_MS = 240_000;
+const VM_LIFETIME_MS = 200_000;
 
 /** What one crash case showed. */
 interface CrashRun {
@@ -38,11 +39,11 @@ interface CrashRun {
 async function runCrashCase(crashCase: string): Promise<CrashRun> {
   const initrd = kexecVmInitramfs({ arch: "x86_64", busybox: busybox!, node: process.execPath, kernel: kernel!, ...(toolsMissing === undefined ? { kexecTools: prepareKexecTools() } : {}) });
   const append = `console=ttyS0 quiet ${VM_GUARD_PARAM} handoff.case=${crashCase} crashkernel=${VM_CRASH_KERNEL}`;
-  return withQemu({ arch: "x86_64", kernel: kernel!, memory: "512M", lifetimeMs: VM_LIFETIME_MS, extraArgs: ["-initrd", initrd, "-append", append] }, async (vm) => {
+  return withQemu({ arch: "x86_64", kernel: kernel!, memory: VM_CRASH_MEMORY, lifetimeMs: VM_LIFETIME_MS, extraArgs: ["-initrd", initrd, "-append", append] }, async (vm) => {
     await vm.waitForSerial(new RegExp(`${VM_PANIC_LINE}|${VM_FAILED_LINE}`), VM_LIFETIME_MS);
     if (vm.serial.includes(VM_FAILED_LINE)) throw new Error(`the crash load failed in the VM:\n${vm.serial.slice(-3000)}`);
     const panicAt = Date.now();
-    await vm.waitForSerial(new RegExp(`HANDOFF-MARKER: crash-${crashCase}.*\\n`), VM_LIFETIME_MS);
+    await vm.waitForSerial(new RegExp(`HANDOFF-MARKER: crash-${crashCase}[^\\n]*\\n`), VM_LIFETIME_MS);
     const token = new RegExp(`${VM_TOKEN_LINE}([0-9a-f]{32})`).exec(vm.serial)?.[1];
     if (token === undefined) throw new Error(`the first kernel printed no token:\n${vm.serial.slice(0, 3000)}`);
     return { serial: vm.serial.replace(/\r/g, ""), token, panicToMarker: (Date.now() - panicAt) / 1000 };

@@ -39,7 +39,9 @@ export const VM_PANIC_LINE = "HANDOFF-VM: panic";
 /** The first kernel's random token is printed after this and stored in a tmpfs file as `HANDOFF-TOKEN-<32 hex>`. */
 export const VM_TOKEN_LINE = "HANDOFF-VM: token ";
 /** Bytes of the crash region the first kernel reserves in the crash cases (crashkernel=). */
-export const VM_CRASH_KERNEL = "160M";
+export const VM_CRASH_KERNEL = "128M";
+/** RAM of the crash cases' VM: the 127 MB image must unpack beside the crash region (512M is too little). */
+export const VM_CRASH_MEMORY = "640M";
 export const VM_FAILED_LINE = "HANDOFF-VM: failed";
 
 /**
@@ -152,7 +154,7 @@ function imageFiles(inputs: KexecVmInputs): [string, string, number][] {
  */
 export function kexecVmInitramfs(inputs: KexecVmInputs): string {
   const files = imageFiles(inputs);
-  const key = createHash("sha256").update(KEXEC_VM_INIT).update(CAPTURE_INIT);
+  const key = createHash("sha256").update(KEXEC_VM_INIT).update(CAPTURE_INIT).update(readFileSync(FIND_TOKEN_SOURCE));
   for (const [at, host] of files) key.update(at).update(readFileSync(host));
   const target = join(CACHE, `${inputs.arch}-${key.digest("hex").slice(0, 16)}.cpio`);
   if (existsSync(target)) return target;
@@ -176,7 +178,8 @@ export const CAPTURE_LINE = "HANDOFF-CAPTURE: ";
  * /init of the capture (kdump) kernel: reads /proc/vmcore with busybox only —
  * the ELF identification and e_type, every program header (PT_LOAD sizes
  * summed), vmcoreinfo's OSRELEASE from the merged notes at the file's start,
- * and the first kernel's token found by scanning the whole dump — prints each
+ * and the first kernel's token found by scanning the whole dump (find-token,
+ * vm/find-token.c) — prints each
  * and the marker with the token, then powers off.
  */
 export const CAPTURE_INIT = `#!/bin/busybox sh
@@ -200,13 +203,28 @@ done
 say "elf $magic class $(num u1 4 1) type $(num u2 16 2) machine $(num u2 18 2) phnum $phnum loads $loads bytes $bytes"
 say "$(head -c 65536 $V | strings | grep -m1 '^OSRELEASE=')"
 start=$(cut -d' ' -f1 /proc/uptime)
-tok=$(strings -n 46 $V | grep -m1 -o 'HANDOFF-TOKEN-[0-9a-f]\{32\}')
+tok=$(/bin/find-token $V)
 say "scanned in $start..$(cut -d' ' -f1 /proc/uptime) s"
 echo "HANDOFF-MARKER: \${marker:-none} \${tok#HANDOFF-TOKEN-}"
 poweroff -f
 `;
 
-/** The capture kernel's initramfs: busybox and {@link CAPTURE_INIT}, cached by content. */
+/** The token scanner's C source (built static with the host's gcc: the capture kernel has no libc). */
+const FIND_TOKEN_SOURCE = join(REPO_ROOT, "packages/test-support/vm/find-token.c");
+
+/** `find-token`, built once per source into the cache. */
+function findTokenBinary(): string {
+  const source = readFileSync(FIND_TOKEN_SOURCE);
+  const path = join(CACHE, `find-token-${createHash("sha256").update(source).digest("hex").slice(0, 16)}`);
+  if (existsSync(path)) return path;
+  mkdirSync(CACHE, { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  execFileSync("gcc", ["-static", "-O2", "-Wall", "-Werror", "-o", tmp, FIND_TOKEN_SOURCE], { stdio: "pipe" });
+  renameSync(tmp, path);
+  return path;
+}
+
+/** The capture kernel's initramfs: busybox, find-token and {@link CAPTURE_INIT}, cached by content. */
 function captureFile(busybox: string): string {
   const bytes = new NewcArchive()
     .directory("bin")
@@ -214,6 +232,7 @@ function captureFile(busybox: string): string {
     .directory("proc")
     .characterDevice("dev/console", 5, 1)
     .file("bin/busybox", new Uint8Array(readFileSync(busybox)), 0o755)
+    .file("bin/find-token", new Uint8Array(readFileSync(findTokenBinary())), 0o755)
     .file("init", CAPTURE_INIT, 0o755)
     .toBytes();
   return cachedFile("capture", bytes);
