@@ -2,7 +2,9 @@
 // - which @handoff packages each package's sources may import (core none; arch
 //   packages core and their family package, never each other; only the CLI knows them all);
 // - which packages must stay pure (no Node built-ins: core runs in a browser or a JS emulator);
-// - no import cycles between source files of any package (type-only imports included).
+// - no import cycles between source files of any package (type-only imports included);
+// - core names no architecture and no hypervisor: no name core exports (declarations,
+//   re-exports, `export * as`) has a word naming one (see `namesArchOrHypervisor`).
 import { readFileSync, readdirSync, statSync, existsSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, join, resolve, relative } from "node:path";
@@ -10,7 +12,8 @@ import { dirname, join, resolve, relative } from "node:path";
 const allowed = {
   core: [],
   node: ["core"],
-  x86: ["core"],
+  // PVH is Xen's boot protocol: the x86 family reads Xen's ELF notes through @handoff/xen.
+  x86: ["core", "xen"],
   x86_32: ["core", "x86"],
   x86_64: ["core", "x86"],
   arm: ["core"],
@@ -73,5 +76,26 @@ for (const pkg of packages) {
   };
   for (const node of graph.keys()) if (!state.has(node)) visit(node);
 }
+// Core names no architecture and no hypervisor. A name's words are its parts split at
+// `_` and lower-to-upper case changes (`EM_X86_64` -> EM, X86, 64; `decodeXenNotes` ->
+// decode, Xen, Notes); a word naming an arch or a hypervisor fails the check. The one
+// exception is ELF's own e_machine constants (`EM_*`), which name machines because the
+// ELF specification does and which core's generic ELF reader has to recognise.
+const ARCH_OR_HYPERVISOR_WORD = /^(xen|kvm|hyperv|x86|x64|i[3-6]86|386|ia32|amd64|arm|arm32|arm64|aarch32|aarch64|thumb|riscv|riscv32|riscv64|pvh|hvc|vmcall)$/i;
+const SPEC_NAMES = /^EM_/;
+const wordsOf = (name) => name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").split(/_+/).filter(Boolean);
+const namesArchOrHypervisor = (name) => !SPEC_NAMES.test(name) && wordsOf(name).some((w) => ARCH_OR_HYPERVISOR_WORD.test(w));
+const exportedNames = (text) => [
+  ...[...text.matchAll(/^export\s+(?:declare\s+)?(?:default\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|const|let|var|interface|type|enum|namespace)\s+([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]),
+  ...[...text.matchAll(/^export\s+\*\s+as\s+([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]),
+  ...[...text.matchAll(/^export\s+(?:type\s+)?\{([^}]*)\}/gm)].flatMap((m) =>
+    m[1].split(",").map((part) => part.trim().replace(/^type\s+/, "").split(/\s+as\s+/).pop()).filter(Boolean),
+  ),
+];
+for (const file of walk(join("packages", "core", "src"))) {
+  for (const name of new Set(exportedNames(readFileSync(file, "utf8")))) {
+    if (namesArchOrHypervisor(name)) fail(`${file}: exports ${name}, which names an architecture or a hypervisor; @handoff/core stays generic (move it to the arch, family or hypervisor package)`);
+  }
+}
 if (bad) process.exit(1);
-console.log(`layering ok (${packages.length} packages: dependency table, pure core, no import cycles)`);
+console.log(`layering ok (${packages.length} packages: dependency table, pure core, no import cycles, core exports no arch or hypervisor names)`);

@@ -5,7 +5,7 @@
  */
 import { FormatError, HandoffError, LINUX_BOOT_BUILDER, MemoryMap, ValidationError, hex, type Architecture, type ArchitecturePlugin, type HandoffArtefact, type Image, type ImageFormat, type LinuxBootBuilder } from "@handoff/core";
 import { ArchitectureRegistry } from "@handoff/core/compose";
-import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
+import { XEN_ELF_IMAGE_FORMAT as ELF_IMAGE_FORMAT } from "@handoff/xen";
 import { planLoad, type LoadPlan } from "@handoff/core/kexec";
 import { pictureOfArtefact, pictureOfPlan, renderMemoryMapSvg } from "@handoff/core/svg";
 import type { DependencyContainer } from "tsyringe";
@@ -107,7 +107,7 @@ export function errorLine(error: unknown): string {
   return `handoff: internal error: ${(error as Error)?.message ?? String(error)}`;
 }
 
-/** Core's ELF first, then each architecture's formats once (the order `inspect` uses). */
+/** Core's ELF (Xen's notes decoded, for PVH entries) first, then each architecture's formats once (the order `inspect` uses). */
 function formatsOf(archs: readonly Architecture[]): ImageFormat[] {
   const seen = new Set<string>([ELF_IMAGE_FORMAT.id]);
   const out: ImageFormat[] = [ELF_IMAGE_FORMAT];

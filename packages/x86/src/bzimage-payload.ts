@@ -6,7 +6,7 @@
  * Asked for by name (`--kernel-format bzImage-payload`, `inspect --payload`):
  * a bzImage itself is still a bzImage.
  */
-import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
+import { XEN_ELF_IMAGE_FORMAT } from "@handoff/xen";
 import { FormatError, inflate, imageFromUnwrapped, type Image, type ImageFormat, type ImageInput, type ParseLimits, type UnwrapOptions, type CodecId } from "@handoff/core";
 import { parseBzImage } from "./bzimage.js";
 
@@ -48,8 +48,8 @@ export const bzImagePayloadFormat: ImageFormat = {
   probe: () => false,
   parse(input: ImageInput, limits?: Partial<ParseLimits>): Image {
     const { vmlinux, codec, payload } = extractBzImagePayload(input);
-    if (!ELF_IMAGE_FORMAT.probe(vmlinux)) throw new FormatError(input.path, "bzImage payload", "payload", payload.offset, `inflates (${codec}) to something that is not an ELF file`);
-    const image = ELF_IMAGE_FORMAT.parse(vmlinux, limits);
+    if (!XEN_ELF_IMAGE_FORMAT.probe(vmlinux)) throw new FormatError(input.path, "bzImage payload", "payload", payload.offset, `inflates (${codec}) to something that is not an ELF file`);
+    const image = XEN_ELF_IMAGE_FORMAT.parse(vmlinux, limits);
     const layer = { kind: "compressed" as const, file: input.path, payloadOffset: payload.offset, payloadLength: payload.length, codec, innerSize: vmlinux.bytes.length, fields: { from: "bzImage payload_offset/payload_length" } };
     const opened = imageFromUnwrapped(image, { input: vmlinux, layers: [layer], complete: true }, input);
     return { ...opened, format: `${image.format} (bzImage payload)` };

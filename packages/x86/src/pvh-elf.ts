@@ -1,19 +1,12 @@
 import { ValidationError, alignUp, checkedAdd64, fitsUnsigned } from "@handoff/core";
+import { EM_386, EM_X86_64, PF_R, PF_W, PF_X, PT_LOAD, PT_NOTE } from "@handoff/core/elf";
+import { XEN_ELFNOTE_PHYS32_ENTRY } from "@handoff/xen";
 
 // ELF header and program header layout (System V gABI, "ELF Header", "Program Header").
 const ELF32_EHDR = 52;
 const ELF64_EHDR = 64;
 const ELF32_PHDR = 32;
 const ELF64_PHDR = 56;
-const PT_LOAD = 1;
-const PT_NOTE = 4;
-const PF_X = 1;
-const PF_W = 2;
-const PF_R = 4;
-const EM_386 = 3;
-const EM_X86_64 = 62;
-/** Xen public/elfnote.h: XEN_ELFNOTE_PHYS32_ENTRY — the 32-bit PVH entry point. */
-export const XEN_ELFNOTE_PHYS32_ENTRY = 18;
 
 /** One PT_LOAD: `bytes` at physical (and virtual) address `paddr`, zero-filled up to `memsz`. */
 export interface PvhLoad {

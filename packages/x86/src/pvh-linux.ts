@@ -7,7 +7,7 @@
  * (both widths: the PVH entry is 32-bit code).
  */
 import { MemoryMap, ValidationError, alignDown, alignUp, checkedAdd64, hex, type HandoffArtefact, type HandoffState, type Image, type LinuxBootRequest, type LinuxMachine, type Segment } from "@handoff/core";
-import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
+import { XEN_ELF_IMAGE_FORMAT, XEN_PVH_ENTRY_SOURCE } from "@handoff/xen";
 import { layoutInPlaceList, type InPlaceList } from "@handoff/core/kexec";
 import { BOOT_SELECTORS, buildHandoffGdt, type HandoffGdt } from "./descriptors.js";
 import { buildIa32Stub, X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET } from "./ia32-stub/stub.js";
@@ -51,7 +51,7 @@ export interface PvhLinuxPlan {
 
 function elfMachineArch(image: Image, r: PvhLinuxRequest): void {
   if (image.arch !== r.arch) throw new ValidationError(r.kernelPath, `is a ${image.arch ?? "unknown"} ELF, not ${r.arch}`);
-  if ((image.metadata as { entrySource?: string }).entrySource !== "xen-phys32-entry") {
+  if ((image.metadata as { entrySource?: string }).entrySource !== XEN_PVH_ENTRY_SOURCE) {
     throw new ValidationError(r.kernelPath, "has no Xen XEN_ELFNOTE_PHYS32_ENTRY note: not a PVH kernel (Linux needs CONFIG_PVH=y)");
   }
 }
@@ -94,7 +94,7 @@ function kernelSegments(image: Image, r: PvhLinuxRequest, keepOut: readonly { st
  */
 export function pvhKernelElf(kernel: Uint8Array, kernelPath: string): { path: string; bytes: Uint8Array } {
   const input = { path: kernelPath, bytes: kernel };
-  if (ELF_IMAGE_FORMAT.probe(input)) return input;
+  if (XEN_ELF_IMAGE_FORMAT.probe(input)) return input;
   if (bzImageFormat.probe(input)) return extractBzImagePayload(input).vmlinux;
   throw new ValidationError(kernelPath, "a PVH kernel is an ELF with XEN_ELFNOTE_PHYS32_ENTRY, or a bzImage whose payload is one");
 }
@@ -103,7 +103,7 @@ export function pvhKernelElf(kernel: Uint8Array, kernelPath: string): { path: st
 export function planPvhLinux(request: PvhLinuxRequest): PvhLinuxPlan {
   const elf = pvhKernelElf(request.kernel, request.kernelPath);
   const r = { ...request, kernel: elf.bytes, kernelPath: elf.path };
-  const image = ELF_IMAGE_FORMAT.parse(elf);
+  const image = XEN_ELF_IMAGE_FORMAT.parse(elf);
   elfMachineArch(image, r);
   const L = r.layout;
   const startInfoAddr = L.bootData;

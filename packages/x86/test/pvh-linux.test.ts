@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FormatError, MemoryMap, ValidationError } from "@handoff/core";
-import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
+import { XEN_ELF_IMAGE_FORMAT } from "@handoff/xen";
 import { fixtureKernel, readFixture } from "@handoff/test-support";
 import {
   E820Type,
@@ -105,7 +105,7 @@ describe.skipIf(!X86_64)("handoff as the PVH loader: planning the real vmlinux",
 
   it("places each PT_LOAD at its p_paddr (PADDR_OFFSET forced to 0) and enters at PHYS32_ENTRY", () => {
     const p = plan(X86_64!, "x86_64");
-    const elf = ELF_IMAGE_FORMAT.parse({ path: X86_64!, bytes: elfOf(X86_64!) });
+    const elf = XEN_ELF_IMAGE_FORMAT.parse({ path: X86_64!, bytes: elfOf(X86_64!) });
     expect(p.entry).toBe(0x100_0850n);
     expect(p.entry).toBe(elf.entry.phys);
     const kernel = p.segments.filter((s) => s.role === "kernel");

@@ -50,3 +50,18 @@ export { planXenPayload, THIRTY_TWO_BIT_RULE, type PlannedBlock, type PlannedCal
 export { decodeXenRun, findPayloadBlock, readArgoRing, type XenCallResult, type ArgoMessage, type DecodedValue } from "./run/results.js";
 export { XEN_RUN_FLAVOURS, PAYLOAD_DATA_OFFSET, xenRunFlavour, type XenRunFlavour, type XenRunMachine } from "./run/flavours.js";
 export { PAYLOAD_HEADER, CALL_ENTRY } from "./run/data-block.js";
+export * as xenNote from "./elf-notes.js";
+export {
+  XEN_NOTE_NAME,
+  XEN_ELFNOTE_PHYS32_ENTRY,
+  XEN_ELFNOTE_PHYS32_RELOC,
+  XEN_PVH_ENTRY_SOURCE,
+  XEN_ELF_NOTES,
+  XEN_ELF_IMAGE_FORMAT,
+  xenElfImageFormat,
+  decodeXenNotes,
+  xenNoteTypeName,
+  type XenNote,
+  type XenNotes,
+  type Phys32Reloc,
+} from "./elf-notes.js";

@@ -1,4 +1,4 @@
-import { ELF_IMAGE_FORMAT, ElfImageFormat } from "@handoff/core/elf";
+import { XEN_ELF_IMAGE_FORMAT, xenElfImageFormat } from "@handoff/xen";
 import { FormatError, hex, type Image, type ImageFormat, type ImageInput, type Segment, openImage } from "@handoff/core";
 import { existsSync } from "node:fs";
 import { pictureOfImage, renderMemoryMapSvg } from "@handoff/core/svg";
@@ -9,6 +9,7 @@ import { defineCommand } from "../cli/command.js";
 import { parseAddress } from "../numbers.js";
 import { resolve } from "node:path";
 import { indent, table, toJson } from "../output.js";
+import { pvhNotes, renderPvhNotes } from "./pvh-notes.js";
 
 export interface InspectOptions {
   readonly json: boolean;
@@ -21,11 +22,11 @@ export interface InspectOptions {
 }
 
 /**
- * Every image format to try, in order: core's ELF first, then each installed
+ * Every image format to try, in order: core's ELF (with Xen's notes decoded) first, then each installed
  * architecture's formats (bzImage, arm64 Image, zImage...), each once.
  */
 export function imageFormatsOf(loaded: LoadedArchitectures, options: Pick<InspectOptions, "paddrOffset"> = {}): ImageFormat[] {
-  const elf = options.paddrOffset === undefined ? ELF_IMAGE_FORMAT : new ElfImageFormat({ paddrOffset: options.paddrOffset });
+  const elf = options.paddrOffset === undefined ? XEN_ELF_IMAGE_FORMAT : xenElfImageFormat({ paddrOffset: options.paddrOffset });
   const out: ImageFormat[] = [elf];
   const ids = new Set([elf.id]);
   for (const arch of loaded.registry.all()) {
@@ -76,6 +77,7 @@ export function describeImage(image: Image, format: ImageFormat) {
     arch: image.arch ?? null,
     entry: { phys: image.entry.phys, virt: image.entry.virt ?? null },
     segments: image.segments.map(describeSegment),
+    pvh: pvhNotes(image.metadata as Record<string, unknown>) ?? null,
     metadata: plain(image.metadata),
   };
 }
@@ -132,6 +134,8 @@ function renderImage(image: Image, format: ImageFormat): string {
     ),
   ];
   const { notes, ...fields } = image.metadata as Record<string, unknown>;
+  const pvh = pvhNotes(image.metadata as Record<string, unknown>);
+  if (pvh) lines.push("", ...renderPvhNotes(pvh));
   if (Array.isArray(notes) && notes.length > 0) {
     lines.push("", "notes");
     const shown = notes.slice(0, 64) as Record<string, unknown>[];

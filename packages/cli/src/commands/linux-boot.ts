@@ -1,13 +1,15 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
+import { XEN_ELF_IMAGE_FORMAT, XEN_PVH_ENTRY_SOURCE } from "@handoff/xen";
 import { LINUX_BOOT_BUILDER, ValidationError, unwrapImage, type Architecture, type HandoffArtefact, type ImageFormat, type ImageInput, type LinuxBootBuilder } from "@handoff/core";
 import { dumpMachineDtb, type QemuArch } from "@handoff/qemu";
 import type { LoadedArchitectures } from "../container.js";
 import { checkCmdline } from "../cmdline-limit.js";
 import { readFileBounded } from "@handoff/node";
-import { PAYLOAD_SUFFIX } from "./plan.js";
 import { parseSize } from "../numbers.js";
+
+/** Suffix of a `--kernel` that names the vmlinux inside a bzImage. */
+export const PAYLOAD_SUFFIX = "#payload";
 
 /** Largest kernel or initrd `--kernel`/`--initrd` accepts for a Linux boot (checked before reading). */
 export const MAX_LINUX_FILE_BYTES = 512 * 1024 * 1024;
@@ -46,9 +48,9 @@ function kernelReference(kernel: string, cwd: string): { path: string; payload: 
 function kernelFormat(arch: Architecture, input: ImageInput, payload: boolean): ImageFormat | undefined {
   const format = arch.imageFormats.find((f) => f.probe(input));
   if (payload && format?.id !== "bzImage") throw new ValidationError(`${input.path}${PAYLOAD_SUFFIX}`, "only a bzImage has a payload to boot");
-  if (format || !ELF_IMAGE_FORMAT.probe(input)) return format;
-  const image = ELF_IMAGE_FORMAT.parse(input);
-  return (image.metadata as { entrySource?: string }).entrySource === "xen-phys32-entry" && image.arch === arch.id ? ELF_IMAGE_FORMAT : undefined;
+  if (format || !XEN_ELF_IMAGE_FORMAT.probe(input)) return format;
+  const image = XEN_ELF_IMAGE_FORMAT.parse(input);
+  return (image.metadata as { entrySource?: string }).entrySource === XEN_PVH_ENTRY_SOURCE && image.arch === arch.id ? XEN_ELF_IMAGE_FORMAT : undefined;
 }
 
 function linuxBuilder(loaded: LoadedArchitectures, archId: string): LinuxBootBuilder {
@@ -81,9 +83,9 @@ export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd:
   const cmdline = o.cmdline ?? unwrapped.cmdline;
   checkCmdline(o.arch, format.parse({ path: kernelPath, bytes: kernel }), cmdline);
   // An ELF (a vmlinux, or the one inside a bzImage) has only the PVH entry.
-  const protocol = o.protocol ?? (payload || format === ELF_IMAGE_FORMAT ? "pvh" : builder.protocols[0]!);
+  const protocol = o.protocol ?? (payload || format === XEN_ELF_IMAGE_FORMAT ? "pvh" : builder.protocols[0]!);
   if (!builder.protocols.includes(protocol)) throw new ValidationError(`--protocol ${protocol}`, `a Linux kernel boots on ${o.arch} through ${builder.protocols.join(" or ")}`);
-  if ((payload || format === ELF_IMAGE_FORMAT) && protocol !== "pvh") throw new ValidationError(`--protocol ${protocol}`, "an ELF kernel (a vmlinux) is booted through its PVH entry: use --protocol pvh");
+  if ((payload || format === XEN_ELF_IMAGE_FORMAT) && protocol !== "pvh") throw new ValidationError(`--protocol ${protocol}`, "an ELF kernel (a vmlinux) is booted through its PVH entry: use --protocol pvh");
   const initrd = o.initrd === undefined ? unwrapped.initrd : readBounded(resolve(cwd, o.initrd), "initrd");
   const memory = o.memory === undefined ? undefined : parseSize(o.memory, "--memory");
   const machineDtb = devicetree(builder, o, cwd, protocol, unwrapped.dtb, memory);

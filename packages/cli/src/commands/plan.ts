@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
+import { XEN_ELF_IMAGE_FORMAT } from "@handoff/xen";
 import { FormatError, HandoffError, MemoryMap, hex, type Architecture, type Image, type ImageFormat, type PageTableFormat, imageFromUnwrapped, unwrapImage } from "@handoff/core";
 import { entryKind, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
 import { pageTableReport } from "@handoff/core/paging";
@@ -12,6 +12,8 @@ import { digestReport, renderDigestReport } from "../digest-report.js";
 import { DEFAULT_BOOT_FILE_LIMITS, readFileBounded, regularFileSize, writeFileAtomic } from "@handoff/node";
 import { parseAddress, parseSize } from "../numbers.js";
 import { table, toJson } from "../output.js";
+import { PAYLOAD_SUFFIX } from "./linux-boot.js";
+import { PVH_PLAN_REFUSES, planPvhCommand } from "./plan-pvh.js";
 
 /** A bad option value (size, address, missing file...): one line at the CLI. */
 export class PlanOptionError extends HandoffError {
@@ -53,9 +55,6 @@ function pageTableFormat(options: PlanOptions): PageTableFormat | undefined {
   return format;
 }
 
-/** Load the kernel through the format that recognises it (or the one named). */
-/** Suffix of a `--kernel` that names the vmlinux inside a bzImage. */
-export const PAYLOAD_SUFFIX = "#payload";
 
 /** Load the kernel through its containers and the format that recognises it. */
 export function loadKernel(options: PlanOptions): Image {
@@ -68,8 +67,8 @@ export function loadKernel(options: PlanOptions): Image {
   const original = readFileBounded(path, { role: "kernel", maxBytes: DEFAULT_BOOT_FILE_LIMITS.kernel });
   const unwrapped = unwrapImage(original);
   const input = unwrapped.input;
-  // Core's ELF first, then the arch's own formats (the order `handoff inspect` uses).
-  const formats: readonly ImageFormat[] = [ELF_IMAGE_FORMAT, ...options.arch.imageFormats];
+  // Core's ELF (Xen's notes decoded, as for `handoff inspect`) first, then the arch's own formats (the order `handoff inspect` uses).
+  const formats: readonly ImageFormat[] = [XEN_ELF_IMAGE_FORMAT, ...options.arch.imageFormats];
   let format: ImageFormat | undefined;
   if (options.kernelFormat === "raw") {
     if (options.loadAddr === undefined) throw new PlanOptionError("kernel-format", "raw needs --load-addr ADDR");
@@ -210,9 +209,17 @@ export const command = defineCommand({
     "page-tables": { type: "string", value: "none|default|FORMAT", help: "hand-off page tables over exactly the segments (default none)" },
     digest: { type: "string", value: "ALG", help: "per-segment digest, e.g. sha256" },
     svg: { type: "string", value: "FILE", help: "also draw the physical memory map into FILE" },
+    protocol: { type: "string", value: "kexec|pvh", help: "kexec: segments and relocation (default); pvh: the x86 PVH boot and the hvm_start_info handoff builds for it" },
   },
   async run({ values }, context) {
     const loaded = await context.architectures(values.arch);
+    const protocol = values.protocol ?? "kexec";
+    if (protocol === "pvh") {
+      const refused = PVH_PLAN_REFUSES.filter((o) => values[o] !== undefined && values[o] !== false);
+      if (refused.length) throw new UsageError(`plan: --protocol pvh plans for QEMU -M pc of --memory SIZE; --${refused[0]} does not apply`, "plan");
+      return planPvhCommand(loaded, { arch: values.arch, kernel: values.kernel, initrd: values.initrd, cmdline: values.cmdline, memory: values.memory }, context.cwd, values.json);
+    }
+    if (protocol !== "kexec") throw new UsageError(`plan: --protocol is kexec or pvh, not '${protocol}'`, "plan");
     const options: PlanOptions = {
       arch: loaded.registry.get(values.arch),
       kernel: values.kernel,

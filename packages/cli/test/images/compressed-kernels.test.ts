@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CODECS, openImage, segmentBufferLength, type Image, type ImageFormat, type Segment } from "@handoff/core";
-import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
+import { XEN_ELF_IMAGE_FORMAT } from "@handoff/xen";
 import { arm64ImageFormat } from "@handoff/arm64";
 import { zImageFormat } from "@handoff/arm32";
 import { bzImageFormat, extractBzImagePayload } from "@handoff/x86";
@@ -17,7 +17,7 @@ import { COMPRESSORS, bytesOf, compressedCopy, sha256 } from "@handoff/test-supp
  * vmlinux inside each x86 bzImage is what the codec's own tool makes of it.
  */
 
-const FORMATS: readonly ImageFormat[] = [ELF_IMAGE_FORMAT, bzImageFormat, arm64ImageFormat, zImageFormat];
+const FORMATS: readonly ImageFormat[] = [XEN_ELF_IMAGE_FORMAT, bzImageFormat, arm64ImageFormat, zImageFormat];
 
 function segmentBytes(s: Segment): Uint8Array {
   if (s.data.kind === "bytes") return s.data.bytes;
@@ -136,7 +136,7 @@ describe("the vmlinux inside each x86 bzImage equals what the codec's own tool m
     if (!kernel) return;
     const { codec, vmlinux } = extractBzImagePayload({ path: kernel, bytes: bytesOf(kernel) });
     expect(codec).toBe("lz4");
-    const elf = ELF_IMAGE_FORMAT.parse(vmlinux);
+    const elf = XEN_ELF_IMAGE_FORMAT.parse(vmlinux);
     expect(elf.metadata.entrySource).toBe("xen-phys32-entry");
     expect(DEFAULT_CODECS.map((c) => c.id)).toContain(codec);
   });

@@ -137,3 +137,8 @@ export function startsWith(bytes: Uint8Array, magic: readonly number[], at = 0):
   for (let i = 0; i < magic.length; i++) if (bytes[at + i] !== magic[i]) return false;
   return true;
 }
+
+/** Little-endian u32 at `at`; callers have checked the bounds. */
+export function u32le(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+}

@@ -3,7 +3,8 @@ import { InflateSink, type Codec, type CodecId } from "./codec.js";
 import { BZIP2_CODEC } from "./bzip2.js";
 import { GZIP_CODEC } from "./gzip.js";
 import { LZ4_CODEC } from "./lz4.js";
-import { LZMA_CODEC, XZ_CODEC } from "./lzma.js";
+import { LZMA_CODEC } from "./lzma.js";
+import { XZ_CODEC } from "./xz.js";
 import { ZSTD_CODEC } from "./zstd.js";
 
 /** The pure-JS codecs core ships; a platform edge may pass faster ones in their place. */

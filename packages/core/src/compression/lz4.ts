@@ -1,4 +1,4 @@
-import { startsWith, type Codec, type InflateSink } from "./codec.js";
+import { startsWith, u32le, type Codec, type InflateSink } from "./codec.js";
 import { xxh32 } from "./checksums.js";
 
 // LZ4 frame format (lz4/doc/lz4_Frame_format.md) and the legacy frame that
@@ -116,9 +116,6 @@ function copyMatch(dst: Uint8Array, dv: DataView, op: number, offset: number, le
   return end;
 }
 
-function u32(b: Uint8Array, at: number): number {
-  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
-}
 
 /** LZ4: the frame format (`lz4`) and the legacy frame (`lz4 -l`, what Linux kernels use). */
 export const LZ4_CODEC: Codec = {
@@ -129,12 +126,12 @@ export const LZ4_CODEC: Codec = {
     let ip = 0;
     while (ip < input.length && !sink.done) {
       if (input.length - ip < 4) sink.fail("magic", ip, "trailing bytes after the last frame");
-      const magic = u32(input, ip);
+      const magic = u32le(input, ip);
       if (magic === LEGACY_MAGIC_U32) ip = decodeLegacyFrame(input, ip + 4, sink);
       else if (magic === FRAME_MAGIC_U32) ip = decodeFrame(input, ip + 4, sink);
       else if (((magic & SKIPPABLE_MASK) >>> 0) === SKIPPABLE_MAGIC) {
         if (input.length - ip < 8) sink.fail("skippable.size", ip + 4, "truncated");
-        const size = u32(input, ip + 4);
+        const size = u32le(input, ip + 4);
         if (size > input.length - ip - 8) sink.fail("skippable.size", ip + 4, `${size} bytes run past the end of the input`);
         ip += 8 + size;
       } else sink.fail("magic", ip, `0x${magic.toString(16)} is not an LZ4 frame`);
@@ -148,7 +145,7 @@ function decodeLegacyFrame(input: Uint8Array, ip: number, sink: InflateSink): nu
   const block = { get value() { return (scratch ??= new Uint8Array(LEGACY_BLOCK_MAX)); } };
   while (ip < input.length && !sink.done) {
     if (input.length - ip < 4) sink.fail("block.size", ip, "truncated block size");
-    const size = u32(input, ip);
+    const size = u32le(input, ip);
     if (size === LEGACY_MAGIC_U32 || size === FRAME_MAGIC_U32) return ip;
     // LZ4_compressBound(8 MiB) is a little over 8 MiB; anything larger is not a legacy block.
     if (size === 0 || size > LEGACY_BLOCK_MAX + (LEGACY_BLOCK_MAX / 255 | 0) + 16) sink.fail("block.size", ip, `${size} is not a legacy block size`);
@@ -194,7 +191,7 @@ function decodeFrame(input: Uint8Array, ip: number, sink: InflateSink): number {
   const all: Uint8Array[] = [];
   for (;;) {
     if (input.length - ip < 4) sink.fail("block.size", ip, "truncated (no end mark)");
-    const word = u32(input, ip);
+    const word = u32le(input, ip);
     if (word === 0) {
       ip += 4;
       break;
@@ -204,7 +201,7 @@ function decodeFrame(input: Uint8Array, ip: number, sink: InflateSink): number {
     if (size > blockMax) sink.fail("block.size", ip, `${size} exceeds the frame's block maximum ${blockMax}`);
     if (size > input.length - ip - 4 - (blockChecksum ? 4 : 0)) sink.fail("block.size", ip, "block runs past the end of the input");
     const data = input.subarray(ip + 4, ip + 4 + size);
-    if (blockChecksum && xxh32(data, 0) !== u32(input, ip + 4 + size)) sink.fail("block.checksum", ip + 4 + size, "block checksum mismatch");
+    if (blockChecksum && xxh32(data, 0) !== u32le(input, ip + 4 + size)) sink.fail("block.checksum", ip + 4 + size, "block checksum mismatch");
     let end: number;
     if (stored) {
       buf.set(data, kept);
@@ -225,8 +222,8 @@ function decodeFrame(input: Uint8Array, ip: number, sink: InflateSink): number {
   }
   const produced = sink.length - contentStart;
   if (hasSize) {
-    const lo = u32(input, start + 2);
-    const hi = u32(input, start + 6);
+    const lo = u32le(input, start + 2);
+    const hi = u32le(input, start + 6);
     if (hi !== 0 || lo !== produced) sink.fail("frame.content_size", start + 2, `says ${hi * 2 ** 32 + lo} bytes but the frame inflates to ${produced}`);
   }
   if (contentChecksum) {
@@ -237,7 +234,7 @@ function decodeFrame(input: Uint8Array, ip: number, sink: InflateSink): number {
       joined.set(c, at);
       at += c.length;
     }
-    if (xxh32(joined, 0) !== u32(input, ip)) sink.fail("frame.content_checksum", ip, "content checksum mismatch");
+    if (xxh32(joined, 0) !== u32le(input, ip)) sink.fail("frame.content_checksum", ip, "content checksum mismatch");
     ip += 4;
   }
   return ip;

@@ -5,6 +5,7 @@
 // npm choices are WebAssembly with an async start (xxhash-wasm, hash-wasm) or
 // native addons. 64-bit words are kept as two unsigned 32-bit halves: BigInt
 // arithmetic per 8 input bytes would be several times slower.
+import { u32le } from "./codec.js";
 
 const P1_HI = 0x9e3779b1, P1_LO = 0x85ebca87;
 const P2_HI = 0xc2b2ae3d, P2_LO = 0x27d4eb4f;
@@ -76,9 +77,6 @@ function laneRound(v: Uint32Array, i: number, ih: number, il: number): void {
   v[i] = mulHigh(rl, P1_LO) + Math.imul(rh, P1_LO) + Math.imul(rl, P1_HI);
 }
 
-function u32(b: Uint8Array, at: number): number {
-  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
-}
 
 /** Streaming XXH64: `update` with chunks in order, then `digest`. */
 export class Xxh64 {
@@ -126,10 +124,10 @@ export class Xxh64 {
   private stripes(b: Uint8Array, from: number, to: number): void {
     const v = this.v;
     for (let p = from; p < to; p += STRIPE) {
-      laneRound(v, 0, u32(b, p + 4), u32(b, p));
-      laneRound(v, 2, u32(b, p + 12), u32(b, p + 8));
-      laneRound(v, 4, u32(b, p + 20), u32(b, p + 16));
-      laneRound(v, 6, u32(b, p + 28), u32(b, p + 24));
+      laneRound(v, 0, u32le(b, p + 4), u32le(b, p));
+      laneRound(v, 2, u32le(b, p + 12), u32le(b, p + 8));
+      laneRound(v, 4, u32le(b, p + 20), u32le(b, p + 16));
+      laneRound(v, 6, u32le(b, p + 28), u32le(b, p + 24));
     }
   }
 
@@ -161,13 +159,13 @@ export class Xxh64 {
     const n = this.pendingLength;
     let p = 0;
     for (; p + 8 <= n; p += 8) {
-      round(0, 0, u32(b, p + 4), u32(b, p));
+      round(0, 0, u32le(b, p + 4), u32le(b, p));
       rotl((hh ^ R[0]!) >>> 0, (hl ^ R[1]!) >>> 0, 27);
       mul(R[0]!, R[1]!, P1_HI, P1_LO);
       add(R[0]!, R[1]!, P4_HI, P4_LO); hh = R[0]!; hl = R[1]!;
     }
     if (p + 4 <= n) {
-      mul(0, u32(b, p), P1_HI, P1_LO);
+      mul(0, u32le(b, p), P1_HI, P1_LO);
       rotl((hh ^ R[0]!) >>> 0, (hl ^ R[1]!) >>> 0, 23);
       mul(R[0]!, R[1]!, P2_HI, P2_LO);
       add(R[0]!, R[1]!, P3_HI, P3_LO); hh = R[0]!; hl = R[1]!;

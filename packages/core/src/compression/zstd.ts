@@ -1,6 +1,6 @@
 import { Decompress } from "fzstd";
 import { HandoffError } from "../errors.js";
-import { startsWith, type Codec, type InflateSink } from "./codec.js";
+import { startsWith, u32le, type Codec, type InflateSink } from "./codec.js";
 import { Xxh64 } from "./xxh64.js";
 
 // Zstandard (RFC 8878) through fzstd: pure JS, MIT, streaming, by fflate's
@@ -13,9 +13,6 @@ const CHUNK = 1 << 16;
 /** RFC 8878 §3.1.1.1.2: windows past 3.75 TiB are invalid; decoders may refuse past 8 MiB. We allow what the cap allows. */
 const WINDOW_LOG_MIN = 10;
 
-function u32(b: Uint8Array, at: number): number {
-  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
-}
 
 /** Where a frame ends, and where its Content_Checksum is (-1: the frame has none). */
 interface FrameExtent {
@@ -78,7 +75,7 @@ function checkFrame(input: Uint8Array, start: number, sink: InflateSink): FrameE
 
 /** RFC 8878 §3.1.1: Content_Checksum is the low 32 bits of XXH64(content, seed 0), little-endian. */
 function verifyChecksum(input: Uint8Array, checksumAt: number, hash: Xxh64, sink: InflateSink): void {
-  const expected = u32(input, checksumAt);
+  const expected = u32le(input, checksumAt);
   const actual = Number(hash.digest() & 0xffffffffn);
   if (actual !== expected) {
     sink.fail("frame.checksum", checksumAt, `content checksum mismatch: the frame says 0x${expected.toString(16).padStart(8, "0")}, the inflated content hashes to 0x${actual.toString(16).padStart(8, "0")}`);
@@ -94,10 +91,10 @@ export const ZSTD_CODEC: Codec = {
     let ip = 0;
     while (ip < input.length && !sink.done) {
       if (input.length - ip < 4) sink.fail("magic", ip, "trailing bytes after the last frame");
-      const magic = u32(input, ip);
+      const magic = u32le(input, ip);
       if (((magic & SKIPPABLE_MASK) >>> 0) === SKIPPABLE_MAGIC) {
         if (input.length - ip < 8) sink.fail("skippable.size", ip + 4, "truncated");
-        const size = u32(input, ip + 4);
+        const size = u32le(input, ip + 4);
         if (size > input.length - ip - 8) sink.fail("skippable.size", ip + 4, `${size} bytes run past the end of the input`);
         ip += 8 + size;
         continue;

@@ -1,14 +1,15 @@
 /**
  * ELF executables (kernels, PVH images, hypervisors) as an `Image`: one segment
  * per non-empty PT_LOAD, referencing the file range (no copy), BSS as zero fill,
- * entry from the Xen PVH note when present, else from e_entry.
+ * entry from a note decoder's entry when one is given and finds it (a
+ * hypervisor's or boot protocol's note, e.g. Xen's PVH entry), else from e_entry.
  */
 import type { Image, Segment } from "../image.js";
 import type { ImageFormat, ImageInput, ParseLimits } from "../image-format.js";
 import { ElfFile } from "./elf-file.js";
 import { ET_DYN, ET_EXEC, ET_REL, elfTypeName, hasElfMagic } from "./elf-header.js";
 import { archIdOfElfMachine, elfMachineName } from "./machines.js";
-import type { ElfNote } from "./notes.js";
+import type { ElfNote, ElfNoteDecoder, NoteEntry } from "./notes.js";
 import {
   PT_INTERP,
   PT_LOAD,
@@ -18,7 +19,6 @@ import {
   type ProgramHeader,
 } from "./program-headers.js";
 import { multibootSummary } from "../multiboot/multiboot.js";
-import { XEN_NOTE_NAME, decodeXenNotes, xenNoteTypeName, type XenNotes } from "./xen-notes.js";
 
 /** How to turn program header addresses into physical load addresses. */
 export interface ElfImageOptions {
@@ -28,6 +28,8 @@ export interface ElfImageOptions {
    * Default 0: p_paddr is physical.
    */
   readonly paddrOffset?: bigint;
+  /** Decoders of owners' notes (their values go into the metadata; the first entry one names wins). Default none. */
+  readonly noteDecoders?: readonly ElfNoteDecoder[];
 }
 
 /** A PT_LOAD after translation, kept for entry lookups. */
@@ -36,8 +38,8 @@ interface LoadRange {
   readonly mem: bigint;
 }
 
-/** Where the entry point was found. */
-export type EntrySource = "xen-phys32-entry" | "e_entry-virtual" | "e_entry-physical";
+/** Where the entry point was found: e_entry (as a virtual or a physical address) or a note decoder's `NoteEntry.source`. */
+export type EntrySource = "e_entry-virtual" | "e_entry-physical" | (string & {});
 
 export class ElfImageFormat implements ImageFormat {
   readonly id = "elf";
@@ -84,8 +86,9 @@ export class ElfImageFormat implements ImageFormat {
     checkNoOverlap(elf, loads);
 
     const notes = elf.notes();
-    const xen = decodeXenNotes(r, notes);
-    const { entry, entrySource } = resolveEntry(elf, loads, xen);
+    const decoders = this.options.noteDecoders ?? [];
+    const decoded = decoders.map((d) => ({ decoder: d, ...d.decode(r, notes.filter((n) => n.name === d.owner)) }));
+    const { entry, entrySource } = resolveEntry(elf, loads, decoded.find((d) => d.entry)?.entry);
 
     const segments: Segment[] = loads.map(({ ph, mem }) => ({
       data: ph.filesz > 0n ? { kind: "file", path: elf.path, offset: Number(ph.offset), length: Number(ph.filesz) } : { kind: "zero" },
@@ -126,14 +129,8 @@ export class ElfImageFormat implements ImageFormat {
           align: ph.align,
         })),
         sectionCount: elf.sections.length,
-        notes: notes.map(describeNote),
-        ...(xen.notes.length > 0
-          ? {
-              xen: Object.fromEntries(
-                xen.notes.map((n) => [n.typeName, n.value instanceof Uint8Array ? hexBytes(n.value) : n.value]),
-              ),
-            }
-          : {}),
+        notes: notes.map((n) => describeNote(n, decoders)),
+        ...Object.fromEntries(decoded.filter((d) => Object.keys(d.values).length > 0).map((d) => [d.decoder.metadataKey, d.values])),
       },
     };
   }
@@ -142,15 +139,11 @@ export class ElfImageFormat implements ImageFormat {
 /** The default ELF format: p_paddr is physical. */
 export const ELF_IMAGE_FORMAT = new ElfImageFormat();
 
-function hexBytes(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-}
-
-function describeNote(n: ElfNote) {
+function describeNote(n: ElfNote, decoders: readonly ElfNoteDecoder[]) {
   return {
     name: n.name,
     type: n.type,
-    typeName: n.name === XEN_NOTE_NAME ? xenNoteTypeName(n.type) : "",
+    typeName: decoders.find((d) => d.owner === n.name)?.typeName(n.type) ?? "",
     descsz: n.desc.length,
     offset: n.offset,
     source: n.source,
@@ -172,7 +165,7 @@ function checkNoOverlap(elf: ElfFile, loads: readonly LoadRange[]): void {
   }
 }
 
-function resolveEntry(elf: ElfFile, loads: readonly LoadRange[], xen: XenNotes): { entry: Image["entry"]; entrySource: EntrySource } {
+function resolveEntry(elf: ElfFile, loads: readonly LoadRange[], noted: NoteEntry | undefined): { entry: Image["entry"]; entrySource: EntrySource } {
   const r = elf.reader;
   const e = elf.header.entry;
   const entryField = 24;
@@ -184,12 +177,12 @@ function resolveEntry(elf: ElfFile, loads: readonly LoadRange[], xen: XenNotes):
   // e_entry is a link-time (virtual) address; some kernels (Linux x86 vmlinux) put the physical one there.
   const virt = e;
   const physFromEntry = byVirt ? byVirt.mem + (e - byVirt.ph.vaddr) : byPhys!.mem + (e - byPhys!.ph.paddr);
-  if (xen.phys32Entry !== undefined) {
-    const p = xen.phys32Entry;
+  if (noted !== undefined) {
+    const p = noted.phys;
     if (!loads.some(({ mem, ph }) => p >= mem && p < mem + ph.memsz)) {
-      throw r.error("Xen note PHYS32_ENTRY", xen.phys32EntryOffset, `PVH entry 0x${p.toString(16)} is outside every PT_LOAD`);
+      throw r.error(noted.field, noted.offset, `${noted.description} 0x${p.toString(16)} is outside every PT_LOAD`);
     }
-    return { entry: { phys: p, virt }, entrySource: "xen-phys32-entry" };
+    return { entry: { phys: p, virt }, entrySource: noted.source };
   }
   return { entry: { phys: physFromEntry, virt }, entrySource: byVirt ? "e_entry-virtual" : "e_entry-physical" };
 }

@@ -1,6 +1,7 @@
 /**
  * @handoff/core/elf: ELF parsing under configured limits (headers, program and
- * section headers, symbols, relocations, notes including Xen's) and the ELF image format.
+ * section headers, symbols, relocations, notes read generically) and the ELF image format,
+ * which takes note decoders (a hypervisor's, a boot protocol's) from the packages that own them.
  * @packageDocumentation
  */
 export {
@@ -83,9 +84,7 @@ export {
   type ElfSymbol,
 } from "./symbols.js";
 export type { ElfRelocation, RelocationSection } from "./relocations.js";
-export { readNotes, type ElfNote, type NoteBudget } from "./notes.js";
-export * as xenNote from "./xen-notes.js";
-export { decodeXenNotes, xenNoteTypeName, type XenNote, type XenNotes, type Phys32Reloc } from "./xen-notes.js";
+export { readNotes, type ElfNote, type NoteBudget, type ElfNoteDecoder, type DecodedNotes, type NoteEntry } from "./notes.js";
 export { archIdOfElfMachine, elfMachineName, assertElfRunnableBy } from "./machines.js";
 export { ElfFile } from "./elf-file.js";
 export { ElfImageFormat, ELF_IMAGE_FORMAT, type ElfImageOptions, type EntrySource } from "./elf-image-format.js";

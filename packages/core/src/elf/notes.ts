@@ -76,3 +76,43 @@ export function readNotes(r: ByteReader, start: number, size: number, source: st
 function alignUp4(n: number): number {
   return Math.ceil(n / NOTE_ALIGN) * NOTE_ALIGN;
 }
+
+/**
+ * An entry point a note names, e.g. a boot protocol's physical entry. The ELF
+ * image format takes it over e_entry, after checking it lies in a PT_LOAD.
+ */
+export interface NoteEntry {
+  /** Physical entry address. */
+  readonly phys: bigint;
+  /** What `Image.metadata.entrySource` says, e.g. `xen-phys32-entry`. */
+  readonly source: string;
+  /** What it is, for errors, e.g. `PVH entry`. */
+  readonly description: string;
+  /** Field named in errors about it, e.g. `Xen note PHYS32_ENTRY`. */
+  readonly field: string;
+  /** File offset of the note, for errors. */
+  readonly offset: number;
+}
+
+/** What a decoder made of its owner's notes. */
+export interface DecodedNotes {
+  /** Type name to value, put in `Image.metadata[metadataKey]` when not empty. */
+  readonly values: Readonly<Record<string, unknown>>;
+  readonly entry?: NoteEntry;
+}
+
+/**
+ * Decodes the notes of one owner (n_name). Core reads every note generically;
+ * what an owner's types mean (a hypervisor's, a boot protocol's) lives with that
+ * owner's package, which hands its decoder to `ElfImageFormat`.
+ */
+export interface ElfNoteDecoder {
+  /** n_name of the notes it decodes, e.g. `Xen`. */
+  readonly owner: string;
+  /** Key of its values in `Image.metadata`. */
+  readonly metadataKey: string;
+  /** Name of a note type (`PHYS32_ENTRY`...), or `type N`. */
+  typeName(type: number): string;
+  /** Decode `notes` (all of this owner's); a malformed descriptor is a FormatError from `reader`. */
+  decode(reader: ByteReader, notes: readonly ElfNote[]): DecodedNotes;
+}

@@ -29,17 +29,12 @@ export const KEXEC_ON_CRASH = 0x1n;
 export const KEXEC_PRESERVE_CONTEXT = 0x2n;
 /** The arch field occupies bits 16..31 of the flags (KEXEC_ARCH_MASK 0xffff0000). */
 export const KEXEC_ARCH_MASK = 0xffff0000n;
-/* KEXEC_ARCH_* values are the ELF machine shifted left by 16. */
+/*
+ * Each KEXEC_ARCH_* value is the ELF machine shifted left by 16 (kexec.h): rather than
+ * one constant per architecture here, `linuxKexecFlags` takes the arch's `elfMachine`.
+ */
 /** Linux kexec.h KEXEC_ARCH_DEFAULT: the running kernel's own architecture. */
 export const KEXEC_ARCH_DEFAULT = 0n;
-/** Linux kexec.h KEXEC_ARCH_386: EM_386 (3) << 16. */
-export const KEXEC_ARCH_386 = 3n << 16n;
-/** Linux kexec.h KEXEC_ARCH_ARM: EM_ARM (40) << 16. */
-export const KEXEC_ARCH_ARM = 40n << 16n;
-/** Linux kexec.h KEXEC_ARCH_X86_64: EM_X86_64 (62) << 16. */
-export const KEXEC_ARCH_X86_64 = 62n << 16n;
-/** Linux kexec.h KEXEC_ARCH_AARCH64: EM_AARCH64 (183) << 16. */
-export const KEXEC_ARCH_AARCH64 = 183n << 16n;
 
 /**
  * `struct kexec_segment { const void *buf; size_t bufsz; const void *mem; size_t memsz; }`:

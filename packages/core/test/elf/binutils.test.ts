@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ELF_IMAGE_FORMAT, ElfFile, sectionTypeName } from "@handoff/core/elf";
+import { XEN_ELF_IMAGE_FORMAT } from "@handoff/xen";
 import { READELF, requireTool, run, tempDir } from "@handoff/test-support";
 
 const dir = tempDir("handoff-binutils-");
@@ -77,7 +78,8 @@ describe("a PVH ELF linked by GNU ld (virt != phys, BSS, Xen note)", () => {
     if (!requireTool("x86_64-linux-gnu-as") || !requireTool("x86_64-linux-gnu-ld") || !requireTool(READELF)) return;
     run("x86_64-linux-gnu-as", ["-o", join(dir, "pvh.o"), file("pvh.S", PVH_SOURCE)]);
     run("x86_64-linux-gnu-ld", ["-T", file("pvh.lds", PVH_LDS), "-o", join(dir, "pvh.elf"), join(dir, "pvh.o")]);
-    const image = ELF_IMAGE_FORMAT.parse(load(join(dir, "pvh.elf")));
+    // Core's ELF format with Xen's note decoder (from @handoff/xen): the entry is PHYS32_ENTRY's.
+    const image = XEN_ELF_IMAGE_FORMAT.parse(load(join(dir, "pvh.elf")));
     const loads = readelfPhdrs(join(dir, "pvh.elf")).filter((p) => p.type === "LOAD" && p.memsz > 0n);
     expect(image.segments.map((s) => [s.mem, s.vaddr ?? s.mem, s.bufsz, s.memsz])).toEqual(loads.map((p) => [p.paddr, p.vaddr, p.filesz, p.memsz]));
     expect(image.segments.some((s) => s.memsz > s.bufsz)).toBe(true); // .bss

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ELF_IMAGE_FORMAT, ElfFile, ElfImageFormat, assertElfRunnableBy, elfLayout } from "@handoff/core/elf";
+import { ELF_IMAGE_FORMAT, ElfFile, ElfImageFormat, assertElfRunnableBy, elfLayout, type ElfNoteDecoder } from "@handoff/core/elf";
 import { FormatError, HandoffError } from "@handoff/core";
 import * as fixtures from "@handoff/test-support/elf-fixtures";
 import { pvhElf, PVH_PHYS_BASE } from "@handoff/test-support/elf-fixtures";
@@ -24,7 +24,7 @@ describe.each([
   [64, "big"],
   [32, "little"],
   [32, "big"],
-] as const)("PVH ELF%i %s-endian", (elfClass, endian) => {
+] as const)("PVH-shaped ELF%i %s-endian", (elfClass, endian) => {
   const f = pvhElf({ elfClass, endian, entryDescBytes: elfClass === 64 ? 8 : 4 });
   const image = ELF_IMAGE_FORMAT.parse(input(f.bytes, "pvh.elf"));
 
@@ -44,27 +44,44 @@ describe.each([
     expect(image.segments[1]!.data).toEqual({ kind: "file", path: "pvh.elf", offset: f.segmentOffsets[1], length: 0x80 });
   });
 
-  it("takes the entry from PHYS32_ENTRY (low 32 bits) and keeps e_entry as the virtual one", () => {
-    expect(image.entry).toEqual({ phys: f.phys32Entry, virt: f.virtBase + PVH_PHYS_BASE });
-    expect(image.metadata.entrySource).toBe("xen-phys32-entry");
+  it("without a note decoder takes the entry from e_entry and lists the notes undecoded", () => {
+    expect(image.entry).toEqual({ phys: PVH_PHYS_BASE, virt: f.virtBase + PVH_PHYS_BASE });
+    expect(image.metadata.entrySource).toBe("e_entry-virtual");
+    expect(image.metadata.xen).toBeUndefined();
   });
 
-  it("scans every PT_NOTE with 4-byte padding whatever p_align says and decodes Xen notes", () => {
-    const notes = image.metadata.notes as { name: string; type: number; descsz: number; source: string }[];
-    expect(notes.map((n) => [n.name, n.type, n.descsz, n.source])).toEqual([
-      ["Linux", 1, 4, "PT_NOTE[2]"],
-      ["Xen", 18, elfClass === 64 ? 8 : 4, "PT_NOTE[2]"],
-      ["Xen", 6, 6, "PT_NOTE[3]"],
-      ["Xen", 19, 12, "PT_NOTE[3]"],
-      ["Xen", 1, elfClass === 64 ? 8 : 4, "PT_NOTE[3]"],
-      ["GNU", 3, 20, "PT_NOTE[3]"],
+  it("scans every PT_NOTE with 4-byte padding whatever p_align says", () => {
+    const notes = image.metadata.notes as { name: string; type: number; descsz: number; source: string; typeName: string }[];
+    expect(notes.map((n) => [n.name, n.type, n.descsz, n.source, n.typeName])).toEqual([
+      ["Linux", 1, 4, "PT_NOTE[2]", ""],
+      ["Xen", 18, elfClass === 64 ? 8 : 4, "PT_NOTE[2]", ""],
+      ["Xen", 6, 6, "PT_NOTE[3]", ""],
+      ["Xen", 19, 12, "PT_NOTE[3]", ""],
+      ["Xen", 1, elfClass === 64 ? 8 : 4, "PT_NOTE[3]", ""],
+      ["GNU", 3, 20, "PT_NOTE[3]", ""],
     ]);
-    expect(image.metadata.xen).toEqual({
-      PHYS32_ENTRY: f.phys32Entry,
-      GUEST_OS: "linux",
-      PHYS32_RELOC: { align: 0x20_0000n, min: 0x100_0000n, max: 0xffff_ffffn },
-      ENTRY: f.virtBase + PVH_PHYS_BASE,
-    });
+  });
+
+  it("runs a note decoder over its owner's notes: values into the metadata, its entry over e_entry", () => {
+    const seen: number[] = [];
+    const decoder: ElfNoteDecoder = {
+      owner: "Xen",
+      metadataKey: "owned",
+      typeName: (type) => `T${type}`,
+      decode(_reader, notes) {
+        seen.push(...notes.map((n) => n.type));
+        return { values: { count: notes.length }, entry: { phys: PVH_PHYS_BASE + 0x40n, description: "test entry", source: "test-note", field: "test note", offset: notes[0]!.offset } };
+      },
+    };
+    const decoded = new ElfImageFormat({ noteDecoders: [decoder] }).parse(input(f.bytes, "pvh.elf"));
+    expect(seen).toEqual([18, 6, 19, 1]);
+    expect(decoded.metadata.owned).toEqual({ count: 4 });
+    expect(decoded.entry).toEqual({ phys: PVH_PHYS_BASE + 0x40n, virt: f.virtBase + PVH_PHYS_BASE });
+    expect(decoded.metadata.entrySource).toBe("test-note");
+    expect((decoded.metadata.notes as { typeName: string }[]).map((n) => n.typeName)).toEqual(["", "T18", "T6", "T19", "T1", ""]);
+    const outside: ElfNoteDecoder = { ...decoder, decode: (r, notes) => ({ ...decoder.decode(r, notes), entry: { phys: 0x10n, description: "test entry", source: "test-note", field: "test note", offset: 7 } }) };
+    const e = expectFormatError(() => new ElfImageFormat({ noteDecoders: [outside] }).parse(input(f.bytes)), /^test note$/, 7);
+    expect(e.message).toMatch(/test entry 0x10 is outside every PT_LOAD/);
   });
 
   it("reads the same program headers, sections and notes as readelf", () => {
@@ -272,21 +289,10 @@ describe("hostile ELF input: every case is a FormatError naming field and offset
     expectFormatError(parse(b.bytes, { maxNotes: 10 }), /note\[10\]$/);
   });
 
-  it("PHYS32_ENTRY of 3 bytes or outside every PT_LOAD; entry outside every PT_LOAD", () => {
-    const mk = (desc: Uint8Array, entry = PVH_PHYS_BASE) =>
-      writeElf({ elfClass: 64, endian: "little", machine: 62, entry, segments: [{ type: 1, vaddr: PVH_PHYS_BASE, data: new Uint8Array(0x100) }, { type: 4, vaddr: 0n, data: note("Xen", 18, desc, "little") }] });
-    const three = mk(new Uint8Array(3));
-    expectFormatError(parse(three.bytes), /^Xen note PHYS32_ENTRY desc$/, three.segmentOffsets[1]! + 16);
-    const outside = mk(int(0x200_0000, 4, "little"));
-    expectFormatError(parse(outside.bytes), /^Xen note PHYS32_ENTRY$/, outside.segmentOffsets[1]);
-    expect(ELF_IMAGE_FORMAT.parse(input(mk(int(PVH_PHYS_BASE + 0xffn, 4, "little")).bytes)).entry.phys).toBe(PVH_PHYS_BASE + 0xffn);
-    expectFormatError(parse(mk(int(PVH_PHYS_BASE + 0x100n, 4, "little")).bytes), /^Xen note PHYS32_ENTRY$/);
-    expectFormatError(parse(mk(int(PVH_PHYS_BASE, 4, "little"), 0x5000n).bytes), /^e_entry$/, 24);
-    const reloc = writeElf({ elfClass: 64, endian: "little", machine: 62, entry: PVH_PHYS_BASE, segments: [{ type: 1, vaddr: PVH_PHYS_BASE, data: new Uint8Array(16) }, { type: 4, vaddr: 0n, data: note("Xen", 19, new Uint8Array(6), "little") }] });
-    expectFormatError(parse(reloc.bytes), /^Xen note PHYS32_RELOC desc$/);
-    const str = writeElf({ elfClass: 64, endian: "little", machine: 62, entry: PVH_PHYS_BASE, segments: [{ type: 1, vaddr: PVH_PHYS_BASE, data: new Uint8Array(16) }, { type: 4, vaddr: 0n, data: note("Xen", 6, Uint8Array.of(0x41, 0x42, 0x43, 0x44), "little") }] });
-    // A string note that ends with its descriptor (no NUL) is read whole: Linux writes FEATURES with `.ascii`.
-    expect((ELF_IMAGE_FORMAT.parse(input(str.bytes)).metadata.xen as Record<string, unknown>).GUEST_OS).toBe("ABCD");
+  it("entry outside every PT_LOAD (Xen's notes are @handoff/xen's: see its elf-notes test)", () => {
+    const mk = (entry: bigint) => writeElf({ elfClass: 64, endian: "little", machine: 62, entry, segments: [{ type: 1, vaddr: PVH_PHYS_BASE, data: new Uint8Array(0x100) }] });
+    expect(ELF_IMAGE_FORMAT.parse(input(mk(PVH_PHYS_BASE + 0xffn).bytes)).entry.phys).toBe(PVH_PHYS_BASE + 0xffn);
+    expectFormatError(parse(mk(PVH_PHYS_BASE + 0x100n).bytes), /^e_entry$/, 24);
   });
 
   it("e_shnum 0xFFFF, section offsets past EOF, bad e_shstrndx", () => {
@@ -396,7 +402,7 @@ describe("no copies", () => {
 });
 
 describe("notes only in sections", () => {
-  it("an image with program headers but no PT_NOTE takes its Xen notes from SHT_NOTE sections", () => {
+  it("an image with program headers but no PT_NOTE takes its notes from SHT_NOTE sections", () => {
     const n = note("Xen", 18, int(0x1000, 4, "little"), "little");
     const b = writeElf({
       elfClass: 64,

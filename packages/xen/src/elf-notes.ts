@@ -1,12 +1,12 @@
 /**
- * Xen ELF notes (owner "Xen"), decoded by type. Numbers and value kinds are
+ * Xen ELF notes (owner "Xen"), decoded by type, and the ELF image format that
+ * takes a PVH kernel's entry from XEN_ELFNOTE_PHYS32_ENTRY. Numbers and value kinds are
  * from Xen's public header xen/include/public/elfnote.h: numeric notes are 4 or
  * 8 bytes in the file's byte order, string notes are NUL-terminated (or, as
  * Linux's FEATURES note, end with the descriptor).
  */
-import type { ByteReader } from "../byte-reader.js";
-import { latin1 } from "../byte-reader.js";
-import type { ElfNote } from "./notes.js";
+import { latin1, type ByteReader } from "@handoff/core";
+import { ElfImageFormat, type ElfImageOptions, type ElfNote, type ElfNoteDecoder } from "@handoff/core/elf";
 
 /** Owner name of Xen notes (n_name "Xen"). */
 export const XEN_NOTE_NAME = "Xen";
@@ -174,4 +174,32 @@ function readNumeric(r: ByteReader, note: ElfNote, field: string): bigint {
   if (note.desc.length === 4) return BigInt(r.u32(field, note.descOffset));
   if (note.desc.length === 8) return r.u64(field, note.descOffset);
   throw r.error(field, note.descOffset, `numeric note must have a 4- or 8-byte desc, not ${note.desc.length}`);
+}
+
+/** `Image.metadata.entrySource` of an ELF whose entry came from PHYS32_ENTRY. */
+export const XEN_PVH_ENTRY_SOURCE = "xen-phys32-entry";
+
+/** Xen's notes for core's ELF image format: every note's value under `metadata.xen`, and the PVH entry. */
+export const XEN_ELF_NOTES: ElfNoteDecoder = {
+  owner: XEN_NOTE_NAME,
+  metadataKey: "xen",
+  typeName: xenNoteTypeName,
+  decode(reader, notes) {
+    const xen = decodeXenNotes(reader, notes);
+    const values = Object.fromEntries(xen.notes.map((n) => [n.typeName, n.value instanceof Uint8Array ? hexBytes(n.value) : n.value]));
+    if (xen.phys32Entry === undefined) return { values };
+    return { values, entry: { phys: xen.phys32Entry, description: "PVH entry", source: XEN_PVH_ENTRY_SOURCE, field: "Xen note PHYS32_ENTRY", offset: xen.phys32EntryOffset! } };
+  },
+};
+
+/** Core's ELF image format with Xen's notes decoded (entry from PHYS32_ENTRY when present). */
+export function xenElfImageFormat(options: Omit<ElfImageOptions, "noteDecoders"> = {}): ElfImageFormat {
+  return new ElfImageFormat({ ...options, noteDecoders: [XEN_ELF_NOTES] });
+}
+
+/** {@link xenElfImageFormat} with p_paddr physical: what loads PVH kernels and inspects Xen images. */
+export const XEN_ELF_IMAGE_FORMAT: ElfImageFormat = xenElfImageFormat();
+
+function hexBytes(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }

@@ -1,0 +1,52 @@
+// The lint checks that keep core generic and small fail on the things they forbid:
+// each runs over a scratch tree holding one offending (or allowed) core file.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { tempDir } from "@handoff/test-support";
+
+const SCRIPTS = resolve(import.meta.dirname, "..", "scripts");
+
+/** Runs `script` in a scratch tree whose packages/core/src holds `files`. */
+function check(script: string, files: Record<string, string>, args: readonly string[] = []) {
+  const root = tempDir("handoff-check-");
+  const src = join(root, "packages", "core", "src");
+  mkdirSync(src, { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(src, name), text);
+  const r = spawnSync(process.execPath, [join(SCRIPTS, script), ...args], { cwd: root, encoding: "utf8" });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+describe("check-layering: core exports no arch or hypervisor names", () => {
+  it.each([
+    ["export const XEN_ELFNOTE_ENTRY = 1;", "XEN_ELFNOTE_ENTRY"],
+    ["export function decodeXenNotes() {}", "decodeXenNotes"],
+    ["export interface Aarch64Thing { a: number }", "Aarch64Thing"],
+    ["const KEXEC_ARCH_X86_64 = 1n;\nexport { KEXEC_ARCH_X86_64 };", "KEXEC_ARCH_X86_64"],
+    ["export {\n  helper as armHvc,\n} from './b.js';", "armHvc"],
+    ["export * as pvhEntry from './b.js';", "pvhEntry"],
+  ])("refuses %j", (text, name) => {
+    const r = check("check-layering.mjs", { "a.ts": text, "b.ts": "export const helper = 1;\n" });
+    expect(r.status).toBe(1);
+    expect(r.out).toContain(`exports ${name}, which names an architecture or a hypervisor`);
+  });
+
+  it("accepts ELF's EM_* machine numbers and words that merely contain 'arm' or 'xen'", () => {
+    const r = check("check-layering.mjs", { "a.ts": "export const EM_X86_64 = 62;\nexport const paramCount = 1;\nexport function alarmXenial() {}\nconst xenLocal = 1;\n" });
+    expect(r.out).toContain("layering ok");
+    expect(r.status).toBe(0);
+  });
+});
+
+describe("check-file-length: no core source file over 400 lines", () => {
+  it("refuses 401 lines and accepts 400", () => {
+    const lines = (n: number) => "const x = 1;\n".repeat(n);
+    const over = check("check-file-length.mjs", { "big.ts": lines(401) });
+    expect(over.status).toBe(1);
+    expect(over.out).toMatch(/big\.ts: 401 lines \(limit 400\)/);
+    const at = check("check-file-length.mjs", { "ok.ts": lines(400) });
+    expect(at.status).toBe(0);
+    expect(at.out).toMatch(/largest .*ok\.ts, 400/);
+  });
+});
