@@ -5,7 +5,7 @@
  * command-line tool on the same bytes (`lz4 -dc`, output to /dev/null; its
  * process start is part of what a user waits for, as is ours when the CLI
  * runs). The target: handoff within 1.5x of the tool's wall time.
- * scripts/bench/payload-inflate.mjs prints the ratio.
+ * scripts/bench/inflate.mjs prints the ratio (and every other codec's).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";

@@ -175,33 +175,35 @@ export function buildIndirectionList(segments: readonly RelocationSegment[], opt
     cursor = dest + ps;
   };
 
+  // Per page this runs once for every page of every segment, so it steps
+  // addresses by addition and skips what cannot happen: pages the allocator
+  // hands out are free, never a destination, and a given staging range that
+  // overlaps no destination needs no per-page search.
   segments.forEach((s, si) => {
     const pages = Number(s.memsz / ps);
     const bufPages = Number(alignUp(s.bufsz, ps) / ps);
     const placed: (bigint | undefined)[] = new Array<bigint | undefined>(bufPages).fill(undefined);
-    for (let k = 0; k < pages; k++) {
-      const dest = s.mem + BigInt(k) * ps;
-      const zero = k >= bufPages || (s.isZeroPage?.(k) ?? false);
-      if (zero && (k >= bufPages || options.useZero)) {
-        if (options.useZero) {
-          // Xen's kimage_load_normal_segment emits a bare IND_ZERO: it zeroes the current destination.
-          emit(dest, IND_ZERO);
-          counts.zero++;
-        } else {
-          zeroSource ??= allocator.take("the shared zero source page");
-          emit(dest, zeroSource | IND_SOURCE);
-          counts.source++;
-        }
+    const stagedEnd = s.staging === undefined ? undefined : s.staging + BigInt(bufPages) * ps;
+    const mayHitDestination = s.staging !== undefined && sortedDests.some((d) => d.start < stagedEnd! && s.staging! < d.end);
+    let dest = s.mem;
+    let staged = s.staging;
+    for (let k = 0; k < bufPages; k++, dest += ps) {
+      const given = staged;
+      if (staged !== undefined) staged += ps;
+      if (options.useZero && s.isZeroPage?.(k) === true) {
+        // Xen's kimage_load_normal_segment emits a bare IND_ZERO: it zeroes the current destination.
+        emit(dest, IND_ZERO);
+        counts.zero++;
         continue;
       }
-      let source = s.staging === undefined ? allocator.take(`staging of segment ${si}`) : s.staging + BigInt(k) * ps;
+      let source = given ?? allocator.take(`staging of segment ${si}`);
       if (source === dest) {
         placed[k] = source;
         counts.inPlace++;
         cursor = undefined; // the next emitted page needs its own DESTINATION
         continue;
       }
-      if (isDestination(source)) {
+      if (mayHitDestination && isDestination(source)) {
         const to = allocator.take(`a swap page for ${hex(source)}`);
         swaps.push({ segment: si, page: k, from: source, to });
         source = to;
@@ -209,6 +211,15 @@ export function buildIndirectionList(segments: readonly RelocationSegment[], opt
       placed[k] = source;
       emit(dest, source | IND_SOURCE);
       counts.source++;
+    }
+    if (pages > bufPages) {
+      // The zero tail up to memsz: one entry per page, all alike.
+      const entry = options.useZero ? IND_ZERO : (zeroSource ??= allocator.take("the shared zero source page")) | IND_SOURCE;
+      emit(dest, entry);
+      for (let k = bufPages + 1; k < pages; k++) stream.push(entry);
+      if (options.useZero) counts.zero += pages - bufPages;
+      else counts.source += pages - bufPages;
+      cursor = s.mem + s.memsz;
     }
     staging.push(placed);
   });

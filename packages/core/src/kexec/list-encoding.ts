@@ -78,12 +78,27 @@ export function checkListEncoding(e: ListEncoding): void {
   if (e.wordBytes !== 4 && e.wordBytes !== 8) throw new ValidationError("indirection list", `word size ${String(e.wordBytes)} is not 4 or 8`);
 }
 
-function putWord(bytes: Uint8Array, index: number, value: bigint, encoding: ListEncoding): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/**
+ * Write `values` as consecutive words of `bytes` from word `index`. One view
+ * per call, and little-endian 64-bit words as one typed-array `set` (the
+ * common case: every 64-bit kexec target is little-endian), because this runs
+ * for every entry of a list (one per page of every segment).
+ */
+function putWords(bytes: Uint8Array, index: number, values: readonly bigint[], encoding: ListEncoding): void {
   const little = encoding.endianness === "little";
-  if (encoding.wordBytes === 8) view.setBigUint64(index * 8, value, little);
-  else view.setUint32(index * 4, Number(value), little);
+  if (encoding.wordBytes === 8 && little && HOST_LITTLE_ENDIAN && bytes.byteOffset % 8 === 0) {
+    new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8).set(values, index);
+    return;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < values.length; i++) {
+    if (encoding.wordBytes === 8) view.setBigUint64((index + i) * 8, values[i]!, little);
+    else view.setUint32((index + i) * 4, Number(values[i]!), little);
+  }
 }
+
+/** True on little-endian hosts, where a BigUint64Array holds words in little-endian order. */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** The list pages written for an entry stream, and the entries in execution order (links included). */
 export interface WrittenList {
@@ -126,24 +141,32 @@ export function writeIndirectionList(
     return { address, bytes: new Uint8Array(Number(encoding.pageSize)) };
   };
   const listPages: ListPage[] = [newPage("the first list page")];
-  const entries: bigint[] = [];
+  // Page-sized slices, not entry by entry: a list has an entry per page of every segment.
+  const parts: bigint[][] = [];
   let at = 0;
   for (;;) {
     const current = listPages[listPages.length - 1]!;
     const remaining = stream.length - at;
     const take = remaining <= per + 1 ? remaining : per;
-    for (let i = 0; i < take; i++) {
-      putWord(current.bytes, i, stream[at + i]!, encoding);
-      entries.push(stream[at + i]!);
-    }
+    const slice = stream.slice(at, at + take);
+    putWords(current.bytes, 0, slice, encoding);
+    parts.push(slice);
     at += take;
     if (at === stream.length) break;
     const next = newPage("a list page");
-    putWord(current.bytes, take, next.address | IND_INDIRECTION, encoding);
-    entries.push(next.address | IND_INDIRECTION);
+    const link = [next.address | IND_INDIRECTION];
+    putWords(current.bytes, take, link, encoding);
+    parts.push(link);
     listPages.push(next);
   }
-  return { listPages, entries, indirections: listPages.length - 1 };
+  return { listPages, entries: parts.length === 1 ? parts[0]! : joinParts(parts), indirections: listPages.length - 1 };
+}
+
+function joinParts(parts: readonly bigint[][]): bigint[] {
+  const out = new Array<bigint>(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) for (let i = 0; i < p.length; i++) out[at++] = p[i]!;
+  return out;
 }
 
 /** Successive pages from `base`: the page supplier for a list laid out contiguously. */

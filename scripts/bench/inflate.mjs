@@ -1,0 +1,145 @@
+/**
+ * Decompression against each codec's own tool (issue 18): the x86_64 fixture's
+ * bzImage payload as the kernel build made it (LZ4 legacy frame: the issue's
+ * target), and the vmlinux inside it recompressed by each Debian tool at its
+ * default level. handoff inflates in this process (core's codecs, what
+ * `inspect --payload`, `plan` and `boot` use); the tool runs under
+ * /usr/bin/time reading the same bytes from a file and writing to /dev/null.
+ * Runs alternate, so load hits both alike; medians of wall and CPU
+ * (user+sys: the tool's from time(1), handoff's from process.cpuUsage).
+ *
+ * usage: node scripts/bench/inflate.mjs [--runs N]   (needs `npm run build`)
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const INFLATE_TARGET = 1.5;
+const KERNEL_NAME = "x86_64-bzImage-6.1.0-56-cloud-amd64";
+/** The tools, their default levels, and how each decompresses to stdout. */
+const TOOLS = [
+  { codec: "gzip", compress: ["gzip", "-n", "-c"], decompress: ["gzip", "-dc"] },
+  { codec: "xz", compress: ["xz", "-T1", "-c"], decompress: ["xz", "-dc"] },
+  { codec: "lzma", compress: ["lzma", "-c"], decompress: ["lzma", "-dc"] },
+  { codec: "zstd", compress: ["zstd", "-q", "-c"], decompress: ["zstd", "-dcq"] },
+  { codec: "lz4", compress: ["lz4", "-l", "-c"], decompress: ["lz4", "-dc"] },
+  { codec: "bzip2", compress: ["bzip2", "-c"], decompress: ["bzip2", "-dc"] },
+];
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function fixtureKernel() {
+  const dirs = [process.env.HANDOFF_FIXTURES, join(REPO_ROOT, "..", "shared", "fixtures", "kernels"), join(REPO_ROOT, "..", "..", "shared", "fixtures", "kernels")];
+  const found = dirs.filter(Boolean).map((d) => join(d, KERNEL_NAME)).find((p) => existsSync(p));
+  if (!found) throw new Error(`${KERNEL_NAME} not found beside the repo (set HANDOFF_FIXTURES)`);
+  return found;
+}
+
+/** `bytes` compressed by `argv`, kept in .cache/inflate-bench (atomically renamed into place). */
+function compressedOnce(bytes, key, argv) {
+  const dir = join(REPO_ROOT, ".cache", "inflate-bench");
+  mkdirSync(dir, { recursive: true });
+  const target = join(dir, `${key}.${argv[0]}`);
+  if (!existsSync(target)) {
+    const r = spawnSync(argv[0], argv.slice(1), { input: bytes, maxBuffer: 1 << 30 });
+    if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.error?.message ?? r.stderr}`);
+    writeFileSync(`${target}.tmp-${process.pid}`, r.stdout);
+    renameSync(`${target}.tmp-${process.pid}`, target);
+  }
+  return target;
+}
+
+function timeTool(argv, file, scratch) {
+  const out = join(scratch, "time");
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %U %S", "-o", out, "sh", "-c", `"$0" "$@" < "${file}" > /dev/null`, ...argv], { encoding: "utf8" });
+  if (r.error) throw new Error(`/usr/bin/time: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${argv.join(" ")} < ${file}: exit ${r.status}: ${r.stderr}`);
+  const [wall, user, sys] = readFileSync(out, "utf8").trim().split("\n").pop().split(" ").map(Number);
+  return { wallMs: wall * 1000, cpuMs: (user + sys) * 1000 };
+}
+
+function timeOurs(f) {
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const r = f();
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const c = process.cpuUsage(c0);
+  return { wallMs, cpuMs: (c.user + c.system) / 1000, r };
+}
+
+/** Every codec: handoff's inflate vs the tool, interleaved; one row per codec. */
+export async function measureInflate(runs = 7, log = () => {}) {
+  const dist = (pkg, sub = "") => pathToFileURL(join(REPO_ROOT, "packages", pkg, "dist", sub, "index.js")).href;
+  const { inflate } = await import(dist("core"));
+  const { bzImagePayload, extractBzImagePayload } = await import(dist("x86"));
+  const kernel = fixtureKernel();
+  const bytes = new Uint8Array(readFileSync(kernel));
+  const input = { path: kernel, bytes };
+  const payload = bzImagePayload(input);
+  const stream = bytes.subarray(payload.offset, payload.offset + payload.length - 4); // without the size trailer
+  const extracted = extractBzImagePayload(input);
+  const vmlinux = extracted.vmlinux.bytes;
+  const key = `${KERNEL_NAME}-${vmlinux.length}`;
+  const scratch = mkdtempSync(join(tmpdir(), "handoff-inflate-"));
+  const rows = [];
+  try {
+    const cases = [
+      { codec: extracted.codec, label: `bzImage payload as built (${extracted.codec}${extracted.codec === "lz4" ? ", legacy frame" : ""})`, file: join(scratch, "payload"), bytes: stream, target: true },
+      ...TOOLS.map((t) => ({ codec: t.codec, label: `vmlinux recompressed: ${t.compress.join(" ")}`, file: compressedOnce(vmlinux, key, t.compress), target: false })),
+    ];
+    writeFileSync(cases[0].file, stream);
+    for (const k of cases) {
+      const tool = TOOLS.find((t) => t.codec === k.codec).decompress;
+      const data = k.bytes ?? new Uint8Array(readFileSync(k.file));
+      const ours = () => inflate(data, { file: k.file, codec: k.codec });
+      const check = ours();
+      if (check.bytes.length !== vmlinux.length || Buffer.compare(Buffer.from(check.bytes.buffer, check.bytes.byteOffset, check.bytes.length), Buffer.from(vmlinux.buffer, vmlinux.byteOffset, vmlinux.length)) !== 0) {
+        throw new Error(`${k.label}: handoff's inflate differs from the vmlinux`);
+      }
+      timeTool(tool, k.file, scratch); // warm the page cache and the binary
+      const h = [];
+      const t = [];
+      const load = loadavg()[0];
+      for (let i = 0; i < runs; i++) {
+        const pair = [() => h.push(timeOurs(ours)), () => t.push(timeTool(tool, k.file, scratch))];
+        if (i % 2) pair.reverse();
+        pair.forEach((f) => f());
+      }
+      const row = {
+        codec: k.codec,
+        label: k.label,
+        tool: tool.join(" "),
+        target: k.target,
+        inBytes: data.length,
+        outBytes: vmlinux.length,
+        load,
+        oursMs: median(h.map((x) => x.wallMs)),
+        oursCpuMs: median(h.map((x) => x.cpuMs)),
+        toolMs: median(t.map((x) => x.wallMs)),
+        toolCpuMs: median(t.map((x) => x.cpuMs)),
+      };
+      row.ratio = row.oursMs / row.toolMs;
+      row.cpuRatio = row.oursCpuMs / row.toolCpuMs;
+      rows.push(row);
+      log(`${k.label.padEnd(48)} handoff ${row.oursMs.toFixed(0).padStart(5)} ms (CPU ${row.oursCpuMs.toFixed(0)})  ${row.tool.padEnd(10)} ${row.toolMs.toFixed(0).padStart(5)} ms (CPU ${row.toolCpuMs.toFixed(0)})  wall ${row.ratio.toFixed(2)}x  CPU ${row.cpuRatio.toFixed(2)}x  load ${load.toFixed(1)}`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({ options: { runs: { type: "string", default: "7" } } });
+  const rows = await measureInflate(Number(values.runs), (s) => console.log(s));
+  const target = rows.find((r) => r.target);
+  console.log(`issue 18 target (${target.label}): wall ${target.ratio.toFixed(2)}x, CPU ${target.cpuRatio.toFixed(2)}x of ${target.tool} (<= ${INFLATE_TARGET}): ${target.ratio <= INFLATE_TARGET ? "met" : "MISSED"}`);
+  process.exitCode = target.ratio <= INFLATE_TARGET ? 0 : 1;
+}
