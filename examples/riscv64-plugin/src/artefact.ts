@@ -1,5 +1,5 @@
-import { RegisterFile, ValidationError, hex, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
-import { layoutFlatPayload } from "@handoff/core/kexec";
+import { RegisterFile, checkArtefactRequest, spinProbePayload, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
+import { layoutAlternatingPayload } from "@handoff/core/kexec";
 import { riscvLinuxEntryState } from "./linux-boot.js";
 import { RISCV64_HANDOFF_STUB, buildRiscv64Stub } from "./stub/stub.js";
 import { RISCV64_REGISTERS } from "./registers.js";
@@ -21,13 +21,7 @@ function zeroed(): RegisterFile {
   return new RegisterFile("riscv64", RISCV64_REGISTERS);
 }
 
-function probePayload(): Uint8Array {
-  // Two pages, so the list carries a staged and an in-place page.
-  const p = new Uint8Array(8192);
-  p.set(RISCV_SPIN, 0);
-  for (let i = 4; i < p.length; i++) p[i] = (i * 7 + 3) & 0xff;
-  return p;
-}
+const probePayload = () => spinProbePayload(RISCV_SPIN, 7, 3);
 
 /** riscv64 artefacts for QEMU's generic loader: stub, list, staging blobs; PC = stub. */
 export const riscv64ArtefactBuilder: HandoffArtefactBuilder = {
@@ -36,14 +30,9 @@ export const riscv64ArtefactBuilder: HandoffArtefactBuilder = {
   entryModes: [],
   probePayload,
   build(request: ArtefactRequest): HandoffArtefact {
-    if (request.vmmSelectors) throw new ValidationError("riscv64 build", "--vmm-selectors is an x86 option");
-    if (request.entryMode !== undefined) throw new ValidationError("riscv64 build", "riscv64 enters S-mode only; there is no entry-mode choice");
-    if (!this.protocols.includes(request.protocol)) throw new ValidationError("riscv64 build", `protocol '${request.protocol}' is not one of ${this.protocols.join(", ")}`);
+    checkArtefactRequest(this, "riscv64 build", request); // riscv64 enters S-mode only: no entry-mode choice
     const L = RISCV64_VIRT_LAYOUT;
-    if (BigInt(request.payload.length) > L.maxPayload) throw new ValidationError("riscv64 build", `payload of ${request.payload.length} bytes exceeds ${hex(L.maxPayload)}`);
-    // Odd pages are staged in place (their own destination): overlapping staging, copy-safe.
-    const pages = Math.ceil(request.payload.length / 4096);
-    const layout = layoutFlatPayload({ word: 8, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, inPlace: new Set(Array.from({ length: pages }, (_, i) => i).filter((i) => i % 2 === 1)) });
+    const layout = layoutAlternatingPayload({ what: "riscv64 build", word: 8, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, maxPayload: L.maxPayload });
     const state = riscvLinuxEntryState(zeroed(), { entry: L.entry, hartId: 0n, dtb: L.dtb });
     const stub = buildRiscv64Stub(state, layout);
     const files = [

@@ -4,7 +4,7 @@
  * (header version 0.2); placement from Documentation/arch/riscv/boot.rst. All
  * fields little-endian.
  */
-import { ByteReader, DEFAULT_PARSE_LIMITS, hex, type Image, type ImageFormat, type ImageInput, type ParseLimits } from "@handoff/core";
+import { ByteReader, DEFAULT_PARSE_LIMITS, checkEfiStubPeHeader, hex, type Image, type ImageFormat, type ImageInput, type ParseLimits } from "@handoff/core";
 
 export const RISCV_IMAGE_FORMAT_ID = "riscv64-Image";
 
@@ -81,12 +81,7 @@ export function readRiscvImageHeader(r: ByteReader): RiscvImageHeader {
   if (end > PHYSICAL_LIMIT) r.fail("text_offset", RISCV_TEXT_OFFSET_OFFSET, `text_offset + image_size = ${hex(end)} lies beyond the 56-bit physical address space`);
   const version = r.u32le("version", RISCV_VERSION_OFFSET);
   const res3 = r.u32le("res3", RISCV_RES3_OFFSET);
-  const efiStub = r.bytes[0] === 0x4d && r.bytes[1] === 0x5a;
-  if (efiStub) {
-    if (!r.has(res3, 4)) r.fail("res3", RISCV_RES3_OFFSET, `PE header offset 0x${res3.toString(16)} is past the end of the file`);
-    const pe = r.u32le("pe_header", res3);
-    if (pe !== 0x00004550) r.fail("pe_header", res3, `0x${pe.toString(16)} is not "PE\\0\\0"`);
-  }
+  const efiStub = checkEfiStubPeHeader(r, "res3", RISCV_RES3_OFFSET, res3);
   return {
     code0: r.u32le("code0", RISCV_CODE0_OFFSET),
     code1: r.u32le("code1", RISCV_CODE1_OFFSET),

@@ -5,15 +5,13 @@
  * QEMU's MMU model translates addresses (`gva2gpa`) and must agree with both
  * the mappings and our walker, address by address.
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import fc from "fast-check";
 import type { Mapping } from "@handoff/core/paging";
 import type { PageTableFormat } from "@handoff/core";
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { RISCV64_SV39, RISCV64_SV48 } from "../src/index.js";
 import { mappingSets } from "@handoff/test-support/page-table-properties";
-import { QemuSession, assemble, expectCpuTranslatesLikeWalker, probeAddresses, requireTool, scratchDir, sleep } from "@handoff/test-support/qemu-oracle";
+import { probeAddresses, sleep, type QemuSession } from "@handoff/test-support/qemu-oracle";
+import { bootRawCode, expectCpuNeverSpins, expectCpuRunsTables, randomSetsBesideCode, rawCodeToolsAvailable, type MmuRig } from "@handoff/test-support/mmu-rig";
 
 const QEMU = "qemu-system-riscv64";
 const PREFIX = "riscv64-linux-gnu-";
@@ -22,7 +20,7 @@ const CODE = 0x8020_0000n;
 const TABLES = 0x8030_0000n;
 /** The spin loop's offset in the code page (.org, so no forward label arithmetic). */
 const SPIN_OFFSET = 0x100n;
-const available = requireTool(QEMU) && requireTool(`${PREFIX}as`) && requireTool(`${PREFIX}objcopy`);
+const available = rawCodeToolsAvailable(QEMU, PREFIX);
 
 function program(satp: bigint): string {
   return `
@@ -61,78 +59,42 @@ function mappingsFor(format: PageTableFormat, codeExecutable: boolean): Mapping[
   ];
 }
 
-async function boot(format: PageTableFormat, mappings: Mapping[]) {
-  const build = format.build(mappings, { tableBase: TABLES });
-  const { dir, cleanup } = scratchDir();
-  const code = assemble(PREFIX, program(build.registers.satp!), dir, ["-march=rv64ima_zicsr", "-mno-relax"]);
-  const tables = join(dir, "tables.bin");
-  writeFileSync(tables, build.segment.bytes);
-  const qemu = await QemuSession.start(
-    QEMU,
-    ["-M", "virt", "-bios", "none", "-cpu", "rv64,svpbmt=on", "-m", "2G", "-device", `loader,file=${code},addr=0x${CODE.toString(16)},force-raw=on`, "-device", `loader,file=${tables},addr=0x${TABLES.toString(16)},force-raw=on`, "-device", `loader,addr=0x${CODE.toString(16)},cpu-num=0`],
-    dir,
-  );
-  return { build, qemu, cleanup };
-}
+const rig: MmuRig = {
+  boot: (format, mappings) =>
+    bootRawCode(format, mappings, { qemu: QEMU, machine: ["-M", "virt", "-bios", "none", "-cpu", "rv64,svpbmt=on", "-m", "2G"], prefix: PREFIX, source: (regs) => program(regs.satp!), asFlags: ["-march=rv64ima_zicsr", "-mno-relax"], codeAt: CODE, tablesAt: TABLES }),
+  reachesSpin: async (boot) => {
+    for (let i = 0; i < 50; i++) {
+      await sleep(100);
+      if ((await pc(boot.qemu)) === boot.spin) return true;
+    }
+    return false;
+  },
+};
 
+/** The hart's pc, from `info registers` (QEMU's QMP register query does not name it for RISC-V). */
 async function pc(qemu: QemuSession): Promise<bigint | undefined> {
   const m = /^\s*pc\s+([0-9a-f]+)/m.exec(await qemu.hmp("info registers"));
   return m ? BigInt(`0x${m[1]}`) : undefined;
-}
-
-async function reachesSpin(qemu: QemuSession): Promise<boolean> {
-  for (let i = 0; i < 50; i++) {
-    await sleep(100);
-    if ((await pc(qemu)) === CODE + SPIN_OFFSET) return true;
-  }
-  return false;
 }
 
 describe.skipIf(!available)("riscv64 Sv39/Sv48 tables on QEMU's MMU (gva2gpa)", () => {
   for (const format of [RISCV64_SV39, RISCV64_SV48]) {
     it(`${format.id}: the hart reaches its spin loop in S-mode through the tables and translates like the walker`, async () => {
       const mappings = mappingsFor(format, true);
-      const { build, qemu, cleanup } = await boot(format, mappings);
-      try {
-        expect(await reachesSpin(qemu)).toBe(true);
-        await expectCpuTranslatesLikeWalker(format, build, qemu, mappings, probeAddresses(mappings, [0n, 0x5000_0000n, 0x7fff_f000n, 0x2_0000_0000n]), { minTranslated: 15 });
-      } finally {
-        await qemu.stop();
-        cleanup();
-      }
+      await expectCpuRunsTables(rig, format, mappings, probeAddresses(mappings, [0n, 0x5000_0000n, 0x7fff_f000n, 0x2_0000_0000n]), { minTranslated: 15 });
     }, 60_000);
 
     it(`${format.id}: random mapping sets (fixed seed) translate on QEMU as the walker says`, async () => {
       const clear = (lo: bigint, size: bigint) => lo + size <= CODE || lo >= TABLES + 0x10_0000n;
       const code = { va: CODE, pa: CODE, size: 0x1000n, attributes: { writable: false, executable: true, memoryType: "normal" as const } };
       // Random sets whose mappings stay clear of the code page and the tables; the first two that keep any.
-      const sets = fc
-        .sample(mappingSets(format, { paLimit: 1n << 34n }), { numRuns: 12 })
-        .map((random) => [code, ...random.filter((m) => clear(m.va, m.size) && clear(m.pa, m.size))])
-        .filter((ms) => ms.length > 1)
-        .slice(0, 2);
-      expect(sets.length, "the run's seed yields two sets with random mappings besides the code page").toBe(2);
-      for (const ms of sets) {
-        const { build, qemu, cleanup } = await boot(format, ms);
-        try {
-          expect(await reachesSpin(qemu)).toBe(true);
-          await expectCpuTranslatesLikeWalker(format, build, qemu, ms, probeAddresses(ms), { againstMappings: false });
-        } finally {
-          await qemu.stop();
-          cleanup();
-        }
+      for (const ms of randomSetsBesideCode(mappingSets(format, { paLimit: 1n << 34n }), code, (m) => clear(m.va, m.size) && clear(m.pa, m.size), 2)) {
+        await expectCpuRunsTables(rig, format, ms, probeAddresses(ms), { againstMappings: false });
       }
     }, 120_000);
   }
 
   it("riscv64-sv39: with the code page not executable the hart never reaches its spin loop", async () => {
-    const { qemu, cleanup } = await boot(RISCV64_SV39, mappingsFor(RISCV64_SV39, false));
-    try {
-      await sleep(1000);
-      expect(await pc(qemu)).not.toBe(CODE + SPIN_OFFSET);
-    } finally {
-      await qemu.stop();
-      cleanup();
-    }
+    await expectCpuNeverSpins(rig, RISCV64_SV39, mappingsFor(RISCV64_SV39, false));
   }, 60_000);
 });

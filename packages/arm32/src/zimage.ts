@@ -19,7 +19,7 @@
  * A DTB may be appended right after `end` (CONFIG_ARM_APPENDED_DTB): it begins
  * with the big-endian FDT magic 0xd00dfeed.
  */
-import { ByteReader, DEFAULT_PARSE_LIMITS, hex, peekU32le, type Image, type ImageFormat, type ImageInput, type ParseLimits } from "@handoff/core";
+import { ByteReader, DEFAULT_PARSE_LIMITS, hasMzSignature, hex, peekU32le, type Image, type ImageFormat, type ImageInput, type ParseLimits } from "@handoff/core";
 
 /** Image format id of the Arm zImage (compressed kernel with its self-decompressing header). */
 export const ZIMAGE_FORMAT_ID = "zImage";
@@ -197,7 +197,7 @@ export function parseZImage(input: ImageInput, limits: Partial<ParseLimits> = {}
       decompressorMallocSize: z.kernelSize?.mallocSize,
       appendedDtb: z.appendedDtb,
       trailingBytes: r.length - length,
-      efiStub: input.bytes[0] === 0x4d && input.bytes[1] === 0x5a,
+      efiStub: hasMzSignature(input.bytes),
     },
     source: { path: input.path, size: input.bytes.length },
   };

@@ -3,14 +3,12 @@
  * instructions load TTBCR/DACR/TTBR0 (and MAIR0/1 for LPAE) from the build,
  * turn SCTLR.M on and spin; `gva2gpa` must agree with the walker and the mappings.
  */
-import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import type { Mapping } from "@handoff/core/paging";
 import type { PageTableFormat } from "@handoff/core";
 import { ARM32_LPAE, ARM32_SHORT } from "@handoff/arm32";
-import { QemuSession, assemble, expectCpuTranslatesLikeWalker, pcAfterSettling, probeAddresses, requireTool, scratchDir, sleep } from "@handoff/test-support/qemu-oracle";
+import { pcAfterSettling, probeAddresses } from "@handoff/test-support/qemu-oracle";
+import { bootRawCode, expectCpuNeverSpins, expectCpuRunsTables, rawCodeToolsAvailable, type MmuRig } from "@handoff/test-support/mmu-rig";
 
 const QEMU = "qemu-system-arm";
 const PREFIX = "arm-linux-gnueabihf-";
@@ -19,7 +17,7 @@ const CODE = 0x4020_0000n;
 const TABLES = 0x4030_0000n;
 const KIB4 = 0x1000n;
 const MIB = 0x10_0000n;
-const available = requireTool(QEMU) && requireTool(`${PREFIX}as`) && requireTool(`${PREFIX}objcopy`) && requireTool(`${PREFIX}nm`);
+const available = rawCodeToolsAvailable(QEMU, PREFIX);
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
 
@@ -85,45 +83,21 @@ function mappings(format: PageTableFormat, codeExecutable: boolean): Mapping[] {
   ];
 }
 
-async function boot(format: PageTableFormat, ms: Mapping[]) {
-  const build = format.build(ms, { tableBase: TABLES });
-  const { dir, cleanup } = scratchDir();
-  const code = assemble(PREFIX, program(build.registers, format === ARM32_LPAE), dir);
-  const nm = spawnSync(`${PREFIX}nm`, [join(dir, "code.o")], { encoding: "utf8" }).stdout;
-  const spin = CODE + BigInt(`0x${/([0-9a-f]+) t spin/.exec(nm)![1]}`);
-  const tables = join(dir, "tables.bin");
-  writeFileSync(tables, build.segment.bytes);
-  const qemu = await QemuSession.start(
-    QEMU,
-    ["-M", "virt", "-cpu", "cortex-a15", "-m", "1G", "-device", `loader,file=${code},addr=${hex(CODE)},force-raw=on`, "-device", `loader,file=${tables},addr=${hex(TABLES)},force-raw=on`, "-device", `loader,addr=${hex(CODE)},cpu-num=0`],
-    dir,
-  );
-  return { build, qemu, spin, cleanup };
-}
+const rig: MmuRig = {
+  boot: (format, ms) =>
+    bootRawCode(format, ms, { qemu: QEMU, machine: ["-M", "virt", "-cpu", "cortex-a15", "-m", "1G"], prefix: PREFIX, source: (regs) => program(regs, format === ARM32_LPAE), codeAt: CODE, tablesAt: TABLES }),
+  reachesSpin: async (boot) => (await pcAfterSettling(boot.qemu, "R15", boot.spin)) === boot.spin,
+};
 
 describe.skipIf(!available)("arm32 tables on QEMU's MMU (gva2gpa)", () => {
   for (const format of [ARM32_SHORT, ARM32_LPAE]) {
     it(`${format.id}: the CPU reaches its spin loop with the MMU on and translates like the walker`, async () => {
       const ms = mappings(format, true);
-      const { build, qemu, spin, cleanup } = await boot(format, ms);
-      try {
-        expect(await pcAfterSettling(qemu, "R15", spin)).toBe(spin);
-        await expectCpuTranslatesLikeWalker(format, build, qemu, ms, probeAddresses(ms, [0n, 0x2000_0000n, 0xffff_f000n]), { minTranslated: 15 });
-      } finally {
-        await qemu.stop();
-        cleanup();
-      }
+      await expectCpuRunsTables(rig, format, ms, probeAddresses(ms, [0n, 0x2000_0000n, 0xffff_f000n]), { minTranslated: 15 });
     }, 60_000);
   }
 
   it("arm32-short: with XN on the code page the CPU never reaches its spin loop", async () => {
-    const { qemu, spin, cleanup } = await boot(ARM32_SHORT, mappings(ARM32_SHORT, false));
-    try {
-      await sleep(1000);
-      expect(await qemu.register("R15")).not.toBe(spin);
-    } finally {
-      await qemu.stop();
-      cleanup();
-    }
+    await expectCpuNeverSpins(rig, ARM32_SHORT, mappings(ARM32_SHORT, false));
   }, 60_000);
 });

@@ -3,7 +3,7 @@
  * uncompressed kernel. Source: Linux Documentation/arch/arm64/booting.rst,
  * section 4 "Call the kernel image". All fields little-endian (v3.17+).
  */
-import { ByteReader, DEFAULT_PARSE_LIMITS, parsePe, hex, peekU32le, type Image, type ImageFormat, type ImageInput, type ParseLimits } from "@handoff/core";
+import { ByteReader, DEFAULT_PARSE_LIMITS, checkEfiStubPeHeader, parsePe, hex, peekU32le, type Image, type ImageFormat, type ImageInput, type ParseLimits } from "@handoff/core";
 
 /** Image format id of the arm64 Linux `Image` (booting.rst header). */
 export const ARM64_IMAGE_FORMAT_ID = "arm64-Image";
@@ -88,13 +88,7 @@ export function readArm64ImageHeader(r: ByteReader): Arm64ImageHeader {
   }
   const effFlags = legacy ? 0n : flags;
   const res5 = r.u32le("res5", ARM64_RES5_OFFSET);
-  const efiStub = r.bytes[0] === 0x4d && r.bytes[1] === 0x5a;
-  if (efiStub) {
-    // res5 is the PE header offset; an EFI stub whose PE header is outside the file is malformed.
-    if (!r.has(res5, 4)) r.fail("res5", ARM64_RES5_OFFSET, `PE header offset 0x${res5.toString(16)} is past the end of the file`);
-    const pe = r.u32le("pe_header", res5);
-    if (pe !== 0x00004550) r.fail("pe_header", res5, `0x${pe.toString(16)} is not "PE\\0\\0"`);
-  }
+  const efiStub = checkEfiStubPeHeader(r, "res5", ARM64_RES5_OFFSET, res5);
   return {
     code0: r.u32le("code0", ARM64_CODE0_OFFSET),
     code1: r.u32le("code1", ARM64_CODE1_OFFSET),

@@ -1,24 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { HypercallArgumentError, RegisterWidthError, UnknownRegisterValueError, type Hypercall } from "@handoff/core";
+import { HypercallArgumentError, RegisterWidthError, UnknownRegisterValueError } from "@handoff/core";
 import { encodeHvcA32, encodeHvcA64, encodeHvcT32 } from "@handoff/arm";
 import { AARCH32_MODE, ARM64_REGISTERS, arm64Architecture } from "@handoff/arm64";
 import { assemble, requireTool } from "@handoff/test-support/assemble";
+import { ARGO_OP_SHAPED, hypercallLookup } from "@handoff/test-support/hypercalls";
 
 const arch = arm64Architecture;
 const abi = arch.hypercallAbi!;
-// An argo_op-shaped call: 32-bit command, two handles, two values that must fit 32 bits.
-const CALL: Hypercall = {
-  name: "argo_op",
-  number: 39,
-  args: [
-    { name: "cmd", kind: "scalar", width: 32 },
-    { name: "arg1", kind: "handle" },
-    { name: "arg2", kind: "handle" },
-    { name: "arg3", kind: "scalar", width: 32 },
-    { name: "arg4", kind: "scalar", width: 32 },
-  ],
-};
-const lookup = (nr: bigint) => (nr === 39n ? CALL : undefined);
+const CALL = ARGO_OP_SHAPED;
+const lookup = hypercallLookup(CALL);
 
 describe("arm64 Xen hypercall convention", () => {
   it("puts the number in x16 and arguments in x0..x4; clobbers x16 and x1..x4, result in x0", () => {

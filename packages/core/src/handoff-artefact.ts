@@ -1,5 +1,6 @@
 import type { HandoffState } from "./handoff-state.js";
 import type { Segment } from "./image.js";
+import { ValidationError } from "./errors.js";
 
 /**
  * How to run an artefact in QEMU, naming files of the artefact: `-kernel` a PVH
@@ -81,3 +82,29 @@ export interface HandoffArtefactBuilder {
 
 /** Token under which arch plugins register their {@link HandoffArtefactBuilder}. */
 export const HANDOFF_ARTEFACT_BUILDER = Symbol.for("@handoff/core/HandoffArtefactBuilder");
+
+/**
+ * Checks a request against what `builder` accepts before anything is laid
+ * out; `what` names the builder in the error. `--vmm-selectors` is for the
+ * builders that say they take it (the x86 ones), an entry mode must be one the
+ * builder lists, the protocol one it builds.
+ */
+export function checkArtefactRequest(builder: HandoffArtefactBuilder, what: string, request: ArtefactRequest, options: { readonly vmmSelectors?: boolean } = {}): void {
+  if (request.vmmSelectors && !options.vmmSelectors) throw new ValidationError(what, "--vmm-selectors is an x86 option");
+  if (request.entryMode !== undefined && !builder.entryModes.includes(request.entryMode)) {
+    throw new ValidationError(what, builder.entryModes.length === 0 ? "this architecture has no entry-mode choice" : `entry mode '${request.entryMode}' is not one of ${builder.entryModes.join(", ")}`);
+  }
+  if (!builder.protocols.includes(request.protocol)) throw new ValidationError(what, `protocol '${request.protocol}' is not one of ${builder.protocols.join(", ")}`);
+}
+
+/**
+ * A probe payload: two pages, so a list carries a staged and an in-place page;
+ * `spin` (a branch to itself) at the entry, then a byte pattern
+ * `(i * step + offset) & 0xff` a wrong copy cannot reproduce by chance.
+ */
+export function spinProbePayload(spin: Uint8Array, step: number, offset: number): Uint8Array {
+  const payload = new Uint8Array(2 * 4096);
+  payload.set(spin, 0);
+  for (let i = spin.length; i < payload.length; i++) payload[i] = (i * step + offset) & 0xff;
+  return payload;
+}

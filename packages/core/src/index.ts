@@ -53,6 +53,7 @@ export {
   type RelocationInfo,
 } from "./architecture.js";
 export { ByteReader, MAX_STRING_LENGTH, latin1, peekU32le, peekU32be } from "./byte-reader.js";
+export { hasMzSignature, checkEfiStubPeHeader } from "./efi-stub.js";
 export {
   MemoryMap,
   subtractRange,
@@ -82,6 +83,8 @@ export {
 } from "./hypercall-abi.js";
 export {
   HANDOFF_ARTEFACT_BUILDER,
+  checkArtefactRequest,
+  spinProbePayload,
   type HandoffArtefact,
   type HandoffArtefactBuilder,
   type ArtefactRequest,

@@ -1,7 +1,7 @@
 import { arm32KexecEntry, buildArm32Stub } from "@handoff/arm32";
 import { compareRegisters, describeMismatches, withQemu } from "@handoff/qemu";
 import { describe, expect, it } from "vitest";
-import { blobFiles, planProbe, standardSegments } from "@handoff/test-support/probe-kit";
+import { blobFiles, expectSegmentsPlaced, planProbe, standardSegments } from "@handoff/test-support/probe-kit";
 import { ARCHS } from "@handoff/test-support/archs";
 import { requireTool } from "@handoff/test-support";
 
@@ -25,10 +25,7 @@ describe.skipIf(!requireTool("qemu-system-arm"))("arm32 probe: the stub reaches 
       expect(describeMismatches(rows)).toBe("");
       expect([observed.file.get("r0"), observed.file.get("r1"), observed.file.get("r2")]).toEqual([0n, 0xffffffffn, DTB]);
       expect(observed.file.get("cpsr")).toBe(mode === "hyp" ? 0x1dan : 0x1d3n);
-      for (const seg of plan.expected) {
-        const mem = await m.readMemory(seg.dest, seg.bytes.length);
-        expect(Buffer.compare(Buffer.from(mem), Buffer.from(seg.bytes)), `segment at 0x${seg.dest.toString(16)}`).toBe(0);
-      }
+      await expectSegmentsPlaced(m, plan);
     });
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { arm64KexecEntry, buildArm64Stub } from "@handoff/arm64";
 import { compareRegisters, describeMismatches, withQemu } from "@handoff/qemu";
 import { describe, expect, it } from "vitest";
-import { blobFiles, planProbe, standardSegments } from "@handoff/test-support/probe-kit";
+import { blobFiles, expectSegmentsPlaced, planProbe, standardSegments } from "@handoff/test-support/probe-kit";
 import { ARCHS } from "@handoff/test-support/archs";
 import { requireTool } from "@handoff/test-support";
 
@@ -32,10 +32,7 @@ describe.skipIf(!requireTool("qemu-system-aarch64"))("arm64 probe: the stub reac
           expect(describeMismatches(rows)).toBe("");
           expect(observed.file.get("x0")).toBe(DTB);
           expect(observed.file.get("pstate")).toBe(el === 2 ? 0x3c9n : 0x3c5n);
-          for (const seg of plan.expected) {
-            const mem = await m.readMemory(seg.dest, seg.bytes.length);
-            expect(Buffer.compare(Buffer.from(mem), Buffer.from(seg.bytes)), `segment at 0x${seg.dest.toString(16)}`).toBe(0);
-          }
+          await expectSegmentsPlaced(m, plan);
         },
       );
     }, 60_000);

@@ -1,13 +1,11 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { HandoffState } from "@handoff/core";
 import { compareRegisters, describeMismatches, withQemu } from "@handoff/qemu";
-import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, writePvhElf, type GdtSelectors } from "@handoff/x86";
+import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, type GdtSelectors } from "@handoff/x86";
 import { buildX86_32Stub, linux32Entry, pvhEntry, X86_32_STUB_GDT_OFFSET } from "@handoff/x86_32";
 import { describe, expect, it } from "vitest";
-import { planProbe, standardSegments } from "@handoff/test-support/probe-kit";
+import { expectSegmentsPlaced, expectTssBusy, planLoads, planProbe, pvhProbeFile, standardSegments } from "@handoff/test-support/probe-kit";
 import { ARCHS } from "@handoff/test-support/archs";
-import { requireTool, tempDir } from "@handoff/test-support";
+import { requireTool } from "@handoff/test-support";
 
 const STUB = 0x100000n;
 const START_INFO = 0x1f0000n;
@@ -35,13 +33,7 @@ describe.skipIf(!requireTool("qemu-system-i386"))("x86_32 probe: a PVH ELF whose
       const gdt = buildHandoffGdt(c.selectors, false);
       const state = c.state(STUB + BigInt(X86_32_STUB_GDT_OFFSET), gdt);
       const stub = buildX86_32Stub(state, plan, gdt);
-      const elf = writePvhElf({
-        elfClass: 32,
-        entry32: STUB,
-        loads: [...plan.blobs.map((b) => ({ paddr: b.addr, bytes: b.bytes })), { paddr: STUB, bytes: stub.bytes }, { paddr: START_INFO, bytes: startInfoPage() }],
-      });
-      const file = join(tempDir("handoff-pvh-"), "probe.elf");
-      writeFileSync(file, elf);
+      const file = pvhProbeFile(32, STUB, [...planLoads(plan), { paddr: STUB, bytes: stub.bytes }, { paddr: START_INFO, bytes: startInfoPage() }]);
       await withQemu({ arch: "x86_32", kernel: file, lifetimeMs: 30_000 }, async (m) => {
         const observed = await m.waitForPc(ENTRY, ARCHS.x86_32, 20_000);
         const rows = compareRegisters(state, observed);
@@ -50,12 +42,8 @@ describe.skipIf(!requireTool("qemu-system-i386"))("x86_32 probe: a PVH ELF whose
         expect(observed.file.get("cs")).toBe(BigInt(c.selectors.code));
         // TR: the one deviation QEMU has (its cache keeps the pre-busy type); LTR did mark the GDT entry busy.
         expect(rows.find((r) => r.name === "tr_attr")!.deviation).toMatch(/busy/);
-        const tss = await m.readMemory(STUB + BigInt(X86_32_STUB_GDT_OFFSET + c.selectors.tss), 8);
-        expect(tss[5]! & 0x0f).toBe(0xb);
-        for (const seg of plan.expected) {
-          const mem = await m.readMemory(seg.dest, seg.bytes.length);
-          expect(Buffer.compare(Buffer.from(mem), Buffer.from(seg.bytes)), `segment at 0x${seg.dest.toString(16)}`).toBe(0);
-        }
+        await expectTssBusy(m, STUB + BigInt(X86_32_STUB_GDT_OFFSET), c.selectors.tss);
+        await expectSegmentsPlaced(m, plan);
       });
     }, 60_000);
   }

@@ -1,13 +1,11 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { HandoffState } from "@handoff/core";
 import { compareRegisters, describeMismatches, withQemu } from "@handoff/qemu";
-import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, writePvhElf, type GdtSelectors, type HandoffGdt } from "@handoff/x86";
+import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, type GdtSelectors, type HandoffGdt } from "@handoff/x86";
 import { buildX86_64Stub, identityMap1GiB, kexec64Entry, linux64Entry, X86_64_STUB_GDT_OFFSET } from "@handoff/x86_64";
 import { describe, expect, it } from "vitest";
-import { planProbe, standardSegments } from "@handoff/test-support/probe-kit";
+import { expectSegmentsPlaced, expectTssBusy, planLoads, planProbe, pvhProbeFile, standardSegments } from "@handoff/test-support/probe-kit";
 import { ARCHS } from "@handoff/test-support/archs";
-import { requireTool, tempDir } from "@handoff/test-support";
+import { requireTool } from "@handoff/test-support";
 
 const STUB = 0x100000n;
 const TABLES = 0x120000n;
@@ -37,18 +35,7 @@ describe.skipIf(!requireTool("qemu-system-x86_64"))("x86_64 probe: a PVH ELF who
       const tables = identityMap1GiB(TABLES);
       const state = c.state(gdt, STUB + BigInt(X86_64_STUB_GDT_OFFSET), tables.cr3);
       const stub = buildX86_64Stub(state, plan, gdt);
-      const elf = writePvhElf({
-        elfClass: 64,
-        entry32: STUB,
-        loads: [
-          ...plan.blobs.map((b) => ({ paddr: b.addr, bytes: b.bytes })),
-          { paddr: STUB, bytes: stub.bytes },
-          { paddr: TABLES, bytes: tables.bytes },
-          { paddr: BOOT_PARAMS, bytes: new Uint8Array(4096) },
-        ],
-      });
-      const file = join(tempDir("handoff-pvh64-"), "probe.elf");
-      writeFileSync(file, elf);
+      const file = pvhProbeFile(64, STUB, [...planLoads(plan), { paddr: STUB, bytes: stub.bytes }, { paddr: TABLES, bytes: tables.bytes }, { paddr: BOOT_PARAMS, bytes: new Uint8Array(4096) }]);
       await withQemu({ arch: "x86_64", kernel: file, lifetimeMs: 30_000 }, async (m) => {
         const observed = await m.waitForPc(ENTRY, ARCHS.x86_64, 20_000);
         const rows = compareRegisters(state, observed);
@@ -58,12 +45,8 @@ describe.skipIf(!requireTool("qemu-system-x86_64"))("x86_64 probe: a PVH ELF who
         expect(observed.file.get("efer")).toBe(0x500n);
         expect(observed.file.get("cs_attr") & 0x2000n).toBe(0x2000n); // L: 64-bit code
         expect(rows.find((r) => r.name === "tr_attr")!.deviation).toMatch(/busy/);
-        const tss = await m.readMemory(STUB + BigInt(X86_64_STUB_GDT_OFFSET + c.selectors.tss), 8);
-        expect(tss[5]! & 0x0f).toBe(0xb);
-        for (const seg of plan.expected) {
-          const mem = await m.readMemory(seg.dest, seg.bytes.length);
-          expect(Buffer.compare(Buffer.from(mem), Buffer.from(seg.bytes)), `segment at 0x${seg.dest.toString(16)}`).toBe(0);
-        }
+        await expectTssBusy(m, STUB + BigInt(X86_64_STUB_GDT_OFFSET), c.selectors.tss);
+        await expectSegmentsPlaced(m, plan);
       });
     }, 60_000);
   }

@@ -6,6 +6,8 @@ import { tempDir } from "./temp.js";
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { expect } from "vitest";
+import { writePvhElf } from "@handoff/x86";
 
 export const PAGE = 4096;
 export const DESTINATION = 0x1n;
@@ -147,4 +149,48 @@ export function standardSegments(destA: bigint, destB: bigint, spin: Uint8Array)
     },
     { dest: destB, pages: [{ kind: "copy", bytes: pattern(6), inPlace: true }, { kind: "zero" }, { kind: "copy", bytes: pattern(8) }] },
   ];
+}
+
+/** Guest memory a probe test reads back after the stub ran (a running @handoff/qemu machine). */
+export interface GuestMemory {
+  readMemory(addr: bigint, size: number): Promise<Uint8Array>;
+}
+
+/** Every segment of `plan` sits at its destination byte for byte: the stub's list walk copied and zeroed what it should. */
+export async function expectSegmentsPlaced(memory: GuestMemory, plan: ProbePlan): Promise<void> {
+  for (const seg of plan.expected) {
+    const got = await memory.readMemory(seg.dest, seg.bytes.length);
+    expect(Buffer.compare(Buffer.from(got), Buffer.from(seg.bytes)), `segment at 0x${seg.dest.toString(16)}`).toBe(0);
+  }
+}
+
+/**
+ * x86: the TSS descriptor at `gdtBase + selector` has type 0xB (busy 32/64-bit
+ * TSS, SDM Vol. 3A §8.2.2): LTR ran and marked it busy in memory.
+ */
+export async function expectTssBusy(memory: GuestMemory, gdtBase: bigint, selector: number): Promise<void> {
+  const descriptor = await memory.readMemory(gdtBase + BigInt(selector), 8);
+  expect(descriptor[5]! & 0x0f, "TSS descriptor type").toBe(0xb);
+}
+
+/** One PT_LOAD of a probe ELF: bytes QEMU's loader places at `paddr`. */
+export interface ProbeLoad {
+  readonly paddr: bigint;
+  readonly bytes: Uint8Array;
+}
+
+/** The plan's blobs (staging, in-place pages, junk, list pages) as ELF loads. */
+export function planLoads(plan: ProbePlan): ProbeLoad[] {
+  return plan.blobs.map((b) => ({ paddr: b.addr, bytes: b.bytes }));
+}
+
+/**
+ * An x86 probe image: a PVH ELF (QEMU's `-kernel` enters it at `entry32` in
+ * 32-bit protected mode, paging off) holding `loads`, written to a temp file
+ * whose path is returned.
+ */
+export function pvhProbeFile(elfClass: 32 | 64, entry32: bigint, loads: readonly ProbeLoad[]): string {
+  const file = join(tempDir("handoff-pvh-"), `probe${elfClass}.elf`);
+  writeFileSync(file, writePvhElf({ elfClass, entry32, loads: [...loads] }));
+  return file;
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Mapping, PageTableBuild } from "@handoff/core/paging";
 import type { PageTableFormat } from "@handoff/core";
 import { QemuSession, requireTool, scratchDir, sleep } from "./qemu-oracle.js";
+import type { MmuRig } from "./mmu-rig.js";
 
 export const X86_QEMU = "qemu-system-x86_64";
 const PREFIX = "x86_64-linux-gnu-";
@@ -100,4 +101,12 @@ export async function waitForSpin(boot: X86Boot): Promise<{ ip: bigint | undefin
     await sleep(100);
   }
   return { ip, status, spinning: hits >= 2 };
+}
+
+/** The x86 oracle as an MmuRig: multiboot boot under `cpu` (per format: 5-level paging needs `max,+la57`), spin seen by waitForSpin. */
+export function x86MmuRig(cpu: (format: PageTableFormat) => string = () => "max"): MmuRig {
+  return {
+    boot: (format, mappings) => bootX86(format, mappings, cpu(format)),
+    reachesSpin: async (boot) => (await waitForSpin(boot)).spinning,
+  };
 }

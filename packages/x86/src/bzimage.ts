@@ -3,7 +3,7 @@
  * the real-mode setup and the protected-mode kernel, both referenced as file
  * ranges. Source: Linux Documentation/arch/x86/boot.rst.
  */
-import { ByteReader, DEFAULT_PARSE_LIMITS, checkedAdd64, detectCodec, hex, peekU32le, type Image, type ImageFormat, type ImageInput, type ParseLimits, type Segment } from "@handoff/core";
+import { ByteReader, DEFAULT_PARSE_LIMITS, checkedAdd64, detectCodec, hasMzSignature, hex, peekU32le, type Image, type ImageFormat, type ImageInput, type ParseLimits, type Segment } from "@handoff/core";
 import {
   BOOT_FLAG_MAGIC,
   BOOT_FLAG_OFFSET,
@@ -174,7 +174,7 @@ export function parseBzImage(input: ImageInput, limits: Partial<ParseLimits> = {
       cmdlineSize: hdr.cmdlineSize,
       initrdAddrMax: hdr.initrdAddrMax,
       kernelInfo,
-      efiStub: input.bytes[0] === 0x4d && input.bytes[1] === 0x5a,
+      efiStub: hasMzSignature(input.bytes),
       payload: payloadSummary(input, kernelOffset, payloadOffset, payloadLength),
       header: headerFields,
     },

@@ -1,4 +1,4 @@
-import { C, type CDataModel, type CType } from "@handoff/core/c-abi";
+import { C, cDataModel, type CDataModel, type CType } from "@handoff/core/c-abi";
 import { ValidationError, type HypercallConvention, type HypercallInstruction } from "@handoff/core";
 
 /**
@@ -7,38 +7,26 @@ import { ValidationError, type HypercallConvention, type HypercallInstruction } 
  * psABI gives 4; GCC's `__alignof__(long long)` of a lone object is 8, the
  * member alignment is 4).
  */
-export const I386_DATA_MODEL: CDataModel = {
+export const I386_DATA_MODEL: CDataModel = cDataModel({
   id: "i386-sysv",
   description: "ILP32, i386 System V psABI (long long 4-aligned in structs)",
-  endianness: "little",
   charSigned: true,
-  types: {
-    char: { size: 1, align: 1 },
-    short: { size: 2, align: 2 },
-    int: { size: 4, align: 4 },
-    long: { size: 4, align: 4 },
-    "long long": { size: 8, align: 4 },
-    pointer: { size: 4, align: 4 },
-  },
+  long: 4,
+  pointer: 4,
+  longLongAlign: 4,
   source: "System V ABI Intel386 Architecture Processor Supplement, Table 2.1",
-};
+});
 
 /** x86-64 System V psABI (section 3.1.2, Figure 3.1): LP64, natural alignment. */
-export const X86_64_DATA_MODEL: CDataModel = {
+export const X86_64_DATA_MODEL: CDataModel = cDataModel({
   id: "x86_64-sysv",
   description: "LP64, x86-64 System V psABI",
-  endianness: "little",
   charSigned: true,
-  types: {
-    char: { size: 1, align: 1 },
-    short: { size: 2, align: 2 },
-    int: { size: 4, align: 4 },
-    long: { size: 8, align: 8 },
-    "long long": { size: 8, align: 8 },
-    pointer: { size: 8, align: 8 },
-  },
+  long: 8,
+  pointer: 8,
+  longLongAlign: 8,
   source: "System V ABI AMD64 Architecture Processor Supplement, Figure 3.1",
-};
+});
 
 /** `vmcall` (Intel VMX), SDM Vol. 2B: 0F 01 C1. Xen's VMX hypercall page uses it. */
 export const VMCALL: Uint8Array = new Uint8Array([0x0f, 0x01, 0xc1]);

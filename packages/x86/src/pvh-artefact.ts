@@ -1,22 +1,15 @@
-import type { HandoffArtefact, HandoffState, Segment } from "@handoff/core";
+import type { HandoffArtefact } from "@handoff/core";
 import { writePvhElf, type PvhLoad } from "./pvh-elf.js";
 
 /** What both x86 widths put in a PVH-ELF artefact: the stub and the blobs it needs, and what the CPU must reach. */
-export interface PvhArtefactParts {
+export interface PvhArtefactParts extends Pick<HandoffArtefact, "protocol" | "entry" | "segments" | "list" | "pageTableRoot" | "state" | "qemu"> {
   readonly arch: "x86_32" | "x86_64";
-  readonly protocol: string;
   /** The stub's load address (QEMU's PVH entry jumps here) and its bytes; `failOffset` is `hd_fail`, `verifyFailOffset` `hd_verify_fail`. */
   readonly stub: { readonly addr: bigint; readonly bytes: Uint8Array; readonly failOffset: number; readonly verifyFailOffset?: number };
   /** Regions the stub's segment check hashes (0 = none). */
   readonly verifiedRegions?: number;
   /** Everything else to load: list, tables, boot data, staged pages, segments. */
   readonly loads: readonly PvhLoad[];
-  readonly entry: bigint;
-  readonly segments: readonly Segment[];
-  readonly list: { readonly head: bigint; readonly maxSteps: bigint; readonly entries: readonly bigint[] };
-  readonly pageTableRoot?: bigint;
-  readonly state: HandoffState;
-  readonly qemu: { readonly machine?: string; readonly memory: string };
 }
 
 /**

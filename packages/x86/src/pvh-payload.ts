@@ -1,5 +1,5 @@
-import { ValidationError, hex, type ArtefactRequest, type HandoffArtefact } from "@handoff/core";
-import { layoutFlatPayload } from "@handoff/core/kexec";
+import { type ArtefactRequest, type HandoffArtefact } from "@handoff/core";
+import { layoutAlternatingPayload } from "@handoff/core/kexec";
 import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt } from "./descriptors.js";
 import { buildIa32Stub, X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET } from "./ia32-stub/stub.js";
 import { pvhElfArtefact } from "./pvh-artefact.js";
@@ -23,9 +23,7 @@ export interface PvhPayloadLayout {
  * = a minimal hvm_start_info, every other register as `makeState` promises.
  */
 export function pvhPayloadArtefact(arch: "x86_32" | "x86_64", request: ArtefactRequest, makeState: PvhStateMaker, L: PvhPayloadLayout): HandoffArtefact {
-  if (BigInt(request.payload.length) > L.maxPayload) throw new ValidationError(`${arch} build`, `payload of ${request.payload.length} bytes exceeds ${hex(L.maxPayload)}`);
-  const pages = Math.ceil(request.payload.length / 4096);
-  const layout = layoutFlatPayload({ word: 4, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, inPlace: new Set(Array.from({ length: pages }, (_, i) => i).filter((i) => i % 2 === 1)) });
+  const layout = layoutAlternatingPayload({ what: `${arch} build`, word: 4, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, maxPayload: L.maxPayload });
   const gdt = buildHandoffGdt(request.vmmSelectors ? VMM_SELECTORS : BOOT_SELECTORS, false);
   const state = makeState({ gdt, gdtBase: L.stub + BigInt(X86_32_STUB_GDT_OFFSET), startInfo: L.bootData, entry: L.entry });
   const stub = buildIa32Stub(state, layout, gdt);

@@ -1,5 +1,5 @@
-import { ValidationError, hex, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
-import { layoutFlatPayload, segmentCheck } from "@handoff/core/kexec";
+import { checkArtefactRequest, spinProbePayload, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
+import { layoutAlternatingPayload, segmentCheck } from "@handoff/core/kexec";
 import { BOOT_SELECTORS, PC_COM1_PORT, VMM_SELECTORS, buildHandoffGdt, pvhElfArtefact, pvhPayloadArtefact, writePvhElf } from "@handoff/x86";
 import { kexec32Entry, linux32Entry, pvhEntry } from "./handoff-states.js";
 import { buildX86_32Stub, X86_32_STUB_GDT_OFFSET, X86_32_HANDOFF_STUB } from "./stub/stub.js";
@@ -12,13 +12,7 @@ import { buildX86_32Stub, X86_32_STUB_GDT_OFFSET, X86_32_HANDOFF_STUB } from "./
 export const X86_32_PC_LAYOUT = { stub: 0x10_0000n, list: 0x11_0000n, bootData: 0x1f_0000n, entry: 0x40_0000n, staging: 0x80_0000n, maxPayload: 4n << 20n } as const;
 
 const SPIN = Uint8Array.from([0xeb, 0xfe]); // jmp .
-
-function probePayload(): Uint8Array {
-  const p = new Uint8Array(8192);
-  p.set(SPIN, 0);
-  for (let i = 2; i < p.length; i++) p[i] = (i * 11 + 5) & 0xff;
-  return p;
-}
+const probePayload = () => spinProbePayload(SPIN, 11, 5);
 
 /** IA-32 artefacts: a PVH ELF (ELF32) whose entry is the stub; QEMU's `-kernel` boots it. */
 export const x86_32ArtefactBuilder: HandoffArtefactBuilder = {
@@ -27,13 +21,10 @@ export const x86_32ArtefactBuilder: HandoffArtefactBuilder = {
   entryModes: [],
   probePayload,
   build(request: ArtefactRequest): HandoffArtefact {
-    if (request.entryMode !== undefined) throw new ValidationError("x86_32 build", "this architecture has no entry-mode choice");
-    if (!this.protocols.includes(request.protocol)) throw new ValidationError("x86_32 build", `protocol '${request.protocol}' is not one of ${this.protocols.join(", ")}`);
+    checkArtefactRequest(this, "x86_32 build", request, { vmmSelectors: true });
     const L = X86_32_PC_LAYOUT;
     if (request.protocol === "pvh") return pvhPayloadArtefact("x86_32", request, pvhEntry, L);
-    if (BigInt(request.payload.length) > L.maxPayload) throw new ValidationError("x86_32 build", `payload of ${request.payload.length} bytes exceeds ${hex(L.maxPayload)}`);
-    const pages = Math.ceil(request.payload.length / 4096);
-    const layout = layoutFlatPayload({ word: 4, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, inPlace: new Set(Array.from({ length: pages }, (_, i) => i).filter((i) => i % 2 === 1)) });
+    const layout = layoutAlternatingPayload({ what: "x86_32 build", word: 4, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, maxPayload: L.maxPayload });
     const gdt = buildHandoffGdt(request.vmmSelectors ? VMM_SELECTORS : BOOT_SELECTORS, false);
     const placement = { gdt, gdtBase: L.stub + BigInt(X86_32_STUB_GDT_OFFSET), entry: L.entry };
     const state = request.protocol === "linux32" ? linux32Entry({ ...placement, bootParams: L.bootData }) : kexec32Entry(placement);

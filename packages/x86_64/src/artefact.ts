@@ -1,5 +1,5 @@
-import { ValidationError, hex, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
-import { layoutFlatPayload, segmentCheck } from "@handoff/core/kexec";
+import { checkArtefactRequest, spinProbePayload, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
+import { layoutAlternatingPayload, segmentCheck } from "@handoff/core/kexec";
 import { BOOT_SELECTORS, PC_COM1_PORT, VMM_SELECTORS, buildHandoffGdt, pvhElfArtefact, pvhPayloadArtefact, writePvhElf } from "@handoff/x86";
 import { kexec64Entry, linux64Entry, pvhEntry64 } from "./handoff-states.js";
 import { identityMap1GiB } from "./identity-tables.js";
@@ -13,13 +13,7 @@ import { buildX86_64Stub, X86_64_STUB_GDT_OFFSET, X86_64_HANDOFF_STUB } from "./
 export const X86_64_PC_LAYOUT = { stub: 0x10_0000n, list: 0x11_0000n, tables: 0x12_0000n, bootData: 0x1f_0000n, stackTop: 0x1f_f000n, entry: 0x40_0000n, staging: 0x80_0000n, maxPayload: 4n << 20n } as const;
 
 const SPIN = Uint8Array.from([0xeb, 0xfe]); // jmp .
-
-function probePayload(): Uint8Array {
-  const p = new Uint8Array(8192);
-  p.set(SPIN, 0);
-  for (let i = 2; i < p.length; i++) p[i] = (i * 13 + 7) & 0xff;
-  return p;
-}
+const probePayload = () => spinProbePayload(SPIN, 13, 7);
 
 /** Intel 64 artefacts: a PVH ELF (ELF64) whose entry is the stub, which enters long mode. */
 export const x86_64ArtefactBuilder: HandoffArtefactBuilder = {
@@ -28,14 +22,11 @@ export const x86_64ArtefactBuilder: HandoffArtefactBuilder = {
   entryModes: [],
   probePayload,
   build(request: ArtefactRequest): HandoffArtefact {
-    if (request.entryMode !== undefined) throw new ValidationError("x86_64 build", "this architecture has no entry-mode choice");
-    if (!this.protocols.includes(request.protocol)) throw new ValidationError("x86_64 build", `protocol '${request.protocol}' is not one of ${this.protocols.join(", ")}`);
+    checkArtefactRequest(this, "x86_64 build", request, { vmmSelectors: true });
     const L = X86_64_PC_LAYOUT;
     // PVH: 32-bit protected mode on both widths, through the IA-32 stub.
     if (request.protocol === "pvh") return pvhPayloadArtefact("x86_64", request, pvhEntry64, L);
-    if (BigInt(request.payload.length) > L.maxPayload) throw new ValidationError("x86_64 build", `payload of ${request.payload.length} bytes exceeds ${hex(L.maxPayload)}`);
-    const pages = Math.ceil(request.payload.length / 4096);
-    const layout = layoutFlatPayload({ word: 8, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, inPlace: new Set(Array.from({ length: pages }, (_, i) => i).filter((i) => i % 2 === 1)) });
+    const layout = layoutAlternatingPayload({ what: "x86_64 build", word: 8, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, maxPayload: L.maxPayload });
     const gdt = buildHandoffGdt(request.vmmSelectors ? VMM_SELECTORS : BOOT_SELECTORS, true);
     const tables = identityMap1GiB(L.tables);
     const placement = { gdt, gdtBase: L.stub + BigInt(X86_64_STUB_GDT_OFFSET), cr3: tables.cr3, entry: L.entry };

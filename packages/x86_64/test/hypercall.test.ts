@@ -3,22 +3,13 @@ import { HypercallArgumentError, UnknownRegisterValueError, type Hypercall } fro
 import { x86HypercallPageStub } from "@handoff/x86";
 import { COMPATIBILITY_MODE, X86_64_REGISTERS, x86_64Architecture } from "@handoff/x86_64";
 import { assemble, requireTool } from "@handoff/test-support/assemble";
+import { ARGO_OP_SHAPED, hypercallLookup } from "@handoff/test-support/hypercalls";
 
 const arch = x86_64Architecture;
 const abi = arch.hypercallAbi!;
-const CALL: Hypercall = {
-  name: "argo_op",
-  number: 39,
-  args: [
-    { name: "cmd", kind: "scalar", width: 32 },
-    { name: "arg1", kind: "handle" },
-    { name: "arg2", kind: "handle" },
-    { name: "arg3", kind: "scalar", width: 32 },
-    { name: "arg4", kind: "scalar", width: 32 },
-  ],
-};
+const CALL = ARGO_OP_SHAPED;
 const SIGNED: Hypercall = { name: "s", number: 1, args: [{ name: "v", kind: "scalar", width: 32, signed: true }, { name: "w", kind: "scalar", width: "word" }] };
-const lookup = (nr: bigint) => (nr === 39n ? CALL : nr === 1n ? SIGNED : undefined);
+const lookup = hypercallLookup(CALL, SIGNED);
 
 describe("x86_64 Xen hypercall convention", () => {
   it("uses rax and rdi rsi rdx r10 r8; result rax; syscall clobbers rcx/r11", () => {

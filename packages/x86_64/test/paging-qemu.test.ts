@@ -7,10 +7,10 @@ import { describe, expect, it } from "vitest";
 import type { Mapping } from "@handoff/core/paging";
 import type { PageTableFormat } from "@handoff/core";
 import { X86_64_4LEVEL, X86_64_5LEVEL } from "@handoff/x86_64";
-import fc from "fast-check";
 import { mappingSets } from "@handoff/test-support/page-table-properties";
-import { X86_CODE, X86_TABLES, bootX86, waitForSpin, x86ToolsAvailable } from "@handoff/test-support/x86-mmu-oracle";
-import { expectCpuTranslatesLikeWalker, probeAddresses } from "@handoff/test-support/qemu-oracle";
+import { X86_CODE, X86_TABLES, x86MmuRig, x86ToolsAvailable } from "@handoff/test-support/x86-mmu-oracle";
+import { probeAddresses } from "@handoff/test-support/qemu-oracle";
+import { expectCpuNeverSpins, expectCpuRunsTables, randomSetsBesideCode } from "@handoff/test-support/mmu-rig";
 
 const available = x86ToolsAvailable();
 const KIB4 = 0x1000n;
@@ -31,18 +31,13 @@ function mappings(format: PageTableFormat, codeExecutable: boolean): Mapping[] {
   return m;
 }
 
+const rig = x86MmuRig((format) => (format === X86_64_5LEVEL ? "max,+la57" : "max"));
+
 describe.skipIf(!available)("x86-64 tables on QEMU's MMU (gva2gpa)", () => {
   for (const format of [X86_64_4LEVEL, X86_64_5LEVEL]) {
     it(`${format.id}: the CPU enters IA-32e mode, reaches its spin loop and translates like the walker`, async () => {
       const ms = mappings(format, true);
-      const boot = await bootX86(format, ms, format === X86_64_5LEVEL ? "max,+la57" : "max");
-      try {
-        expect(await waitForSpin(boot)).toMatchObject({ ip: boot.spin, status: "running", spinning: true });
-        await expectCpuTranslatesLikeWalker(format, boot.build, boot.qemu, ms, probeAddresses(ms, [0n, 0x1_0000_0000_0000n, 0x7fff_ffff_f000n]), { minTranslated: 18 });
-      } finally {
-        await boot.qemu.stop();
-        boot.cleanup();
-      }
+      await expectCpuRunsTables(rig, format, ms, probeAddresses(ms, [0n, 0x1_0000_0000_0000n, 0x7fff_ffff_f000n]), { minTranslated: 18 });
     }, 60_000);
   }
 
@@ -50,35 +45,15 @@ describe.skipIf(!available)("x86-64 tables on QEMU's MMU (gva2gpa)", () => {
     const format = X86_64_4LEVEL;
     // Keep clear of the stub, the tables, and the low memory the BIOS and multiboot loader use.
     const clear = (lo: bigint, size: bigint) => lo >= X86_TABLES + 0x100_0000n || lo + size <= 0x9_0000n;
+    const keep = (m: Mapping) => (m.va >= 1n << 47n || clear(m.va, m.size)) && clear(m.pa, m.size);
     const upper = (i: bigint) => (1n << 64n) - (1n << 47n) + i;
-    const sets = [...fc.sample(mappingSets(format), { numRuns: 2 }), ...fc.sample(mappingSets(format, { vaFromIndex: upper }), { numRuns: 1 })];
-    for (const random of sets) {
-      const ms: Mapping[] = [
-        { va: X86_CODE, pa: X86_CODE, size: KIB4, attributes: { writable: false, executable: true, memoryType: "normal" } },
-        ...random.filter((m) => (m.va >= 1n << 47n || clear(m.va, m.size)) && clear(m.pa, m.size)),
-      ];
-      expect(ms.length, "the run's seed yields random mappings besides the code page").toBeGreaterThan(1);
-      const boot = await bootX86(format, ms);
-      try {
-        expect(await waitForSpin(boot)).toMatchObject({ spinning: true });
-        await expectCpuTranslatesLikeWalker(format, boot.build, boot.qemu, ms, probeAddresses(ms, [0n]), { againstMappings: false });
-      } finally {
-        await boot.qemu.stop();
-        boot.cleanup();
-      }
-    }
+    const code: Mapping = { va: X86_CODE, pa: X86_CODE, size: KIB4, attributes: { writable: false, executable: true, memoryType: "normal" } };
+    const sets = [...randomSetsBesideCode(mappingSets(format), code, keep, 2), ...randomSetsBesideCode(mappingSets(format, { vaFromIndex: upper }), code, keep, 1)];
+    for (const ms of sets) await expectCpuRunsTables(rig, format, ms, probeAddresses(ms, [0n]), { againstMappings: false });
   }, 120_000);
 
   it("x86_64-4level: with NX on the code page the CPU never reaches its spin loop", async () => {
-    const boot = await bootX86(X86_64_4LEVEL, mappings(X86_64_4LEVEL, false));
-    try {
-      const seen = await waitForSpin(boot);
-      expect(seen.spinning).toBe(false);
-      // The fetch from the NX page faulted with no IDT to take it: triple fault, VM stopped.
-      expect(seen.status).not.toBe("running");
-    } finally {
-      await boot.qemu.stop();
-      boot.cleanup();
-    }
+    // The fetch from the NX page faults with no IDT to take it: triple fault, VM stopped.
+    await expectCpuNeverSpins(rig, X86_64_4LEVEL, mappings(X86_64_4LEVEL, false), async (boot) => expect(await boot.qemu.status()).not.toBe("running"));
   }, 60_000);
 });

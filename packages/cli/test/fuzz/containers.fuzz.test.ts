@@ -8,24 +8,13 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll } from "vitest";
 import { findMultibootHeaders, inflate, parsePe, unwrapImage } from "@handoff/core";
-import { requireTool, kernelFixturesDir, tempDir, testSeed } from "@handoff/test-support";
-import { fuzzTarget, type FuzzTarget, type Seed } from "./harness.js";
-import { Watchdog } from "./watchdog.js";
+import { requireTool, kernelFixturesDir, tempDir } from "@handoff/test-support";
+import { describeFuzzTargets, fuzzBudget, fuzzWatchdog, type FuzzTarget, type Seed } from "./harness.js";
 
-const seconds = Number(process.env.FUZZ_SECONDS ?? 0);
-const long = seconds > 0;
-const budget = {
-  // `npm test` runs a fixed number of inputs from the run's seed (HANDOFF_SEED), so it
-  // replays exactly: no time budget and no per-input timing, which made the inputs tried
-  // depend on the machine's load. `npm run fuzz` runs for a time, with a per-input bound.
-  timeMs: long ? seconds * 1000 : undefined,
-  maxRuns: long ? Number.MAX_SAFE_INTEGER : 1000,
-  perInputMs: long ? 2000 : undefined,
-  seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : long ? Date.now() % 0x7fff_ffff : testSeed(),
-};
-const watchdog = new Watchdog(long ? 10_000 : 20_000);
+const budget = fuzzBudget(1000);
+const watchdog = fuzzWatchdog();
 const work = tempDir("handoff-fuzz-containers-");
 afterAll(() => {
   watchdog.stop();
@@ -69,11 +58,4 @@ const targets: FuzzTarget[] = [
   { name: "multiboot header finder (never throws)", run: (b) => void findMultibootHeaders(b) },
 ];
 
-describe(`fuzz the codec and container readers (${long ? `${seconds} s per target` : "bounded budget"}, FUZZ_SEED=${budget.seed})`, () => {
-  const allSeeds = seeds();
-  it.each(targets.map((t) => [t.name, t] as const))("%s: only HandoffErrors, no slow input, no hang", (_name, target) => {
-    const stats = fuzzTarget(target, allSeeds, budget, watchdog);
-    console.log(`fuzz ${target.name}: ${stats.runs} inputs (${stats.accepted} parsed, ${stats.rejected} rejected), slowest ${stats.slowestMs.toFixed(1)} ms`);
-    expect(stats.runs).toBe(long ? stats.runs : budget.maxRuns);
-  }, long ? (seconds + 120) * 1000 : 120_000);
-});
+describeFuzzTargets("the codec and container readers", targets, seeds, budget, watchdog, 120_000);

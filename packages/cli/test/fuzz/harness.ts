@@ -6,7 +6,9 @@
  */
 import fc from "fast-check";
 import { HandoffError } from "@handoff/core";
-import type { Watchdog } from "./watchdog.js";
+import { describe, expect, it } from "vitest";
+import { testSeed } from "@handoff/test-support";
+import { Watchdog } from "./watchdog.js";
 
 /** One parser under test: must return or throw a HandoffError for any bytes. */
 export interface FuzzTarget {
@@ -112,6 +114,30 @@ function describeInput(input: FuzzInput, seeds: readonly Seed[]): string {
   return `mutated ${seeds[input.seed]!.name}: ${JSON.stringify(input.mutations, (_k, v: unknown) => (typeof v === "bigint" ? `0x${v.toString(16)}` : v))}`;
 }
 
+/** Seconds per target for `npm run fuzz [SECONDS]`; 0 for the bounded `npm test` run. */
+export const FUZZ_SECONDS = Number(process.env.FUZZ_SECONDS ?? 0);
+
+/**
+ * This run's budget. `npm test` tries `fixedRuns` inputs from the run's seed
+ * (HANDOFF_SEED), so it replays exactly: no time budget and no per-input
+ * timing (a hang is the watchdog's, slowness the bench's). `npm run fuzz` runs
+ * FUZZ_SECONDS per target with a per-input bound, from FUZZ_SEED or a fresh seed.
+ */
+export function fuzzBudget(fixedRuns: number): FuzzBudget {
+  const long = FUZZ_SECONDS > 0;
+  return {
+    timeMs: long ? FUZZ_SECONDS * 1000 : undefined,
+    maxRuns: long ? Number.MAX_SAFE_INTEGER : fixedRuns,
+    perInputMs: long ? 2000 : undefined,
+    seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : long ? Date.now() % 0x7fff_ffff : testSeed(),
+  };
+}
+
+/** A fuzz file's hang guard: 10 s per input on a long run, 20 s on the bounded one (a loaded CI machine). */
+export function fuzzWatchdog(): Watchdog {
+  return new Watchdog(FUZZ_SECONDS > 0 ? 10_000 : 20_000);
+}
+
 export interface FuzzStats {
   readonly runs: number;
   readonly rejected: number;
@@ -155,4 +181,24 @@ export function fuzzTarget(target: FuzzTarget, seeds: readonly Seed[], budget: F
     { numRuns: budget.maxRuns, ...(budget.timeMs === undefined ? {} : { interruptAfterTimeLimit: budget.timeMs, markInterruptAsFailure: false }), seed: budget.seed },
   );
   return { runs, rejected, accepted: runs - rejected, slowestMs };
+}
+
+/**
+ * The suite every fuzz file declares: one test per target, each fed this
+ * run's `budget` of inputs mutated from `seeds` (built once, inside the
+ * describe), passing only when every input gave an image or a HandoffError;
+ * the bounded run must try exactly `budget.maxRuns` inputs. `more` declares
+ * further tests inside the same describe, with the seeds.
+ */
+export function describeFuzzTargets(what: string, targets: readonly FuzzTarget[], seeds: () => Seed[], budget: FuzzBudget, watchdog: Watchdog, boundedTimeoutMs: number, more?: (seeds: readonly Seed[]) => void): void {
+  const long = FUZZ_SECONDS > 0;
+  describe(`fuzz ${what} (${long ? `${FUZZ_SECONDS} s per target` : "bounded budget"}, FUZZ_SEED=${budget.seed})`, () => {
+    const allSeeds = seeds();
+    it.each(targets.map((t) => [t.name, t] as const))("%s: only HandoffErrors, no slow input, no hang", (_name, target) => {
+      const stats = fuzzTarget(target, allSeeds, budget, watchdog);
+      console.log(`fuzz ${target.name}: ${stats.runs} inputs (${stats.accepted} parsed, ${stats.rejected} rejected), slowest ${stats.slowestMs.toFixed(1)} ms`);
+      expect(stats.runs).toBe(long ? stats.runs : budget.maxRuns);
+    }, long ? (FUZZ_SECONDS + 120) * 1000 : boundedTimeoutMs);
+    more?.(allSeeds);
+  });
 }

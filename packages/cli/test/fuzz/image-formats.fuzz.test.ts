@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import "reflect-metadata";
 import { container } from "tsyringe";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { type ArchitecturePlugin, type ImageFormat } from "@handoff/core";
 import { ArchitectureRegistry } from "@handoff/core/compose";
 import { ELF_IMAGE_FORMAT, ElfFile, ElfImageFormat } from "@handoff/core/elf";
@@ -22,22 +22,11 @@ import { note, writeElf } from "@handoff/test-support/elf-writer";
 import { fileURLToPath } from "node:url";
 import { assemble } from "@handoff/test-support/ld-compare";
 import { requireTool } from "@handoff/test-support";
-import { kernelFixturesDir, testSeed } from "@handoff/test-support";
-import { fuzzTarget, type FuzzTarget, type Seed } from "./harness.js";
-import { Watchdog } from "./watchdog.js";
+import { kernelFixturesDir } from "@handoff/test-support";
+import { describeFuzzTargets, fuzzBudget, fuzzTarget, fuzzWatchdog, type FuzzTarget, type Seed } from "./harness.js";
 
-const seconds = Number(process.env.FUZZ_SECONDS ?? 0);
-const long = seconds > 0;
-const budget = {
-  // `npm test` runs a fixed number of inputs from the run's seed, so it replays exactly
-  // (no time budget, no per-input timing: a hang is the watchdog's, slowness the bench's).
-  // `npm run fuzz` runs for a time, with a per-input bound, from FUZZ_SEED or a fresh seed.
-  timeMs: long ? seconds * 1000 : undefined,
-  maxRuns: long ? Number.MAX_SAFE_INTEGER : 300,
-  perInputMs: long ? 2000 : undefined,
-  seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : long ? Date.now() % 0x7fff_ffff : testSeed(),
-};
-const watchdog = new Watchdog(long ? 10_000 : 20_000);
+const budget = fuzzBudget(300);
+const watchdog = fuzzWatchdog();
 afterAll(() => watchdog.stop());
 
 function installedArchitectures() {
@@ -129,14 +118,7 @@ const targets: FuzzTarget[] = [
   })),
 ];
 
-describe(`fuzz every parser (${long ? `${seconds} s per target` : "bounded budget"}, FUZZ_SEED=${budget.seed})`, () => {
-  const allSeeds = seeds();
-  it.each(targets.map((t) => [t.name, t] as const))("%s: only HandoffErrors, no slow input, no hang", (_name, target) => {
-    const stats = fuzzTarget(target, allSeeds, budget, watchdog);
-    console.log(`fuzz ${target.name}: ${stats.runs} inputs (${stats.accepted} parsed, ${stats.rejected} rejected), slowest ${stats.slowestMs.toFixed(1)} ms`);
-    expect(stats.runs).toBe(long ? stats.runs : budget.maxRuns);
-  }, long ? (seconds + 120) * 1000 : 60_000);
-
+describeFuzzTargets("every parser", targets, seeds, budget, watchdog, 60_000, (allSeeds) => {
   it("the harness itself fails on a non-HandoffError and on a slow input", () => {
     const failure = (fn: () => unknown) => {
       try {

@@ -33,6 +33,36 @@ export interface CDataModel {
   readonly source: string;
 }
 
+/**
+ * What sets one ILP32 or LP64 data model apart: `char`, `short` and `int` are
+ * 1, 2 and 4 bytes, naturally aligned, in every psABI handoff targets; `long`
+ * and pointers are 4 or 8 bytes (naturally aligned), `long long` is 8 bytes
+ * aligned to `longLongAlign` as a struct member.
+ */
+export interface CDataModelSpec extends Omit<CDataModel, "types" | "endianness"> {
+  readonly endianness?: "little" | "big";
+  readonly long: 4 | 8;
+  readonly pointer: 4 | 8;
+  readonly longLongAlign: 4 | 8;
+}
+
+/** The data model `spec` describes (little-endian unless it says otherwise). */
+export function cDataModel(spec: CDataModelSpec): CDataModel {
+  const { long, pointer, longLongAlign, endianness = "little", ...rest } = spec;
+  return {
+    ...rest,
+    endianness,
+    types: {
+      char: { size: 1, align: 1 },
+      short: { size: 2, align: 2 },
+      int: { size: 4, align: 4 },
+      long: { size: long, align: long },
+      "long long": { size: 8, align: longLongAlign },
+      pointer: { size: pointer, align: pointer },
+    },
+  };
+}
+
 /** C integer type names the engine knows; `<stdint.h>` names map onto the data model. */
 export type CIntName =
   | "char"

@@ -9,6 +9,8 @@ export {
   CTypeError,
   FieldValueError,
   validateDataModel,
+  cDataModel,
+  type CDataModelSpec,
   type CDataModel,
   type CBasicType,
   type CIntName,

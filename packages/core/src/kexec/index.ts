@@ -27,6 +27,8 @@ export {
 export { buildIndirectionList, type RelocationSegment, type IndirectionBuildOptions, type IndirectionPlan, type SwapPage } from "./indirection-list.js";
 export {
   layoutFlatPayload,
+  layoutAlternatingPayload,
+  type AlternatingPayloadOptions,
   layoutInPlaceList,
   type ContiguousListEncoding,
   type PlacedBytes,

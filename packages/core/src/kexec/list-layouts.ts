@@ -182,3 +182,24 @@ export function layoutInPlaceList(segments: readonly Segment[], options: InPlace
   const list = writeContiguous("in-place list", stream, encoding, options.listBase, clear);
   return { head: options.listBase | IND_INDIRECTION, maxSteps: list.maxSteps, entries: list.entries, bytes: list.bytes };
 }
+
+/** What layoutAlternatingPayload needs: a flat layout's addresses (no in-place set: it picks one) and the room the machine layout has. */
+export interface AlternatingPayloadOptions extends Omit<FlatPayloadLayoutOptions, "inPlace"> {
+  /** Names the builder in the error. */
+  readonly what: string;
+  /** The largest payload the layout has room for between `dest` and whatever follows it. */
+  readonly maxPayload: bigint;
+}
+
+/**
+ * The artefact builders' flat payload: refused above `maxPayload`; odd pages
+ * staged in place (their own destination), even ones copied from staging, so
+ * every list exercises both kinds of SOURCE and the copy-safety rule with
+ * overlapping staging.
+ */
+export function layoutAlternatingPayload(o: AlternatingPayloadOptions): FlatPayloadLayout {
+  if (BigInt(o.payload.length) > o.maxPayload) throw new ValidationError(o.what, `payload of ${o.payload.length} bytes exceeds ${hex(o.maxPayload)}`);
+  const pages = Math.ceil(o.payload.length / Number(encodingOf(o).pageSize));
+  const inPlace = new Set(Array.from({ length: pages }, (_, i) => i).filter((i) => i % 2 === 1));
+  return layoutFlatPayload({ ...o, inPlace });
+}

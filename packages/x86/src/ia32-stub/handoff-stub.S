@@ -18,58 +18,15 @@
  * Code refers to local labels only, so the object has no relocations.
  */
 	.include "verify32.S"
+	.include "handoff-common.S"
 	.code32
 	.text
 	.globl	_start
 _start:
 .Lbase:
-	cli
-	cld
-	call	1f
-1:	popl	%ebp
-	subl	$(1b - .Lbase), %ebp		/* %ebp = address of .Lbase */
-	leal	(.Lstack_top - .Lbase)(%ebp), %esp
+	X86_FIND_SELF
 	movl	%ebx, (.Lloader_info - .Lbase)(%ebp)	/* the loader's hvm_start_info, if any */
-
-	movl	(.Lhead - .Lbase)(%ebp), %eax	/* current entry */
-	xorl	%edx, %edx			/* next entry pointer */
-	xorl	%edi, %edi			/* destination */
-	movl	(.Lmax_steps - .Lbase)(%ebp), %ebx
-.Lwalk:
-	testl	%ebx, %ebx
-	jz	.Lfail
-	decl	%ebx
-	testb	$0x4, %al			/* DONE */
-	jnz	.Ldone
-	movl	%eax, %esi
-	andl	$~0xfff, %esi
-	testb	$0x2, %al			/* INDIRECTION */
-	jz	2f
-	movl	%esi, %edx
-	jmp	.Lnext
-2:	testb	$0x1, %al			/* DESTINATION */
-	jz	3f
-	movl	%esi, %edi
-	jmp	.Lnext
-3:	testb	$0x8, %al			/* SOURCE: esi -> edi, one page; edi advances */
-	jz	4f
-	movl	$1024, %ecx
-	rep movsl
-	jmp	.Lnext
-4:	testb	$0x10, %al			/* ZERO: one page at edi; edi advances */
-	jz	.Lnext
-	xorl	%eax, %eax
-	movl	$1024, %ecx
-	rep stosl
-.Lnext:
-	movl	(%edx), %eax
-	addl	$4, %edx
-	jmp	.Lwalk
-
-	.globl	hd_fail
-hd_fail:
-.Lfail:
-	jmp	.Lfail
+	X86_WALK_LIST 4
 
 .Ldone:
 	movl	(.Lrsdp_dst - .Lbase)(%ebp), %edi
@@ -86,10 +43,7 @@ hd_fail:
 	movl	%eax, 4(%edi)
 6:
 	X86_VERIFY
-	/* GDTR base = runtime address of the GDT (position-independent). */
-	leal	(.Lgdt - .Lbase)(%ebp), %eax
-	movl	%eax, (.Lgdtr - .Lbase + 2)(%ebp)
-	lgdt	(.Lgdtr - .Lbase)(%ebp)
+	X86_LOAD_GDT32
 	lidt	(.Lidtr - .Lbase)(%ebp)
 	movl	(.Lcr0 - .Lbase)(%ebp), %eax
 	movl	%eax, %cr0
@@ -99,32 +53,13 @@ hd_fail:
 	movl	%eax, %cr4
 	movl	(.Lcr2 - .Lbase)(%ebp), %eax
 	movl	%eax, %cr2
-	movw	(.Lds - .Lbase)(%ebp), %ax
-	movw	%ax, %ds
-	movw	(.Les - .Lbase)(%ebp), %ax
-	movw	%ax, %es
-	movw	(.Lfs - .Lbase)(%ebp), %ax
-	movw	%ax, %fs
-	movw	(.Lgs - .Lbase)(%ebp), %ax
-	movw	%ax, %gs
-	movw	(.Lss - .Lbase)(%ebp), %ax
-	movw	%ax, %ss
-	movw	(.Ltr - .Lbase)(%ebp), %ax
-	testw	%ax, %ax
-	jz	5f
-	ltr	%ax
-5:	movw	(.Lldtr - .Lbase)(%ebp), %ax
-	lldt	%ax
+	X86_LOAD_SELECTORS -.Lbase(%ebp)
 	pushl	(.Leflags - .Lbase)(%ebp)
 	popfl
 	movl	(.Lesp - .Lbase)(%ebp), %esp
-	movl	(.Leax - .Lbase)(%ebp), %eax
-	movl	(.Lebx - .Lbase)(%ebp), %ebx
-	movl	(.Lecx - .Lbase)(%ebp), %ecx
-	movl	(.Ledx - .Lbase)(%ebp), %edx
-	movl	(.Lesi - .Lbase)(%ebp), %esi
-	movl	(.Ledi - .Lbase)(%ebp), %edi
-	movl	(.Lebp - .Lbase)(%ebp), %ebp
+	.irp	reg, eax, ebx, ecx, edx, esi, edi, ebp	/* %ebp last: it addresses the rest */
+	movl	(.L\reg - .Lbase)(%ebp), %\reg
+	.endr
 	.byte	0xea				/* ljmp ptr16:32 */
 	.globl	hd_entry, hd_cs
 hd_entry:	.long	0
@@ -145,11 +80,7 @@ hd_cs:
 	.globl	hd_entry64
 hd_entry64:
 	cli
-	leaq	.Lstack_top(%rip), %rsp
-	leaq	.Lgdt(%rip), %rax
-	pushq	%rax
-	pushw	.Lgdtr(%rip)
-	lgdt	(%rsp)
+	X86_LOAD_GDT64
 	movw	.Lds(%rip), %ax
 	movw	%ax, %ds
 	movw	%ax, %es
@@ -157,11 +88,7 @@ hd_entry64:
 	movw	%ax, %ss
 	movl	$0x20, %eax			/* CR4.PAE only */
 	movq	%rax, %cr4
-	movzwl	.Lcs(%rip), %eax
-	pushq	%rax
-	leaq	.Lcompat(%rip), %rax
-	pushq	%rax
-	lretq
+	X86_LRET64 .Lcompat
 	.code32
 .Lcompat:
 	movl	%cr0, %eax
@@ -175,74 +102,19 @@ hd_entry64:
 
 	/* Data block (little-endian). */
 	.balign	8, 0
-	.globl	hd_data, hd_list_head, hd_max_steps, hd_rsdp_dst, hd_loader_info, hd_cr0, hd_cr2, hd_cr3, hd_cr4, hd_eflags
-	.globl	hd_eax, hd_ebx, hd_ecx, hd_edx, hd_esi, hd_edi, hd_ebp, hd_esp
-	.globl	hd_ds, hd_es, hd_fs, hd_gs, hd_ss, hd_tr, hd_ldtr, hd_idtr, hd_gdtr, hd_gdt, hd_gdt_end, hd_end
+	.globl	hd_data
 hd_data:
-hd_list_head:
-.Lhead:		.long	0	/* first entry (normally list page | INDIRECTION) */
-hd_max_steps:
-.Lmax_steps:	.long	0
-hd_rsdp_dst:
-.Lrsdp_dst:	.long	0	/* where to copy the loader's rsdp_paddr (0: do not) */
-hd_loader_info:
-.Lloader_info:	.long	0	/* %ebx at entry, saved by the stub */
-hd_cr0:
-.Lcr0:		.long	0
-hd_cr2:
-.Lcr2:		.long	0
-hd_cr3:
-.Lcr3:		.long	0
-hd_cr4:
-.Lcr4:		.long	0
-hd_eflags:
-.Leflags:	.long	0
-hd_eax:
-.Leax:		.long	0
-hd_ebx:
-.Lebx:		.long	0
-hd_ecx:
-.Lecx:		.long	0
-hd_edx:
-.Ledx:		.long	0
-hd_esi:
-.Lesi:		.long	0
-hd_edi:
-.Ledi:		.long	0
-hd_ebp:
-.Lebp:		.long	0
-hd_esp:
-.Lesp:		.long	0
-hd_ds:
-.Lds:		.word	0
-hd_es:
-.Les:		.word	0
-hd_fs:
-.Lfs:		.word	0
-hd_gs:
-.Lgs:		.word	0
-hd_ss:
-.Lss:		.word	0
-hd_tr:
-.Ltr:		.word	0
-hd_ldtr:
-.Lldtr:		.word	0
+	X86_FIELD list_head, long	/* first entry (normally list page | INDIRECTION) */
+	X86_FIELD max_steps, long
+	X86_FIELD rsdp_dst, long	/* where to copy the loader's rsdp_paddr (0: do not) */
+	X86_FIELD loader_info, long	/* %ebx at entry, saved by the stub */
+	.irp	name, cr0, cr2, cr3, cr4, eflags, eax, ebx, ecx, edx, esi, edi, ebp, esp
+	X86_FIELD \name, long
+	.endr
+	.irp	name, ds, es, fs, gs, ss, tr, ldtr
+	X86_FIELD \name, word
+	.endr
 	.balign	4, 0
 	.word	0
-hd_idtr:
-.Lidtr:		.word	0	/* limit */
-		.long	0	/* base */
-	.word	0
-hd_gdtr:
-.Lgdtr:		.word	0	/* limit: planner; base: set at run time */
-		.long	0
-	.balign	8, 0
-hd_gdt:
-.Lgdt:		.fill	16, 8, 0	/* GDT, filled by the planner */
-hd_gdt_end:
-	.balign	16, 0
-.Lstack:	.fill	64, 4, 0	/* the stub's own stack: PVH gives none */
-.Lstack_top:
-	X86_VERIFY_DATA
-hd_end:
-	X86_VERIFY_SCRATCH
+	X86_DESCRIPTOR_TABLES long
+	X86_DATA_TAIL 256

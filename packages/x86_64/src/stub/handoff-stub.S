@@ -17,67 +17,18 @@
  * Code refers to local labels only, so the object has no relocations.
  */
 	.include "verify32.S"
+	.include "handoff-common.S"
 	.text
 	.code32
 	.globl	_start
 _start:
 .Lbase:
-	cli
-	cld
-	call	1f
-1:	popl	%ebp
-	subl	$(1b - .Lbase), %ebp
-	leal	(.Lstack_top - .Lbase)(%ebp), %esp
-
-	movl	(.Lhead - .Lbase)(%ebp), %eax	/* current entry, low half */
-	movl	(.Lhead + 4 - .Lbase)(%ebp), %ecx
-	xorl	%edx, %edx			/* next entry pointer */
-	xorl	%edi, %edi			/* destination */
-	movl	(.Lmax_steps - .Lbase)(%ebp), %ebx
-.Lwalk:
-	testl	%ecx, %ecx			/* an address above 4 GiB cannot be reached with paging off */
-	jnz	.Lfail
-	testl	%ebx, %ebx
-	jz	.Lfail
-	decl	%ebx
-	testb	$0x4, %al			/* DONE */
-	jnz	.Ldone
-	movl	%eax, %esi
-	andl	$~0xfff, %esi
-	testb	$0x2, %al			/* INDIRECTION */
-	jz	2f
-	movl	%esi, %edx
-	jmp	.Lnext
-2:	testb	$0x1, %al			/* DESTINATION */
-	jz	3f
-	movl	%esi, %edi
-	jmp	.Lnext
-3:	testb	$0x8, %al			/* SOURCE */
-	jz	4f
-	movl	$1024, %ecx
-	rep movsl
-	jmp	.Lnext
-4:	testb	$0x10, %al			/* ZERO */
-	jz	.Lnext
-	xorl	%eax, %eax
-	movl	$1024, %ecx
-	rep stosl
-.Lnext:
-	movl	(%edx), %eax
-	movl	4(%edx), %ecx
-	addl	$8, %edx
-	jmp	.Lwalk
-
-	.globl	hd_fail
-hd_fail:
-.Lfail:
-	jmp	.Lfail
+	X86_FIND_SELF
+	X86_WALK_LIST 8
 
 .Ldone:
 	X86_VERIFY
-	leal	(.Lgdt - .Lbase)(%ebp), %eax
-	movl	%eax, (.Lgdtr - .Lbase + 2)(%ebp)
-	lgdt	(.Lgdtr - .Lbase)(%ebp)
+	X86_LOAD_GDT32
 	movl	(.Lcr4 - .Lbase)(%ebp), %eax
 	movl	%eax, %cr4
 	movl	(.Lcr3 - .Lbase)(%ebp), %eax
@@ -109,11 +60,7 @@ hd_fail:
 hd_entry64:
 	cli
 	cld
-	leaq	.Lstack_top(%rip), %rsp
-	leaq	.Lgdt(%rip), %rax
-	pushq	%rax
-	pushw	.Lgdtr(%rip)
-	lgdt	(%rsp)
+	X86_LOAD_GDT64
 	movq	.Lcr4(%rip), %rax
 	movq	%rax, %cr4
 	movq	.Lcr3(%rip), %rax
@@ -125,29 +72,10 @@ hd_entry64:
 	wrmsr
 	movl	.Lcr0(%rip), %eax
 	movq	%rax, %cr0
-	movzwl	.Lcs(%rip), %eax
-	pushq	%rax
-	leaq	.Llong(%rip), %rax
-	pushq	%rax
-	lretq
+	X86_LRET64 .Llong
 
 .Llong:
-	movw	.Lds(%rip), %ax
-	movw	%ax, %ds
-	movw	.Les(%rip), %ax
-	movw	%ax, %es
-	movw	.Lfs(%rip), %ax
-	movw	%ax, %fs
-	movw	.Lgs(%rip), %ax
-	movw	%ax, %gs
-	movw	.Lss(%rip), %ax
-	movw	%ax, %ss
-	movw	.Ltr(%rip), %ax
-	testw	%ax, %ax
-	jz	5f
-	ltr	%ax
-5:	movw	.Lldtr(%rip), %ax
-	lldt	%ax
+	X86_LOAD_SELECTORS (%rip)
 	lidt	.Lidtr(%rip)
 	movq	.Lcr2(%rip), %rax
 	movq	%rax, %cr2
@@ -164,112 +92,31 @@ hd_entry64:
 	pushq	.Lrflags(%rip)
 	popfq
 	movq	.Lrsp(%rip), %rsp
-	movq	.Lrax(%rip), %rax
-	movq	.Lrbx(%rip), %rbx
-	movq	.Lrcx(%rip), %rcx
-	movq	.Lrdx(%rip), %rdx
-	movq	.Lrsi(%rip), %rsi
-	movq	.Lrdi(%rip), %rdi
-	movq	.Lrbp(%rip), %rbp
-	movq	.Lr8(%rip), %r8
-	movq	.Lr9(%rip), %r9
-	movq	.Lr10(%rip), %r10
-	movq	.Lr11(%rip), %r11
-	movq	.Lr12(%rip), %r12
-	movq	.Lr13(%rip), %r13
-	movq	.Lr14(%rip), %r14
-	movq	.Lr15(%rip), %r15
+	.irp	reg, rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15
+	movq	.L\reg(%rip), %\reg
+	.endr
 	jmp	*.Lrip(%rip)
 
 	/* Data block (little-endian). */
 	.balign	8, 0
-	.globl	hd_data, hd_list_head, hd_max_steps, hd_cr0, hd_cr2, hd_cr3, hd_cr4, hd_efer, hd_rflags, hd_rip
-	.globl	hd_rax, hd_rbx, hd_rcx, hd_rdx, hd_rsi, hd_rdi, hd_rbp, hd_rsp
-	.globl	hd_r8, hd_r9, hd_r10, hd_r11, hd_r12, hd_r13, hd_r14, hd_r15
-	.globl	hd_cs, hd_ds, hd_es, hd_fs, hd_gs, hd_ss, hd_tr, hd_ldtr, hd_idtr, hd_gdtr, hd_gdt, hd_gdt_end, hd_end
+	.globl	hd_data
 hd_data:
-hd_list_head:
-.Lhead:		.quad	0	/* first entry (normally list page | INDIRECTION) */
-hd_cr3:
-.Lcr3:		.quad	0	/* page-table root (must be below 4 GiB) */
-hd_cr4:
-.Lcr4:		.quad	0
-hd_efer:
-.Lefer:		.quad	0
-hd_cr2:
-.Lcr2:		.quad	0
-hd_rflags:
-.Lrflags:	.quad	0
-hd_rip:
-.Lrip:		.quad	0	/* entry */
-hd_rax:
-.Lrax:		.quad	0
-hd_rbx:
-.Lrbx:		.quad	0
-hd_rcx:
-.Lrcx:		.quad	0
-hd_rdx:
-.Lrdx:		.quad	0
-hd_rsi:
-.Lrsi:		.quad	0
-hd_rdi:
-.Lrdi:		.quad	0
-hd_rbp:
-.Lrbp:		.quad	0
-hd_rsp:
-.Lrsp:		.quad	0
-hd_r8:
-.Lr8:		.quad	0
-hd_r9:
-.Lr9:		.quad	0
-hd_r10:
-.Lr10:		.quad	0
-hd_r11:
-.Lr11:		.quad	0
-hd_r12:
-.Lr12:		.quad	0
-hd_r13:
-.Lr13:		.quad	0
-hd_r14:
-.Lr14:		.quad	0
-hd_r15:
-.Lr15:		.quad	0
-hd_max_steps:
-.Lmax_steps:	.long	0
-hd_cr0:
-.Lcr0:		.long	0
-hd_cs:
-.Lcs:		.word	0
-hd_ds:
-.Lds:		.word	0
-hd_es:
-.Les:		.word	0
-hd_fs:
-.Lfs:		.word	0
-hd_gs:
-.Lgs:		.word	0
-hd_ss:
-.Lss:		.word	0
-hd_tr:
-.Ltr:		.word	0
-hd_ldtr:
-.Lldtr:		.word	0
+	X86_FIELD list_head, quad	/* first entry (normally list page | INDIRECTION) */
+	X86_FIELD cr3, quad		/* page-table root (must be below 4 GiB) */
+	X86_FIELD cr4, quad
+	X86_FIELD efer, quad
+	X86_FIELD cr2, quad
+	X86_FIELD rflags, quad
+	X86_FIELD rip, quad		/* entry */
+	.irp	name, rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp, r8, r9, r10, r11, r12, r13, r14, r15
+	X86_FIELD \name, quad
+	.endr
+	X86_FIELD max_steps, long
+	X86_FIELD cr0, long
+	.irp	name, cs, ds, es, fs, gs, ss, tr, ldtr
+	X86_FIELD \name, word
+	.endr
 	.balign	8, 0
 	.word	0, 0, 0
-hd_idtr:
-.Lidtr:		.word	0	/* limit */
-		.quad	0	/* base (10-byte operand in 64-bit mode) */
-	.word	0
-hd_gdtr:
-.Lgdtr:		.word	0	/* limit: planner; base: set at run time */
-		.long	0
-	.balign	8, 0
-hd_gdt:
-.Lgdt:		.fill	16, 8, 0
-hd_gdt_end:
-	.balign	16, 0
-.Lstack:	.fill	16, 8, 0
-.Lstack_top:
-	X86_VERIFY_DATA
-hd_end:
-	X86_VERIFY_SCRATCH
+	X86_DESCRIPTOR_TABLES quad	/* the 10-byte IDTR operand of 64-bit mode */
+	X86_DATA_TAIL 128
