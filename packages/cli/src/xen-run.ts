@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ValidationError, type HypercallAbi } from "@handoff/core";
 import { QemuError, scratchDir, withQemu, type QemuMachine } from "@handoff/qemu";
-import { decodeXenRun, findPayloadBlock, planXenPayload, type PlannedBlock, type XenCallResult, type XenRunCallSpec, type XenRunFlavour, type XenRunMachine } from "@handoff/xen";
+import { blockFrames, decodeXenRun, findPayloadBlock, planXenPayload, type PlannedBlock, type XenCallResult, type XenRunCallSpec, type XenRunFlavour, type XenRunMachine } from "@handoff/xen";
 
 /** What `handoff xen run` reports: each call's outcome, Xen's console and the times. */
 export interface XenRunReport {
@@ -48,6 +48,23 @@ async function waitForEnd(m: QemuMachine, deadline: number): Promise<void> {
   }
 }
 
+/**
+ * The block from its first page at machine address `at`: contiguous where dom0
+ * is 1:1 (the read covers it even across a search chunk), else page by page at
+ * the machine frames the payload wrote into its frame table (PV).
+ */
+async function readPages(m: QemuMachine, at: bigint, size: number): Promise<Uint8Array> {
+  const page = 4096;
+  const first = await m.readMemory(at, page);
+  const frames = blockFrames(first, size / page);
+  if (!frames) return m.readMemory(at, size);
+  if (frames[0] !== at / BigInt(page)) throw new ValidationError("xen run", `the frame table puts page 0 at frame ${frames[0]!.toString(16)}, found at ${at.toString(16)}`);
+  const bytes = new Uint8Array(size);
+  bytes.set(first);
+  for (let i = 1; i < frames.length; i++) bytes.set(await m.readMemory(frames[i]! * BigInt(page), page), i * page);
+  return bytes;
+}
+
 /** Search guest RAM page by page for the running copy of the block; read it whole. */
 async function readBlock(m: QemuMachine, ram: XenRunMachine["ram"], plan: PlannedBlock): Promise<{ at: bigint; bytes: Uint8Array }> {
   const chunk = 16 << 20;
@@ -60,8 +77,7 @@ async function readBlock(m: QemuMachine, ram: XenRunMachine["ram"], plan: Planne
     const found = findPayloadBlock(dump, plan.nonce);
     if (found === undefined) continue;
     const at = ram.base + BigInt(off + found);
-    // The block is contiguous in guest-physical memory; the read covers it even when it crosses a chunk.
-    return { at, bytes: await m.readMemory(at, plan.block.length) };
+    return { at, bytes: await readPages(m, at, plan.block.length) };
   }
   throw new ValidationError("xen run", `the payload's data block is not in guest RAM ${ram.base.toString(16)}+${ram.size.toString(16)}: did dom0 start? serial: ${JSON.stringify(m.serial.slice(-400))}`);
 }
@@ -70,7 +86,7 @@ async function readBlock(m: QemuMachine, ram: XenRunMachine["ram"], plan: Planne
 export async function runXen(req: XenRunRequest): Promise<XenRunReport> {
   const { flavour } = req;
   const shutdown: XenRunCallSpec = { call: "sched_op", command: "shutdown", struct: { reason: flavour.shutdownReason } };
-  const plan = planXenPayload(req.abi, [...req.calls, shutdown], { guestBits: flavour.guestBits, frameBias: flavour.frameBias, nonce: new Uint8Array(randomBytes(16)) });
+  const plan = planXenPayload(req.abi, [...req.calls, shutdown], { guestBits: flavour.guestBits, frameBias: flavour.frameBias, frameTable: flavour.frameTable, nonce: new Uint8Array(randomBytes(16)) });
   const dir = scratchDir("handoff-xen-run-");
   try {
     const payload = join(dir.path, "dom0.img");

@@ -40,10 +40,8 @@ function runScript(args: readonly string[]): Report {
 const n = (s: string) => (s.startsWith("-") ? -BigInt(s.slice(1)) : BigInt(s));
 const byIndex = (r: Report, i: number) => r.results.find((x) => x.index === i)!;
 
-/** Checks of the Arm script (test/xen/arm-dom0.json) shared by the three Arm flavours. */
-function checkArmScript(report: Report, ownCapability: string): void {
-  // dom0 is 1:1 on Arm: the address the payload saw is where its block sits in machine memory.
-  expect(report.blockFoundAt).toBe(report.blockAddress);
+/** Checks of the calls of test/xen/arm-dom0.json, shared by every flavour; `ramEnd` is the end of the machine's RAM. */
+function checkScript(report: Report, ownCapability: string, ramEnd: bigint): void {
   // XENVER_version / extraversion against Xen's boot banner.
   const version = n(byIndex(report, 0).result);
   const extra = byIndex(report, 1).struct!.value as string;
@@ -54,9 +52,9 @@ function checkArmScript(report: Report, ownCapability: string): void {
   // console_io write: the text is a line of Xen's console (hardware dom0's writes carry no prefix).
   expect(n(byIndex(report, 4).result)).toBe(0n);
   expect(report.console.map((l) => l.replace(/\r$/, ""))).toContain("HANDOFF-XEN-CONSOLE-OK");
-  // dom0_mem=128M on Xen's command line: 32768 pages; the virt board's RAM (512M at 1 GiB) ends at frame 0x60000.
+  // dom0_mem=128M on Xen's command line: 32768 pages; the highest RAM frame is where QEMU's RAM ends.
   expect(n(byIndex(report, 5).result)).toBe(32768n);
-  expect(n(byIndex(report, 6).result)).toBe((0x40000000n + (512n << 20n)) >> 12n);
+  expect(n(byIndex(report, 6).result)).toBe(ramEnd >> 12n);
   // Event channel: alloc_unbound gives a port; send/close on it succeed; send after close is -EINVAL.
   const port = (byIndex(report, 7).struct!.value as { port: string }).port;
   expect(n(byIndex(report, 7).result)).toBe(0n);
@@ -68,7 +66,18 @@ function checkArmScript(report: Report, ownCapability: string): void {
   expect(mc.calls!.map((c) => c.result)).toEqual([0, 3, 5].map((i) => byIndex(report, i).result));
 }
 
+/** The Arm flavours: dom0 is 1:1, so the address the payload saw is where its block sits in machine memory; the virt board's 512M start at 1 GiB. */
+function checkArmScript(report: Report, ownCapability: string): void {
+  expect(report.blockFoundAt).toBe(report.blockAddress);
+  checkScript(report, ownCapability, 0x40000000n + (512n << 20n));
+}
+
 const ARM_SCRIPT = join(__dirname, "xen/arm-dom0.json");
+/** The Arm script's calls plus kexec_op get_range (x86 PV only) for KEXEC_RANGE_MA_XEN (1) and the crash area (KEXEC_RANGE_MA_CRASH, 0). */
+const X86_PV_EXTRA = [
+  { call: "kexec_op", command: "get_range", struct: { range: 1, nr: 0 } },
+  { call: "kexec_op", command: "get_range", struct: { range: 0, nr: 0 } },
+];
 /** A multicall whose xen_version entry has bit 32 set in argument 1 (its handle). */
 const UNCLEAN = { call: "multicall", calls: [{ call: "xen_version", command: "version", args: ["0x100000000"] }] };
 const dir = tempDir("handoff-xen-run-");
@@ -115,5 +124,38 @@ describe("handoff xen run on Arm: one boot per flavour", () => {
     console.log(`arm32 dom0 on armhf Xen: ${report.timing.toShutdownMs} ms to the guest's end, ${report.timing.toResultsMs} ms to the results`);
     expect(report.completed).toBe(true);
     checkArmScript(report, "xen-3.0-armv7l");
+  });
+});
+
+describe("handoff xen run on x86: PV dom0", () => {
+  const amd64 = xenImage("xen-amd64");
+  const ready = amd64 !== undefined && requireTool("qemu-system-x86_64");
+
+  it.skipIf(!ready)("x86_64 PV dom0 (syscall): the Arm calls plus kexec get_range, each checked independently; the block read back at the machine frames the guest reported", () => {
+    const script = join(dir, "x86_64-pv.json");
+    writeFileSync(script, JSON.stringify([...(JSON.parse(readFileSync(ARM_SCRIPT, "utf8")) as unknown[]), ...X86_PV_EXTRA]));
+    const report = runScript(["--arch", "x86_64", "--guest", "pv", "--xen", amd64!, "--script", script]);
+    console.log(`x86_64 PV dom0: ${report.timing.toShutdownMs} ms from QEMU start to the guest's end, ${report.timing.toResultsMs} ms to the results`);
+    expect(report.completed).toBe(true);
+    // The ELF is linked at 4 MiB with VIRT_BASE 0: the payload's address is that plus the block's file offset (Xen: "Loaded kernel: 0000000000400000").
+    expect(BigInt(report.blockAddress)).toBe(0x400000n + 0x1000n);
+    expect(report.console.some((l) => l.includes("Loaded kernel: 0000000000400000->"))).toBe(true);
+    // The block's first page was found in the machine memory Xen says it gave dom0.
+    const alloc = /Dom0 alloc\.:\s+([0-9a-f]+)->([0-9a-f]+)/.exec(report.console.join("\n"))!;
+    expect(BigInt(report.blockFoundAt) >= BigInt(`0x${alloc[1]}`) && BigInt(report.blockFoundAt) < BigInt(`0x${alloc[2]}`)).toBe(true);
+    // maximum_ram_page: the end of the last usable range of Xen's own e820 listing.
+    const usable = [...report.console.join("\n").matchAll(/\[([0-9a-f]{16}), ([0-9a-f]{16})\] \(usable\)/g)];
+    checkScript(report, "xen-3.0-x86_64", BigInt(`0x${usable.at(-1)![2]}`) + 1n);
+    // KEXEC_RANGE_MA_XEN is [_start, _end): 2 MiB past where Xen said it moved itself ("New Xen image base
+    // address"), as x86 Xen links _start at XEN_VIRT_START + XEN_IMG_OFFSET (0x200000, xen/arch/x86/xen.lds.S).
+    const xen = byIndex(report, 12);
+    expect(n(xen.result)).toBe(0n);
+    const range = xen.struct!.value as { start: string; size: string };
+    const base = /New Xen image base address: (0x[0-9a-f]+)/.exec(report.console.join("\n"))!;
+    expect(n(range.start)).toBe(BigInt(base[1]!) + 0x200000n);
+    expect(n(range.size)).toBeGreaterThan(0n);
+    // No crashkernel= on Xen's command line: the crash area is empty.
+    expect(n(byIndex(report, 13).result)).toBe(0n);
+    expect(n((byIndex(report, 13).struct!.value as { size: string }).size)).toBe(0n);
   });
 });

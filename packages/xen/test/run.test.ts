@@ -1,12 +1,18 @@
 import "reflect-metadata";
-import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { requireTool, tempDir } from "@handoff/test-support";
 import { HypercallArgumentError, ValidationError } from "@handoff/core";
 import { abiOf } from "./arches.js";
 import {
   CALL_ENTRY,
+  FRAME_TABLE_SLOTS,
   PAYLOAD_DATA_OFFSET,
   PAYLOAD_HEADER,
   XenRunScriptError,
+  blockFrames,
   decodeXenRun,
   findPayloadBlock,
   parseXenRunScript,
@@ -51,14 +57,14 @@ describe("xen run scripts", () => {
   });
 });
 
-describe("the payload's data block", () => {
-  const specs = parseXenRunScript([
-    { call: "event_channel_op", command: "alloc_unbound", struct: { dom: 0x7ff0, remote_dom: 0 } },
-    { call: "event_channel_op", command: "send", structAt: "0.port" },
-    { call: "console_io", command: "write", args: [3, { text: "hi\n" }] },
-    { call: "multicall", calls: [{ call: "xen_version", command: "version" }, { call: "xen_version", command: "extraversion" }] },
-  ]);
+const specs = parseXenRunScript([
+  { call: "event_channel_op", command: "alloc_unbound", struct: { dom: 0x7ff0, remote_dom: 0 } },
+  { call: "event_channel_op", command: "send", structAt: "0.port" },
+  { call: "console_io", command: "write", args: [3, { text: "hi\n" }] },
+  { call: "multicall", calls: [{ call: "xen_version", command: "version" }, { call: "xen_version", command: "extraversion" }] },
+]);
 
+describe("the payload's data block", () => {
   it("puts each handle where the relocated block has the struct, and the call table where the header says", () => {
     const plan = planXenPayload(abi, specs, { nonce });
     const base = 0x5000_1000n;
@@ -115,6 +121,54 @@ describe("the payload's data block", () => {
     expect(new DataView(image.buffer).getUint32(0x38, true)).toBe(0x644d5241);
     expect(image.subarray(PAYLOAD_DATA_OFFSET, PAYLOAD_DATA_OFFSET + 16)).toEqual(nonce);
     expect(() => xenRunFlavour("riscv64")).toThrow(/no payload/);
+  });
+});
+
+describe("the x86_64 PV payload", () => {
+  const dir = tempDir("handoff-xen-pv-");
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const pv = xenRunFlavour("x86_64", 64, "pv");
+  const x64 = abiOf("x86_64");
+
+  it("is an ELF64 executable binutils reads: one PT_LOAD covering the block, Xen's notes for a generic xen-3.0 loader", () => {
+    if (!requireTool("x86_64-linux-gnu-readelf")) return;
+    const plan = planXenPayload(x64, specs, { nonce, frameTable: true });
+    const image = pv.image(plan.block);
+    const file = join(dir, "dom0.elf");
+    writeFileSync(file, image);
+    const r = spawnSync("x86_64-linux-gnu-readelf", ["-hlnW", file], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Machine:\s+Advanced Micro Devices X86-64/);
+    const load = r.stdout.split("\n").find((l) => /^\s+LOAD\s/.test(l))!.trim().split(/\s+/);
+    // offset 0, vaddr = paddr, filesz = memsz = the whole file (code page + block)
+    expect(load.slice(1, 6).map((x) => BigInt(x))).toEqual([0n, 0x400000n, 0x400000n, BigInt(image.length), BigInt(image.length)]);
+    expect(image.length).toBe(PAYLOAD_DATA_OFFSET + plan.block.length);
+    const entry = BigInt(/Entry point address:\s+(0x[0-9a-f]+)/.exec(r.stdout)![1]!);
+    expect(entry > 0x400000n && entry < 0x400000n + BigInt(PAYLOAD_DATA_OFFSET)).toBe(true);
+    // readelf does not name Xen's note types; owner and description bytes are its own reading.
+    const notes = [...r.stdout.matchAll(/^\s+Xen\s+0x0*8\s.*description data: ([0-9a-f ]+?)\s*$/gm)].map((m) => Buffer.from(m[1]!.replace(/ /g, ""), "hex"));
+    expect(notes).toHaveLength(6);
+    const text = notes.map((b) => b.toString("latin1").replace(/\0+$/, ""));
+    expect(text).toEqual(expect.arrayContaining(["handoff", "xen-3.0", "generic"]));
+    expect(notes.some((b) => b.readBigUInt64LE(0) === entry)).toBe(true);
+  });
+
+  it("reserves a frame table in the block's first page and reads the frames the payload writes there", () => {
+    const plan = planXenPayload(x64, specs, { nonce, frameTable: true });
+    const pages = plan.block.length / 4096;
+    const v = new DataView(plan.block.buffer);
+    expect(Number(v.getBigUint64(PAYLOAD_HEADER.frameTable, true))).toBe(PAYLOAD_HEADER.size);
+    expect(Number(v.getBigUint64(PAYLOAD_HEADER.frameCount, true))).toBe(pages);
+    const ran = plan.block.slice();
+    const rv = new DataView(ran.buffer);
+    for (let i = 0; i < pages; i++) rv.setBigUint64(PAYLOAD_HEADER.size + i * 8, 0x1234n - BigInt(i) * 7n, true);
+    expect(blockFrames(ran.subarray(0, 4096), pages)).toEqual(Array.from({ length: pages }, (_, i) => 0x1234n - BigInt(i) * 7n));
+    expect(() => blockFrames(ran.subarray(0, 4096), pages + 1)).toThrow(/frames for a block of/);
+    // The Arm flavours have none: their block is read in one piece.
+    expect(blockFrames(planXenPayload(abi, specs, { nonce }).block.subarray(0, 4096), pages)).toBeUndefined();
+    // A block past the table's reach is refused before a boot.
+    const big = [{ call: "console_io", command: "write", args: [1, { zeros: FRAME_TABLE_SLOTS * 4096 }] }];
+    expect(() => planXenPayload(x64, parseXenRunScript(big), { nonce, frameTable: true })).toThrow(/the frame table holds/);
   });
 });
 

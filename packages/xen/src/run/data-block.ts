@@ -17,11 +17,18 @@ export const PAYLOAD_HEADER = {
   callTable: 0x28,
   relocCount: 0x30,
   relocTable: 0x38,
+  /** Offset of the frame table (0: none): the payload writes each block page's machine frame there. */
+  frameTable: 0x40,
+  /** Entries of the frame table (the block's pages). */
+  frameCount: 0x48,
   size: 0x80,
 } as const;
 
 /** One call table entry: eight 64-bit words. */
 export const CALL_ENTRY = { nr: 0, args: 8, result: 48, done: 56, size: 64, maxArgs: 5 } as const;
+
+/** Frame table entries that fit in the block's first page after the header: the block's page limit where one is needed. */
+export const FRAME_TABLE_SLOTS = (4096 - PAYLOAD_HEADER.size) / 8;
 
 /** Bytes of random nonce that mark the block in a memory dump. */
 export const NONCE_SIZE = 16;
@@ -37,6 +44,7 @@ export type RelocKind = "address" | "frame";
 export class DataBlock {
   private bytes = new Uint8Array(64 * 1024);
   private used: number = PAYLOAD_HEADER.size;
+  private frameTable = 0;
   readonly relocs: { readonly offset: number; readonly kind: RelocKind }[] = [];
 
   /** Reserve `size` bytes aligned to `align`; returns the offset. */
@@ -65,9 +73,19 @@ export class DataBlock {
     this.relocs.push({ offset, kind });
   }
 
+  /** Reserve the frame table: the first allocation, so it lies in the block's first page. */
+  reserveFrameTable(): void {
+    if (this.used !== PAYLOAD_HEADER.size) throw new ValidationError("xen run data block", "the frame table must be its first allocation");
+    this.frameTable = this.alloc(FRAME_TABLE_SLOTS * 8, 8);
+  }
+
   /** The finished block: relocation table appended, header filled, size a whole number of pages. */
   finish(nonce: Uint8Array, frameBias: bigint, callTable: number, callCount: number): Uint8Array {
     const table = this.alloc(this.relocs.length * 8, 8);
+    const pages = Math.ceil(this.used / PAGE);
+    if (this.frameTable && pages > FRAME_TABLE_SLOTS) throw new ValidationError("xen run data block", `${pages} pages, the frame table holds ${FRAME_TABLE_SLOTS}`);
+    this.word(PAYLOAD_HEADER.frameTable, BigInt(this.frameTable));
+    this.word(PAYLOAD_HEADER.frameCount, this.frameTable ? BigInt(pages) : 0n);
     this.relocs.forEach((r, i) => this.word(table + i * 8, BigInt(r.offset) | (r.kind === "frame" ? 1n << RELOC_KIND_SHIFT : 0n)));
     this.put(PAYLOAD_HEADER.nonce, nonce);
     this.word(PAYLOAD_HEADER.frameBias, frameBias);

@@ -1,6 +1,7 @@
 import { ValidationError } from "@handoff/core";
 import { XEN_AARCH32_PAYLOAD_CODE } from "./aarch32-payload.bytes.js";
 import { XEN_AARCH64_PAYLOAD_CODE } from "./aarch64-payload.bytes.js";
+import { XEN_X86_64_PV_PAYLOAD_CODE } from "./x86_64-pv-payload.bytes.js";
 
 /** How QEMU must run Xen for one guest flavour (plain data: the CLI hands it to @handoff/qemu). */
 export interface XenRunMachine {
@@ -24,6 +25,8 @@ export interface XenRunFlavour {
   readonly description: string;
   /** Guest address minus guest-physical address of the data block. */
   readonly frameBias: bigint;
+  /** Whether the payload reports its block's machine frames (PV: pseudo-physical is not machine). */
+  readonly frameTable: boolean;
   /** SHUTDOWN_* reason the payload ends with. */
   readonly shutdownReason: number;
   /** Xen's command line besides the caller's `--xen-args`. */
@@ -89,6 +92,7 @@ const ARM64_DOM0: XenRunFlavour = {
   guest: "dom0",
   description: "AArch64 dom0 on arm64 Xen (1:1, hvc #0xEA1, number in x16)",
   frameBias: 0n,
+  frameTable: false,
   shutdownReason: 0, // SHUTDOWN_poweroff
   xenArgs: ARM_XEN_ARGS,
   image: (block) => withBlock(AARCH64_CODE, block),
@@ -112,8 +116,53 @@ const ARM32_DOM0: XenRunFlavour = {
   machine: (payload, cmdline) => armMachine("arm32", payload, cmdline, 0x57e00000n),
 };
 
+const X86_64_PV_CODE = new Uint8Array(XEN_X86_64_PV_PAYLOAD_CODE.size);
+X86_64_PV_CODE.set(hexBytes(XEN_X86_64_PV_PAYLOAD_CODE.hex));
+
+/** The PV payload is a whole ELF file: its PT_LOAD sizes must cover the data block. */
+function pvElf(code: Uint8Array, symbols: { readonly load_filesz: number; readonly load_memsz: number }, block: Uint8Array): Uint8Array {
+  const image = withBlock(code, block);
+  const view = new DataView(image.buffer);
+  view.setBigUint64(symbols.load_filesz, BigInt(image.length), true);
+  view.setBigUint64(symbols.load_memsz, BigInt(image.length), true);
+  return image;
+}
+
+/** Xen on the PC: serial console on COM1; one dom0 vCPU; noreboot halts at once when dom0 ends. */
+const X86_XEN_ARGS = ["console=com1", "com1=115200,8n1", "loglvl=all", "guest_loglvl=all", "dom0_mem=128M", "dom0_max_vcpus=1", "noreboot"];
+
+/** QEMU's pc board: Xen by multiboot1 (`-kernel`), dom0 as the first module (`-initrd "FILE ARGS"`). */
+function x86Machine(payload: string, cmdline: string): XenRunMachine {
+  if (payload.includes(",")) throw new ValidationError("xen run payload", `${payload}: QEMU's -initrd splits modules at commas`);
+  return {
+    qemuArch: "x86_64",
+    machine: "pc",
+    // -cpu max gives Xen SVM with nested paging under TCG (PVH dom0 needs it).
+    cpu: "max",
+    memory: "512M",
+    // Xen 4.17 here allocates dom0 just below its own relocated image (its log: "Dom0 alloc.: 1e800000->1f000000").
+    ram: { base: 0n, size: 512 << 20, likely: 0x1e800000n },
+    args: ["-append", cmdline, "-initrd", `${payload} handoff`],
+  };
+}
+
+const X86_64_PV_DOM0: XenRunFlavour = {
+  id: "x86_64-pv",
+  arch: "x86_64",
+  guestBits: 64,
+  guest: "pv",
+  description: "x86_64 PV dom0 (handoff's ELF with Xen notes, syscall; block read back by the machine frames it reports)",
+  // VIRT_BASE 0: a virtual address is the pseudo-physical one.
+  frameBias: 0n,
+  frameTable: true,
+  shutdownReason: 0,
+  xenArgs: X86_XEN_ARGS,
+  image: (block) => pvElf(X86_64_PV_CODE, XEN_X86_64_PV_PAYLOAD_CODE.symbols, block),
+  machine: x86Machine,
+};
+
 /** Every flavour `handoff xen run` can build. */
-export const XEN_RUN_FLAVOURS: readonly XenRunFlavour[] = [ARM64_DOM0, AARCH32_ON_ARM64, ARM32_DOM0];
+export const XEN_RUN_FLAVOURS: readonly XenRunFlavour[] = [ARM64_DOM0, AARCH32_ON_ARM64, ARM32_DOM0, X86_64_PV_DOM0];
 
 /** The flavour for `--arch`, `--guest-mode` and `--guest`, or a typed error listing those that exist. */
 export function xenRunFlavour(arch: string, guestBits?: 32 | 64, guest?: "pv" | "pvh"): XenRunFlavour {

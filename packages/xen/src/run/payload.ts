@@ -187,11 +187,12 @@ function planMulticall(ctx: Context, spec: XenRunCallSpec, where: string): { lis
 export function planXenPayload(
   abi: HypercallAbi,
   specs: readonly XenRunCallSpec[],
-  options: { readonly guestBits?: 32 | 64; readonly frameBias?: bigint; readonly nonce: Uint8Array },
+  options: { readonly guestBits?: 32 | 64; readonly frameBias?: bigint; readonly nonce: Uint8Array; readonly frameTable?: boolean },
 ): PlannedBlock {
   const bits = abi.convention(options.guestBits).guestBits;
   if (options.nonce.length !== NONCE_SIZE) throw new ValidationError("xen run nonce", `${options.nonce.length} bytes, need ${NONCE_SIZE}`);
   const ctx: Context = { env: xenTypes(abi, bits), bits, block: new DataBlock(), planned: [] };
+  if (options.frameTable) ctx.block.reserveFrameTable();
   const pending: { spec: XenRunCallSpec; nr: number; args: Resolved[] }[] = [];
   specs.forEach((spec, index) => {
     const where = `[${index}]`;

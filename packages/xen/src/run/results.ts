@@ -42,6 +42,20 @@ export function findPayloadBlock(dump: Uint8Array, nonce: Uint8Array, pageSize =
   return undefined;
 }
 
+/**
+ * The machine frames of the block's pages as the payload wrote them into its
+ * frame table (PV guests, whose pages are not machine-contiguous), or
+ * undefined when the block has none; `first` is the block's first page as read.
+ */
+export function blockFrames(first: Uint8Array, pages: number): bigint[] | undefined {
+  const view = new DataView(first.buffer, first.byteOffset, first.byteLength);
+  const table = Number(view.getBigUint64(PAYLOAD_HEADER.frameTable, true));
+  if (table === 0) return undefined;
+  const count = Number(view.getBigUint64(PAYLOAD_HEADER.frameCount, true));
+  if (count !== pages || table + count * 8 > first.length) throw new FormatError("xen run results", "data block", "frame table", table, `${count} frames for a block of ${pages} pages`);
+  return Array.from({ length: count }, (_, i) => view.getBigUint64(table + i * 8, true));
+}
+
 function display(layout: Layout, v: CValue): DecodedValue {
   if (layout.kind === "array" && layout.element.kind === "int" && layout.element.size === 1 && Array.isArray(v)) {
     const bytes = Uint8Array.from(v as bigint[], (b) => Number(BigInt.asUintN(8, b)));

@@ -1,0 +1,119 @@
+# handoff's x86_64 PV dom0 payload for `handoff xen run`: a whole ELF64
+# executable (header, program headers and Xen notes written out here, so the
+# flat bytes are the file) whose code runs a table of hypercalls with
+# `syscall`. The host appends the data block at file offset 0x1000 and patches
+# the PT_LOAD sizes (load_filesz, load_memsz) to cover it. The block header is
+# the one data-block.ts describes (see aarch64-payload.S), plus:
+#   0x40 offset of the frame table, 0x48 its length: the payload writes the
+#        machine frame (MFN) of each block page there, for the host to read
+#        the block back over QMP (a PV guest's pages are not machine-contiguous).
+# A kind-1 reloc (a frame number) becomes an MFN through start_info's
+# mfn_list: PV guests name frames by machine frame number.
+# Xen's PV entry state (public/xen.h "Start-of-day memory layout"): the image
+# mapped at its ELF addresses, %rsi = start_info's virtual address.
+        .text
+        .globl _start
+        .set    LOAD, 0x400000          # virtual = pseudo-physical address of the image (VIRT_BASE 0)
+        .set    SI_MFN_LIST, 104        # offsetof(start_info_t, mfn_list), 64-bit guest
+_start:
+image:
+        # ELF64 header (System V gABI, Figure 4-3)
+        .byte   0x7f, 'E', 'L', 'F', 2, 1, 1, 0 # ELFCLASS64, ELFDATA2LSB, EV_CURRENT, ELFOSABI_NONE
+        .quad   0
+        .word   2                       # e_type ET_EXEC
+        .word   62                      # e_machine EM_X86_64
+        .long   1                       # e_version
+        .quad   LOAD + (entry - image)  # e_entry
+        .quad   phdrs - image           # e_phoff
+        .quad   0                       # e_shoff: no sections, Xen reads the notes through PT_NOTE
+        .long   0                       # e_flags
+        .word   64, 56, 2               # e_ehsize, e_phentsize, e_phnum
+        .word   64, 0, 0                # e_shentsize, e_shnum, e_shstrndx
+phdrs:  .long   1, 7                    # PT_LOAD, PF_R|PF_W|PF_X
+        .quad   0, LOAD, LOAD           # p_offset, p_vaddr, p_paddr
+        .globl  load_filesz
+load_filesz:
+        .quad   0                       # p_filesz: patched by the host
+        .globl  load_memsz
+load_memsz:
+        .quad   0                       # p_memsz: patched by the host
+        .quad   0x1000                  # p_align
+        .long   4, 4                    # PT_NOTE, PF_R
+        .quad   notes - image, LOAD + (notes - image), LOAD + (notes - image)
+        .quad   notes_end - notes, notes_end - notes, 4
+
+        # Xen ELF notes (public/elfnote.h): owner "Xen", 4-byte aligned
+        .macro  xennote type, desc:vararg
+        .long   4, 2f - 1f, \type
+        .asciz  "Xen"
+1:      \desc
+2:      .balign 4
+        .endm
+notes:  xennote 6, .asciz "handoff"             # GUEST_OS
+        xennote 5, .asciz "xen-3.0"             # XEN_VERSION: the only one Xen loads
+        xennote 8, .asciz "generic"             # LOADER
+        xennote 3, .quad 0                      # VIRT_BASE
+        xennote 4, .quad 0                      # PADDR_OFFSET
+        xennote 1, .quad LOAD + (entry - image) # ENTRY
+notes_end:
+
+        # A header's (count, block offset) pair: \n = the count, \p = the table's address.
+        .macro  table count, at, n, p
+        mov     \count(%rbx), \n
+        mov     \at(%rbx), \p
+        add     %rbx, \p
+        .endm
+
+entry:
+        lea     image(%rip), %rbx
+        add     $0x1000, %rbx           # %rbx: the data block
+        mov     %rsi, %r14              # start_info
+        mov     %rbx, 0x10(%rbx)
+        mov     %rbx, %r12
+        sub     0x18(%rbx), %r12
+        shr     $12, %r12               # %r12: the block's first pseudo-physical frame
+        mov     SI_MFN_LIST(%r14), %r13 # %r13: mfn_list[pfn] = mfn
+        table   0x48, 0x40, %rdx, %rcx     # frame table (count 0: none)
+        xor     %eax, %eax
+1:      cmp     %rdx, %rax
+        jae     relocs
+        lea     (%r12,%rax), %r8
+        mov     (%r13,%r8,8), %r8
+        mov     %r8, (%rcx,%rax,8)
+        inc     %rax
+        jmp     1b
+relocs: table   0x30, 0x38, %rcx, %rdx
+        jrcxz   calls
+2:      mov     (%rdx), %rax
+        add     $8, %rdx
+        mov     %rax, %r8
+        shr     $62, %r8                # kind
+        shl     $2, %rax
+        shr     $2, %rax                # block offset of the word
+        mov     (%rbx,%rax), %r9
+        test    %r8, %r8
+        jnz     3f
+        add     %rbx, %r9
+        jmp     4f
+3:      add     %r12, %r9
+        mov     (%r13,%r9,8), %r9
+4:      mov     %r9, (%rbx,%rax)
+        loop    2b
+calls:  table   0x20, 0x28, %r15, %rbp
+5:      test    %r15, %r15
+        jz      idle
+        mov     (%rbp), %rax
+        mov     8(%rbp), %rdi
+        mov     16(%rbp), %rsi
+        mov     24(%rbp), %rdx
+        mov     32(%rbp), %r10
+        mov     40(%rbp), %r8
+        syscall                         # 64-bit PV hypercall: clobbers %rcx and %r11
+        mov     %rax, 48(%rbp)
+        movq    $1, 56(%rbp)
+        add     $64, %rbp
+        dec     %r15
+        jmp     5b
+        # The table ends with sched_op(SCHEDOP_shutdown): reaching here means it returned.
+idle:   pause
+        jmp     idle
