@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { XEN_ELF_IMAGE_FORMAT, XEN_PVH_ENTRY_SOURCE } from "@handoff/xen";
-import { LINUX_BOOT_BUILDER, ValidationError, unwrapImage, type Architecture, type HandoffArtefact, type ImageFormat, type ImageInput, type LinuxBootBuilder } from "@handoff/core";
+import { ValidationError, unwrapImage, type Architecture, type HandoffArtefact, type ImageFormat, type ImageInput, type LinuxBootBuilder } from "@handoff/core";
 import { dumpMachineDtb, type QemuArch } from "@handoff/qemu";
 import type { LoadedArchitectures } from "../container.js";
 import { checkCmdline } from "../cmdline-limit.js";
 import { readFileBounded } from "@handoff/node";
+import { MAX_DTB_BYTES, linuxBuilderOf } from "./plan-devicetree.js";
 import { parseSize } from "../numbers.js";
 
 /** Suffix of a `--kernel` that names the vmlinux inside a bzImage. */
@@ -54,8 +55,7 @@ function kernelFormat(arch: Architecture, input: ImageInput, payload: boolean): 
 }
 
 function linuxBuilder(loaded: LoadedArchitectures, archId: string): LinuxBootBuilder {
-  const builders = loaded.container.isRegistered(LINUX_BOOT_BUILDER) ? loaded.container.resolveAll<LinuxBootBuilder>(LINUX_BOOT_BUILDER) : [];
-  const builder = builders.find((b) => b.arch === archId);
+  const builder = linuxBuilderOf(loaded, archId);
   if (!builder) throw new ValidationError(`--arch ${archId}`, "the installed architecture package cannot boot a Linux kernel");
   return builder;
 }
@@ -108,5 +108,3 @@ function devicetree(builder: LinuxBootBuilder, o: LinuxOptions, cwd: string, pro
   return dumpMachineDtb({ arch: o.arch as QemuArch, machine: m.machine, memory: m.memory });
 }
 
-/** Largest `--dtb` read (the Arm builders plan 2 MiB for the DTB with /chosen added). */
-const MAX_DTB_BYTES = 2 * 1024 * 1024;

@@ -15,7 +15,7 @@ interface PvhStartInfo {
 const MEMMAP_TYPES: Readonly<Record<number, string>> = { 1: "RAM", 2: "reserved", 3: "ACPI", 4: "NVS", 5: "unusable", 6: "disabled", 7: "PMEM" };
 
 /** `plan` options that describe a kexec plan only: `--protocol pvh` refuses them. */
-export const PVH_PLAN_REFUSES = ["kernel-format", "load-addr", "entry", "memmap", "use-zero", "page-tables", "digest", "svg"] as const;
+export const PVH_PLAN_REFUSES = ["kernel-format", "load-addr", "entry", "memmap", "use-zero", "page-tables", "digest", "svg", "dtb"] as const;
 
 /** What `plan --protocol pvh` is asked for. */
 export interface PvhPlanOptions {

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { XEN_ELF_IMAGE_FORMAT } from "@handoff/xen";
-import { FormatError, HandoffError, MemoryMap, hex, type Architecture, type Image, type ImageFormat, type PageTableFormat, imageFromUnwrapped, unwrapImage } from "@handoff/core";
+import { FormatError, HandoffError, MemoryMap, hex, type Architecture, type Image, type ImageFormat, type LinuxBootBuilder, type PageTableFormat, type UnwrappedImage, imageFromUnwrapped, unwrapImage } from "@handoff/core";
 import { entryKind, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
 import { pageTableReport } from "@handoff/core/paging";
 import { existsSync } from "node:fs";
@@ -12,6 +12,7 @@ import { digestReport, renderDigestReport } from "../digest-report.js";
 import { DEFAULT_BOOT_FILE_LIMITS, readFileBounded, regularFileSize, writeFileAtomic } from "@handoff/node";
 import { parseAddress, parseSize } from "../numbers.js";
 import { table, toJson } from "../output.js";
+import { planDevicetree, linuxBuilderOf } from "./plan-devicetree.js";
 import { PAYLOAD_SUFFIX } from "./linux-boot.js";
 import { PVH_PLAN_REFUSES, planPvhCommand } from "./plan-pvh.js";
 
@@ -43,6 +44,10 @@ export interface PlanOptions {
   readonly digest?: string;
   /** Also draw the physical memory map into this SVG file. */
   readonly svg?: string;
+  /** `--dtb FILE`: the devicetree an Arm Linux boot hands over (default: the container's). */
+  readonly dtb?: string;
+  /** The arch's Linux boot builder: places the DTB (and so the kernel and initrd) as `build` does. */
+  readonly linuxBuilder?: LinuxBootBuilder;
   readonly cwd: string;
 }
 
@@ -58,6 +63,11 @@ function pageTableFormat(options: PlanOptions): PageTableFormat | undefined {
 
 /** Load the kernel through its containers and the format that recognises it. */
 export function loadKernel(options: PlanOptions): Image {
+  return loadKernelFromContainer(options).image;
+}
+
+/** {@link loadKernel}, keeping what the containers carried (a UKI's DTB and command line). */
+function loadKernelFromContainer(options: PlanOptions): { image: Image; unwrapped: UnwrappedImage } {
   // `bzImage#payload`: the vmlinux inside a bzImage (when no file is literally called that).
   if (options.kernel.endsWith(PAYLOAD_SUFFIX) && !existsSync(resolve(options.cwd, options.kernel))) {
     options = { ...options, kernel: options.kernel.slice(0, -PAYLOAD_SUFFIX.length), kernelFormat: "bzImage-payload" };
@@ -93,7 +103,7 @@ export function loadKernel(options: PlanOptions): Image {
   if (image.arch !== undefined && image.arch !== options.arch.id) {
     throw new FormatError(path, image.format, "arch", undefined, `is a ${image.arch} image, not ${options.arch.id}`);
   }
-  return image;
+  return { image, unwrapped };
 }
 
 /** Build the plan the `plan` command prints. */
@@ -113,13 +123,25 @@ export function makePlanWithMap(options: PlanOptions): { plan: LoadPlan; memoryM
     if (layout === undefined) throw new PlanOptionError("memory", `${options.arch.id} has no default machine layout; use --memmap FILE`);
     memoryMap = MemoryMap.fromMachine(parseSize(options.memory ?? "512M", "--memory"), layout);
   }
-  const image = loadKernel(options);
+  const { image, unwrapped } = loadKernelFromContainer(options);
   checkCmdline(options.arch.id, image, options.cmdline);
   let initrd: { path: string; size: number } | undefined;
   if (options.initrd !== undefined) {
     const path = resolve(options.cwd, options.initrd);
     initrd = { path, size: regularFileSize(path, { role: "initrd", maxBytes: DEFAULT_BOOT_FILE_LIMITS.initrd }) };
   }
+  const protocol = planDevicetree({
+    arch: options.arch.id,
+    builder: options.linuxBuilder,
+    dtbPath: options.dtb,
+    carried: unwrapped.dtb,
+    kernel: unwrapped.input.bytes,
+    kernelPath: resolve(options.cwd, options.kernel),
+    cmdline: options.cmdline ?? unwrapped.cmdline,
+    initrdSize: initrd?.size,
+    memory: parseSize(options.memory ?? "512M", "--memory"),
+    cwd: options.cwd,
+  });
   const plan = planLoad({
     arch: options.arch,
     image,
@@ -128,6 +150,8 @@ export function makePlanWithMap(options: PlanOptions): { plan: LoadPlan; memoryM
     ...(options.cmdline !== undefined ? { cmdline: options.cmdline } : {}),
     useZero: options.useZero === true,
     pageTables: pageTableFormat(options),
+    // With a DTB, the kernel, DTB and initrd go where the arch's Linux boot (`build`) puts them.
+    ...(protocol ? { placedSegments: protocol.placedSegments, imageBase: protocol.imageBase, initrdAt: protocol.initrdAt } : {}),
     // For a position-independent image (arm64 Image, zImage), --load-addr is its base.
     ...(options.kernelFormat !== "raw" && options.loadAddr !== undefined ? { imageBase: parseAddress(options.loadAddr, "--load-addr") } : {}),
   });
@@ -209,6 +233,7 @@ export const command = defineCommand({
     "page-tables": { type: "string", value: "none|default|FORMAT", help: "hand-off page tables over exactly the segments (default none)" },
     digest: { type: "string", value: "ALG", help: "per-segment digest, e.g. sha256" },
     svg: { type: "string", value: "FILE", help: "also draw the physical memory map into FILE" },
+    dtb: { type: "string", value: "FILE", help: "arm Linux: the devicetree handed over, placed with /chosen set as `build` does (default: a UKI's .dtb)" },
     protocol: { type: "string", value: "kexec|pvh", help: "kexec: segments and relocation (default); pvh: the x86 PVH boot and the hvm_start_info handoff builds for it" },
   },
   async run({ values }, context) {
@@ -234,6 +259,8 @@ export const command = defineCommand({
       pageTables: values["page-tables"],
       digest: values.digest,
       svg: values.svg,
+      dtb: values.dtb,
+      linuxBuilder: linuxBuilderOf(loaded, values.arch),
       cwd: context.cwd,
     };
     return planCommand(options, values.json);

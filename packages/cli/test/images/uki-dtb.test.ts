@@ -55,6 +55,13 @@ describe("arm64 UKI: its .dtb is used unless --dtb overrides", () => {
     expect(a.stderr).toBe("");
     expect(a.code).toBe(0);
     expect(builtDtb(fromUki)).toEqual({ model: "handoff,uki-board", bootargs: "console=ttyAMA0 handoff.marker=uki-dtb" });
+    // `plan` takes the UKI's .dtb too, at the address `build` gave it.
+    const planned = runCli(["plan", "--arch", "arm64", "--kernel", uki, "--json"], { timeout: 120_000 });
+    expect(planned.stderr).toBe("");
+    const dtbOf = (segments: { role: string; mem: string; bufsz: string }[]) => segments.filter((s) => s.role === "dtb").map((s) => [s.mem, s.bufsz]);
+    const builtPlan = JSON.parse(readFileSync(join(fromUki, "plan.json"), "utf8")) as { segments: { role: string; mem: string; bufsz: string }[] };
+    expect(dtbOf((JSON.parse(planned.stdout) as typeof builtPlan).segments)).toEqual(dtbOf(builtPlan.segments));
+    expect(dtbOf(builtPlan.segments)).toHaveLength(1);
 
     const overridden = join(work, "overridden");
     const b = runCli(["build", "--arch", "arm64", "--kernel", uki, "--dtb", dtb("other", "handoff,override-board"), "--cmdline", "x=1", "--out", overridden], { timeout: 120_000 });

@@ -26,6 +26,13 @@ export interface LoadPlanInput {
   readonly cmdline?: string;
   /** Exclusive bound on the initrd's end. Default: from the image's `initrd_addr_max` metadata (inclusive), else 4 GiB. */
   readonly initrdMaxEnd?: bigint;
+  /** Where the initrd goes when a boot protocol has decided already (Arm Linux: above the DTB's room). Default: as high as allowed. */
+  readonly initrdAt?: bigint;
+  /**
+   * Segments a boot protocol has placed (the DTB an Arm Linux boot hands over,
+   * /chosen pointing at the initrd): kept at their addresses, before the initrd is placed.
+   */
+  readonly placedSegments?: readonly Segment[];
   /** Exclusive bound on the command line's end (boot protocols keep 32-bit pointers to it). Default 4 GiB. */
   readonly cmdlineMaxEnd?: bigint;
   /** Emit Xen's IND_ZERO for zero pages instead of copying a shared zero page. */
@@ -122,20 +129,26 @@ export function planLoad(input: LoadPlanInput): LoadPlan {
   const placer = new Placer(memoryMap, ps);
   const segments: PlannedSegment[] = [];
   const placed = placeImage(input.image, input, placer, ps);
-  placed.segments.forEach((s, i) => {
-    if (!isAligned(s.mem, ps)) {
-      throw new ValidationError(`${image.source.path}: image segment ${i}${s.name ? ` (${s.name})` : ""}`, `destination ${hex(s.mem)} is not ${hex(ps)}-aligned`);
-    }
+  // The image's segments and the ones a protocol placed keep their addresses.
+  const keep = (s: Segment, what: string) => {
+    if (!isAligned(s.mem, ps)) throw new ValidationError(what, `destination ${hex(s.mem)} is not ${hex(ps)}-aligned`);
     const memsz = alignUp(s.memsz, ps);
     segments.push({ ...s, memsz, source: describeSegmentData(s.data) });
     placer.reserve(s.mem, s.mem + memsz);
-  });
+  };
+  placed.segments.forEach((s, i) => keep(s, `${image.source.path}: image segment ${i}${s.name ? ` (${s.name})` : ""}`));
+  for (const s of input.placedSegments ?? []) keep(s, `${s.name ?? s.role} segment`);
   // The initrd is placed first so it gets the highest hole, as kexec-tools does.
   if (input.initrd !== undefined) {
     const size = BigInt(input.initrd.size);
     if (size === 0n) throw new ValidationError(`initrd ${input.initrd.path}`, "empty file");
     const maxEnd = input.initrdMaxEnd ?? initrdLimitFromMetadata(image) ?? FOUR_GIB;
-    const mem = placer.place({ label: `initrd ${input.initrd.path}`, size, maxEnd, direction: "top-down" });
+    const mem = input.initrdAt ?? placer.place({ label: `initrd ${input.initrd.path}`, size, maxEnd, direction: "top-down" });
+    if (input.initrdAt !== undefined) {
+      if (!isAligned(mem, ps)) throw new ValidationError(`initrd ${input.initrd.path}`, `destination ${hex(mem)} is not ${hex(ps)}-aligned`);
+      if (mem + size > maxEnd) throw new ValidationError(`initrd ${input.initrd.path}`, `ends at ${hex(mem + size)}, past the limit ${hex(maxEnd)}`);
+      placer.reserve(mem, mem + alignUp(size, ps));
+    }
     const data: SegmentData = { kind: "file", path: input.initrd.path, offset: 0, length: input.initrd.size };
     segments.push({ data, bufsz: size, mem, memsz: alignUp(size, ps), role: "initrd", name: "initrd", source: describeSegmentData(data) });
   }
