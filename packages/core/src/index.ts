@@ -91,7 +91,7 @@ export {
   type NativeProbe,
   type QemuLaunch,
 } from "./handoff-artefact.js";
-export { LINUX_BOOT_BUILDER, machineWithMemory, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine, type LinuxKexecRequest, type LinuxKexecPlan } from "./linux-boot.js";
+export { LINUX_BOOT_BUILDER, machineWithMemory, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine, type LinuxKexecRequest, type LinuxKexecPlan, type LinuxCrashKexecRequest } from "./linux-boot.js";
 // Compressed kernels, boot containers and multiboot (helper "codecs"): at the root until they get subpaths of their own.
 export * from "./compression/index.js";
 export * from "./containers/index.js";

@@ -2,8 +2,9 @@ import { ValidationError } from "./errors.js";
 import { hex } from "./bits.js";
 import type { HandoffArtefact } from "./handoff-artefact.js";
 import type { HandoffState } from "./handoff-state.js";
+import type { CrashNoteArea } from "./kexec/crash-header.js";
 import type { KexecLoadSegment } from "./kexec/live-backend.js";
-import type { MemoryMap } from "./memory-map.js";
+import type { AddressRange, MemoryMap } from "./memory-map.js";
 
 /** A real kernel to boot with its initrd and command line. */
 export interface LinuxBootRequest {
@@ -65,6 +66,24 @@ export interface LinuxBootBuilder {
   kexec?(request: LinuxKexecRequest): LinuxKexecPlan;
   /** Plans `kexec load --probe`: the spin payload entered in the state a kernel gets, for a register-by-register check after a real exec. */
   kexecProbe?(memoryMap: MemoryMap): LinuxKexecPlan;
+  /** Plans a crash (kdump) `kexec_load`: every segment inside the crash region, the ELF core header among them, KEXEC_ON_CRASH set. */
+  kexecCrash?(request: LinuxCrashKexecRequest): LinuxKexecPlan;
+}
+
+/**
+ * A capture kernel for `kexec load --crash`, with what the crashed kernel's
+ * dump needs: `memoryMap` is the running machine's (x86: its e820), the
+ * capture kernel's own view is cut from it by the arch.
+ */
+export interface LinuxCrashKexecRequest extends LinuxKexecRequest {
+  /** crashk_res: where every segment goes (the kernel refuses a crash segment outside it). */
+  readonly crashRegion: AddressRange;
+  /** Every crash region (crashk_res and crashk_low_res): left out of the dump, RAM for the capture kernel. */
+  readonly crashRegions: readonly AddressRange[];
+  /** The running kernel's System RAM (/proc/iomem): the dump covers it, crash regions taken out. */
+  readonly systemRam: readonly AddressRange[];
+  /** Note areas for the ELF core header: vmcoreinfo, then each CPU's crash_notes. */
+  readonly notes: readonly CrashNoteArea[];
 }
 
 /** A kernel to kexec on the running machine, with the boot data read from it. */

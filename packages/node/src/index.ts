@@ -41,7 +41,9 @@ export {
   readKexecStatus,
   readRunningFdt,
   readRunningBootParams,
+  readCrashFacts,
   type KexecStatus,
+  type RunningCrashFacts,
 } from "./running-machine.js";
 export {
   SyscallKexecBackend,

@@ -11,6 +11,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join } from "node:path";
 import {
   KEXEC_FILE_NO_INITRAMFS,
+  KEXEC_FILE_ON_CRASH,
+  KEXEC_ON_CRASH,
   KEXEC_FILE_UNLOAD,
   KEXEC_SYSCALLS,
   KexecRefusedError,
@@ -237,11 +239,12 @@ export class SyscallKexecBackend implements KexecBackend {
     }
   }
 
-  async unload(file: boolean): Promise<void> {
+  /** Unload: kexec_file_load(KEXEC_FILE_UNLOAD [| ON_CRASH]) or kexec_load with no segments ([KEXEC_ON_CRASH]). */
+  async unload(file: boolean, crash = false): Promise<void> {
     const f = await this.native();
     const rc = file
-      ? f.syscall(this.numbers("kexecFileLoad"), "int", -1, "int", -1, "unsigned long", 0, "void *", null, "unsigned long", KEXEC_FILE_UNLOAD)
-      : f.syscall(this.numbers("kexecLoad"), "unsigned long", 0, "unsigned long", 0, "void *", null, "unsigned long", 0);
+      ? f.syscall(this.numbers("kexecFileLoad"), "int", -1, "int", -1, "unsigned long", 0, "void *", null, "unsigned long", KEXEC_FILE_UNLOAD | (crash ? KEXEC_FILE_ON_CRASH : 0n))
+      : f.syscall(this.numbers("kexecLoad"), "unsigned long", 0, "unsigned long", 0, "void *", null, "unsigned long", crash ? KEXEC_ON_CRASH : 0n);
     this.check(file ? "kexec_file_load" : "kexec_load", rc, f.koffi);
   }
 

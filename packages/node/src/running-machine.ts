@@ -5,8 +5,20 @@
  */
 import { closeSync, existsSync, openSync, readSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { MemoryMap } from "@handoff/core";
-import { memoryMapFromFirmwareMemmap, memoryMapFromIomem, parseIomem, parseLockdown } from "@handoff/core/kexec";
+import { MemoryMap, type AddressRange } from "@handoff/core";
+import {
+  crashRegionsFromIomem,
+  memoryMapFromFirmwareMemmap,
+  memoryMapFromIomem,
+  parseCrashNotes,
+  parseIomem,
+  parseKexecCrashSize,
+  parseLockdown,
+  parseVmcoreinfoLocation,
+  systemRamFromIomem,
+  type CrashNoteArea,
+  type CrashRegions,
+} from "@handoff/core/kexec";
 import { FileAccessError, fromSystemError } from "./file-errors.js";
 
 /** Read a pseudo-file to EOF, refusing more than `maxBytes`. */
@@ -46,6 +58,44 @@ export function readIomemMap(root = "/"): MemoryMap {
   return memoryMapFromIomem(parseIomem(text(root, "proc/iomem", "iomem"), file), file);
 }
 
+/** What a crash load reads from the running kernel. */
+export interface RunningCrashFacts {
+  readonly regions: CrashRegions;
+  /** Top-level System RAM of /proc/iomem. */
+  readonly systemRam: readonly AddressRange[];
+  /** vmcoreinfo, then every CPU's crash_notes (cpu0, cpu1, ...). */
+  readonly notes: readonly CrashNoteArea[];
+}
+
+/** No machine has more CPUs than this; the walk of /sys/devices/system/cpu stops there. */
+const MAX_CPUS = 8192;
+
+/**
+ * The crash region (/proc/iomem "Crash kernel", /sys/kernel/kexec_crash_size),
+ * System RAM, and the note areas: /sys/kernel/vmcoreinfo and
+ * /sys/devices/system/cpu/cpuN/crash_notes (+ _size). Refuses plainly when the
+ * kernel was booted without crashkernel= or exposes no vmcoreinfo.
+ */
+export function readCrashFacts(root = "/"): RunningCrashFacts {
+  const file = join(root, "proc/iomem");
+  const entries = parseIomem(text(root, "proc/iomem", "iomem"), file);
+  memoryMapFromIomem(entries, file); // refuses the all-zero view a non-root reader gets
+  const sizeText = optionalText(root, "sys/kernel/kexec_crash_size", "kexec_crash_size");
+  const regions = crashRegionsFromIomem(entries, sizeText === undefined ? undefined : parseKexecCrashSize(sizeText, join(root, "sys/kernel/kexec_crash_size")), file);
+  const vmcoreinfoFile = join(root, "sys/kernel/vmcoreinfo");
+  if (!existsSync(vmcoreinfoFile)) throw new FileAccessError(vmcoreinfoFile, "vmcoreinfo", "missing", "the kernel has no CONFIG_CRASH_CORE vmcoreinfo note: a dump could not be read");
+  const notes = [parseVmcoreinfoLocation(text(root, "sys/kernel/vmcoreinfo", "vmcoreinfo", 256), vmcoreinfoFile)];
+  const cpuDir = join(root, "sys/devices/system/cpu");
+  const cpus = existsSync(cpuDir) ? readdirSync(cpuDir).filter((n) => /^cpu\d+$/.test(n)) : [];
+  if (cpus.length > MAX_CPUS) throw new FileAccessError(cpuDir, "cpus", "too-large", `${cpus.length} CPUs`);
+  for (const cpu of cpus.sort((a, b) => Number(a.slice(3)) - Number(b.slice(3)))) {
+    const rel = `sys/devices/system/cpu/${cpu}/crash_notes`;
+    if (!existsSync(join(root, rel))) continue;
+    notes.push(parseCrashNotes(text(root, rel, "crash_notes", 64), text(root, `${rel}_size`, "crash_notes_size", 64), join(root, rel)));
+  }
+  return { regions, systemRam: systemRamFromIomem(entries), notes };
+}
+
 /** `/sys/firmware/memmap` (the firmware's map, e820 on x86), or undefined where the kernel has none. */
 export function readFirmwareMemmap(root = "/"): MemoryMap | undefined {
   const dir = join(root, "sys/firmware/memmap");
@@ -69,21 +119,25 @@ export function readProcCmdline(root = "/"): string {
 export interface KexecStatus {
   readonly loaded: boolean | undefined;
   readonly crashLoaded: boolean | undefined;
+  /** Bytes reserved for a crash kernel (`/sys/kernel/kexec_crash_size`; 0 without `crashkernel=`). */
+  readonly crashSize: bigint | undefined;
   readonly loadDisabled: boolean | undefined;
   /** The active lockdown mode (`none`, `integrity`, `confidentiality`), undefined without the LSM. */
   readonly lockdown: string | undefined;
 }
 
-/** Read `/sys/kernel/kexec_loaded`, `kexec_crash_loaded`, `/proc/sys/kernel/kexec_load_disabled` and the lockdown mode. */
+/** Read `/sys/kernel/kexec_loaded`, `kexec_crash_loaded`, `kexec_crash_size`, `/proc/sys/kernel/kexec_load_disabled` and the lockdown mode. */
 export function readKexecStatus(root = "/"): KexecStatus {
   const flag = (rel: string) => {
     const t = optionalText(root, rel, "kexec status");
     return t === undefined ? undefined : t === "1";
   };
   const lockdown = optionalText(root, "sys/kernel/security/lockdown", "lockdown");
+  const crashSizeText = optionalText(root, "sys/kernel/kexec_crash_size", "kexec_crash_size");
   return {
     loaded: flag("sys/kernel/kexec_loaded"),
     crashLoaded: flag("sys/kernel/kexec_crash_loaded"),
+    crashSize: crashSizeText === undefined ? undefined : parseKexecCrashSize(crashSizeText, join(root, "sys/kernel/kexec_crash_size")),
     loadDisabled: flag("proc/sys/kernel/kexec_load_disabled"),
     lockdown: lockdown === undefined ? undefined : parseLockdown(lockdown),
   };

@@ -36,7 +36,7 @@ describe("readers of the running machine, on files captured from the test VM", (
 
   it("/proc/cmdline and the kexec status files", () => {
     expect(readProcCmdline(VM)).toBe("console=ttyS0 quiet HANDOFF_TEST_VM=1 handoff.case=capture");
-    expect(readKexecStatus(VM)).toEqual({ loaded: false, crashLoaded: undefined, loadDisabled: false, lockdown: undefined });
+    expect(readKexecStatus(VM)).toEqual({ loaded: false, crashLoaded: undefined, crashSize: undefined, loadDisabled: false, lockdown: undefined });
   });
 
   it("a machine without /sys/firmware/memmap (Arm) gives undefined, not an empty map", () => {

@@ -34,6 +34,14 @@ export interface KexecVmInputs {
 export const VM_GUARD_PARAM = "HANDOFF_TEST_VM=1";
 /** Lines /init prints, so a test can time and follow it. */
 export const VM_EXEC_LINE = "HANDOFF-VM: exec";
+/** Printed just before /init panics the kernel (crash cases). */
+export const VM_PANIC_LINE = "HANDOFF-VM: panic";
+/** The first kernel's random token is printed after this and stored in a tmpfs file as `HANDOFF-TOKEN-<32 hex>`. */
+export const VM_TOKEN_LINE = "HANDOFF-VM: token ";
+/** Bytes of the crash region the first kernel reserves in the crash cases (crashkernel=). */
+export const VM_CRASH_KERNEL = "128M";
+/** RAM of the crash cases' VM: the 127 MB image must unpack beside the crash region (512M is too little). */
+export const VM_CRASH_MEMORY = "640M";
 export const VM_FAILED_LINE = "HANDOFF-VM: failed";
 
 /**
@@ -54,6 +62,17 @@ for word in $(cat /proc/cmdline); do
 done
 H="node /opt/handoff/handoff.mjs"
 M="console=ttyS0 handoff.marker=kexec-$case"
+CM="console=ttyS0 quiet nr_cpus=1 reset_devices handoff.marker=crash-$case"
+# Crash cases: a random token in a tmpfs file (so it sits in RAM), the RAM map for the test, then the load.
+crash_setup() {
+  mkdir -p /mnt/t && mount -t tmpfs tmpfs /mnt/t
+  tok=$(head -c 16 /dev/urandom | od -A n -t x1 | tr -d ' \n')
+  echo "HANDOFF-TOKEN-$tok" > /mnt/t/token
+  echo "${VM_TOKEN_LINE}$tok"
+  echo "HANDOFF-VM: release $(uname -r)"
+  echo "HANDOFF-FILE: /proc/iomem"; cat /proc/iomem; echo "HANDOFF-FILE: end"
+}
+panic() { echo "${VM_PANIC_LINE}"; echo c > /proc/sysrq-trigger; }
 echo "HANDOFF-VM: case $case"
 run() { echo "HANDOFF-VM: run $*"; "$@"; }
 case "$case" in
@@ -63,6 +82,8 @@ case "$case" in
   tools32) run kexec -l /k/kernel32 --initrd=/k/marker32.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
   tools) run kexec -l /k/kernel --initrd=/k/marker.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
   tools-file) run kexec -s -l /k/kernel --initrd=/k/marker.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
+  crash) crash_setup; run $H kexec load --crash --kernel /k/kernel --initrd /k/capture.cpio --cmdline "$CM" && run $H kexec status && panic ;;
+  tools-crash) crash_setup; run kexec -p /k/kernel --initrd=/k/capture.cpio --command-line="$CM" && panic ;;
   probe) run $H kexec load --probe && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
   unguarded) HANDOFF_KEXEC_REAL=0 run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" ;;
   capture) for f in /proc/iomem /proc/cmdline /sys/kernel/kexec_loaded /proc/sys/kernel/kexec_load_disabled; do echo "HANDOFF-FILE: $f"; cat $f; done
@@ -133,7 +154,7 @@ function imageFiles(inputs: KexecVmInputs): [string, string, number][] {
  */
 export function kexecVmInitramfs(inputs: KexecVmInputs): string {
   const files = imageFiles(inputs);
-  const key = createHash("sha256").update(KEXEC_VM_INIT);
+  const key = createHash("sha256").update(KEXEC_VM_INIT).update(CAPTURE_INIT).update(readFileSync(FIND_TOKEN_SOURCE));
   for (const [at, host] of files) key.update(at).update(readFileSync(host));
   const target = join(CACHE, `${inputs.arch}-${key.digest("hex").slice(0, 16)}.cpio`);
   if (existsSync(target)) return target;
@@ -141,6 +162,7 @@ export function kexecVmInitramfs(inputs: KexecVmInputs): string {
   const dirs = new Set(["dev", "proc", "sys", "tmp", "run"]);
   for (const [at, host, perms] of files) addFile(cpio, dirs, at, host, perms);
   addFile(cpio, dirs, "k/marker.cpio", markerFile(inputs.busybox), 0o644);
+  addFile(cpio, dirs, "k/capture.cpio", captureFile(inputs.busybox), 0o644);
   cpio.file("init", KEXEC_VM_INIT, 0o755);
   mkdirSync(CACHE, { recursive: true });
   const tmp = `${target}.${process.pid}.tmp`;
@@ -149,14 +171,85 @@ export function kexecVmInitramfs(inputs: KexecVmInputs): string {
   return target;
 }
 
-/** The marker initramfs around `busybox`, cached by content. */
-function markerFile(busybox: string): string {
-  const bytes = markerInitramfs(new Uint8Array(readFileSync(busybox)));
+/** Lines the capture kernel's /init prints (after this prefix). */
+export const CAPTURE_LINE = "HANDOFF-CAPTURE: ";
+
+/**
+ * /init of the capture (kdump) kernel: reads /proc/vmcore with busybox only —
+ * the ELF identification and e_type, every program header (PT_LOAD sizes
+ * summed), vmcoreinfo's OSRELEASE from the merged notes at the file's start,
+ * and the first kernel's token found by scanning the whole dump (find-token,
+ * vm/find-token.c) — prints each
+ * and the marker with the token, then powers off.
+ */
+export const CAPTURE_INIT = `#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+for word in $(cat /proc/cmdline); do
+  case "$word" in handoff.marker=*) marker="\${word#handoff.marker=}" ;; esac
+done
+V=/proc/vmcore
+say() { echo "${CAPTURE_LINE}$*"; }
+[ -r $V ] || { say "no /proc/vmcore"; poweroff -f; }
+num() { od -A n -t "$1" -j "$2" -N "$3" $V | tr -d ' '; }
+magic=$(head -c 4 $V | od -A n -t x1 | tr -d ' ')
+phoff=$(num u8 32 8); phnum=$(num u2 56 2)
+loads=0; bytes=0; i=0
+while [ "$i" -lt "$phnum" ]; do
+  at=$((phoff + i * 56))
+  if [ "$(num u4 $at 4)" = 1 ]; then loads=$((loads + 1)); bytes=$((bytes + $(num u8 $((at + 40)) 8))); fi
+  i=$((i + 1))
+done
+say "elf $magic class $(num u1 4 1) type $(num u2 16 2) machine $(num u2 18 2) phnum $phnum loads $loads bytes $bytes"
+say "$(head -c 65536 $V | strings | grep -m1 '^OSRELEASE=')"
+start=$(cut -d' ' -f1 /proc/uptime)
+tok=$(/bin/find-token $V)
+say "scanned in $start..$(cut -d' ' -f1 /proc/uptime) s"
+echo "HANDOFF-MARKER: \${marker:-none} \${tok#HANDOFF-TOKEN-}"
+poweroff -f
+`;
+
+/** The token scanner's C source (built static with the host's gcc: the capture kernel has no libc). */
+const FIND_TOKEN_SOURCE = join(REPO_ROOT, "packages/test-support/vm/find-token.c");
+
+/** `find-token`, built once per source into the cache. */
+function findTokenBinary(): string {
+  const source = readFileSync(FIND_TOKEN_SOURCE);
+  const path = join(CACHE, `find-token-${createHash("sha256").update(source).digest("hex").slice(0, 16)}`);
+  if (existsSync(path)) return path;
   mkdirSync(CACHE, { recursive: true });
-  const path = join(CACHE, `marker-${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}.cpio`);
+  const tmp = `${path}.${process.pid}.tmp`;
+  execFileSync("gcc", ["-static", "-O2", "-Wall", "-Werror", "-o", tmp, FIND_TOKEN_SOURCE], { stdio: "pipe" });
+  renameSync(tmp, path);
+  return path;
+}
+
+/** The capture kernel's initramfs: busybox, find-token and {@link CAPTURE_INIT}, cached by content. */
+function captureFile(busybox: string): string {
+  const bytes = new NewcArchive()
+    .directory("bin")
+    .directory("dev")
+    .directory("proc")
+    .characterDevice("dev/console", 5, 1)
+    .file("bin/busybox", new Uint8Array(readFileSync(busybox)), 0o755)
+    .file("bin/find-token", new Uint8Array(readFileSync(findTokenBinary())), 0o755)
+    .file("init", CAPTURE_INIT, 0o755)
+    .toBytes();
+  return cachedFile("capture", bytes);
+}
+
+/** `bytes` under `.cache/kexec-vm/NAME-<hash>.cpio`, written atomically once. */
+function cachedFile(name: string, bytes: Uint8Array): string {
+  mkdirSync(CACHE, { recursive: true });
+  const path = join(CACHE, `${name}-${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}.cpio`);
   if (!existsSync(path)) {
     writeFileSync(`${path}.${process.pid}.tmp`, bytes);
     renameSync(`${path}.${process.pid}.tmp`, path);
   }
   return path;
+}
+
+/** The marker initramfs around `busybox`, cached by content. */
+function markerFile(busybox: string): string {
+  return cachedFile("marker", markerInitramfs(new Uint8Array(readFileSync(busybox))));
 }

@@ -21,6 +21,8 @@ export interface X86LinuxRequest {
   readonly bootData: bigint;
   /** Ranges the plan keeps for itself (stub, list, tables): nothing is placed there. */
   readonly keepOut: readonly { readonly start: bigint; readonly end: bigint }[];
+  /** What the kernel is told about memory (its e820), when not `memoryMap` itself (a capture kernel sees only its crash region). */
+  readonly e820?: MemoryMap;
   /** The initrd ends at or below this (default: the end of the highest RAM range below 4 GiB). */
   readonly initrdCeiling?: bigint;
   /** Set XLF-dependent bits for a 64-bit entry (boot.rst "64-bit Boot Protocol"). */
@@ -119,7 +121,7 @@ export function planX86Linux(r: X86LinuxRequest): X86LinuxPlan {
   bp.setLoader(0xf);
   bp.setCommandLine(cmdlineAddr, cmdline.length);
   if (hdr.has("code32_start")) bp.setHeaderField("code32_start", load);
-  bp.setE820(r.memoryMap.ranges.map(e820FromRange));
+  bp.setE820((r.e820 ?? r.memoryMap).ranges.map(e820FromRange));
 
   let initrd: X86LinuxPlan["initrd"];
   if (r.initrd?.length) {

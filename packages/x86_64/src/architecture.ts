@@ -3,7 +3,7 @@ import { defineArchitecture } from "@handoff/core/compose";
 import { X86_32_COMPAT_XEN_CONVENTION, X86_64_XEN_CONVENTION, bzImageFormat, bzImagePayloadFormat } from "@handoff/x86";
 import { x86_64ArtefactBuilder } from "./artefact.js";
 import { x86_64LinuxBootBuilder } from "./linux-boot.js";
-import { planX86_64Kexec, planX86_64KexecProbe } from "./kexec.js";
+import { planX86_64CrashKexec, planX86_64Kexec, planX86_64KexecProbe } from "./kexec.js";
 import { X86_64_4LEVEL, X86_64_5LEVEL } from "./paging.js";
 import { COMPATIBILITY_MODE, X86_64_REGISTERS } from "./registers.js";
 import { X86_64_RELOCATOR } from "./relocations.js";
@@ -27,7 +27,7 @@ const defined = defineArchitecture({
   defaultMachine: PC_MEMORY_LAYOUT,
   artefactBuilder: x86_64ArtefactBuilder,
   // The live kexec planner rides on the Linux boot builder: same kernel plan, different entry.
-  linuxBootBuilder: { ...x86_64LinuxBootBuilder, kexec: planX86_64Kexec, kexecProbe: planX86_64KexecProbe },
+  linuxBootBuilder: { ...x86_64LinuxBootBuilder, kexec: planX86_64Kexec, kexecProbe: planX86_64KexecProbe, kexecCrash: planX86_64CrashKexec },
   protocols: {
     linux64: "Linux x86 boot protocol, 64-bit entry at load address + 0x200: long mode, identity paging, rsi = boot_params",
     kexec: "kexec entry: long mode, identity paging, every GPR zero except rsp",

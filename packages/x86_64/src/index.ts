@@ -1,6 +1,7 @@
 export { plugin, x86_64Architecture } from "./architecture.js";
 export { X86_64_REGISTERS, COMPATIBILITY_MODE } from "./registers.js";
 export * from "./relocations.js";
+export { type X86_64StubPages } from "./linux-boot.js";
 export { linux64Entry, kexec64Entry, pvhEntry64, CR0_LONG, CR4_PAE, EFER_LME_LMA, type X86_64Placement } from "./handoff-states.js";
 export { identityMap1GiB } from "./identity-tables.js";
 export { buildX86_64Stub, X86_64_HANDOFF_STUB, X86_64_STUB_GDT_OFFSET, type IndirectionListRef } from "./stub/stub.js";
@@ -10,4 +11,4 @@ export { X86_64_4LEVEL, X86_64_5LEVEL } from "./paging.js";
 export { IA32_PAT_DEFAULT } from "@handoff/x86";
 export { walkX86_64 } from "./paging-walker.js";
 export { x86_64LinuxBootBuilder, X86_64_LINUX_LAYOUT } from "./linux-boot.js";
-export { planX86_64Kexec, planX86_64KexecProbe, X86_64_KEXEC_PROBE_ENTRY } from "./kexec.js";
+export { planX86_64Kexec, planX86_64KexecProbe, planX86_64CrashKexec, x86_64CrashPages, X86_64_KEXEC_PROBE_ENTRY } from "./kexec.js";

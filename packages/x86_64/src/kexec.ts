@@ -1,7 +1,7 @@
-import { ValidationError, type HandoffState, type MemoryMap, type LinuxKexecPlan, type LinuxKexecRequest } from "@handoff/core";
-import { IND_DONE, linuxKexecFlags, type KexecLoadSegment } from "@handoff/core/kexec";
-import { planX86LinuxKexec, x86KexecSegment, type HandoffGdt } from "@handoff/x86";
-import { X86_64_LINUX_LAYOUT, linux64StubState, linuxRegions } from "./linux-boot.js";
+import { MemoryMap, ValidationError, alignUp, type HandoffState, type LinuxCrashKexecRequest, type LinuxKexecPlan, type LinuxKexecRequest } from "@handoff/core";
+import { IND_DONE, KEXEC_ON_CRASH, buildCrashElfHeader, captureCmdline, crashDumpRanges, crashRegionTooSmall, linuxKexecFlags, type KexecLoadSegment } from "@handoff/core/kexec";
+import { planX86LinuxKexec, x86CaptureE820, x86KexecSegment, type HandoffGdt } from "@handoff/x86";
+import { X86_64_LINUX_LAYOUT, linux64StubState, linuxRegions, type X86_64StubPages } from "./linux-boot.js";
 import { X86_64_HANDOFF_STUB, buildX86_64Stub } from "./stub/stub.js";
 
 /** EM_X86_64 (ELF gABI): the arch field of kexec_load's flags. */
@@ -15,13 +15,17 @@ const SPIN = Uint8Array.from([0xeb, 0xfe]);
 const segment = x86KexecSegment;
 
 /** The stub as purgatory: a lone DONE list (the kernel already copied everything), entered at `hd_entry64`. */
-function stubPlan(stubState: { gdt: HandoffGdt; tables: { cr3: bigint; bytes: Uint8Array }; state: HandoffState }, rest: readonly KexecLoadSegment[]): LinuxKexecPlan {
-  const L = X86_64_LINUX_LAYOUT;
+function stubPlan(
+  stubState: { gdt: HandoffGdt; tables: { cr3: bigint; bytes: Uint8Array }; state: HandoffState },
+  rest: readonly KexecLoadSegment[],
+  L: X86_64StubPages = X86_64_LINUX_LAYOUT,
+  extraFlags = 0n,
+): LinuxKexecPlan {
   const stub = buildX86_64Stub(stubState.state, { head: IND_DONE, maxSteps: 1n }, stubState.gdt);
   return {
     entry: L.stub + BigInt(X86_64_HANDOFF_STUB.symbols.hd_entry64!),
     segments: [segment(stub.bytes, L.stub, "stub"), segment(stubState.tables.bytes, L.tables, "page tables"), ...rest],
-    flags: linuxKexecFlags({ elfMachine: EM_X86_64 }),
+    flags: linuxKexecFlags({ elfMachine: EM_X86_64 }) | extraFlags,
     state: stubState.state,
   };
 }
@@ -56,4 +60,48 @@ export function planX86_64KexecProbe(memoryMap: MemoryMap): LinuxKexecPlan {
   const zeroPage = segment(new Uint8Array(Number(PAGE)), L.bootData, "boot_params");
   const regions = [payload, zeroPage].map((s) => ({ start: s.mem, size: s.memsz, writable: true, executable: true, name: s.name! }));
   return stubPlan(linux64StubState(regions, at, L.bootData, memoryMap), [payload, zeroPage]);
+}
+
+/**
+ * handoff's pages at the bottom of a crash region (the kernel aligns it to
+ * 16 MiB): stub, identity tables (the same rooms as the normal layout),
+ * boot_params + cmdline, then the ELF core header.
+ */
+export function x86_64CrashPages(regionStart: bigint): X86_64StubPages & { readonly elfcorehdr: bigint } {
+  const L = X86_64_LINUX_LAYOUT;
+  // The same rooms as the normal layout: the stub's (up to where its list would start) and the tables'.
+  const tables = regionStart + (L.list - L.stub);
+  const bootData = tables + (L.tablesEnd - L.tables);
+  return { stub: regionStart, tables, tablesEnd: bootData, bootData, elfcorehdr: bootData + 2n * PAGE };
+}
+
+/**
+ * A crash (kdump) `kexec_load` of a 64-bit bzImage: every segment inside
+ * `request.crashRegion` (handoff's pages at its bottom, the kernel at the next
+ * kernel_alignment boundary, the initrd at its top), the ELF core header
+ * (PT_NOTE per note area, PT_LOAD per System RAM range outside the crash
+ * regions) as a segment, the capture kernel's e820 cut down to the crash
+ * regions ({@link x86CaptureE820}) and `elfcorehdr=` on its command line;
+ * KEXEC_ON_CRASH in the flags. At a panic Linux's relocate_kernel enters the
+ * stub at `hd_entry64` exactly as for a normal kexec.
+ */
+export function planX86_64CrashKexec(request: LinuxCrashKexecRequest): LinuxKexecPlan {
+  const region = request.crashRegion;
+  const P = x86_64CrashPages(region.start);
+  const header = buildCrashElfHeader({ elfClass: 64, endianness: "little", machine: EM_X86_64, ram: crashDumpRanges(request.systemRam, request.crashRegions), notes: request.notes });
+  const headerEnd = P.elfcorehdr + alignUp(BigInt(header.bytes.length), PAGE);
+  if (headerEnd > region.end) throw crashRegionTooSmall(region, `handoff's pages and the ELF core header (${headerEnd - region.start} bytes)`);
+  const inRegion = MemoryMap.of([{ start: region.start, size: region.end - region.start, type: "ram" }]);
+  const e820 = x86CaptureE820(request.memoryMap, request.crashRegions, [{ start: P.elfcorehdr, end: headerEnd }]);
+  let planned: ReturnType<typeof planX86LinuxKexec>;
+  try {
+    const capture = { ...request, memoryMap: inRegion, cmdline: captureCmdline(request.cmdline, P.elfcorehdr) };
+    planned = planX86LinuxKexec(capture, P, true, { e820, keepOut: [{ start: P.bootData, end: headerEnd }] });
+  } catch (cause) {
+    if (cause instanceof ValidationError) throw crashRegionTooSmall(region, `the capture kernel (${cause.message})`, cause);
+    throw cause;
+  }
+  const { plan, segments } = planned;
+  const stubState = linux64StubState(linuxRegions(plan), plan.entry64, plan.bootParams, inRegion, P);
+  return stubPlan(stubState, [...segments, segment(header.bytes, P.elfcorehdr, "ELF core header")], P, KEXEC_ON_CRASH);
 }

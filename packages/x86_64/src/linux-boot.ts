@@ -10,6 +10,14 @@ import { X86_64_HANDOFF_STUB, X86_64_STUB_GDT_OFFSET, buildX86_64Stub } from "./
 /** Fixed places of the stub's own pages, below the kernel's usual 16 MiB pref_address. */
 export const X86_64_LINUX_LAYOUT = { stub: 0x10_0000n, list: 0x11_0000n, listEnd: 0x1d_0000n, tables: 0x1d_0000n, tablesEnd: 0x1f_0000n, bootData: 0x1f_0000n } as const;
 
+/** The stub's own pages a kexec plan needs: the stub, its identity tables' room, boot_params + cmdline. */
+export interface X86_64StubPages {
+  readonly stub: bigint;
+  readonly tables: bigint;
+  readonly tablesEnd: bigint;
+  readonly bootData: bigint;
+}
+
 /** The regions a planned Linux occupies for the identity tables: every segment, the kernel with its init_size room. */
 export function linuxRegions(plan: X86LinuxPlan): HandoffRegion[] {
   return plan.segments.map((s) => ({ start: s.mem, size: s.role === "kernel" ? plan.kernelRoom : s.memsz, writable: true, executable: true, name: s.name ?? s.role }));
@@ -25,8 +33,8 @@ export function linux64StubState(
   entry: bigint,
   bootParams: bigint,
   memoryMap: MemoryMap,
+  L: Omit<X86_64StubPages, "bootData"> = X86_64_LINUX_LAYOUT,
 ): { gdt: HandoffGdt; tables: { cr3: bigint; bytes: Uint8Array }; state: HandoffState } {
-  const L = X86_64_LINUX_LAYOUT;
   const gdt = buildHandoffGdt(BOOT_SELECTORS, true);
   const all: HandoffRegion[] = [{ start: L.stub, size: 0x1000n, writable: true, executable: true, name: "stub" }, ...regions];
   const { build } = planPageTables(X86_64_4LEVEL, { kind: "segments", regions: all, memoryMap }, { tableBase: L.tables, mapTables: false });

@@ -6,11 +6,12 @@
  */
 import { resolve } from "node:path";
 import { LINUX_BOOT_BUILDER, ValidationError, hex, type LinuxBootBuilder, type LinuxKexecPlan, type MemoryMap } from "@handoff/core";
-import { KexecRefusedError, RecordingKexecBackend, archOfNodeArch, type KexecBackend, type KexecFileLoadRequest } from "@handoff/core/kexec";
+import { KEXEC_FILE_ON_CRASH, KexecRefusedError, RecordingKexecBackend, archOfNodeArch, type KexecBackend, type KexecFileLoadRequest } from "@handoff/core/kexec";
 import { readFileBounded, readFirmwareMemmap, readIomemMap, readKexecStatus, readProcCmdline, type KexecStatus } from "@handoff/node";
 import type { LoadedArchitectures } from "../container.js";
 import { UsageError } from "../cli/usage-error.js";
 import { table, toJson } from "../output.js";
+import { planCrashKexec } from "./kexec-crash.js";
 
 /** Largest kernel or initrd `kexec load` reads (checked before reading). */
 const MAX_KEXEC_FILE_BYTES = 512 * 1024 * 1024;
@@ -37,6 +38,8 @@ export interface KexecLoadOptions extends KexecCommonOptions {
   readonly append?: string;
   readonly dtb?: string;
   readonly file: boolean;
+  /** Load a capture kernel for a panic (KEXEC_ON_CRASH / KEXEC_FILE_ON_CRASH) instead of the normal image. */
+  readonly crash: boolean;
   readonly cwd: string;
 }
 
@@ -106,6 +109,7 @@ export async function kexecLoadCommand(loaded: LoadedArchitectures, o: KexecLoad
   const arch = kexecArch(o);
   if ((o.kernel === undefined) === !o.probe) throw new UsageError("kexec load: give --kernel FILE or --probe (one of them)", "kexec load");
   if (o.probe && o.file) throw new UsageError("kexec load: --probe goes through kexec_load, not --file", "kexec load");
+  if (o.probe && o.crash) throw new UsageError("kexec load: --probe is entered by kexec exec, not by a panic; drop --crash", "kexec load");
   const operation = o.file ? "kexec_file_load" : "kexec_load";
   checkKexecAllowed(readKexecStatus(o.root), operation, !o.dryRun);
   const backend = await kexecBackend(o);
@@ -115,12 +119,14 @@ export async function kexecLoadCommand(loaded: LoadedArchitectures, o: KexecLoad
       kernelPath: resolve(o.cwd, o.kernel!),
       ...(o.initrd !== undefined ? { initrdPath: resolve(o.cwd, o.initrd) } : {}),
       cmdline: kexecCmdline(o),
-      flags: 0n,
+      // The kernel itself places the capture kernel in the crash region and adds elfcorehdr= (kexec_file crash support).
+      flags: o.crash ? KEXEC_FILE_ON_CRASH : 0n,
     };
     await backend.kexecFileLoad(request);
-    return o.json ? toJson({ call: operation, dryRun: o.dryRun, ...request }) : `${o.dryRun ? "would call" : "loaded with"} kexec_file_load: kernel ${request.kernelPath}, initrd ${request.initrdPath ?? "none"}, cmdline "${request.cmdline}"`;
+    const what = `kexec_file_load${o.crash ? " (crash kernel)" : ""}`;
+    return o.json ? toJson({ call: operation, dryRun: o.dryRun, ...request }) : `${o.dryRun ? "would call" : "loaded with"} ${what}: kernel ${request.kernelPath}, initrd ${request.initrdPath ?? "none"}, cmdline "${request.cmdline}"`;
   }
-  const plan = planLiveKexec(loaded, arch, o);
+  const plan = o.crash ? planCrashKexec(loaded, arch, { ...o, cmdline: kexecCmdline(o), memoryMap: runningMemoryMap(arch, o.root), maxFileBytes: MAX_KEXEC_FILE_BYTES }) : planLiveKexec(loaded, arch, o);
   await backend.kexecLoad(plan);
   return renderKexecPlan(arch, plan, o);
 }
@@ -129,9 +135,9 @@ function renderKexecPlan(arch: string, plan: LinuxKexecPlan, o: KexecLoadOptions
   const segments = plan.segments.map((s) => ({ mem: s.mem, memsz: s.memsz, bufsz: BigInt(s.bytes.length), name: s.name ?? "" }));
   // --probe --json also prints the promised state, which a probe compares with the CPU after exec.
   const promised = o.probe ? { state: Object.fromEntries(plan.state.registers.entries().filter((e) => e.unknown === 0n).map((e) => [e.name, e.value])) } : {};
-  if (o.json) return toJson({ call: "kexec_load", dryRun: o.dryRun, arch, entry: plan.entry, flags: plan.flags, segments, ...promised });
+  if (o.json) return toJson({ call: "kexec_load", dryRun: o.dryRun, crash: o.crash, arch, entry: plan.entry, flags: plan.flags, segments, ...promised });
   return [
-    `${o.dryRun ? "would call" : "loaded with"} kexec_load: ${arch}, entry ${hex(plan.entry)} (handoff's stub), flags ${hex(plan.flags)}, ${segments.length} segments`,
+    `${o.dryRun ? "would call" : "loaded with"} kexec_load${o.crash ? " (crash kernel, run at a panic)" : ""}: ${arch}, entry ${hex(plan.entry)} (handoff's stub), flags ${hex(plan.flags)}, ${segments.length} segments`,
     table(
       ["#", "mem", "memsz", "bufsz", "what"],
       segments.map((s, i) => [String(i), hex(s.mem), hex(s.memsz), hex(s.bufsz), s.name]),
@@ -147,19 +153,21 @@ export function kexecStatusCommand(o: KexecCommonOptions): string {
   return [
     `kexec image loaded: ${yesNo(s.loaded)}`,
     `crash image loaded: ${yesNo(s.crashLoaded)}`,
+    `crash region: ${s.crashSize === undefined ? "unknown (no /sys/kernel/kexec_crash_size)" : s.crashSize === 0n ? "none (booted without crashkernel=)" : `${s.crashSize} bytes (${s.crashSize >> 20n} MiB)`}`,
     `kexec_load disabled: ${yesNo(s.loadDisabled)}`,
     `lockdown: ${s.lockdown ?? "not available"}`,
   ].join("\n");
 }
 
-/** `handoff kexec exec` / `unload`: checked against kexec_loaded first, so "nothing loaded" is said plainly. */
-export async function kexecRunCommand(o: KexecCommonOptions, action: "exec" | "unload", file: boolean): Promise<string> {
+/** `handoff kexec exec` / `unload` (`crash`: the crash image): checked against kexec_loaded first, so "nothing loaded" is said plainly. */
+export async function kexecRunCommand(o: KexecCommonOptions, action: "exec" | "unload", file: boolean, crash = false): Promise<string> {
   const status = readKexecStatus(o.root);
   if (action === "exec" && status.loaded === false) throw new KexecRefusedError("exec", "nothing is loaded (run 'handoff kexec load' first)");
   if (!o.dryRun && process.getuid?.() !== 0) throw new KexecRefusedError(action, "needs root (CAP_SYS_BOOT)");
   const backend = await kexecBackend(o);
   if (action === "exec") await backend.exec();
-  else await backend.unload(file);
-  const what = action === "exec" ? "reboot(LINUX_REBOOT_CMD_KEXEC)" : file ? "kexec_file_load(KEXEC_FILE_UNLOAD)" : "kexec_load with no segments";
+  else await backend.unload(file, crash);
+  const what =
+    action === "exec" ? "reboot(LINUX_REBOOT_CMD_KEXEC)" : file ? `kexec_file_load(KEXEC_FILE_UNLOAD${crash ? " | KEXEC_FILE_ON_CRASH" : ""})` : `kexec_load with no segments${crash ? " and KEXEC_ON_CRASH" : ""}`;
   return o.json ? toJson({ call: action, dryRun: o.dryRun, what }) : `${o.dryRun ? "would call" : "called"} ${what}`;
 }

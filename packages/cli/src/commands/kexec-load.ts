@@ -13,9 +13,14 @@ export const command = defineCommand({
     append: { type: "string", value: "TEXT", help: "add TEXT to the command line (after /proc/cmdline when no --cmdline)" },
     dtb: { type: "string", value: "FILE", help: "Arm: this devicetree instead of the running one" },
     file: { type: "boolean", help: "use kexec_file_load: the kernel parses and places the files itself" },
+    crash: { type: "boolean", help: "load a capture (kdump) kernel into the crash region, started by a panic; it reads the dead kernel's memory from /proc/vmcore" },
     ...KEXEC_COMMON_OPTIONS,
   },
-  notes: ["Without --file, handoff plans the segments from the running machine's memory map and enters the kernel through its own stub.", KEXEC_GUARD_NOTE],
+  notes: [
+    "Without --file, handoff plans the segments from the running machine's memory map and enters the kernel through its own stub.",
+    "With --crash, every segment goes into the crash region the running kernel reserved (crashkernel=): the capture kernel, its initrd, and an ELF core header describing the System RAM outside that region and the vmcoreinfo and per-CPU crash notes; the capture kernel's memory map is limited to the crash region and elfcorehdr= is added to its command line (crashkernel= words are dropped).",
+    KEXEC_GUARD_NOTE,
+  ],
   async run({ values }, context) {
     const common = kexecCommon(values);
     const loaded = await context.architectures(common.arch ?? undefined);
@@ -29,6 +34,7 @@ export const command = defineCommand({
       ...(values.append !== undefined ? { append: values.append } : {}),
       ...(values.dtb !== undefined ? { dtb: values.dtb } : {}),
       file: values.file,
+      crash: values.crash,
       cwd: context.cwd,
     });
   },

@@ -4,7 +4,11 @@ import { KEXEC_COMMON_OPTIONS, KEXEC_GUARD_NOTE, kexecCommon } from "./kexec-opt
 
 /** `handoff kexec unload` */
 export const command = defineCommand({
-  options: { file: { type: "boolean", help: "unload what kexec_file_load loaded" }, ...KEXEC_COMMON_OPTIONS },
+  options: {
+    file: { type: "boolean", help: "unload what kexec_file_load loaded" },
+    crash: { type: "boolean", help: "unload the crash (capture) kernel instead of the normal image" },
+    ...KEXEC_COMMON_OPTIONS,
+  },
   notes: [KEXEC_GUARD_NOTE],
-  run: ({ values }) => kexecRunCommand(kexecCommon(values), "unload", values.file),
+  run: ({ values }) => kexecRunCommand(kexecCommon(values), "unload", values.file, values.crash),
 });

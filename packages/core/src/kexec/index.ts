@@ -87,4 +87,14 @@ export {
   type CrashHeaderInput,
   type CrashNoteArea,
 } from "./crash-header.js";
+export {
+  CRASH_KERNEL_RESOURCE,
+  SYSTEM_RAM_RESOURCE,
+  systemRamFromIomem,
+  crashRegionsFromIomem,
+  parseKexecCrashSize,
+  captureCmdline,
+  crashRegionTooSmall,
+  type CrashRegions,
+} from "./crash-load.js";
 export { NT_PRSTATUS, VMCOREINFO_NOTE_NAME, isElfCore, readVmcore, vmcoreSourceOf, parseVmcoreinfo, type VmcoreSource, type Vmcore, type VmcoreLoad, type Vmcoreinfo } from "./vmcore.js";

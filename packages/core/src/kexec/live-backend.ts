@@ -37,8 +37,8 @@ export interface KexecBackend {
   kexecLoad(request: KexecLoadRequest): Promise<void>;
   /** `kexec_file_load(kernel_fd, initrd_fd, cmdline, flags)`: the kernel parses and places the image itself. */
   kexecFileLoad(request: KexecFileLoadRequest): Promise<void>;
-  /** Unloads the loaded image (kexec_load with no segments; kexec_file_load with KEXEC_FILE_UNLOAD). */
-  unload(file: boolean): Promise<void>;
+  /** Unloads the loaded image (kexec_load with no segments; kexec_file_load with KEXEC_FILE_UNLOAD), or with `crash` the crash image. */
+  unload(file: boolean, crash?: boolean): Promise<void>;
   /** `reboot(LINUX_REBOOT_CMD_KEXEC)`: does not return when it works. */
   exec(): Promise<void>;
 }
@@ -57,7 +57,7 @@ export const LINUX_REBOOT_CMD_KEXEC = 0x4558_4543;
 export type RecordedKexecCall =
   | { readonly call: "kexec_load"; readonly request: KexecLoadRequest }
   | { readonly call: "kexec_file_load"; readonly request: KexecFileLoadRequest }
-  | { readonly call: "unload"; readonly file: boolean }
+  | { readonly call: "unload"; readonly file: boolean; readonly crash: boolean }
   | { readonly call: "exec" };
 
 /** A backend that only records what it was asked to do: unit tests and `--dry-run`. */
@@ -72,8 +72,8 @@ export class RecordingKexecBackend implements KexecBackend {
   async kexecFileLoad(request: KexecFileLoadRequest): Promise<void> {
     this.calls.push({ call: "kexec_file_load", request });
   }
-  async unload(file: boolean): Promise<void> {
-    this.calls.push({ call: "unload", file });
+  async unload(file: boolean, crash = false): Promise<void> {
+    this.calls.push({ call: "unload", file, crash });
   }
   async exec(): Promise<void> {
     this.calls.push({ call: "exec" });
