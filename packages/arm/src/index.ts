@@ -5,3 +5,4 @@ export { encodeHvcA64, encodeHvcA32, encodeHvcT32 } from "./hvc.js";
 export { armVirtMachine, type ArmWidth, type ArmEntryRequest, type IndirectionListRef } from "./width.js";
 export { makeArmArtefactBuilder } from "./artefact.js";
 export { makeArmLinuxBootBuilder, placeAfterDtb, ARM_DTB_ROOM, type ArmLinuxWidth, type ArmLinuxKernel, type ArmLinuxPlacement } from "./linux-boot.js";
+export { longDescriptorLeaf, type LongDescriptorLimits } from "./long-descriptor.js";
