@@ -1,4 +1,5 @@
 import { readTableEntry, type PhysicalMemory, type TranslationRegisters, type WalkResult } from "@handoff/core/paging";
+import { longDescriptorLeaf } from "@handoff/arm";
 
 /*
  * ARMv7-A stage 1 translation of a TTBR0 address, reading descriptors from memory
@@ -169,20 +170,10 @@ function walkLong(memory: PhysicalMemory, registers: TranslationRegisters, va: b
     }
     if (level === 3 && !on(d, 1)) return fail("translation", 3, "reserved descriptor (0b01) at level 3");
     if (!on(d, 10)) return fail("access-flag", level, "AF clear");
-    const pageSize = 1n << BigInt(lsb);
-    const user = on(d, 6) && !noUser;
-    const writable = !on(d, 7) && !noWrite;
+    // XN (bit 54) binds every mode, PXN (bit 53) PL1 only; the table-level bits are ORed in.
     const xn = on(d, 54) || xnTable;
-    const executable = user ? !xn : !(xn || on(d, 53) || pxnTable);
-    const attr = (mair >> (8n * field(d, 4, 2))) & 0xffn;
-    return {
-      kind: "translation",
-      va,
-      pa: (out & ~(pageSize - 1n)) | (va & (pageSize - 1n)),
-      pageSize,
-      level,
-      attributes: { writable, executable, user, memoryType: mairType(attr) },
-    };
+    const executable = (user: boolean) => (user ? !xn : !(xn || on(d, 53) || pxnTable));
+    return longDescriptorLeaf(va, d, out, lsb, level, { noUser, noWrite }, executable, mair, mairType);
   }
   return fail("translation", 3, "unreachable");
 }

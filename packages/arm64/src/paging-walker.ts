@@ -1,4 +1,5 @@
 import { readTableEntry, type PhysicalMemory, type TranslationRegisters, type WalkResult } from "@handoff/core/paging";
+import { longDescriptorLeaf } from "@handoff/arm";
 
 /*
  * A VMSAv8-64 stage 1 translation of a TTBR0_EL1 address, reading descriptors
@@ -78,19 +79,9 @@ export function walkVmsaV8_64(memory: PhysicalMemory, registers: TranslationRegi
     // Blocks: 4K granule at levels 1 and 2, 16K/64K granules at level 2 only (without FEAT_LPA/LPA2).
     if (level < 3 && !(level === 2 || (level === 1 && granuleBits === 12))) return fail("translation", level, `block descriptor not allowed at level ${level}`);
     if (bits(d, 10, 10) === 0n && !hardwareAf) return fail("access-flag", level, "AF clear");
-    const pageSize = 1n << BigInt(lsb);
-    const user = bits(d, 6, 6) === 1n && !noUser;
-    const writable = bits(d, 7, 7) === 0n && !noWrite;
-    const executable = user ? bits(d, 54, 54) === 0n && !uxnTable : bits(d, 53, 53) === 0n && !pxnTable;
-    const attr = (mair >> (8n * bits(d, 4, 2))) & 0xffn;
-    return {
-      kind: "translation",
-      va,
-      pa: (out & ~(pageSize - 1n)) | (va & (pageSize - 1n)),
-      pageSize,
-      level,
-      attributes: { writable, executable, user, memoryType: memoryType(attr) },
-    };
+    // UXN (bit 54) binds EL0 pages, PXN (bit 53) privileged ones; the table-level bits are ORed in.
+    const executable = (user: boolean) => (user ? bits(d, 54, 54) === 0n && !uxnTable : bits(d, 53, 53) === 0n && !pxnTable);
+    return longDescriptorLeaf(va, d, out, lsb, level, { noUser, noWrite }, executable, mair, memoryType);
   }
   return fail("translation", 3, "unreachable");
 }

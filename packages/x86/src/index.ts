@@ -2,6 +2,7 @@ export {
   X86_SEGMENT_REGISTERS,
   LEGACY_GPR_STEMS,
   segmentRegisterSpecs,
+  controlRegisterSpecs,
   descriptorTableSpecs,
   legacySliceSpecs,
 } from "./registers.js";

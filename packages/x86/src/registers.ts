@@ -4,6 +4,15 @@ import type { RegisterSpec } from "@handoff/core";
 export const X86_SEGMENT_REGISTERS = ["cs", "ds", "es", "fs", "gs", "ss", "tr", "ldtr"] as const;
 
 /**
+ * The control registers of a `width`-bit register file (SDM Vol. 3A §2.5):
+ * CR0, CR2, CR3, CR4, and CR8 (the task-priority register) in 64-bit mode only.
+ */
+export function controlRegisterSpecs(width: 32 | 64): RegisterSpec[] {
+  const names = width === 64 ? ["cr0", "cr2", "cr3", "cr4", "cr8"] : ["cr0", "cr2", "cr3", "cr4"];
+  return names.map((name): RegisterSpec => ({ name, width, kind: "control" }));
+}
+
+/**
  * Selector plus descriptor cache (base, limit, attributes) for each segment
  * register. `baseWidth` is 32 on IA-32 and 64 on Intel 64 (FS/GS/TR/LDTR bases
  * are 64-bit there; CS/DS/ES/SS bases are ignored in 64-bit mode but still held).

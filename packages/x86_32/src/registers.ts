@@ -1,5 +1,5 @@
 import type { RegisterSpec } from "@handoff/core";
-import { LEGACY_GPR_STEMS, descriptorTableSpecs, legacySliceSpecs, segmentRegisterSpecs } from "@handoff/x86";
+import { LEGACY_GPR_STEMS, controlRegisterSpecs, descriptorTableSpecs, legacySliceSpecs, segmentRegisterSpecs } from "@handoff/x86";
 
 const GPRS_32 = LEGACY_GPR_STEMS.map((s) => `e${s}`);
 
@@ -8,10 +8,7 @@ export const X86_32_REGISTERS: readonly RegisterSpec[] = [
   ...GPRS_32.map((name): RegisterSpec => ({ name, width: 32, kind: name === "esp" ? "sp" : "gpr" })),
   { name: "eip", width: 32, kind: "pc" },
   { name: "eflags", width: 32, kind: "flags", description: "EFLAGS; bit 1 reads as one on hardware" },
-  { name: "cr0", width: 32, kind: "control" },
-  { name: "cr2", width: 32, kind: "control" },
-  { name: "cr3", width: 32, kind: "control" },
-  { name: "cr4", width: 32, kind: "control" },
+  ...controlRegisterSpecs(32),
   { name: "efer", width: 64, kind: "msr", description: "IA32_EFER (MSR 0xC0000080): NXE with PAE paging" },
   ...segmentRegisterSpecs(32),
   ...descriptorTableSpecs(32),

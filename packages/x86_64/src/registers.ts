@@ -1,5 +1,5 @@
 import type { NarrowMode, RegisterSpec } from "@handoff/core";
-import { LEGACY_GPR_STEMS, descriptorTableSpecs, legacySliceSpecs, segmentRegisterSpecs } from "@handoff/x86";
+import { LEGACY_GPR_STEMS, controlRegisterSpecs, descriptorTableSpecs, legacySliceSpecs, segmentRegisterSpecs } from "@handoff/x86";
 
 const LEGACY_64 = LEGACY_GPR_STEMS.map((s) => `r${s}`);
 const NUMBERED = Array.from({ length: 8 }, (_, i) => `r${i + 8}`);
@@ -14,11 +14,7 @@ export const X86_64_REGISTERS: readonly RegisterSpec[] = [
   ...NUMBERED.map((name): RegisterSpec => ({ name, width: 64, kind: "gpr" })),
   { name: "rip", width: 64, kind: "pc" },
   { name: "rflags", width: 64, kind: "flags", description: "RFLAGS; bits 63..22 reserved zero" },
-  { name: "cr0", width: 64, kind: "control" },
-  { name: "cr2", width: 64, kind: "control" },
-  { name: "cr3", width: 64, kind: "control" },
-  { name: "cr4", width: 64, kind: "control" },
-  { name: "cr8", width: 64, kind: "control" },
+  ...controlRegisterSpecs(64),
   { name: "efer", width: 64, kind: "msr", description: "IA32_EFER (MSR 0xC0000080)" },
   { name: "kernel_gs_base", width: 64, kind: "msr", description: "IA32_KERNEL_GS_BASE (MSR 0xC0000102)" },
   ...segmentRegisterSpecs(64),
