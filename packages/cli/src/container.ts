@@ -1,4 +1,4 @@
-import { type ArchitecturePlugin } from "@handoff/core";
+import { LINUX_BOOT_BUILDER, type ArchitecturePlugin, type LinuxBootBuilder } from "@handoff/core";
 import { ArchitectureRegistry, QEMU_RUNNER, type QemuRunner } from "@handoff/core/compose";
 import { container as rootContainer, type DependencyContainer } from "tsyringe";
 import { cliInstallDir, findInstalledArchPackages, loadPlugin, resolvePluginDir } from "./discovery.js";
@@ -44,4 +44,10 @@ export async function loadArchitectures(options: {
   container.register<QemuRunner>(QEMU_RUNNER, { useValue: QEMU_PROCESS_RUNNER });
   for (const plugin of plugins) plugin.register(container);
   return { container, registry: ArchitectureRegistry.fromContainer(container), plugins };
+}
+
+/** The arch's Linux boot builder, if it has one (plan works without: flat payloads, arches with no Linux boot; kexec says which part is missing). */
+export function linuxBuilderOf(loaded: LoadedArchitectures, arch: string): LinuxBootBuilder | undefined {
+  const builders = loaded.container.isRegistered(LINUX_BOOT_BUILDER) ? loaded.container.resolveAll<LinuxBootBuilder>(LINUX_BOOT_BUILDER) : [];
+  return builders.find((b) => b.arch === arch);
 }

@@ -5,9 +5,9 @@
  * capture kernel's memory map and command line) is the arch's.
  */
 import { resolve } from "node:path";
-import { LINUX_BOOT_BUILDER, ValidationError, type LinuxBootBuilder, type LinuxKexecPlan, type MemoryMap } from "@handoff/core";
+import { ValidationError, type LinuxKexecPlan, type MemoryMap } from "@handoff/core";
 import { readCrashFacts, readFileBounded } from "@handoff/node";
-import type { LoadedArchitectures } from "../container.js";
+import { linuxBuilderOf, type LoadedArchitectures } from "../container.js";
 
 /** What the crash planner takes from `kexec load`'s options, the command line and the running machine's map already worked out. */
 export interface CrashLoadInputs {
@@ -26,8 +26,7 @@ export interface CrashLoadInputs {
 
 /** Plan a crash kexec_load through the arch's Linux boot builder. */
 export function planCrashKexec(loaded: LoadedArchitectures, arch: string, o: CrashLoadInputs): LinuxKexecPlan {
-  const builders = loaded.container.isRegistered(LINUX_BOOT_BUILDER) ? loaded.container.resolveAll<LinuxBootBuilder>(LINUX_BOOT_BUILDER) : [];
-  const builder = builders.find((b) => b.arch === arch);
+  const builder = linuxBuilderOf(loaded, arch);
   if (builder?.kexecCrash === undefined) throw new ValidationError(`kexec load --crash on ${arch}`, "handoff cannot plan a crash kexec_load for this architecture yet; use --file where the kernel has kexec_file_load");
   if (o.dtb !== undefined && arch.startsWith("x86")) throw new ValidationError("--dtb", "x86 kernels take no devicetree");
   // The crash facts first: "booted without crashkernel=" is the likelier mistake than a bad kernel file.

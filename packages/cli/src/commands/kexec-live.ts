@@ -6,10 +6,10 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
-import { LINUX_BOOT_BUILDER, LINUX_KEXEC_SEED_BYTES, ValidationError, hex, type LinuxBootBuilder, type LinuxKexecPlan, type MemoryMap } from "@handoff/core";
+import { LINUX_KEXEC_SEED_BYTES, ValidationError, hex, type LinuxKexecPlan, type MemoryMap } from "@handoff/core";
 import { KEXEC_FILE_ON_CRASH, KexecRefusedError, RecordingKexecBackend, archOfNodeArch, type KexecBackend, type KexecFileLoadRequest, type Sha256Hasher } from "@handoff/core/kexec";
 import { readFileBounded, readFirmwareMemmap, readIomemMap, readKexecStatus, readProcCmdline, type KexecStatus } from "@handoff/node";
-import type { LoadedArchitectures } from "../container.js";
+import { linuxBuilderOf, type LoadedArchitectures } from "../container.js";
 import { UsageError } from "../cli/usage-error.js";
 import { table, toJson } from "../output.js";
 import { planCrashKexec } from "./kexec-crash.js";
@@ -93,8 +93,7 @@ export function runningMemoryMap(arch: string, root: string): MemoryMap {
 
 /** Plan a kexec_load (or the --probe payload) through the arch's Linux boot builder. */
 export function planLiveKexec(loaded: LoadedArchitectures, arch: string, o: KexecLoadOptions): LinuxKexecPlan {
-  const builders = loaded.container.isRegistered(LINUX_BOOT_BUILDER) ? loaded.container.resolveAll<LinuxBootBuilder>(LINUX_BOOT_BUILDER) : [];
-  const builder = builders.find((b) => b.arch === arch);
+  const builder = linuxBuilderOf(loaded, arch);
   const memoryMap = runningMemoryMap(arch, o.root);
   if (o.probe) {
     if (builder?.kexecProbe === undefined) throw new ValidationError(`kexec load --probe on ${arch}`, "handoff has no kexec probe for this architecture yet");

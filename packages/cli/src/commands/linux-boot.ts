@@ -3,10 +3,10 @@ import { resolve } from "node:path";
 import { XEN_ELF_IMAGE_FORMAT, XEN_PVH_ENTRY_SOURCE } from "@handoff/xen";
 import { ValidationError, unwrapImage, type Architecture, type HandoffArtefact, type ImageFormat, type ImageInput, type LinuxBootBuilder } from "@handoff/core";
 import { dumpMachineDtb, type QemuArch } from "@handoff/qemu";
-import type { LoadedArchitectures } from "../container.js";
+import { linuxBuilderOf, type LoadedArchitectures } from "../container.js";
 import { checkCmdline } from "../cmdline-limit.js";
 import { readFileBounded } from "@handoff/node";
-import { MAX_DTB_BYTES, linuxBuilderOf } from "./plan-devicetree.js";
+import { MAX_DTB_BYTES } from "./plan-devicetree.js";
 import { parseSize } from "../numbers.js";
 
 /** Suffix of a `--kernel` that names the vmlinux inside a bzImage. */

@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
-import { LINUX_BOOT_BUILDER, ValidationError, type LinuxBootBuilder, type Segment } from "@handoff/core";
-import type { LoadedArchitectures } from "../container.js";
+import { ValidationError, type LinuxBootBuilder, type Segment } from "@handoff/core";
 import { readFileBounded } from "@handoff/node";
 
 /** Largest `--dtb` read (the Arm builders plan 2 MiB for the DTB with /chosen added). */
@@ -56,8 +55,3 @@ export function planDevicetree(r: PlanDevicetreeRequest): ProtocolPlacement | un
   return { placedSegments: [devicetree], imageBase: kernel.mem, initrdAt: role("initrd")?.mem };
 }
 
-/** The arch's Linux boot builder, if it has one (plan works without: flat payloads, arches with no Linux boot). */
-export function linuxBuilderOf(loaded: LoadedArchitectures, arch: string): LinuxBootBuilder | undefined {
-  const builders = loaded.container.isRegistered(LINUX_BOOT_BUILDER) ? loaded.container.resolveAll<LinuxBootBuilder>(LINUX_BOOT_BUILDER) : [];
-  return builders.find((b) => b.arch === arch);
-}

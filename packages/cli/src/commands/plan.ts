@@ -12,7 +12,8 @@ import { digestReport, renderDigestReport } from "../digest-report.js";
 import { DEFAULT_BOOT_FILE_LIMITS, readFileBounded, regularFileSize, writeFileAtomic } from "@handoff/node";
 import { parseAddress, parseSize } from "../numbers.js";
 import { table, toJson } from "../output.js";
-import { planDevicetree, linuxBuilderOf } from "./plan-devicetree.js";
+import { planDevicetree } from "./plan-devicetree.js";
+import { linuxBuilderOf } from "../container.js";
 import { PAYLOAD_SUFFIX } from "./linux-boot.js";
 import { PVH_PLAN_REFUSES, planPvhCommand } from "./plan-pvh.js";
 
