@@ -1,6 +1,6 @@
-import { LINUX_KEXEC_SEED_BYTES, ValidationError, alignUp, hex, type LinuxBootBuilder, type LinuxKexecPlan, type LinuxKexecRequest, type LinuxMachine, type MemoryMap, type Segment, type SegmentRole } from "@handoff/core";
+import { LINUX_KEXEC_SEED_BYTES, ValidationError, hex, type LinuxBootBuilder, type LinuxKexecPlan, type LinuxKexecRequest, type LinuxMachine, type MemoryMap, type Segment, type SegmentRole } from "@handoff/core";
 import { DeviceTree, FdtValue, encodeFdt, parseFdt, setChosen } from "@handoff/core/fdt";
-import { IND_DONE, linuxKexecFlags, segmentCheck, type KexecLoadSegment, type Sha256Hasher } from "@handoff/core/kexec";
+import { IND_DONE, kexecLoadSegment, linuxKexecFlags, segmentCheck, type KexecLoadSegment, type Sha256Hasher } from "@handoff/core/kexec";
 import { ARM_DTB_ROOM, makeArmLinuxBootBuilder, placeAfterDtb, type ArmLinuxWidth } from "./linux-boot.js";
 import { ARM_VIRT_LINUX_MACHINE, ARM_VIRT_PL011 } from "./virt.js";
 
@@ -26,12 +26,6 @@ export function kexecMachine(memoryMap: MemoryMap, what: string): LinuxMachine {
   const ram = memoryMap.ram().sort((a, b) => (a.size > b.size ? -1 : a.size < b.size ? 1 : 0))[0];
   if (ram === undefined) throw new ValidationError(what, "the running machine's memory map has no System RAM");
   return { ...ARM_VIRT_LINUX_MACHINE, ramBase: ram.start, ramSize: ram.size };
-}
-
-/** A kexec_load segment of `bytes` at `mem` (page-aligned memsz, as kernel/kexec_core.c sanity_check_segment_list demands). */
-function loadSegment(bytes: Uint8Array, mem: bigint, name: string, memsz = BigInt(bytes.length)): KexecLoadSegment {
-  if (mem % PAGE !== 0n) throw new ValidationError(`kexec segment ${name}`, `${hex(mem)} is not page-aligned`);
-  return { bytes, mem, memsz: alignUp(memsz, PAGE), name };
 }
 
 /** The staged segments as core `Segment`s, for the stub's SHA-256 table. */
@@ -96,7 +90,7 @@ function withStub(width: ArmLinuxWidth, state: LinuxKexecPlan["state"], stubAt: 
     { ...verify, console: ARM_VIRT_PL011 },
   );
   const stub = width.buildStub(state, { head: IND_DONE, maxSteps: 1n }, check);
-  return { entry: stubAt, segments: [loadSegment(stub.bytes, stubAt, "stub"), ...staged.map((s) => s.segment)], flags: linuxKexecFlags({ elfMachine: width.elfMachine }), state };
+  return { entry: stubAt, segments: [kexecLoadSegment(stub.bytes, stubAt, "stub"), ...staged.map((s) => s.segment)], flags: linuxKexecFlags({ elfMachine: width.elfMachine }), state };
 }
 
 /**
@@ -125,9 +119,9 @@ export function planArmKexec(width: ArmLinuxWidth, request: LinuxKexecRequest): 
   });
   if (BigInt(dtb.length) > ARM_DTB_ROOM) throw new ValidationError(`${width.arch} DTB`, `${dtb.length} bytes exceed the 2 MiB planned for it`);
   const staged = [
-    { segment: loadSegment(kernel.bytes, p.kernel, kernel.name, kernel.memsz), role: "kernel" as const },
-    { segment: loadSegment(dtb, p.dtb, "dtb"), role: "dtb" as const },
-    ...(initrd.length ? [{ segment: loadSegment(initrd, p.initrd, "initrd"), role: "initrd" as const }] : []),
+    { segment: kexecLoadSegment(kernel.bytes, p.kernel, kernel.name, kernel.memsz), role: "kernel" as const },
+    { segment: kexecLoadSegment(dtb, p.dtb, "dtb"), role: "dtb" as const },
+    ...(initrd.length ? [{ segment: kexecLoadSegment(initrd, p.initrd, "initrd"), role: "initrd" as const }] : []),
   ];
   const state = width.entryState({ dtb: p.dtb, entry: p.kernel, mode: width.entryModes[0] });
   const plan = withStub(width, state, p.stub, staged, { ...(request.noVerify ? { noVerify: true } : {}), ...(request.hasher ? { hasher: request.hasher } : {}) });
@@ -147,8 +141,8 @@ export function planArmKexecProbe(width: ArmLinuxWidth, memoryMap: MemoryMap): L
   const payloadAt = machine.ramBase + 2n * MIB;
   const p = placeAfterDtb(what, machine, payloadAt, machine.ramBase + 4n * MIB, 0n);
   const staged = [
-    { segment: loadSegment(width.spin, payloadAt, "probe payload"), role: "kernel" as const },
-    { segment: loadSegment(new Uint8Array(Number(PAGE)), p.dtb, "dtb (zeroed)"), role: "dtb" as const },
+    { segment: kexecLoadSegment(width.spin, payloadAt, "probe payload"), role: "kernel" as const },
+    { segment: kexecLoadSegment(new Uint8Array(Number(PAGE)), p.dtb, "dtb (zeroed)"), role: "dtb" as const },
   ];
   const state = width.entryState({ dtb: p.dtb, entry: payloadAt, mode: width.entryModes[0] });
   const plan = withStub(width, state, p.stub, staged, {});

@@ -81,7 +81,7 @@ export { planX86Linux, planX86LinuxForStub, pcMemoryMap, pcLowMemory, placeInitr
 export { bzImagePayloadFormat, bzImagePayload, extractBzImagePayload, BZIMAGE_PAYLOAD_FORMAT_ID, type BzImagePayload } from "./bzimage-payload.js";
 export { pvhElfArtefact, type PvhArtefactParts } from "./pvh-artefact.js";
 export { PC_COM1_PORT } from "./uart.js";
-export { x86KexecSegment, planX86LinuxKexec, x86CaptureE820, type X86KexecPlanOptions } from "./kexec.js";
+export { planX86LinuxKexec, x86CaptureE820, type X86KexecPlanOptions } from "./kexec.js";
 export { buildIa32Stub, X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET, type Ia32StubOptions, type IndirectionListRef } from "./ia32-stub/stub.js";
 export {
   buildPvhStartInfo,

@@ -1,15 +1,10 @@
-import { MemoryMap, alignUp, subtractRange, type AddressRange, type LinuxKexecRequest, type MemoryRange } from "@handoff/core";
-import type { KexecLoadSegment } from "@handoff/core/kexec";
+import { MemoryMap, subtractRange, type AddressRange, type LinuxKexecRequest, type MemoryRange } from "@handoff/core";
+import { kexecLoadSegment, type KexecLoadSegment } from "@handoff/core/kexec";
 import { planX86Linux, type X86LinuxPlan, type X86StubLayout } from "./linux-boot.js";
 
 const PAGE = 0x1000n;
 /** The real-mode megabyte: its RAM stays RAM for a capture kernel (the first kernel never allocates there, 6.1 "x86/setup: Always reserve the first 1M of RAM"). */
 const LOW_MEGABYTE = 0x10_0000n;
-
-/** One kexec_load segment: `bytes` at `mem`, its memory size rounded to whole pages. */
-export function x86KexecSegment(bytes: Uint8Array, mem: bigint, name: string): KexecLoadSegment {
-  return { bytes, mem, memsz: alignUp(BigInt(bytes.length), PAGE), name };
-}
 
 /** What a crash load changes in the plan: the capture kernel's e820 and the pages handoff keeps for itself. */
 export interface X86KexecPlanOptions {
@@ -40,7 +35,7 @@ export function planX86LinuxKexec(
     keepOut: [{ start: layout.stub, end: layout.bootData }, ...(options.keepOut ?? [])],
     entry64,
   });
-  return { plan, segments: plan.segments.map((s) => x86KexecSegment((s.data as { bytes: Uint8Array }).bytes, s.mem, s.name ?? s.role)) };
+  return { plan, segments: plan.segments.map((s) => kexecLoadSegment((s.data as { bytes: Uint8Array }).bytes, s.mem, s.name ?? s.role)) };
 }
 
 /**

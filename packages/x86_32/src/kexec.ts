@@ -1,6 +1,6 @@
 import type { LinuxKexecPlan, LinuxKexecRequest } from "@handoff/core";
-import { IND_DONE, KEXEC_ARCH_DEFAULT } from "@handoff/core/kexec";
-import { BOOT_SELECTORS, buildHandoffGdt, planX86LinuxKexec, x86KexecSegment } from "@handoff/x86";
+import { IND_DONE, KEXEC_ARCH_DEFAULT, kexecLoadSegment } from "@handoff/core/kexec";
+import { BOOT_SELECTORS, buildHandoffGdt, planX86LinuxKexec } from "@handoff/x86";
 import { linux32Entry } from "./handoff-states.js";
 import { X86_32_LINUX_LAYOUT } from "./linux-boot.js";
 import { X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET, buildX86_32Stub } from "./stub/stub.js";
@@ -23,7 +23,7 @@ export function planX86_32Kexec(request: LinuxKexecRequest): LinuxKexecPlan {
   const fromLongMode = (request.runningArch ?? "x86_32") === "x86_64";
   return {
     entry: L.stub + (fromLongMode ? BigInt(X86_32_HANDOFF_STUB.symbols.hd_entry64!) : 0n),
-    segments: [x86KexecSegment(stub.bytes, L.stub, "stub"), ...segments],
+    segments: [kexecLoadSegment(stub.bytes, L.stub, "stub"), ...segments],
     flags: KEXEC_ARCH_DEFAULT,
     state,
   };

@@ -1,6 +1,6 @@
 import { MemoryMap, ValidationError, alignUp, type HandoffState, type LinuxCrashKexecRequest, type LinuxKexecPlan, type LinuxKexecRequest } from "@handoff/core";
-import { IND_DONE, KEXEC_ON_CRASH, buildCrashElfHeader, captureCmdline, crashDumpRanges, crashRegionTooSmall, linuxKexecFlags, type KexecLoadSegment } from "@handoff/core/kexec";
-import { planX86LinuxKexec, x86CaptureE820, x86KexecSegment, type HandoffGdt } from "@handoff/x86";
+import { IND_DONE, KEXEC_ON_CRASH, kexecLoadSegment, buildCrashElfHeader, captureCmdline, crashDumpRanges, crashRegionTooSmall, linuxKexecFlags, type KexecLoadSegment } from "@handoff/core/kexec";
+import { planX86LinuxKexec, x86CaptureE820, type HandoffGdt } from "@handoff/x86";
 import { X86_64_LINUX_LAYOUT, linux64StubState, linuxRegions, type X86_64StubPages } from "./linux-boot.js";
 import { X86_64_HANDOFF_STUB, buildX86_64Stub } from "./stub/stub.js";
 
@@ -12,7 +12,7 @@ export const X86_64_KEXEC_PROBE_ENTRY = 0x100_0000n;
 /** `jmp .`: the probe payload spins at its entry so QMP can read the CPU there. */
 const SPIN = Uint8Array.from([0xeb, 0xfe]);
 
-const segment = x86KexecSegment;
+const segment = kexecLoadSegment;
 
 /** The stub as purgatory: a lone DONE list (the kernel already copied everything), entered at `hd_entry64`. */
 function stubPlan(

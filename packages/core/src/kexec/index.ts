@@ -73,6 +73,7 @@ export {
   RecordingKexecBackend,
   KexecRefusedError,
   archOfNodeArch,
+  kexecLoadSegment,
   type KexecBackend,
   type KexecLoadSegment,
   type KexecLoadRequest,

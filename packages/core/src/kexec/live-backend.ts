@@ -1,4 +1,5 @@
-import { HandoffError, type HandoffErrorOptions } from "../errors.js";
+import { alignUp, hex, isAligned } from "../bits.js";
+import { HandoffError, ValidationError, type HandoffErrorOptions } from "../errors.js";
 
 /**
  * The live side of kexec: what a backend must do to load a plan into the
@@ -12,6 +13,20 @@ export interface KexecLoadSegment {
   readonly mem: bigint;
   readonly memsz: bigint;
   readonly name?: string;
+}
+
+/** The page size kexec_load's segment rules are checked against (4 KiB: every kernel handoff plans for). */
+const KEXEC_PAGE = 0x1000n;
+
+/**
+ * One kexec_load segment: `bytes` at `mem`, its memory size (`memsz`, at
+ * least the bytes) rounded up to whole pages, as kernel/kexec_core.c
+ * sanity_check_segment_list demands of both; a destination that is not
+ * page-aligned is refused here rather than by the kernel's EADDRNOTAVAIL.
+ */
+export function kexecLoadSegment(bytes: Uint8Array, mem: bigint, name: string, memsz = BigInt(bytes.length)): KexecLoadSegment {
+  if (!isAligned(mem, KEXEC_PAGE)) throw new ValidationError(`kexec segment ${name}`, `${hex(mem)} is not page-aligned`);
+  return { bytes, mem, memsz: alignUp(memsz, KEXEC_PAGE), name };
 }
 
 /** `kexec_load(entry, nr_segments, segments, flags)`. */
