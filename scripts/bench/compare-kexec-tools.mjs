@@ -32,6 +32,7 @@ import { randomBytes } from "node:crypto";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { scalingCases } from "./cases.mjs";
 import { measurePageTables } from "./page-tables.mjs";
+import { median } from "./stats.mjs";
 import { INFLATE_TARGET, measureInflate } from "./inflate.mjs";
 import { buildNoKexec, ensureKexecTools, interposedEnv, kexecSyscallsSeenByStrace, PeerUnavailable, REPO_ROOT } from "./kexec-tools.mjs";
 
@@ -62,10 +63,6 @@ const planArgs = (kernel, initrd, cmdline) => ["plan", "--arch", "x86_64", "--ke
 const coreDist = join(REPO_ROOT, "packages", "core", "dist", "index.js");
 
 const log = (s) => process.stderr.write(`${s}\n`);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
 
 if (!existsSync(KERNEL)) throw new Error(`${KERNEL} missing: the bench needs ../shared/fixtures beside the repo`);

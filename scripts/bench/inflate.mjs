@@ -17,6 +17,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { median } from "./stats.mjs";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const INFLATE_TARGET = 1.5;
@@ -31,10 +32,6 @@ const TOOLS = [
   { codec: "bzip2", compress: ["bzip2", "-c"], decompress: ["bzip2", "-dc"] },
 ];
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 function fixtureKernel() {
   const dirs = [process.env.HANDOFF_FIXTURES, join(REPO_ROOT, "..", "shared", "fixtures", "kernels"), join(REPO_ROOT, "..", "..", "shared", "fixtures", "kernels")];

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { fileURLToPath } from "node:url";
+import { median } from "./stats.mjs";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const GIB = 1n << 30n;
@@ -41,10 +42,6 @@ export async function pageTableCases() {
   ];
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** Measure every case: `reps` interleaved pairs after one warm-up each. */
 export async function measurePageTables(reps = 15, log = () => {}) {

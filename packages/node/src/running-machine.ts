@@ -58,6 +58,12 @@ export function readIomemMap(root = "/"): MemoryMap {
   return memoryMapFromIomem(parseIomem(text(root, "proc/iomem", "iomem"), file), file);
 }
 
+/** `/sys/kernel/kexec_crash_size` (bytes reserved by `crashkernel=`), undefined where the kernel has no such file. */
+function readKexecCrashSize(root: string): bigint | undefined {
+  const t = optionalText(root, "sys/kernel/kexec_crash_size", "kexec_crash_size");
+  return t === undefined ? undefined : parseKexecCrashSize(t, join(root, "sys/kernel/kexec_crash_size"));
+}
+
 /** What a crash load reads from the running kernel. */
 export interface RunningCrashFacts {
   readonly regions: CrashRegions;
@@ -80,8 +86,7 @@ export function readCrashFacts(root = "/"): RunningCrashFacts {
   const file = join(root, "proc/iomem");
   const entries = parseIomem(text(root, "proc/iomem", "iomem"), file);
   memoryMapFromIomem(entries, file); // refuses the all-zero view a non-root reader gets
-  const sizeText = optionalText(root, "sys/kernel/kexec_crash_size", "kexec_crash_size");
-  const regions = crashRegionsFromIomem(entries, sizeText === undefined ? undefined : parseKexecCrashSize(sizeText, join(root, "sys/kernel/kexec_crash_size")), file);
+  const regions = crashRegionsFromIomem(entries, readKexecCrashSize(root), file);
   const vmcoreinfoFile = join(root, "sys/kernel/vmcoreinfo");
   if (!existsSync(vmcoreinfoFile)) throw new FileAccessError(vmcoreinfoFile, "vmcoreinfo", "missing", "the kernel has no CONFIG_CRASH_CORE vmcoreinfo note: a dump could not be read");
   const notes = [parseVmcoreinfoLocation(text(root, "sys/kernel/vmcoreinfo", "vmcoreinfo", 256), vmcoreinfoFile)];
@@ -133,11 +138,10 @@ export function readKexecStatus(root = "/"): KexecStatus {
     return t === undefined ? undefined : t === "1";
   };
   const lockdown = optionalText(root, "sys/kernel/security/lockdown", "lockdown");
-  const crashSizeText = optionalText(root, "sys/kernel/kexec_crash_size", "kexec_crash_size");
   return {
     loaded: flag("sys/kernel/kexec_loaded"),
     crashLoaded: flag("sys/kernel/kexec_crash_loaded"),
-    crashSize: crashSizeText === undefined ? undefined : parseKexecCrashSize(crashSizeText, join(root, "sys/kernel/kexec_crash_size")),
+    crashSize: readKexecCrashSize(root),
     loadDisabled: flag("proc/sys/kernel/kexec_load_disabled"),
     lockdown: lockdown === undefined ? undefined : parseLockdown(lockdown),
   };
