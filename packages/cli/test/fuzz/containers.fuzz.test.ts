@@ -58,4 +58,4 @@ const targets: FuzzTarget[] = [
   { name: "multiboot header finder (never throws)", run: (b) => void findMultibootHeaders(b) },
 ];
 
-describeFuzzTargets("the codec and container readers", targets, seeds, budget, watchdog, 120_000);
+describeFuzzTargets("the codec and container readers", targets, seeds, budget, watchdog);

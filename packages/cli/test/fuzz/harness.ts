@@ -184,13 +184,24 @@ export function fuzzTarget(target: FuzzTarget, seeds: readonly Seed[], budget: F
 }
 
 /**
+ * The bounded run's test timeout, sized by its input count: every input may use
+ * the watchdog's whole hang bound before the test as a whole gives up. A fixed
+ * wall-clock figure failed CI on a loaded machine (the bzImage-payload target
+ * inflates real kernels: 17 s idle, over 60 s at load 15) although no input hung;
+ * a real hang is the watchdog's to catch, per input, long before this fires.
+ */
+export function boundedTimeoutMs(budget: FuzzBudget, watchdog: Watchdog): number {
+  return budget.maxRuns * watchdog.hangMs;
+}
+
+/**
  * The suite every fuzz file declares: one test per target, each fed this
  * run's `budget` of inputs mutated from `seeds` (built once, inside the
  * describe), passing only when every input gave an image or a HandoffError;
  * the bounded run must try exactly `budget.maxRuns` inputs. `more` declares
  * further tests inside the same describe, with the seeds.
  */
-export function describeFuzzTargets(what: string, targets: readonly FuzzTarget[], seeds: () => Seed[], budget: FuzzBudget, watchdog: Watchdog, boundedTimeoutMs: number, more?: (seeds: readonly Seed[]) => void): void {
+export function describeFuzzTargets(what: string, targets: readonly FuzzTarget[], seeds: () => Seed[], budget: FuzzBudget, watchdog: Watchdog, more?: (seeds: readonly Seed[]) => void): void {
   const long = FUZZ_SECONDS > 0;
   describe(`fuzz ${what} (${long ? `${FUZZ_SECONDS} s per target` : "bounded budget"}, FUZZ_SEED=${budget.seed})`, () => {
     const allSeeds = seeds();
@@ -198,7 +209,7 @@ export function describeFuzzTargets(what: string, targets: readonly FuzzTarget[]
       const stats = fuzzTarget(target, allSeeds, budget, watchdog);
       console.log(`fuzz ${target.name}: ${stats.runs} inputs (${stats.accepted} parsed, ${stats.rejected} rejected), slowest ${stats.slowestMs.toFixed(1)} ms`);
       expect(stats.runs).toBe(long ? stats.runs : budget.maxRuns);
-    }, long ? (FUZZ_SECONDS + 120) * 1000 : boundedTimeoutMs);
+    }, long ? (FUZZ_SECONDS + 120) * 1000 : boundedTimeoutMs(budget, watchdog));
     more?.(allSeeds);
   });
 }

@@ -118,7 +118,7 @@ const targets: FuzzTarget[] = [
   })),
 ];
 
-describeFuzzTargets("every parser", targets, seeds, budget, watchdog, 60_000, (allSeeds) => {
+describeFuzzTargets("every parser", targets, seeds, budget, watchdog, (allSeeds) => {
   it("the harness itself fails on a non-HandoffError and on a slow input", () => {
     const failure = (fn: () => unknown) => {
       try {

@@ -30,7 +30,7 @@ export class Watchdog {
   private readonly worker: Worker;
   private seq = 0;
 
-  constructor(hangMs: number) {
+  constructor(readonly hangMs: number) {
     this.worker = new Worker(WATCHDOG_WORKER_SOURCE, { eval: true, workerData: { state: this.state.buffer, text: this.text.buffer, hangMs } });
     this.worker.unref();
   }
