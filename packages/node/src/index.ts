@@ -58,5 +58,7 @@ export {
   REAL_KEXEC_ENV,
   TEST_RUN_ENV,
   TEST_RUN_REGISTRIES,
+  TEST_FLIP_SEGMENT_ENV,
+  testVmSegmentFault,
   type GuardInputs,
 } from "./kexec-syscalls.js";
