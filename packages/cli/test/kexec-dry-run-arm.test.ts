@@ -77,7 +77,7 @@ for (const c of CASES) {
       const p = plan(c.builder, c.arch, c.kernel!);
       const stub = segment(p, "stub").bytes;
       const v = new DataView(stub.buffer, stub.byteOffset, stub.byteLength);
-      const at = (symbol: string) => v.getBigUint64(ARM64_HANDOFF_STUB.symbols[symbol]!, true);
+      const at = (symbol: keyof typeof ARM64_HANDOFF_STUB.symbols) => v.getBigUint64(ARM64_HANDOFF_STUB.symbols[symbol], true);
       expect(at("hd_pstate"), "the promise: EL1h, DAIF masked").toBe(p.state.registers.get("pstate"));
       expect(at("hd_pstate") & 0xfn).toBe(0x5n); // M[3:0] = EL1h
       expect(at("hd_pstate_el2") & 0xfn).toBe(0x9n); // M[3:0] = EL2h

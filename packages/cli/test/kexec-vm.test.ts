@@ -34,8 +34,10 @@ const ready = kernel !== undefined && busybox !== undefined && existsSync(bundle
 /** boot_params.acpi_rsdp_addr (bootparam.h, offset 0x070). */
 const ACPI_RSDP_ADDR_OFFSET = 0x70;
 
-/** Seconds the whole boot-load-exec-marker run may take under TCG on a loaded 2-core machine. */
-const VM_LIFETIME_MS = 90_000;
+/** Milliseconds the whole boot-load-exec-marker run may take under TCG on a loaded 2-core machine (90 s ran out at load ~20). */
+const VM_LIFETIME_MS = 180_000;
+/** Each case's bound: the VM's lifetime and the image build around it. */
+const CASE_MS = VM_LIFETIME_MS + 30_000;
 
 function image(): string {
   return kexecVmInitramfs({ arch: "x86_64", busybox: busybox!, node: process.execPath, kernel: kernel!, ...(kernel32 && busybox32 ? { kernel32: { kernel: kernel32, busybox: busybox32 } } : {}), ...(toolsMissing === undefined ? { kexecTools: prepareKexecTools() } : {}) });
@@ -79,7 +81,7 @@ describe.skipIf(!ready)("handoff kexec inside an x86_64 VM (fixture kernel -> fi
     expect(second).toMatch(/ACPI: FACP 0x[0-9A-F]{16}/);
     expect(second).toMatch(/Console: colour VGA\+ 80x25/);
     console.log(`kexec x86_64 -> x86_64, handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker`);
-  }, 120_000);
+  }, CASE_MS);
 
   it("a segment corrupted after planning: the stub's check reports it on COM1 and never enters the kernel", async () => {
     // /init sets HANDOFF_TEST_FLIP_SEGMENT: handoff flips one byte of the kernel segment after taking its digest (test VMs only).
@@ -93,13 +95,13 @@ describe.skipIf(!ready)("handoff kexec inside an x86_64 VM (fixture kernel -> fi
     expect(r.pc).toBe(failPc);
     expect(r.index, "region 1: the kernel (region 0 is the page tables)").toBe(1n);
     expect(r.serial.split(VM_EXEC_LINE)[1]).not.toMatch(/Linux version|HANDOFF-MARKER/);
-  }, 120_000);
+  }, CASE_MS);
 
   it("kexec_file_load (--file) reaches the marker too", async () => {
     const r = await runCase("file", 2);
     expect(r.serial).toContain("loaded with kexec_file_load");
     console.log(`kexec x86_64 -> x86_64, handoff kexec_file_load (-smp 2): ${r.execToMarker.toFixed(1)} s from exec to marker`);
-  }, 120_000);
+  }, CASE_MS);
 
   it.skipIf(!busybox32)("x86_64 -> x86_32: the 686 bzImage through its 32-bit entry, the stub dropping out of long mode", async () => {
     const r = await runCase("cross32");
@@ -108,13 +110,13 @@ describe.skipIf(!ready)("handoff kexec inside an x86_64 VM (fixture kernel -> fi
     expect(r.serial).toContain("HANDOFF-MARKER: kexec-cross32");
     expect(r.serial, "the second kernel is the 32-bit one").toMatch(/Linux version 6\.1\.0-\d+-686 /);
     console.log(`kexec x86_64 -> x86_32, handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker`);
-  }, 120_000);
+  }, CASE_MS);
 
   it.skipIf(!busybox32 || toolsMissing !== undefined)("kexec-tools x86_64 -> x86_32 on the same inputs (the reference)", async () => {
     const r = await runCase("tools32");
     expect(r.serial).toContain("HANDOFF-MARKER: kexec-tools32");
     console.log(`kexec x86_64 -> x86_32, kexec-tools -l: ${r.execToMarker.toFixed(1)} s from exec to marker`);
-  }, 120_000);
+  }, CASE_MS);
 
   it("--probe: after the running kernel's relocate_kernel and handoff's stub, every register at the payload is the promised one", async () => {
     // The VM is the machine the captured tree comes from (QEMU -M pc -m 512M): the same plan, so the same promise.
@@ -123,11 +125,11 @@ describe.skipIf(!ready)("handoff kexec inside an x86_64 VM (fixture kernel -> fi
     expect(rows).toHaveLength(16 + 2 + 8 * 4 + 4 + 4 + 1);
     expect(describeMismatches(rows)).toBe("");
     expect(rows.find((r) => r.name === "rsi")!.expected).toBe(0x1f0000n);
-  }, 120_000);
+  }, CASE_MS);
 
   it.skipIf(toolsMissing !== undefined)("kexec-tools on the same inputs (the reference)", async () => {
     const r = await runCase("tools");
     expect(r.serial).toMatch(/Command line: console=ttyS0 handoff\.marker=kexec-tools/);
     console.log(`kexec x86_64 -> x86_64, kexec-tools -l: ${r.execToMarker.toFixed(1)} s from exec to marker`);
-  }, 120_000);
+  }, CASE_MS);
 });
