@@ -62,3 +62,4 @@ export {
   testVmSegmentFault,
   type GuardInputs,
 } from "./kexec-syscalls.js";
+export { nodeCodecs, installNodeCodecs, NATIVE_CODEC_LIBRARIES, NATIVE_CODECS_ENV, type NodeCodecOptions, type ModuleLoader } from "./native-codecs.js";
