@@ -47,6 +47,8 @@ export interface PvhWrapLoad {
   readonly paddr: bigint;
   readonly filesz: bigint;
   readonly memsz: bigint;
+  /** What the PT_LOAD holds (filesz bytes). */
+  readonly bytes: Uint8Array;
 }
 
 /** A wrapped bzImage. */
@@ -136,7 +138,7 @@ export function wrapBzImageAsPvh(r: PvhWrapRequest): PvhWrapped {
     kernelEntry,
     bootParams: L.bootParams,
     ...(arch === "x86_64" ? { pageTableRoot: L.tables } : {}),
-    loads: named.map((l) => ({ name: l.name, paddr: l.paddr, filesz: BigInt(l.bytes.length), memsz: l.memsz ?? BigInt(l.bytes.length) })),
+    loads: named.map((l) => ({ name: l.name, paddr: l.paddr, filesz: BigInt(l.bytes.length), memsz: l.memsz ?? BigInt(l.bytes.length), bytes: l.bytes })),
     haltPc: L.stub + BigInt(X86_PVH_WRAP_STUB_CODE.symbols.hd_halt),
   };
 }
