@@ -380,13 +380,7 @@ _start:
 	call	.Lappend			/* the cut part, at the end */
 	popl	%esi
 	jmp	4f
-3:	movl	%ecx, 0(%esi)			/* the entry becomes the cut part */
-	movl	%ebx, %eax
-	subl	%ecx, %eax
-	movl	%eax, 8(%esi)
-	movl	$0, 12(%esi)
-	movl	(.Lcut_type - .Lbase)(%ebp), %eax
-	movl	%eax, 16(%esi)
+3:	call	.Lput_cut			/* the entry becomes the cut part */
 4:	/* e > mid end: [mid end, e) stays RAM, appended */
 	movl	(.Le_lo - .Lbase)(%ebp), %eax
 	movl	(.Le_hi - .Lbase)(%ebp), %edx
@@ -406,10 +400,16 @@ _start:
 5:	popl	%ecx
 	ret
 
-/* Append the cut part [%ecx, %ebx) typed cut_type. */
+/* Append the cut part [%ecx, %ebx) typed cut_type. Preserves %eax. */
 .Lappend:
 	pushl	%eax
 	call	.Lnew_entry
+	call	.Lput_cut
+	popl	%eax
+	ret
+
+/* Write the cut part [%ecx, %ebx) typed cut_type into the entry at %esi. Clobbers %eax. */
+.Lput_cut:
 	movl	%ecx, 0(%esi)
 	movl	$0, 4(%esi)
 	movl	%ebx, %eax
@@ -418,7 +418,6 @@ _start:
 	movl	$0, 12(%esi)
 	movl	(.Lcut_type - .Lbase)(%ebp), %eax
 	movl	%eax, 16(%esi)
-	popl	%eax
 	ret
 
 /* %esi = a new entry at the end of the e820 table (fails when it is full). Preserves %eax. */
