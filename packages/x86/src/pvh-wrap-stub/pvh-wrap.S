@@ -52,12 +52,7 @@
 	.set	ACPI_MAX_TABLES, 256		/* bound on RSDT/XSDT entries walked */
 	.set	ACPI_MAX_LENGTH, 0x1000000	/* a table claiming more is refused */
 
-	.code32
-	.text
-	.globl	_start
-_start:
-.Lbase:
-	X86_FIND_SELF
+	X86_START
 	movl	%ebx, %esi
 	leal	(.Lm_no_info - .Lbase)(%ebp), %eax
 	testl	%esi, %esi
