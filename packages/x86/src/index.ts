@@ -102,3 +102,4 @@ export { x86PagingState, x86LeafMemoryType, type X86PagingState } from "./paging
 export { type X86Width, type X86PayloadPlacement, type X86StubEntry, type X86StubTables } from "./width.js";
 export { makeX86ArtefactBuilder, X86_PC_PAYLOAD_LAYOUT } from "./artefact.js";
 export { makeX86LinuxBootBuilder } from "./linux-builder.js";
+export { x86ArchitectureBase } from "./family.js";
