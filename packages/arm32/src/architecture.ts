@@ -1,5 +1,5 @@
 import { armArchitectureBase } from "@handoff/arm";
-import { defineArchitecture } from "@handoff/core/compose";
+import type { ArchitectureDefinition } from "@handoff/core/compose";
 import { arm32ArtefactBuilder } from "./artefact.js";
 import { ARM32_XEN_CONVENTION } from "./hypercall.js";
 import { arm32LinuxBootBuilder } from "./linux-boot.js";
@@ -11,10 +11,9 @@ import { zImageFormat } from "./zimage.js";
 
 /**
  * AArch32 as data: ELF identity, registers, page tables, zImage, relocations,
- * Xen convention, builders. `arm32Architecture` is the architecture object,
- * `plugin` registers it and its parts into the (child) container it is given.
+ * Xen convention, builders.
  */
-export const { architecture: arm32Architecture, plugin } = defineArchitecture({
+export const ARM32_DEFINITION = {
   ...armArchitectureBase(ARM32_WIDTH),
   packageName: "@handoff/arm32",
   displayName: "AArch32 (Arm 32-bit)",
@@ -29,4 +28,4 @@ export const { architecture: arm32Architecture, plugin } = defineArchitecture({
     kexec: "kexec / Linux entry (booting.rst §5): MMU and caches off, SVC or HYP, r0 = 0, r1 = ~0, r2 = DTB",
     linux: "arm32 Linux boot of a zImage with the machine's DTB (/chosen set) and initrd",
   },
-});
+} satisfies ArchitectureDefinition;

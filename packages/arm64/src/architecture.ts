@@ -1,5 +1,5 @@
 import { armArchitectureBase } from "@handoff/arm";
-import { defineArchitecture } from "@handoff/core/compose";
+import type { ArchitectureDefinition } from "@handoff/core/compose";
 import { arm64ArtefactBuilder } from "./artefact.js";
 import { AARCH32_XEN_CONVENTION, AARCH64_XEN_CONVENTION } from "./hypercall.js";
 import { arm64ImageFormat } from "./image-header.js";
@@ -11,11 +11,9 @@ import { ARM64_WIDTH } from "./width.js";
 
 /**
  * AArch64 as data: ELF identity, registers, page tables, the Image format,
- * relocations, Xen conventions, builders. `arm64Architecture` is the
- * architecture object, `plugin` registers it and its parts into the (child)
- * container it is given.
+ * relocations, Xen conventions, builders.
  */
-export const { architecture: arm64Architecture, plugin } = defineArchitecture({
+export const ARM64_DEFINITION = {
   ...armArchitectureBase(ARM64_WIDTH),
   packageName: "@handoff/arm64",
   displayName: "AArch64",
@@ -31,4 +29,4 @@ export const { architecture: arm64Architecture, plugin } = defineArchitecture({
     kexec: "kexec / Linux entry (booting.rst §4): MMU and D-cache off, DAIF masked, x0 = DTB, x1..x3 = 0, EL1 or EL2",
     linux: "arm64 Linux boot of an Image with the machine's DTB (/chosen set) and initrd",
   },
-});
+} satisfies ArchitectureDefinition;

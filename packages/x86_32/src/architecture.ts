@@ -1,5 +1,5 @@
 import { X86_32_XEN_CONVENTION, x86ArchitectureBase } from "@handoff/x86";
-import { defineArchitecture } from "@handoff/core/compose";
+import type { ArchitectureDefinition } from "@handoff/core/compose";
 import { planX86_32Kexec } from "./kexec.js";
 import { X86_32_2LEVEL, X86_32_PAE } from "./paging.js";
 import { X86_32_REGISTERS } from "./registers.js";
@@ -9,10 +9,8 @@ import { X86_32_WIDTH, x86_32ArtefactBuilder, x86_32LinuxBootBuilder } from "./w
 /**
  * 32-bit x86 as data: ELF identity, registers, page tables, relocations, Xen
  * convention, builders (bzImage and the PC machine come with the x86 family).
- * `x86_32Architecture` is the architecture object, `plugin` registers it and
- * its parts into the (child) container it is given.
  */
-export const { architecture: x86_32Architecture, plugin } = defineArchitecture({
+export const X86_32_DEFINITION = {
   ...x86ArchitectureBase(X86_32_WIDTH),
   packageName: "@handoff/x86_32",
   displayName: "x86 (32-bit)",
@@ -28,4 +26,4 @@ export const { architecture: x86_32Architecture, plugin } = defineArchitecture({
     linux32: "Linux x86 boot protocol, 32-bit entry at code32_start: paging off, esi = boot_params",
     kexec: "kexec entry: paging off, CR3 = CR4 = EFLAGS = 0, GPRs zero",
   },
-});
+} satisfies ArchitectureDefinition;

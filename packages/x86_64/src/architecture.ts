@@ -1,5 +1,5 @@
 import { X86_32_COMPAT_XEN_CONVENTION, X86_64_XEN_CONVENTION, x86ArchitectureBase } from "@handoff/x86";
-import { defineArchitecture } from "@handoff/core/compose";
+import type { ArchitectureDefinition } from "@handoff/core/compose";
 import { planX86_64CrashKexec, planX86_64Kexec, planX86_64KexecProbe } from "./kexec.js";
 import { X86_64_4LEVEL, X86_64_5LEVEL } from "./paging.js";
 import { COMPATIBILITY_MODE, X86_64_REGISTERS } from "./registers.js";
@@ -9,10 +9,9 @@ import { X86_64_WIDTH, x86_64ArtefactBuilder, x86_64LinuxBootBuilder } from "./w
 /**
  * x86-64 as data: ELF identity, registers, page tables, relocations, Xen
  * conventions, builders (bzImage and the PC machine come with the x86
- * family). `x86_64Architecture` is the architecture object, `plugin`
- * registers it and its parts into the (child) container it is given.
+ * family).
  */
-export const { architecture: x86_64Architecture, plugin } = defineArchitecture({
+export const X86_64_DEFINITION = {
   ...x86ArchitectureBase(X86_64_WIDTH),
   packageName: "@handoff/x86_64",
   displayName: "x86-64",
@@ -29,4 +28,4 @@ export const { architecture: x86_64Architecture, plugin } = defineArchitecture({
     kexec: "kexec entry: long mode, identity paging, every GPR zero except rsp",
     pvh: "Xen PVH entry: 32-bit protected mode, paging off, ebx = hvm_start_info (a vmlinux, or bzImage#payload)",
   },
-});
+} satisfies ArchitectureDefinition;
