@@ -77,7 +77,8 @@ describe.skipIf(!ready)("handoff kexec inside an x86_64 VM (fixture kernel -> fi
     const second = r.serial.split(VM_EXEC_LINE)[1]!;
     const captured = readFileSync(join(REPO_ROOT, "packages/node/test/fixtures/running-x86_64-crash/sys/kernel/boot_params/data"));
     const rsdp = captured.readBigUInt64LE(ACPI_RSDP_ADDR_OFFSET);
-    expect(second).toContain(`ACPI: RSDP 0x${rsdp.toString(16).toUpperCase().padStart(16, "0")}`);
+    // Matched loosely around "ACPI:": under load the TCG serial line has dropped single characters ("ACPI:RSDP").
+    expect(second).toMatch(new RegExp(`RSDP 0x${rsdp.toString(16).toUpperCase().padStart(16, "0")} `));
     expect(second).toMatch(/ACPI: FACP 0x[0-9A-F]{16}/);
     expect(second).toMatch(/Console: colour VGA\+ 80x25/);
     console.log(`kexec x86_64 -> x86_64, handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker`);
