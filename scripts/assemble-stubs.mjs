@@ -21,6 +21,7 @@ export const STUBS = [
   { arch: "xen-aarch64", what: "Xen dom0 payload (AArch64 Image)", src: "packages/xen/src/run/aarch64-payload.S", out: "packages/xen/src/run/aarch64-payload.bytes.ts", name: "XEN_AARCH64_PAYLOAD_CODE", prefix: "aarch64-linux-gnu-", asflags: [] },
   { arch: "xen-aarch32", what: "Xen dom0 payload (AArch32 zImage)", src: "packages/xen/src/run/aarch32-payload.S", out: "packages/xen/src/run/aarch32-payload.bytes.ts", name: "XEN_AARCH32_PAYLOAD_CODE", prefix: "arm-linux-gnueabihf-", asflags: ["-march=armv7ve"] },
   { arch: "xen-x86_64-pv", what: "Xen x86_64 PV dom0 payload (ELF64 with Xen notes)", src: "packages/xen/src/run/x86_64-pv-payload.S", out: "packages/xen/src/run/x86_64-pv-payload.bytes.ts", name: "XEN_X86_64_PV_PAYLOAD_CODE", prefix: "x86_64-linux-gnu-", asflags: ["--64"] },
+  { arch: "xen-x86_32-pv", what: "Xen 32-bit PV dom0 payload (ELF32 with Xen notes, PAE)", src: "packages/xen/src/run/x86_32-pv-payload.S", out: "packages/xen/src/run/x86_32-pv-payload.bytes.ts", name: "XEN_X86_32_PV_PAYLOAD_CODE", prefix: "i686-linux-gnu-", asflags: ["--32"] },
   { arch: "riscv64", src: "examples/riscv64-plugin/src/stub/handoff-stub.S", out: "examples/riscv64-plugin/src/stub/handoff-stub.bytes.ts", name: "RISCV64_HANDOFF_STUB_CODE", prefix: "riscv64-linux-gnu-", asflags: ["-march=rv64ima_zicsr_zifencei", "-mno-relax"], resolvedRelocs: /^\s*[0-9a-f]+\s+[0-9a-f]+\s+R_RISCV_(BRANCH|JAL)\s/ },
 ];
 
