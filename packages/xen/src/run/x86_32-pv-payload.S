@@ -11,50 +11,11 @@
 # memory layout"): the image mapped at its ELF addresses, %esi = start_info's
 # virtual address, %esp = the bootstrap stack.
         .code32
-        .text
-        .globl _start
-        .set    LOAD, 0x400000          # virtual = pseudo-physical address of the image (VIRT_BASE 0)
         .set    SI_MFN_LIST, 68         # offsetof(start_info_t, mfn_list), 32-bit guest
-_start:
-image:
-        # ELF32 header (System V gABI, Figure 4-3)
-        .byte   0x7f, 'E', 'L', 'F', 1, 1, 1, 0 # ELFCLASS32, ELFDATA2LSB, EV_CURRENT, ELFOSABI_NONE
-        .long   0, 0
-        .word   2                       # e_type ET_EXEC
-        .word   3                       # e_machine EM_386
-        .long   1                       # e_version
-        .long   LOAD + (entry - image)  # e_entry
-        .long   phdrs - image           # e_phoff
-        .long   0                       # e_shoff: no sections, Xen reads the notes through PT_NOTE
-        .long   0                       # e_flags
-        .word   52, 32, 2               # e_ehsize, e_phentsize, e_phnum
-        .word   40, 0, 0                # e_shentsize, e_shnum, e_shstrndx
-phdrs:  .long   1, 0, LOAD, LOAD        # PT_LOAD: p_type, p_offset, p_vaddr, p_paddr
-        .globl  load_filesz
-load_filesz:
-        .long   0                       # p_filesz: patched by the host
-        .globl  load_memsz
-load_memsz:
-        .long   0                       # p_memsz: patched by the host
-        .long   7, 0x1000               # p_flags PF_R|PF_W|PF_X, p_align
-        .long   4, notes - image, LOAD + (notes - image), LOAD + (notes - image) # PT_NOTE
-        .long   notes_end - notes, notes_end - notes, 4, 4
+        .include "xen-pv-elf.inc"
+        pv_image 1, 3, .long, 52, 32, 40 # ELFCLASS32, EM_386
 
-        # Xen ELF notes (public/elfnote.h): owner "Xen", 4-byte aligned
-        .macro  xennote type, desc:vararg
-        .long   4, 2f - 1f, \type
-        .asciz  "Xen"
-1:      \desc
-2:      .balign 4
-        .endm
-notes:  xennote 6, .asciz "handoff"             # GUEST_OS
-        xennote 5, .asciz "xen-3.0"             # XEN_VERSION: the only one Xen loads
-        xennote 8, .asciz "generic"             # LOADER
-        xennote 9, .asciz "yes"                 # PAE_MODE: Xen runs 32-bit PV guests with PAE paging only
-        xennote 3, .long 0                      # VIRT_BASE
-        xennote 4, .long 0                      # PADDR_OFFSET
-        xennote 1, .long LOAD + (entry - image) # ENTRY
-notes_end:
+        xen_notes .long, pae
 
 entry:
         call    1f
@@ -69,14 +30,7 @@ entry:
         mov     0x48(%ebx), %edx        # frame table: count (0: none), then its address
         mov     0x40(%ebx), %ecx
         add     %ebx, %ecx
-        xor     %eax, %eax
-2:      cmp     %edx, %eax
-        jae     relocs
-        lea     (%edi,%eax), %esi
-        mov     (%ebp,%esi,4), %esi
-        mov     %esi, (%ecx,%eax,8)
-        inc     %eax
-        jmp     2b
+        frame_table %edi, %ebp, 4, %edx, %ecx, %eax, %esi
 relocs: mov     0x30(%ebx), %ecx
         mov     0x38(%ebx), %edx
         add     %ebx, %edx
