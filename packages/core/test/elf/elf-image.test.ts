@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ELF_IMAGE_FORMAT, ElfFile, ElfImageFormat, assertElfRunnableBy, elfLayout, type ElfNoteDecoder } from "@handoff/core/elf";
 import { FormatError, HandoffError } from "@handoff/core";
 import * as fixtures from "@handoff/test-support/elf-fixtures";
-import { pvhElf, PVH_PHYS_BASE } from "@handoff/test-support/elf-fixtures";
+import { ELF_SHAPES, pvhElf, pvhElfShaped, PVH_PHYS_BASE } from "@handoff/test-support/elf-fixtures";
 import { concat, int, note, put, writeElf } from "@handoff/test-support/elf-writer";
 import { READELF, requireTool, run, tempDir } from "@handoff/test-support";
 
@@ -19,13 +19,8 @@ describe("ELF struct layouts", () => {
   });
 });
 
-describe.each([
-  [64, "little"],
-  [64, "big"],
-  [32, "little"],
-  [32, "big"],
-] as const)("PVH-shaped ELF%i %s-endian", (elfClass, endian) => {
-  const f = pvhElf({ elfClass, endian, entryDescBytes: elfClass === 64 ? 8 : 4 });
+describe.each(ELF_SHAPES)("PVH-shaped ELF%i %s-endian", (elfClass, endian) => {
+  const f = pvhElfShaped(elfClass, endian);
   const image = ELF_IMAGE_FORMAT.parse(input(f.bytes, "pvh.elf"));
 
   it("probes as ELF and names class, arch and byte order", () => {
