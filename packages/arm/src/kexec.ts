@@ -54,7 +54,7 @@ export function firmwareReservations(tree: DeviceTree): { start: bigint; size: b
 }
 
 /** Refuse a plan that writes outside the running machine's RAM (a hole, a device) or over a firmware reservation. */
-function checkInRam(memoryMap: MemoryMap, reservations: readonly { start: bigint; size: bigint }[], segments: readonly KexecLoadSegment[], what: string): void {
+export function checkInRam(memoryMap: MemoryMap, reservations: readonly { start: bigint; size: bigint }[], segments: readonly KexecLoadSegment[], what: string): void {
   for (const s of segments) {
     const end = s.mem + s.memsz;
     if (!memoryMap.covers(s.mem, end)) throw new ValidationError(what, `${s.name} at ${hex(s.mem)}..${hex(end)} is not all System RAM of the running machine`);
@@ -84,7 +84,7 @@ export function kexecDeviceTree(tree: DeviceTree, settings: { cmdline: string; i
 }
 
 /** The stub as purgatory: Linux's relocate_kernel has copied every segment, so its list is a lone DONE; it checks, then enters `state`. */
-function withStub(width: ArmLinuxWidth, state: LinuxKexecPlan["state"], stubAt: bigint, staged: readonly { segment: KexecLoadSegment; role: SegmentRole }[], verify: { noVerify?: boolean; hasher?: Sha256Hasher }): LinuxKexecPlan {
+export function withStub(width: ArmLinuxWidth, state: LinuxKexecPlan["state"], stubAt: bigint, staged: readonly { segment: KexecLoadSegment; role: SegmentRole }[], verify: { noVerify?: boolean; hasher?: Sha256Hasher }): LinuxKexecPlan {
   const check = segmentCheck(
     staged.map((s) => checkedSegment(s.segment, s.role)),
     { ...verify, console: ARM_VIRT_PL011 },
