@@ -20,8 +20,9 @@ import { captured, expectedDumpBytes, firstKernelRelease, runCrashCase } from ".
 const VM_LIFETIME_MS = 400_000;
 
 const ARCH_CASES = [
-  { arch: "arm64", cpu: "cortex-a57", elfClass: 2, machine: EM_AARCH64, ld: "aarch64-linux-gnu-ld" },
-  { arch: "arm32", cpu: "cortex-a15", elfClass: 1, machine: EM_ARM, ld: "arm-linux-gnueabihf-ld" },
+  { arch: "arm64", cpu: "cortex-a57", elfClass: 2, machine: EM_AARCH64, ld: "aarch64-linux-gnu-ld", toolsCase: "tools-crash" },
+  // kexec-tools arm sizes the decompressed kernel as 4x the zImage unless told; without --image-size it hangs on this zImage (as for kexec -l).
+  { arch: "arm32", cpu: "cortex-a15", elfClass: 1, machine: EM_ARM, ld: "arm-linux-gnueabihf-ld", toolsCase: "tools-crash-imagesize" },
 ] as const;
 
 for (const c of ARCH_CASES) {
@@ -37,17 +38,17 @@ for (const c of ARCH_CASES) {
       expect(r.serial).toContain("crash image loaded: yes");
       const k = captured(r.serial, "crash");
       // ELF magic, the arch's class, ET_CORE, its e_machine.
-      expect(k.elf).toMatchObject({ magic: "7f454c46", elfClass: c.elfClass, type: 4, machine: c.machine });
+      expect(k.elf, r.serial.slice(-4000)).toMatchObject({ magic: "7f454c46", elfClass: c.elfClass, type: 4, machine: c.machine });
       expect(k.release).toBe(firstKernelRelease(r.serial));
       expect(k.elf!.bytes, "PT_LOAD sizes add up to the first kernel's System RAM outside the crash region").toBe(expectedDumpBytes(r.serial));
       expect(k.token, "the token the first kernel wrote into tmpfs is in the dump").toBe(r.token);
       console.log(`kdump ${c.arch}, handoff kexec_load --crash: ${r.panicToMarker.toFixed(1)} s from panic to the capture kernel's marker (${k.elf!.loads} PT_LOADs, ${k.elf!.bytes} bytes scanned)`);
     }, VM_LIFETIME_MS + 30_000);
 
-    it(`${c.arch} kexec-tools -p on the same inputs (the reference)`, async () => {
-      const r = await run("tools-crash");
-      const k = captured(r.serial, "tools-crash");
-      expect(k.elf).toMatchObject({ magic: "7f454c46", elfClass: c.elfClass, type: 4, machine: c.machine });
+    it(`${c.arch} kexec-tools -p on the same inputs (the reference${c.arch === "arm32" ? ", --image-size=0x3000000" : ""})`, async () => {
+      const r = await run(c.toolsCase);
+      const k = captured(r.serial, c.toolsCase);
+      expect(k.elf, r.serial.slice(-4000)).toMatchObject({ magic: "7f454c46", elfClass: c.elfClass, type: 4, machine: c.machine });
       expect(k.release).toBe(firstKernelRelease(r.serial));
       expect(k.token).toBe(r.token);
       console.log(`kdump ${c.arch}, kexec-tools -p: ${r.panicToMarker.toFixed(1)} s from panic to the capture kernel's marker (${k.elf!.loads} PT_LOADs, ${k.elf!.bytes} bytes)`);

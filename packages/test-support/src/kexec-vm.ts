@@ -89,6 +89,7 @@ case "$case" in
   tools-file) run kexec -s -l /k/kernel --initrd=/k/marker.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
   crash) crash_setup; run $H kexec load --crash --kernel /k/kernel --initrd /k/capture.cpio --cmdline "$CM" && run $H kexec status && panic ;;
   tools-crash) crash_setup; run kexec -p /k/kernel --initrd=/k/capture.cpio --command-line="$CM" && panic ;;
+  tools-crash-imagesize) crash_setup; run kexec -p /k/kernel --image-size=0x3000000 --initrd=/k/capture.cpio --command-line="$CM" && panic ;;
   probe) run $H kexec load --probe && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
   unguarded) HANDOFF_KEXEC_REAL=0 run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" ;;
   capture) for f in /proc/iomem /proc/cmdline /sys/kernel/kexec_loaded /proc/sys/kernel/kexec_load_disabled /sys/kernel/kexec_crash_loaded /sys/kernel/kexec_crash_size /sys/kernel/vmcoreinfo /sys/devices/system/cpu/cpu*/crash_notes*; do
