@@ -6,7 +6,7 @@
  * bit 0 clear) becomes BLX; branches to plain labels are never converted.
  * Arm (A32) instructions are read and written in the object's byte order (BE32).
  */
-import { RelocationValueError, checkAlignment, checkBitfield, checkRange, checkSignedBits, readField, signExtend, writeField, type RelocationSite, type Relocator } from "@handoff/core/link";
+import { RelocationValueError, checkAlignment, checkBitfield, checkRange, checkSignedBits, defineRelocator, readField, signExtend, writeField, type RelocationSite, type RelocationType, type Relocator } from "@handoff/core/link";
 
 /** R_ARM_NONE: no relocation (AAELF32 "Relocation codes"). */
 export const R_ARM_NONE = 0;
@@ -32,21 +32,6 @@ export const R_ARM_MOVT_ABS = 44;
 export const R_ARM_THM_MOVW_ABS_NC = 47;
 /** R_ARM_THM_MOVT_ABS: S + A, high 16 bits into a Thumb MOVT. */
 export const R_ARM_THM_MOVT_ABS = 48;
-
-const TYPES: ReadonlyMap<number, string> = new Map([
-  [R_ARM_NONE, "R_ARM_NONE"],
-  [R_ARM_ABS32, "R_ARM_ABS32"],
-  [R_ARM_REL32, "R_ARM_REL32"],
-  [R_ARM_THM_CALL, "R_ARM_THM_CALL"],
-  [R_ARM_CALL, "R_ARM_CALL"],
-  [R_ARM_JUMP24, "R_ARM_JUMP24"],
-  [R_ARM_THM_JUMP24, "R_ARM_THM_JUMP24"],
-  [R_ARM_PREL31, "R_ARM_PREL31"],
-  [R_ARM_MOVW_ABS_NC, "R_ARM_MOVW_ABS_NC"],
-  [R_ARM_MOVT_ABS, "R_ARM_MOVT_ABS"],
-  [R_ARM_THM_MOVW_ABS_NC, "R_ARM_THM_MOVW_ABS_NC"],
-  [R_ARM_THM_MOVT_ABS, "R_ARM_THM_MOVT_ABS"],
-]);
 
 const MASK32 = 0xffff_ffffn;
 const isThumbTarget = (S: bigint) => (S & 1n) === 1n;
@@ -86,125 +71,124 @@ const encodeThumbMov = (hw1: number, hw2: number, imm16: number): [number, numbe
   (hw2 & 0x8f00) | (((imm16 >> 8) & 7) << 12) | (imm16 & 0xff),
 ];
 
-/** Applies the AArch32 relocation types above to REL sites (addends read from the field). */
-export class ArmRelocator implements Relocator {
-  readonly elfMachine = 40;
-  readonly usesRela = false;
-  readonly types = TYPES;
+/** An Arm (A32) instruction word, read and written in the object's byte order (BE32). */
+const readWord = (field: Uint8Array, le: boolean) => Number(readField(field, le));
+const writeWord = (field: Uint8Array, le: boolean, v: number) => writeField(field, BigInt(v >>> 0), le);
 
-  fieldSize(type: number): number | undefined {
-    return type === R_ARM_NONE ? 0 : TYPES.has(type) ? 4 : undefined;
-  }
-
-  implicitAddend(type: number, field: Uint8Array, le: boolean): bigint {
-    const word = () => Number(readField(field, le));
-    switch (type) {
-      case R_ARM_ABS32:
-      case R_ARM_REL32:
-        return signExtend(readField(field, le), 32);
-      case R_ARM_PREL31:
-        return signExtend(BigInt(word() & 0x7fff_ffff), 31);
-      case R_ARM_CALL:
-      case R_ARM_JUMP24: {
-        const w = word();
-        const h = (w >>> 28) === 0xf ? ((w >> 24) & 1) << 1 : 0; // BLX(imm) carries bit 1 in H
-        return signExtend(BigInt(((w & 0x00ff_ffff) << 2) | h), 26);
-      }
-      case R_ARM_MOVW_ABS_NC:
-      case R_ARM_MOVT_ABS:
-        return signExtend(decodeArmMov(word()), 16);
-      case R_ARM_THM_CALL:
-      case R_ARM_THM_JUMP24:
-        return decodeThumbBranch(...readThumb(field, le));
-      case R_ARM_THM_MOVW_ABS_NC:
-      case R_ARM_THM_MOVT_ABS:
-        return signExtend(decodeThumbMov(...readThumb(field, le)), 16);
-      default:
-        return 0n;
-    }
-  }
-
-  apply({ type, place: P, symbol: S, symbolIsFunction, addend: A, field, littleEndian: le }: RelocationSite): void {
-    const word = () => Number(readField(field, le));
-    const put = (v: number) => writeField(field, BigInt(v >>> 0), le);
-    switch (type) {
-      case R_ARM_NONE:
-        return;
-      case R_ARM_ABS32:
-        checkBitfield(S + A, 32, "S + A");
-        writeField(field, (S + A) & MASK32, le);
-        return;
-      case R_ARM_REL32:
-        writeField(field, (S + A - P) & MASK32, le);
-        return;
-      case R_ARM_PREL31: {
-        const x = signExtend((S + A - P) & MASK32, 32);
-        checkSignedBits(x, 31, "S + A - P");
-        put((word() & 0x8000_0000) | Number(x & 0x7fff_ffffn));
-        return;
-      }
-      case R_ARM_CALL:
-      case R_ARM_JUMP24: {
-        const w = word();
-        if (isThumbTarget(S)) {
-          if (type === R_ARM_JUMP24) throw new RelocationValueError("B to a Thumb function needs an interworking veneer, which is not supported");
-          // BL to Thumb code becomes BLX(imm): bit 1 of the offset goes into H.
-          const x = signExtend(((S & ~1n) + A - P) & MASK32, 32);
-          checkAlignment(x, 2n, "branch offset");
-          checkRange(x, -(1n << 25n), 1n << 25n, "branch offset S + A - P");
-          put(0xfa00_0000 | (Number((x >> 1n) & 1n) << 24) | Number((x >> 2n) & 0xff_ffffn));
-          return;
-        }
-        const x = signExtend((S + A - P) & MASK32, 32);
-        checkAlignment(x, 4n, "branch offset S + A - P");
-        checkRange(x, -(1n << 25n), 1n << 25n, "branch offset S + A - P");
-        // A BLX(imm) whose target turned out to be Arm code goes back to BL.
-        const base = (w >>> 28) === 0xf ? 0xeb00_0000 : w & 0xff00_0000;
-        put(base | Number((x >> 2n) & 0xff_ffffn));
-        return;
-      }
-      case R_ARM_MOVW_ABS_NC:
-        put(encodeArmMov(word(), Number((S + A) & 0xffffn)));
-        return;
-      case R_ARM_MOVT_ABS:
-        checkBitfield(S + A, 32, "S + A");
-        put(encodeArmMov(word(), Number(((S + A) >> 16n) & 0xffffn)));
-        return;
-      case R_ARM_THM_CALL:
-      case R_ARM_THM_JUMP24: {
-        const [hw1, hw2] = readThumb(field, le);
-        let x: bigint;
-        let blx = false;
-        if (isThumbTarget(S) || !symbolIsFunction) {
-          // Thumb to Thumb (or to a plain label, where no interworking applies).
-          x = signExtend(((S & ~1n) + A - P) & MASK32, 32);
-        } else if (type === R_ARM_THM_JUMP24) {
-          throw new RelocationValueError("B.W to an Arm function needs an interworking veneer, which is not supported");
-        } else {
-          // BL from Thumb to Arm code becomes BLX, relative to Align(P, 4).
-          blx = true;
-          x = signExtend((S + A - (P & ~3n)) & MASK32, 32);
-          checkAlignment(x, 4n, "branch offset S + A - Align(P, 4)");
-        }
-        checkAlignment(x, 2n, "branch offset");
-        checkRange(x, -(1n << 24n), 1n << 24n, "branch offset");
-        let [n1, n2] = encodeThumbBranch(hw1, hw2, x);
-        if (type === R_ARM_THM_CALL) n2 = blx ? n2 & ~0x1001 : n2 | 0x1000; // bit 12: BL (1) or BLX (0); BLX clears H
-        writeThumb(field, le, n1, n2);
-        return;
-      }
-      case R_ARM_THM_MOVW_ABS_NC:
-        writeThumb(field, le, ...encodeThumbMov(...readThumb(field, le), Number((S + A) & 0xffffn)));
-        return;
-      case R_ARM_THM_MOVT_ABS:
-        checkBitfield(S + A, 32, "S + A");
-        writeThumb(field, le, ...encodeThumbMov(...readThumb(field, le), Number(((S + A) >> 16n) & 0xffffn)));
-        return;
-      default:
-        throw new RelocationValueError(`relocation type ${type} is not implemented`);
-    }
-  }
+/** B/BL/BLX(imm) A1 addend: imm24 << 2, and H (bit 24) as bit 1 for BLX(imm). */
+function armBranchAddend(field: Uint8Array, le: boolean): bigint {
+  const w = readWord(field, le);
+  const h = (w >>> 28) === 0xf ? ((w >> 24) & 1) << 1 : 0; // BLX(imm) carries bit 1 in H
+  return signExtend(BigInt(((w & 0x00ff_ffff) << 2) | h), 26);
 }
 
-/** The shared {@link ArmRelocator} instance used for AArch32 objects. */
-export const ARM_RELOCATOR = new ArmRelocator();
+/** R_ARM_CALL / R_ARM_JUMP24: ((S + A) | T) - P into an Arm B/BL, turning BL into BLX(imm) for a Thumb target. */
+function patchArmBranch({ type, place: P, symbol: S, addend: A, field, littleEndian: le }: RelocationSite): void {
+  const w = readWord(field, le);
+  if (isThumbTarget(S)) {
+    if (type === R_ARM_JUMP24) throw new RelocationValueError("B to a Thumb function needs an interworking veneer, which is not supported");
+    // BL to Thumb code becomes BLX(imm): bit 1 of the offset goes into H.
+    const x = signExtend(((S & ~1n) + A - P) & MASK32, 32);
+    checkAlignment(x, 2n, "branch offset");
+    checkRange(x, -(1n << 25n), 1n << 25n, "branch offset S + A - P");
+    writeWord(field, le, 0xfa00_0000 | (Number((x >> 1n) & 1n) << 24) | Number((x >> 2n) & 0xff_ffffn));
+    return;
+  }
+  const x = signExtend((S + A - P) & MASK32, 32);
+  checkAlignment(x, 4n, "branch offset S + A - P");
+  checkRange(x, -(1n << 25n), 1n << 25n, "branch offset S + A - P");
+  // A BLX(imm) whose target turned out to be Arm code goes back to BL.
+  const base = (w >>> 28) === 0xf ? 0xeb00_0000 : w & 0xff00_0000;
+  writeWord(field, le, base | Number((x >> 2n) & 0xff_ffffn));
+}
+
+/** R_ARM_THM_CALL / R_ARM_THM_JUMP24: ((S + A) | T) - P into a Thumb BL/B.W, turning BL into BLX for an Arm function. */
+function patchThumbBranch({ type, place: P, symbol: S, symbolIsFunction, addend: A, field, littleEndian: le }: RelocationSite): void {
+  const [hw1, hw2] = readThumb(field, le);
+  let x: bigint;
+  let blx = false;
+  if (isThumbTarget(S) || !symbolIsFunction) {
+    // Thumb to Thumb (or to a plain label, where no interworking applies).
+    x = signExtend(((S & ~1n) + A - P) & MASK32, 32);
+  } else if (type === R_ARM_THM_JUMP24) {
+    throw new RelocationValueError("B.W to an Arm function needs an interworking veneer, which is not supported");
+  } else {
+    // BL from Thumb to Arm code becomes BLX, relative to Align(P, 4).
+    blx = true;
+    x = signExtend((S + A - (P & ~3n)) & MASK32, 32);
+    checkAlignment(x, 4n, "branch offset S + A - Align(P, 4)");
+  }
+  checkAlignment(x, 2n, "branch offset");
+  checkRange(x, -(1n << 24n), 1n << 24n, "branch offset");
+  let [n1, n2] = encodeThumbBranch(hw1, hw2, x);
+  if (type === R_ARM_THM_CALL) n2 = blx ? n2 & ~0x1001 : n2 | 0x1000; // bit 12: BL (1) or BLX (0); BLX clears H
+  writeThumb(field, le, n1, n2);
+}
+
+/** The 16 bits a MOVW (low half, no overflow check) or MOVT (high half, S + A checked to 32 bits) takes. */
+function movImmediate({ symbol: S, addend: A }: RelocationSite, high: boolean): number {
+  if (!high) return Number((S + A) & 0xffffn);
+  checkBitfield(S + A, 32, "S + A");
+  return Number(((S + A) >> 16n) & 0xffffn);
+}
+
+/** An Arm MOVW/MOVT relocation: A1 encoding, addend in imm16. */
+const armMov = (name: string, high: boolean): RelocationType => ({
+  name,
+  size: 4,
+  addend: (field, le) => signExtend(decodeArmMov(readWord(field, le)), 16),
+  patch: (site) => writeWord(site.field, site.littleEndian, encodeArmMov(readWord(site.field, site.littleEndian), movImmediate(site, high))),
+});
+
+/** A Thumb MOVW/MOVT relocation: T3 encoding, addend in imm16. */
+const thumbMov = (name: string, high: boolean): RelocationType => ({
+  name,
+  size: 4,
+  addend: (field, le) => signExtend(decodeThumbMov(...readThumb(field, le)), 16),
+  patch: (site) => writeThumb(site.field, site.littleEndian, ...encodeThumbMov(...readThumb(site.field, site.littleEndian), movImmediate(site, high))),
+});
+
+const armBranch = (name: string): RelocationType => ({ name, size: 4, addend: armBranchAddend, patch: patchArmBranch });
+const thumbBranch = (name: string): RelocationType => ({ name, size: 4, addend: (field, le) => decodeThumbBranch(...readThumb(field, le)), patch: patchThumbBranch });
+
+/** The AArch32 relocation types above, REL: addends read from the instruction or data field. */
+export const ARM_RELOCATOR: Relocator = defineRelocator({
+  elfMachine: 40,
+  usesRela: false,
+  types: new Map<number, RelocationType>([
+    [R_ARM_NONE, { name: "R_ARM_NONE", size: 0 }],
+    [
+      R_ARM_ABS32,
+      {
+        name: "R_ARM_ABS32",
+        size: 4,
+        value: ({ symbol: S, addend: A }) => {
+          checkBitfield(S + A, 32, "S + A");
+          return (S + A) & MASK32;
+        },
+      },
+    ],
+    [R_ARM_REL32, { name: "R_ARM_REL32", size: 4, value: ({ symbol: S, addend: A, place: P }) => (S + A - P) & MASK32 }],
+    [R_ARM_THM_CALL, thumbBranch("R_ARM_THM_CALL")],
+    [R_ARM_CALL, armBranch("R_ARM_CALL")],
+    [R_ARM_JUMP24, armBranch("R_ARM_JUMP24")],
+    [R_ARM_THM_JUMP24, thumbBranch("R_ARM_THM_JUMP24")],
+    [
+      R_ARM_PREL31,
+      {
+        name: "R_ARM_PREL31",
+        size: 4,
+        addend: (field, le) => signExtend(BigInt(readWord(field, le) & 0x7fff_ffff), 31),
+        patch: ({ symbol: S, addend: A, place: P, field, littleEndian: le }) => {
+          const x = signExtend((S + A - P) & MASK32, 32);
+          checkSignedBits(x, 31, "S + A - P");
+          writeWord(field, le, (readWord(field, le) & 0x8000_0000) | Number(x & 0x7fff_ffffn));
+        },
+      },
+    ],
+    [R_ARM_MOVW_ABS_NC, armMov("R_ARM_MOVW_ABS_NC", false)],
+    [R_ARM_MOVT_ABS, armMov("R_ARM_MOVT_ABS", true)],
+    [R_ARM_THM_MOVW_ABS_NC, thumbMov("R_ARM_THM_MOVW_ABS_NC", false)],
+    [R_ARM_THM_MOVT_ABS, thumbMov("R_ARM_THM_MOVT_ABS", true)],
+  ]),
+});

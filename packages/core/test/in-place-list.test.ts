@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IND_DESTINATION, IND_DONE, IND_INDIRECTION, IND_SOURCE, IND_ZERO, layoutInPlaceList } from "@handoff/core/kexec";
+import { decodeListEntry, layoutInPlaceList } from "@handoff/core/kexec";
 import { ValidationError, type Segment } from "@handoff/core";
 
 const seg = (mem: bigint, bufsz: number, memsz: bigint, name: string): Segment => ({ data: { kind: "bytes", bytes: new Uint8Array(bufsz) }, bufsz: BigInt(bufsz), mem, memsz, role: "other", name });
@@ -18,12 +18,13 @@ function walk(bytes: Uint8Array, base: bigint, head: bigint, word: 4 | 8) {
   for (let steps = 0; steps < 100_000; steps++) {
     const e = read(at);
     at += BigInt(word);
-    const page = e & ~0xfffn;
-    if (e & IND_DONE) return { copies, zeroes };
-    if (e & IND_INDIRECTION) at = page;
-    else if (e & IND_DESTINATION) dest = page;
-    else if (e & IND_SOURCE) (copies.push([page, dest]), (dest += 0x1000n));
-    else if (e & IND_ZERO) (zeroes.push(dest), (dest += 0x1000n));
+    const { kind, address: page } = decodeListEntry(e, 0x1000n);
+    if (kind === "DONE") return { copies, zeroes };
+    if (kind === "INDIRECTION") at = page;
+    else if (kind === "DESTINATION") dest = page;
+    else if (kind === "SOURCE") (copies.push([page, dest]), (dest += 0x1000n));
+    else if (kind === "ZERO") (zeroes.push(dest), (dest += 0x1000n));
+    else throw new Error(`entry ${e.toString(16)} is no entry`);
   }
   throw new Error("list does not end");
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { IND_DESTINATION, IND_DONE, IND_INDIRECTION, IND_SOURCE, IND_ZERO, IndirectionListError, SparseMemory, buildIndirectionList, executeIndirectionList, readListWord, type IndirectionPlan, type ListEncoding, type RelocationSegment } from "@handoff/core/kexec";
+import { IND_DESTINATION, IND_DONE, IND_INDIRECTION, IND_SOURCE, IND_ZERO, IndirectionListError, decodeListEntry, SparseMemory, buildIndirectionList, executeIndirectionList, readListWord, type IndirectionPlan, type ListEncoding, type RelocationSegment } from "@handoff/core/kexec";
 
 /** Byte equality without the cost of a deep-equality diff per page. */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -186,11 +186,11 @@ describe("indirection list builder + reference interpreter (property)", () => {
         }
         // No empty words, no SOURCE/ZERO for a page that is already in place.
         for (const e of plan.entries) {
-          const flag = e & (ps - 1n);
-          if (e === 0n) throw new Error("empty entry emitted");
-          if (!s.useZero && flag === IND_ZERO) throw new Error("ZERO emitted without useZero");
+          const d = decodeListEntry(e, ps);
+          if (d.kind === undefined) throw new Error(`no entry emitted: ${d.problem}`);
+          if (!s.useZero && d.kind === "ZERO") throw new Error("ZERO emitted without useZero");
           // A source page is its own destination (then it has no entry) or no one's.
-          if (flag === IND_SOURCE && destPages.has(e & ~(ps - 1n))) throw new Error(`source ${e.toString(16)} is a destination`);
+          if (d.kind === "SOURCE" && destPages.has(d.address)) throw new Error(`source ${e.toString(16)} is a destination`);
         }
       }),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 1500) },
@@ -275,6 +275,41 @@ describe("indirection list builder + reference interpreter (property)", () => {
       }),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 1000) },
     );
+  });
+});
+
+describe("decodeListEntry: the one reader of IND_* words", () => {
+  const flags = [
+    [IND_DESTINATION, "DESTINATION"],
+    [IND_INDIRECTION, "INDIRECTION"],
+    [IND_DONE, "DONE"],
+    [IND_SOURCE, "SOURCE"],
+    [IND_ZERO, "ZERO"],
+  ] as const;
+
+  it("splits every flag from its page address, for any page size and address", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...flags), fc.constantFrom(0x1000n, 0x4000n, 0x10000n), fc.bigInt({ min: 0n, max: (1n << 52n) - 1n }), ([flag, kind], ps, page) => {
+        const address = page * ps;
+        expect(decodeListEntry(address | flag, ps)).toEqual({ kind, address });
+      }),
+    );
+  });
+
+  it("names why a word is no entry: zero, no flag, two flags, an unaligned address, an unknown flag", () => {
+    const problem = (w: bigint, ps = 0x1000n) => {
+      const d = decodeListEntry(w, ps);
+      expect(d.kind).toBeUndefined();
+      return d.kind === undefined ? d.problem : "";
+    };
+    expect(problem(0n)).toMatch(/empty entry/);
+    expect(problem(0x20000n)).toMatch(/has no flag/);
+    expect(problem(0x20000n | IND_DESTINATION | IND_SOURCE)).toMatch(/more than one flag/);
+    expect(problem(0x20040n | IND_DESTINATION)).toMatch(/not page-aligned/);
+    expect(problem(0x20000n | 0x20n)).toMatch(/flag is unknown/);
+    // The same word is valid or not by the page size: 0x2001 is a DESTINATION at 0x2000 with 4 KiB pages, unaligned with 16 KiB ones.
+    expect(decodeListEntry(0x2001n, 0x1000n)).toEqual({ kind: "DESTINATION", address: 0x2000n });
+    expect(problem(0x2001n, 0x4000n)).toMatch(/not page-aligned/);
   });
 });
 

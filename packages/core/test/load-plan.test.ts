@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ARM_VIRT_MEMORY_LAYOUT } from "@handoff/arm";
 import { MemoryMap, type Image } from "@handoff/core";
-import { IND_SOURCE, SparseMemory, SegmentSetError, executeIndirectionList, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
+import { decodeListEntry, SparseMemory, SegmentSetError, executeIndirectionList, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
 import { PC_MEMORY_LAYOUT } from "@handoff/x86";
 import { tempDir } from "@handoff/test-support";
 
@@ -73,8 +73,8 @@ describe("planLoad", () => {
     expect(r.listPages.length).toBe(Math.ceil((r.entries.length - 1) / 511));
     // Every staged source is outside every destination.
     const onDestination = r.entries.filter((e) => {
-      const a = e & ~0xfffn;
-      return (e & 0xfffn) === IND_SOURCE && plan.segments.some((s) => a >= s.mem && a < s.mem + s.memsz);
+      const { kind, address: a } = decodeListEntry(e, 0x1000n);
+      return kind === "SOURCE" && plan.segments.some((s) => a >= s.mem && a < s.mem + s.memsz);
     });
     expect(onDestination).toEqual([]);
   });

@@ -1,8 +1,7 @@
 import { PC_MEMORY_LAYOUT } from "@handoff/x86";
 import { defineArchitecture } from "@handoff/core/compose";
 import { X86_32_XEN_CONVENTION, bzImageFormat, bzImagePayloadFormat } from "@handoff/x86";
-import { x86_32ArtefactBuilder } from "./artefact.js";
-import { x86_32LinuxBootBuilder } from "./linux-boot.js";
+import { x86_32ArtefactBuilder, x86_32LinuxBootBuilder } from "./width.js";
 import { planX86_32Kexec } from "./kexec.js";
 import { X86_32_2LEVEL, X86_32_PAE } from "./paging.js";
 import { X86_32_REGISTERS } from "./registers.js";

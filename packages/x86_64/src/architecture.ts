@@ -1,8 +1,7 @@
 import { PC_MEMORY_LAYOUT } from "@handoff/x86";
 import { defineArchitecture } from "@handoff/core/compose";
 import { X86_32_COMPAT_XEN_CONVENTION, X86_64_XEN_CONVENTION, bzImageFormat, bzImagePayloadFormat } from "@handoff/x86";
-import { x86_64ArtefactBuilder } from "./artefact.js";
-import { x86_64LinuxBootBuilder } from "./linux-boot.js";
+import { x86_64ArtefactBuilder, x86_64LinuxBootBuilder } from "./width.js";
 import { planX86_64CrashKexec, planX86_64Kexec, planX86_64KexecProbe } from "./kexec.js";
 import { X86_64_4LEVEL, X86_64_5LEVEL } from "./paging.js";
 import { COMPATIBILITY_MODE, X86_64_REGISTERS } from "./registers.js";

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { XEN_ELF_IMAGE_FORMAT } from "@handoff/xen";
 import { FormatError, HandoffError, MemoryMap, hex, type Architecture, type Image, type ImageFormat, type LinuxBootBuilder, type PageTableFormat, type UnwrappedImage, imageFromUnwrapped, unwrapImage } from "@handoff/core";
-import { entryKind, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
+import { decodeListEntry, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
 import { pageTableReport } from "@handoff/core/paging";
 import { existsSync } from "node:fs";
 import { pictureOfPlan, renderMemoryMapSvg } from "@handoff/core/svg";
@@ -198,7 +198,7 @@ export async function planCommand(options: PlanOptions, json: boolean): Promise<
   if (json) return toJson({ ...planToObject(plan), ...(digests ? { digests } : {}) });
   const tables = plan.pageTables?.build;
   const r = plan.relocation;
-  const first = r.entries.slice(0, 3).map((e) => `${entryKind(e, r.encoding.pageSize)} ${hex(e & ~(r.encoding.pageSize - 1n))}`);
+  const first = r.entries.slice(0, 3).map((e) => decodeListEntry(e, r.encoding.pageSize)).map((d) => `${d.kind ?? "INVALID"} ${hex(d.address)}`);
   return [
     `${plan.arch} ${plan.imageFormat} image, entry ${hex(plan.entry)}, kexec_load flags ${hex(plan.kexecFlags)}`,
     "",

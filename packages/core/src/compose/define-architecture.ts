@@ -3,38 +3,27 @@ import { ARCHITECTURE, type Architecture, type ArchitecturePlugin, type BootProt
 import { HANDOFF_ARTEFACT_BUILDER, type HandoffArtefactBuilder } from "../handoff-artefact.js";
 import { RegisterHypercallAbi } from "../c-abi/hypercall.js";
 import type { HypercallAbi, HypercallConvention } from "../hypercall-abi.js";
-import type { ImageFormat } from "../image-format.js";
 import { LINUX_BOOT_BUILDER, type LinuxBootBuilder } from "../linux-boot.js";
 import type { Relocator } from "../link/relocator.js";
-import type { MachineMemoryLayout } from "../memory-map.js";
-import type { PageTableFormat } from "../paging/types.js";
-import { RegisterFile, type NarrowMode, type RegisterSpec } from "../registers.js";
+import { RegisterFile } from "../registers.js";
 import { BOOT_PROTOCOL, HYPERCALL_ABI, IMAGE_FORMAT, PAGE_TABLE_FORMAT, RELOCATOR, type BootProtocol } from "./tokens.js";
 
-/** One architecture as data: what {@link defineArchitecture} needs; everything else is derived. */
-export interface ArchitectureDefinition {
+/** The {@link Architecture} fields {@link defineArchitecture} derives or defaults rather than takes as they are. */
+type DerivedField = "pageSize" | "narrowMode" | "pageTableFormats" | "protocols" | "imageFormats" | "relocations" | "hypercallAbi" | "createRegisterFile";
+
+/**
+ * One architecture as data: what {@link defineArchitecture} needs. The
+ * architecture's own fields are {@link Architecture}'s (the optional ones
+ * defaulted); the rest are its parts: builders, the relocator, the hypercall
+ * conventions and protocol descriptions the derived fields come from.
+ */
+export interface ArchitectureDefinition extends Omit<Architecture, DerivedField>, Partial<Pick<Architecture, "pageSize" | "narrowMode" | "pageTableFormats" | "imageFormats">> {
   /** npm package that provides it, e.g. `@handoff/arm64`. */
   readonly packageName: string;
-  /** Stable id used on the command line: `x86_64`, `arm64`... */
-  readonly id: string;
-  readonly displayName: string;
-  /** ELF e_machine (EM_386 = 3, EM_ARM = 40, EM_X86_64 = 62, EM_AARCH64 = 183). */
-  readonly elfMachine: number;
-  readonly elfClass: 32 | 64;
-  readonly wordBits: 32 | 64;
-  /** Byte orders it runs; the first is the default. */
-  readonly endianness: readonly ("little" | "big")[];
-  /** Smallest page size in bytes (default 4 KiB). */
-  readonly pageSize?: bigint;
-  readonly registers: readonly RegisterSpec[];
-  readonly narrowMode?: NarrowMode;
-  /** Translation-table formats, the default first. */
-  readonly pageTableFormats?: readonly PageTableFormat[];
-  readonly imageFormats?: readonly ImageFormat[];
+  /** Applies the arch's ELF relocations (linking stubs); `Architecture.relocations` is it. */
   readonly relocations?: Relocator;
   /** The hypercall conventions (native first) of one hypervisor; the ABI object is derived. */
   readonly hypercall?: { readonly hypervisor: string; readonly conventions: readonly HypercallConvention[] };
-  readonly defaultMachine?: MachineMemoryLayout;
   /** Builds flat-payload artefacts (stub + list + payload). */
   readonly artefactBuilder?: HandoffArtefactBuilder;
   /** Boots real Linux kernels through the stub. */
@@ -68,23 +57,17 @@ function protocolsOf(def: ArchitectureDefinition): BootProtocolInfo[] {
 export function defineArchitecture(def: ArchitectureDefinition): DefinedArchitecture {
   const createRegisterFile = (): RegisterFile => new RegisterFile(def.id, def.registers);
   const hypercallAbi: HypercallAbi | undefined = def.hypercall ? new RegisterHypercallAbi(def.id, def.hypercall.hypervisor, def.hypercall.conventions, createRegisterFile) : undefined;
+  const { packageName: _package, hypercall: _hypercall, artefactBuilder: _artefacts, linuxBootBuilder: _linux, protocols: _protocols, extensions, ...data } = def;
   const architecture: Architecture = {
-    ...def.extensions,
-    id: def.id,
-    displayName: def.displayName,
-    elfMachine: def.elfMachine,
-    elfClass: def.elfClass,
-    wordBits: def.wordBits,
-    endianness: def.endianness,
+    ...extensions,
+    ...data,
     pageSize: def.pageSize ?? 4096n,
-    registers: def.registers,
     narrowMode: def.narrowMode,
     pageTableFormats: def.pageTableFormats ?? [],
     protocols: protocolsOf(def),
     imageFormats: def.imageFormats ?? [],
     relocations: def.relocations,
     hypercallAbi,
-    ...(def.defaultMachine ? { defaultMachine: def.defaultMachine } : {}),
     createRegisterFile,
   };
   const plugin: ArchitecturePlugin = {

@@ -24,7 +24,7 @@ export const IND_SOURCE = 0x8n;
  */
 export const IND_ZERO = 0x10n;
 
-const FLAG_NAMES = new Map<bigint, string>([
+const FLAG_NAMES = new Map<bigint, ListEntryKind>([
   [IND_DESTINATION, "DESTINATION"],
   [IND_INDIRECTION, "INDIRECTION"],
   [IND_DONE, "DONE"],
@@ -52,9 +52,45 @@ export class IndirectionListError extends HandoffError {
   }
 }
 
-/** Name of an entry's flag, for dumps. */
-export function entryKind(entry: bigint, pageSize: bigint): string {
-  return FLAG_NAMES.get(entry & (pageSize - 1n)) ?? "INVALID";
+/** What an indirection-list entry says: one of the five flags. */
+export type ListEntryKind = "DESTINATION" | "INDIRECTION" | "DONE" | "SOURCE" | "ZERO";
+
+/**
+ * One indirection-list entry decoded: its kind and page address, or, for a
+ * word no relocation code accepts, why not (`kind` undefined). The decoder
+ * judges one word alone; what a kind may carry (DONE and ZERO: no address)
+ * and where it may stand is the walker's business.
+ */
+export type ListEntry = ValidListEntry | InvalidListEntry;
+
+/** A word that is an entry: its kind, and its page-aligned address bits (`entry & ~(pageSize - 1)`). */
+export interface ValidListEntry {
+  readonly kind: ListEntryKind;
+  readonly address: bigint;
+}
+
+/** A word no relocation code accepts, and why: zero, no flag, two flags, an unaligned address, an unknown flag. */
+export interface InvalidListEntry {
+  readonly kind: undefined;
+  readonly address: bigint;
+  readonly problem: string;
+}
+
+/** The one decoder of indirection-list words (kimage `IND_*` entries): the interpreter, the CLI's dumps and the tests read entries through it. */
+export function decodeListEntry(entry: bigint, pageSize: bigint): ListEntry {
+  const low = pageSize - 1n;
+  const flag = entry & low;
+  const address = entry & ~low;
+  const kind = FLAG_NAMES.get(flag);
+  if (kind) return { kind, address };
+  const invalid = (problem: string): InvalidListEntry => ({ kind: undefined, address, problem });
+  if (entry === 0n) return invalid("empty entry (no flag): lists never contain zero words");
+  if (flag === 0n) return invalid(`${hex(entry)} has no flag (unaligned address?)`);
+  if ((flag & (flag - 1n)) !== 0n) {
+    const known = flag & (IND_DESTINATION | IND_INDIRECTION | IND_DONE | IND_SOURCE | IND_ZERO);
+    return invalid((known & (known - 1n)) !== 0n ? `${hex(entry)} has more than one flag` : `${hex(entry)}: address is not page-aligned`);
+  }
+  return invalid(`${hex(entry)}: address is not page-aligned or the flag is unknown`);
 }
 
 /** One page of the indirection list: its physical address and its contents. */
