@@ -30,8 +30,9 @@ import { ARM_DTB_ROOM, type ArmLinuxPlacement, type ArmLinuxWidth } from "./linu
 const PAGE = 0x1000n;
 /** arch/arm/boot/compressed/head.S: the decompressor's RAM base is pc & 0xf8000000. */
 const ARM32_DECOMPRESSOR_BASE_MASK = ~0x7ff_ffffn;
-/** /chosen properties of a capture kernel (chosen.txt). */
+/** /chosen property naming the ELF core header, <address size> (chosen.txt). */
 export const CHOSEN_ELFCOREHDR = "linux,elfcorehdr";
+/** /chosen property limiting the capture kernel's memory, <address size>... with crashk_res first (chosen.txt). */
 export const CHOSEN_USABLE_MEMORY = "linux,usable-memory-range";
 
 /** Where the crashed kernel's ELF core header goes: page-aligned at the crash region's top. */

@@ -55,6 +55,8 @@ export function captured(serial: string, crashCase: string) {
   return {
     elf: elf ? { magic: elf[1], elfClass: Number(elf[2]), type: Number(elf[3]), machine: Number(elf[4]), phnum: Number(elf[5]), loads: Number(elf[6]), bytes: BigInt(elf[7]!) } : undefined,
     release,
+    /** Each PT_LOAD's p_memsz as the capture kernel's /init read it. */
+    loadSizes: [...serial.matchAll(new RegExp(`${CAPTURE_LINE}load offset \\d+ memsz (\\d+)`, "g"))].map((m) => BigInt(m[1]!)),
     token: marker?.[1],
   };
 }

@@ -212,18 +212,30 @@ done
 V=/proc/vmcore
 say() { echo "${CAPTURE_LINE}$*"; }
 [ -r $V ] || { say "no /proc/vmcore"; poweroff -f; }
-num() { od -A n -t "u$2" -j "$1" -N "$2" $V | tr -d ' '; }
-magic=$(head -c 4 $V | od -A n -t x1 | tr -d ' ')
-# ELF64: e_phoff 32 (8 bytes), e_phnum 56, 56-byte phdrs, p_memsz at 40; ELF32: 28 (4), 44, 32, 20.
-if [ "$(num 4 1)" = 2 ]; then W=8 phoff=$(num 32 8) phnum=$(num 56 2) PH=56 MEMSZ=40; else W=4 phoff=$(num 28 4) phnum=$(num 44 2) PH=32 MEMSZ=20; fi
-loads=0; bytes=0; i=0
+# The header and notes are copied out first with exact-size reads (od and head read ahead in
+# 4 KiB blocks, which would already touch the dumped memory a broken PT_LOAD points at).
+H=/tmp/vmcore-head; mkdir -p /tmp
+head_of() { dd if=$V of=$H bs="$1" count=1 2>/dev/null; }
+num() { od -A n -t "u$2" -j "$1" -N "$2" $H | tr -d ' '; }
+head_of 64
+magic=$(od -A n -t x1 -N 4 $H | tr -d ' ')
+# ELF64: e_phoff 32 (8 bytes), e_phnum 56, 56-byte phdrs, p_offset at 8, p_memsz at 40; ELF32: 28 (4), 44, 32, 4, 20.
+if [ "$(num 4 1)" = 2 ]; then W=8 phoff=$(num 32 8) phnum=$(num 56 2) PH=56 OFF=8 MEMSZ=40; else W=4 phoff=$(num 28 4) phnum=$(num 44 2) PH=32 OFF=4 MEMSZ=20; fi
+head_of $((phoff + phnum * PH))
+loads=0; bytes=0; data=0; i=0
 while [ "$i" -lt "$phnum" ]; do
   at=$((phoff + i * PH))
-  if [ "$(num $at 4)" = 1 ]; then loads=$((loads + 1)); bytes=$((bytes + $(num $((at + MEMSZ)) $W))); fi
+  if [ "$(num $at 4)" = 1 ]; then
+    loads=$((loads + 1)); bytes=$((bytes + $(num $((at + MEMSZ)) $W)))
+    off=$(num $((at + OFF)) $W); { [ "$data" = 0 ] || [ "$off" -lt "$data" ]; } && data=$off
+    say "load offset $off memsz $(num $((at + MEMSZ)) $W)"
+  fi
   i=$((i + 1))
 done
 say "elf $magic class $(num 4 1) type $(num 16 2) machine $(num 18 2) phnum $phnum loads $loads bytes $bytes"
-say "$(head -c 65536 $V | strings | grep -m1 '^OSRELEASE=')"
+# vmcore lays the merged notes out between the program headers and the first load's data.
+head_of $data
+say "$(strings $H | grep -m1 '^OSRELEASE=')"
 start=$(cut -d' ' -f1 /proc/uptime)
 tok=$(/bin/find-token $V)
 say "scanned in $start..$(cut -d' ' -f1 /proc/uptime) s"

@@ -20,25 +20,30 @@ static long sys3(long n, long a, long b, long c) {
 	__asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
 	return r;
 }
-#elif defined(__aarch64__)
+#elif defined(__aarch64__) || defined(__arm__)
+#if defined(__aarch64__)
 #define NR_READ 63
 #define NR_WRITE 64
 #define NR_OPENAT 56
 #define NR_EXIT 93
-static long sys3(long n, long a, long b, long c) {
-	register long x8 __asm__("x8") = n, x0 __asm__("x0") = a, x1 __asm__("x1") = b, x2 __asm__("x2") = c;
-	__asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
-	return x0;
-}
-#elif defined(__arm__)
+#define REG_NR "x8"
+#define REG_A0 "x0"
+#define REG_A1 "x1"
+#define REG_A2 "x2"
+#else
 #define NR_READ 3
 #define NR_WRITE 4
 #define NR_OPENAT 322
 #define NR_EXIT 1
+#define REG_NR "r7"
+#define REG_A0 "r0"
+#define REG_A1 "r1"
+#define REG_A2 "r2"
+#endif
 static long sys3(long n, long a, long b, long c) {
-	register long r7 __asm__("r7") = n, r0 __asm__("r0") = a, r1 __asm__("r1") = b, r2 __asm__("r2") = c;
-	__asm__ volatile("svc 0" : "+r"(r0) : "r"(r7), "r"(r1), "r"(r2) : "memory");
-	return r0;
+	register long nr __asm__(REG_NR) = n, a0 __asm__(REG_A0) = a, a1 __asm__(REG_A1) = b, a2 __asm__(REG_A2) = c;
+	__asm__ volatile("svc 0" : "+r"(a0) : "r"(nr), "r"(a1), "r"(a2) : "memory");
+	return a0;
 }
 #else
 #error "find-token: no system calls for this arch"
