@@ -26,27 +26,15 @@ const SEED = Uint8Array.from({ length: 72 }, (_, i) => i + 1);
 const INITRD = new Uint8Array(300_000).fill(7);
 const CMDLINE = "console=ttyAMA0 crashkernel=128M elfcorehdr=0x1234 mem=64M nr_cpus=1";
 
+/**
+ * The captured facts: /proc/iomem's "Crash kernel" (arm64 reserves crashkernel= 2 MiB-aligned, arm 128 MiB-aligned),
+ * vmcoreinfo (address, "%x" size) and cpu0's crash_notes.
+ */
 const CASES = [
-  {
-    arch: "arm64",
-    builder: arm64LinuxBootBuilder,
-    kernel: fixtureKernel(KERNELS.arm64),
-    kernelName: "Image",
-    machine: EM_AARCH64,
-    // /proc/iomem "5b400000-633fffff : Crash kernel" (arm64 reserves crashkernel= 2 MiB-aligned).
-    crash: { start: 0x5b40_0000n, end: 0x6340_0000n },
-    notes: [[0x4230_0000n, 0x1024n], [0x67e9_5000n, 424n]],
-  },
-  {
-    arch: "arm32",
-    builder: arm32LinuxBootBuilder,
-    kernel: fixtureKernel(KERNELS.arm32),
-    kernelName: "zImage",
-    machine: EM_ARM,
-    // /proc/iomem "58000000-5fffffff : Crash kernel" (arm reserves crashkernel= 128 MiB-aligned).
-    crash: { start: 0x5800_0000n, end: 0x6000_0000n },
-    notes: [[0x41a3_0000n, 0x1024n], [0x66a4_6400n, 180n]],
-  },
+  { arch: "arm64", builder: arm64LinuxBootBuilder, kernel: fixtureKernel(KERNELS.arm64), kernelName: "Image", machine: EM_AARCH64,
+    crash: { start: 0x5b40_0000n, end: 0x6340_0000n }, notes: [[0x4230_0000n, 0x1024n], [0x67e9_5000n, 424n]] },
+  { arch: "arm32", builder: arm32LinuxBootBuilder, kernel: fixtureKernel(KERNELS.arm32), kernelName: "zImage", machine: EM_ARM,
+    crash: { start: 0x5800_0000n, end: 0x6000_0000n }, notes: [[0x41a3_0000n, 0x1024n], [0x66a4_6400n, 180n]] },
 ] as const;
 
 /** System RAM of both VMs: QEMU -M virt -m 640M. */
