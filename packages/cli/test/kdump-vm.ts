@@ -49,7 +49,7 @@ export const firstKernelRelease = (serial: string): string | undefined => /HANDO
 
 /** The capture kernel's findings: the ELF identification and program headers, vmcoreinfo's OSRELEASE, the token it found. */
 export function captured(serial: string, crashCase: string) {
-  const elf = new RegExp(`${CAPTURE_LINE}elf (\\w+) class (\\d+) type (\\d+) machine (\\d+) phnum (\\d+) loads (\\d+) bytes (\\d+)`).exec(serial);
+  const elf = new RegExp(`${CAPTURE_LINE}elf (\\w+) class (\\d+) type (\\d+) machine (\\d+) phnum (\\d+) loads (\\d+) bytes (-?\\d+)`).exec(serial);
   const release = new RegExp(`${CAPTURE_LINE}OSRELEASE=(\\S+)`).exec(serial)?.[1];
   const marker = new RegExp(`HANDOFF-MARKER: crash-${crashCase} ?(\\S*)`).exec(serial);
   return {
