@@ -2,9 +2,11 @@
  * Decompression against each codec's own tool (issue 18): the x86_64 fixture's
  * bzImage payload as the kernel build made it (LZ4 legacy frame: the issue's
  * target), and the vmlinux inside it recompressed by each Debian tool at its
- * default level. handoff inflates in this process (core's codecs, what
- * `inspect --payload`, `plan` and `boot` use: the payload through
- * extractBzImagePayload, the recompressed files through inflate); the tool runs under
+ * default level. handoff inflates in this process with the codecs the CLI
+ * installs (@handoff/node's nodeCodecs: zlib and libzstd in front of core's
+ * pure-JS decoders; HANDOFF_NATIVE_CODECS=0 measures core's alone), the way
+ * `inspect --payload`, `plan` and `boot` do: the payload through
+ * extractBzImagePayload, the recompressed files through inflate; the tool runs under
  * /usr/bin/time reading the same bytes from a file and writing to /dev/null.
  * Runs alternate, so load hits both alike; medians of wall and CPU
  * (user+sys: the tool's from time(1), handoff's from process.cpuUsage).
@@ -75,8 +77,10 @@ function timeOurs(f) {
 /** Every codec: handoff's inflate vs the tool, interleaved; one row per codec. */
 export async function measureInflate(runs = 7, log = () => {}) {
   const dist = (pkg, sub = "") => pathToFileURL(join(REPO_ROOT, "packages", pkg, "dist", sub, "index.js")).href;
-  const { inflate } = await import(dist("core"));
+  const { inflate, DEFAULT_CODECS } = await import(dist("core"));
+  const { nodeCodecs, NATIVE_CODECS_ENV } = await import(dist("node"));
   const { bzImagePayload, extractBzImagePayload } = await import(dist("x86"));
+  const codecs = process.env[NATIVE_CODECS_ENV] === "0" ? DEFAULT_CODECS : nodeCodecs();
   const kernel = fixtureKernel();
   const bytes = new Uint8Array(readFileSync(kernel));
   const input = { path: kernel, bytes };
@@ -97,7 +101,7 @@ export async function measureInflate(runs = 7, log = () => {}) {
       const tool = TOOLS.find((t) => t.codec === k.codec).decompress;
       const data = k.bytes ?? new Uint8Array(readFileSync(k.file));
       // The payload goes the way `inspect --payload`/`plan` take it (size trailer known: decoded in place).
-      const ours = k.target ? () => ({ bytes: extractBzImagePayload(input).vmlinux.bytes }) : () => inflate(data, { file: k.file, codec: k.codec });
+      const ours = k.target ? () => ({ bytes: extractBzImagePayload(input, { codecs }).vmlinux.bytes }) : () => inflate(data, { file: k.file, codec: k.codec, codecs });
       const check = ours();
       if (check.bytes.length !== vmlinux.length || Buffer.compare(Buffer.from(check.bytes.buffer, check.bytes.byteOffset, check.bytes.length), Buffer.from(vmlinux.buffer, vmlinux.byteOffset, vmlinux.length)) !== 0) {
         throw new Error(`${k.label}: handoff's inflate differs from the vmlinux`);

@@ -58,6 +58,8 @@ describe("the single-file CLI (dist/handoff.mjs) alone in an empty directory", (
   // The bundle defers fflate, fzstd and noble's SHA-2 behind stand-ins that initialise
   // them on first use (scripts/bundle.mjs): each must still inflate exactly as the
   // unbundled CLI does. xz with a SHA-256 check reaches noble through the stand-in.
+  // Alone, the single file finds no node_modules: zstd falls back from libzstd
+  // (@handoff/node's native decoder) to core's, while the unbundled CLI uses it.
   const arm64 = fixtureKernel("arm64-Image-6.1.0-50-cloud-arm64");
   const lazyCodecs = [
     COMPRESSORS.find((c) => c.codec === "gzip")!,

@@ -14,6 +14,7 @@ interface CallResult {
   readonly returned: boolean;
   readonly struct?: { readonly value: unknown };
   readonly calls?: readonly CallResult[];
+  readonly buffers: readonly { readonly values?: readonly { readonly addr: string; readonly size: string; readonly type: string }[] }[];
 }
 /** The parts of `xen run --json` the checks read. */
 type Report = { readonly results: readonly CallResult[]; readonly console: readonly string[]; readonly completed: boolean } & {
@@ -66,13 +67,54 @@ function checkScript(report: Report, ownCapability: string, ramEnd: bigint): voi
   expect(mc.calls!.map((c) => c.result)).toEqual([0, 3, 5].map((i) => byIndex(report, i).result));
 }
 
+const ENOSYS = -38n;
+
+/** Arm Xen has no e820: its arch_memory_op answers both memory-map queries -ENOSYS and leaves the struct alone. */
+function checkArmMemoryMaps(report: Report): void {
+  for (const i of [12, 13]) {
+    expect(n(byIndex(report, i).result)).toBe(ENOSYS);
+    expect(n((byIndex(report, i).struct!.value as { nr_entries: string }).nr_entries)).toBe(16n);
+  }
+}
+
 /** The Arm flavours: dom0 is 1:1, so the address the payload saw is where its block sits in machine memory; the virt board's 512M start at 1 GiB. */
 function checkArmScript(report: Report, ownCapability: string): void {
   expect(report.blockFoundAt).toBe(report.blockAddress);
   checkScript(report, ownCapability, 0x40000000n + (512n << 20n));
+  checkArmMemoryMaps(report);
+}
+
+/**
+ * x86 hardware domain: XENMEM_machine_memory_map is Xen's own e820 as its boot
+ * console lists it ("Xen-e820 RAM map"), plus one reserved entry for each
+ * interrupt controller Xen keeps from dom0, at the addresses its ACPI lines
+ * print; a PV dom0 has no e820 of its own, so XENMEM_memory_map is -ENOSYS.
+ */
+function checkX86MemoryMaps(report: Report): void {
+  const text = report.console.join("\n");
+  const lines = report.console.slice(report.console.findIndex((l) => l.includes("Xen-e820 RAM map:")) + 1);
+  const types: Record<string, bigint> = { usable: 1n, reserved: 2n, "ACPI data": 3n, "ACPI NVS": 4n, unusable: 5n };
+  const rangeLine = /^\(XEN\)\s+\[([0-9a-f]{16}), ([0-9a-f]{16})\] \(([^)]+)\)/;
+  const xenE820 = lines.slice(0, lines.findIndex((l) => !rangeLine.test(l))).map((l) => {
+    const m = rangeLine.exec(l)!;
+    return { addr: BigInt(`0x${m[1]}`), size: BigInt(`0x${m[2]}`) + 1n - BigInt(`0x${m[1]}`), type: types[m[3]!]! };
+  });
+  const mm = byIndex(report, 12);
+  expect(n(mm.result)).toBe(0n);
+  const count = Number(n((mm.struct!.value as { nr_entries: string }).nr_entries));
+  const got = mm.buffers[0]!.values!.slice(0, count).map((e) => ({ addr: n(e.addr), size: n(e.size), type: n(e.type) }));
+  expect(xenE820.length).toBeGreaterThan(3);
+  const extra = got.filter((e) => !xenE820.some((x) => x.addr === e.addr && x.size === e.size && x.type === e.type));
+  expect(got.length - extra.length).toBe(xenE820.length);
+  const ioapic = /IOAPIC\[0\]: .*address (0x[0-9a-f]+)/.exec(text)![1]!;
+  const lapic = /Local APIC address (0x[0-9a-f]+)/.exec(text)![1]!;
+  expect(extra.map((e) => [e.addr, e.type])).toEqual([[BigInt(ioapic), 2n], [BigInt(lapic), 2n]]);
+  expect(n(byIndex(report, 13).result)).toBe(ENOSYS);
 }
 
 const ARM_SCRIPT = join(__dirname, "xen/arm-dom0.json");
+/** Calls of ARM_SCRIPT; the x86 extras follow. */
+const ARM_SCRIPT_CALLS = 14;
 /** The Arm script's calls plus kexec_op get_range (x86 PV only) for KEXEC_RANGE_MA_XEN (1) and the crash area (KEXEC_RANGE_MA_CRASH, 0). */
 const X86_PV_EXTRA = [
   { call: "kexec_op", command: "get_range", struct: { range: 1, nr: 0 } },
@@ -104,8 +146,8 @@ describe("handoff xen run on Arm: one boot per flavour", () => {
     checkArmScript(report, "xen-3.0-armv7l");
     // Every call before the unclean multicall returned; that one never did, and Xen says why.
     expect(report.completed).toBe(false);
-    expect(report.results.slice(0, 12).every((r) => r.returned)).toBe(true);
-    expect(report.results[12]!.returned).toBe(false);
+    expect(report.results.slice(0, ARM_SCRIPT_CALLS).every((r) => r.returned)).toBe(true);
+    expect(report.results[ARM_SCRIPT_CALLS]!.returned).toBe(false);
     expect(report.console.some((l) => /multicall argument 1 is not 32-bit clean 100000000/.test(l))).toBe(true);
     expect(report.console.some((l) => l.includes("Hardware Dom0 crashed"))).toBe(true);
   });
@@ -146,16 +188,17 @@ describe("handoff xen run on x86: PV dom0", () => {
     // maximum_ram_page: the end of the last usable range of Xen's own e820 listing.
     const usable = [...report.console.join("\n").matchAll(/\[([0-9a-f]{16}), ([0-9a-f]{16})\] \(usable\)/g)];
     checkScript(report, "xen-3.0-x86_64", BigInt(`0x${usable.at(-1)![2]}`) + 1n);
+    checkX86MemoryMaps(report);
     // KEXEC_RANGE_MA_XEN is [_start, _end): 2 MiB past where Xen said it moved itself ("New Xen image base
     // address"), as x86 Xen links _start at XEN_VIRT_START + XEN_IMG_OFFSET (0x200000, xen/arch/x86/xen.lds.S).
-    const xen = byIndex(report, 12);
+    const xen = byIndex(report, ARM_SCRIPT_CALLS);
     expect(n(xen.result)).toBe(0n);
     const range = xen.struct!.value as { start: string; size: string };
     const base = /New Xen image base address: (0x[0-9a-f]+)/.exec(report.console.join("\n"))!;
     expect(n(range.start)).toBe(BigInt(base[1]!) + 0x200000n);
     expect(n(range.size)).toBeGreaterThan(0n);
     // No crashkernel= on Xen's command line: the crash area is empty.
-    expect(n(byIndex(report, 13).result)).toBe(0n);
-    expect(n((byIndex(report, 13).struct!.value as { size: string }).size)).toBe(0n);
+    expect(n(byIndex(report, ARM_SCRIPT_CALLS + 1).result)).toBe(0n);
+    expect(n((byIndex(report, ARM_SCRIPT_CALLS + 1).struct!.value as { size: string }).size)).toBe(0n);
   });
 });

@@ -60,3 +60,4 @@ export {
   TEST_RUN_REGISTRIES,
   type GuardInputs,
 } from "./kexec-syscalls.js";
+export { nodeCodecs, installNodeCodecs, NATIVE_CODEC_LIBRARIES, NATIVE_CODECS_ENV, type NodeCodecOptions, type ModuleLoader } from "./native-codecs.js";

@@ -158,6 +158,14 @@ export const XEN_TYPES: Readonly<Record<string, CType>> = {
   ),
   xen_remove_from_physmap_t: C.struct({ domid: "domid_t", gpfn: "xen_pfn_t" }, "xen_remove_from_physmap"),
   xen_memory_map_t: C.struct({ nr_entries: "unsigned int", buffer: C.handle("void") }, "xen_memory_map"),
+  /**
+   * What XENMEM_memory_map / machine_memory_map fill the buffer with: the
+   * BIOS e820 entry (ACPI "Address Range Descriptor"), 20 bytes, declared
+   * packed by Xen and Linux. A 4-aligned uint64_t gives the same 20-byte size
+   * and offsets on every arch without a packed attribute.
+   */
+  e820_uint64_t: C.aligned("uint64_t", 4),
+  e820entry_t: C.struct({ addr: "e820_uint64_t", size: "e820_uint64_t", type: "uint32_t" }, "e820entry"),
 
   // public/hvm/start_info.h (fixed-width: one layout for every guest)
   hvm_start_info: C.struct(

@@ -102,6 +102,30 @@ describe("the payload's data block", () => {
     expect(findPayloadBlock(dump.subarray(0, 30 * 4096), nonce)).toBeUndefined();
   });
 
+  it("an output array ({ type: 'T[]', count }) is zeroed room the call fills, decoded element by element (e820entry_t is 20 bytes)", () => {
+    const mm = [{ call: "memory_op", command: "machine_memory_map", struct: { nr_entries: 3, buffer: { type: "e820entry_t[]", count: 3 } } }];
+    const plan = planXenPayload(abi, parseXenRunScript(mm), { nonce });
+    const buffer = plan.calls[0]!.buffers[0]!;
+    expect(buffer).toMatchObject({ size: 60, element: "e820entry_t" });
+    const running = relocate(plan.block, 0x4000_0000n, 64);
+    const v = new DataView(running.buffer);
+    // As Xen writes it: two packed entries, the second straddling an 8-byte boundary.
+    v.setBigUint64(buffer.offset, 0x100000n, true);
+    v.setBigUint64(buffer.offset + 8, 0x1fee0000n, true);
+    v.setUint32(buffer.offset + 16, 1, true);
+    v.setBigUint64(buffer.offset + 20, 0xfec00000n, true);
+    v.setBigUint64(buffer.offset + 28, 0x1000n, true);
+    v.setUint32(buffer.offset + 36, 2, true);
+    const values = decodeXenRun(abi, plan, running)[0]!.buffers[0]!.values;
+    expect(values).toEqual([
+      { addr: 0x100000n, size: 0x1fee0000n, type: 1n },
+      { addr: 0xfec00000n, size: 0x1000n, type: 2n },
+      { addr: 0n, size: 0n, type: 0n },
+    ]);
+    expect(() => planXenPayload(abi, parseXenRunScript([{ ...mm[0]!, struct: { buffer: { type: "e820entry_t", count: 3 } } }]), { nonce })).toThrow(/array type/);
+    expect(() => planXenPayload(abi, parseXenRunScript([{ ...mm[0]!, struct: { buffer: { type: "e820entry_t[]", count: 0 } } }]), { nonce })).toThrow(/outside/);
+  });
+
   it("refuses a 32-bit guest's argument that is not 32-bit clean, naming Xen's rule, unless told to send it", () => {
     const unclean = [{ call: "multicall", calls: [{ call: "xen_version", command: "version", args: ["0x100000000"] }] }];
     expect(() => planXenPayload(abi, parseXenRunScript(unclean), { nonce, guestBits: 32 })).toThrow(HypercallArgumentError);

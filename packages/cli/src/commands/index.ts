@@ -22,6 +22,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "pagetable", summary: "build translation tables, walk them, print root, table pages and registers", load: () => load(import("./pagetable.js")) },
   { name: "build", summary: "a bootable artefact directory (x86: PVH ELF; arm: loader blobs) with plan.json", load: () => load(import("./build.js")) },
   { name: "boot", summary: "build and run in qemu-system-*; --probe compares every register and segment with the promise", load: () => load(import("./boot.js")) },
+  { name: "wrap", summary: "a bzImage as a PVH ELF for PVH-only loaders: handoff's stub turns the loader's hvm_start_info into boot_params", load: () => load(import("./wrap.js")) },
   { name: "link", summary: "link a relocatable object (purgatory) at an address and write its bytes", load: () => load(import("./link.js")) },
   { name: "initramfs", summary: "newc initramfs whose /init prints HANDOFF-MARKER: <handoff.marker=> and powers off", load: () => load(import("./initramfs.js")) },
   {

@@ -3,7 +3,7 @@ import { FormatError, hex, type Image, type ImageFormat, type ImageInput, type S
 import { existsSync } from "node:fs";
 import { pictureOfImage, renderMemoryMapSvg } from "@handoff/core/svg";
 import type { LoadedArchitectures } from "../container.js";
-import { DEFAULT_BOOT_FILE_LIMITS, readFileBounded, writeFileAtomic } from "@handoff/node";
+import { DEFAULT_BOOT_FILE_LIMITS, installNodeCodecs, readFileBounded, writeFileAtomic } from "@handoff/node";
 import { inspectVmcore, looksLikeVmcore } from "./inspect-vmcore.js";
 import { defineCommand } from "../cli/command.js";
 import { parseAddress } from "../numbers.js";
@@ -54,6 +54,7 @@ export async function inspectCommand(path: string, loaded: LoadedArchitectures, 
   if (!options.payload && options.svg === undefined && looksLikeVmcore(path)) return inspectVmcore(path, options.json);
   const input = readFileBounded(path, { role: "image", maxBytes: DEFAULT_BOOT_FILE_LIMITS.kernel });
   const formats = imageFormatsOf(loaded, options);
+  installNodeCodecs();
   let image: Image;
   let format: ImageFormat;
   if (options.payload) {

@@ -5,7 +5,7 @@ import { ValidationError, unwrapImage, type Architecture, type HandoffArtefact, 
 import { dumpMachineDtb, type QemuArch } from "@handoff/qemu";
 import { linuxBuilderOf, type LoadedArchitectures } from "../container.js";
 import { checkCmdline } from "../cmdline-limit.js";
-import { readFileBounded } from "@handoff/node";
+import { installNodeCodecs, readFileBounded } from "@handoff/node";
 import { MAX_DTB_BYTES } from "./plan-devicetree.js";
 import { parseSize } from "../numbers.js";
 
@@ -74,6 +74,7 @@ export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd:
   const arch = loaded.registry.get(o.arch);
   const { path: kernelPath, payload } = kernelReference(o.kernel, cwd);
   // Image.gz, zboot, UKI, uImage, FIT: boot what is inside; a UKI's or FIT's initrd, cmdline and DTB apply unless given.
+  installNodeCodecs();
   const unwrapped = unwrapImage({ path: kernelPath, bytes: readBounded(kernelPath, "kernel") });
   const kernel = unwrapped.input.bytes;
   const format = kernelFormat(arch, { path: kernelPath, bytes: kernel }, payload);

@@ -9,7 +9,7 @@ import { defineCommand } from "../cli/command.js";
 import { UsageError } from "../cli/usage-error.js";
 import { checkCmdline } from "../cmdline-limit.js";
 import { digestReport, renderDigestReport } from "../digest-report.js";
-import { DEFAULT_BOOT_FILE_LIMITS, readFileBounded, regularFileSize, writeFileAtomic } from "@handoff/node";
+import { DEFAULT_BOOT_FILE_LIMITS, installNodeCodecs, readFileBounded, regularFileSize, writeFileAtomic } from "@handoff/node";
 import { parseAddress, parseSize } from "../numbers.js";
 import { table, toJson } from "../output.js";
 import { planDevicetree } from "./plan-devicetree.js";
@@ -76,6 +76,7 @@ function loadKernelFromContainer(options: PlanOptions): { image: Image; unwrappe
   const path = resolve(options.cwd, options.kernel);
   // A kernel in a container (Image.gz, zboot, UKI, uImage, FIT) is planned from what is inside.
   const original = readFileBounded(path, { role: "kernel", maxBytes: DEFAULT_BOOT_FILE_LIMITS.kernel });
+  installNodeCodecs(); // zlib and libzstd where installed, also for a bzImage payload the format inflates
   const unwrapped = unwrapImage(original);
   const input = unwrapped.input;
   // Core's ELF (Xen's notes decoded, as for `handoff inspect`) first, then the arch's own formats (the order `handoff inspect` uses).

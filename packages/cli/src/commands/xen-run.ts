@@ -32,10 +32,19 @@ function show(v: DecodedValue | undefined): string {
   return v === undefined ? "" : toJson(v).replace(/\s*\n\s*/g, " ");
 }
 
+/** An output array up to its last element that is not all zeros (the call filled that far). */
+function filled(values: readonly DecodedValue[]): readonly DecodedValue[] {
+  const zero = (v: DecodedValue): boolean => (typeof v === "bigint" ? v === 0n : typeof v === "string" ? v === "" : Object.values(v).every(zero));
+  let end = values.length;
+  while (end > 0 && zero(values[end - 1]!)) end--;
+  return values.slice(0, end);
+}
+
 function rows(results: readonly XenCallResult[], prefix = ""): string[][] {
   return results.flatMap((r) => [
     [`${prefix}${r.index}`, `${r.call}${r.command ? ` ${r.command}` : ""}`, r.returned ? r.result.toString() : "(did not return)", show(r.struct?.value)],
     ...r.buffers.flatMap((b) => (b.messages ?? []).map((m) => ["", `  ring message`, `from ${m.source.domainId}:${m.source.aport} type ${m.messageType}`, JSON.stringify(new TextDecoder().decode(m.data))])),
+    ...r.buffers.flatMap((b) => filled(b.values ?? []).map((v, i) => ["", `  [${i}]`, "", show(v)])),
     ...rows(r.calls ?? [], `${prefix}${r.index}.`),
   ]);
 }

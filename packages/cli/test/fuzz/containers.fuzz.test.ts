@@ -4,12 +4,14 @@
  * zboot and a PE), the PE/COFF reader and the multiboot header finder. Same
  * rules as image-formats.fuzz.test.ts: only HandoffErrors, no slow input, no
  * hang; inflating is capped at 8 MiB so a mutated header cannot make a bomb.
+ * The Node edge's native decoders (zlib, libzstd) get the same inputs.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll } from "vitest";
 import { findMultibootHeaders, inflate, parsePe, unwrapImage } from "@handoff/core";
+import { nodeCodecs } from "@handoff/node";
 import { requireTool, kernelFixturesDir, tempDir } from "@handoff/test-support";
 import { describeFuzzTargets, fuzzBudget, fuzzWatchdog, type FuzzTarget, type Seed } from "./harness.js";
 
@@ -49,9 +51,12 @@ function seeds(): Seed[] {
   return out;
 }
 
+const native = nodeCodecs();
 const targets: FuzzTarget[] = [
   { name: "inflate (every codec, capped)", run: (b) => void inflate(b, { file: "fuzz.bin", maxOutput: CAP }) },
   { name: "inflate with a size trailer", run: (b) => void inflate(b, { file: "fuzz.bin", maxOutput: CAP, sizeTrailer: true }) },
+  { name: "inflate through the Node edge's native decoders", run: (b) => void inflate(b, { file: "fuzz.bin", maxOutput: CAP, codecs: native }) },
+  { name: "unwrapImage through the native decoders", run: (b) => void unwrapImage({ path: "fuzz.bin", bytes: b }, { maxOutput: CAP, codecs: native }) },
   { name: "unwrapImage (compressed, zboot, UKI, uImage, FIT)", run: (b) => void unwrapImage({ path: "fuzz.bin", bytes: b }, { maxOutput: CAP }) },
   { name: "unwrapImage prefix (what probes do)", run: (b) => void unwrapImage({ path: "fuzz.bin", bytes: b }, { maxOutput: CAP, prefixOnly: 4096 }) },
   { name: "PE/COFF reader", run: (b) => void parsePe(b, "fuzz.bin") },

@@ -82,6 +82,22 @@ export class InflateSink {
     return !this.stopped;
   }
 
+  /**
+   * Take `bytes` as the whole output, without a copy (a native decoder's own
+   * buffer, already bounded by the cap). Counted like `write`: past the cap is
+   * a `DecompressedSizeError`; after other output it is simply appended.
+   */
+  adopt(bytes: Uint8Array, inputOffset: number): void {
+    if (this.total !== 0 || this.stopAfter !== Number.POSITIVE_INFINITY) {
+      this.write(bytes, inputOffset);
+      return;
+    }
+    if (bytes.length > this.maxOutput) throw new DecompressedSizeError(this.file, this.codec, this.baseOffset + inputOffset, this.maxOutput);
+    this.preallocated = undefined;
+    this.chunks.push(bytes);
+    this.total = bytes.length;
+  }
+
   /** Throw the `FormatError` for `field` at `inputOffset` (relative to the stream). */
   fail(field: string, inputOffset: number, reason: string, options?: HandoffErrorOptions): never {
     throw new FormatError(this.file, `${this.codec} stream`, field, this.baseOffset + inputOffset, reason, options);

@@ -1,7 +1,7 @@
 export { InflateSink, DecompressedSizeError, type Codec, type CodecId } from "./codec.js";
-export { DEFAULT_CODECS, DEFAULT_MAX_INFLATED_BYTES, detectCodec, codecById, inflate, type InflateOptions, type Inflated } from "./inflate.js";
+export { DEFAULT_CODECS, defaultCodecs, installDefaultCodecs, DEFAULT_MAX_INFLATED_BYTES, detectCodec, codecById, inflate, type InflateOptions, type Inflated } from "./inflate.js";
 export { GZIP_CODEC } from "./gzip.js";
-export { ZSTD_CODEC } from "./zstd.js";
+export { ZSTD_CODEC, zstdOutputBound } from "./zstd.js";
 export { LZ4_CODEC } from "./lz4.js";
 export { LZMA_CODEC } from "./lzma.js";
 export { XZ_CODEC } from "./xz.js";

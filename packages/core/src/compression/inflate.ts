@@ -10,16 +10,34 @@ import { ZSTD_CODEC } from "./zstd.js";
 /** The pure-JS codecs core ships; a platform edge may pass faster ones in their place. */
 export const DEFAULT_CODECS: readonly Codec[] = [GZIP_CODEC, XZ_CODEC, LZMA_CODEC, ZSTD_CODEC, LZ4_CODEC, BZIP2_CODEC];
 
+let installed: readonly Codec[] = DEFAULT_CODECS;
+
+/**
+ * The codecs an inflate or unwrap uses when its caller names none: core's, or
+ * those a platform edge installed. Image formats inflate inside `parse` (a
+ * bzImage's payload), where no options reach, so the edge's choice is made here.
+ */
+export function defaultCodecs(): readonly Codec[] {
+  return installed;
+}
+
+/** Make `codecs` the default of every inflate and unwrap that names none (an edge calls it at start-up); returns the previous list. */
+export function installDefaultCodecs(codecs: readonly Codec[]): readonly Codec[] {
+  const previous = installed;
+  installed = codecs;
+  return previous;
+}
+
 /** Default cap on what one stream may inflate to: larger than any kernel, small enough to stop a bomb. */
 export const DEFAULT_MAX_INFLATED_BYTES = 1 << 30;
 
 /** The codec whose magic starts `bytes`, if any. */
-export function detectCodec(bytes: Uint8Array, codecs: readonly Codec[] = DEFAULT_CODECS): Codec | undefined {
+export function detectCodec(bytes: Uint8Array, codecs: readonly Codec[] = defaultCodecs()): Codec | undefined {
   return codecs.find((c) => c.matches(bytes));
 }
 
 /** The codec with id `id`, from `codecs`. */
-export function codecById(id: CodecId, codecs: readonly Codec[] = DEFAULT_CODECS): Codec | undefined {
+export function codecById(id: CodecId, codecs: readonly Codec[] = defaultCodecs()): Codec | undefined {
   return codecs.find((c) => c.id === id);
 }
 
@@ -41,7 +59,7 @@ export interface InflateOptions {
   readonly sizeTrailer?: boolean;
   /** Codec to use; default: detected from the magic. */
   readonly codec?: CodecId;
-  /** Codecs to choose from; default `DEFAULT_CODECS`. */
+  /** Codecs to choose from; default {@link defaultCodecs}. */
   readonly codecs?: readonly Codec[];
 }
 
@@ -55,7 +73,7 @@ export interface Inflated {
 
 /** Inflate a whole compressed stream (checked, capped), as one buffer. */
 export function inflate(input: Uint8Array, options: InflateOptions): Inflated {
-  const codecs = options.codecs ?? DEFAULT_CODECS;
+  const codecs = options.codecs ?? defaultCodecs();
   const base = options.offset ?? 0;
   const codec = options.codec !== undefined ? codecById(options.codec, codecs) : detectCodec(input, codecs);
   if (codec === undefined) {

@@ -14,11 +14,16 @@ const CHUNK = 1 << 16;
 const WINDOW_LOG_MIN = 10;
 
 
-/** Where a frame ends, and where its Content_Checksum is (-1: the frame has none). */
+/** Where a frame ends, where its Content_Checksum is (-1: the frame has none), and the most it can inflate to. */
 interface FrameExtent {
   readonly end: number;
   readonly checksumAt: number;
+  /** Sum of its blocks' largest outputs (RFC 8878 §3.1.1.2.4: Block_Maximum_Size = min(Window_Size, 128 KiB)). */
+  readonly maxContent: number;
 }
+
+/** RFC 8878 §3.1.1.2.4: no block inflates past 128 KiB. */
+const BLOCK_SIZE_MAX = 128 << 10;
 
 /** Walk a frame's header and block headers (RFC 8878 §3.1.1) without decoding. */
 function checkFrame(input: Uint8Array, start: number, sink: InflateSink): FrameExtent {
@@ -53,9 +58,12 @@ function checkFrame(input: Uint8Array, start: number, sink: InflateSink): FrameE
     let size = 0;
     for (let i = fcsBytes - 1; i >= 0; i--) size = size * 256 + input[ip + i]!;
     if (fcsBytes === 2) size += 256;
+    if (single) window = size;
     if (size > sink.maxOutput - sink.length) sink.fail("frame.content_size", ip, `says ${size} bytes, more than the cap of ${sink.maxOutput} allows`);
     ip += fcsBytes;
   }
+  const blockMax = Math.min(window, BLOCK_SIZE_MAX);
+  let maxContent = 0;
   for (;;) {
     if (input.length - ip < 3) sink.fail("block.header", ip, "truncated (no last block)");
     const h = input[ip]! | (input[ip + 1]! << 8) | (input[ip + 2]! << 16);
@@ -66,11 +74,12 @@ function checkFrame(input: Uint8Array, start: number, sink: InflateSink): FrameE
     const body = type === 1 ? 1 : size;
     if (body > input.length - ip - 3) sink.fail("block.size", ip, `block of ${body} bytes runs past the end of the input`);
     ip += 3 + body;
+    maxContent += type === 2 ? blockMax : size; // raw and RLE blocks give Block_Size bytes
     if (last) break;
   }
-  if (!checksum) return { end: ip, checksumAt: -1 };
+  if (!checksum) return { end: ip, checksumAt: -1, maxContent };
   if (input.length - ip < 4) sink.fail("frame.checksum", ip, "truncated");
-  return { end: ip + 4, checksumAt: ip };
+  return { end: ip + 4, checksumAt: ip, maxContent };
 }
 
 /** RFC 8878 §3.1.1: Content_Checksum is the low 32 bits of XXH64(content, seed 0), little-endian. */
@@ -80,6 +89,30 @@ function verifyChecksum(input: Uint8Array, checksumAt: number, hash: Xxh64, sink
   if (actual !== expected) {
     sink.fail("frame.checksum", checksumAt, `content checksum mismatch: the frame says 0x${expected.toString(16).padStart(8, "0")}, the inflated content hashes to 0x${actual.toString(16).padStart(8, "0")}`);
   }
+}
+
+/**
+ * The most `input` (whole frames, skippable ones allowed) can inflate to, from
+ * its frame and block headers alone: what lets a decoder that cannot stream
+ * (a native one at the Node edge) run only when its output fits the cap.
+ * Malformed headers fail through `sink`.
+ */
+export function zstdOutputBound(input: Uint8Array, sink: InflateSink): number {
+  let bound = 0;
+  let ip = 0;
+  while (ip < input.length) {
+    if (input.length - ip < 8) sink.fail("magic", ip, "trailing bytes after the last frame");
+    const magic = u32le(input, ip);
+    if (((magic & SKIPPABLE_MASK) >>> 0) === SKIPPABLE_MAGIC) {
+      ip += 8 + u32le(input, ip + 4);
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC_U32) sink.fail("magic", ip, `0x${magic.toString(16)} is not a Zstandard frame`);
+    const frame = checkFrame(input, ip, sink);
+    bound += frame.maxContent;
+    ip = frame.end;
+  }
+  return bound;
 }
 
 /** Zstandard (RFC 8878) through fzstd, with frame headers checked against the cap first. */

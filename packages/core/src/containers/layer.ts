@@ -5,7 +5,7 @@
  */
 import type { ImageInput } from "../image-format.js";
 import type { Codec, CodecId } from "../compression/codec.js";
-import { DEFAULT_CODECS, DEFAULT_MAX_INFLATED_BYTES } from "../compression/inflate.js";
+import { defaultCodecs, DEFAULT_MAX_INFLATED_BYTES } from "../compression/inflate.js";
 
 /** The kinds of container `unwrapImage` peels off. */
 export type ContainerKind = "compressed" | "zboot" | "uki" | "uImage" | "FIT";
@@ -45,7 +45,7 @@ export interface UnwrappedImage extends ContainerExtras {
 
 /** Options of {@link unwrapImage}: the output cap and the codecs to use. */
 export interface UnwrapOptions {
-  /** Codecs to use; a platform edge may pass faster ones. Default: core's pure-JS codecs. */
+  /** Codecs to use; a platform edge may pass faster ones. Default: {@link defaultCodecs} (core's pure-JS codecs unless an edge installed others). */
   readonly codecs?: readonly Codec[];
   /** Cap on any inflated payload (bytes); default `DEFAULT_MAX_INFLATED_BYTES`. */
   readonly maxOutput?: number;
@@ -69,7 +69,7 @@ export interface ContainerStep {
 /** The `inflate` options an unwrapper passes for `options` (codecs, cap, prefix). */
 export function inflateOptions(options: UnwrapOptions) {
   return {
-    codecs: options.codecs ?? DEFAULT_CODECS,
+    codecs: options.codecs ?? defaultCodecs(),
     maxOutput: options.maxOutput ?? DEFAULT_MAX_INFLATED_BYTES,
     ...(options.prefixOnly !== undefined ? { stopAfter: options.prefixOnly } : {}),
   };

@@ -7,7 +7,7 @@ import { FormatError } from "../errors.js";
 import type { Image, Segment } from "../image.js";
 import type { ImageInput } from "../image-format.js";
 import type { Codec } from "../compression/codec.js";
-import { DEFAULT_CODECS, detectCodec, inflate } from "../compression/inflate.js";
+import { defaultCodecs, detectCodec, inflate } from "../compression/inflate.js";
 import { inflateOptions, type ContainerExtras, type ContainerKind, type ContainerLayer, type ContainerStep, type UnwrappedImage, type UnwrapOptions } from "./layer.js";
 import { peContainerKind, unwrapUki, unwrapZboot } from "./pe-containers.js";
 import { ubootContainerKind, unwrapFit, unwrapUImage } from "./uboot-containers.js";
@@ -15,14 +15,14 @@ import { ubootContainerKind, unwrapFit, unwrapUImage } from "./uboot-containers.
 export { PROBE_PREFIX_BYTES, type ContainerKind, type ContainerLayer, type ContainerExtras, type UnwrappedImage, type UnwrapOptions } from "./layer.js";
 
 /** The kind of container `bytes` is, if any (cheap magic checks; never throws). */
-export function containerKindOf(bytes: Uint8Array, codecs: readonly Codec[] = DEFAULT_CODECS): ContainerKind | undefined {
+export function containerKindOf(bytes: Uint8Array, codecs: readonly Codec[] = defaultCodecs()): ContainerKind | undefined {
   if (detectCodec(bytes, codecs)) return "compressed";
   return peContainerKind(bytes) ?? ubootContainerKind(bytes);
 }
 
 /** Peel every container off `input` (bounded in depth and in inflated size). Input that is in none comes back as it is. */
 export function unwrapImage(input: ImageInput, options: UnwrapOptions = {}): UnwrappedImage {
-  const codecs = options.codecs ?? DEFAULT_CODECS;
+  const codecs = options.codecs ?? defaultCodecs();
   const maxDepth = options.maxDepth ?? 4;
   const layers: ContainerLayer[] = [];
   let extras: ContainerExtras = {};

@@ -19,12 +19,7 @@
  */
 	.include "verify32.S"
 	.include "handoff-common.S"
-	.code32
-	.text
-	.globl	_start
-_start:
-.Lbase:
-	X86_FIND_SELF
+	X86_START
 	movl	%ebx, (.Lloader_info - .Lbase)(%ebp)	/* the loader's hvm_start_info, if any */
 	X86_WALK_LIST 4
 

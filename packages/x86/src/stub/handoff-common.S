@@ -5,6 +5,8 @@
  * .Ldone and the selector fields .Lds ... .Lldtr, so each stub stays free of
  * relocations.
  *
+ *   X86_START              the stub's first byte: `_start` and .Lbase in
+ *                          32-bit .text, then X86_FIND_SELF.
  *   X86_FIND_SELF          entered in 32-bit protected mode with paging off,
  *                          anywhere: interrupts off, DF clear, %ebp = the
  *                          run-time address of .Lbase (call/pop), %esp = the
@@ -41,6 +43,15 @@
  *                          none), the segment-check table and hd_end, then
  *                          the check's scratch page (verify32.S).
  */
+
+.macro	X86_START
+	.text
+	.code32
+	.globl	_start
+_start:
+.Lbase:
+	X86_FIND_SELF
+.endm
 
 .macro	X86_FIND_SELF
 	cli

@@ -18,12 +18,7 @@
  */
 	.include "verify32.S"
 	.include "handoff-common.S"
-	.text
-	.code32
-	.globl	_start
-_start:
-.Lbase:
-	X86_FIND_SELF
+	X86_START
 	X86_WALK_LIST 8
 
 .Ldone:

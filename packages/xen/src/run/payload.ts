@@ -12,6 +12,8 @@ export interface PlannedBuffer {
   readonly size: number;
   /** Pages registered as an Argo ring (their first bytes are an xen_argo_ring_t). */
   readonly ring?: boolean;
+  /** An output array: the catalogue type of its elements, decoded after the run. */
+  readonly element?: string;
 }
 
 /** One call as planned: where its entry, struct and buffers are in the data block. */
@@ -67,6 +69,7 @@ function resolveValue(ctx: Context, v: unknown, where: string, buffers: PlannedB
     return { value: BigInt(at), kind: "address" };
   }
   if (typeof o.frames === "number") return framesValue(ctx, o.frames, where, buffers);
+  if (typeof o.type === "string" && typeof o.count === "number") return outputArray(ctx, o.type, o.count, where, buffers);
   if (typeof o.type === "string") return typedValue(ctx, o.type, o.value, where, buffers);
   if (typeof o.ref === "string") return refValue(ctx, o.ref, where);
   return undefined;
@@ -91,6 +94,16 @@ function typedValue(ctx: Context, type: string, value: unknown, where: string, b
   const items = array ? (value as unknown[]) : [value];
   const at = ctx.block.alloc(Math.max(1, items.length) * element.size, Math.max(8, element.align));
   items.forEach((item, i) => placeStruct(ctx, element, item, at + i * element.size, `${where}[${i}]`, buffers));
+  return { value: BigInt(at), kind: "address" };
+}
+
+/** `count` zeroed elements of `type` ("T[]") for a call to fill; read back and decoded as T. */
+function outputArray(ctx: Context, type: string, count: number, where: string, buffers: PlannedBuffer[]): Resolved {
+  if (!type.endsWith("[]")) throw new ValidationError(where, `count needs an array type (T[]), not ${type}`);
+  if (!Number.isInteger(count) || count < 1 || count > 4096) throw new ValidationError(where, `count: ${count} is outside 1..4096`);
+  const element = ctx.env.layout(type.slice(0, -2));
+  const at = ctx.block.alloc(count * element.size, Math.max(8, element.align));
+  buffers.push({ label: `${where} (${type.slice(0, -2)}[${count}])`, offset: at, size: count * element.size, element: type.slice(0, -2) });
   return { value: BigInt(at), kind: "address" };
 }
 

@@ -18,7 +18,7 @@ export interface XenCallResult {
   /** The return value, sign-extended from the guest's width (Xen returns -errno). */
   readonly result: bigint;
   readonly struct?: { readonly type: string; readonly value: DecodedValue };
-  readonly buffers: readonly { readonly label: string; readonly bytes: Uint8Array; readonly messages?: readonly ArgoMessage[] }[];
+  readonly buffers: readonly { readonly label: string; readonly bytes: Uint8Array; readonly messages?: readonly ArgoMessage[]; readonly values?: readonly DecodedValue[] }[];
   readonly calls?: readonly XenCallResult[];
 }
 
@@ -98,13 +98,19 @@ export function readArgoRing(ring: Uint8Array, ringLen: number): ArgoMessage[] {
   return out;
 }
 
+/** Every whole element of an output array, decoded by the catalogue's layout. */
+function decodeArray(element: Layout, bytes: Uint8Array): DecodedValue[] {
+  return Array.from({ length: Math.floor(bytes.length / element.size) }, (_, i) => display(element, readCValue(element, bytes, i * element.size, { label: "xen run results" })));
+}
+
 function decodeCall(abi: HypercallAbi, plan: PlannedBlock, block: Uint8Array, c: PlannedCall, result: bigint, returned: boolean): XenCallResult {
   const env = xenTypes(abi, plan.guestBits);
   const struct = c.struct ? { type: c.struct.type, value: display(env.layout(c.struct.type), readCValue(env.layout(c.struct.type), block, c.struct.offset, { label: "xen run results" })) } : undefined;
   const ringLen = c.struct?.type === "xen_argo_register_ring_t" && struct ? Number((struct.value as { len: bigint }).len) : undefined;
   const buffers = c.buffers.map((b) => {
     const bytes = block.slice(b.offset, b.offset + b.size);
-    return { label: b.label, bytes, ...(b.ring && ringLen !== undefined ? { messages: readArgoRing(bytes, ringLen) } : {}) };
+    const values = b.element ? decodeArray(env.layout(b.element), bytes) : undefined;
+    return { label: b.label, bytes, ...(b.ring && ringLen !== undefined ? { messages: readArgoRing(bytes, ringLen) } : {}), ...(values ? { values } : {}) };
   });
   return {
     index: c.index,

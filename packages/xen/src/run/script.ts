@@ -10,6 +10,8 @@ import { HandoffError, type HandoffErrorOptions } from "@handoff/core";
  *   address of an array of their frame numbers (`xen_argo_gfn_t[]`);
  * - `{ type, value }`: `value` laid out as the catalogue type `type` (a
  *   struct, or `T[]` for an array of `T`);
+ * - `{ type: "T[]", count }`: `count` zeroed `T` for the call to fill (an
+ *   e820entry_t[] for XENMEM_machine_memory_map), decoded after the run;
  * - `{ ref: "N.path" }`: the address of member `path` of call N's struct (N
  *   counts the script's top-level calls from 0), so a later call can take an
  *   earlier call's output (an event channel port) without the host knowing it.
@@ -22,6 +24,7 @@ export type XenRunValue =
   | { readonly zeros: number; readonly align?: number }
   | { readonly frames: number }
   | { readonly type: string; readonly value: unknown }
+  | { readonly type: string; readonly count: number }
   | { readonly ref: string };
 
 /** One call of a script: the call, its command, the command's struct, the other arguments. */

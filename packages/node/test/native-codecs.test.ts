@@ -1,0 +1,135 @@
+/**
+ * The Node edge's native decoders (zlib for gzip, libzstd for zstd) against
+ * core's pure-JS ones: the same bytes from streams the Debian tools made, the
+ * same typed errors (field and offset) from hostile streams, bombs refused at
+ * the cap before the native decoder allocates, and core's decoder taking over
+ * when the native module is missing (the kexec VM images carry none).
+ */
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DecompressedSizeError, DEFAULT_CODECS, FormatError, defaultCodecs, inflate, installDefaultCodecs, type CodecId } from "@handoff/core";
+import { NATIVE_CODEC_LIBRARIES, installNodeCodecs, nodeCodecs, type ModuleLoader } from "@handoff/node";
+import { kernelFixturesDir, requireTool, thrownBy } from "@handoff/test-support";
+
+const nodeRequire = createRequire(import.meta.url);
+const kernels = kernelFixturesDir();
+/** 2 MiB of a real kernel (code and data), or a deterministic stand-in. */
+const plain = kernels
+  ? new Uint8Array(readFileSync(join(kernels, "arm64-Image-6.1.0-50-cloud-arm64")).subarray(0, 2 << 20))
+  : new Uint8Array(2 << 20).map((_, i) => (i * 2654435761) >>> 24);
+
+const TOOLS: Record<"gzip" | "zstd", readonly string[]> = { gzip: ["-n", "-c"], zstd: ["-q", "-c"] };
+
+/** `bytes` compressed by the codec's own tool (undefined, loudly, when it is missing). */
+function made(codec: keyof typeof TOOLS, bytes: Uint8Array = plain): Uint8Array | undefined {
+  if (!requireTool(codec)) return undefined;
+  const r = spawnSync(codec, TOOLS[codec], { input: bytes, maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`${codec}: ${r.stderr}`);
+  return new Uint8Array(r.stdout);
+}
+
+/** A loader that records what it was asked for, loading the real modules. */
+function countingLoader(): { load: ModuleLoader; asked: string[]; decodes: { n: number } } {
+  const asked: string[] = [];
+  const decodes = { n: 0 };
+  const load: ModuleLoader = (id) => {
+    asked.push(id);
+    const m = nodeRequire(id) as Record<string, unknown>;
+    if (id === "@toondepauw/node-zstd") {
+      const Real = m.Decoder as new () => { decodeSync(b: Buffer): Buffer };
+      return { Decoder: class { decodeSync(b: Buffer): Buffer { decodes.n++; return new Real().decodeSync(b); } } };
+    }
+    if (id === "node:zlib") return { ...m, gunzipSync: (...a: unknown[]) => { decodes.n++; return (m.gunzipSync as (...x: unknown[]) => unknown)(...a); } };
+    return m;
+  };
+  return { load, asked, decodes };
+}
+
+const missing: ModuleLoader = (id) => {
+  throw Object.assign(new Error(`Cannot find module '${id}'`), { code: "MODULE_NOT_FOUND" });
+};
+
+describe.each(["gzip", "zstd"] as const)("%s through its native decoder", (codec) => {
+  it("inflates a stream the tool made to the same bytes as core, through the native library", ({ skip }) => {
+    const stream = made(codec);
+    if (!stream) return skip();
+    const { load, asked, decodes } = countingLoader();
+    const ours = inflate(stream, { file: "k", codecs: nodeCodecs({ load }) });
+    const theirs = inflate(stream, { file: "k", codecs: DEFAULT_CODECS });
+    expect(Buffer.compare(Buffer.from(ours.bytes), Buffer.from(plain))).toBe(0);
+    expect(Buffer.compare(Buffer.from(theirs.bytes), Buffer.from(plain))).toBe(0);
+    expect(asked).toContain(NATIVE_CODEC_LIBRARIES[codec]);
+    expect(decodes.n).toBe(1);
+  });
+
+  it("falls back to core's decoder when the native module is missing", ({ skip }) => {
+    const stream = made(codec);
+    if (!stream) return skip();
+    const r = inflate(stream, { file: "k", codecs: nodeCodecs({ load: missing }) });
+    expect(r.codec).toBe(codec);
+    expect(Buffer.compare(Buffer.from(r.bytes), Buffer.from(plain))).toBe(0);
+  });
+
+  it("refuses a bomb at the cap with DecompressedSizeError, as core does", ({ skip }) => {
+    const bomb = made(codec, new Uint8Array(16 << 20));
+    if (!bomb) return skip();
+    const { load, decodes } = countingLoader();
+    const e = thrownBy(DecompressedSizeError, () => inflate(bomb, { file: "bomb", codecs: nodeCodecs({ load }), maxOutput: 1 << 20 }));
+    expect(e.limit).toBe(1 << 20);
+    expect(e.file).toBe("bomb");
+    // zlib runs with maxOutputLength at the cap; libzstd never starts: the block headers bound the output past it.
+    expect(decodes.n).toBe(codec === "gzip" ? 1 : 0);
+  });
+
+  it("stops a prefix probe early without the native decoder", ({ skip }) => {
+    const stream = made(codec);
+    if (!stream) return skip();
+    const { load, decodes } = countingLoader();
+    const r = inflate(stream, { file: "k", codecs: nodeCodecs({ load }), stopAfter: 4096 });
+    expect(r.complete).toBe(false);
+    expect(r.bytes.length).toBe(4096);
+    expect(decodes.n).toBe(0);
+  });
+
+  const spoilers: [string, (s: Uint8Array) => Uint8Array][] = [
+    ["truncated", (s) => s.subarray(0, s.length - 37)],
+    ["a flipped byte in the middle", (s) => s.map((b, i) => (i === s.length >> 1 ? b ^ 0x5a : b))],
+    ["a corrupted checksum at the end", (s) => s.map((b, i) => (i === s.length - 6 ? b ^ 0xff : b))],
+    ["trailing garbage", (s) => new Uint8Array([...s, 1, 2, 3, 4, 5, 6, 7, 8, 9])],
+  ];
+  for (const [name, spoil] of spoilers) {
+    it(`${name}: the same typed error (field, offset) as core`, ({ skip }) => {
+      const stream = made(codec);
+      if (!stream) return skip();
+      const bad = spoil(stream);
+      const fromCore = thrownBy(FormatError, () => inflate(bad, { file: "bad", codecs: DEFAULT_CODECS }));
+      const fromNode = thrownBy(FormatError, () => inflate(bad, { file: "bad", codecs: nodeCodecs() }));
+      expect({ field: fromNode.field, offset: fromNode.offset, message: fromNode.message }).toEqual({ field: fromCore.field, offset: fromCore.offset, message: fromCore.message });
+    });
+  }
+});
+
+describe("the codec set", () => {
+  it("wraps exactly the codecs that have a native library, keeping core's ids and magic checks", () => {
+    const codecs = nodeCodecs({ load: missing });
+    expect(codecs.map((c) => c.id)).toEqual(DEFAULT_CODECS.map((c) => c.id));
+    const wrapped = codecs.filter((c, i) => c !== DEFAULT_CODECS[i]).map((c) => c.id);
+    expect(wrapped.sort()).toEqual((Object.keys(NATIVE_CODEC_LIBRARIES) as CodecId[]).sort());
+  });
+
+  it("installNodeCodecs makes them the process default unless HANDOFF_NATIVE_CODECS=0", () => {
+    const before = defaultCodecs();
+    try {
+      installNodeCodecs({ HANDOFF_NATIVE_CODECS: "0" });
+      expect(defaultCodecs()).toBe(before);
+      installNodeCodecs({});
+      expect(defaultCodecs()).not.toBe(before);
+      expect(defaultCodecs().map((c) => c.id)).toEqual(before.map((c) => c.id));
+    } finally {
+      installDefaultCodecs(before);
+    }
+  });
+});
