@@ -108,8 +108,9 @@ export function planArmCrashKexec(width: ArmLinuxWidth, request: LinuxCrashKexec
     ...(initrd.length ? [{ segment: kexecLoadSegment(initrd, p.initrd, "initrd"), role: "initrd" as const }] : []),
     { segment: kexecLoadSegment(header.bytes, headerAt, "ELF core header"), role: "other" },
   ];
-  const state = width.entryState({ dtb: p.dtb, entry: p.kernel, mode: width.entryModes[0] });
-  const plan = withStub(width, state, p.stub, staged, { ...(request.noVerify ? { noVerify: true } : {}), ...(request.hasher ? { hasher: request.hasher } : {}) });
+  // Entered at EL1/SVC, or at EL2 when the running kernel was booted there (arm64): as for a live kexec.
+  const [state, atHypervisor] = width.entryModes.map((mode) => width.entryState({ dtb: p.dtb, entry: p.kernel, mode })) as [LinuxKexecPlan["state"], LinuxKexecPlan["state"]];
+  const plan = withStub(width, state, p.stub, staged, { ...(request.noVerify ? { noVerify: true } : {}), ...(request.hasher ? { hasher: request.hasher } : {}) }, atHypervisor);
   checkInRam(request.memoryMap, firmwareReservations(dtb.tree), plan.segments, what);
   const inRegion = MemoryMap.of([{ start: region.start, size: region.end - region.start, type: "ram" }]);
   for (const s of plan.segments) if (!inRegion.covers(s.mem, s.mem + s.memsz)) throw crashRegionTooSmall(region, `${s.name} at ${hex(s.mem)}..${hex(s.mem + s.memsz)}`);
