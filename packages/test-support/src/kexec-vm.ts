@@ -96,6 +96,7 @@ case "$case" in
   probe) run $H kexec load --probe && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
   corrupt) HANDOFF_TEST_FLIP_SEGMENT="protected-mode kernel" run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
   noverify) run $H kexec load --no-verify --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
+  startup) echo "HANDOFF-VM: t0"; node -e 0; echo "HANDOFF-VM: t1 node"; $H kexec status > /dev/null; echo "HANDOFF-VM: t2 handoff" ;;
   unguarded) HANDOFF_KEXEC_REAL=0 run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" ;;
   capture) for f in /proc/iomem /proc/cmdline /sys/kernel/kexec_loaded /proc/sys/kernel/kexec_load_disabled /sys/kernel/kexec_crash_loaded /sys/kernel/kexec_crash_size /sys/kernel/vmcoreinfo /sys/devices/system/cpu/cpu*/crash_notes*; do
       [ -e $f ] && { echo "HANDOFF-FILE: $f"; cat $f; }; done

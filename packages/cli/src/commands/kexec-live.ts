@@ -207,9 +207,9 @@ export function kexecStatusCommand(o: KexecCommonOptions): string {
 }
 
 /** `handoff kexec exec` / `unload` (`crash`: the crash image): checked against kexec_loaded first, so "nothing loaded" is said plainly. */
-export async function kexecRunCommand(o: KexecCommonOptions, action: "exec" | "unload", file: boolean, crash = false): Promise<string> {
+export async function kexecRunCommand(o: KexecCommonOptions, action: "exec" | "unload", file: boolean, crash = false, justLoaded = false): Promise<string> {
   const status = readKexecStatus(o.root);
-  if (action === "exec" && status.loaded === false) throw new KexecRefusedError("exec", "nothing is loaded (run 'handoff kexec load' first)");
+  if (action === "exec" && status.loaded === false && !justLoaded) throw new KexecRefusedError("exec", "nothing is loaded (run 'handoff kexec load' first)");
   if (!o.dryRun && process.getuid?.() !== 0) throw new KexecRefusedError(action, "needs root (CAP_SYS_BOOT)");
   const backend = await kexecBackend(o);
   if (action === "exec") await backend.exec();
