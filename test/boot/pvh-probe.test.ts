@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { HandoffArtefact, LinuxBootBuilder, Segment } from "@handoff/core";
 import { XEN_ELF_IMAGE_FORMAT, XEN_PVH_ENTRY_SOURCE } from "@handoff/xen";
-import { compareRegisters, withQemu } from "@handoff/qemu";
+import { compareRegisters, verifyFailure, withQemu } from "@handoff/qemu";
 import { acpiTables, decodePvhStartInfo, pvhKernelElf, RSDP_SEARCH, findRsdp, type PvhStartInfo } from "@handoff/x86";
 import { x86_32Architecture, x86_32LinuxBootBuilder } from "@handoff/x86_32";
 import { x86_64Architecture, x86_64LinuxBootBuilder } from "@handoff/x86_64";
@@ -56,12 +56,14 @@ describe("handoff as the PVH loader: probe at the kernel's PHYS32 entry", () => 
       const builder: LinuxBootBuilder = c.builder;
       const initrd = new Uint8Array(0x3000).fill(0x5a);
       const artefact: HandoffArtefact = builder.build({ protocol: "pvh", kernel: spinningVmlinux(readFixture(kernelPath), kernelPath), kernelPath, initrd, cmdline: "console=ttyS0 handoff.probe=pvh", ...(c.memory ? { memory: c.memory } : {}) });
+      // The stub checks every planned segment's SHA-256 before it enters (the start info as planned, before its run-time RSDP).
+      expect(artefact.verify?.regions).toBe(artefact.segments.length);
       const planned = artefact.bootInfo!.hvm_start_info as PvhStartInfo;
       const infoAddr = artefact.bootInfo!.hvm_start_info_paddr as bigint;
       const file = join(work, `${c.arch}-${c.memory ?? 0n}.elf`);
       writeFileSync(file, artefact.files[0]!.bytes);
       await withQemu({ arch: c.arch, machine: artefact.qemu.machine, memory: artefact.qemu.memory, kernel: file, lifetimeMs: 90_000 }, async (m) => {
-        const observed = await m.waitForPc(artefact.entry, c.registers, 60_000, { failPc: artefact.stubFail });
+        const observed = await m.waitForPc(artefact.entry, c.registers, 60_000, { failPc: artefact.stubFail, failures: verifyFailure(artefact) });
         const registers = compareRegisters(artefact.state, observed);
         expect(registers.filter((r) => !r.match).map((r) => `${r.name} ${r.expected} != ${r.observed}`)).toEqual([]);
         expect(registers.find((r) => r.name === (c.arch === "x86_64" ? "rbx" : "ebx"))?.observed).toBe(infoAddr);

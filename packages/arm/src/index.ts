@@ -7,3 +7,4 @@ export { makeArmArtefactBuilder } from "./artefact.js";
 export { makeArmLinuxBootBuilder, placeAfterDtb, ARM_DTB_ROOM, type ArmLinuxWidth, type ArmLinuxKernel, type ArmLinuxPlacement } from "./linux-boot.js";
 export { makeArmLinuxKexecBuilder, planArmKexec, planArmKexecProbe, kexecDeviceTree, kexecMachine, firmwareReservations, ARM_KEXEC_RNG_SEED_BYTES, ARM_KEXEC_KASLR_SEED_BYTES } from "./kexec.js";
 export { longDescriptorLeaf, type LongDescriptorLimits } from "./long-descriptor.js";
+export { armArchitectureBase } from "./family.js";

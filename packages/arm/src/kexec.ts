@@ -83,13 +83,25 @@ export function kexecDeviceTree(tree: DeviceTree, settings: { cmdline: string; i
   return encodeFdt(tree);
 }
 
-/** The stub as purgatory: Linux's relocate_kernel has copied every segment, so its list is a lone DONE; it checks, then enters `state`. */
-function withStub(width: ArmLinuxWidth, state: LinuxKexecPlan["state"], stubAt: bigint, staged: readonly { segment: KexecLoadSegment; role: SegmentRole }[], verify: { noVerify?: boolean; hasher?: Sha256Hasher }): LinuxKexecPlan {
+/**
+ * The stub as purgatory: Linux's relocate_kernel has copied every segment, so
+ * its list is a lone DONE; it checks, then enters `state` — or `atHypervisor`
+ * (the same entry at EL2) where the width's stub follows a purgatory entered
+ * at EL2, i.e. a running kernel booted there (arm64).
+ */
+function withStub(
+  width: ArmLinuxWidth,
+  state: LinuxKexecPlan["state"],
+  stubAt: bigint,
+  staged: readonly { segment: KexecLoadSegment; role: SegmentRole }[],
+  verify: { noVerify?: boolean; hasher?: Sha256Hasher },
+  atHypervisor: LinuxKexecPlan["state"],
+): LinuxKexecPlan {
   const check = segmentCheck(
     staged.map((s) => checkedSegment(s.segment, s.role)),
     { ...verify, console: ARM_VIRT_PL011 },
   );
-  const stub = width.buildStub(state, { head: IND_DONE, maxSteps: 1n }, check);
+  const stub = width.buildStub(state, { head: IND_DONE, maxSteps: 1n }, check, atHypervisor);
   return { entry: stubAt, segments: [kexecLoadSegment(stub.bytes, stubAt, "stub"), ...staged.map((s) => s.segment)], flags: linuxKexecFlags({ elfMachine: width.elfMachine }), state };
 }
 
@@ -123,8 +135,8 @@ export function planArmKexec(width: ArmLinuxWidth, request: LinuxKexecRequest): 
     { segment: kexecLoadSegment(dtb, p.dtb, "dtb"), role: "dtb" as const },
     ...(initrd.length ? [{ segment: kexecLoadSegment(initrd, p.initrd, "initrd"), role: "initrd" as const }] : []),
   ];
-  const state = width.entryState({ dtb: p.dtb, entry: p.kernel, mode: width.entryModes[0] });
-  const plan = withStub(width, state, p.stub, staged, { ...(request.noVerify ? { noVerify: true } : {}), ...(request.hasher ? { hasher: request.hasher } : {}) });
+  const [state, atHypervisor] = width.entryModes.map((mode) => width.entryState({ dtb: p.dtb, entry: p.kernel, mode })) as [LinuxKexecPlan["state"], LinuxKexecPlan["state"]];
+  const plan = withStub(width, state, p.stub, staged, { ...(request.noVerify ? { noVerify: true } : {}), ...(request.hasher ? { hasher: request.hasher } : {}) }, atHypervisor);
   checkInRam(request.memoryMap, firmwareReservations(tree), plan.segments, what);
   return plan;
 }
@@ -144,8 +156,8 @@ export function planArmKexecProbe(width: ArmLinuxWidth, memoryMap: MemoryMap): L
     { segment: kexecLoadSegment(width.spin, payloadAt, "probe payload"), role: "kernel" as const },
     { segment: kexecLoadSegment(new Uint8Array(Number(PAGE)), p.dtb, "dtb (zeroed)"), role: "dtb" as const },
   ];
-  const state = width.entryState({ dtb: p.dtb, entry: payloadAt, mode: width.entryModes[0] });
-  const plan = withStub(width, state, p.stub, staged, {});
+  const [state, atHypervisor] = width.entryModes.map((mode) => width.entryState({ dtb: p.dtb, entry: payloadAt, mode })) as [LinuxKexecPlan["state"], LinuxKexecPlan["state"]];
+  const plan = withStub(width, state, p.stub, staged, {}, atHypervisor);
   checkInRam(memoryMap, [], plan.segments, what);
   return plan;
 }

@@ -1,7 +1,14 @@
 import { ValidationError, alignUp, hex, machineWithMemory, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine, type Segment, type SegmentRole } from "@handoff/core";
+<<<<<<< HEAD
 import { encodeFdt, parseFdt, setChosen, setFdtMemory } from "@handoff/core/fdt";
 import { layoutInPlaceList, segmentCheck } from "@handoff/core/kexec";
 import { ARM_VIRT_LINUX_MACHINE, ARM_VIRT_PL011 } from "./virt.js";
+=======
+import { encodeFdt, parseFdt, setChosen } from "@handoff/core/fdt";
+import { layoutInPlaceList } from "@handoff/core/kexec";
+import { armLoaderArtefact } from "./artefact.js";
+import { ARM_VIRT_LINUX_MACHINE } from "./virt.js";
+>>>>>>> main
 import { armVirtMachine, type ArmWidth } from "./width.js";
 
 const PAGE = 0x1000n;
@@ -93,27 +100,12 @@ export function makeArmLinuxBootBuilder(width: ArmLinuxWidth): LinuxBootBuilder 
       ];
       const list = layoutInPlaceList(segments, { word: width.word, listBase: p.list });
       const state = width.entryState({ dtb: p.dtb, entry: p.kernel, mode: request.entryMode ?? width.entryModes[0] });
-      const check = segmentCheck(segments, { noVerify: request.noVerify, console: ARM_VIRT_PL011 });
-      const stub = width.buildStub(state, list, check);
-      const files = [
-        { name: "stub.bin", bytes: stub.bytes, addr: p.stub, role: "stub" },
+      const blobs = [
         { name: "indirection-list.bin", bytes: list.bytes, addr: p.list, role: "indirection-list" },
         ...segments.map((s) => ({ name: `${s.name}.bin`, bytes: (s.data as { bytes: Uint8Array }).bytes, addr: s.mem, role: `${s.role} (staged in place)` })),
       ];
-      return {
-        arch: width.arch,
-        protocol: "linux",
-        files,
-        launch: { kind: "loader", blobs: files.map((f) => ({ file: f.name, addr: f.addr })), entry: p.stub },
-        stubEntry: p.stub,
-        stubFail: p.stub + width.stubFailOffset,
-        verify: { regions: check.regions.length, failPc: p.stub + width.stubVerifyFailOffset },
-        entry: p.kernel,
-        segments,
-        list: { head: list.head, maxSteps: list.maxSteps, entries: list.entries },
-        state,
-        qemu: { machine: machine.machine, memory: machine.memory },
-      };
+      const qemu = { machine: machine.machine, memory: machine.memory };
+      return armLoaderArtefact(width, { protocol: "linux", stubAddr: p.stub, state, list, segments, noVerify: request.noVerify, blobs, entry: p.kernel, qemu });
     },
   };
 }

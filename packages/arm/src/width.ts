@@ -37,8 +37,14 @@ export interface ArmWidth {
   readonly spin: Uint8Array;
   /** The Linux boot / kexec entry state for `request`. */
   entryState(request: ArmEntryRequest): HandoffState;
-  /** The width's hand-off stub with its data block filled from `state`, checking `check`'s regions before it enters. */
-  buildStub(state: HandoffState, list: IndirectionListRef, check: SegmentCheck): { readonly bytes: Uint8Array };
+  /**
+   * The width's hand-off stub with its data block filled from `state`,
+   * checking `check`'s regions before it enters. `atHypervisor` is the same
+   * entry in the hypervisor mode: arm64's stub takes it when it finds itself
+   * running at EL2 (kexec from a kernel booted at EL2); arm32's stub enters
+   * as `state` says.
+   */
+  buildStub(state: HandoffState, list: IndirectionListRef, check: SegmentCheck, atHypervisor?: HandoffState): { readonly bytes: Uint8Array };
   /** Offset of the stub's failure loop (`hd_fail`). */
   readonly stubFailOffset: bigint;
   /** Offset of the stub's segment-mismatch loop (`hd_verify_fail`). */

@@ -1,37 +1,31 @@
-import { ARM_VIRT_MEMORY_LAYOUT } from "@handoff/arm";
-import { defineArchitecture } from "@handoff/core/compose";
+import { armArchitectureBase } from "@handoff/arm";
+import type { ArchitectureDefinition } from "@handoff/core/compose";
 import { arm32ArtefactBuilder } from "./artefact.js";
 import { ARM32_XEN_CONVENTION } from "./hypercall.js";
 import { arm32LinuxBootBuilder } from "./linux-boot.js";
 import { ARM32_LPAE, ARM32_SHORT } from "./paging.js";
 import { ARM32_REGISTERS } from "./registers.js";
 import { ARM_RELOCATOR } from "./relocations.js";
+import { ARM32_WIDTH } from "./width.js";
 import { zImageFormat } from "./zimage.js";
 
-/** AArch32 as data: ELF identity, registers, page tables, zImage, relocations, Xen convention, builders. */
-const defined = defineArchitecture({
+/**
+ * AArch32 as data: ELF identity, registers, page tables, zImage, relocations,
+ * Xen convention, builders.
+ */
+export const ARM32_DEFINITION = {
+  ...armArchitectureBase(ARM32_WIDTH),
   packageName: "@handoff/arm32",
-  id: "arm32",
   displayName: "AArch32 (Arm 32-bit)",
-  elfMachine: 40,
-  elfClass: 32,
-  wordBits: 32,
-  endianness: ["little", "big"],
   registers: ARM32_REGISTERS,
   pageTableFormats: [ARM32_SHORT, ARM32_LPAE],
   imageFormats: [zImageFormat],
   relocations: ARM_RELOCATOR,
   hypercall: { hypervisor: "xen", conventions: [ARM32_XEN_CONVENTION] },
-  defaultMachine: ARM_VIRT_MEMORY_LAYOUT,
   artefactBuilder: arm32ArtefactBuilder,
   linuxBootBuilder: arm32LinuxBootBuilder,
   protocols: {
     kexec: "kexec / Linux entry (booting.rst §5): MMU and caches off, SVC or HYP, r0 = 0, r1 = ~0, r2 = DTB",
     linux: "arm32 Linux boot of a zImage with the machine's DTB (/chosen set) and initrd",
   },
-});
-
-/** The AArch32 architecture object (registers, formats, protocols...), as the plugin registers it. */
-export const arm32Architecture = defined.architecture;
-/** Registers AArch32 and its parts into the (child) container it is given. */
-export const plugin = defined.plugin;
+} satisfies ArchitectureDefinition;

@@ -1,4 +1,11 @@
-export { plugin, arm32Architecture } from "./architecture.js";
+import { defineArchitecture } from "@handoff/core/compose";
+import { ARM32_DEFINITION } from "./architecture.js";
+
+const defined = defineArchitecture(ARM32_DEFINITION);
+/** The AArch32 architecture object (registers, formats, protocols...), as the plugin registers it. */
+export const arm32Architecture = defined.architecture;
+/** Registers AArch32 and its parts into the (child) container it is given. */
+export const plugin = defined.plugin;
 export { ARM32_REGISTERS } from "./registers.js";
 export {
   zImageFormat,

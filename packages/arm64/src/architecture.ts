@@ -1,5 +1,5 @@
-import { ARM_VIRT_MEMORY_LAYOUT } from "@handoff/arm";
-import { defineArchitecture } from "@handoff/core/compose";
+import { armArchitectureBase } from "@handoff/arm";
+import type { ArchitectureDefinition } from "@handoff/core/compose";
 import { arm64ArtefactBuilder } from "./artefact.js";
 import { AARCH32_XEN_CONVENTION, AARCH64_XEN_CONVENTION } from "./hypercall.js";
 import { arm64ImageFormat } from "./image-header.js";
@@ -7,32 +7,26 @@ import { arm64LinuxBootBuilder } from "./linux-boot.js";
 import { ARM64_16K_48, ARM64_4K_39, ARM64_4K_48, ARM64_64K_48 } from "./paging.js";
 import { AARCH32_MODE, ARM64_REGISTERS } from "./registers.js";
 import { AARCH64_RELOCATOR } from "./relocations.js";
+import { ARM64_WIDTH } from "./width.js";
 
-/** AArch64 as data: ELF identity, registers, page tables, the Image format, relocations, Xen conventions, builders. */
-const defined = defineArchitecture({
+/**
+ * AArch64 as data: ELF identity, registers, page tables, the Image format,
+ * relocations, Xen conventions, builders.
+ */
+export const ARM64_DEFINITION = {
+  ...armArchitectureBase(ARM64_WIDTH),
   packageName: "@handoff/arm64",
-  id: "arm64",
   displayName: "AArch64",
-  elfMachine: 183,
-  elfClass: 64,
-  wordBits: 64,
-  endianness: ["little", "big"],
   registers: ARM64_REGISTERS,
   narrowMode: AARCH32_MODE,
   pageTableFormats: [ARM64_4K_48, ARM64_4K_39, ARM64_16K_48, ARM64_64K_48],
   imageFormats: [arm64ImageFormat],
   relocations: AARCH64_RELOCATOR,
   hypercall: { hypervisor: "xen", conventions: [AARCH64_XEN_CONVENTION, AARCH32_XEN_CONVENTION] },
-  defaultMachine: ARM_VIRT_MEMORY_LAYOUT,
   artefactBuilder: arm64ArtefactBuilder,
   linuxBootBuilder: arm64LinuxBootBuilder,
   protocols: {
     kexec: "kexec / Linux entry (booting.rst §4): MMU and D-cache off, DAIF masked, x0 = DTB, x1..x3 = 0, EL1 or EL2",
     linux: "arm64 Linux boot of an Image with the machine's DTB (/chosen set) and initrd",
   },
-});
-
-/** The AArch64 architecture object (registers, formats, protocols...), as the plugin registers it. */
-export const arm64Architecture = defined.architecture;
-/** Registers AArch64 and its parts into the (child) container it is given. */
-export const plugin = defined.plugin;
+} satisfies ArchitectureDefinition;

@@ -1,4 +1,11 @@
-export { plugin, arm64Architecture } from "./architecture.js";
+import { defineArchitecture } from "@handoff/core/compose";
+import { ARM64_DEFINITION } from "./architecture.js";
+
+const defined = defineArchitecture(ARM64_DEFINITION);
+/** The AArch64 architecture object (registers, formats, protocols...), as the plugin registers it. */
+export const arm64Architecture = defined.architecture;
+/** Registers AArch64 and its parts into the (child) container it is given. */
+export const plugin = defined.plugin;
 export { ARM64_REGISTERS, AARCH32_MODE } from "./registers.js";
 export {
   arm64ImageFormat,

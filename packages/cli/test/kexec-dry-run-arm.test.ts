@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { FormatError, ValidationError, type LinuxBootBuilder } from "@handoff/core";
 import { FdtValue, encodeFdt, parseFdt } from "@handoff/core/fdt";
 import { readIomemMap } from "@handoff/node";
-import { arm64LinuxBootBuilder } from "@handoff/arm64";
+import { ARM64_HANDOFF_STUB, arm64LinuxBootBuilder } from "@handoff/arm64";
 import { arm32LinuxBootBuilder, readZImage, ZIMAGE_FORMAT_ID } from "@handoff/arm32";
 import { ByteReader } from "@handoff/core";
 import { runCli } from "@handoff/test-support/cli";
@@ -71,6 +71,19 @@ for (const c of CASES) {
         expect(r.get("r0")).toBe(0n);
         expect(r.get("r1")).toBe(0xffff_ffffn);
       }
+    });
+
+    it.skipIf(c.arch !== "arm64")("the stub carries the same entry at EL2, taken when it runs at EL2 (a kernel booted at EL2 enters purgatory there)", () => {
+      const p = plan(c.builder, c.arch, c.kernel!);
+      const stub = segment(p, "stub").bytes;
+      const v = new DataView(stub.buffer, stub.byteOffset, stub.byteLength);
+      const at = (symbol: keyof typeof ARM64_HANDOFF_STUB.symbols) => v.getBigUint64(ARM64_HANDOFF_STUB.symbols[symbol], true);
+      expect(at("hd_pstate"), "the promise: EL1h, DAIF masked").toBe(p.state.registers.get("pstate"));
+      expect(at("hd_pstate") & 0xfn).toBe(0x5n); // M[3:0] = EL1h
+      expect(at("hd_pstate_el2") & 0xfn).toBe(0x9n); // M[3:0] = EL2h
+      expect(at("hd_pstate_el2") & 0x3c0n, "D, A, I, F masked").toBe(0x3c0n);
+      expect(at("hd_sctlr_el2") & 0x5n, "SCTLR_EL2: MMU and D-cache off").toBe(0n);
+      expect(at("hd_entry")).toBe(segment(p, c.kernelName).mem);
     });
 
     it("patches the running devicetree: bootargs, the initrd range it was given, the seeds, and no crash-kernel leftovers", () => {

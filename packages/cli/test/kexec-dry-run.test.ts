@@ -101,6 +101,20 @@ describe.skipIf(!kernel)("handoff kexec load --dry-run (x86_64, the test VM's ca
     expect(direct.state.registers.get("cr0") & 0x8000_0000n).toBe(0n);
   });
 
+  it("--exec loads and starts in one process (the machine's kexec_loaded is not consulted: the load just happened); not with --crash", () => {
+    const json = load("--cmdline", "c", "--exec", "--json");
+    expect(json.stderr).toBe("");
+    const both = JSON.parse(json.stdout) as { load: DryRun; exec: { call: string; dryRun: boolean; what: string } };
+    expect(both.load.call).toBe("kexec_load");
+    expect(both.load.segments.map((s) => s.name)).toContain("protected-mode kernel");
+    expect(both.exec).toEqual({ call: "exec", dryRun: true, what: "reboot(LINUX_REBOOT_CMD_KEXEC)" });
+    const text = load("--cmdline", "c", "--exec");
+    expect(text.stdout.trim().split("\n").at(-1)).toBe("would call reboot(LINUX_REBOOT_CMD_KEXEC)");
+    const crash = load("--cmdline", "c", "--exec", "--crash");
+    expect(crash.code).toBe(2);
+    expect(crash.stderr).toMatch(/started by a panic, not by --exec/);
+  });
+
   it("--file prints the kexec_file_load call it would make", () => {
     const r = load("--file", "--cmdline", "x=1");
     expect(r.stdout.trim()).toBe(`would call kexec_file_load: kernel ${kernel}, initrd none, cmdline "x=1"`);

@@ -57,10 +57,18 @@ for (const c of ARCH_CASES) {
   const vmImage = prepare(c.arch);
 
   /** Boot the VM on `kexecCase` and run `then` once /init has printed its exec line. */
-  const bootCase = <T>(kexecCase: string, then: (vm: QemuMachine, execAt: number) => Promise<T>): Promise<T> => {
+  const bootCase = <T>(kexecCase: string, then: (vm: QemuMachine, execAt: number) => Promise<T>, machine: { virt?: string; smp?: number } = {}): Promise<T> => {
     const append = `console=ttyAMA0 quiet ${VM_GUARD_PARAM} handoff.case=${kexecCase}`;
     return withQemu(
-      { arch: c.arch, kernel: vmImage!.kernel, machine: "virt", cpu: c.cpu, memory: "512M", lifetimeMs: VM_LIFETIME_MS, extraArgs: ["-initrd", vmImage!.initrd(), "-append", append] },
+      {
+        arch: c.arch,
+        kernel: vmImage!.kernel,
+        machine: machine.virt ?? "virt",
+        cpu: c.cpu,
+        memory: "512M",
+        lifetimeMs: VM_LIFETIME_MS,
+        extraArgs: ["-initrd", vmImage!.initrd(), "-append", append, "-smp", String(machine.smp ?? 1)],
+      },
       async (vm) => {
         await vm.waitForSerial(new RegExp(`${VM_EXEC_LINE}|${VM_FAILED_LINE}`), VM_LIFETIME_MS);
         if (vm.serial.includes(VM_FAILED_LINE)) throw new Error(`the load failed in the VM:\n${vm.serial.slice(-3000)}`);
@@ -70,11 +78,15 @@ for (const c of ARCH_CASES) {
   };
 
   /** Boot on `kexecCase`; the serial log and the seconds from /init's exec line to the second kernel's marker. */
-  const runCase = (kexecCase: string) =>
-    bootCase(kexecCase, async (vm, execAt) => {
-      await vm.waitForSerial(`HANDOFF-MARKER: kexec-${kexecCase}`, VM_LIFETIME_MS);
-      return { serial: vm.serial, execToMarker: (Date.now() - execAt) / 1000 };
-    });
+  const runCase = (kexecCase: string, machine: { virt?: string; smp?: number } = {}) =>
+    bootCase(
+      kexecCase,
+      async (vm, execAt) => {
+        await vm.waitForSerial(`HANDOFF-MARKER: kexec-${kexecCase}`, VM_LIFETIME_MS);
+        return { serial: vm.serial, execToMarker: (Date.now() - execAt) / 1000 };
+      },
+      machine,
+    );
 
   describe.skipIf(vmImage === undefined)(`handoff kexec inside an ${c.arch} VM (fixture kernel -> fixture kernel)`, () => {
     it(`${c.arch} -> ${c.arch}: kexec_load with handoff's segments, the patched running devicetree and the stub reaches the marker`, async () => {
@@ -85,6 +97,16 @@ for (const c of ARCH_CASES) {
       expect(r.serial).toContain("HANDOFF-MARKER: kexec-load");
       expect(r.serial).toMatch(/Kernel command line: console=ttyAMA0 handoff\.marker=kexec-load/);
       console.log(`kexec ${c.arch} -> ${c.arch}, handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker`);
+    }, VM_LIFETIME_MS + 30_000);
+
+    it.skipIf(c.arch !== "arm64")(`${c.arch} at EL2 with -smp 2 (virtualization=on): the running kernel parks its second CPU, the stub enters the new kernel at EL2, which brings both CPUs up`, async () => {
+      const r = await runCase("load", { virt: "virt,virtualization=on", smp: 2 });
+      const [first, second] = r.serial.split(VM_EXEC_LINE) as [string, string];
+      expect(first, "the first kernel started at EL2 with two CPUs").toMatch(/first kernel: started at EL2 Brought up 1 node, 2 CPUs/);
+      expect(second).toContain("CPU: All CPU(s) started at EL2");
+      expect(second).toMatch(/smp: Brought up 1 node, 2 CPUs/);
+      expect(second).toContain("HANDOFF-MARKER: kexec-load");
+      console.log(`kexec ${c.arch} -> ${c.arch} at EL2, -smp 2, handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker`);
     }, VM_LIFETIME_MS + 30_000);
 
     it(`${c.arch} --probe: after the running kernel's relocate_kernel and handoff's stub, every register at the payload is the promised one`, async () => {

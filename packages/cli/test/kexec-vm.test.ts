@@ -6,12 +6,12 @@
  * image on the same inputs as the reference, and both times from exec to the
  * marker are logged. Nothing here calls kexec on the host.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compareRegisters, describeMismatches, withQemu, type QemuMachine } from "@handoff/qemu";
 import { readFirmwareMemmap } from "@handoff/node";
-import { X86_64_KEXEC_PROBE_ENTRY, planX86_64KexecProbe } from "@handoff/x86_64";
+import { X86_64_HANDOFF_STUB, X86_64_KEXEC_PROBE_ENTRY, planX86_64KexecProbe } from "@handoff/x86_64";
 import { ARCHS } from "@handoff/test-support/archs";
 import { IN_CI, KERNELS, REPO_ROOT, fixtureKernel, requireTool } from "@handoff/test-support";
 import { staticBusybox } from "@handoff/test-support/busybox";
@@ -31,8 +31,13 @@ const kernel32 = fixtureKernel(KERNELS.x86_32);
 const busybox32 = kernel32 && busybox ? staticBusybox("x86_32") : undefined;
 const ready = kernel !== undefined && busybox !== undefined && existsSync(bundle);
 
-/** Seconds the whole boot-load-exec-marker run may take under TCG on a loaded 2-core machine. */
-const VM_LIFETIME_MS = 90_000;
+/** boot_params.acpi_rsdp_addr (bootparam.h, offset 0x070). */
+const ACPI_RSDP_ADDR_OFFSET = 0x70;
+
+/** Milliseconds the whole boot-load-exec-marker run may take under TCG on a loaded 2-core machine (90 s ran out at load ~20). */
+const VM_LIFETIME_MS = 180_000;
+/** Each case's bound: the VM's lifetime and the image build around it. */
+const CASE_MS = VM_LIFETIME_MS + 30_000;
 
 function image(): string {
   return kexecVmInitramfs({ arch: "x86_64", busybox: busybox!, node: process.execPath, kernel: kernel!, ...(kernel32 && busybox32 ? { kernel32: { kernel: kernel32, busybox: busybox32 } } : {}), ...(toolsMissing === undefined ? { kexecTools: prepareKexecTools() } : {}) });
@@ -66,14 +71,37 @@ describe.skipIf(!ready)("handoff kexec inside an x86_64 VM (fixture kernel -> fi
     expect(r.serial).toContain("loaded with kexec_load: x86_64");
     expect(r.serial).toContain("kexec image loaded: yes");
     expect(r.serial).toMatch(/Command line: console=ttyS0 handoff\.marker=kexec-load/);
+    // boot_params from the running kernel's: the second kernel keeps its VGA text console (screen_info) and finds
+    // the firmware's ACPI tables where the first one did (acpi_rsdp_addr; SeaBIOS's RSDP is also found by scanning).
+    // The first kernel boots quietly: its acpi_rsdp_addr is the one captured from this VM's boot_params.
+    const second = r.serial.split(VM_EXEC_LINE)[1]!;
+    const captured = readFileSync(join(REPO_ROOT, "packages/node/test/fixtures/running-x86_64-crash/sys/kernel/boot_params/data"));
+    const rsdp = captured.readBigUInt64LE(ACPI_RSDP_ADDR_OFFSET);
+    expect(second).toContain(`ACPI: RSDP 0x${rsdp.toString(16).toUpperCase().padStart(16, "0")}`);
+    expect(second).toMatch(/ACPI: FACP 0x[0-9A-F]{16}/);
+    expect(second).toMatch(/Console: colour VGA\+ 80x25/);
     console.log(`kexec x86_64 -> x86_64, handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker`);
-  }, 120_000);
+  }, CASE_MS);
+
+  it("a segment corrupted after planning: the stub's check reports it on COM1 and never enters the kernel", async () => {
+    // /init sets HANDOFF_TEST_FLIP_SEGMENT: handoff flips one byte of the kernel segment after taking its digest (test VMs only).
+    const failPc = 0x100000n + BigInt(X86_64_HANDOFF_STUB.symbols.hd_verify_fail!);
+    const r = await bootCase("corrupt", 1, async (vm) => {
+      await vm.waitForPc(failPc, ARCHS.x86_64, 60_000);
+      await vm.waitForSerial("handoff: SHA-256 mismatch in segment 01", 10_000);
+      const at = await vm.registers(ARCHS.x86_64);
+      return { serial: vm.serial, index: at.file.read("rax").value & 0xffff_ffffn, pc: at.file.read("rip").value };
+    });
+    expect(r.pc).toBe(failPc);
+    expect(r.index, "region 1: the kernel (region 0 is the page tables)").toBe(1n);
+    expect(r.serial.split(VM_EXEC_LINE)[1]).not.toMatch(/Linux version|HANDOFF-MARKER/);
+  }, CASE_MS);
 
   it("kexec_file_load (--file) reaches the marker too", async () => {
     const r = await runCase("file", 2);
     expect(r.serial).toContain("loaded with kexec_file_load");
     console.log(`kexec x86_64 -> x86_64, handoff kexec_file_load (-smp 2): ${r.execToMarker.toFixed(1)} s from exec to marker`);
-  }, 120_000);
+  }, CASE_MS);
 
   it.skipIf(!busybox32)("x86_64 -> x86_32: the 686 bzImage through its 32-bit entry, the stub dropping out of long mode", async () => {
     const r = await runCase("cross32");
@@ -82,13 +110,13 @@ describe.skipIf(!ready)("handoff kexec inside an x86_64 VM (fixture kernel -> fi
     expect(r.serial).toContain("HANDOFF-MARKER: kexec-cross32");
     expect(r.serial, "the second kernel is the 32-bit one").toMatch(/Linux version 6\.1\.0-\d+-686 /);
     console.log(`kexec x86_64 -> x86_32, handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker`);
-  }, 120_000);
+  }, CASE_MS);
 
   it.skipIf(!busybox32 || toolsMissing !== undefined)("kexec-tools x86_64 -> x86_32 on the same inputs (the reference)", async () => {
     const r = await runCase("tools32");
     expect(r.serial).toContain("HANDOFF-MARKER: kexec-tools32");
     console.log(`kexec x86_64 -> x86_32, kexec-tools -l: ${r.execToMarker.toFixed(1)} s from exec to marker`);
-  }, 120_000);
+  }, CASE_MS);
 
   it("--probe: after the running kernel's relocate_kernel and handoff's stub, every register at the payload is the promised one", async () => {
     // The VM is the machine the captured tree comes from (QEMU -M pc -m 512M): the same plan, so the same promise.
@@ -97,11 +125,11 @@ describe.skipIf(!ready)("handoff kexec inside an x86_64 VM (fixture kernel -> fi
     expect(rows).toHaveLength(16 + 2 + 8 * 4 + 4 + 4 + 1);
     expect(describeMismatches(rows)).toBe("");
     expect(rows.find((r) => r.name === "rsi")!.expected).toBe(0x1f0000n);
-  }, 120_000);
+  }, CASE_MS);
 
   it.skipIf(toolsMissing !== undefined)("kexec-tools on the same inputs (the reference)", async () => {
     const r = await runCase("tools");
     expect(r.serial).toMatch(/Command line: console=ttyS0 handoff\.marker=kexec-tools/);
     console.log(`kexec x86_64 -> x86_64, kexec-tools -l: ${r.execToMarker.toFixed(1)} s from exec to marker`);
-  }, 120_000);
+  }, CASE_MS);
 });

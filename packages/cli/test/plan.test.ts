@@ -43,6 +43,20 @@ describe("handoff plan", () => {
     expect(plan.relocation.listPages).toHaveLength(1);
   });
 
+  it("--no-verify: the same segments, and the stub's SHA-256 check of every segment reported as left out", () => {
+    const args = ["plan", "--arch", "x86_64", "--kernel", kernel, "--kernel-format", "raw", "--load-addr", "0x1000000", "--initrd", initrd, "--cmdline", "console=ttyS0"];
+    const checked = JSON.parse(runCli([...args, "--json"]).stdout) as PlanJson & { segmentCheck: unknown };
+    const unchecked = JSON.parse(runCli([...args, "--json", "--no-verify"]).stdout) as PlanJson & { segmentCheck: unknown };
+    expect(checked.segmentCheck).toEqual({ algorithm: "sha256", segments: 3 });
+    expect(unchecked.segmentCheck).toBeNull();
+    expect(unchecked.segments).toEqual(checked.segments);
+    expect(unchecked.relocation).toEqual(checked.relocation);
+    expect(runCli(args).stdout).toMatch(/segment check: the stub verifies the SHA-256 of all 3 segments before it enters/);
+    const text = runCli([...args, "--no-verify"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/segment check: none \(--no-verify\)/);
+  });
+
   it("human output: table and relocation line; arm64 defaults to QEMU virt RAM at 0x40000000", () => {
     const r = runCli(["plan", "--arch", "arm64", "--kernel", kernel, "--kernel-format", "raw", "--load-addr", "0x40200000", "--memory", "1G", "--use-zero"]);
     expect(r.stderr).toBe("");

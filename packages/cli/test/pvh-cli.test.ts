@@ -45,6 +45,12 @@ describe.skipIf(!PAE)("PVH in inspect and plan", () => {
     expect(built.bootInfo.hvm_start_info).toEqual(plan.hvm_start_info);
     expect(built.bootInfo.hvm_start_info_paddr).toBe(plan.hvm_start_info_paddr);
     expect(plan.machine).toEqual({ machine: "pc", memory: "6144M" });
+    // The IA-32 stub checks every planned segment (kernel PT_LOADs, start info, initrd) as build plans it; --no-verify: none.
+    expect(plan.segmentCheck).toEqual({ algorithm: "sha256", segments: plan.segments.length });
+    expect(built.verify.regions).toBe(plan.segments.length);
+    const unchecked = JSON.parse(runCli(["plan", "--protocol", "pvh", ...args, "--json", "--no-verify"]).stdout);
+    expect(unchecked.segmentCheck).toBeNull();
+    expect(unchecked.segments).toEqual(plan.segments);
   }, 120_000);
 
   it("plan --protocol pvh refuses kexec-only options (exit 2) and an arch without PVH (exit 1)", () => {

@@ -108,6 +108,8 @@ export interface LinuxKexecRequest {
   readonly hasher?: Sha256Hasher;
   /** The running kernel's arch when it differs from the new kernel's (x86_64 loading an x86_32 kernel): it fixes how purgatory is entered. */
   readonly runningArch?: string;
+  /** x86: the running kernel's boot_params (`/sys/kernel/boot_params/data`); its firmware facts (RSDP, console) go to the new kernel. */
+  readonly runningBootParams?: Uint8Array;
 }
 
 /** What `kexec_load` gets: the purgatory entry, the segments, the flags, and the state the stub promises at the kernel. */

@@ -109,19 +109,20 @@ describe("addIdentityRegion", () => {
   });
 });
 
+/** A toy single-level format: 16 entries of 1 MiB sections, enough to check the report's and the segment's plumbing. */
+const toy: RadixFormatSpec = {
+  id: "toy",
+  geometry: { vaBits: 24, entryBytes: 4, levels: [{ shift: 20, entries: 16, leafSizes: [MIB], tableAlign: 64n }] },
+  physicalAddressBits: 32,
+  tableLimit: 1n << 32n,
+  noExecute: false,
+  normaliseVa: (va) => (va < 1n << 24n ? va : undefined),
+  tableDescriptor: () => 1n,
+  leafDescriptor: () => 2n,
+  registers: (root) => ({ registers: { base: root }, notes: ["toy"] }),
+};
+
 describe("pageTableReport", () => {
-  // A toy single-level format: 16 entries of 1 MiB sections, enough to check the report's plumbing.
-  const toy: RadixFormatSpec = {
-    id: "toy",
-    geometry: { vaBits: 24, entryBytes: 4, levels: [{ shift: 20, entries: 16, leafSizes: [MIB], tableAlign: 64n }] },
-    physicalAddressBits: 32,
-    tableLimit: 1n << 32n,
-    noExecute: false,
-    normaliseVa: (va) => (va < 1n << 24n ? va : undefined),
-    tableDescriptor: () => 1n,
-    leafDescriptor: () => 2n,
-    registers: (root) => ({ registers: { base: root }, notes: ["toy"] }),
-  };
   it("reports root, counts, registers and the built mappings", () => {
     const build = buildRadixTables(toy, [{ va: MIB, pa: 5n * MIB, size: 2n * MIB, attributes: { writable: true, executable: false, memoryType: "normal" } }], { tableBase: 0x4000n });
     const r = pageTableReport(build);
@@ -138,17 +139,6 @@ describe("pageTableReport", () => {
 describe("pageTableSegment", () => {
   it("wraps the table bytes as a page-tables segment at the table base", async () => {
     const { pageTableSegment } = await import("@handoff/core/paging");
-    const toy: RadixFormatSpec = {
-      id: "toy",
-      geometry: { vaBits: 24, entryBytes: 4, levels: [{ shift: 20, entries: 16, leafSizes: [MIB], tableAlign: 64n }] },
-      physicalAddressBits: 32,
-      tableLimit: 1n << 32n,
-      noExecute: true,
-      normaliseVa: (va) => va,
-      tableDescriptor: () => 1n,
-      leafDescriptor: () => 2n,
-      registers: () => ({ registers: {}, notes: [] }),
-    };
     const build = buildRadixTables(toy, [], { tableBase: 0x8000n });
     expect(pageTableSegment(build)).toMatchObject({ mem: 0x8000n, memsz: 64n, bufsz: 64n, role: "page-tables", data: { kind: "bytes" } });
   });

@@ -58,6 +58,8 @@ export {
   REAL_KEXEC_ENV,
   TEST_RUN_ENV,
   TEST_RUN_REGISTRIES,
+  TEST_FLIP_SEGMENT_ENV,
+  testVmSegmentFault,
   type GuardInputs,
 } from "./kexec-syscalls.js";
 export { nodeCodecs, installNodeCodecs, NATIVE_CODEC_LIBRARIES, NATIVE_CODECS_ENV, type NodeCodecOptions, type ModuleLoader } from "./native-codecs.js";

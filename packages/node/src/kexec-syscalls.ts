@@ -130,16 +130,29 @@ export function registerTestRun(pid: number = process.pid, note = ""): string {
   throw new Error(`cannot register the test run for the kexec guard (${errors.join("; ")})`);
 }
 
-/** Refuse unless the guard allows a real call (reads the real /proc: there is deliberately no root-dir parameter). */
+/** The guard's inputs on this machine (the real /proc: there is deliberately no root-dir parameter). */
+function realGuardInputs(env: Readonly<Record<string, string | undefined>>): GuardInputs {
+  return { env, pid1Environ: readOrUndefined("/proc/1/environ"), pid1Comm: readOrUndefined("/proc/1/comm"), marker: existsSync(TEST_VM_MARKER), activeTestRuns: activeTestRuns() };
+}
+
+/** Refuse unless the guard allows a real call. */
 export function assertKexecAllowed(env: Readonly<Record<string, string | undefined>> = process.env): void {
-  const why = kexecGuardRefusal({
-    env,
-    pid1Environ: readOrUndefined("/proc/1/environ"),
-    pid1Comm: readOrUndefined("/proc/1/comm"),
-    marker: existsSync(TEST_VM_MARKER),
-    activeTestRuns: activeTestRuns(),
-  });
+  const why = kexecGuardRefusal(realGuardInputs(env));
   if (why !== undefined) throw new KexecRefusedError("guard", why);
+}
+
+/** Environment variable naming a segment whose loaded bytes a handoff test VM corrupts (see {@link testVmSegmentFault}). */
+export const TEST_FLIP_SEGMENT_ENV = "HANDOFF_TEST_FLIP_SEGMENT";
+
+/**
+ * The segment to corrupt after planning, for the QEMU proof that the stub's
+ * SHA-256 check stops a kexec: the name in {@link TEST_FLIP_SEGMENT_ENV},
+ * honoured only inside a handoff test VM ({@link isHandoffTestVm} on the real
+ * /proc), never on any other machine.
+ */
+export function testVmSegmentFault(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+  const name = env[TEST_FLIP_SEGMENT_ENV];
+  return name !== undefined && name !== "" && isHandoffTestVm(realGuardInputs(env)) ? name : undefined;
 }
 
 /** errno values the kernel uses to refuse kexec (asm-generic/errno-base.h, errno.h). */

@@ -1,11 +1,13 @@
 /**
  * Faster decompression at the Node edge (issue 18: within 1.5x of each codec's
  * own tool). Core's codecs are pure JS and browser-safe; here gzip goes to
- * Node's zlib and zstd to libzstd (through `@toondepauw/node-zstd`, a napi-rs
- * binding with prebuilt binaries), each wrapped around core's codec:
+ * Node's zlib, zstd to libzstd (through `@toondepauw/node-zstd`) and xz to
+ * lzma-rust2 (through `@napi-rs/lzma`), napi-rs bindings with prebuilt
+ * binaries, each wrapped around core's codec:
  *
  * - a native decoder runs only when its output is bounded before it starts
- *   (zlib's `maxOutputLength`; for zstd, the bound its block headers give), so
+ *   (zlib's `maxOutputLength`; for zstd and xz, the bound their block or
+ *   chunk headers give), so
  *   a decompression bomb costs no more memory than the cap;
  * - it runs only for a whole stream (a probe that wants a prefix streams
  *   through core's decoder, which stops early);
@@ -14,7 +16,7 @@
  *   gives the same bytes, or the typed error naming field and offset.
  */
 import { createRequire } from "node:module";
-import { DEFAULT_CODECS, installDefaultCodecs, zstdOutputBound, type Codec, type CodecId, type InflateSink } from "@handoff/core";
+import { DEFAULT_CODECS, installDefaultCodecs, xzOutputBound, zstdOutputBound, type Codec, type CodecId, type InflateSink } from "@handoff/core";
 
 /** Loads an optional module by name; throws when it is not installed. */
 export type ModuleLoader = (id: string) => unknown;
@@ -26,6 +28,7 @@ type FastDecode = (input: Uint8Array, sink: InflateSink) => Uint8Array | undefin
 export const NATIVE_CODEC_LIBRARIES: Readonly<Partial<Record<CodecId, string>>> = {
   gzip: "node:zlib",
   zstd: "@toondepauw/node-zstd",
+  xz: "@napi-rs/lzma",
 };
 
 /** Set to `0` to use core's pure-JS codecs only (benchmarks, and checking the fallback). */
@@ -53,7 +56,18 @@ function libzstd(load: ModuleLoader): FastDecode {
   return (input, sink) => (zstdOutputBound(input, sink) <= sink.maxOutput ? new Decoder().decodeSync(Buffer.from(input.buffer, input.byteOffset, input.length)) : undefined);
 }
 
-const FAST: Partial<Record<CodecId, (load: ModuleLoader) => FastDecode>> = { gzip: zlibGunzip, zstd: libzstd };
+/**
+ * xz through `@napi-rs/lzma` (lzma-rust2). It cannot stream into a cap, so it
+ * runs only when the LZMA2 chunk headers (each states its unpacked size) bound
+ * the output within the cap. It knows no x86 BCJ filter and no SHA-256 check:
+ * such streams (Linux's `xz --x86` payloads) fail here and core decodes them.
+ */
+function lzmaRust(load: ModuleLoader): FastDecode {
+  const { xz } = load("@napi-rs/lzma") as { xz: { decompressSync(input: Uint8Array): Buffer } };
+  return (input, sink) => (xzOutputBound(input, sink) <= sink.maxOutput ? xz.decompressSync(input) : undefined);
+}
+
+const FAST: Partial<Record<CodecId, (load: ModuleLoader) => FastDecode>> = { gzip: zlibGunzip, zstd: libzstd, xz: lzmaRust };
 
 /** `core` with `fast` in front of it; `fast` is loaded on first use and `undefined` for good when it cannot be. */
 function withNativeDecoder(core: Codec, makeFast: (load: ModuleLoader) => FastDecode, load: ModuleLoader): Codec {

@@ -77,6 +77,7 @@ crash_setup() {
 }
 panic() { echo "${VM_PANIC_LINE}"; echo c > /proc/sysrq-trigger; }
 echo "HANDOFF-VM: case $case"
+echo "HANDOFF-VM: first kernel: $(dmesg | grep -m1 -o 'started at EL[0-9]') $(dmesg | grep -m1 -o 'Brought up .*')"
 run() { echo "HANDOFF-VM: run $*"; "$@"; }
 case "$case" in
   load) run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && run $H kexec status && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
@@ -85,10 +86,15 @@ case "$case" in
   tools32) run kexec -l /k/kernel32 --initrd=/k/marker32.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
   tools) run kexec -l /k/kernel --initrd=/k/marker.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
   tools-imagesize) run kexec -l /k/kernel --image-size=0x3000000 --initrd=/k/marker.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
+  tools-i) run kexec -l -i /k/kernel --initrd=/k/marker.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
+  tools-imagesize-i) run kexec -l -i /k/kernel --image-size=0x3000000 --initrd=/k/marker.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
   tools-file) run kexec -s -l /k/kernel --initrd=/k/marker.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
   crash) crash_setup; run $H kexec load --crash --kernel /k/kernel --initrd /k/capture.cpio --cmdline "$CM" && run $H kexec status && panic ;;
   tools-crash) crash_setup; run kexec -p /k/kernel --initrd=/k/capture.cpio --command-line="$CM" && panic ;;
   probe) run $H kexec load --probe && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
+  corrupt) HANDOFF_TEST_FLIP_SEGMENT="protected-mode kernel" run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
+  noverify) run $H kexec load --no-verify --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
+  startup) echo "HANDOFF-VM: t0"; node -e 0; echo "HANDOFF-VM: t1 node"; $H kexec status > /dev/null; echo "HANDOFF-VM: t2 handoff" ;;
   unguarded) HANDOFF_KEXEC_REAL=0 run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" ;;
   capture) for f in /proc/iomem /proc/cmdline /sys/kernel/kexec_loaded /proc/sys/kernel/kexec_load_disabled; do echo "HANDOFF-FILE: $f"; cat $f; done
     for d in /sys/firmware/memmap/*; do [ -e $d/start ] && echo "HANDOFF-MEMMAP: $(cat $d/start) $(cat $d/end) $(cat $d/type)"; done

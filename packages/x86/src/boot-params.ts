@@ -139,6 +139,10 @@ const OFF = {
   sentinel: bootParamsOffset("sentinel"),
 } as const;
 
+/** screen_info.cl_magic and cl_offset (bootparam.h / screen_info.h offsets 0x20, 0x22): the old command-line protocol. */
+const SCREEN_INFO_CL_MAGIC = 0x20;
+const SCREEN_INFO_CL_OFFSET = 0x22;
+
 /** boot.rst "type_of_loader": 0xFF = undefined loader (handoff has no assigned id). */
 export const LOADER_TYPE_UNDEFINED = 0xff;
 
@@ -335,6 +339,34 @@ export class BootParams {
   /** acpi_rsdp_addr (boot_params 0x070). */
   setAcpiRsdp(address: bigint): this {
     this.putUnsigned("acpi_rsdp_addr", OFF.acpi_rsdp_addr, 8, address);
+    return this;
+  }
+
+  /**
+   * Pass on what the running kernel was told about its firmware, from its own
+   * boot_params (`/sys/kernel/boot_params/data`), as kexec-tools does for
+   * kexec_load (x86-linux-setup.c, setup_linux_system_parameters):
+   * - screen_info (0x000, 0x40 bytes): the console the firmware left (VGA
+   *   text mode, or a framebuffer's address and geometry); its cl_magic and
+   *   cl_offset (0x20, 0x22: the pre-2.02 command-line protocol) are cleared,
+   *   the command line is cmd_line_ptr's;
+   * - acpi_rsdp_addr (0x070): where the firmware's RSDP is, which the new
+   *   kernel could otherwise find only by scanning the BIOS area (not there on
+   *   EFI machines);
+   * - hdr.hardware_subarch (0x23c, 2.07+): the platform (PC, Xen, ...).
+   * efi_info (0x1c0) is left zero: its memory map pointer is the old kernel's
+   * and the EFI runtime map (SETUP_EFI) is not rebuilt here, so the new kernel
+   * boots as kexec-tools' `--noefi` would, through e820 and acpi_rsdp_addr.
+   */
+  carryFirmwareInfo(running: Uint8Array, file = "<running boot_params>"): this {
+    const r = new ByteReader(running, file, "boot_params");
+    if (running.length !== BOOT_PARAMS_SIZE) r.fail("boot_params", 0, `is ${running.length} bytes, not ${BOOT_PARAMS_SIZE}`);
+    const screen = LAYOUT_BY_NAME.get("screen_info")!;
+    this.page.set(r.slice("screen_info", screen.offset, screen.size), screen.offset);
+    this.page.fill(0, SCREEN_INFO_CL_MAGIC, SCREEN_INFO_CL_OFFSET + 2);
+    this.setAcpiRsdp(r.u64le("acpi_rsdp_addr", OFF.acpi_rsdp_addr));
+    const subarch = setupHeaderField("hardware_subarch");
+    if (this.kernelHeader.version >= subarch.since) this.setHeaderField("hardware_subarch", r.u32le("hdr.hardware_subarch", subarch.offset));
     return this;
   }
 

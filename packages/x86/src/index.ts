@@ -103,3 +103,4 @@ export { wrapBzImageAsPvh, PVH_WRAP_LAYOUT, X86_PVH_WRAP_STUB, type PvhWrapReque
 export { type X86Width, type X86PayloadPlacement, type X86StubEntry, type X86StubTables } from "./width.js";
 export { makeX86ArtefactBuilder, X86_PC_PAYLOAD_LAYOUT } from "./artefact.js";
 export { makeX86LinuxBootBuilder } from "./linux-builder.js";
+export { x86ArchitectureBase } from "./family.js";

@@ -16,7 +16,8 @@ export interface X86KexecPlanOptions {
 /**
  * The Linux plan of a live kexec on x86, either width: kernel at pref_address,
  * boot_params with the e820 of `request.memoryMap` (or `options.e820`) in the
- * stub layout's boot data page, command line, initrd high; and its segments for kexec_load.
+ * stub layout's boot data page, command line, initrd high, and the firmware
+ * facts of the running kernel's boot_params when given; and its segments for kexec_load.
  */
 export function planX86LinuxKexec(
   request: LinuxKexecRequest,
@@ -34,6 +35,7 @@ export function planX86LinuxKexec(
     bootData: layout.bootData,
     keepOut: [{ start: layout.stub, end: layout.bootData }, ...(options.keepOut ?? [])],
     entry64,
+    ...(request.runningBootParams ? { runningBootParams: request.runningBootParams } : {}),
   });
   return { plan, segments: plan.segments.map((s) => kexecLoadSegment((s.data as { bytes: Uint8Array }).bytes, s.mem, s.name ?? s.role)) };
 }

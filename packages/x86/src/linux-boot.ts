@@ -27,6 +27,8 @@ export interface X86LinuxRequest {
   readonly initrdCeiling?: bigint;
   /** Set XLF-dependent bits for a 64-bit entry (boot.rst "64-bit Boot Protocol"). */
   readonly entry64: boolean;
+  /** A running kernel's boot_params (kexec): its firmware facts are passed on ({@link BootParams.carryFirmwareInfo}). */
+  readonly runningBootParams?: Uint8Array;
 }
 
 /** A planned Linux x86 boot: segments to place and the two entry points. */
@@ -122,6 +124,7 @@ export function planX86Linux(r: X86LinuxRequest): X86LinuxPlan {
   bp.setCommandLine(cmdlineAddr, cmdline.length);
   if (hdr.has("code32_start")) bp.setHeaderField("code32_start", load);
   bp.setE820((r.e820 ?? r.memoryMap).ranges.map(e820FromRange));
+  if (r.runningBootParams) bp.carryFirmwareInfo(r.runningBootParams, "/sys/kernel/boot_params/data");
 
   let initrd: X86LinuxPlan["initrd"];
   if (r.initrd?.length) {

@@ -8,7 +8,8 @@
  */
 import { MemoryMap, ValidationError, alignDown, alignUp, checkedAdd64, hex, type HandoffArtefact, type HandoffState, type Image, type LinuxBootRequest, type LinuxMachine, type Segment } from "@handoff/core";
 import { XEN_ELF_IMAGE_FORMAT, XEN_PVH_ENTRY_SOURCE } from "@handoff/xen";
-import { layoutInPlaceList, type InPlaceList } from "@handoff/core/kexec";
+import { layoutInPlaceList, segmentCheck, type InPlaceList } from "@handoff/core/kexec";
+import { PC_COM1_PORT } from "./uart.js";
 import { BOOT_SELECTORS, buildHandoffGdt, type HandoffGdt } from "./descriptors.js";
 import { buildIa32Stub, X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET } from "./ia32-stub/stub.js";
 import { X86_LINUX_INITRD_CEILING, pcMemoryMap, placeInitrdHigh, type X86StubLayout } from "./linux-boot.js";
@@ -143,11 +144,14 @@ export function buildPvhLinuxArtefact(arch: "x86_32" | "x86_64", request: LinuxB
   if (L.list + BigInt(list.bytes.length) > L.listEnd) throw new ValidationError(`${arch} PVH boot`, `indirection list of ${list.bytes.length} bytes overruns its room`);
   const gdt = buildHandoffGdt(BOOT_SELECTORS, false);
   const state = makeState({ gdt, gdtBase: L.stub + BigInt(X86_32_STUB_GDT_OFFSET), startInfo: plan.startInfoAddr, entry: plan.entry });
-  const stub = buildIa32Stub(state, list, gdt, { rsdpDestination: plan.startInfoAddr + BigInt(START_INFO_RSDP_OFFSET) });
+  // Checked as planned (rsdp_paddr 0): the stub copies the loader's RSDP into the start info after its check.
+  const check = segmentCheck(plan.segments, { ...(request.noVerify ? { noVerify: true } : {}), console: PC_COM1_PORT });
+  const stub = buildIa32Stub(state, list, gdt, { rsdpDestination: plan.startInfoAddr + BigInt(START_INFO_RSDP_OFFSET), check });
   const artefact = pvhElfArtefact({
     arch,
     protocol: "pvh",
-    stub: { addr: L.stub, bytes: stub.bytes, failOffset: X86_32_HANDOFF_STUB.symbols.hd_fail },
+    stub: { addr: L.stub, bytes: stub.bytes, failOffset: X86_32_HANDOFF_STUB.symbols.hd_fail, verifyFailOffset: X86_32_HANDOFF_STUB.symbols.hd_verify_fail },
+    verifiedRegions: check.regions.length,
     loads: [{ paddr: L.list, bytes: list.bytes }, ...plan.segments.map((s) => ({ paddr: s.mem, bytes: (s.data as { bytes: Uint8Array }).bytes, memsz: s.memsz }))],
     entry: plan.entry,
     segments: plan.segments,

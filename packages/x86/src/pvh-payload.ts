@@ -1,6 +1,7 @@
 import { type ArtefactRequest, type HandoffArtefact } from "@handoff/core";
-import { layoutAlternatingPayload } from "@handoff/core/kexec";
+import { layoutAlternatingPayload, segmentCheck } from "@handoff/core/kexec";
 import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt } from "./descriptors.js";
+import { PC_COM1_PORT } from "./uart.js";
 import { buildIa32Stub, X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET } from "./ia32-stub/stub.js";
 import { pvhElfArtefact } from "./pvh-artefact.js";
 import type { PvhStateMaker } from "./pvh-linux.js";
@@ -26,11 +27,13 @@ export function pvhPayloadArtefact(arch: "x86_32" | "x86_64", request: ArtefactR
   const layout = layoutAlternatingPayload({ what: `${arch} build`, word: 4, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, maxPayload: L.maxPayload });
   const gdt = buildHandoffGdt(request.vmmSelectors ? VMM_SELECTORS : BOOT_SELECTORS, false);
   const state = makeState({ gdt, gdtBase: L.stub + BigInt(X86_32_STUB_GDT_OFFSET), startInfo: L.bootData, entry: L.entry });
-  const stub = buildIa32Stub(state, layout, gdt);
+  const check = segmentCheck([layout.segment], { ...(request.noVerify ? { noVerify: true } : {}), console: PC_COM1_PORT });
+  const stub = buildIa32Stub(state, layout, gdt, { check });
   return pvhElfArtefact({
     arch,
     protocol: "pvh",
-    stub: { addr: L.stub, bytes: stub.bytes, failOffset: X86_32_HANDOFF_STUB.symbols.hd_fail },
+    stub: { addr: L.stub, bytes: stub.bytes, failOffset: X86_32_HANDOFF_STUB.symbols.hd_fail, verifyFailOffset: X86_32_HANDOFF_STUB.symbols.hd_verify_fail },
+    verifiedRegions: check.regions.length,
     loads: [{ paddr: L.bootData, bytes: minimalStartInfo() }, ...layout.placed.map((p) => ({ paddr: p.addr, bytes: p.bytes }))],
     entry: L.entry,
     segments: [layout.segment],

@@ -42,6 +42,8 @@ export interface X86StubEntry {
  */
 export interface X86Width {
   readonly arch: "x86_32" | "x86_64";
+  /** ELF e_machine (EM_386 3, EM_X86_64 62; ELF gABI): the images it runs and kexec_load's arch field. */
+  readonly elfMachine: number;
   /** Bytes per indirection-list entry (the register width). */
   readonly word: 4 | 8;
   /** The width's Linux boot-protocol entry, the Linux builder's default (its other protocol is `pvh`) (`linux32`: code32_start, paging off; `linux64`: load + 0x200, long mode). */

@@ -1,4 +1,11 @@
-export { plugin, x86_32Architecture } from "./architecture.js";
+import { defineArchitecture } from "@handoff/core/compose";
+import { X86_32_DEFINITION } from "./architecture.js";
+
+const defined = defineArchitecture(X86_32_DEFINITION);
+/** The 32-bit x86 architecture object (registers, formats, protocols...), as the plugin registers it. */
+export const x86_32Architecture = defined.architecture;
+/** Registers 32-bit x86 and its parts into the (child) container it is given. */
+export const plugin = defined.plugin;
 export { X86_32_REGISTERS } from "./registers.js";
 export * from "./relocations.js";
 export { pvhEntry, linux32Entry, kexec32Entry, type X86GdtPlacement } from "./handoff-states.js";

@@ -1,4 +1,11 @@
-export { plugin, x86_64Architecture } from "./architecture.js";
+import { defineArchitecture } from "@handoff/core/compose";
+import { X86_64_DEFINITION } from "./architecture.js";
+
+const defined = defineArchitecture(X86_64_DEFINITION);
+/** The x86-64 architecture object (registers, formats, protocols...), as the plugin registers it. */
+export const x86_64Architecture = defined.architecture;
+/** Registers x86-64 and its parts into the (child) container it is given. */
+export const plugin = defined.plugin;
 export { X86_64_REGISTERS, COMPATIBILITY_MODE } from "./registers.js";
 export * from "./relocations.js";
 export { type X86_64StubPages } from "./linux-boot.js";

@@ -1,6 +1,6 @@
 import { MemoryMap, ValidationError, alignUp, type HandoffState, type LinuxCrashKexecRequest, type LinuxKexecPlan, type LinuxKexecRequest } from "@handoff/core";
-import { IND_DONE, KEXEC_ON_CRASH, kexecLoadSegment, buildCrashElfHeader, captureCmdline, crashDumpRanges, crashRegionTooSmall, linuxKexecFlags, type KexecLoadSegment } from "@handoff/core/kexec";
-import { planX86LinuxKexec, x86CaptureE820, type HandoffGdt } from "@handoff/x86";
+import { IND_DONE, KEXEC_ON_CRASH, kexecLoadSegment, kexecSegmentCheck, buildCrashElfHeader, captureCmdline, crashDumpRanges, crashRegionTooSmall, linuxKexecFlags, type KexecLoadSegment } from "@handoff/core/kexec";
+import { PC_COM1_PORT, planX86LinuxKexec, x86CaptureE820, type HandoffGdt } from "@handoff/x86";
 import { X86_64_LINUX_LAYOUT, linux64StubState, linuxRegions, type X86_64StubPages } from "./linux-boot.js";
 import { X86_64_HANDOFF_STUB, buildX86_64Stub } from "./stub/stub.js";
 
@@ -14,17 +14,24 @@ const SPIN = Uint8Array.from([0xeb, 0xfe]);
 
 const segment = kexecLoadSegment;
 
-/** The stub as purgatory: a lone DONE list (the kernel already copied everything), entered at `hd_entry64`. */
+/**
+ * The stub as purgatory: a lone DONE list (the kernel already copied
+ * everything), entered at `hd_entry64`, which checks every other segment's
+ * SHA-256 (as kexec-tools' purgatory does) before it enters the kernel.
+ */
 function stubPlan(
   stubState: { gdt: HandoffGdt; tables: { cr3: bigint; bytes: Uint8Array }; state: HandoffState },
   rest: readonly KexecLoadSegment[],
+  verify: Pick<LinuxKexecRequest, "noVerify" | "hasher">,
   L: X86_64StubPages = X86_64_LINUX_LAYOUT,
   extraFlags = 0n,
 ): LinuxKexecPlan {
-  const stub = buildX86_64Stub(stubState.state, { head: IND_DONE, maxSteps: 1n }, stubState.gdt);
+  const checked = [segment(stubState.tables.bytes, L.tables, "page tables"), ...rest];
+  const check = kexecSegmentCheck(checked, { ...verify, console: PC_COM1_PORT });
+  const stub = buildX86_64Stub(stubState.state, { head: IND_DONE, maxSteps: 1n }, stubState.gdt, check);
   return {
     entry: L.stub + BigInt(X86_64_HANDOFF_STUB.symbols.hd_entry64!),
-    segments: [segment(stub.bytes, L.stub, "stub"), segment(stubState.tables.bytes, L.tables, "page tables"), ...rest],
+    segments: [segment(stub.bytes, L.stub, "stub"), ...checked],
     flags: linuxKexecFlags({ elfMachine: EM_X86_64 }) | extraFlags,
     state: stubState.state,
   };
@@ -41,7 +48,7 @@ function stubPlan(
 export function planX86_64Kexec(request: LinuxKexecRequest): LinuxKexecPlan {
   const { plan, segments } = planX86LinuxKexec(request, X86_64_LINUX_LAYOUT, true);
   const stubState = linux64StubState(linuxRegions(plan), plan.entry64, plan.bootParams, request.memoryMap);
-  return stubPlan(stubState, segments);
+  return stubPlan(stubState, segments, request);
 }
 
 /**
@@ -50,7 +57,7 @@ export function planX86_64Kexec(request: LinuxKexecRequest): LinuxKexecPlan {
  * zeroed: the spin reads nothing), so that after a real exec the CPU can be read at
  * the payload and compared with `state` register by register.
  */
-export function planX86_64KexecProbe(memoryMap: MemoryMap): LinuxKexecPlan {
+export function planX86_64KexecProbe(memoryMap: MemoryMap, verify: Pick<LinuxKexecRequest, "noVerify" | "hasher"> = {}): LinuxKexecPlan {
   const L = X86_64_LINUX_LAYOUT;
   const at = X86_64_KEXEC_PROBE_ENTRY;
   if (!memoryMap.covers(at, at + PAGE) || !memoryMap.covers(L.stub, L.bootData + PAGE)) {
@@ -59,7 +66,7 @@ export function planX86_64KexecProbe(memoryMap: MemoryMap): LinuxKexecPlan {
   const payload = segment(SPIN, at, "probe payload");
   const zeroPage = segment(new Uint8Array(Number(PAGE)), L.bootData, "boot_params");
   const regions = [payload, zeroPage].map((s) => ({ start: s.mem, size: s.memsz, writable: true, executable: true, name: s.name! }));
-  return stubPlan(linux64StubState(regions, at, L.bootData, memoryMap), [payload, zeroPage]);
+  return stubPlan(linux64StubState(regions, at, L.bootData, memoryMap), [payload, zeroPage], verify);
 }
 
 /**
@@ -103,5 +110,5 @@ export function planX86_64CrashKexec(request: LinuxCrashKexecRequest): LinuxKexe
   }
   const { plan, segments } = planned;
   const stubState = linux64StubState(linuxRegions(plan), plan.entry64, plan.bootParams, inRegion, P);
-  return stubPlan(stubState, [...segments, segment(header.bytes, P.elfcorehdr, "ELF core header")], P, KEXEC_ON_CRASH);
+  return stubPlan(stubState, [...segments, segment(header.bytes, P.elfcorehdr, "ELF core header")], request, P, KEXEC_ON_CRASH);
 }

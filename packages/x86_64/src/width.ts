@@ -8,6 +8,7 @@ import { X86_64_HANDOFF_STUB, X86_64_STUB_GDT_OFFSET, buildX86_64Stub } from "./
 /** What x86_64 brings to the builders it shares with x86_32 (@handoff/x86): 8-byte list words, long mode on identity tables, its stub. */
 export const X86_64_WIDTH: X86Width = {
   arch: "x86_64",
+  elfMachine: 62, // EM_X86_64
   word: 8,
   linuxProtocol: "linux64",
   artefactProtocols: ["linux64", "kexec", "pvh"],

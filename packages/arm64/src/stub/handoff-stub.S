@@ -17,7 +17,8 @@
  *      a value of the stub's.
  * Code refers only to local labels: a branch or ADR to a global symbol would
  * leave a relocation that objcopy -O binary silently drops.
- * Runs at EL1 or EL2 and enters the image at the same EL.
+ * Runs at EL1 or EL2; enters the image at the EL hd_pstate names, or at EL2
+ * when it runs at EL2 and hd_pstate_el2 is set.
  */
 	.include "verify.S"
 	.text
@@ -30,7 +31,18 @@ _start:
 	b.eq	1f
 	msr	sctlr_el1, x1
 	b	2f
-1:	msr	sctlr_el2, x1
+	/*
+	 * Entered at EL2 (kexec from a kernel booted at EL2: Linux's
+	 * cpu_soft_restart moves to EL2 through its hyp stub first) with an EL2
+	 * entry planned (hd_pstate_el2 not 0): the image is entered at EL2 too,
+	 * as booting.rst prefers ("boot in EL2 ... to use virtualisation"), with
+	 * that PSTATE and SCTLR_EL2. The plan's EL1 entry is for an EL1 purgatory.
+	 */
+1:	ldr	x3, [x20, #(hd_pstate_el2 - hd_data)]
+	cbz	x3, 3f
+	str	x3, [x20, #(hd_pstate - hd_data)]
+	ldr	x1, [x20, #(hd_sctlr_el2 - hd_data)]
+3:	msr	sctlr_el2, x1
 2:	isb
 
 	ldr	x0, [x20, #(hd_list_head - hd_data)]	/* current entry */
@@ -129,7 +141,7 @@ done:
 
 	/* Data block: filled by the planner (little-endian 64-bit words). */
 	.balign	8, 0
-	.globl	hd_data, hd_list_head, hd_entry, hd_pstate, hd_sctlr, hd_max_steps, hd_sp, hd_sctlr_el1, hd_regs, hd_end
+	.globl	hd_data, hd_list_head, hd_entry, hd_pstate, hd_sctlr, hd_max_steps, hd_sp, hd_sctlr_el1, hd_pstate_el2, hd_sctlr_el2, hd_regs, hd_end
 hd_data:
 .Ldata:
 hd_list_head:	.quad	0	/* first indirection-list entry (normally page | INDIRECTION) */
@@ -139,6 +151,8 @@ hd_sctlr:	.quad	0	/* SCTLR_ELx value */
 hd_max_steps:	.quad	0	/* bound on list entries walked */
 hd_sp:		.quad	0
 hd_sctlr_el1:	.quad	0	/* SCTLR_EL1 written when entering at EL2 */
+hd_pstate_el2:	.quad	0	/* SPSR_EL2 for an EL2 entry when the stub runs at EL2 (0: enter as hd_pstate says) */
+hd_sctlr_el2:	.quad	0	/* SCTLR_EL2 with it */
 hd_regs:	.fill	31, 8, 0	/* X0..X30 */
 	ARM64_VERIFY_DATA
 hd_end:

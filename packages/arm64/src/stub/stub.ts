@@ -10,9 +10,11 @@ export const ARM64_HANDOFF_STUB = ARM64_HANDOFF_STUB_CODE;
 /**
  * The AArch64 hand-off stub with its data block filled from `state`: it runs
  * `list`, then enters `state.pc` with X0..X30, SP and PSTATE from the state and
- * SCTLR_ELx as the state says (ELx = PSTATE's exception level).
+ * SCTLR_ELx as the state says (ELx = PSTATE's exception level). With
+ * `atEl2` (the same entry at EL2), a stub that finds itself running at EL2
+ * enters at EL2 with that PSTATE and SCTLR_EL2 instead.
  */
-export function buildArm64Stub(state: HandoffState, list: IndirectionListRef, check: SegmentCheck = { regions: [] }): StubImage {
+export function buildArm64Stub(state: HandoffState, list: IndirectionListRef, check: SegmentCheck = { regions: [] }, atEl2?: HandoffState): StubImage {
   if (state.arch !== "arm64") throw new ValidationError("arm64 hand-off stub", `state is for ${state.arch}`);
   const r = state.registers;
   const pstate = r.get("pstate");
@@ -25,6 +27,15 @@ export function buildArm64Stub(state: HandoffState, list: IndirectionListRef, ch
   stub.write("hd_sp", r.get("sp"), 8);
   if (el === 2n) stub.write("hd_sctlr_el1", r.get("sctlr_el1"), 8);
   for (let i = 0; i <= 30; i++) stub.write("hd_regs", r.get(`x${i}`), 8, i);
+  if (atEl2 !== undefined) {
+    // The same entry at EL2, taken when the stub finds itself running at EL2 (kexec from a kernel booted there).
+    const p2 = atEl2.registers.get("pstate");
+    if (((p2 >> 2n) & 3n) !== 2n) throw new ValidationError("arm64 hand-off stub", `the EL2 alternative's PSTATE 0x${p2.toString(16)} is not EL2`);
+    for (const name of ["pc", "sp", ...Array.from({ length: 31 }, (_, i) => `x${i}`)]) {
+      if (atEl2.registers.get(name) !== r.get(name)) throw new ValidationError("arm64 hand-off stub", `the EL2 alternative differs from the entry in ${name}`);
+    }
+    stub.write("hd_pstate_el2", p2, 8).write("hd_sctlr_el2", atEl2.registers.get("sctlr_el2"), 8);
+  }
   writeVerifyTable(stub, check.regions, 8).write("hd_verify_uart", check.console ?? 0n, 8);
   return stub;
 }

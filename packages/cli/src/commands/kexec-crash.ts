@@ -5,7 +5,7 @@
  * capture kernel's memory map and command line) is the arch's.
  */
 import { resolve } from "node:path";
-import { ValidationError, type LinuxKexecPlan, type MemoryMap } from "@handoff/core";
+import { ValidationError, type LinuxKexecPlan, type LinuxKexecRequest, type MemoryMap } from "@handoff/core";
 import { readCrashFacts, readFileBounded } from "@handoff/node";
 import { linuxBuilderOf, type LoadedArchitectures } from "../container.js";
 
@@ -22,6 +22,8 @@ export interface CrashLoadInputs {
   readonly memoryMap: MemoryMap;
   /** Largest kernel or initrd read. */
   readonly maxFileBytes: number;
+  /** The running kernel's boot_params (x86) and the stub's segment check settings. */
+  readonly running?: Pick<LinuxKexecRequest, "runningBootParams" | "noVerify" | "hasher">;
 }
 
 /** Plan a crash kexec_load through the arch's Linux boot builder. */
@@ -39,6 +41,7 @@ export function planCrashKexec(loaded: LoadedArchitectures, arch: string, o: Cra
     ...(o.dtb !== undefined ? { dtb: read(o.dtb, "DTB") } : {}),
     cmdline: o.cmdline,
     memoryMap: o.memoryMap,
+    ...o.running,
     crashRegion: facts.regions.main,
     crashRegions: facts.regions.all,
     systemRam: facts.systemRam,

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { LINUX_KEXEC_SEED_BYTES, ValidationError, hex, type LinuxKexecPlan, type MemoryMap } from "@handoff/core";
 import { KEXEC_FILE_ON_CRASH, KexecRefusedError, RecordingKexecBackend, archOfNodeArch, type KexecBackend, type KexecFileLoadRequest, type Sha256Hasher } from "@handoff/core/kexec";
-import { readFileBounded, readFirmwareMemmap, readIomemMap, readKexecStatus, readProcCmdline, type KexecStatus } from "@handoff/node";
+import { readFileBounded, readFirmwareMemmap, readIomemMap, readKexecStatus, readProcCmdline, readRunningBootParams, testVmSegmentFault, type KexecStatus } from "@handoff/node";
 import { linuxBuilderOf, type LoadedArchitectures } from "../container.js";
 import { UsageError } from "../cli/usage-error.js";
 import { table, toJson } from "../output.js";
@@ -91,6 +91,16 @@ export function runningMemoryMap(arch: string, root: string): MemoryMap {
   return (arch.startsWith("x86") ? readFirmwareMemmap(root) : undefined) ?? readIomemMap(root);
 }
 
+/**
+ * What a kexec_load plan takes from the running machine besides its memory
+ * map: on x86 the running kernel's boot_params (its RSDP and console go to
+ * the new kernel), and how the stub's segment digests are computed.
+ */
+export function runningKexecInputs(arch: string, o: { readonly root: string; readonly noVerify?: boolean }): { runningBootParams?: Uint8Array; noVerify?: boolean; hasher: Sha256Hasher } {
+  const bootParams = arch.startsWith("x86") ? readRunningBootParams(o.root) : undefined;
+  return { ...(bootParams ? { runningBootParams: bootParams } : {}), ...(o.noVerify ? { noVerify: true } : {}), hasher: NODE_SHA256 };
+}
+
 /** Plan a kexec_load (or the --probe payload) through the arch's Linux boot builder. */
 export function planLiveKexec(loaded: LoadedArchitectures, arch: string, o: KexecLoadOptions): LinuxKexecPlan {
   const builder = linuxBuilderOf(loaded, arch);
@@ -111,8 +121,7 @@ export function planLiveKexec(loaded: LoadedArchitectures, arch: string, o: Kexe
     ...(o.initrd !== undefined ? { initrd: read(resolve(o.cwd, o.initrd), "initrd") } : {}),
     ...(dtb !== undefined ? { dtb: read(dtb, "DTB") } : {}),
     seed: new Uint8Array(randomBytes(LINUX_KEXEC_SEED_BYTES)),
-    ...(o.noVerify ? { noVerify: true } : {}),
-    hasher: NODE_SHA256,
+    ...runningKexecInputs(arch, o),
     cmdline: kexecCmdline(o),
     memoryMap,
     ...(archOfNodeArch(process.arch) !== undefined ? { runningArch: archOfNodeArch(process.arch)! } : {}),
@@ -141,9 +150,27 @@ export async function kexecLoadCommand(loaded: LoadedArchitectures, o: KexecLoad
     const what = `kexec_file_load${o.crash ? " (crash kernel)" : ""}`;
     return o.json ? toJson({ call: operation, dryRun: o.dryRun, ...request }) : `${o.dryRun ? "would call" : "loaded with"} ${what}: kernel ${request.kernelPath}, initrd ${request.initrdPath ?? "none"}, cmdline "${request.cmdline}"`;
   }
-  const plan = o.crash ? planCrashKexec(loaded, arch, { ...o, cmdline: kexecCmdline(o), memoryMap: runningMemoryMap(arch, o.root), maxFileBytes: MAX_KEXEC_FILE_BYTES }) : planLiveKexec(loaded, arch, o);
-  await backend.kexecLoad(plan);
+  const plan = o.crash ? planCrashKexec(loaded, arch, { ...o, cmdline: kexecCmdline(o), memoryMap: runningMemoryMap(arch, o.root), maxFileBytes: MAX_KEXEC_FILE_BYTES, running: runningKexecInputs(arch, o) }) : planLiveKexec(loaded, arch, o);
+  await backend.kexecLoad(o.dryRun ? plan : withTestVmFault(plan));
   return renderKexecPlan(arch, plan, o);
+}
+
+/** Byte of a segment a test VM flips ({@link testVmSegmentFault}): past its first page, inside every planned segment but the tiniest. */
+const TEST_FLIP_OFFSET = 0x123;
+
+/**
+ * Inside a handoff test VM only: the plan with one byte of the named segment
+ * flipped after its digest was taken, so the QEMU proof can watch the stub
+ * refuse to enter. Anywhere else, and without the variable, the plan itself.
+ */
+function withTestVmFault(plan: LinuxKexecPlan): LinuxKexecPlan {
+  const name = testVmSegmentFault();
+  if (name === undefined) return plan;
+  const at = plan.segments.findIndex((s) => s.name === name);
+  if (at < 0 || plan.segments[at]!.bytes.length <= TEST_FLIP_OFFSET) throw new ValidationError("test VM fault", `no segment '${name}' of more than ${TEST_FLIP_OFFSET} bytes to corrupt`);
+  const bytes = plan.segments[at]!.bytes.slice();
+  bytes[TEST_FLIP_OFFSET]! ^= 1;
+  return { ...plan, segments: plan.segments.map((s, i) => (i === at ? { ...s, bytes } : s)) };
 }
 
 function renderKexecPlan(arch: string, plan: LinuxKexecPlan, o: KexecLoadOptions): string {
@@ -175,9 +202,9 @@ export function kexecStatusCommand(o: KexecCommonOptions): string {
 }
 
 /** `handoff kexec exec` / `unload` (`crash`: the crash image): checked against kexec_loaded first, so "nothing loaded" is said plainly. */
-export async function kexecRunCommand(o: KexecCommonOptions, action: "exec" | "unload", file: boolean, crash = false): Promise<string> {
+export async function kexecRunCommand(o: KexecCommonOptions, action: "exec" | "unload", file: boolean, crash = false, justLoaded = false): Promise<string> {
   const status = readKexecStatus(o.root);
-  if (action === "exec" && status.loaded === false) throw new KexecRefusedError("exec", "nothing is loaded (run 'handoff kexec load' first)");
+  if (action === "exec" && status.loaded === false && !justLoaded) throw new KexecRefusedError("exec", "nothing is loaded (run 'handoff kexec load' first)");
   if (!o.dryRun && process.getuid?.() !== 0) throw new KexecRefusedError(action, "needs root (CAP_SYS_BOOT)");
   const backend = await kexecBackend(o);
   if (action === "exec") await backend.exec();

@@ -1,5 +1,6 @@
 import { defineCommand } from "../cli/command.js";
-import { kexecLoadCommand } from "./kexec-live.js";
+import { UsageError } from "../cli/usage-error.js";
+import { kexecLoadCommand, kexecRunCommand } from "./kexec-live.js";
 import { KEXEC_COMMON_OPTIONS, KEXEC_GUARD_NOTE, kexecCommon } from "./kexec-options.js";
 
 /** `handoff kexec load` */
@@ -15,6 +16,7 @@ export const command = defineCommand({
     file: { type: "boolean", help: "use kexec_file_load: the kernel parses and places the files itself" },
     "no-verify": { type: "boolean", help: "the stub does not check the segments' SHA-256 before entering the kernel" },
     crash: { type: "boolean", help: "load a capture (kdump) kernel into the crash region, started by a panic; it reads the dead kernel's memory from /proc/vmcore" },
+    exec: { type: "boolean", help: "start the loaded kernel at once, from this process (as kexec-tools' 'kexec KERNEL' without -l): no second start of handoff" },
     ...KEXEC_COMMON_OPTIONS,
   },
   notes: [
@@ -24,8 +26,9 @@ export const command = defineCommand({
   ],
   async run({ values }, context) {
     const common = kexecCommon(values);
+    if (values.exec && values.crash) throw new UsageError("kexec load: a --crash kernel is started by a panic, not by --exec", "kexec load");
     const loaded = await context.architectures(common.arch ?? undefined);
-    return kexecLoadCommand(loaded, {
+    const summary = await kexecLoadCommand(loaded, {
       ...common,
       ...(values.kernel !== undefined ? { kernel: values.kernel } : {}),
       probe: values.probe,
@@ -39,5 +42,9 @@ export const command = defineCommand({
       crash: values.crash,
       cwd: context.cwd,
     });
+    if (!values.exec) return summary;
+    // The load succeeded (it throws otherwise): start it now, without a second Node start (tens of seconds under emulation).
+    const started = await kexecRunCommand(common, "exec", false, false, true);
+    return common.json ? JSON.stringify({ load: JSON.parse(summary), exec: JSON.parse(started) }, null, 2) : `${summary}\n${started}`;
   },
 });

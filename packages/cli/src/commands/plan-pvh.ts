@@ -24,6 +24,8 @@ export interface PvhPlanOptions {
   readonly initrd?: string;
   readonly cmdline?: string;
   readonly memory?: string;
+  /** `--no-verify`: the stub would enter without checking the segments' SHA-256. */
+  readonly noVerify?: boolean;
 }
 
 /** The PVH part of an artefact: where the start info goes and every field of it. */
@@ -31,6 +33,11 @@ function pvhBootInfo(a: HandoffArtefact): { paddr: bigint; info: PvhStartInfo; r
   const b = a.bootInfo as { hvm_start_info_paddr?: bigint; hvm_start_info?: PvhStartInfo; rsdp_paddr_source?: string } | undefined;
   if (b?.hvm_start_info === undefined || b.hvm_start_info_paddr === undefined) throw new ValidationError(`${a.arch} ${a.protocol} plan`, "has no hvm_start_info");
   return { paddr: b.hvm_start_info_paddr, info: b.hvm_start_info, rsdpSource: b.rsdp_paddr_source ?? "" };
+}
+
+/** The stub's segment check as `plan` reports it (null: --no-verify). */
+function pvhCheck(a: HandoffArtefact): { algorithm: "sha256"; segments: number } | null {
+  return a.verify && a.verify.regions > 0 ? { algorithm: "sha256", segments: a.verify.regions } : null;
 }
 
 /**
@@ -45,13 +52,14 @@ export function planPvhCommand(loaded: LoadedArchitectures, o: PvhPlanOptions, c
   const { paddr, info, rsdpSource } = pvhBootInfo(artefact);
   const segments = artefact.segments.map((s) => ({ name: s.name ?? s.role, role: s.role, mem: s.mem, memsz: s.memsz, bufsz: s.bufsz }));
   if (json) {
-    return toJson({ arch: artefact.arch, protocol: "pvh", machine: artefact.qemu, entry: artefact.entry, segments, hvm_start_info_paddr: paddr, hvm_start_info: info, rsdp_paddr_source: rsdpSource });
+    return toJson({ arch: artefact.arch, protocol: "pvh", machine: artefact.qemu, entry: artefact.entry, segments, segmentCheck: pvhCheck(artefact), hvm_start_info_paddr: paddr, hvm_start_info: info, rsdp_paddr_source: rsdpSource });
   }
   const { modlist, memmap, cmdline, ...fields } = info;
   return [
     `${artefact.arch} PVH boot on QEMU -M ${artefact.qemu.machine} -m ${artefact.qemu.memory}: enters ${hex(artefact.entry)} with ebx = ${hex(paddr)}`,
     "",
     table(["segment", "role", "mem", "memsz", "bufsz"], segments.map((s) => [s.name, s.role, hex(s.mem), hex(s.memsz), hex(s.bufsz)])),
+    pvhCheck(artefact) ? `segment check: the stub verifies the SHA-256 of all ${pvhCheck(artefact)!.segments} segments before it enters` : "segment check: none (--no-verify)",
     "",
     `hvm_start_info at ${hex(paddr)}`,
     indent(table(["field", "value"], Object.entries(fields).map(([k, v]) => [k, typeof v === "bigint" || typeof v === "number" ? hex(v) : String(v)]))),

@@ -49,6 +49,8 @@ export interface PlanOptions {
   readonly dtb?: string;
   /** The arch's Linux boot builder: places the DTB (and so the kernel and initrd) as `build` does. */
   readonly linuxBuilder?: LinuxBootBuilder;
+  /** `--no-verify`: the stub would not check the segments' SHA-256 (the segments are the same). */
+  readonly noVerify?: boolean;
   readonly cwd: string;
 }
 
@@ -192,11 +194,21 @@ export function planToObject(plan: LoadPlan) {
   };
 }
 
+/**
+ * What the hand-off stub checks before it enters, as `build`, `boot` and
+ * `kexec load` plan it: each segment's SHA-256 over its memsz bytes (the
+ * digests `--digest sha256` prints), or nothing with `--no-verify`.
+ */
+export function segmentCheckSummary(plan: LoadPlan, noVerify: boolean): { algorithm: "sha256"; segments: number } | null {
+  return noVerify ? null : { algorithm: "sha256", segments: plan.segments.length };
+}
+
 export async function planCommand(options: PlanOptions, json: boolean): Promise<string> {
   const { plan, memoryMap } = makePlanWithMap(options);
   if (options.svg !== undefined) await writeFileAtomic(resolve(options.cwd, options.svg), renderMemoryMapSvg(pictureOfPlan(plan, memoryMap)), { role: "SVG picture" });
   const digests = options.digest === undefined ? undefined : await digestReport(plan.segments, options.digest);
-  if (json) return toJson({ ...planToObject(plan), ...(digests ? { digests } : {}) });
+  const check = segmentCheckSummary(plan, options.noVerify === true);
+  if (json) return toJson({ ...planToObject(plan), segmentCheck: check, ...(digests ? { digests } : {}) });
   const tables = plan.pageTables?.build;
   const r = plan.relocation;
   const first = r.entries.slice(0, 3).map((e) => decodeListEntry(e, r.encoding.pageSize)).map((d) => `${d.kind ?? "INVALID"} ${hex(d.address)}`);
@@ -215,6 +227,7 @@ export async function planCommand(options: PlanOptions, json: boolean): Promise<
     ...(tables
       ? [`page tables: ${tables.format}, root ${hex(tables.root)}, ${tables.tablePages} table page(s) at ${hex(tables.segment.pa)}, ${tables.mappings.length} mapping(s)`]
       : []),
+    check ? `segment check: the stub verifies the SHA-256 of all ${check.segments} segments before it enters (--no-verify leaves it out)` : "segment check: none (--no-verify): the stub enters without hashing the segments",
     ...(digests ? ["", renderDigestReport(digests, false)] : []),
   ].join("\n");
 }
@@ -236,6 +249,7 @@ export const command = defineCommand({
     digest: { type: "string", value: "ALG", help: "per-segment digest, e.g. sha256" },
     svg: { type: "string", value: "FILE", help: "also draw the physical memory map into FILE" },
     dtb: { type: "string", value: "FILE", help: "arm Linux: the devicetree handed over, placed with /chosen and /memory set as `build` does (/memory = --memory, default 512M; default DTB: a UKI's .dtb)" },
+    "no-verify": { type: "boolean", help: "the stub would not check the segments' SHA-256 before it enters (the segments are the same)" },
     protocol: { type: "string", value: "kexec|pvh", help: "kexec: segments and relocation (default); pvh: the x86 PVH boot and the hvm_start_info handoff builds for it" },
   },
   async run({ values }, context) {
@@ -244,7 +258,7 @@ export const command = defineCommand({
     if (protocol === "pvh") {
       const refused = PVH_PLAN_REFUSES.filter((o) => values[o] !== undefined && values[o] !== false);
       if (refused.length) throw new UsageError(`plan: --protocol pvh plans for QEMU -M pc of --memory SIZE; --${refused[0]} does not apply`, "plan");
-      return planPvhCommand(loaded, { arch: values.arch, kernel: values.kernel, initrd: values.initrd, cmdline: values.cmdline, memory: values.memory }, context.cwd, values.json);
+      return planPvhCommand(loaded, { arch: values.arch, kernel: values.kernel, initrd: values.initrd, cmdline: values.cmdline, memory: values.memory, noVerify: values["no-verify"] }, context.cwd, values.json);
     }
     if (protocol !== "kexec") throw new UsageError(`plan: --protocol is kexec or pvh, not '${protocol}'`, "plan");
     const options: PlanOptions = {
@@ -263,6 +277,7 @@ export const command = defineCommand({
       svg: values.svg,
       dtb: values.dtb,
       linuxBuilder: linuxBuilderOf(loaded, values.arch),
+      noVerify: values["no-verify"],
       cwd: context.cwd,
     };
     return planCommand(options, values.json);

@@ -4,7 +4,7 @@
  * zboot and a PE), the PE/COFF reader and the multiboot header finder. Same
  * rules as image-formats.fuzz.test.ts: only HandoffErrors, no slow input, no
  * hang; inflating is capped at 8 MiB so a mutated header cannot make a bomb.
- * The Node edge's native decoders (zlib, libzstd) get the same inputs.
+ * The Node edge's native decoders (zlib, libzstd, lzma-rust2) get the same inputs.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";

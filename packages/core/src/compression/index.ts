@@ -4,7 +4,7 @@ export { GZIP_CODEC } from "./gzip.js";
 export { ZSTD_CODEC, zstdOutputBound } from "./zstd.js";
 export { LZ4_CODEC } from "./lz4.js";
 export { LZMA_CODEC } from "./lzma.js";
-export { XZ_CODEC } from "./xz.js";
+export { XZ_CODEC, xzOutputBound } from "./xz.js";
 export { BZIP2_CODEC } from "./bzip2.js";
 export { crc32, crc32be, crc64, xxh32 } from "./checksums.js";
 export { Xxh64 } from "./xxh64.js";

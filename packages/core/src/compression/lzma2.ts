@@ -62,3 +62,28 @@ export function decodeLzma2(input: Uint8Array, start: number, end: number, decod
     ip = at + packed;
   }
 }
+
+/**
+ * Walk LZMA2 chunk headers from `ip` without decoding: where the end marker
+ * leaves off, and the sum of the sizes the chunks state. A decoder must give
+ * each chunk exactly its stated size, so the sum bounds the output.
+ */
+export function lzma2OutputBound(input: Uint8Array, ip: number, sink: InflateSink): { end: number; size: number } {
+  let size = 0;
+  for (;;) {
+    if (ip >= input.length) sink.fail("LZMA2 chunk", ip, "truncated (no end marker)");
+    const control = input[ip]!;
+    if (control === 0x00) return { end: ip + 1, size };
+    const header = control >= 0x80 ? 5 : 3;
+    if (control < 0x80 && control > 0x02) sink.fail("LZMA2 chunk.control", ip, `0x${control.toString(16)} is not a chunk type`);
+    if (input.length - ip < header) sink.fail("LZMA2 chunk", ip, "truncated header");
+    const stated = (input[ip + 1]! << 8) + input[ip + 2]! + 1;
+    if (header === 3) {
+      size += stated;
+      ip += 3 + stated;
+    } else {
+      size += ((control & 0x1f) << 16) + stated; // unpacked; then packed size, and a properties byte from 0xC0
+      ip += header + (control >= 0xc0 ? 1 : 0) + (input[ip + 3]! << 8) + input[ip + 4]! + 1;
+    }
+  }
+}

@@ -4,7 +4,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { startsWith, u32le, type Codec, type InflateSink } from "./codec.js";
 import { crc32, crc64 } from "./checksums.js";
 import { LzmaDecoder } from "./lzma-decoder.js";
-import { decodeLzma2 } from "./lzma2.js";
+import { decodeLzma2, lzma2OutputBound } from "./lzma2.js";
 
 const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
 const XZ_FOOTER_MAGIC = [0x59, 0x5a];
@@ -127,6 +127,35 @@ export const XZ_CODEC: Codec = {
     }
   },
 };
+
+/**
+ * The most `input` (whole .xz streams) can inflate to, from its block and
+ * LZMA2 chunk headers alone: what lets a decoder that cannot stream into the
+ * cap (a native one at the Node edge) run only when its output fits.
+ * Malformed framing fails through `sink`; checks are left to the decoder.
+ */
+export function xzOutputBound(input: Uint8Array, sink: InflateSink): number {
+  let bound = 0;
+  let ip = 0;
+  while (ip < input.length) {
+    if (input.length - ip < 24 || !startsWith(input, XZ_MAGIC, ip)) sink.fail("stream header", ip, "not an xz stream");
+    const checkSize = CHECK_SIZE[input[ip + 7]! & 0x0f]!;
+    ip += 12;
+    while (ip < input.length && input[ip] !== 0) {
+      const start = ip;
+      const chunks = lzma2OutputBound(input, start + (input[start]! + 1) * 4, sink);
+      bound += chunks.size;
+      ip = chunks.end + ((4 - ((chunks.end - start) % 4)) % 4) + checkSize;
+    }
+    const indexStart = ip;
+    let [count, at] = vli(input, ip + 1, input.length, sink, "index.count");
+    for (let i = 0; i < 2 * count; i++) [, at] = vli(input, at, input.length, sink, "index.record");
+    at += (4 - ((at - indexStart) % 4)) % 4;
+    ip = at + 4 + 12; // index CRC32, stream footer
+    while (ip < input.length && input[ip] === 0) ip++; // stream padding
+  }
+  return bound;
+}
 
 function decodeXzStream(input: Uint8Array, start: number, sink: InflateSink): number {
   if (input.length - start < 24) sink.fail("stream header", start, "truncated");

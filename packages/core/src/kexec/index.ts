@@ -63,6 +63,7 @@ export {
   segmentVerifyRegions,
   writeVerifyTable,
   segmentCheck,
+  kexecSegmentCheck,
   type VerifyRegion,
   type SegmentCheck,
   type Sha256Hasher,

@@ -20,6 +20,7 @@ import { hex } from "../bits.js";
 import { ValidationError } from "../errors.js";
 import type { Segment } from "../image.js";
 import type { StubImage } from "../link/stub-code.js";
+import type { KexecLoadSegment } from "./live-backend.js";
 
 /** One checked region of a segment, named for reports: `[start, start + len)` must hash to `sha256`. */
 export interface VerifyRegion {
@@ -111,4 +112,13 @@ export interface SegmentCheck {
 /** The check for `segments`, or an empty one (no regions: the stub checks nothing) when `noVerify`. */
 export function segmentCheck(segments: readonly Segment[], options: { readonly noVerify?: boolean; readonly console?: bigint; readonly hasher?: Sha256Hasher } = {}): SegmentCheck {
   return { regions: options.noVerify ? [] : segmentVerifyRegions(segments, "segment check", options.hasher), ...(options.console === undefined ? {} : { console: options.console }) };
+}
+
+/**
+ * The check for kexec_load segments (what a live plan hands the kernel): each
+ * segment's `memsz` bytes, its buffer then the zeros the kernel fills in.
+ */
+export function kexecSegmentCheck(segments: readonly KexecLoadSegment[], options: { readonly noVerify?: boolean; readonly console?: bigint; readonly hasher?: Sha256Hasher } = {}): SegmentCheck {
+  const asSegments: Segment[] = segments.map((s, i) => ({ data: { kind: "bytes", bytes: s.bytes }, bufsz: BigInt(s.bytes.length), mem: s.mem, memsz: s.memsz, role: "other", name: s.name ?? `segment ${i}` }));
+  return segmentCheck(asSegments, options);
 }

@@ -11,10 +11,11 @@
  *      CR4 and CR2 from the data block, loads DS/ES/FS/GS/SS, TR and LDTR;
  *   4. sets EFLAGS, then every GPR from the data block, and far-jumps to the
  *      entry with the planned CS (the ljmp immediates are data-block fields).
- * Before 2, when hd_rsdp_dst is not zero and the loader that entered the stub
+ * After 2, when hd_rsdp_dst is not zero and the loader that entered the stub
  * passed an hvm_start_info in %ebx (magic 0x336ec578, xen start_info.h), its
  * rsdp_paddr (offset 32, 8 bytes) is copied to hd_rsdp_dst: where the firmware
- * put the RSDP is known only at run time, and the PVH loader found it.
+ * put the RSDP is known only at run time, and the PVH loader found it (after
+ * the check: the planned start info, rsdp_paddr 0, is what was hashed).
  * Code refers to local labels only, so the object has no relocations.
  */
 	.include "verify32.S"
@@ -24,6 +25,7 @@
 	X86_WALK_LIST 4
 
 .Ldone:
+	X86_VERIFY
 	movl	(.Lrsdp_dst - .Lbase)(%ebp), %edi
 	testl	%edi, %edi
 	jz	6f
@@ -37,7 +39,6 @@
 	movl	36(%esi), %eax
 	movl	%eax, 4(%edi)
 6:
-	X86_VERIFY
 	X86_LOAD_GDT32
 	lidt	(.Lidtr - .Lbase)(%ebp)
 	movl	(.Lcr0 - .Lbase)(%ebp), %eax

@@ -7,7 +7,8 @@
  *      most hd_max_steps entries; an address above 4 GiB or a runaway list
  *      spins at hd_fail;
  *   2. (32-bit) checks every segment's SHA-256 (verify32.S; spins at
- *      hd_verify_fail on a mismatch),
+ *      hd_verify_fail on a mismatch) — on the kexec entry too, in
+ *      compatibility mode (see hd_entry64),
  *   3. loads its GDT, then CR4 (PAE), CR3 (the planner's page tables), EFER
  *      (LME) and CR0 (PG) from the data block — SDM Vol. 3A §10.8.5
  *      "Initializing IA-32e Mode" — and far-returns into its 64-bit code segment;
@@ -22,7 +23,7 @@
 	X86_WALK_LIST 8
 
 .Ldone:
-	X86_VERIFY
+	call	.Lcheck
 	X86_LOAD_GDT32
 	movl	(.Lcr4 - .Lbase)(%ebp), %eax
 	movl	%eax, %cr4
@@ -42,19 +43,63 @@
 	lret
 
 	/*
+	 * The segment check as a 32-bit subroutine, for both entries: protected
+	 * mode with paging off (PVH) and compatibility mode (kexec). %ebp = .Lbase;
+	 * returns when every region matches (X86_VERIFY restores %esp), spins at
+	 * hd_verify_fail otherwise.
+	 */
+.Lcheck:
+	X86_VERIFY
+	ret
+
+	/*
 	 * kexec entry: Linux's relocate_kernel (6.1 arch/x86/kernel/
 	 * relocate_kernel_64.S, identity_mapped) has copied every segment and
 	 * returns here in 64-bit mode over the old kernel's identity map, GPRs
-	 * zeroed: there is no list to walk. Load the GDT (a 10-byte operand built
-	 * on the stack) and CR4, CR3, EFER, CR0 from the data block (PAE, LME and
-	 * PG stay set, so this is legal in long mode), then far-return into .Llong
-	 * as the 32-bit path does.
+	 * zeroed: there is no list to walk. First the segment check: its code is
+	 * 32-bit, so far-return into compatibility mode through a GDT of the
+	 * check's own (the planned GDT promises the kernel no 32-bit code
+	 * segment), still over the old kernel's identity map (6.1
+	 * machine_kexec_64.c init_pgtable: every RAM range, writable, executable),
+	 * call .Lcheck, far-return to 64-bit mode. Then load the planned GDT (a
+	 * 10-byte operand built on the stack) and CR4, CR3, EFER, CR0 from the
+	 * data block (PAE, LME and PG stay set, so this is legal in long mode),
+	 * then far-return into .Llong as the 32-bit path does.
 	 */
+	.set	CHECK_CS32, 0x08		/* selectors of .Lcheck_gdt */
+	.set	CHECK_CS64, 0x10
+	.set	CHECK_DS, 0x18
 	.code64
 	.globl	hd_entry64
 hd_entry64:
 	cli
 	cld
+	leaq	.Lstack_top(%rip), %rsp
+	leaq	.Lcheck_gdt(%rip), %rax
+	pushq	%rax
+	pushw	$(.Lcheck_gdt_end - .Lcheck_gdt - 1)
+	lgdt	(%rsp)
+	pushq	$CHECK_CS32
+	leaq	.Lcompat(%rip), %rax
+	pushq	%rax
+	lretq
+	.code32
+.Lcompat:
+	movl	$CHECK_DS, %eax
+	movl	%eax, %ds
+	movl	%eax, %es
+	movl	%eax, %ss
+	call	1f
+1:	popl	%ebp
+	subl	$(1b - .Lbase), %ebp
+	leal	(.Lstack_top - .Lbase)(%ebp), %esp
+	call	.Lcheck
+	pushl	$CHECK_CS64
+	leal	(.Lchecked - .Lbase)(%ebp), %eax
+	pushl	%eax
+	lret
+	.code64
+.Lchecked:
 	X86_LOAD_GDT64
 	movq	.Lcr4(%rip), %rax
 	movq	%rax, %cr4
@@ -91,6 +136,15 @@ hd_entry64:
 	movq	.L\reg(%rip), %\reg
 	.endr
 	jmp	*.Lrip(%rip)
+
+	/* The check's GDT: null, flat 32-bit code, 64-bit code, flat data (SDM Vol. 3A 3.4.5; accessed bits preset). */
+	.balign	8, 0
+.Lcheck_gdt:
+	.quad	0
+	.quad	0x00cf9b000000ffff
+	.quad	0x00af9b000000ffff
+	.quad	0x00cf93000000ffff
+.Lcheck_gdt_end:
 
 	/* Data block (little-endian). */
 	.balign	8, 0
