@@ -1,14 +1,8 @@
 import { ValidationError, alignUp, hex, machineWithMemory, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine, type Segment, type SegmentRole } from "@handoff/core";
-<<<<<<< HEAD
 import { encodeFdt, parseFdt, setChosen, setFdtMemory } from "@handoff/core/fdt";
-import { layoutInPlaceList, segmentCheck } from "@handoff/core/kexec";
-import { ARM_VIRT_LINUX_MACHINE, ARM_VIRT_PL011 } from "./virt.js";
-=======
-import { encodeFdt, parseFdt, setChosen } from "@handoff/core/fdt";
 import { layoutInPlaceList } from "@handoff/core/kexec";
 import { armLoaderArtefact } from "./artefact.js";
 import { ARM_VIRT_LINUX_MACHINE } from "./virt.js";
->>>>>>> main
 import { armVirtMachine, type ArmWidth } from "./width.js";
 
 const PAGE = 0x1000n;
