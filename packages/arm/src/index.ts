@@ -6,5 +6,6 @@ export { armVirtMachine, type ArmWidth, type ArmEntryRequest, type IndirectionLi
 export { makeArmArtefactBuilder } from "./artefact.js";
 export { makeArmLinuxBootBuilder, placeAfterDtb, ARM_DTB_ROOM, type ArmLinuxWidth, type ArmLinuxKernel, type ArmLinuxPlacement } from "./linux-boot.js";
 export { makeArmLinuxKexecBuilder, planArmKexec, planArmKexecProbe, kexecDeviceTree, kexecMachine, firmwareReservations, ARM_KEXEC_RNG_SEED_BYTES, ARM_KEXEC_KASLR_SEED_BYTES } from "./kexec.js";
+export { makeArmLinuxKdumpBuilder, planArmCrashKexec, CHOSEN_ELFCOREHDR, CHOSEN_USABLE_MEMORY } from "./kexec-crash.js";
 export { longDescriptorLeaf, type LongDescriptorLimits } from "./long-descriptor.js";
 export { armArchitectureBase } from "./family.js";

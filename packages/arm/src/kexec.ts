@@ -54,7 +54,7 @@ export function firmwareReservations(tree: DeviceTree): { start: bigint; size: b
 }
 
 /** Refuse a plan that writes outside the running machine's RAM (a hole, a device) or over a firmware reservation. */
-function checkInRam(memoryMap: MemoryMap, reservations: readonly { start: bigint; size: bigint }[], segments: readonly KexecLoadSegment[], what: string): void {
+export function checkInRam(memoryMap: MemoryMap, reservations: readonly { start: bigint; size: bigint }[], segments: readonly KexecLoadSegment[], what: string): void {
   for (const s of segments) {
     const end = s.mem + s.memsz;
     if (!memoryMap.covers(s.mem, end)) throw new ValidationError(what, `${s.name} at ${hex(s.mem)}..${hex(end)} is not all System RAM of the running machine`);
@@ -89,7 +89,7 @@ export function kexecDeviceTree(tree: DeviceTree, settings: { cmdline: string; i
  * (the same entry at EL2) where the width's stub follows a purgatory entered
  * at EL2, i.e. a running kernel booted there (arm64).
  */
-function withStub(
+export function withStub(
   width: ArmLinuxWidth,
   state: LinuxKexecPlan["state"],
   stubAt: bigint,

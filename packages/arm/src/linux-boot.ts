@@ -40,8 +40,13 @@ export interface ArmLinuxKernel {
   readonly bytes: Uint8Array;
   /** Room at the load address (the image plus what it zeroes, e.g. arm64 image_size). */
   readonly memsz: bigint;
-  /** Where the kernel, DTB, initrd, stub and list go on `machine` with an initrd of `initrdSize` bytes. */
-  place(machine: LinuxMachine, initrdSize: bigint): ArmLinuxPlacement;
+  /**
+   * Where the kernel, DTB, initrd, stub and list go on `machine` with an
+   * initrd of `initrdSize` bytes. `compact`: the DTB right above what the
+   * kernel occupies, for a crash region with no room to spare (arm32 otherwise
+   * keeps it at RAM + 128 MiB).
+   */
+  place(machine: LinuxMachine, initrdSize: bigint, options?: { readonly compact?: boolean }): ArmLinuxPlacement;
 }
 
 /** A width table plus how that width reads its kernel file (zImage, arm64 Image). */

@@ -1,4 +1,4 @@
-import { ARM_VIRT_LINUX_MACHINE, makeArmLinuxKexecBuilder, placeAfterDtb, type ArmLinuxKernel, type ArmLinuxPlacement } from "@handoff/arm";
+import { ARM_VIRT_LINUX_MACHINE, makeArmLinuxKdumpBuilder, placeAfterDtb, type ArmLinuxKernel, type ArmLinuxPlacement } from "@handoff/arm";
 import { alignUp, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine } from "@handoff/core";
 import { ARM64_BASE_ALIGNMENT, parseArm64Image } from "./image-header.js";
 import { ARM64_WIDTH } from "./width.js";
@@ -37,4 +37,4 @@ function readKernel(request: LinuxBootRequest): ArmLinuxKernel {
 }
 
 /** arm64 Linux through the stub: Image, DTB with /chosen set by our FDT writer, initrd; x0 = DTB. */
-export const arm64LinuxBootBuilder: LinuxBootBuilder = makeArmLinuxKexecBuilder({ ...ARM64_WIDTH, readKernel });
+export const arm64LinuxBootBuilder: LinuxBootBuilder = makeArmLinuxKdumpBuilder({ ...ARM64_WIDTH, readKernel });

@@ -1,19 +1,28 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "@handoff/test-support/cli";
+import { tempDir } from "@handoff/test-support";
 
 interface ArchJson {
   id: string;
   wordBits: number;
   elfMachine: number;
+  protocols: string[];
   registers: { name: string; width: number; aliasOf?: string; onWrite?: string }[];
+}
+
+/** `handoff archs --json`, checked to succeed quietly, parsed. */
+function archsJson(): ArchJson[] {
+  const r = runCli(["archs", "--json"]);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  return (JSON.parse(r.stdout) as { architectures: ArchJson[] }).architectures;
 }
 
 describe("handoff archs", () => {
   it("--json lists the four installed architectures with their register widths", () => {
-    const r = runCli(["archs", "--json"]);
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    const { architectures } = JSON.parse(r.stdout) as { architectures: ArchJson[] };
+    const architectures = archsJson();
     expect(architectures.map((a) => a.id)).toEqual(["arm32", "arm64", "x86_32", "x86_64"]);
     const by = Object.fromEntries(architectures.map((a) => [a.id, a]));
     const width = (arch: string, reg: string) => by[arch]!.registers.find((x) => x.name === reg)?.width;
@@ -44,6 +53,36 @@ describe("handoff archs", () => {
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr).toMatch(/^handoff: /);
       expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
+
+// The protocols `archs` lists are the ones the installed builders build, i.e. what `build --protocol` accepts.
+describe("handoff archs --json protocols", () => {
+  it("lists each architecture's protocols as its builders accept them", () => {
+    expect(Object.fromEntries(archsJson().map((a) => [a.id, [...a.protocols].sort()]))).toEqual({
+      arm32: ["kexec", "linux"],
+      arm64: ["kexec", "linux"],
+      x86_32: ["kexec", "linux32", "pvh"],
+      x86_64: ["kexec", "linux64", "pvh"],
+    });
+  });
+
+  it("every listed protocol is one `build` accepts, and an unlisted one is refused", () => {
+    const architectures = archsJson();
+    const dir = tempDir("handoff-archs-");
+    try {
+      for (const arch of architectures) {
+        for (const protocol of arch.protocols) {
+          const r = runCli(["build", "--arch", arch.id, "--protocol", protocol, "--probe", "--out", join(dir, `${arch.id}-${protocol}`)]);
+          expect([arch.id, protocol, r.code, r.stderr]).toEqual([arch.id, protocol, 0, ""]);
+        }
+      }
+      const refused = runCli(["build", "--arch", "arm64", "--protocol", "pvh", "--probe", "--out", join(dir, "refused")]);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/pvh/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

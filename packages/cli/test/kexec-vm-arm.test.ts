@@ -10,7 +10,6 @@
  * --image-size=0x3000000, without which it hangs on this zImage). Both tools'
  * times from exec to marker are logged. Nothing here calls kexec on the host.
  */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compareRegisters, describeMismatches, withQemu, type QemuMachine } from "@handoff/qemu";
@@ -18,13 +17,8 @@ import { readIomemMap } from "@handoff/node";
 import { arm64LinuxBootBuilder } from "@handoff/arm64";
 import { arm32LinuxBootBuilder } from "@handoff/arm32";
 import { ARCHS } from "@handoff/test-support/archs";
-import { IN_CI, KERNELS, REPO_ROOT, fixtureKernel, requireTool } from "@handoff/test-support";
-import { staticBusybox } from "@handoff/test-support/busybox";
-import { VM_EXEC_LINE, VM_FAILED_LINE, VM_GUARD_PARAM, kexecVmInitramfs } from "@handoff/test-support/kexec-vm";
-import { armNodeBinary, armSysroot, type ArmVmArch } from "@handoff/test-support/kexec-vm-arm";
-
-const bundle = join(REPO_ROOT, "packages/cli/dist/handoff.mjs");
-if (!existsSync(bundle) && IN_CI) throw new Error(`${bundle} is missing: npm run build first`);
+import { REPO_ROOT } from "@handoff/test-support";
+import { VM_EXEC_LINE, VM_FAILED_LINE, VM_GUARD_PARAM, armKexecVmImage } from "@handoff/test-support/kexec-vm";
 
 /** Seconds one boot-load-exec-marker run may take under TCG on a loaded 2-core machine (Arm TCG is slower than x86's). */
 const VM_LIFETIME_MS = 300_000;
@@ -35,26 +29,8 @@ const ARCH_CASES = [
   { arch: "arm32", qemu: "qemu-system-arm", cpu: "cortex-a15", builder: arm32LinuxBootBuilder, toolsCase: "tools-imagesize" },
 ] as const;
 
-/** The VM image of `arch`, or why it cannot be had here (skip loudly; fail under CI). */
-function prepare(arch: ArmVmArch): { kernel: string; initrd: () => string } | undefined {
-  const kernel = fixtureKernel(KERNELS[arch]);
-  if (kernel === undefined || !requireTool(ARCH_CASES.find((c) => c.arch === arch)!.qemu) || !existsSync(bundle)) return undefined;
-  const busybox = staticBusybox(arch);
-  if (busybox === undefined) return undefined;
-  try {
-    const node = armNodeBinary(arch);
-    const sysroot = armSysroot(arch);
-    return { kernel, initrd: () => kexecVmInitramfs({ arch, busybox, node, sysroot, kernel, kexecTools: sysroot }) };
-  } catch (error) {
-    const why = `the ${arch} kexec VM image cannot be built: ${(error as Error).message.split("\n")[0]}`;
-    if (IN_CI) throw new Error(why);
-    console.warn(`\n*** SKIPPING ${arch} kexec VM cases: ${why} ***\n`);
-    return undefined;
-  }
-}
-
 for (const c of ARCH_CASES) {
-  const vmImage = prepare(c.arch);
+  const vmImage = armKexecVmImage(c.arch);
 
   /** Boot the VM on `kexecCase` and run `then` once /init has printed its exec line. */
   const bootCase = <T>(kexecCase: string, then: (vm: QemuMachine, execAt: number) => Promise<T>, machine: { virt?: string; smp?: number } = {}): Promise<T> => {

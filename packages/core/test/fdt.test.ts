@@ -28,6 +28,11 @@ const machine = () =>
     reservations: [{ address: 0x40000000n, size: 0x1000n }],
   });
 
+/** One cpu node of the machine above, as dtc prints it. */
+function cpuDts(n: number): string {
+  return `\t\tcpu@${n} {\n\t\t\tdevice_type = "cpu";\n\t\t\tcompatible = "arm,cortex-a57";\n\t\t\treg = <0x0${n}>;\n\t\t\tenable-method = "psci";\n\t\t};\n`;
+}
+
 /** What the machine above must decompile to, written from the description (dtc 1.6 formatting). */
 const MACHINE_DTS = `/dts-v1/;
 
@@ -42,20 +47,7 @@ const MACHINE_DTS = `/dts-v1/;
 \t\t#address-cells = <0x01>;
 \t\t#size-cells = <0x00>;
 
-\t\tcpu@0 {
-\t\t\tdevice_type = "cpu";
-\t\t\tcompatible = "arm,cortex-a57";
-\t\t\treg = <0x00>;
-\t\t\tenable-method = "psci";
-\t\t};
-
-\t\tcpu@1 {
-\t\t\tdevice_type = "cpu";
-\t\t\tcompatible = "arm,cortex-a57";
-\t\t\treg = <0x01>;
-\t\t\tenable-method = "psci";
-\t\t};
-\t};
+${[0, 1].map(cpuDts).join("\n")}\t};
 
 \tmemory@40000000 {
 \t\tdevice_type = "memory";

@@ -90,3 +90,16 @@ export function relObject(elfClass: 32 | 64, endian: "little" | "big", machine =
     ],
   });
 }
+
+/** Every ELF class and byte order a parser must read alike: describe.each over it. */
+export const ELF_SHAPES = [
+  [64, "little"],
+  [64, "big"],
+  [32, "little"],
+  [32, "big"],
+] as const;
+
+/** The PVH-shaped ELF of one {@link ELF_SHAPES} entry, its PHYS32_ENTRY note as wide as the class's word. */
+export function pvhElfShaped(elfClass: 32 | 64, endian: "little" | "big"): ReturnType<typeof pvhElf> {
+  return pvhElf({ elfClass, endian, entryDescBytes: elfClass === 64 ? 8 : 4 });
+}

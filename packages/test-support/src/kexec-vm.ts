@@ -9,11 +9,12 @@
  */
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { NewcArchive, markerInitramfs } from "@handoff/core/cpio";
-import { REPO_ROOT } from "./tools.js";
-import { foreignSharedLibraries, type ArmVmArch } from "./kexec-vm-arm.js";
+import { staticBusybox } from "./busybox.js";
+import { IN_CI, KERNELS, REPO_ROOT, fixtureKernel, requireTool } from "./tools.js";
+import { armNodeBinary, armSysroot, foreignSharedLibraries, type ArmVmArch } from "./kexec-vm-arm.js";
 
 const CACHE = join(REPO_ROOT, ".cache", "kexec-vm");
 
@@ -65,7 +66,7 @@ for word in $(cat /proc/cmdline); do
 done
 H="node /opt/handoff/handoff.mjs"
 M="$console handoff.marker=kexec-$case"
-CM="console=ttyS0 quiet nr_cpus=1 reset_devices handoff.marker=crash-$case"
+CM="$console quiet nr_cpus=1 reset_devices handoff.marker=crash-$case"
 # Crash cases: a random token in a tmpfs file (so it sits in RAM), the RAM map for the test, then the load.
 crash_setup() {
   mkdir -p /mnt/t && mount -t tmpfs tmpfs /mnt/t
@@ -91,12 +92,14 @@ case "$case" in
   tools-file) run kexec -s -l /k/kernel --initrd=/k/marker.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
   crash) crash_setup; run $H kexec load --crash --kernel /k/kernel --initrd /k/capture.cpio --cmdline "$CM" && run $H kexec status && panic ;;
   tools-crash) crash_setup; run kexec -p /k/kernel --initrd=/k/capture.cpio --command-line="$CM" && panic ;;
+  tools-crash-imagesize) crash_setup; run kexec -p /k/kernel --image-size=0x3000000 --initrd=/k/capture.cpio --command-line="$CM" && panic ;;
   probe) run $H kexec load --probe && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
   corrupt) HANDOFF_TEST_FLIP_SEGMENT="protected-mode kernel" run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
   noverify) run $H kexec load --no-verify --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
   startup) echo "HANDOFF-VM: t0"; node -e 0; echo "HANDOFF-VM: t1 node"; $H kexec status > /dev/null; echo "HANDOFF-VM: t2 handoff" ;;
   unguarded) HANDOFF_KEXEC_REAL=0 run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" ;;
-  capture) for f in /proc/iomem /proc/cmdline /sys/kernel/kexec_loaded /proc/sys/kernel/kexec_load_disabled; do echo "HANDOFF-FILE: $f"; cat $f; done
+  capture) for f in /proc/iomem /proc/cmdline /sys/kernel/kexec_loaded /proc/sys/kernel/kexec_load_disabled /sys/kernel/kexec_crash_loaded /sys/kernel/kexec_crash_size /sys/kernel/vmcoreinfo /sys/devices/system/cpu/cpu*/crash_notes*; do
+      [ -e $f ] && { echo "HANDOFF-FILE: $f"; cat $f; }; done
     for d in /sys/firmware/memmap/*; do [ -e $d/start ] && echo "HANDOFF-MEMMAP: $(cat $d/start) $(cat $d/end) $(cat $d/type)"; done
     [ -e /sys/firmware/fdt ] && { echo "HANDOFF-FDT-BASE64:"; base64 /sys/firmware/fdt; echo "HANDOFF-FDT-END"; } ;;
 esac
@@ -186,7 +189,7 @@ export function kexecVmInitramfs(inputs: KexecVmInputs): string {
   const dirs = new Set(["dev", "proc", "sys", "tmp", "run"]);
   for (const [at, host, perms] of files) addFile(cpio, dirs, at, host, perms);
   addFile(cpio, dirs, "k/marker.cpio", markerFile(inputs.busybox), 0o644);
-  addFile(cpio, dirs, "k/capture.cpio", captureFile(inputs.busybox), 0o644);
+  addFile(cpio, dirs, "k/capture.cpio", captureFile(inputs.busybox, inputs.arch), 0o644);
   cpio.file("init", KEXEC_VM_INIT, 0o755);
   mkdirSync(CACHE, { recursive: true });
   const tmp = `${target}.${process.pid}.tmp`;
@@ -215,17 +218,30 @@ done
 V=/proc/vmcore
 say() { echo "${CAPTURE_LINE}$*"; }
 [ -r $V ] || { say "no /proc/vmcore"; poweroff -f; }
-num() { od -A n -t "$1" -j "$2" -N "$3" $V | tr -d ' '; }
-magic=$(head -c 4 $V | od -A n -t x1 | tr -d ' ')
-phoff=$(num u8 32 8); phnum=$(num u2 56 2)
-loads=0; bytes=0; i=0
+# The header and notes are copied out first with exact-size reads (od and head read ahead in
+# 4 KiB blocks, which would already touch the dumped memory a broken PT_LOAD points at).
+H=/tmp/vmcore-head; mkdir -p /tmp
+head_of() { dd if=$V of=$H bs="$1" count=1 2>/dev/null; }
+num() { od -A n -t "u$2" -j "$1" -N "$2" $H | tr -d ' '; }
+head_of 64
+magic=$(od -A n -t x1 -N 4 $H | tr -d ' ')
+# ELF64: e_phoff 32 (8 bytes), e_phnum 56, 56-byte phdrs, p_offset at 8, p_memsz at 40; ELF32: 28 (4), 44, 32, 4, 20.
+if [ "$(num 4 1)" = 2 ]; then W=8 phoff=$(num 32 8) phnum=$(num 56 2) PH=56 OFF=8 MEMSZ=40; else W=4 phoff=$(num 28 4) phnum=$(num 44 2) PH=32 OFF=4 MEMSZ=20; fi
+head_of $((phoff + phnum * PH))
+loads=0; bytes=0; data=0; i=0
 while [ "$i" -lt "$phnum" ]; do
-  at=$((phoff + i * 56))
-  if [ "$(num u4 $at 4)" = 1 ]; then loads=$((loads + 1)); bytes=$((bytes + $(num u8 $((at + 40)) 8))); fi
+  at=$((phoff + i * PH))
+  if [ "$(num $at 4)" = 1 ]; then
+    loads=$((loads + 1)); bytes=$((bytes + $(num $((at + MEMSZ)) $W)))
+    off=$(num $((at + OFF)) $W); { [ "$data" = 0 ] || [ "$off" -lt "$data" ]; } && data=$off
+    say "load offset $off memsz $(num $((at + MEMSZ)) $W)"
+  fi
   i=$((i + 1))
 done
-say "elf $magic class $(num u1 4 1) type $(num u2 16 2) machine $(num u2 18 2) phnum $phnum loads $loads bytes $bytes"
-say "$(head -c 65536 $V | strings | grep -m1 '^OSRELEASE=')"
+say "elf $magic class $(num 4 1) type $(num 16 2) machine $(num 18 2) phnum $phnum loads $loads bytes $bytes"
+# vmcore lays the merged notes out between the program headers and the first load's data.
+head_of $data
+say "$(strings $H | grep -m1 '^OSRELEASE=')"
 start=$(cut -d' ' -f1 /proc/uptime)
 tok=$(/bin/find-token $V)
 say "scanned in $start..$(cut -d' ' -f1 /proc/uptime) s"
@@ -233,30 +249,44 @@ echo "HANDOFF-MARKER: \${marker:-none} \${tok#HANDOFF-TOKEN-}"
 poweroff -f
 `;
 
-/** The token scanner's C source (built static with the host's gcc: the capture kernel has no libc). */
+/** The token scanner's C source (freestanding and static: the capture initramfs has no libc). */
 const FIND_TOKEN_SOURCE = join(REPO_ROOT, "packages/test-support/vm/find-token.c");
 
-/** `find-token`, built once per source into the cache. */
-function findTokenBinary(): string {
+/** clang target and binutils linker of each VM arch's find-token (both in .ci/debian-packages). */
+const FIND_TOKEN_TOOLCHAIN: Record<KexecVmInputs["arch"], { readonly target: string; readonly ld: string }> = {
+  x86_64: { target: "x86_64-linux-gnu", ld: "x86_64-linux-gnu-ld" },
+  arm64: { target: "aarch64-linux-gnu", ld: "aarch64-linux-gnu-ld" },
+  arm32: { target: "armv7a-linux-gnueabihf", ld: "arm-linux-gnueabihf-ld" },
+};
+
+/** `find-token` for `arch` (freestanding: clang -c, then the arch's ld), built once per source into the cache. */
+function findTokenBinary(arch: KexecVmInputs["arch"]): string {
   const source = readFileSync(FIND_TOKEN_SOURCE);
-  const path = join(CACHE, `find-token-${createHash("sha256").update(source).digest("hex").slice(0, 16)}`);
+  const path = join(CACHE, `find-token-${arch}-${createHash("sha256").update(source).digest("hex").slice(0, 16)}`);
   if (existsSync(path)) return path;
   mkdirSync(CACHE, { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  execFileSync("gcc", ["-static", "-O2", "-Wall", "-Werror", "-o", tmp, FIND_TOKEN_SOURCE], { stdio: "pipe" });
+  const { target, ld } = FIND_TOKEN_TOOLCHAIN[arch];
+  const flags = ["-O2", "-ffreestanding", "-fno-builtin", "-fno-stack-protector", "-fno-pic", "-Wall", "-Werror"];
+  execFileSync("clang", [`--target=${target}`, ...flags, "-c", "-o", `${tmp}.o`, FIND_TOKEN_SOURCE], { stdio: "pipe" });
+  try {
+    execFileSync(ld, ["-static", "-nostdlib", "-e", "_start", "-o", tmp, `${tmp}.o`], { stdio: "pipe" });
+  } finally {
+    rmSync(`${tmp}.o`, { force: true });
+  }
   renameSync(tmp, path);
   return path;
 }
 
 /** The capture kernel's initramfs: busybox, find-token and {@link CAPTURE_INIT}, cached by content. */
-function captureFile(busybox: string): string {
+function captureFile(busybox: string, arch: KexecVmInputs["arch"]): string {
   const bytes = new NewcArchive()
     .directory("bin")
     .directory("dev")
     .directory("proc")
     .characterDevice("dev/console", 5, 1)
     .file("bin/busybox", new Uint8Array(readFileSync(busybox)), 0o755)
-    .file("bin/find-token", new Uint8Array(readFileSync(findTokenBinary())), 0o755)
+    .file("bin/find-token", new Uint8Array(readFileSync(findTokenBinary(arch))), 0o755)
     .file("init", CAPTURE_INIT, 0o755)
     .toBytes();
   return cachedFile("capture", bytes);
@@ -276,4 +306,31 @@ function cachedFile(name: string, bytes: Uint8Array): string {
 /** The marker initramfs around `busybox`, cached by content. */
 function markerFile(busybox: string): string {
   return cachedFile("marker", markerInitramfs(new Uint8Array(readFileSync(busybox))));
+}
+
+/** QEMU binary of each Arm VM arch. */
+const ARM_QEMU: Record<ArmVmArch, string> = { arm64: "qemu-system-aarch64", arm32: "qemu-system-arm" };
+
+/**
+ * The Arm kexec VM image of `arch`: the fixture kernel and its initramfs
+ * (node, the CLI, kexec-tools; built on first use), or undefined when
+ * something is missing here (skipped loudly; under CI it throws).
+ */
+export function armKexecVmImage(arch: ArmVmArch): { kernel: string; initrd: () => string } | undefined {
+  const kernel = fixtureKernel(KERNELS[arch]);
+  const bundle = join(REPO_ROOT, "packages/cli/dist/handoff.mjs");
+  if (!existsSync(bundle) && IN_CI) throw new Error(`${bundle} is missing: npm run build first`);
+  if (kernel === undefined || !requireTool(ARM_QEMU[arch]) || !existsSync(bundle)) return undefined;
+  const busybox = staticBusybox(arch);
+  if (busybox === undefined) return undefined;
+  try {
+    const node = armNodeBinary(arch);
+    const sysroot = armSysroot(arch);
+    return { kernel, initrd: () => kexecVmInitramfs({ arch, busybox, node, sysroot, kernel, kexecTools: sysroot }) };
+  } catch (error) {
+    const why = `the ${arch} kexec VM image cannot be built: ${(error as Error).message.split("\n")[0]}`;
+    if (IN_CI) throw new Error(why);
+    console.warn(`\n*** SKIPPING ${arch} kexec VM cases: ${why} ***\n`);
+    return undefined;
+  }
 }

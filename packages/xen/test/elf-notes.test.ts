@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FormatError } from "@handoff/core";
 import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
 import { XEN_ELF_IMAGE_FORMAT, XEN_PVH_ENTRY_SOURCE, xenElfImageFormat, xenNoteTypeName } from "@handoff/xen";
-import { pvhElf, PVH_PHYS_BASE } from "@handoff/test-support/elf-fixtures";
+import { ELF_SHAPES, pvhElf, pvhElfShaped, PVH_PHYS_BASE } from "@handoff/test-support/elf-fixtures";
 import { int, note, writeElf } from "@handoff/test-support/elf-writer";
 import { thrownBy } from "@handoff/test-support";
 
@@ -16,13 +16,8 @@ function formatErrorOf(fn: () => unknown, field: RegExp, offset?: number): Forma
   return e;
 }
 
-describe.each([
-  [64, "little"],
-  [64, "big"],
-  [32, "little"],
-  [32, "big"],
-] as const)("Xen notes of a PVH ELF%i %s-endian", (elfClass, endian) => {
-  const f = pvhElf({ elfClass, endian, entryDescBytes: elfClass === 64 ? 8 : 4 });
+describe.each(ELF_SHAPES)("Xen notes of a PVH ELF%i %s-endian", (elfClass, endian) => {
+  const f = pvhElfShaped(elfClass, endian);
   const image = XEN_ELF_IMAGE_FORMAT.parse(input(f.bytes, "pvh.elf"));
 
   it("take the entry from PHYS32_ENTRY (low 32 bits) and keep e_entry as the virtual one", () => {

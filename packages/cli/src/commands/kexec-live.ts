@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
-import { LINUX_KEXEC_SEED_BYTES, ValidationError, hex, type LinuxKexecPlan, type MemoryMap } from "@handoff/core";
+import { LINUX_KEXEC_SEED_BYTES, ValidationError, hex, type LinuxKexecPlan, type LinuxKexecRequest, type MemoryMap } from "@handoff/core";
 import { KEXEC_FILE_ON_CRASH, KexecRefusedError, RecordingKexecBackend, archOfNodeArch, type KexecBackend, type KexecFileLoadRequest, type Sha256Hasher } from "@handoff/core/kexec";
 import { readFileBounded, readFirmwareMemmap, readIomemMap, readKexecStatus, readProcCmdline, readRunningBootParams, testVmSegmentFault, type KexecStatus } from "@handoff/node";
 import { linuxBuilderOf, type LoadedArchitectures } from "../container.js";
@@ -104,28 +104,33 @@ export function runningKexecInputs(arch: string, o: { readonly root: string; rea
 /** Plan a kexec_load (or the --probe payload) through the arch's Linux boot builder. */
 export function planLiveKexec(loaded: LoadedArchitectures, arch: string, o: KexecLoadOptions): LinuxKexecPlan {
   const builder = linuxBuilderOf(loaded, arch);
-  const memoryMap = runningMemoryMap(arch, o.root);
   if (o.probe) {
     if (builder?.kexecProbe === undefined) throw new ValidationError(`kexec load --probe on ${arch}`, "handoff has no kexec probe for this architecture yet");
-    return builder.kexecProbe(memoryMap);
+    return builder.kexecProbe(runningMemoryMap(arch, o.root));
   }
   if (builder?.kexec === undefined) throw new ValidationError(`kexec load on ${arch}`, "handoff cannot plan kexec_load for this architecture yet; use --file where the kernel has kexec_file_load");
+  return builder.kexec(kexecRequest(arch, o));
+}
+
+/** What a kexec_load plan (live or crash) is made from: the files read, the running machine's map and devicetree, fresh seeds. */
+function kexecRequest(arch: string, o: KexecLoadOptions): LinuxKexecRequest {
   if (o.dtb !== undefined && arch.startsWith("x86")) throw new ValidationError("--dtb", "x86 kernels take no devicetree");
   const kernelPath = resolve(o.cwd, o.kernel!);
   const read = (path: string, what: string) => readFileBounded(path, { role: what, maxBytes: MAX_KEXEC_FILE_BYTES }).bytes;
   // Arm kernels get the running machine's devicetree (patched by the arch) unless --dtb names one.
   const dtb = o.dtb !== undefined ? resolve(o.cwd, o.dtb) : arch.startsWith("arm") ? join(o.root, "sys/firmware/fdt") : undefined;
-  return builder.kexec({
-    kernel: read(kernelPath, "kernel"),
+  const crash = o.crash ? "capture " : "";
+  return {
+    kernel: read(kernelPath, `${crash}kernel`),
     kernelPath,
-    ...(o.initrd !== undefined ? { initrd: read(resolve(o.cwd, o.initrd), "initrd") } : {}),
+    ...(o.initrd !== undefined ? { initrd: read(resolve(o.cwd, o.initrd), `${crash}initrd`) } : {}),
     ...(dtb !== undefined ? { dtb: read(dtb, "DTB") } : {}),
     seed: new Uint8Array(randomBytes(LINUX_KEXEC_SEED_BYTES)),
     ...runningKexecInputs(arch, o),
     cmdline: kexecCmdline(o),
-    memoryMap,
+    memoryMap: runningMemoryMap(arch, o.root),
     ...(archOfNodeArch(process.arch) !== undefined ? { runningArch: archOfNodeArch(process.arch)! } : {}),
-  });
+  };
 }
 
 /** `handoff kexec load`: plan (or hand the files to kexec_file_load), then load or, with --dry-run, print. */
@@ -150,7 +155,7 @@ export async function kexecLoadCommand(loaded: LoadedArchitectures, o: KexecLoad
     const what = `kexec_file_load${o.crash ? " (crash kernel)" : ""}`;
     return o.json ? toJson({ call: operation, dryRun: o.dryRun, ...request }) : `${o.dryRun ? "would call" : "loaded with"} ${what}: kernel ${request.kernelPath}, initrd ${request.initrdPath ?? "none"}, cmdline "${request.cmdline}"`;
   }
-  const plan = o.crash ? planCrashKexec(loaded, arch, { ...o, cmdline: kexecCmdline(o), memoryMap: runningMemoryMap(arch, o.root), maxFileBytes: MAX_KEXEC_FILE_BYTES, running: runningKexecInputs(arch, o) }) : planLiveKexec(loaded, arch, o);
+  const plan = o.crash ? planCrashKexec(loaded, arch, o.root, () => kexecRequest(arch, o)) : planLiveKexec(loaded, arch, o);
   await backend.kexecLoad(o.dryRun ? plan : withTestVmFault(plan));
   return renderKexecPlan(arch, plan, o);
 }

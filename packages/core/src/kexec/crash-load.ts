@@ -58,17 +58,20 @@ export function parseKexecCrashSize(text: string, file = "/sys/kernel/kexec_cras
 }
 
 /** Command-line words a capture kernel must not inherit: it would reserve a crash region of its own, or find a stale header. */
-const CAPTURE_DROPPED_WORDS = /^(crashkernel|elfcorehdr)=/;
+const CAPTURE_DROPPED_KEYS = ["crashkernel", "elfcorehdr"];
 
 /**
  * The capture kernel's command line: `cmdline` without `crashkernel=` and
- * `elfcorehdr=` words (a reused /proc/cmdline has the first), then
- * `elfcorehdr=0xADDR` — the form Linux's own kexec_file_load writes
- * (memparse'd by fs/proc/vmcore.c's setup_elfcorehdr).
+ * `elfcorehdr=` words (a reused /proc/cmdline has the first), then, when
+ * given, `elfcorehdr=0xADDR` — the form Linux's own kexec_file_load writes
+ * (memparse'd by fs/proc/vmcore.c's setup_elfcorehdr; arm64 passes it in the
+ * devicetree instead) — and the arch's `extra` words (arm32: `mem=`), whose
+ * keys are dropped from `cmdline` too.
  */
-export function captureCmdline(cmdline: string, elfcorehdr: bigint): string {
-  const kept = cmdline.split(/\s+/).filter((w) => w !== "" && !CAPTURE_DROPPED_WORDS.test(w));
-  return [...kept, `elfcorehdr=${hex(elfcorehdr)}`].join(" ");
+export function captureCmdline(cmdline: string, elfcorehdr: bigint | undefined, extra: readonly string[] = []): string {
+  const dropped = new Set([...CAPTURE_DROPPED_KEYS, ...extra.map((w) => w.split("=")[0]!)]);
+  const kept = cmdline.split(/\s+/).filter((w) => w !== "" && !dropped.has(w.split("=")[0]!));
+  return [...kept, ...(elfcorehdr === undefined ? [] : [`elfcorehdr=${hex(elfcorehdr)}`]), ...extra].join(" ");
 }
 
 /** One line saying a plan does not fit the crash region, with the fix. */

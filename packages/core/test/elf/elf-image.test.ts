@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ELF_IMAGE_FORMAT, ElfFile, ElfImageFormat, assertElfRunnableBy, elfLayout, type ElfNoteDecoder } from "@handoff/core/elf";
 import { FormatError, HandoffError } from "@handoff/core";
 import * as fixtures from "@handoff/test-support/elf-fixtures";
-import { pvhElf, PVH_PHYS_BASE } from "@handoff/test-support/elf-fixtures";
+import { ELF_SHAPES, pvhElf, pvhElfShaped, PVH_PHYS_BASE } from "@handoff/test-support/elf-fixtures";
 import { concat, int, note, put, writeElf } from "@handoff/test-support/elf-writer";
 import { READELF, requireTool, run, tempDir } from "@handoff/test-support";
 
@@ -19,13 +19,8 @@ describe("ELF struct layouts", () => {
   });
 });
 
-describe.each([
-  [64, "little"],
-  [64, "big"],
-  [32, "little"],
-  [32, "big"],
-] as const)("PVH-shaped ELF%i %s-endian", (elfClass, endian) => {
-  const f = pvhElf({ elfClass, endian, entryDescBytes: elfClass === 64 ? 8 : 4 });
+describe.each(ELF_SHAPES)("PVH-shaped ELF%i %s-endian", (elfClass, endian) => {
+  const f = pvhElfShaped(elfClass, endian);
   const image = ELF_IMAGE_FORMAT.parse(input(f.bytes, "pvh.elf"));
 
   it("probes as ELF and names class, arch and byte order", () => {
@@ -111,14 +106,11 @@ describe.each([
 });
 
 describe("physical vs virtual addresses", () => {
+  /** An x86-64 ELF with one PT_LOAD of `size` zero bytes at `vaddr`/`paddr`. */
+  const oneLoad = (entry: bigint, vaddr: bigint, paddr: bigint, size: number, memsz?: bigint) =>
+    writeElf({ elfClass: 64, endian: "little", machine: 62, entry, segments: [{ type: 1, vaddr, paddr, data: new Uint8Array(size), ...(memsz === undefined ? {} : { memsz }) }] });
   // FreeBSD-style: p_vaddr 0xffffffff80200000, p_paddr 0x200000.
-  const freebsd = writeElf({
-    elfClass: 64,
-    endian: "little",
-    machine: 62,
-    entry: 0xffff_ffff_8020_0100n,
-    segments: [{ type: 1, vaddr: 0xffff_ffff_8020_0000n, paddr: 0x20_0000n, data: new Uint8Array(0x400), memsz: 0x1000n }],
-  });
+  const freebsd = oneLoad(0xffff_ffff_8020_0100n, 0xffff_ffff_8020_0000n, 0x20_0000n, 0x400, 0x1000n);
 
   it("translates a virtual e_entry through its PT_LOAD", () => {
     const image = ELF_IMAGE_FORMAT.parse(input(freebsd.bytes));
@@ -128,13 +120,7 @@ describe("physical vs virtual addresses", () => {
   });
 
   it("applies an explicit paddr offset for kernels whose p_paddr is a link address", () => {
-    const linked = writeElf({
-      elfClass: 64,
-      endian: "little",
-      machine: 62,
-      entry: 0xffff_ffff_8020_0100n,
-      segments: [{ type: 1, vaddr: 0xffff_ffff_8020_0000n, paddr: 0xffff_ffff_8020_0000n, data: new Uint8Array(0x400) }],
-    });
+    const linked = oneLoad(0xffff_ffff_8020_0100n, 0xffff_ffff_8020_0000n, 0xffff_ffff_8020_0000n, 0x400);
     const image = new ElfImageFormat({ paddrOffset: 0xffff_ffff_8000_0000n }).parse(input(linked.bytes));
     expect(image.segments[0]!.mem).toBe(0x20_0000n);
     expect(image.segments[0]!.vaddr).toBe(0xffff_ffff_8020_0000n);
@@ -143,13 +129,7 @@ describe("physical vs virtual addresses", () => {
   });
 
   it("accepts a physical e_entry (Linux vmlinux style) and says so", () => {
-    const b = writeElf({
-      elfClass: 64,
-      endian: "little",
-      machine: 62,
-      entry: 0x100_0000n,
-      segments: [{ type: 1, vaddr: 0xffff_ffff_8100_0000n, paddr: 0x100_0000n, data: new Uint8Array(0x100) }],
-    });
+    const b = oneLoad(0x100_0000n, 0xffff_ffff_8100_0000n, 0x100_0000n, 0x100);
     const image = ELF_IMAGE_FORMAT.parse(input(b.bytes));
     expect(image.entry.phys).toBe(0x100_0000n);
     expect(image.metadata.entrySource).toBe("e_entry-physical");
