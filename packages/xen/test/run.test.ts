@@ -148,21 +148,24 @@ describe("the payload's data block", () => {
   });
 });
 
-describe("the x86_64 PV payload", () => {
+describe("the x86 PV payloads", () => {
   const dir = tempDir("handoff-xen-pv-");
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const pv = xenRunFlavour("x86_64", 64, "pv");
   const x64 = abiOf("x86_64");
 
-  it("is an ELF64 executable binutils reads: one PT_LOAD covering the block, Xen's notes for a generic xen-3.0 loader", () => {
+  // The 32-bit PV payload is read by the same readelf (it reads ELF32 of any machine).
+  it.each([
+    { bits: 64 as const, machine: /Machine:\s+Advanced Micro Devices X86-64/, word: 8 },
+    { bits: 32 as const, machine: /Machine:\s+Intel 80386/, word: 4 },
+  ])("the $bits-bit PV payload is an ELF$bits executable binutils reads: one PT_LOAD covering the block, Xen's notes for a generic xen-3.0 loader", ({ bits, machine, word }) => {
     if (!requireTool("x86_64-linux-gnu-readelf")) return;
-    const plan = planXenPayload(x64, specs, { nonce, frameTable: true });
-    const image = pv.image(plan.block);
-    const file = join(dir, "dom0.elf");
+    const plan = planXenPayload(x64, specs, { nonce, frameTable: true, guestBits: bits });
+    const image = xenRunFlavour("x86_64", bits, "pv").image(plan.block);
+    const file = join(dir, `dom0-${bits}.elf`);
     writeFileSync(file, image);
     const r = spawnSync("x86_64-linux-gnu-readelf", ["-hlnW", file], { encoding: "utf8" });
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/Machine:\s+Advanced Micro Devices X86-64/);
+    expect(r.stdout).toMatch(machine);
     const load = r.stdout.split("\n").find((l) => /^\s+LOAD\s/.test(l))!.trim().split(/\s+/);
     // offset 0, vaddr = paddr, filesz = memsz = the whole file (code page + block)
     expect(load.slice(1, 6).map((x) => BigInt(x))).toEqual([0n, 0x400000n, 0x400000n, BigInt(image.length), BigInt(image.length)]);
@@ -170,11 +173,13 @@ describe("the x86_64 PV payload", () => {
     const entry = BigInt(/Entry point address:\s+(0x[0-9a-f]+)/.exec(r.stdout)![1]!);
     expect(entry > 0x400000n && entry < 0x400000n + BigInt(PAYLOAD_DATA_OFFSET)).toBe(true);
     // readelf does not name Xen's note types; owner and description bytes are its own reading.
-    const notes = [...r.stdout.matchAll(/^\s+Xen\s+0x0*8\s.*description data: ([0-9a-f ]+?)\s*$/gm)].map((m) => Buffer.from(m[1]!.replace(/ /g, ""), "hex"));
-    expect(notes).toHaveLength(6);
+    const notes = [...r.stdout.matchAll(/^\s+Xen\s+0x0*[48]\s.*description data: ([0-9a-f ]+?)\s*$/gm)].map((m) => Buffer.from(m[1]!.replace(/ /g, ""), "hex"));
     const text = notes.map((b) => b.toString("latin1").replace(/\0+$/, ""));
     expect(text).toEqual(expect.arrayContaining(["handoff", "xen-3.0", "generic"]));
-    expect(notes.some((b) => b.readBigUInt64LE(0) === entry)).toBe(true);
+    // A 32-bit guest must say PAE ("yes"): Xen runs 32-bit PV guests with PAE paging only.
+    expect(text.includes("yes")).toBe(bits === 32);
+    expect(notes).toHaveLength(bits === 32 ? 7 : 6);
+    expect(notes.some((b) => b.length === word && (word === 8 ? b.readBigUInt64LE(0) : BigInt(b.readUInt32LE(0))) === entry)).toBe(true);
   });
 
   it("reserves a frame table in the block's first page and reads the frames the payload writes there", () => {

@@ -78,7 +78,7 @@ function loadKernelFromContainer(options: PlanOptions): { image: Image; unwrappe
   const path = resolve(options.cwd, options.kernel);
   // A kernel in a container (Image.gz, zboot, UKI, uImage, FIT) is planned from what is inside.
   const original = readFileBounded(path, { role: "kernel", maxBytes: DEFAULT_BOOT_FILE_LIMITS.kernel });
-  installNodeCodecs(); // zlib and libzstd where installed, also for a bzImage payload the format inflates
+  installNodeCodecs(); // native decoders where installed, also for a bzImage payload the format inflates
   const unwrapped = unwrapImage(original);
   const input = unwrapped.input;
   // Core's ELF (Xen's notes decoded, as for `handoff inspect`) first, then the arch's own formats (the order `handoff inspect` uses).

@@ -1,6 +1,7 @@
 import { ValidationError } from "@handoff/core";
 import { XEN_AARCH32_PAYLOAD_CODE } from "./aarch32-payload.bytes.js";
 import { XEN_AARCH64_PAYLOAD_CODE } from "./aarch64-payload.bytes.js";
+import { XEN_X86_32_PV_PAYLOAD_CODE } from "./x86_32-pv-payload.bytes.js";
 import { XEN_X86_64_PV_PAYLOAD_CODE } from "./x86_64-pv-payload.bytes.js";
 
 /** How QEMU must run Xen for one guest flavour (plain data: the CLI hands it to @handoff/qemu). */
@@ -119,12 +120,14 @@ const ARM32_DOM0: XenRunFlavour = {
 const X86_64_PV_CODE = new Uint8Array(XEN_X86_64_PV_PAYLOAD_CODE.size);
 X86_64_PV_CODE.set(hexBytes(XEN_X86_64_PV_PAYLOAD_CODE.hex));
 
-/** The PV payload is a whole ELF file: its PT_LOAD sizes must cover the data block. */
-function pvElf(code: Uint8Array, symbols: { readonly load_filesz: number; readonly load_memsz: number }, block: Uint8Array): Uint8Array {
+/** The PV payload is a whole ELF file: its PT_LOAD sizes (ELF64 or ELF32 words) must cover the data block. */
+function pvElf(code: Uint8Array, symbols: { readonly load_filesz: number; readonly load_memsz: number }, bits: 32 | 64, block: Uint8Array): Uint8Array {
   const image = withBlock(code, block);
   const view = new DataView(image.buffer);
-  view.setBigUint64(symbols.load_filesz, BigInt(image.length), true);
-  view.setBigUint64(symbols.load_memsz, BigInt(image.length), true);
+  for (const at of [symbols.load_filesz, symbols.load_memsz]) {
+    if (bits === 64) view.setBigUint64(at, BigInt(image.length), true);
+    else view.setUint32(at, image.length, true);
+  }
   return image;
 }
 
@@ -157,12 +160,24 @@ const X86_64_PV_DOM0: XenRunFlavour = {
   frameTable: true,
   shutdownReason: 0,
   xenArgs: X86_XEN_ARGS,
-  image: (block) => pvElf(X86_64_PV_CODE, XEN_X86_64_PV_PAYLOAD_CODE.symbols, block),
+  image: (block) => pvElf(X86_64_PV_CODE, XEN_X86_64_PV_PAYLOAD_CODE.symbols, 64, block),
   machine: x86Machine,
 };
 
+const X86_32_PV_CODE = new Uint8Array(XEN_X86_32_PV_PAYLOAD_CODE.size);
+X86_32_PV_CODE.set(hexBytes(XEN_X86_32_PV_PAYLOAD_CODE.hex));
+
+/** Needs a Xen built with CONFIG_PV32 (Debian's stock build refuses 32-bit PV guests). */
+const X86_32_PV_DOM0: XenRunFlavour = {
+  ...X86_64_PV_DOM0,
+  id: "x86_32-pv",
+  guestBits: 32,
+  description: "32-bit PAE PV dom0 on x86_64 Xen with CONFIG_PV32 (handoff's ELF32 with Xen notes, int $0x82, compat ABI; block read back by the machine frames it reports)",
+  image: (block) => pvElf(X86_32_PV_CODE, XEN_X86_32_PV_PAYLOAD_CODE.symbols, 32, block),
+};
+
 /** Every flavour `handoff xen run` can build. */
-export const XEN_RUN_FLAVOURS: readonly XenRunFlavour[] = [ARM64_DOM0, AARCH32_ON_ARM64, ARM32_DOM0, X86_64_PV_DOM0];
+export const XEN_RUN_FLAVOURS: readonly XenRunFlavour[] = [ARM64_DOM0, AARCH32_ON_ARM64, ARM32_DOM0, X86_64_PV_DOM0, X86_32_PV_DOM0];
 
 /** The flavour for `--arch`, `--guest-mode` and `--guest`, or a typed error listing those that exist. */
 export function xenRunFlavour(arch: string, guestBits?: 32 | 64, guest?: "pv" | "pvh"): XenRunFlavour {

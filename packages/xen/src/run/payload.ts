@@ -181,7 +181,8 @@ function planMulticall(ctx: Context, spec: XenRunCallSpec, where: string): { lis
     ctx.block.put(entry, encodeCValue(layout, { op: BigInt(p.call.number) }));
     words.forEach((w, j) => {
       const at = entry + argsField.offset + j * argSize;
-      const bytes = new Uint8Array(argSize);
+      // A 64-bit scratch word: xen_ulong_t is 4 bytes for x86 compat guests.
+      const bytes = new Uint8Array(8);
       new DataView(bytes.buffer).setBigUint64(0, w, true);
       ctx.block.put(at, argSize === 8 ? bytes : bytes.subarray(0, 4));
       if (p.args[j]!.kind) ctx.block.reloc(at, p.args[j]!.kind!);

@@ -11,51 +11,11 @@
 # mfn_list: PV guests name frames by machine frame number.
 # Xen's PV entry state (public/xen.h "Start-of-day memory layout"): the image
 # mapped at its ELF addresses, %rsi = start_info's virtual address.
-        .text
-        .globl _start
-        .set    LOAD, 0x400000          # virtual = pseudo-physical address of the image (VIRT_BASE 0)
         .set    SI_MFN_LIST, 104        # offsetof(start_info_t, mfn_list), 64-bit guest
-_start:
-image:
-        # ELF64 header (System V gABI, Figure 4-3)
-        .byte   0x7f, 'E', 'L', 'F', 2, 1, 1, 0 # ELFCLASS64, ELFDATA2LSB, EV_CURRENT, ELFOSABI_NONE
-        .quad   0
-        .word   2                       # e_type ET_EXEC
-        .word   62                      # e_machine EM_X86_64
-        .long   1                       # e_version
-        .quad   LOAD + (entry - image)  # e_entry
-        .quad   phdrs - image           # e_phoff
-        .quad   0                       # e_shoff: no sections, Xen reads the notes through PT_NOTE
-        .long   0                       # e_flags
-        .word   64, 56, 2               # e_ehsize, e_phentsize, e_phnum
-        .word   64, 0, 0                # e_shentsize, e_shnum, e_shstrndx
-phdrs:  .long   1, 7                    # PT_LOAD, PF_R|PF_W|PF_X
-        .quad   0, LOAD, LOAD           # p_offset, p_vaddr, p_paddr
-        .globl  load_filesz
-load_filesz:
-        .quad   0                       # p_filesz: patched by the host
-        .globl  load_memsz
-load_memsz:
-        .quad   0                       # p_memsz: patched by the host
-        .quad   0x1000                  # p_align
-        .long   4, 4                    # PT_NOTE, PF_R
-        .quad   notes - image, LOAD + (notes - image), LOAD + (notes - image)
-        .quad   notes_end - notes, notes_end - notes, 4
+        .include "xen-pv-elf.inc"
+        pv_image 2, 62, .quad, 64, 56, 64 # ELFCLASS64, EM_X86_64
 
-        # Xen ELF notes (public/elfnote.h): owner "Xen", 4-byte aligned
-        .macro  xennote type, desc:vararg
-        .long   4, 2f - 1f, \type
-        .asciz  "Xen"
-1:      \desc
-2:      .balign 4
-        .endm
-notes:  xennote 6, .asciz "handoff"             # GUEST_OS
-        xennote 5, .asciz "xen-3.0"             # XEN_VERSION: the only one Xen loads
-        xennote 8, .asciz "generic"             # LOADER
-        xennote 3, .quad 0                      # VIRT_BASE
-        xennote 4, .quad 0                      # PADDR_OFFSET
-        xennote 1, .quad LOAD + (entry - image) # ENTRY
-notes_end:
+        xen_notes .quad
 
         # A header's (count, block offset) pair: \n = the count, \p = the table's address.
         .macro  table count, at, n, p
@@ -74,14 +34,7 @@ entry:
         shr     $12, %r12               # %r12: the block's first pseudo-physical frame
         mov     SI_MFN_LIST(%r14), %r13 # %r13: mfn_list[pfn] = mfn
         table   0x48, 0x40, %rdx, %rcx     # frame table (count 0: none)
-        xor     %eax, %eax
-1:      cmp     %rdx, %rax
-        jae     relocs
-        lea     (%r12,%rax), %r8
-        mov     (%r13,%r8,8), %r8
-        mov     %r8, (%rcx,%rax,8)
-        inc     %rax
-        jmp     1b
+        frame_table %r12, %r13, 8, %rdx, %rcx, %rax, %r8
 relocs: table   0x30, 0x38, %rcx, %rdx
         jrcxz   calls
 2:      mov     (%rdx), %rax
