@@ -1,5 +1,5 @@
 import { ValidationError, alignUp, hex, machineWithMemory, type HandoffArtefact, type LinuxBootBuilder, type LinuxBootRequest, type LinuxMachine, type Segment, type SegmentRole } from "@handoff/core";
-import { encodeFdt, parseFdt, setChosen } from "@handoff/core/fdt";
+import { encodeFdt, parseFdt, setChosen, setFdtMemory } from "@handoff/core/fdt";
 import { layoutInPlaceList } from "@handoff/core/kexec";
 import { armLoaderArtefact } from "./artefact.js";
 import { ARM_VIRT_LINUX_MACHINE } from "./virt.js";
@@ -67,7 +67,8 @@ const bytesSegment = (bytes: Uint8Array, mem: bigint, memsz: bigint, role: Segme
 /**
  * Arm Linux through the stub, for either width (booting.rst of arch/arm and
  * arch/arm64): the kernel, the machine's DTB with /chosen (bootargs, initrd)
- * set by our FDT writer, and the initrd, each staged in place; the stub runs
+ * set by our FDT writer and /memory made the machine's RAM (a `--dtb` that
+ * says otherwise is corrected: QEMU gets `-m` of the plan), and the initrd, each staged in place; the stub runs
  * the list and enters with the width's Linux entry state (DTB register set).
  */
 export function makeArmLinuxBootBuilder(width: ArmLinuxWidth): LinuxBootBuilder {
@@ -86,6 +87,8 @@ export function makeArmLinuxBootBuilder(width: ArmLinuxWidth): LinuxBootBuilder 
       const initrd = request.initrd ?? new Uint8Array(0);
       const p = kernel.place(machine, BigInt(initrd.length));
       const { tree } = parseFdt(request.machineDtb, "machine DTB");
+      // The kernel must see the RAM QEMU has and the plan placed into: a given DTB's /memory is rewritten to the machine's.
+      setFdtMemory(tree, [{ start: machine.ramBase, size: machine.ramSize, type: "ram" }]);
       setChosen(tree, { bootargs: request.cmdline, ...(initrd.length ? { initrd: { start: p.initrd, end: p.initrd + BigInt(initrd.length) } } : {}) });
       const dtb = encodeFdt(tree);
       if (BigInt(dtb.length) > ARM_DTB_ROOM) throw new ValidationError(`${width.arch} DTB`, `${dtb.length} bytes exceed the 2 MiB planned for it`);

@@ -20,9 +20,9 @@ interface Seg {
   bufsz: string;
 }
 
-function devicetree(model: string): string {
+function devicetree(model: string, memory = `memory@40000000 { device_type = "memory"; reg = <0x0 0x40000000 0x0 0x40000000>; };`): string {
   const dts = join(work, `${model}.dts`);
-  writeFileSync(dts, `/dts-v1/;\n/ {\n  model = "${model}";\n  compatible = "linux,dummy-virt";\n  #address-cells = <2>;\n  #size-cells = <2>;\n  memory@40000000 { device_type = "memory"; reg = <0x0 0x40000000 0x0 0x40000000>; };\n  chosen { };\n};\n`);
+  writeFileSync(dts, `/dts-v1/;\n/ {\n  model = "${model}";\n  compatible = "linux,dummy-virt";\n  #address-cells = <2>;\n  #size-cells = <2>;\n  ${memory}\n  chosen { };\n};\n`);
   const out = join(work, `${model}.dtb`);
   run("dtc", ["-I", "dts", "-O", "dtb", "-o", out, dts]);
   return out;
@@ -73,6 +73,25 @@ describe("handoff plan --dtb", () => {
     // Human output lists it too.
     const text = runCli(["plan", ...common], { timeout: 120_000 });
     expect(text.stdout).toMatch(new RegExp(`^\\d+\\s+${pick(built.segments, "dtb").mem}\\s+\\S+\\s+\\S+\\s+dtb\\s`, "m"));
+  }, 300_000);
+
+  it("--dtb with --memory: the DTB's /memory is rewritten to the machine booted (default 512 MiB), everything else kept", () => {
+    const kernel = fixtureKernel(KERNELS.arm64);
+    if (!kernel || !requireTool("dtc")) return;
+    // Two 256 MiB banks, neither what QEMU will have.
+    const dtb = devicetree("handoff,two-banks", `memory@40000000 { device_type = "memory"; reg = <0x0 0x40000000 0x0 0x10000000>; };\n  memory@c0000000 { device_type = "memory"; reg = <0x0 0xc0000000 0x0 0x10000000>; };`);
+    for (const [memory, size] of [[["--memory", "768M"], 768n << 20n], [[], 512n << 20n]] as const) {
+      const out = join(work, `banks-${size}`);
+      const b = runCli(["build", "--arch", "arm64", "--kernel", kernel, "--dtb", dtb, "--cmdline", "console=ttyAMA0", ...memory, "--out", out], { timeout: 120_000 });
+      expect(b.stderr).toBe("");
+      expect(JSON.parse(readFileSync(join(out, "plan.json"), "utf8")).qemu.memory).toBe(`${size >> 20n}M`);
+      const { tree } = parseFdt(new Uint8Array(readFileSync(join(out, "dtb.bin"))));
+      expect(tree.root.children.filter((c) => c.name.startsWith("memory")).map((c) => c.name)).toEqual(["memory@40000000"]);
+      const reg = tree.root.child("memory@40000000")!.property("reg")!.value;
+      const v = new DataView(reg.buffer, reg.byteOffset, reg.byteLength);
+      expect([v.getBigUint64(0, false), v.getBigUint64(8, false)]).toEqual([0x4000_0000n, size]);
+      expect(new TextDecoder().decode(tree.root.property("model")!.value)).toBe("handoff,two-banks\0");
+    }
   }, 300_000);
 
   it("refuses --dtb where the boot hands over no devicetree (x86), and a file that is no devicetree", () => {

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DeviceTree, FdtValue, encodeFdt, fdtMemoryRanges, fdtMemoryMap, machineDeviceTree, parseFdt, setChosen } from "@handoff/core/fdt";
+import { DeviceTree, FdtValue, encodeFdt, fdtMemoryRanges, fdtMemoryMap, machineDeviceTree, parseFdt, setChosen, setFdtMemory } from "@handoff/core/fdt";
 import { FormatError, MemoryMap, ValidationError } from "@handoff/core";
 import { requireTool } from "@handoff/test-support/assemble";
 import { tempDir, thrownBy } from "@handoff/test-support";
@@ -314,5 +314,39 @@ describe("FDT reader: hostile input", () => {
         if (!(e instanceof FormatError)) throw new Error(`iteration ${i}: ${String(e)}`);
       }
     }
+  });
+});
+
+describe("setFdtMemory: the RAM a handed-over devicetree describes", () => {
+  const GIB = 1n << 30n;
+  const tree = (memory: { start: bigint; size: bigint }[], addressCells = 2) => {
+    const t = machineDeviceTree({ model: "m", compatible: ["c"], addressCells, sizeCells: addressCells, memory: memory.map((m) => ({ ...m, type: "ram" as const })) });
+    t.root.addChild("pl011@9000000").set("reg", FdtValue.reg([{ address: 0x900_0000n, size: 0x1000n }], addressCells, addressCells));
+    return t;
+  };
+
+  it("leaves a tree that already says so byte for byte alone", () => {
+    const t = tree([{ start: GIB, size: GIB }]);
+    const before = encodeFdt(t);
+    setFdtMemory(t, [{ start: GIB, size: GIB, type: "ram" }]);
+    expect(Buffer.from(encodeFdt(t)).equals(Buffer.from(before))).toBe(true);
+  });
+
+  it("replaces every memory node by the machine's ranges, in the first one's place, keeping every other node", () => {
+    const t = tree([{ start: GIB, size: GIB / 4n }, { start: 3n * GIB, size: GIB / 4n }]);
+    setFdtMemory(t, [{ start: 2n * GIB, size: 4n * GIB, type: "ram" }, { start: GIB, size: 512n << 20n, type: "ram" }]);
+    const back = parseFdt(encodeFdt(t)).tree;
+    expect(back.root.children.map((c) => c.name)).toEqual(["memory@40000000", "memory@80000000", "chosen", "pl011@9000000"]);
+    expect(fdtMemoryRanges(back)).toEqual([{ start: GIB, size: 512n << 20n, type: "ram" }, { start: 2n * GIB, size: 4n * GIB, type: "ram" }]);
+    expect(back.root.child("pl011@9000000")?.property("reg")).toBeDefined();
+  });
+
+  it("refuses what a /memory node cannot say: RAM past a 1-cell root, a non-RAM or empty range, a name a non-memory sibling has", () => {
+    expect(() => setFdtMemory(tree([{ start: GIB, size: GIB }], 1), [{ start: GIB, size: 4n * GIB, type: "ram" }])).toThrow(/does not fit 1 cell/);
+    expect(() => setFdtMemory(tree([{ start: GIB, size: GIB }]), [{ start: GIB, size: GIB, type: "reserved" }])).toThrow(/RAM of a positive size/);
+    expect(() => setFdtMemory(tree([{ start: GIB, size: GIB }]), [{ start: GIB, size: 0n, type: "ram" }])).toThrow(/RAM of a positive size/);
+    const clash = tree([{ start: GIB, size: GIB }]);
+    clash.root.addChild("memory@80000000");
+    expect(() => setFdtMemory(clash, [{ start: 2n * GIB, size: GIB, type: "ram" }])).toThrow(/not a memory node already has this name/);
   });
 });

@@ -9,7 +9,7 @@ export const ARTEFACT_OPTIONS = {
   probe: { type: "boolean", help: "hand off to handoff's probe payload instead of a kernel" },
   initrd: { type: "string", value: "FILE", help: "Linux: an initrd" },
   cmdline: { type: "string", value: "TEXT", help: "Linux: the command line (checked against the kernel's limit)" },
-  dtb: { type: "string", value: "FILE", help: "arm Linux: the devicetree handed to the kernel, /chosen set by handoff (default: a UKI's .dtb, else QEMU's machine DTB)" },
+  dtb: { type: "string", value: "FILE", help: "arm Linux: the devicetree handed to the kernel, /chosen set by handoff and /memory rewritten to the machine booted (--memory, default 512M) (default: a UKI's .dtb, else QEMU's machine DTB)" },
   memory: { type: "string", value: "SIZE", help: "Linux: RAM of the QEMU machine, e.g. 512M, 6G (default 512M); the memory map, e820 and PVH start info are built from it" },
   "entry-mode": { type: "string", value: "el1|el2|svc|hyp", help: "arm: the exception level or mode the payload is entered in" },
   "vmm-selectors": { type: "boolean", help: "x86: use the VMM's selectors instead of the stub's GDT" },

@@ -248,7 +248,7 @@ export const command = defineCommand({
     "page-tables": { type: "string", value: "none|default|FORMAT", help: "hand-off page tables over exactly the segments (default none)" },
     digest: { type: "string", value: "ALG", help: "per-segment digest, e.g. sha256" },
     svg: { type: "string", value: "FILE", help: "also draw the physical memory map into FILE" },
-    dtb: { type: "string", value: "FILE", help: "arm Linux: the devicetree handed over, placed with /chosen set as `build` does (default: a UKI's .dtb)" },
+    dtb: { type: "string", value: "FILE", help: "arm Linux: the devicetree handed over, placed with /chosen and /memory set as `build` does (/memory = --memory, default 512M; default DTB: a UKI's .dtb)" },
     "no-verify": { type: "boolean", help: "the stub would not check the segments' SHA-256 before it enters (the segments are the same)" },
     protocol: { type: "string", value: "kexec|pvh", help: "kexec: segments and relocation (default); pvh: the x86 PVH boot and the hvm_start_info handoff builds for it" },
   },

@@ -24,6 +24,7 @@ export { encodeFdt } from "./writer.js";
 export {
   fdtMemoryRanges,
   fdtMemoryMap,
+  setFdtMemory,
   setChosen,
   machineDeviceTree,
   type ChosenSettings,

@@ -8,7 +8,7 @@
 import { ValidationError } from "../errors.js";
 import { fitsUnsigned, hex } from "../bits.js";
 import { MemoryMap, type MemoryRange } from "../memory-map.js";
-import { DeviceTree, FdtValue, type FdtNode, type FdtReservation } from "./tree.js";
+import { DeviceTree, FdtNode, FdtValue, type FdtReservation } from "./tree.js";
 
 /**
  * RAM described by the tree: every node directly under the root whose
@@ -29,6 +29,37 @@ export function fdtMemoryRanges(tree: DeviceTree): MemoryRange[] {
     }
   }
   return out;
+}
+
+const isMemoryNode = (node: FdtNode): boolean => {
+  const type = node.property("device_type");
+  return type !== undefined && type.length > 0 && type.strings()[0] === "memory";
+};
+const byStart = (a: MemoryRange, b: MemoryRange) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0);
+
+/**
+ * Make the tree describe exactly `ram` (§3.4): left untouched when its
+ * /memory nodes already say so; otherwise every root child whose device_type
+ * is "memory" is removed and one memory@<start> node per range (reg in the
+ * root's #address-cells/#size-cells) takes the first one's place.
+ */
+export function setFdtMemory(tree: DeviceTree, ram: readonly MemoryRange[]): void {
+  const wanted = [...ram].sort(byStart);
+  for (const m of wanted) if (m.type !== "ram" || m.size <= 0n) throw new ValidationError(`memory ${hex(m.start)}`, `a /memory node describes RAM of a positive size, not ${m.type} of ${hex(m.size)}`);
+  const current = fdtMemoryRanges(tree).sort(byStart);
+  if (current.length === wanted.length && current.every((c, i) => c.start === wanted[i]!.start && c.size === wanted[i]!.size)) return;
+  const ac = DeviceTree.addressCells(tree.root);
+  const sc = DeviceTree.sizeCells(tree.root);
+  const children = tree.root.children;
+  const first = children.findIndex(isMemoryNode);
+  const at = first < 0 ? children.length : first;
+  const kept = children.filter((c) => !isMemoryNode(c));
+  const nodes = wanted.map((m) => {
+    const node = new FdtNode(`memory@${m.start.toString(16)}`);
+    if (kept.some((c) => c.name === node.name)) throw new ValidationError(`node ${node.name}`, "a sibling that is not a memory node already has this name");
+    return node.set("device_type", FdtValue.string("memory")).set("reg", FdtValue.reg([{ address: m.start, size: m.size }], ac, sc));
+  });
+  children.splice(0, children.length, ...kept.slice(0, at), ...nodes, ...kept.slice(at));
 }
 
 /** RAM of the tree as a validated `MemoryMap` (overlapping /memory ranges are refused). */
