@@ -15,7 +15,6 @@ import { zImageFormat } from "./zimage.js";
  */
 export const ARM32_DEFINITION = {
   ...armArchitectureBase(ARM32_WIDTH),
-  packageName: "@handoff/arm32",
   displayName: "AArch32 (Arm 32-bit)",
   registers: ARM32_REGISTERS,
   pageTableFormats: [ARM32_SHORT, ARM32_LPAE],

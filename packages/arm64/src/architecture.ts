@@ -15,7 +15,6 @@ import { ARM64_WIDTH } from "./width.js";
  */
 export const ARM64_DEFINITION = {
   ...armArchitectureBase(ARM64_WIDTH),
-  packageName: "@handoff/arm64",
   displayName: "AArch64",
   registers: ARM64_REGISTERS,
   narrowMode: AARCH32_MODE,

@@ -12,7 +12,6 @@ import { X86_32_WIDTH, x86_32ArtefactBuilder, x86_32LinuxBootBuilder } from "./w
  */
 export const X86_32_DEFINITION = {
   ...x86ArchitectureBase(X86_32_WIDTH),
-  packageName: "@handoff/x86_32",
   displayName: "x86 (32-bit)",
   registers: X86_32_REGISTERS,
   pageTableFormats: [X86_32_PAE, X86_32_2LEVEL],

@@ -13,7 +13,6 @@ import { X86_64_WIDTH, x86_64ArtefactBuilder, x86_64LinuxBootBuilder } from "./w
  */
 export const X86_64_DEFINITION = {
   ...x86ArchitectureBase(X86_64_WIDTH),
-  packageName: "@handoff/x86_64",
   displayName: "x86-64",
   registers: X86_64_REGISTERS,
   narrowMode: COMPATIBILITY_MODE,
