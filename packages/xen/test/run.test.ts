@@ -4,6 +4,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { requireTool, tempDir } from "@handoff/test-support";
+import { itAssemblesCommittedStub } from "@handoff/test-support/stubs";
 import { HypercallArgumentError, ValidationError } from "@handoff/core";
 import { abiOf } from "./arches.js";
 import {
@@ -282,4 +283,13 @@ describe("Argo rings read back", () => {
     expect(() => readArgoRing(ring, 256)).toThrow(/does not fit/);
     expect(() => readArgoRing(ring, 4096)).toThrow(/ring of 4096/);
   });
+});
+
+// The committed bytes of every payload are what its .S assembles to (scripts/assemble-stubs.mjs --check).
+describe("committed xen run payloads", () => {
+  itAssemblesCommittedStub("xen-aarch64", "aarch64-linux-gnu-as");
+  itAssemblesCommittedStub("xen-aarch32", "arm-linux-gnueabihf-as");
+  itAssemblesCommittedStub("xen-x86_64-pv", "x86_64-linux-gnu-as");
+  itAssemblesCommittedStub("xen-x86_32-pv", "i686-linux-gnu-as");
+  itAssemblesCommittedStub("xen-x86-pvh", "i686-linux-gnu-as");
 });
