@@ -32,8 +32,43 @@ describe("check-layering: core exports no arch or hypervisor names", () => {
     expect(r.out).toContain(`exports ${name}, which names an architecture or a hypervisor`);
   });
 
-  it("accepts ELF's EM_* machine numbers and words that merely contain 'arm' or 'xen'", () => {
-    const r = check("check-layering.mjs", { "a.ts": "export const EM_X86_64 = 62;\nexport const paramCount = 1;\nexport function alarmXenial() {}\nconst xenLocal = 1;\n" });
+  it("refuses ELF's EM_* machine names too: each arch or family package declares its own", () => {
+    const r = check("check-layering.mjs", { "a.ts": "export const EM_X86_64 = 62;\n" });
+    expect(r.status).toBe(1);
+    expect(r.out).toContain("exports EM_X86_64, which names an architecture or a hypervisor");
+  });
+
+  it("accepts words that merely contain 'arm' or 'xen'", () => {
+    const r = check("check-layering.mjs", { "a.ts": "export const paramCount = 1;\nexport function alarmXenial() {}\nconst xenLocal = 1;\n" });
+    expect(r.out).toContain("layering ok");
+    expect(r.status).toBe(0);
+  });
+});
+
+describe("check-layering: core's strings name no arch or hypervisor", () => {
+  it.each([
+    ['const MACHINES = new Map([[62, "x86_64"]]);', 1, '"x86_64"', "x86"],
+    ["const FIT = { arch: 'arm64' };", 1, '"arm64"', "arm64"],
+    ["type Launch = { kind: \"pvh-elf\" };", 1, '"pvh-elf"', "pvh"],
+    ["const n = 1;\nconst name = `XEN_GUEST_HANDLE(${n})`;", 2, '"XEN_GUEST_HANDLE("', "XEN"],
+    ["const m = `${`inner ${'AArch64'}`} done`;", 1, '"AArch64"', "AArch64"],
+    ["const SYSCALLS = {\n  x86_64: { kexecLoad: 246 },\n};", 2, '"x86_64"', "x86"],
+  ])("refuses %j", (text, line, quoted, word) => {
+    const r = check("check-layering.mjs", { "a.ts": text });
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(new RegExp(`a\\.ts:${line}: the (string|property key) ${quoted.replace(/[()]/g, "\\$&")} names an architecture or a hypervisor \\(${word}\\); @handoff/core stays generic`));
+  });
+
+  it("leaves comments, regular expressions and plain words alone", () => {
+    const text = [
+      "// x86_64 and arm64 declare their own e_machine (EM_X86_64, EM_AARCH64).",
+      "/** e.g. `arm64`, a Xen PVH ELF */",
+      'const re = /x86|arm64/;',
+      "const half = 4 / 2; const q = 'a/b'; // a division, then a string with a slash",
+      'const ok = ["alarm", "armour", "xenial", `disarm ${half}`];',
+      "const key = { alarm: 1, charm: 2 };",
+    ].join("\n");
+    const r = check("check-layering.mjs", { "a.ts": text });
     expect(r.out).toContain("layering ok");
     expect(r.status).toBe(0);
   });
