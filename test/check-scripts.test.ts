@@ -46,14 +46,14 @@ describe("check-layering: core exports no arch or hypervisor names", () => {
 });
 
 describe("check-layering: core's strings name no arch or hypervisor", () => {
+  // Each offending source, with the line, the literal and the word the failure must name.
   it.each([
-    ['const MACHINES = new Map([[62, "x86_64"]]);', 1, '"x86_64"', "x86"],
-    ["const FIT = { arch: 'arm64' };", 1, '"arm64"', "arm64"],
-    ["type Launch = { kind: \"pvh-elf\" };", 1, '"pvh-elf"', "pvh"],
-    ["const n = 1;\nconst name = `XEN_GUEST_HANDLE(${n})`;", 2, '"XEN_GUEST_HANDLE("', "XEN"],
-    ["const m = `${`inner ${'AArch64'}`} done`;", 1, '"AArch64"', "AArch64"],
-    ["const SYSCALLS = {\n  x86_64: { kexecLoad: 246 },\n};", 2, '"x86_64"', "x86"],
-  ])("refuses %j", (text, line, quoted, word) => {
+    { text: 'const MACHINES = new Map([[62, "x86_64"]]);', line: 1, quoted: '"x86_64"', word: "x86" },
+    { text: "type Launch = { kind: 'pvh-elf' };", line: 1, quoted: '"pvh-elf"', word: "pvh" },
+    { text: "const n = 1;\nconst name = `XEN_GUEST_HANDLE(${n})`;", line: 2, quoted: '"XEN_GUEST_HANDLE("', word: "XEN" },
+    { text: "const m = `${`inner ${'AArch64'}`} done`;", line: 1, quoted: '"AArch64"', word: "AArch64" },
+    { text: "const SYSCALLS = {\n  x86_64: { kexecLoad: 246 },\n};", line: 2, quoted: '"x86_64"', word: "x86" },
+  ])("refuses $text", ({ text, line, quoted, word }) => {
     const r = check("check-layering.mjs", { "a.ts": text });
     expect(r.status).toBe(1);
     expect(r.out).toMatch(new RegExp(`a\\.ts:${line}: the (string|property key) ${quoted.replace(/[()]/g, "\\$&")} names an architecture or a hypervisor \\(${word}\\); @handoff/core stays generic`));

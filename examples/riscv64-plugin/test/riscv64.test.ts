@@ -92,22 +92,18 @@ describe("riscv64 example plugin: the machine names other headers use, declared 
     const child = container.createChildContainer();
     plugin.register(child);
     const registry = ArchitectureRegistry.fromContainer(child);
-    const own: MachineTag[] = [
-      { scheme: "elf", value: 243 },
-      { scheme: "uImage", value: 26 },
-      { scheme: "fit", value: "riscv" },
-      { scheme: "pe", value: 0x5064 },
-      { scheme: "node", value: "riscv64" },
+    // Per header: RV64's own value, then one another architecture declares.
+    const pairs: [MachineTag, MachineTag][] = [
+      [{ scheme: "elf", value: 243 }, { scheme: "elf", value: 62 }],
+      [{ scheme: "uImage", value: 26 }, { scheme: "uImage", value: 22 }],
+      [{ scheme: "fit", value: "riscv" }, { scheme: "fit", value: "arm64" }],
+      [{ scheme: "pe", value: 0x5064 }, { scheme: "pe", value: 0xaa64 }],
+      [{ scheme: "node", value: "riscv64" }, { scheme: "node", value: "x64" }],
     ];
-    for (const tag of own) expect(registry.byMachine(tag)?.id, tag.scheme).toBe("riscv64");
-    const others: MachineTag[] = [
-      { scheme: "elf", value: 62 },
-      { scheme: "uImage", value: 22 },
-      { scheme: "fit", value: "arm64" },
-      { scheme: "pe", value: 0xaa64 },
-      { scheme: "node", value: "x64" },
-    ];
-    for (const tag of others) expect(registry.byMachine(tag), tag.scheme).toBeUndefined();
+    for (const [own, other] of pairs) {
+      expect(registry.byMachine(own)?.id, own.scheme).toBe("riscv64");
+      expect(registry.byMachine(other), other.scheme).toBeUndefined();
+    }
   });
 
   it("lets `handoff inspect` name an RV64 ELF and a uImage's ih_arch only with the plugin; without it the raw values show", () => {

@@ -32,7 +32,7 @@ export interface Architecture {
   readonly elfMachine: number;
   /**
    * How other headers name this architecture. Core's generic readers report
-   * these raw (a {@link MachineTag}) and resolve them by asking the registered
+   * these raw (a `MachineTag`) and resolve them by asking the registered
    * architectures, so core itself keeps no table of machines.
    */
   readonly machineNames?: MachineNames;

@@ -61,7 +61,7 @@ export interface Image {
   readonly format: string;
   /**
    * Architecture id (`x86_64`...) when the format says (an arch's own format)
-   * or a registered architecture claims `machine` (see resolveImageArchitecture); undefined otherwise.
+   * or a registered architecture claims `machine` (see `resolveImageArchitecture`); undefined otherwise.
    */
   readonly arch: string | undefined;
   /** The machine the image's header names, raw (an ELF's e_machine), when it names one. */

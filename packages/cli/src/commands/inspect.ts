@@ -193,6 +193,9 @@ export const command = defineCommand({
     svg: { type: "string", value: "FILE", help: "also draw the image's segments into FILE" },
     payload: { type: "boolean", help: "the vmlinux ELF inside a bzImage (payload_offset/length, inflated); also FILE#payload" },
   },
+  notes: [
+    "The arch is the installed architecture that claims the image (its own format, an ELF's e_machine, or a container's uImage ih_arch, FIT arch or PE Machine); when no installed plugin claims it, the raw value is shown instead, e.g. 'unknown: e_machine 243'.",
+  ],
   async run({ values, positionals }, context) {
     const paddrOffset = values["paddr-offset"] === undefined ? undefined : parseAddress(values["paddr-offset"], "--paddr-offset");
     const loaded = await context.architectures(values.arch);
