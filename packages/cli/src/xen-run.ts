@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ValidationError, type HypercallAbi } from "@handoff/core";
 import { QemuError, scratchDir, withQemu, type QemuMachine } from "@handoff/qemu";
-import { blockFrames, decodeXenRun, findPayloadBlock, planXenPayload, type PlannedBlock, type XenCallResult, type XenRunCallSpec, type XenRunFlavour, type XenRunMachine } from "@handoff/xen";
+import { blockFrames, checkPageHashes, decodePvhBoot, decodeXenRun, findPayloadBlock, planXenPayload, type PlannedBlock, type PvhBootFacts, type XenCallResult, type XenRunCallSpec, type XenRunFlavour, type XenRunMachine } from "@handoff/xen";
 
 /** What `handoff xen run` reports: each call's outcome, Xen's console and the times. */
 export interface XenRunReport {
@@ -20,6 +20,8 @@ export interface XenRunReport {
   readonly console: string;
   /** Whether the payload reached its last call (the shutdown) — false when Xen crashed the domain first. */
   readonly completed: boolean;
+  /** PVH: what the payload found at boot (Xen's CPUID leaves, its hypercall page, the start info). */
+  readonly pvh?: PvhBootFacts;
 }
 
 /** The request: flavour, Xen image and its extra arguments, the calls, the hypercall ABI of the flavour's arch. */
@@ -50,11 +52,18 @@ async function waitForEnd(m: QemuMachine, deadline: number): Promise<void> {
 
 /**
  * The block from its first page at machine address `at`: contiguous where dom0
- * is 1:1 (the read covers it even across a search chunk), else page by page at
- * the machine frames the payload wrote into its frame table (PV).
+ * is 1:1 (the read covers it even across a search chunk), or where a PVH dom0's
+ * 2 MiB-populated RAM keeps it so (checked against the hashes the payload wrote
+ * of its pages), else page by page at the machine frames the payload wrote
+ * into its frame table (PV).
  */
-async function readPages(m: QemuMachine, at: bigint, size: number): Promise<Uint8Array> {
+async function readPages(m: QemuMachine, at: bigint, size: number, kind: XenRunFlavour["frameTable"]): Promise<Uint8Array> {
   const page = 4096;
+  if (kind === "page-hashes") {
+    const bytes = await m.readMemory(at, size);
+    checkPageHashes(bytes, size / page);
+    return bytes;
+  }
   const first = await m.readMemory(at, page);
   const frames = blockFrames(first, size / page);
   if (!frames) return m.readMemory(at, size);
@@ -66,7 +75,7 @@ async function readPages(m: QemuMachine, at: bigint, size: number): Promise<Uint
 }
 
 /** Search guest RAM page by page for the running copy of the block; read it whole. */
-async function readBlock(m: QemuMachine, ram: XenRunMachine["ram"], plan: PlannedBlock): Promise<{ at: bigint; bytes: Uint8Array }> {
+async function readBlock(m: QemuMachine, ram: XenRunMachine["ram"], plan: PlannedBlock, kind: XenRunFlavour["frameTable"]): Promise<{ at: bigint; bytes: Uint8Array }> {
   const chunk = 16 << 20;
   const offsets = Array.from({ length: Math.ceil(ram.size / chunk) }, (_, i) => i * chunk);
   // Where this Xen usually puts dom0 is read first: only an ordering, the nonce decides.
@@ -77,7 +86,7 @@ async function readBlock(m: QemuMachine, ram: XenRunMachine["ram"], plan: Planne
     const found = findPayloadBlock(dump, plan.nonce);
     if (found === undefined) continue;
     const at = ram.base + BigInt(off + found);
-    return { at, bytes: await readPages(m, at, plan.block.length) };
+    return { at, bytes: await readPages(m, at, plan.block.length, kind) };
   }
   throw new ValidationError("xen run", `the payload's data block is not in guest RAM ${ram.base.toString(16)}+${ram.size.toString(16)}: did dom0 start? serial: ${JSON.stringify(m.serial.slice(-400))}`);
 }
@@ -86,7 +95,7 @@ async function readBlock(m: QemuMachine, ram: XenRunMachine["ram"], plan: Planne
 export async function runXen(req: XenRunRequest): Promise<XenRunReport> {
   const { flavour } = req;
   const shutdown: XenRunCallSpec = { call: "sched_op", command: "shutdown", struct: { reason: flavour.shutdownReason } };
-  const plan = planXenPayload(req.abi, [...req.calls, shutdown], { guestBits: flavour.guestBits, frameBias: flavour.frameBias, frameTable: flavour.frameTable, nonce: new Uint8Array(randomBytes(16)) });
+  const plan = planXenPayload(req.abi, [...req.calls, shutdown], { guestBits: flavour.guestBits, frameBias: flavour.frameBias, frameTable: flavour.frameTable !== false, ...(flavour.startInfo ? { startInfo: flavour.startInfo } : {}), nonce: new Uint8Array(randomBytes(16)) });
   const dir = scratchDir("handoff-xen-run-");
   try {
     const payload = join(dir.path, "dom0.img");
@@ -98,11 +107,11 @@ export async function runXen(req: XenRunRequest): Promise<XenRunReport> {
       async (m) => {
         await waitForEnd(m, start + req.run.timeoutMs);
         const toShutdownMs = Date.now() - start;
-        const { at, bytes } = await readBlock(m, machine.ram, plan);
+        const { at, bytes } = await readBlock(m, machine.ram, plan, flavour.frameTable);
         const results = decodeXenRun(req.abi, plan, bytes);
         const blockAddress = new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0x10, true);
         const completed = results.slice(0, -1).every((r) => r.returned);
-        return { flavour: flavour.id, guestBits: plan.guestBits, blockAddress, blockFoundAt: at, results: results.slice(0, -1), timing: { toShutdownMs, toResultsMs: Date.now() - start }, console: m.serial, completed };
+        return { flavour: flavour.id, guestBits: plan.guestBits, blockAddress, blockFoundAt: at, results: results.slice(0, -1), timing: { toShutdownMs, toResultsMs: Date.now() - start }, console: m.serial, completed, ...(flavour.guest === "pvh" ? { pvh: decodePvhBoot(req.abi, plan, bytes) } : {}) };
       },
     );
   } finally {

@@ -20,11 +20,20 @@ interface CallResult {
     readonly messages?: readonly { readonly len: number; readonly source: { readonly domainId: string }; readonly messageType: string; readonly data: Record<string, number> }[];
   }[];
 }
+/** What a PVH payload found at boot (hex strings), hvm_start_info as Xen wrote it. */
+interface PvhFacts {
+  readonly cpuidBase: string;
+  readonly hypercallMsr: string;
+  readonly hypercallPage: string;
+  readonly startInfoAddress: string;
+  readonly startInfo: Readonly<Record<"magic" | "version" | "flags" | "nr_modules" | "cmdline_paddr" | "rsdp_paddr", string>>;
+}
 /** The parts of `xen run --json` the checks read. */
 type Report = { readonly results: readonly CallResult[]; readonly console: readonly string[]; readonly completed: boolean } & {
   readonly blockAddress: string;
   readonly blockFoundAt: string;
   readonly timing: { readonly toShutdownMs: number; readonly toResultsMs: number };
+  readonly pvh?: PvhFacts;
 };
 
 function xenImage(name: string): string | undefined {
@@ -213,9 +222,9 @@ function runX86Pv(xen: string, mode: "32" | "64", more: readonly unknown[], xenA
   return report;
 }
 
-/** The ring registered, the message sent, and Xen's copy of it read back from the ring pages with its header. */
-function checkArgo(report: Report): void {
-  const [register, send] = [byIndex(report, ARM_SCRIPT_CALLS + 2), byIndex(report, ARM_SCRIPT_CALLS + 3)];
+/** The ring registered (call `at`), the message sent (`at` + 1), and Xen's copy of it read back from the ring pages with its header. */
+function checkArgo(report: Report, at = ARM_SCRIPT_CALLS + 2): void {
+  const [register, send] = [byIndex(report, at), byIndex(report, at + 1)];
   expect(n(register.result)).toBe(0n);
   // sendv returns the bytes it queued.
   expect(n(send.result)).toBe(BigInt(ARGO_TEXT.length));
@@ -244,5 +253,105 @@ describe("handoff xen run on x86: PV dom0", () => {
     expect(kexecRange(r32)).toEqual(kexecRange(r64));
     checkArgo(r32);
     checkArgo(r64);
+  });
+});
+
+/** Xen's own e820 as its boot console lists it ("Xen-e820 RAM map"). */
+function xenE820(report: Report): { addr: bigint; size: bigint; type: string }[] {
+  const lines = report.console.slice(report.console.findIndex((l) => l.includes("Xen-e820 RAM map:")) + 1);
+  const rangeLine = /^\(XEN\)\s+\[([0-9a-f]{16}), ([0-9a-f]{16})\] \(([^)]+)\)/;
+  return lines.slice(0, lines.findIndex((l) => !rangeLine.test(l))).map((l) => {
+    const m = rangeLine.exec(l)!;
+    return { addr: BigInt(`0x${m[1]}`), size: BigInt(`0x${m[2]}`) + 1n - BigInt(`0x${m[1]}`), type: m[3]! };
+  });
+}
+
+/**
+ * A PVH dom0's own e820 (XENMEM_memory_map) against Xen's e820 and the
+ * reservation, by the rules of xen/arch/x86/hvm/dom0_build.c pvh_setup_e820:
+ * every non-RAM range is Xen's, unchanged; RAM (plus the ACPI tables Xen
+ * carves out of it) adds up to dom0's pages; the rest of the machine's RAM is
+ * one UNUSABLE range up to the end of Xen's last usable one. The start info's
+ * RSDP lies in that ACPI range. XENMEM_machine_memory_map is -ENOSYS for HVM
+ * guests (hvm_memory_op) and leaves the struct alone.
+ */
+function checkPvhMemoryMaps(report: Report): void {
+  expect(n(byIndex(report, 12).result)).toBe(ENOSYS);
+  expect(n((byIndex(report, 12).struct!.value as { nr_entries: string }).nr_entries)).toBe(16n);
+  const mm = byIndex(report, 13);
+  expect(n(mm.result)).toBe(0n);
+  const count = Number(n((mm.struct!.value as { nr_entries: string }).nr_entries));
+  const got = mm.buffers[0]!.values!.slice(0, count).map((e) => ({ addr: n(e.addr), size: n(e.size), type: n(e.type) }));
+  const host = xenE820(report);
+  expect(host.length).toBeGreaterThan(3);
+  for (const r of host.filter((h) => h.type === "reserved")) expect(got).toContainEqual({ addr: r.addr, size: r.size, type: 2n });
+  const pages = n(byIndex(report, 5).result);
+  // The ACPI tables end inside their last page, which Xen lists no further.
+  const ramAndAcpi = got.filter((e) => e.type === 1n || e.type === 3n);
+  const pageUp = (x: bigint) => (x + 0xfffn) & ~0xfffn;
+  expect(pageUp(ramAndAcpi.reduce((a, e) => a + e.size, 0n))).toBe(pages << 12n);
+  const unusable = got.filter((e) => e.type === 5n);
+  expect(unusable).toHaveLength(1);
+  const ramEnd = pageUp(ramAndAcpi.reduce((a, e) => (e.addr + e.size > a ? e.addr + e.size : a), 0n));
+  const lastUsable = host.filter((h) => h.type === "usable").at(-1)!;
+  expect([unusable[0]!.addr, unusable[0]!.addr + unusable[0]!.size]).toEqual([ramEnd, lastUsable.addr + lastUsable.size]);
+  const acpi = got.find((e) => e.type === 3n)!;
+  const rsdp = n(report.pvh!.startInfo.rsdp_paddr);
+  expect(rsdp >= acpi.addr && rsdp < acpi.addr + acpi.size).toBe(true);
+}
+
+/** The PVH ELF's load address (PT_LOAD p_paddr in x86-pvh-payload.S, through xen-pv-elf.inc): the block is a page past it. */
+const PVH_LOAD = 0x400000n;
+const TWO_MIB = 2n << 20n;
+
+/** What every PVH run shares: where the block was, what the payload found at boot, the start info. */
+function checkPvhBoot(report: Report): void {
+  expect(report.completed).toBe(true);
+  expect(report.console.some((l) => l.includes("*** Building a PVH Dom0 ***"))).toBe(true);
+  // Paging off (32-bit stage) or handoff's identity map (long mode): the block's address is guest-physical.
+  expect(n(report.blockAddress)).toBe(PVH_LOAD + 0x1000n);
+  // Not 1:1 — but Xen populates a PVH dom0's RAM in naturally aligned 2 MiB chunks where it can (pvh_populate_memory_range).
+  expect(report.blockFoundAt).not.toBe(report.blockAddress);
+  expect(n(report.blockFoundAt) % TWO_MIB).toBe(n(report.blockAddress) % TWO_MIB);
+  const pvh = report.pvh!;
+  // public/arch-x86/cpuid.h: Xen's leaves start at 0x40000000 (0x40000100 only with Viridian); leaf 2's EBX is the MSR base, 0x40000000.
+  expect([n(pvh.cpuidBase), n(pvh.hypercallMsr)]).toEqual([0x40000000n, 0x40000000n]);
+  // public/hvm/start_info.h: XEN_HVM_START_MAGIC_VALUE; SIF_PRIVILEGED | SIF_INITDOMAIN; no modules; %ebx pointed at it.
+  const si = pvh.startInfo;
+  expect([n(si.magic), n(si.flags), n(si.nr_modules)]).toEqual([0x336ec578n, 3n, 0n]);
+  // Xen puts dom0's command line at the first page past the ELF's p_memsz, which the payload's
+  // last two pages (stack and the one below) end: the hypercall page is three pages from that end.
+  expect(n(si.cmdline_paddr)).toBe(n(pvh.hypercallPage) + 0x2000n);
+  expect(n(pvh.startInfoAddress) > n(si.cmdline_paddr) && n(pvh.startInfoAddress) < n(si.cmdline_paddr) + 0x1000n).toBe(true);
+}
+
+describe("handoff xen run on x86: PVH dom0, its 32-bit stage and long mode", () => {
+  const amd64 = xenImage("xen-amd64");
+  const argo = xenImage("xen-amd64-argo-pv32");
+  const qemu = requireTool("qemu-system-x86_64");
+  const PVH_KEXEC = { call: "kexec_op", command: "get_range", struct: { range: 1, nr: 0 } };
+
+  function runPvh(xen: string, mode: "32" | "64", calls: readonly unknown[], xenArgs: readonly string[] = []): Report {
+    const script = join(dir, `x86-pvh${mode}-${calls.length}.json`);
+    writeFileSync(script, JSON.stringify(calls));
+    const report = runScript(["--arch", "x86_64", "--guest-mode", mode, "--guest", "pvh", "--xen", xen, "--script", script, ...xenArgs.flatMap((a) => ["--xen-args", a])]);
+    console.log(`PVH dom0, ${mode === "32" ? "32-bit stage" : "long mode"}, on ${xen.split("/").pop()}: ${report.timing.toShutdownMs} ms from QEMU start to the guest's end, ${report.timing.toResultsMs} ms to the results`);
+    checkPvhBoot(report);
+    return report;
+  }
+
+  for (const mode of ["32", "64"] as const) {
+    it.skipIf(!(amd64 && qemu))(`${mode === "32" ? "32-bit stage (compat ABI)" : "long mode (native ABI)"} through the hypercall page on Debian's Xen: the Arm calls, each checked independently; its own e820 against Xen's; kexec_op is PV-only`, () => {
+      const report = runPvh(amd64!, mode, [...(JSON.parse(readFileSync(ARM_SCRIPT, "utf8")) as unknown[]), PVH_KEXEC]);
+      const usable = xenE820(report).filter((h) => h.type === "usable").at(-1)!;
+      checkScript(report, mode === "64" ? "hvm-3.0-x86_64" : "hvm-3.0-x86_32", usable.addr + usable.size);
+      checkPvhMemoryMaps(report);
+      // The x86 hypercall table gives HVM guests no kexec_op (README: PV only).
+      expect(n(byIndex(report, ARM_SCRIPT_CALLS).result)).toBe(ENOSYS);
+    });
+  }
+
+  it.skipIf(!(argo && qemu))("Argo from the 32-bit stage and from long mode on the Argo build: one ABI, the message read back from the ring", () => {
+    for (const mode of ["32", "64"] as const) checkArgo(runPvh(argo!, mode, ARGO, ["argo=1"]), 0);
   });
 });

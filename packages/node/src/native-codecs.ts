@@ -1,9 +1,10 @@
 /**
  * Faster decompression at the Node edge (issue 18: within 1.5x of each codec's
  * own tool). Core's codecs are pure JS and browser-safe; here gzip goes to
- * Node's zlib, zstd to libzstd (through `@toondepauw/node-zstd`) and xz to
- * lzma-rust2 (through `@napi-rs/lzma`), napi-rs bindings with prebuilt
- * binaries, each wrapped around core's codec:
+ * Node's zlib, zstd to libzstd (through `@toondepauw/node-zstd`), xz to
+ * lzma-rs (through `@napi-rs/lzma` 1.4.5, the last release whose engines admit
+ * Node 20), napi-rs bindings with prebuilt binaries, and LZ4's legacy frame to
+ * liblz4 through koffi (./native-lz4.ts), each wrapped around core's codec:
  *
  * - a native decoder runs only when its output is bounded before it starts
  *   (zlib's `maxOutputLength`; for zstd and xz, the bound their block or
@@ -16,6 +17,7 @@
  *   gives the same bytes, or the typed error naming field and offset.
  */
 import { createRequire } from "node:module";
+import { decodeLegacyLz4, loadLiblz4 } from "./native-lz4.js";
 import { DEFAULT_CODECS, installDefaultCodecs, xzOutputBound, zstdOutputBound, type Codec, type CodecId, type InflateSink } from "@handoff/core";
 
 /** Loads an optional module by name; throws when it is not installed. */
@@ -29,6 +31,7 @@ export const NATIVE_CODEC_LIBRARIES: Readonly<Partial<Record<CodecId, string>>> 
   gzip: "node:zlib",
   zstd: "@toondepauw/node-zstd",
   xz: "@napi-rs/lzma",
+  lz4: "koffi",
 };
 
 /** Set to `0` to use core's pure-JS codecs only (benchmarks, and checking the fallback). */
@@ -57,7 +60,7 @@ function libzstd(load: ModuleLoader): FastDecode {
 }
 
 /**
- * xz through `@napi-rs/lzma` (lzma-rust2). It cannot stream into a cap, so it
+ * xz through `@napi-rs/lzma` (lzma-rs). It cannot stream into a cap, so it
  * runs only when the LZMA2 chunk headers (each states its unpacked size) bound
  * the output within the cap. It knows no x86 BCJ filter and no SHA-256 check:
  * such streams (Linux's `xz --x86` payloads) fail here and core decodes them.
@@ -67,7 +70,13 @@ function lzmaRust(load: ModuleLoader): FastDecode {
   return (input, sink) => (xzOutputBound(input, sink) <= sink.maxOutput ? xz.decompressSync(input) : undefined);
 }
 
-const FAST: Partial<Record<CodecId, (load: ModuleLoader) => FastDecode>> = { gzip: zlibGunzip, zstd: libzstd, xz: lzmaRust };
+/** liblz4 (through koffi) for LZ4's legacy frame; other LZ4 frames go to core. */
+function liblz4(load: ModuleLoader): FastDecode {
+  const decompress = loadLiblz4(load);
+  return (input, sink) => decodeLegacyLz4(input, sink, decompress);
+}
+
+const FAST: Partial<Record<CodecId, (load: ModuleLoader) => FastDecode>> = { gzip: zlibGunzip, zstd: libzstd, xz: lzmaRust, lz4: liblz4 };
 
 /** `core` with `fast` in front of it; `fast` is loaded on first use and `undefined` for good when it cannot be. */
 function withNativeDecoder(core: Codec, makeFast: (load: ModuleLoader) => FastDecode, load: ModuleLoader): Codec {

@@ -4,6 +4,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { requireTool, tempDir } from "@handoff/test-support";
+import { itAssemblesCommittedStub } from "@handoff/test-support/stubs";
 import { HypercallArgumentError, ValidationError } from "@handoff/core";
 import { abiOf } from "./arches.js";
 import {
@@ -13,7 +14,10 @@ import {
   PAYLOAD_HEADER,
   XenRunScriptError,
   blockFrames,
+  checkPageHashes,
+  decodePvhBoot,
   decodeXenRun,
+  pageHash,
   findPayloadBlock,
   parseXenRunScript,
   planXenPayload,
@@ -201,6 +205,66 @@ describe("the x86 PV payloads", () => {
   });
 });
 
+describe("the x86 PVH payload", () => {
+  const dir = tempDir("handoff-xen-pvh-");
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const x64 = abiOf("x86_64");
+
+  it.each([32, 64] as const)("the %i-bit flavour is an i386 ELF32 binutils reads: one PT_LOAD at 4 MiB whose p_memsz adds the payload's five pages, and a PHYS32_ENTRY note naming the entry", (bits) => {
+    if (!requireTool("x86_64-linux-gnu-readelf")) return;
+    const plan = planXenPayload(x64, specs, { nonce, frameTable: true, guestBits: bits, startInfo: "hvm_start_info" });
+    const image = xenRunFlavour("x86_64", bits, "pvh").image(plan.block);
+    const file = join(dir, `dom0-pvh${bits}.elf`);
+    writeFileSync(file, image);
+    const r = spawnSync("x86_64-linux-gnu-readelf", ["-hlnW", file], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Class:\s+ELF32/);
+    expect(r.stdout).toMatch(/Machine:\s+Intel 80386/);
+    const load = r.stdout.split("\n").find((l) => /^\s+LOAD\s/.test(l))!.trim().split(/\s+/);
+    expect(load.slice(1, 6).map((x) => BigInt(x))).toEqual([0n, 0x400000n, 0x400000n, BigInt(image.length), BigInt(image.length + 5 * 4096)]);
+    const entry = BigInt(/Entry point address:\s+(0x[0-9a-f]+)/.exec(r.stdout)![1]!);
+    // XEN_ELFNOTE_PHYS32_ENTRY is type 0x12 (public/elfnote.h): its 4-byte description is the entry point.
+    const phys32 = /^\s+Xen\s+0x00000004\s+Unknown note type: \(0x00000012\)\s+description data: ([0-9a-f ]+?)\s*$/m.exec(r.stdout);
+    expect(phys32).not.toBeNull();
+    expect(BigInt(Buffer.from(phys32![1]!.replace(/ /g, ""), "hex").readUInt32LE(0))).toBe(entry);
+    // The stage the calls run in is the block header's flag.
+    expect(new DataView(image.buffer).getBigUint64(PAYLOAD_DATA_OFFSET + PAYLOAD_HEADER.longMode, true)).toBe(bits === 64 ? 1n : 0n);
+  });
+
+  it("hashes a page as the payload does (rol 5, xor each dword) and refuses a block page whose hash differs, naming it", () => {
+    const page = new Uint8Array(4096);
+    page[0] = 1;
+    // 1 rotated left by 5 for each of the 1023 dwords after it: 5115 mod 32 = 27.
+    expect(pageHash(page)).toBe(1n << 27n);
+    expect(pageHash(new Uint8Array(4096))).toBe(0n);
+    const plan = planXenPayload(x64, specs, { nonce, frameTable: true, startInfo: "hvm_start_info" });
+    const pages = plan.block.length / 4096;
+    expect(pages).toBeGreaterThan(1);
+    const ran = plan.block.slice();
+    const v = new DataView(ran.buffer);
+    const table = Number(v.getBigUint64(PAYLOAD_HEADER.frameTable, true));
+    for (let i = 1; i < pages; i++) v.setBigUint64(table + i * 8, pageHash(ran.subarray(i * 4096, (i + 1) * 4096)), true);
+    expect(() => checkPageHashes(ran, pages)).not.toThrow();
+    ran[(pages - 1) * 4096 + 100]! ^= 0x40;
+    expect(() => checkPageHashes(ran, pages)).toThrow(new RegExp(`page ${pages - 1}.*not machine-contiguous`));
+  });
+
+  it("decodes the boot facts and the start info copy the planner made room for", () => {
+    const plan = planXenPayload(x64, specs, { nonce, frameTable: true, guestBits: 32, startInfo: "hvm_start_info" });
+    const ran = plan.block.slice();
+    const v = new DataView(ran.buffer);
+    const copy = Number(v.getBigUint64(PAYLOAD_HEADER.startInfoCopy, true));
+    expect(copy).toBeGreaterThanOrEqual(PAYLOAD_HEADER.size);
+    v.setUint32(copy, 0x336ec578, true);
+    v.setUint32(copy + 8, 3, true);
+    v.setBigUint64(copy + 32, 0x8060f2en, true);
+    v.setBigUint64(PAYLOAD_HEADER.cpuidBase, 0x40000000n, true);
+    const facts = decodePvhBoot(x64, plan, ran);
+    expect(facts.cpuidBase).toBe(0x40000000n);
+    expect(facts.startInfo).toMatchObject({ magic: 0x336ec578n, flags: 3n, rsdp_paddr: 0x8060f2en });
+  });
+});
+
 describe("Argo rings read back", () => {
   it("reads messages between rx_ptr and tx_ptr and refuses lengths past the ring", () => {
     const ring = new Uint8Array(64 + 256);
@@ -219,4 +283,13 @@ describe("Argo rings read back", () => {
     expect(() => readArgoRing(ring, 256)).toThrow(/does not fit/);
     expect(() => readArgoRing(ring, 4096)).toThrow(/ring of 4096/);
   });
+});
+
+// The committed bytes of every payload are what its .S assembles to (scripts/assemble-stubs.mjs --check).
+describe("committed xen run payloads", () => {
+  itAssemblesCommittedStub("xen-aarch64", "aarch64-linux-gnu-as");
+  itAssemblesCommittedStub("xen-aarch32", "arm-linux-gnueabihf-as");
+  itAssemblesCommittedStub("xen-x86_64-pv", "x86_64-linux-gnu-as");
+  itAssemblesCommittedStub("xen-x86_32-pv", "i686-linux-gnu-as");
+  itAssemblesCommittedStub("xen-x86-pvh", "i686-linux-gnu-as");
 });

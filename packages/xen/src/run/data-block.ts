@@ -21,6 +21,18 @@ export const PAYLOAD_HEADER = {
   frameTable: 0x40,
   /** Entries of the frame table (the block's pages). */
   frameCount: 0x48,
+  /** PVH, written by the payload: hvm_start_info's guest-physical address. */
+  startInfo: 0x50,
+  /** PVH: block offset of the payload's copy of hvm_start_info (0: none). */
+  startInfoCopy: 0x58,
+  /** PVH, written by the payload: the CPUID leaf base with Xen's signature. */
+  cpuidBase: 0x60,
+  /** PVH, written by the payload: the hypercall page MSR that leaf base + 2 names. */
+  hypercallMsr: 0x68,
+  /** PVH: 1 to switch to long mode before the calls (native ABI), 0 to stay in 32-bit protected mode (compat ABI). */
+  longMode: 0x70,
+  /** PVH, written by the payload: the hypercall page's guest-physical address. */
+  hypercallPage: 0x78,
   size: 0x80,
 } as const;
 
@@ -77,6 +89,11 @@ export class DataBlock {
   reserveFrameTable(): void {
     if (this.used !== PAYLOAD_HEADER.size) throw new ValidationError("xen run data block", "the frame table must be its first allocation");
     this.frameTable = this.alloc(FRAME_TABLE_SLOTS * 8, 8);
+  }
+
+  /** Reserve `size` bytes for the payload to copy its start info into, named in the header. */
+  reserveStartInfo(size: number): void {
+    this.word(PAYLOAD_HEADER.startInfoCopy, BigInt(this.alloc(size, 8)));
   }
 
   /** The finished block: relocation table appended, header filled, size a whole number of pages. */

@@ -3,6 +3,8 @@ import { XEN_AARCH32_PAYLOAD_CODE } from "./aarch32-payload.bytes.js";
 import { XEN_AARCH64_PAYLOAD_CODE } from "./aarch64-payload.bytes.js";
 import { XEN_X86_32_PV_PAYLOAD_CODE } from "./x86_32-pv-payload.bytes.js";
 import { XEN_X86_64_PV_PAYLOAD_CODE } from "./x86_64-pv-payload.bytes.js";
+import { XEN_X86_PVH_PAYLOAD_CODE } from "./x86-pvh-payload.bytes.js";
+import { PAYLOAD_HEADER } from "./data-block.js";
 
 /** How QEMU must run Xen for one guest flavour (plain data: the CLI hands it to @handoff/qemu). */
 export interface XenRunMachine {
@@ -26,8 +28,14 @@ export interface XenRunFlavour {
   readonly description: string;
   /** Guest address minus guest-physical address of the data block. */
   readonly frameBias: bigint;
-  /** Whether the payload reports its block's machine frames (PV: pseudo-physical is not machine). */
-  readonly frameTable: boolean;
+  /**
+   * What the payload writes into its frame table: each block page's machine
+   * frame (PV: pseudo-physical is not machine), each page's hash (PVH: the
+   * host reads on from page 0 and checks), or nothing (1:1 dom0).
+   */
+  readonly frameTable: false | "machine-frames" | "page-hashes";
+  /** The catalogue type of the start info the payload copies into its block (PVH). */
+  readonly startInfo?: string;
   /** SHUTDOWN_* reason the payload ends with. */
   readonly shutdownReason: number;
   /** Xen's command line besides the caller's `--xen-args`. */
@@ -157,7 +165,7 @@ const X86_64_PV_DOM0: XenRunFlavour = {
   description: "x86_64 PV dom0 (handoff's ELF with Xen notes, syscall; block read back by the machine frames it reports)",
   // VIRT_BASE 0: a virtual address is the pseudo-physical one.
   frameBias: 0n,
-  frameTable: true,
+  frameTable: "machine-frames",
   shutdownReason: 0,
   xenArgs: X86_XEN_ARGS,
   image: (block) => pvElf(X86_64_PV_CODE, XEN_X86_64_PV_PAYLOAD_CODE.symbols, 64, block),
@@ -176,8 +184,50 @@ const X86_32_PV_DOM0: XenRunFlavour = {
   image: (block) => pvElf(X86_32_PV_CODE, XEN_X86_32_PV_PAYLOAD_CODE.symbols, 32, block),
 };
 
+const X86_PVH_CODE = new Uint8Array(XEN_X86_PVH_PAYLOAD_CODE.size);
+X86_PVH_CODE.set(hexBytes(XEN_X86_PVH_PAYLOAD_CODE.hex));
+/** Pages the PVH payload keeps past its file: PML4, PDPT, PD, hypercall page, stack. */
+const PVH_EXTRA_PAGES = 5;
+
+/** The PVH ELF: p_filesz the file, p_memsz the file and the payload's own pages; the header says which stage runs the calls. */
+function pvhElf(block: Uint8Array, longMode: boolean): Uint8Array {
+  const image = withBlock(X86_PVH_CODE, block);
+  const view = new DataView(image.buffer);
+  view.setUint32(XEN_X86_PVH_PAYLOAD_CODE.symbols.load_filesz, image.length, true);
+  view.setUint32(XEN_X86_PVH_PAYLOAD_CODE.symbols.load_memsz, image.length + PVH_EXTRA_PAGES * 4096, true);
+  view.setBigUint64(PAYLOAD_DATA_OFFSET + PAYLOAD_HEADER.longMode, longMode ? 1n : 0n, true);
+  return image;
+}
+
+/** PVH dom0 (`dom0=pvh`): Xen needs SVM with nested paging (QEMU's -cpu max under TCG) and no IOMMU here. */
+const X86_PVH_ARGS = [...X86_XEN_ARGS, "dom0=pvh", "dom0-iommu=none"];
+
+const X86_PVH32_DOM0: XenRunFlavour = {
+  id: "x86-pvh32",
+  arch: "x86_64",
+  guestBits: 32,
+  guest: "pvh",
+  description: "x86 PVH dom0 in its 32-bit stage (handoff's ELF with PHYS32_ENTRY; calls through the hypercall page it sets up by the MSR Xen's CPUID leaves name, compat ABI)",
+  // Paging off: a guest address is guest-physical.
+  frameBias: 0n,
+  frameTable: "page-hashes",
+  startInfo: "hvm_start_info",
+  shutdownReason: 0,
+  xenArgs: X86_PVH_ARGS,
+  image: (block) => pvhElf(block, false),
+  machine: x86Machine,
+};
+
+const X86_PVH64_DOM0: XenRunFlavour = {
+  ...X86_PVH32_DOM0,
+  id: "x86-pvh64",
+  guestBits: 64,
+  description: "x86 PVH dom0 after it switched to long mode with its own identity page tables (hypercall page set up in the 32-bit stage, native ABI)",
+  image: (block) => pvhElf(block, true),
+};
+
 /** Every flavour `handoff xen run` can build. */
-export const XEN_RUN_FLAVOURS: readonly XenRunFlavour[] = [ARM64_DOM0, AARCH32_ON_ARM64, ARM32_DOM0, X86_64_PV_DOM0, X86_32_PV_DOM0];
+export const XEN_RUN_FLAVOURS: readonly XenRunFlavour[] = [ARM64_DOM0, AARCH32_ON_ARM64, ARM32_DOM0, X86_64_PV_DOM0, X86_32_PV_DOM0, X86_PVH32_DOM0, X86_PVH64_DOM0];
 
 /** The flavour for `--arch`, `--guest-mode` and `--guest`, or a typed error listing those that exist. */
 export function xenRunFlavour(arch: string, guestBits?: 32 | 64, guest?: "pv" | "pvh"): XenRunFlavour {

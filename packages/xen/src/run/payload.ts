@@ -36,6 +36,8 @@ export interface PlannedBlock {
   readonly guestBits: 32 | 64;
   readonly calls: readonly PlannedCall[];
   readonly callTable: number;
+  /** The catalogue type of the start info the payload copies into the block (PVH). */
+  readonly startInfo?: string;
 }
 
 /** The rule a 32-bit guest's argument breaks, as Xen states it. */
@@ -201,12 +203,13 @@ function planMulticall(ctx: Context, spec: XenRunCallSpec, where: string): { lis
 export function planXenPayload(
   abi: HypercallAbi,
   specs: readonly XenRunCallSpec[],
-  options: { readonly guestBits?: 32 | 64; readonly frameBias?: bigint; readonly nonce: Uint8Array; readonly frameTable?: boolean },
+  options: { readonly guestBits?: 32 | 64; readonly frameBias?: bigint; readonly nonce: Uint8Array; readonly frameTable?: boolean; readonly startInfo?: string },
 ): PlannedBlock {
   const bits = abi.convention(options.guestBits).guestBits;
   if (options.nonce.length !== NONCE_SIZE) throw new ValidationError("xen run nonce", `${options.nonce.length} bytes, need ${NONCE_SIZE}`);
   const ctx: Context = { env: xenTypes(abi, bits), bits, block: new DataBlock(), planned: [] };
   if (options.frameTable) ctx.block.reserveFrameTable();
+  if (options.startInfo) ctx.block.reserveStartInfo(ctx.env.layout(options.startInfo).size);
   const pending: { spec: XenRunCallSpec; nr: number; args: Resolved[] }[] = [];
   specs.forEach((spec, index) => {
     const where = `[${index}]`;
@@ -233,5 +236,5 @@ export function planXenPayload(
     ctx.planned[i] = { ...ctx.planned[i]!, entry };
   });
   const block = ctx.block.finish(options.nonce, options.frameBias ?? 0n, table, pending.length);
-  return { block, nonce: options.nonce, guestBits: bits, calls: ctx.planned, callTable: table };
+  return { block, nonce: options.nonce, guestBits: bits, calls: ctx.planned, callTable: table, ...(options.startInfo ? { startInfo: options.startInfo } : {}) };
 }

@@ -56,6 +56,53 @@ export function blockFrames(first: Uint8Array, pages: number): bigint[] | undefi
   return Array.from({ length: count }, (_, i) => view.getBigUint64(table + i * 8, true));
 }
 
+/** The payload's hash of one page (x86-pvh-payload.S): h = rol32(h, 5) ^ each little-endian dword. */
+export function pageHash(page: Uint8Array): bigint {
+  const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+  let h = 0;
+  for (let at = 0; at + 4 <= page.length; at += 4) h = (((h << 5) | (h >>> 27)) ^ view.getUint32(at, true)) >>> 0;
+  return BigInt(h);
+}
+
+/**
+ * Check pages read back where a PVH dom0's block was assumed to continue
+ * against the hashes the payload wrote of its own pages (frame table entries
+ * 1..): a page read from the wrong machine frame fails with its index.
+ */
+export function checkPageHashes(block: Uint8Array, pages: number): void {
+  const table = blockFrames(block.subarray(0, 4096), pages);
+  if (!table) throw new FormatError("xen run results", "data block", "frame table", PAYLOAD_HEADER.frameTable, "no page hashes");
+  for (let i = 1; i < pages; i++) {
+    const got = pageHash(block.subarray(i * 4096, (i + 1) * 4096));
+    if (got !== table[i]) throw new FormatError("xen run results", "data block", `page ${i}`, i * 4096, `hash ${got.toString(16)} read, the guest wrote ${table[i]!.toString(16)}: its pages are not machine-contiguous here`);
+  }
+}
+
+/** What a PVH payload learnt at boot: Xen's CPUID leaves, the hypercall page, the start info. */
+export interface PvhBootFacts {
+  readonly cpuidBase: bigint;
+  readonly hypercallMsr: bigint;
+  readonly hypercallPage: bigint;
+  readonly startInfoAddress: bigint;
+  /** hvm_start_info as Xen wrote it, decoded by the catalogue. */
+  readonly startInfo?: DecodedValue;
+}
+
+/** The PVH payload's boot facts from the block's header (and its start info copy, when planned). */
+export function decodePvhBoot(abi: HypercallAbi, plan: PlannedBlock, block: Uint8Array): PvhBootFacts {
+  const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
+  const word = (at: number): bigint => view.getBigUint64(at, true);
+  const copy = Number(word(PAYLOAD_HEADER.startInfoCopy));
+  const layout = plan.startInfo && copy ? xenTypes(abi, plan.guestBits).layout(plan.startInfo) : undefined;
+  return {
+    cpuidBase: word(PAYLOAD_HEADER.cpuidBase),
+    hypercallMsr: word(PAYLOAD_HEADER.hypercallMsr),
+    hypercallPage: word(PAYLOAD_HEADER.hypercallPage),
+    startInfoAddress: word(PAYLOAD_HEADER.startInfo),
+    ...(layout ? { startInfo: display(layout, readCValue(layout, block, copy, { label: "xen run start info" })) } : {}),
+  };
+}
+
 function display(layout: Layout, v: CValue): DecodedValue {
   if (layout.kind === "array" && layout.element.kind === "int" && layout.element.size === 1 && Array.isArray(v)) {
     const bytes = Uint8Array.from(v as bigint[], (b) => Number(BigInt.asUintN(8, b)));

@@ -54,20 +54,9 @@ calls:  mov     0x20(%ebx), %ecx
         push    %ecx
         push    %ebp                    # %ebp is the sixth argument register: kept on the stack across the call
         mov     (%ebp), %eax
-        mov     8(%ebp), %ebx
-        mov     16(%ebp), %ecx
-        mov     24(%ebp), %edx
-        mov     32(%ebp), %esi
-        mov     40(%ebp), %edi
+        call_args32
         int     $0x82                   # 32-bit PV hypercall
-        pop     %ebp
-        pop     %ecx
-        mov     %eax, 48(%ebp)
-        movl    $0, 52(%ebp)
-        movl    $1, 56(%ebp)
-        add     $64, %ebp
-        dec     %ecx
-        jmp     6b
+        call_done32 6b
         # The table ends with sched_op(SCHEDOP_shutdown): reaching here means it returned.
 idle:   pause
         jmp     idle

@@ -56,17 +56,9 @@ calls:  table   0x20, 0x28, %r15, %rbp
 5:      test    %r15, %r15
         jz      idle
         mov     (%rbp), %rax
-        mov     8(%rbp), %rdi
-        mov     16(%rbp), %rsi
-        mov     24(%rbp), %rdx
-        mov     32(%rbp), %r10
-        mov     40(%rbp), %r8
+        call_args64
         syscall                         # 64-bit PV hypercall: clobbers %rcx and %r11
-        mov     %rax, 48(%rbp)
-        movq    $1, 56(%rbp)
-        add     $64, %rbp
-        dec     %r15
-        jmp     5b
+        call_done64 5b
         # The table ends with sched_op(SCHEDOP_shutdown): reaching here means it returned.
 idle:   pause
         jmp     idle
