@@ -83,26 +83,45 @@ export function kexecDeviceTree(tree: DeviceTree, settings: { cmdline: string; i
   return encodeFdt(tree);
 }
 
+/** How the stub checks the segments: not at all (`noVerify`), with the MMU off even where the width has tables (`withoutMmu`), and the SHA-256 used for the digests. */
+export interface ArmStubCheckOptions {
+  readonly noVerify?: boolean;
+  readonly withoutMmu?: boolean;
+  readonly hasher?: Sha256Hasher;
+}
+
+/** The check options of a kexec request, as {@link withStub} takes them. */
+export const checkOptionsOf = (r: { readonly noVerify?: boolean; readonly verifyWithoutMmu?: boolean; readonly hasher?: Sha256Hasher }): ArmStubCheckOptions => ({
+  ...(r.noVerify ? { noVerify: true } : {}),
+  ...(r.verifyWithoutMmu ? { withoutMmu: true } : {}),
+  ...(r.hasher ? { hasher: r.hasher } : {}),
+});
+
 /**
  * The stub as purgatory: Linux's relocate_kernel has copied every segment, so
  * its list is a lone DONE; it checks, then enters `state` — or `atHypervisor`
  * (the same entry at EL2) where the width's stub follows a purgatory entered
- * at EL2, i.e. a running kernel booted there (arm64).
+ * at EL2, i.e. a running kernel booted there (arm64). Where the width has
+ * check tables (arm64), they go at `tablesAt` as one more segment, checked
+ * first, and the stub checks the others with the MMU and caches on.
  */
 export function withStub(
   width: ArmLinuxWidth,
   state: LinuxKexecPlan["state"],
-  stubAt: bigint,
+  at: { readonly stub: bigint; readonly tables: bigint },
   staged: readonly { segment: KexecLoadSegment; role: SegmentRole }[],
-  verify: { noVerify?: boolean; hasher?: Sha256Hasher },
+  verify: ArmStubCheckOptions,
   atHypervisor: LinuxKexecPlan["state"],
 ): LinuxKexecPlan {
+  const useTables = !verify.noVerify && !verify.withoutMmu && width.checkTables !== undefined;
+  const tables = useTables ? width.checkTables!({ segments: staged.map((s) => s.segment), stubAt: at.stub, console: ARM_VIRT_PL011, at: at.tables }) : undefined;
+  const checked = [...(tables ? [{ segment: kexecLoadSegment(tables.bytes, tables.at, "check tables"), role: "page-tables" as const }] : []), ...staged];
   const check = segmentCheck(
-    staged.map((s) => checkedSegment(s.segment, s.role)),
-    { ...verify, console: ARM_VIRT_PL011 },
+    checked.map((s) => checkedSegment(s.segment, s.role)),
+    { ...(verify.noVerify ? { noVerify: true } : {}), ...(verify.hasher ? { hasher: verify.hasher } : {}), console: ARM_VIRT_PL011 },
   );
-  const stub = width.buildStub(state, { head: IND_DONE, maxSteps: 1n }, check, atHypervisor);
-  return { entry: stubAt, segments: [kexecLoadSegment(stub.bytes, stubAt, "stub"), ...staged.map((s) => s.segment)], flags: linuxKexecFlags({ elfMachine: width.elfMachine }), state };
+  const stub = width.buildStub(state, { head: IND_DONE, maxSteps: 1n }, check, atHypervisor, tables);
+  return { entry: at.stub, segments: [kexecLoadSegment(stub.bytes, at.stub, "stub"), ...checked.map((s) => s.segment)], flags: linuxKexecFlags({ elfMachine: width.elfMachine }), state };
 }
 
 /**
@@ -136,7 +155,7 @@ export function planArmKexec(width: ArmLinuxWidth, request: LinuxKexecRequest): 
     ...(initrd.length ? [{ segment: kexecLoadSegment(initrd, p.initrd, "initrd"), role: "initrd" as const }] : []),
   ];
   const [state, atHypervisor] = width.entryModes.map((mode) => width.entryState({ dtb: p.dtb, entry: p.kernel, mode })) as [LinuxKexecPlan["state"], LinuxKexecPlan["state"]];
-  const plan = withStub(width, state, p.stub, staged, { ...(request.noVerify ? { noVerify: true } : {}), ...(request.hasher ? { hasher: request.hasher } : {}) }, atHypervisor);
+  const plan = withStub(width, state, { stub: p.stub, tables: p.list }, staged, checkOptionsOf(request), atHypervisor);
   checkInRam(request.memoryMap, firmwareReservations(tree), plan.segments, what);
   return plan;
 }
@@ -157,7 +176,7 @@ export function planArmKexecProbe(width: ArmLinuxWidth, memoryMap: MemoryMap): L
     { segment: kexecLoadSegment(new Uint8Array(Number(PAGE)), p.dtb, "dtb (zeroed)"), role: "dtb" as const },
   ];
   const [state, atHypervisor] = width.entryModes.map((mode) => width.entryState({ dtb: p.dtb, entry: payloadAt, mode })) as [LinuxKexecPlan["state"], LinuxKexecPlan["state"]];
-  const plan = withStub(width, state, p.stub, staged, {}, atHypervisor);
+  const plan = withStub(width, state, { stub: p.stub, tables: p.list }, staged, {}, atHypervisor);
   checkInRam(memoryMap, [], plan.segments, what);
   return plan;
 }

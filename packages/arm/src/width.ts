@@ -9,6 +9,28 @@ export interface IndirectionListRef {
   readonly maxSteps: bigint;
 }
 
+/**
+ * Identity tables a width's stub checks the segments over with the MMU and
+ * caches on: one more segment at `at` (checked first, with the MMU still
+ * off), and the values the stub's data block takes (`registers`, each written
+ * to the stub field named after it).
+ */
+export interface StubCheckTables {
+  readonly at: bigint;
+  readonly bytes: Uint8Array;
+  readonly registers: Readonly<Record<string, bigint>>;
+}
+
+/** What a width's check tables must map: the segments, the stub itself, the console the stub reports a mismatch on. */
+export interface StubCheckTablesRequest {
+  readonly segments: readonly { readonly mem: bigint; readonly memsz: bigint }[];
+  readonly stubAt: bigint;
+  /** The UART data register of the mismatch line (mapped as Device memory); absent = none. */
+  readonly console?: bigint;
+  /** Where the tables go (page-aligned, clear of everything else). */
+  readonly at: bigint;
+}
+
 /** What an Arm entry state needs: where the DTB is, where to jump and which entry mode (of {@link ArmWidth.entryModes}). */
 export interface ArmEntryRequest {
   readonly dtb: bigint;
@@ -47,9 +69,14 @@ export interface ArmWidth {
    * checking `check`'s regions before it enters. `atHypervisor` is the same
    * entry in the hypervisor mode: arm64's stub takes it when it finds itself
    * running at EL2 (kexec from a kernel booted at EL2); arm32's stub enters
-   * as `state` says.
+   * as `state` says. `tables`: from {@link ArmWidth.checkTables}, the first of `check`'s regions.
    */
-  buildStub(state: HandoffState, list: IndirectionListRef, check: SegmentCheck, atHypervisor?: HandoffState): { readonly bytes: Uint8Array };
+  buildStub(state: HandoffState, list: IndirectionListRef, check: SegmentCheck, atHypervisor?: HandoffState, tables?: StubCheckTables): { readonly bytes: Uint8Array };
+  /**
+   * Identity tables for the stub's check with the MMU and caches on (arm64);
+   * absent: the width's stub checks with them off (arm32).
+   */
+  checkTables?(request: StubCheckTablesRequest): StubCheckTables;
   /** Offset of the stub's failure loop (`hd_fail`). */
   readonly stubFailOffset: bigint;
   /** Offset of the stub's segment-mismatch loop (`hd_verify_fail`). */

@@ -1,4 +1,4 @@
-import { radixPageTableFormat, describeSizes, type LevelGeometry, type MappingAttributes, type PageTableGeometry, type RadixFormatSpec } from "@handoff/core/paging";
+import { radixPageTableFormat, describeSizes, type LevelGeometry, type MappingAttributes, type PageTableGeometry, type PhysicalMemory, type RadixFormatSpec, type TranslationRegisters, type WalkResult } from "@handoff/core/paging";
 import { type PageTableFormat } from "@handoff/core";
 import { walkVmsaV8_64 } from "./paging-walker.js";
 
@@ -100,12 +100,69 @@ function spec(granule: Granule, vaBits: number): RadixFormatSpec {
   };
 }
 
+/**
+ * The same tables for the EL2 translation regime with HCR_EL2.E2H = 0 (one VA
+ * range, TTBR0_EL2): DDI 0487 D8.4 gives that regime one privilege level, so
+ * AP[1] is RES1 (set on every leaf, as Linux's nVHE hyp tables do), bit 54 is
+ * XN and bit 53 is RES0; TCR_EL2 (D19) has PS at bits 18:16 and RES1 bits 23
+ * and 31. Device leaves are XN; Normal leaves XN unless executable.
+ */
+function el2Spec(granule: Granule, vaBits: number): RadixFormatSpec {
+  const base = spec(granule, vaBits);
+  const leafLevel = base.geometry.levels.length - 1;
+  return {
+    ...base,
+    id: `arm64-el2-${granule}k-${vaBits}`,
+    leafDescriptor(level, _size, a: Required<MappingAttributes>) {
+      let bits = VALID | AF | AP_EL0 | (level === leafLevel ? TABLE_OR_PAGE : 0n);
+      bits |= a.memoryType === "device" ? (ATTR_DEVICE << ATTR_INDX_SHIFT) | UXN : (ATTR_NORMAL << ATTR_INDX_SHIFT) | SH_INNER | (a.executable ? 0n : UXN);
+      if (!a.writable) bits |= AP_RO;
+      return bits;
+    },
+    registers(root, maxEnd) {
+      const el1 = base.registers(root, maxEnd);
+      const tcrEl1 = el1.registers.tcr_el1!;
+      // T0SZ, IRGN0, ORGN0, SH0 and TG0 (bits 15:0) are where TCR_EL1 has them; PS takes IPS's value.
+      const tcr = (tcrEl1 & 0xffffn) | (((tcrEl1 >> 32n) & 7n) << 16n) | (1n << 23n) | (1n << 31n);
+      return {
+        registers: { ttbr0_el2: root, tcr_el2: tcr, mair_el2: ARM64_MAIR },
+        notes: ["SCTLR_EL2.M=1 with WXN=0 and EE=0; HCR_EL2.E2H=0 (with E2H=1 the EL2&0 regime takes the TTBR0_EL1-format tables)", "TCR_EL2.PS must not exceed ID_AA64MMFR0_EL1.PARange", "invalidate the TLB (TLBI ALLE2) before setting SCTLR_EL2.M"],
+      };
+    },
+  };
+}
+
+/**
+ * Walk EL2 (E2H = 0) tables with the TTBR0_EL1 walker: the registers renamed,
+ * TCR_EL2.PS moved to where TCR_EL1 has IPS and HA (bit 21) to bit 39. With
+ * AP[1] RES1 every leaf reads as an EL0 page, whose execute-never bit (54) is
+ * the EL2 regime's XN; a leaf with AP[1] clear breaks the RES1 rule.
+ */
+export function walkVmsaV8_64El2(memory: PhysicalMemory, registers: TranslationRegisters, va: bigint): WalkResult {
+  const tcr = registers.tcr_el2 ?? 0n;
+  const asEl1 = (tcr & 0xff7fn) | (((tcr >> 16n) & 7n) << 32n) | (((tcr >> 21n) & 1n) << 39n);
+  const r = walkVmsaV8_64(memory, { ttbr0_el1: registers.ttbr0_el2 ?? 0n, tcr_el1: asEl1, mair_el1: registers.mair_el2 ?? 0n }, va);
+  if (r.kind !== "translation") return r;
+  if (!r.attributes.user) return { kind: "fault", va, fault: "reserved-bit", level: r.level, reason: "AP[1] clear: RES1 in the EL2 regime" };
+  return { ...r, attributes: { ...r.attributes, user: false } };
+}
+
 /** A VMSAv8-64 stage 1 format for TTBR0_EL1 with the given granule and VA size. */
 function vmsa(granule: Granule, vaBits: number): PageTableFormat {
   const s = spec(granule, vaBits);
   const sizes = describeSizes(s.geometry.levels.flatMap((l) => l.leafSizes).sort((a, b) => (a < b ? -1 : 1)));
   return radixPageTableFormat(s, `VMSAv8-64 stage 1, ${granule} KiB granule, ${vaBits}-bit VA (TTBR0_EL1), ${s.geometry.levels.length} levels, ${sizes} pages`, walkVmsaV8_64);
 }
+
+/**
+ * AArch64 VMSAv8-64 tables for EL2 with HCR_EL2.E2H = 0 (TTBR0_EL2), 4 KiB
+ * granule, 48-bit VA: what the kexec stub checks the segments over when it
+ * runs at EL2. Not one of the architecture's `plan --page-tables` formats.
+ */
+export const ARM64_EL2_4K_48: PageTableFormat = (() => {
+  const s = el2Spec(4, 48);
+  return radixPageTableFormat(s, "VMSAv8-64 stage 1 for EL2 (E2H=0, TTBR0_EL2), 4 KiB granule, 48-bit VA, 4 levels, 4 KiB / 2 MiB / 1 GiB pages", walkVmsaV8_64El2);
+})();
 
 /** AArch64 VMSAv8-64 tables with a 4 KiB granule and 39-bit virtual addresses (3 levels). */
 export const ARM64_4K_39: PageTableFormat = vmsa(4, 39);

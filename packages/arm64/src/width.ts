@@ -1,6 +1,7 @@
 import { ARM_VIRT_LOADER_LAYOUT, EM_AARCH64, type ArmWidth } from "@handoff/arm";
 import { arm64KexecEntry } from "./handoff-states.js";
 import { ARM64_HANDOFF_STUB, buildArm64Stub } from "./stub/stub.js";
+import { arm64CheckTables } from "./stub/check-tables.js";
 import { ARM64_FLAGS_OFFSET, ARM64_IMAGE_MAGIC, ARM64_IMAGE_SIZE_OFFSET, ARM64_LEGACY_TEXT_OFFSET, ARM64_MAGIC_OFFSET, ARM64_TEXT_OFFSET_OFFSET } from "./image-header.js";
 
 /** `b .` in A64. */
@@ -30,6 +31,7 @@ export const ARM64_WIDTH: ArmWidth = {
   spin: SPIN,
   entryState: ({ dtb, entry, mode }) => arm64KexecEntry({ dtb, entry, el: mode === "el2" ? 2 : 1 }),
   buildStub: buildArm64Stub,
+  checkTables: arm64CheckTables,
   stubVerifyFailOffset: BigInt(ARM64_HANDOFF_STUB.symbols.hd_verify_fail),
   stubFailOffset: BigInt(ARM64_HANDOFF_STUB.symbols.hd_fail),
   nativeProbeImage: () => ({ kernel: probeImage(), entry: ARM_VIRT_LOADER_LAYOUT.dtb + ARM64_LEGACY_TEXT_OFFSET }),

@@ -38,7 +38,9 @@ describe("arm64 stub data block", () => {
     expect(v.getBigUint64(at("hd_entry"), true)).toBe(0x40480000n);
     expect(v.getBigUint64(at("hd_regs"), true)).toBe(0x48000000n);
     expect(v.getBigUint64(at("hd_pstate"), true)).toBe(0x3c5n);
-    expect(at("hd_verify_uart") - at("hd_regs")).toBe(31 * 8);
+    expect(at("hd_mmu_ttbr") - at("hd_regs")).toBe(31 * 8);
+    // Without tables the check runs with the MMU off: the stub finds hd_mmu_ttbr 0.
+    expect(v.getBigUint64(at("hd_mmu_ttbr"), true)).toBe(0n);
     // The segment check's table ends the data block; its scratch follows on a page of its own.
     expect(at("hd_verify_regions_end")).toBe(at("hd_end"));
     expect(stub.bytes.length).toBeGreaterThan(Math.ceil(at("hd_end") / 4096) * 4096);

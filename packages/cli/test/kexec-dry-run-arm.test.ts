@@ -38,16 +38,17 @@ function plan(builder: LinuxBootBuilder, arch: "arm64" | "arm32", kernelPath: st
 
 const segment = (p: ReturnType<typeof plan>, name: string) => p.segments.find((s) => s.name === name)!;
 
+/** Per width: `tables` lists what comes between the stub and the kernel (arm64: the identity tables its check runs over). */
 const CASES = [
-  { arch: "arm64", builder: arm64LinuxBootBuilder, kernel: fixtureKernel(KERNELS.arm64), kernelName: "Image", flags: 183n << 16n, dtbReg: "x0" },
-  { arch: "arm32", builder: arm32LinuxBootBuilder, kernel: fixtureKernel(KERNELS.arm32), kernelName: "zImage", flags: 40n << 16n, dtbReg: "r2" },
+  { arch: "arm64", builder: arm64LinuxBootBuilder, kernel: fixtureKernel(KERNELS.arm64), kernelName: "Image", flags: 183n << 16n, dtbReg: "x0", tables: ["check tables"] },
+  { arch: "arm32", builder: arm32LinuxBootBuilder, kernel: fixtureKernel(KERNELS.arm32), kernelName: "zImage", flags: 40n << 16n, dtbReg: "r2", tables: [] },
 ] as const;
 
 for (const c of CASES) {
   describe.skipIf(!c.kernel)(`${c.arch} kexec_load plan from the captured ${c.arch} VM`, () => {
     it("puts the stub (the entry), kernel, devicetree and initrd page-aligned in the running machine's System RAM, flags naming the arch", () => {
       const p = plan(c.builder, c.arch, c.kernel!);
-      expect(p.segments.map((s) => s.name)).toEqual(["stub", c.kernelName, "dtb", "initrd"]);
+      expect(p.segments.map((s) => s.name)).toEqual(["stub", ...c.tables, c.kernelName, "dtb", "initrd"]);
       expect(p.entry).toBe(segment(p, "stub").mem);
       expect(p.flags).toBe(c.flags);
       const ram = readIomemMap(running(c.arch));
@@ -125,16 +126,17 @@ for (const c of CASES) {
       expect(() => plan(c.builder, c.arch, c.kernel!, { dtb: bad })).toThrow(FormatError);
     });
 
-    it("--no-verify leaves the stub's digest table empty (a different stub), with the same placement", () => {
+    it("--no-verify leaves the stub's digest table empty (a different stub, no check tables), with the same placement", () => {
       const verified = plan(c.builder, c.arch, c.kernel!);
       const unverified = plan(c.builder, c.arch, c.kernel!, { noVerify: true });
-      expect(unverified.segments.map((s) => s.mem)).toEqual(verified.segments.map((s) => s.mem));
+      expect(unverified.segments.map((s) => s.name)).toEqual(["stub", c.kernelName, "dtb", "initrd"]);
+      expect(unverified.segments.map((s) => s.mem)).toEqual(verified.segments.filter((s) => s.name !== "check tables").map((s) => s.mem));
       expect(segment(unverified, "stub").bytes).not.toEqual(segment(verified, "stub").bytes);
     });
 
     it("--probe: the spin payload and a zeroed DTB page, entered in the kernel's state", () => {
       const p = c.builder.kexecProbe!(readIomemMap(running(c.arch)));
-      expect(p.segments.map((s) => s.name)).toEqual(["stub", "probe payload", "dtb (zeroed)"]);
+      expect(p.segments.map((s) => s.name)).toEqual(["stub", ...c.tables, "probe payload", "dtb (zeroed)"]);
       expect(p.state.registers.get("pc")).toBe(0x4020_0000n);
       expect(p.state.registers.get(c.dtbReg)).toBe(segment(p, "dtb (zeroed)").mem);
     });
@@ -146,7 +148,10 @@ for (const c of CASES) {
       expect(r.stderr).toBe("");
       const json = JSON.parse(r.stdout) as { flags: string; segments: { name: string }[] };
       expect(json.flags).toBe(`0x${c.flags.toString(16)}`);
-      expect(json.segments.map((s) => s.name)).toEqual(["stub", c.kernelName, "dtb", "initrd"]);
+      expect(json.segments.map((s) => s.name)).toEqual(["stub", ...c.tables, c.kernelName, "dtb", "initrd"]);
+      // --verify-without-mmu: the same check with the MMU off, so no tables segment (arm32 never has one).
+      const off = runCli(["kexec", "load", "--dry-run", "--json", "--verify-without-mmu", "--root", running(c.arch), "--arch", c.arch, "--kernel", c.kernel!, "--initrd", initrd, "--cmdline", "x"]);
+      expect((JSON.parse(off.stdout) as { segments: { name: string }[] }).segments.map((s) => s.name)).toEqual(["stub", c.kernelName, "dtb", "initrd"]);
     });
   });
 }

@@ -104,6 +104,8 @@ export interface LinuxKexecRequest {
   readonly seed?: Uint8Array;
   /** Leave the stub's SHA-256 check of the segments out (`--no-verify`). */
   readonly noVerify?: boolean;
+  /** arm64: check with the MMU and caches off instead of over the stub's identity tables (`--verify-without-mmu`). */
+  readonly verifyWithoutMmu?: boolean;
   /** The SHA-256 the segment digests are computed with (default: core's JS one). */
   readonly hasher?: Sha256Hasher;
   /** The running kernel's arch when it differs from the new kernel's (x86_64 loading an x86_32 kernel): it fixes how purgatory is entered. */

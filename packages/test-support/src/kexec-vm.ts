@@ -82,6 +82,8 @@ echo "HANDOFF-VM: first kernel: $(dmesg | grep -m1 -o 'started at EL[0-9]') $(dm
 run() { echo "HANDOFF-VM: run $*"; "$@"; }
 case "$case" in
   load) run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && run $H kexec status && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
+  load-mmu-off) run $H kexec load --verify-without-mmu --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
+  load-exec) echo "${VM_EXEC_LINE}"; run $H kexec load --exec --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" ;;
   file) run $H kexec load --file --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
   cross32) run $H kexec load --arch x86_32 --kernel /k/kernel32 --initrd /k/marker32.cpio --cmdline "$M" && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
   tools32) run kexec -l /k/kernel32 --initrd=/k/marker32.cpio --command-line="$M" && echo "${VM_EXEC_LINE}" && kexec -e ;;
@@ -95,6 +97,7 @@ case "$case" in
   tools-crash-imagesize) crash_setup; run kexec -p /k/kernel --image-size=0x3000000 --initrd=/k/capture.cpio --command-line="$CM" && panic ;;
   probe) run $H kexec load --probe && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
   corrupt) HANDOFF_TEST_FLIP_SEGMENT="protected-mode kernel" run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
+  corrupt-image) HANDOFF_TEST_FLIP_SEGMENT="Image" run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
   noverify) run $H kexec load --no-verify --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && echo "${VM_EXEC_LINE}" && $H kexec exec ;;
   startup) echo "HANDOFF-VM: t0"; node -e 0; echo "HANDOFF-VM: t1 node"; $H kexec status > /dev/null; echo "HANDOFF-VM: t2 handoff" ;;
   unguarded) HANDOFF_KEXEC_REAL=0 run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" ;;

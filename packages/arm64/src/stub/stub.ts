@@ -1,4 +1,4 @@
-import type { IndirectionListRef } from "@handoff/arm";
+import type { IndirectionListRef, StubCheckTables } from "@handoff/arm";
 import { StubImage } from "@handoff/core/link";
 import { writeVerifyTable, type SegmentCheck } from "@handoff/core/kexec";
 import { ValidationError, type HandoffState } from "@handoff/core";
@@ -12,9 +12,11 @@ export const ARM64_HANDOFF_STUB = ARM64_HANDOFF_STUB_CODE;
  * `list`, then enters `state.pc` with X0..X30, SP and PSTATE from the state and
  * SCTLR_ELx as the state says (ELx = PSTATE's exception level). With
  * `atEl2` (the same entry at EL2), a stub that finds itself running at EL2
- * enters at EL2 with that PSTATE and SCTLR_EL2 instead.
+ * enters at EL2 with that PSTATE and SCTLR_EL2 instead. With `tables`
+ * ({@link arm64CheckTables}, the first of `check`'s regions) the stub checks
+ * the other regions with the MMU and caches on over them.
  */
-export function buildArm64Stub(state: HandoffState, list: IndirectionListRef, check: SegmentCheck = { regions: [] }, atEl2?: HandoffState): StubImage {
+export function buildArm64Stub(state: HandoffState, list: IndirectionListRef, check: SegmentCheck = { regions: [] }, atEl2?: HandoffState, tables?: StubCheckTables): StubImage {
   if (state.arch !== "arm64") throw new ValidationError("arm64 hand-off stub", `state is for ${state.arch}`);
   const r = state.registers;
   const pstate = r.get("pstate");
@@ -37,5 +39,10 @@ export function buildArm64Stub(state: HandoffState, list: IndirectionListRef, ch
     stub.write("hd_pstate_el2", p2, 8).write("hd_sctlr_el2", atEl2.registers.get("sctlr_el2"), 8);
   }
   writeVerifyTable(stub, check.regions, 8).write("hd_verify_uart", check.console ?? 0n, 8);
+  if (tables !== undefined) {
+    const first = check.regions[0];
+    if (first === undefined || first.start !== tables.at || first.len < BigInt(tables.bytes.length)) throw new ValidationError("arm64 hand-off stub", "the check tables must be the first region checked (with the MMU still off)");
+    for (const [name, value] of Object.entries(tables.registers)) stub.write(`hd_mmu_${name}`, value, 8);
+  }
   return stub;
 }

@@ -1,7 +1,10 @@
 /*
  * The arm64 hand-off stub's segment check (GNU as, A64). The stub expands
- *   ARM64_VERIFY          inline after the indirection list (falls through
- *                         when every region matches; clobbers x0..x27),
+ *   ARM64_VERIFY          where no code falls into it: the routine
+ *                         .Lverify_range, called with BL, x23 = first region,
+ *                         x24 = end (capped at the table's count); returns
+ *                         when every one matches; clobbers x0..x28, keeps
+ *                         x18, x20, x29),
  *   ARM64_VERIFY_DATA     in its data block (the region table), and
  *   ARM64_VERIFY_SCRATCH  last: the hash's working memory on a page of its own
  *                         (TCG re-translates a page's code when that page is
@@ -15,7 +18,10 @@
  * index, never entering the image. Table layout: packages/core/src/kexec/
  * verify-table.ts (8-byte words: start, len, then the 32-byte digest).
  * Every access is naturally aligned: with the MMU off all memory is Device
- * memory, where an unaligned access faults.
+ * memory, where an unaligned access faults. The stub runs the routine with
+ * the MMU and caches on over identity tables when it has them (the region
+ * holding those tables first, with the MMU still off); the mismatch line's
+ * UART is then mapped as Device memory.
  */
 	.include "sha256-constants.S"
 	.set	VERIFY_ENTRY_BYTES, 48
@@ -30,10 +36,15 @@
 .endm
 
 .macro	ARM64_VERIFY
-	mov	x23, #0				/* region index */
-	adr	x24, .Lverify_count
-	ldr	x24, [x24]
+.Lverify_range:
+	mov	x28, x30
+	adr	x25, .Lverify_count
+	ldr	x25, [x25]
+	cmp	x24, x25
+	csel	x24, x24, x25, lo		/* end = min(end, count) */
 	adr	x25, .Lverify_regions
+	mov	x0, #VERIFY_ENTRY_BYTES
+	madd	x25, x23, x0, x25		/* the first region's entry */
 .Lverify_loop:
 	cmp	x23, x24
 	b.hs	.Lverified
@@ -210,8 +221,10 @@ hd_verify_fail:
 	stp	w4, w5, [x19, #24]
 	ret
 
-	SHA256_STUB_CONSTANTS
 .Lverified:
+	ret	x28
+
+	SHA256_STUB_CONSTANTS
 .endm
 
 .macro	ARM64_VERIFY_DATA

@@ -49,6 +49,8 @@ export interface KexecLoadOptions extends KexecCommonOptions {
   readonly file: boolean;
   /** Leave the stub's SHA-256 check of the segments out. */
   readonly noVerify?: boolean;
+  /** arm64: the stub checks with the MMU and caches off. */
+  readonly verifyWithoutMmu?: boolean;
   /** Load a capture kernel for a panic (KEXEC_ON_CRASH / KEXEC_FILE_ON_CRASH) instead of the normal image. */
   readonly crash: boolean;
   readonly cwd: string;
@@ -103,9 +105,12 @@ export function runningMemoryMap(arch: string, root: string): MemoryMap {
  * map: on x86 the running kernel's boot_params (its RSDP and console go to
  * the new kernel), and how the stub's segment digests are computed.
  */
-export function runningKexecInputs(arch: string, o: { readonly root: string; readonly noVerify?: boolean }): { runningBootParams?: Uint8Array; noVerify?: boolean; hasher: Sha256Hasher } {
+export function runningKexecInputs(
+  arch: string,
+  o: { readonly root: string; readonly noVerify?: boolean; readonly verifyWithoutMmu?: boolean },
+): { runningBootParams?: Uint8Array; noVerify?: boolean; verifyWithoutMmu?: boolean; hasher: Sha256Hasher } {
   const bootParams = arch.startsWith("x86") ? readRunningBootParams(o.root) : undefined;
-  return { ...(bootParams ? { runningBootParams: bootParams } : {}), ...(o.noVerify ? { noVerify: true } : {}), hasher: NODE_SHA256 };
+  return { ...(bootParams ? { runningBootParams: bootParams } : {}), ...(o.noVerify ? { noVerify: true } : {}), ...(o.verifyWithoutMmu ? { verifyWithoutMmu: true } : {}), hasher: NODE_SHA256 };
 }
 
 /** Plan a kexec_load (or the --probe payload) through the arch's Linux boot builder. */

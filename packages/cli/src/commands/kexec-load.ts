@@ -15,6 +15,7 @@ export const command = defineCommand({
     dtb: { type: "string", value: "FILE", help: "Arm: this devicetree instead of the running one" },
     file: { type: "boolean", help: "use kexec_file_load: the kernel parses and places the files itself" },
     "no-verify": { type: "boolean", help: "the stub does not check the segments' SHA-256 before entering the kernel" },
+    "verify-without-mmu": { type: "boolean", help: "arm64: the stub checks with the MMU and caches off, not over its identity tables (slower on hardware)" },
     crash: { type: "boolean", help: "load a capture (kdump) kernel into the crash region, started by a panic; it reads the dead kernel's memory from /proc/vmcore" },
     exec: { type: "boolean", help: "start the loaded kernel at once, from this process (as kexec-tools' 'kexec KERNEL' without -l): no second start of handoff" },
     ...KEXEC_COMMON_OPTIONS,
@@ -40,6 +41,7 @@ export const command = defineCommand({
       ...(values.dtb !== undefined ? { dtb: values.dtb } : {}),
       file: values.file,
       noVerify: values["no-verify"],
+      verifyWithoutMmu: values["verify-without-mmu"],
       crash: values.crash,
       cwd: context.cwd,
     });
