@@ -9,10 +9,10 @@ import { blockFrames, checkPageHashes, decodePvhBoot, decodeXenRun, findPayloadB
 export interface XenRunReport {
   readonly flavour: string;
   readonly guestBits: 32 | 64;
-  /** Guest address of the data block as the payload saw it. */
-  readonly blockAddress: bigint;
+  /** Guest address of the data block as the payload saw it (absent when a handover's new system overwrote it). */
+  readonly blockAddress?: bigint;
   /** Guest-physical (machine, where dom0 is 1:1) address where it was found. */
-  readonly blockFoundAt: bigint;
+  readonly blockFoundAt?: bigint;
   readonly results: readonly XenCallResult[];
   /** Milliseconds from QEMU's start to the guest's end (the VM stopped), and to the results read. */
   readonly timing: { readonly toShutdownMs: number; readonly toResultsMs: number };
@@ -22,6 +22,8 @@ export interface XenRunReport {
   readonly completed: boolean;
   /** PVH: what the payload found at boot (Xen's CPUID leaves, its hypercall page, the start info). */
   readonly pvh?: PvhBootFacts;
+  /** A run whose calls hand the machine over (kexec): whether the new system stopped the VM, and whether dom0's block was still there to read. */
+  readonly handover?: { readonly vmStopped: boolean; readonly blockSurvived: boolean };
 }
 
 /** The request: flavour, Xen image and its extra arguments, the calls, the hypercall ABI of the flavour's arch. */
@@ -32,18 +34,25 @@ export interface XenRunRequest {
   /** The Xen image QEMU boots, and its command line words after the flavour's own. */
   readonly xen: { readonly image: string; readonly args: readonly string[] };
   readonly calls: readonly XenRunCallSpec[];
-  /** How long the guest may take to end; serial output as it comes. */
-  readonly run: { readonly timeoutMs: number; readonly onSerial?: (text: string) => void };
+  /**
+   * How long the guest may take to end; serial output as it comes; whether
+   * the calls hand the machine over (kexec): the run then ends when the new
+   * system stops the VM, and results are read only if dom0's block survived it.
+   */
+  readonly run: { readonly timeoutMs: number; readonly onSerial?: (text: string) => void; readonly handover?: boolean };
 }
 
 /** Xen's line when the hardware domain ends (xen/common/shutdown.c hwdom_shutdown): its machine halt may just spin. */
 const HWDOM_ENDED = /Hardware Dom0 (halted|shutdown|crashed)[^\n]*\n/;
 
-/** Wait until the guest ended (QEMU paused by `-action`, or Xen reports dom0 gone), then stop the CPU; fail with the console's tail. */
-async function waitForEnd(m: QemuMachine, deadline: number): Promise<void> {
+/** Wait until the guest ended (QEMU paused by `-action`: true, or Xen reports dom0 gone: false), then stop the CPU; fail with the console's tail. */
+async function waitForEnd(m: QemuMachine, deadline: number): Promise<boolean> {
   for (;;) {
-    if (m.qmp.events.some((e) => e.event === "SHUTDOWN" || e.event === "RESET")) return;
-    if (HWDOM_ENDED.test(m.serial)) return void (await m.qmp.stop());
+    if (m.qmp.events.some((e) => e.event === "SHUTDOWN" || e.event === "RESET")) return true;
+    if (HWDOM_ENDED.test(m.serial)) {
+      await m.qmp.stop();
+      return false;
+    }
     if (!m.running) throw new QemuError(m.binary, "xen run", `QEMU ended before the guest did; serial: ${JSON.stringify(m.serial.slice(-400))}`);
     if (Date.now() > deadline) throw new QemuError(m.binary, "xen run", `no shutdown within the timeout; serial: ${JSON.stringify(m.serial.slice(-400))}`);
     await new Promise((r) => setTimeout(r, 20));
@@ -88,7 +97,39 @@ async function readBlock(m: QemuMachine, ram: XenRunMachine["ram"], plan: Planne
     const at = ram.base + BigInt(off + found);
     return { at, bytes: await readPages(m, at, plan.block.length, kind) };
   }
-  throw new ValidationError("xen run", `the payload's data block is not in guest RAM ${ram.base.toString(16)}+${ram.size.toString(16)}: did dom0 start? serial: ${JSON.stringify(m.serial.slice(-400))}`);
+  throw new BlockNotFoundError("xen run", `the payload's data block is not in guest RAM ${ram.base.toString(16)}+${ram.size.toString(16)}: did dom0 start? serial: ${JSON.stringify(m.serial.slice(-400))}`);
+}
+
+/** The block's nonce is nowhere in guest RAM. */
+class BlockNotFoundError extends ValidationError {}
+
+/** After the guest ended: read the block back and decode every call, or (handover) report what survived. */
+async function collect(m: QemuMachine, req: XenRunRequest, plan: PlannedBlock, ram: XenRunMachine["ram"], start: number): Promise<XenRunReport> {
+  const { flavour } = req;
+  const vmStopped = await waitForEnd(m, start + req.run.timeoutMs);
+  const toShutdownMs = Date.now() - start;
+  const common = { flavour: flavour.id, guestBits: plan.guestBits, console: m.serial };
+  let block: { at: bigint; bytes: Uint8Array };
+  try {
+    block = await readBlock(m, ram, plan, flavour.frameTable);
+  } catch (e) {
+    if (!(req.run.handover && e instanceof BlockNotFoundError)) throw e;
+    return { ...common, results: [], timing: { toShutdownMs, toResultsMs: Date.now() - start }, completed: false, handover: { vmStopped, blockSurvived: false } };
+  }
+  const { at, bytes } = block;
+  const results = decodeXenRun(req.abi, plan, bytes);
+  const blockAddress = new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0x10, true);
+  const completed = results.slice(0, -1).every((r) => r.returned);
+  return {
+    ...common,
+    blockAddress,
+    blockFoundAt: at,
+    results: results.slice(0, -1),
+    timing: { toShutdownMs, toResultsMs: Date.now() - start },
+    completed,
+    ...(flavour.guest === "pvh" ? { pvh: decodePvhBoot(req.abi, plan, bytes) } : {}),
+    ...(req.run.handover ? { handover: { vmStopped, blockSurvived: true } } : {}),
+  };
 }
 
 /** Build the payload, boot Xen with it in QEMU, read the results back over QMP and decode them. */
@@ -99,20 +140,12 @@ export async function runXen(req: XenRunRequest): Promise<XenRunReport> {
   const dir = scratchDir("handoff-xen-run-");
   try {
     const payload = join(dir.path, "dom0.img");
-    writeFileSync(payload, flavour.image(plan.block));
+    writeFileSync(payload, flavour.image(plan.block, plan.bulk));
     const machine = flavour.machine(payload, [...flavour.xenArgs, ...req.xen.args].join(" "));
     const start = Date.now();
     return await withQemu(
       { arch: machine.qemuArch, kernel: req.xen.image, machine: machine.machine, cpu: machine.cpu, memory: machine.memory, extraArgs: [...machine.args, "-action", "shutdown=pause"], lifetimeMs: req.run.timeoutMs + 10_000, ...(req.run.onSerial ? { onSerial: req.run.onSerial } : {}) },
-      async (m) => {
-        await waitForEnd(m, start + req.run.timeoutMs);
-        const toShutdownMs = Date.now() - start;
-        const { at, bytes } = await readBlock(m, machine.ram, plan, flavour.frameTable);
-        const results = decodeXenRun(req.abi, plan, bytes);
-        const blockAddress = new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0x10, true);
-        const completed = results.slice(0, -1).every((r) => r.returned);
-        return { flavour: flavour.id, guestBits: plan.guestBits, blockAddress, blockFoundAt: at, results: results.slice(0, -1), timing: { toShutdownMs, toResultsMs: Date.now() - start }, console: m.serial, completed, ...(flavour.guest === "pvh" ? { pvh: decodePvhBoot(req.abi, plan, bytes) } : {}) };
-      },
+      (m) => collect(m, req, plan, machine.ram, start),
     );
   } finally {
     dir.dispose();

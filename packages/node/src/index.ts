@@ -48,6 +48,7 @@ export {
 } from "./running-machine.js";
 export {
   SyscallKexecBackend,
+  type KexecSyscallMachine,
   kexecGuardRefusal,
   isHandoffTestVm,
   activeTestRuns,

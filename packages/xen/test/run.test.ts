@@ -22,8 +22,10 @@ import {
   parseXenRunScript,
   planXenPayload,
   readArgoRing,
+  xenKexecCalls,
   xenRunFlavour,
 } from "@handoff/xen";
+import { SegmentSetError } from "@handoff/core/kexec";
 
 const abi = abiOf("arm64");
 const nonce = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
@@ -292,4 +294,45 @@ describe("committed xen run payloads", () => {
   itAssemblesCommittedStub("xen-x86_64-pv", "x86_64-linux-gnu-as");
   itAssemblesCommittedStub("xen-x86_32-pv", "i686-linux-gnu-as");
   itAssemblesCommittedStub("xen-x86-pvh", "i686-linux-gnu-as");
+});
+
+describe("kexec through xen run: handoff's segments as KEXEC_CMD_kexec_load", () => {
+  const x64 = abiOf("x86_64");
+  const kernel = Uint8Array.from({ length: 3 * 4096 + 100 }, (_, i) => (i * 7) & 0xff);
+  const plan = { entry: 0x100_04c1n, segments: [{ bytes: Uint8Array.of(0xeb, 0xfe), mem: 0x10_0000n, memsz: 0x1000n, name: "stub" }, { bytes: kernel, mem: 0x100_0000n, memsz: 0x80_0000n, name: "kernel" }, { bytes: new Uint8Array(0), mem: 0x200_0000n, memsz: 0x1800n, name: "bss" }] };
+
+  it("loads a default image (EM_X86_64) whose segment buffers sit in the bulk area past the block, then execs it", () => {
+    const calls = xenKexecCalls(plan, 62);
+    expect(calls.map((c) => `${c.call} ${c.command}`)).toEqual(["kexec_op load", "kexec_op exec"]);
+    const planned = planXenPayload(x64, calls, { nonce, frameTable: true });
+    const image = xenRunFlavour("x86_64", 64, "pv").image(planned.block, planned.bulk);
+    // The relocated block as the payload would leave it at 0x401000, read with the catalogue's layouts.
+    const base = 0x401000n;
+    const ran = relocate(planned.block, base, 64);
+    const load = planned.calls[0]!.struct!;
+    const v = new DataView(ran.buffer);
+    const at = (o: number) => v.getBigUint64(load.offset + o, true);
+    // xen_kexec_load_t: type 0 (KEXEC_TYPE_DEFAULT), arch 62, 3 segments, the array's handle, entry_maddr.
+    expect([ran[load.offset], v.getUint16(load.offset + 2, true), v.getUint32(load.offset + 4, true), at(16)]).toEqual([0, 62, 3, plan.entry]);
+    const array = Number(at(8) - base);
+    const seg = (i: number, f: number) => v.getBigUint64(array + i * 32 + f, true);
+    // Each buffer is its segment's bytes in the image the loader maps (image offset = 0x1000 + block offset); a segment without bytes has a null handle.
+    for (const i of [0, 1]) {
+      const off = Number(seg(i, 0) - base);
+      expect(off).toBeGreaterThanOrEqual(planned.block.length);
+      expect(image.subarray(PAYLOAD_DATA_OFFSET + off, PAYLOAD_DATA_OFFSET + off + plan.segments[i]!.bytes.length)).toEqual(plan.segments[i]!.bytes);
+      expect([seg(i, 8), seg(i, 16)]).toEqual([BigInt(plan.segments[i]!.bytes.length), plan.segments[i]!.mem]);
+    }
+    expect([seg(2, 0), seg(2, 8), seg(2, 24)]).toEqual([0n, 0n, 0x2000n]); // dest_size rounded up to a page
+    // The block itself stays small: the bulk area is not part of what is read back.
+    expect(planned.block.length).toBeLessThan(64 * 1024);
+    expect(planned.calls[1]!.struct!.type).toBe("xen_kexec_exec_t");
+  });
+
+  it("refuses segments Xen's kimage would refuse, before any boot", () => {
+    const overlapping = { ...plan, segments: [plan.segments[1]!, { ...plan.segments[0]!, mem: 0x100_1000n }] };
+    expect(() => xenKexecCalls(overlapping, 62)).toThrow(SegmentSetError);
+    const unaligned = { ...plan, segments: [{ ...plan.segments[0]!, mem: 0x10_0800n }] };
+    expect(() => xenKexecCalls(unaligned, 62)).toThrow(SegmentSetError);
+  });
 });

@@ -1,6 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
-import { ValidationError } from "@handoff/core";
-import { parseXenRunScript, xenRunFlavour, type DecodedValue, type XenCallResult, type XenRunCallSpec } from "@handoff/xen";
+import { LINUX_KEXEC_SEED_BYTES, MemoryMap, ValidationError } from "@handoff/core";
+import { parseXenRunScript, xenKexecCalls, xenRunFlavour, type DecodedValue, type XenCallResult, type XenRunCallSpec, type XenRunFlavour } from "@handoff/xen";
+import { linuxBuilderOf, type LoadedArchitectures } from "../container.js";
 import { defineCommand } from "../cli/command.js";
 import { UsageError } from "../cli/usage-error.js";
 import { readFileBounded } from "@handoff/node";
@@ -28,6 +30,43 @@ function callsOf(positionals: readonly string[], script: string | undefined, str
   return parseXenRunScript([spec], "command line");
 }
 
+/** Largest kernel or initrd `--kexec-kernel` / `--kexec-initrd` read. */
+const MAX_KEXEC_FILE_BYTES = 256 * 1024 * 1024;
+
+/** The `--kexec-*` options. */
+interface XenKexecOptions {
+  readonly kernel?: string;
+  readonly initrd?: string;
+  readonly cmdline?: string;
+  readonly memoryMap?: string;
+}
+
+/**
+ * `--kexec-kernel`: handoff plans the kernel (its stub as the entry) for the
+ * machine map given, and the two kexec_op calls that load it into Xen and
+ * start it (after the script's calls).
+ */
+function kexecCalls(o: XenKexecOptions, flavour: XenRunFlavour, loaded: LoadedArchitectures, cwd: string): XenRunCallSpec[] {
+  if (o.kernel === undefined) {
+    if (o.initrd !== undefined || o.cmdline !== undefined || o.memoryMap !== undefined) throw new UsageError("xen run: --kexec-initrd, --kexec-cmdline and --kexec-memory-map go with --kexec-kernel", "xen run");
+    return [];
+  }
+  if (o.memoryMap === undefined) throw new UsageError("xen run: --kexec-kernel needs --kexec-memory-map FILE (the machine's map, as XENMEM_machine_memory_map gives it)", "xen run");
+  const builder = linuxBuilderOf(loaded, flavour.arch);
+  if (builder?.kexec === undefined) throw new ValidationError(`xen run --kexec-kernel on ${flavour.arch}`, "handoff cannot plan kexec_load for this architecture");
+  const read = (path: string, role: string) => readFileBounded(resolve(cwd, path), { role, maxBytes: MAX_KEXEC_FILE_BYTES }).bytes;
+  const mapPath = resolve(cwd, o.memoryMap);
+  const plan = builder.kexec({
+    kernel: read(o.kernel, "kernel"),
+    kernelPath: resolve(cwd, o.kernel),
+    ...(o.initrd !== undefined ? { initrd: read(o.initrd, "initrd") } : {}),
+    cmdline: o.cmdline ?? "",
+    memoryMap: MemoryMap.fromJson(new TextDecoder().decode(read(o.memoryMap, "memory map")), mapPath),
+    seed: new Uint8Array(randomBytes(LINUX_KEXEC_SEED_BYTES)),
+  });
+  return xenKexecCalls(plan, loaded.registry.get(flavour.arch).elfMachine);
+}
+
 function show(v: DecodedValue | undefined): string {
   return v === undefined ? "" : toJson(v).replace(/\s*\n\s*/g, " ");
 }
@@ -50,10 +89,13 @@ function rows(results: readonly XenCallResult[], prefix = ""): string[][] {
 }
 
 function render(r: XenRunReport): string {
+  const block = r.blockAddress !== undefined ? `data block at ${r.blockAddress.toString(16)} (found at ${r.blockFoundAt!.toString(16)})` : "data block overwritten after the handover";
+  const handover = r.handover ? [`handover: ${r.handover.vmStopped ? "the new system stopped the VM" : "Xen reports dom0 ended (no handover)"}`] : [];
   return [
-    `${r.flavour} (${r.guestBits}-bit guest): data block at ${r.blockAddress.toString(16)} (found at ${r.blockFoundAt.toString(16)}), ${r.timing.toShutdownMs} ms to the guest's end, ${r.timing.toResultsMs} ms to the results`,
+    `${r.flavour} (${r.guestBits}-bit guest): ${block}, ${r.timing.toShutdownMs} ms to the guest's end, ${r.timing.toResultsMs} ms to the results`,
     table(["#", "call", "result", "output"], rows(r.results)),
-    ...(r.completed ? [] : ["the payload did not reach its end: Xen stopped the domain (see the console)"]),
+    ...handover,
+    ...(r.completed || r.handover ? [] : ["the payload did not reach its end: Xen stopped the domain (see the console)"]),
   ].join("\n");
 }
 
@@ -70,6 +112,10 @@ export const command = defineCommand({
     struct: { type: "string", value: "JSON", help: "the command's struct members (with CALL COMMAND)" },
     timeout: { type: "string", value: "S", help: "seconds until the guest must have ended (default 60)" },
     console: { type: "boolean", help: "print Xen's console after the results" },
+    "kexec-kernel": { type: "string", value: "FILE", help: "x86 PV: after the calls, load this kernel into Xen (KEXEC_CMD_kexec_load, handoff's segments and stub) and start it (KEXEC_CMD_kexec)" },
+    "kexec-initrd": { type: "string", value: "FILE", help: "its initrd" },
+    "kexec-cmdline": { type: "string", value: "TEXT", help: "its command line" },
+    "kexec-memory-map": { type: "string", value: "FILE", help: "the machine's memory map (JSON ranges) the segments go into and the kernel is told" },
   },
   notes: ["The payload ends with sched_op(SCHEDOP_shutdown); results are read from guest memory over QMP and decoded with handoff's own layouts."],
   async run({ values, positionals }, context) {
@@ -81,9 +127,10 @@ export const command = defineCommand({
     const loaded = await context.architectures(flavour.arch);
     const abi = loaded.registry.get(flavour.arch).hypercallAbi;
     if (!abi) throw new ValidationError(flavour.arch, "has no hypercall ABI");
-    const calls = callsOf(positionals, values.script, values.struct, context.cwd);
+    const kexec = kexecCalls({ kernel: values["kexec-kernel"], initrd: values["kexec-initrd"], cmdline: values["kexec-cmdline"], memoryMap: values["kexec-memory-map"] }, flavour, loaded, context.cwd);
+    const calls = [...(positionals.length || values.script !== undefined || !kexec.length ? callsOf(positionals, values.script, values.struct, context.cwd) : []), ...kexec];
     const timeoutMs = parseSeconds(values.timeout ?? "60", "--timeout", 3600) * 1000;
-    const report = await runXen({ flavour, abi, xen: { image: resolve(context.cwd, values.xen), args: values["xen-args"].flatMap((a) => a.split(/\s+/).filter(Boolean)) }, calls, run: { timeoutMs } });
+    const report = await runXen({ flavour, abi, xen: { image: resolve(context.cwd, values.xen), args: values["xen-args"].flatMap((a) => a.split(/\s+/).filter(Boolean)) }, calls, run: { timeoutMs, handover: kexec.length > 0 } });
     if (values.json) return toJson({ ...report, console: report.console.split(/\r?\n/) });
     return { text: render(report) + (values.console ? `\n${report.console}` : ""), code: report.completed ? 0 : 1 };
   },

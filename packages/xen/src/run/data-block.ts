@@ -48,6 +48,10 @@ export const NONCE_SIZE = 16;
 export const RELOC_KIND_SHIFT = 62n;
 const MAX_BLOCK = 4 << 20;
 const PAGE = 4096;
+/** Block offset of the bulk area: large buffers the payload's image carries past the block, never read back. */
+export const BULK_OFFSET = MAX_BLOCK;
+/** Bytes the bulk area may hold (kexec segments: a kernel and its initramfs). */
+const MAX_BULK = 256 << 20;
 
 /** Where a value goes when the block's address is known. */
 export type RelocKind = "address" | "frame";
@@ -58,6 +62,25 @@ export class DataBlock {
   private used: number = PAYLOAD_HEADER.size;
   private frameTable = 0;
   readonly relocs: { readonly offset: number; readonly kind: RelocKind }[] = [];
+  private readonly bulkParts: { readonly at: number; readonly bytes: Uint8Array }[] = [];
+  private bulkUsed = 0;
+
+  /** Place `bytes` page-aligned in the bulk area; returns its block offset (past the block). */
+  bulk(bytes: Uint8Array): number {
+    const at = Math.ceil(this.bulkUsed / PAGE) * PAGE;
+    if (at + bytes.length > MAX_BULK) throw new ValidationError("xen run bulk area", `more than ${MAX_BULK} bytes`);
+    this.bulkParts.push({ at, bytes });
+    this.bulkUsed = at + bytes.length;
+    return BULK_OFFSET + at;
+  }
+
+  /** The bulk area's bytes (from BULK_OFFSET), or undefined when nothing was placed there. */
+  bulkBytes(): Uint8Array | undefined {
+    if (this.bulkUsed === 0) return undefined;
+    const area = new Uint8Array(this.bulkUsed);
+    for (const part of this.bulkParts) area.set(part.bytes, part.at);
+    return area;
+  }
 
   /** Reserve `size` bytes aligned to `align`; returns the offset. */
   alloc(size: number, align = 8): number {

@@ -4,7 +4,7 @@ import { XEN_AARCH64_PAYLOAD_CODE } from "./aarch64-payload.bytes.js";
 import { XEN_X86_32_PV_PAYLOAD_CODE } from "./x86_32-pv-payload.bytes.js";
 import { XEN_X86_64_PV_PAYLOAD_CODE } from "./x86_64-pv-payload.bytes.js";
 import { XEN_X86_PVH_PAYLOAD_CODE } from "./x86-pvh-payload.bytes.js";
-import { PAYLOAD_HEADER } from "./data-block.js";
+import { BULK_OFFSET, PAYLOAD_HEADER } from "./data-block.js";
 
 /** How QEMU must run Xen for one guest flavour (plain data: the CLI hands it to @handoff/qemu). */
 export interface XenRunMachine {
@@ -40,8 +40,8 @@ export interface XenRunFlavour {
   readonly shutdownReason: number;
   /** Xen's command line besides the caller's `--xen-args`. */
   readonly xenArgs: readonly string[];
-  /** The dom0 image: payload code with the data block at its fixed offset. */
-  image(block: Uint8Array): Uint8Array;
+  /** The dom0 image: payload code with the data block at its fixed offset (and the bulk area at the block's BULK_OFFSET). */
+  image(block: Uint8Array, bulk?: Uint8Array): Uint8Array;
   /** How QEMU boots Xen with the payload file as dom0 and this Xen command line. */
   machine(payloadFile: string, xenCommandLine: string): XenRunMachine;
 }
@@ -53,11 +53,13 @@ function hexBytes(hex: string): Uint8Array {
   return Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
 }
 
-function withBlock(code: Uint8Array, block: Uint8Array): Uint8Array {
+function withBlock(code: Uint8Array, block: Uint8Array, bulk?: Uint8Array): Uint8Array {
   if (code.length > PAYLOAD_DATA_OFFSET) throw new ValidationError("xen run payload", `code of ${code.length} bytes overlaps the data block`);
-  const image = new Uint8Array(PAYLOAD_DATA_OFFSET + block.length);
+  if (block.length > BULK_OFFSET) throw new ValidationError("xen run payload", `a block of ${block.length} bytes runs into the bulk area`);
+  const image = new Uint8Array(PAYLOAD_DATA_OFFSET + (bulk ? BULK_OFFSET + bulk.length : block.length));
   image.set(code);
   image.set(block, PAYLOAD_DATA_OFFSET);
+  if (bulk) image.set(bulk, PAYLOAD_DATA_OFFSET + BULK_OFFSET);
   return image;
 }
 
@@ -85,8 +87,8 @@ function armMachine(qemuArch: "arm64" | "arm32", payload: string, cmdline: strin
 }
 
 /** zImage: the end field (offset 0x2c) is the image size, so Xen copies the data block too. */
-function zImage(block: Uint8Array): Uint8Array {
-  const image = withBlock(AARCH32_CODE, block);
+function zImage(block: Uint8Array, bulk?: Uint8Array): Uint8Array {
+  const image = withBlock(AARCH32_CODE, block, bulk);
   new DataView(image.buffer).setUint32(0x2c, image.length, true);
   return image;
 }
@@ -104,7 +106,7 @@ const ARM64_DOM0: XenRunFlavour = {
   frameTable: false,
   shutdownReason: 0, // SHUTDOWN_poweroff
   xenArgs: ARM_XEN_ARGS,
-  image: (block) => withBlock(AARCH64_CODE, block),
+  image: (block, bulk) => withBlock(AARCH64_CODE, block, bulk),
   machine: (payload, cmdline) => armMachine("arm64", payload, cmdline, 0x50000000n),
 };
 
@@ -129,8 +131,8 @@ const X86_64_PV_CODE = new Uint8Array(XEN_X86_64_PV_PAYLOAD_CODE.size);
 X86_64_PV_CODE.set(hexBytes(XEN_X86_64_PV_PAYLOAD_CODE.hex));
 
 /** The PV payload is a whole ELF file: its PT_LOAD sizes (ELF64 or ELF32 words) must cover the data block. */
-function pvElf(code: Uint8Array, symbols: { readonly load_filesz: number; readonly load_memsz: number }, bits: 32 | 64, block: Uint8Array): Uint8Array {
-  const image = withBlock(code, block);
+function pvElf(code: Uint8Array, symbols: { readonly load_filesz: number; readonly load_memsz: number }, bits: 32 | 64, block: Uint8Array, bulk?: Uint8Array): Uint8Array {
+  const image = withBlock(code, block, bulk);
   const view = new DataView(image.buffer);
   for (const at of [symbols.load_filesz, symbols.load_memsz]) {
     if (bits === 64) view.setBigUint64(at, BigInt(image.length), true);
@@ -168,7 +170,7 @@ const X86_64_PV_DOM0: XenRunFlavour = {
   frameTable: "machine-frames",
   shutdownReason: 0,
   xenArgs: X86_XEN_ARGS,
-  image: (block) => pvElf(X86_64_PV_CODE, XEN_X86_64_PV_PAYLOAD_CODE.symbols, 64, block),
+  image: (block, bulk) => pvElf(X86_64_PV_CODE, XEN_X86_64_PV_PAYLOAD_CODE.symbols, 64, block, bulk),
   machine: x86Machine,
 };
 
@@ -181,7 +183,7 @@ const X86_32_PV_DOM0: XenRunFlavour = {
   id: "x86_32-pv",
   guestBits: 32,
   description: "32-bit PAE PV dom0 on x86_64 Xen with CONFIG_PV32 (handoff's ELF32 with Xen notes, int $0x82, compat ABI; block read back by the machine frames it reports)",
-  image: (block) => pvElf(X86_32_PV_CODE, XEN_X86_32_PV_PAYLOAD_CODE.symbols, 32, block),
+  image: (block, bulk) => pvElf(X86_32_PV_CODE, XEN_X86_32_PV_PAYLOAD_CODE.symbols, 32, block, bulk),
 };
 
 const X86_PVH_CODE = new Uint8Array(XEN_X86_PVH_PAYLOAD_CODE.size);
@@ -190,8 +192,8 @@ X86_PVH_CODE.set(hexBytes(XEN_X86_PVH_PAYLOAD_CODE.hex));
 const PVH_EXTRA_PAGES = 5;
 
 /** The PVH ELF: p_filesz the file, p_memsz the file and the payload's own pages; the header says which stage runs the calls. */
-function pvhElf(block: Uint8Array, longMode: boolean): Uint8Array {
-  const image = withBlock(X86_PVH_CODE, block);
+function pvhElf(block: Uint8Array, longMode: boolean, bulk?: Uint8Array): Uint8Array {
+  const image = withBlock(X86_PVH_CODE, block, bulk);
   const view = new DataView(image.buffer);
   view.setUint32(XEN_X86_PVH_PAYLOAD_CODE.symbols.load_filesz, image.length, true);
   view.setUint32(XEN_X86_PVH_PAYLOAD_CODE.symbols.load_memsz, image.length + PVH_EXTRA_PAGES * 4096, true);
@@ -214,7 +216,7 @@ const X86_PVH32_DOM0: XenRunFlavour = {
   startInfo: "hvm_start_info",
   shutdownReason: 0,
   xenArgs: X86_PVH_ARGS,
-  image: (block) => pvhElf(block, false),
+  image: (block, bulk) => pvhElf(block, false, bulk),
   machine: x86Machine,
 };
 
@@ -223,7 +225,7 @@ const X86_PVH64_DOM0: XenRunFlavour = {
   id: "x86-pvh64",
   guestBits: 64,
   description: "x86 PVH dom0 after it switched to long mode with its own identity page tables (hypercall page set up in the 32-bit stage, native ABI)",
-  image: (block) => pvhElf(block, true),
+  image: (block, bulk) => pvhElf(block, true, bulk),
 };
 
 /** Every flavour `handoff xen run` can build. */

@@ -38,6 +38,8 @@ export interface PlannedBlock {
   readonly callTable: number;
   /** The catalogue type of the start info the payload copies into the block (PVH). */
   readonly startInfo?: string;
+  /** The bulk area ({ bytes } values): the image carries it from block offset BULK_OFFSET. */
+  readonly bulk?: Uint8Array;
 }
 
 /** The rule a 32-bit guest's argument breaks, as Xen states it. */
@@ -74,6 +76,7 @@ function resolveValue(ctx: Context, v: unknown, where: string, buffers: PlannedB
   if (typeof o.type === "string" && typeof o.count === "number") return outputArray(ctx, o.type, o.count, where, buffers);
   if (typeof o.type === "string") return typedValue(ctx, o.type, o.value, where, buffers);
   if (typeof o.ref === "string") return refValue(ctx, o.ref, where);
+  if (o.bytes instanceof Uint8Array) return { value: BigInt(ctx.block.bulk(o.bytes)), kind: "address" };
   return undefined;
 }
 
@@ -236,5 +239,6 @@ export function planXenPayload(
     ctx.planned[i] = { ...ctx.planned[i]!, entry };
   });
   const block = ctx.block.finish(options.nonce, options.frameBias ?? 0n, table, pending.length);
-  return { block, nonce: options.nonce, guestBits: bits, calls: ctx.planned, callTable: table, ...(options.startInfo ? { startInfo: options.startInfo } : {}) };
+  const bulk = ctx.block.bulkBytes();
+  return { block, nonce: options.nonce, guestBits: bits, calls: ctx.planned, callTable: table, ...(options.startInfo ? { startInfo: options.startInfo } : {}), ...(bulk ? { bulk } : {}) };
 }

@@ -14,7 +14,10 @@ import { HandoffError, type HandoffErrorOptions } from "@handoff/core";
  *   e820entry_t[] for XENMEM_machine_memory_map), decoded after the run;
  * - `{ ref: "N.path" }`: the address of member `path` of call N's struct (N
  *   counts the script's top-level calls from 0), so a later call can take an
- *   earlier call's output (an event channel port) without the host knowing it.
+ *   earlier call's output (an event channel port) without the host knowing it;
+ * - `{ bytes }` (programmatic, not JSON): a large buffer (a kexec segment's
+ *   contents) placed page-aligned past the data block, in the image the
+ *   payload is loaded from but not read back.
  */
 export type XenRunValue =
   | number
@@ -25,7 +28,8 @@ export type XenRunValue =
   | { readonly frames: number }
   | { readonly type: string; readonly value: unknown }
   | { readonly type: string; readonly count: number }
-  | { readonly ref: string };
+  | { readonly ref: string }
+  | { readonly bytes: Uint8Array };
 
 /** One call of a script: the call, its command, the command's struct, the other arguments. */
 export interface XenRunCallSpec {
