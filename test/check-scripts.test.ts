@@ -32,8 +32,43 @@ describe("check-layering: core exports no arch or hypervisor names", () => {
     expect(r.out).toContain(`exports ${name}, which names an architecture or a hypervisor`);
   });
 
-  it("accepts ELF's EM_* machine numbers and words that merely contain 'arm' or 'xen'", () => {
-    const r = check("check-layering.mjs", { "a.ts": "export const EM_X86_64 = 62;\nexport const paramCount = 1;\nexport function alarmXenial() {}\nconst xenLocal = 1;\n" });
+  it("refuses ELF's EM_* machine names too: each arch or family package declares its own", () => {
+    const r = check("check-layering.mjs", { "a.ts": "export const EM_X86_64 = 62;\n" });
+    expect(r.status).toBe(1);
+    expect(r.out).toContain("exports EM_X86_64, which names an architecture or a hypervisor");
+  });
+
+  it("accepts words that merely contain 'arm' or 'xen'", () => {
+    const r = check("check-layering.mjs", { "a.ts": "export const paramCount = 1;\nexport function alarmXenial() {}\nconst xenLocal = 1;\n" });
+    expect(r.out).toContain("layering ok");
+    expect(r.status).toBe(0);
+  });
+});
+
+describe("check-layering: core's strings name no arch or hypervisor", () => {
+  // Each offending source, with the line, the literal and the word the failure must name.
+  it.each([
+    { text: 'const MACHINES = new Map([[62, "x86_64"]]);', line: 1, quoted: '"x86_64"', word: "x86" },
+    { text: "type Launch = { kind: 'pvh-elf' };", line: 1, quoted: '"pvh-elf"', word: "pvh" },
+    { text: "const n = 1;\nconst name = `XEN_GUEST_HANDLE(${n})`;", line: 2, quoted: '"XEN_GUEST_HANDLE("', word: "XEN" },
+    { text: "const m = `${`inner ${'AArch64'}`} done`;", line: 1, quoted: '"AArch64"', word: "AArch64" },
+    { text: "const SYSCALLS = {\n  x86_64: { kexecLoad: 246 },\n};", line: 2, quoted: '"x86_64"', word: "x86" },
+  ])("refuses $text", ({ text, line, quoted, word }) => {
+    const r = check("check-layering.mjs", { "a.ts": text });
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(new RegExp(`a\\.ts:${line}: the (string|property key) ${quoted.replace(/[()]/g, "\\$&")} names an architecture or a hypervisor \\(${word}\\); @handoff/core stays generic`));
+  });
+
+  it("leaves comments, regular expressions and plain words alone", () => {
+    const text = [
+      "// x86_64 and arm64 declare their own e_machine (EM_X86_64, EM_AARCH64).",
+      "/** e.g. `arm64`, a Xen PVH ELF */",
+      'const re = /x86|arm64/;',
+      "const half = 4 / 2; const q = 'a/b'; // a division, then a string with a slash",
+      'const ok = ["alarm", "armour", "xenial", `disarm ${half}`];',
+      "const key = { alarm: 1, charm: 2 };",
+    ].join("\n");
+    const r = check("check-layering.mjs", { "a.ts": text });
     expect(r.out).toContain("layering ok");
     expect(r.status).toBe(0);
   });

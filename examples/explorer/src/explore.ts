@@ -3,7 +3,7 @@
  * packages the CLI uses, on bytes the user dropped. No DOM and no `node:*` here,
  * so the page and a Node test run exactly this code.
  */
-import { FormatError, HandoffError, LINUX_BOOT_BUILDER, MemoryMap, ValidationError, hex, type Architecture, type ArchitecturePlugin, type HandoffArtefact, type Image, type ImageFormat, type LinuxBootBuilder } from "@handoff/core";
+import { FormatError, HandoffError, LINUX_BOOT_BUILDER, MemoryMap, ValidationError, hex, imageArchitectureMismatch, resolveImageArchitecture, type Architecture, type ArchitecturePlugin, type HandoffArtefact, type Image, type ImageFormat, type LinuxBootBuilder } from "@handoff/core";
 import { ArchitectureRegistry } from "@handoff/core/compose";
 import { XEN_ELF_IMAGE_FORMAT as ELF_IMAGE_FORMAT } from "@handoff/xen";
 import { planLoad, type LoadPlan } from "@handoff/core/kexec";
@@ -115,7 +115,7 @@ function formatsOf(archs: readonly Architecture[]): ImageFormat[] {
   return out;
 }
 
-function identify(file: DroppedFile, formats: readonly ImageFormat[]): Image {
+function identify(file: DroppedFile, formats: readonly ImageFormat[], architectures: readonly Architecture[]): Image {
   const input = { path: file.name, bytes: file.bytes };
   for (const format of formats) {
     let matches = false;
@@ -124,7 +124,8 @@ function identify(file: DroppedFile, formats: readonly ImageFormat[]): Image {
     } catch {
       matches = false; // a probe that throws does not match (as in the CLI)
     }
-    if (matches) return format.parse(input);
+    // An ELF names its machine raw; the loaded architectures say which of them it is.
+    if (matches) return resolveImageArchitecture(format.parse(input), architectures);
   }
   throw new FormatError(file.name, "image", "magic", 0, `not a recognised image format (tried: ${formats.map((f) => f.id).join(", ")})`);
 }
@@ -139,7 +140,7 @@ function show(value: unknown): string | undefined {
 /** `handoff inspect` on dropped bytes. */
 export function inspect(explorer: Explorer, file: DroppedFile): { view: InspectView; image: Image } {
   const formats = formatsOf(explorer.registry.all());
-  const image = identify(file, formats);
+  const image = identify(file, formats, explorer.registry.all());
   const format = formats.find((f) => f.id === image.format) ?? formats.find((f) => f.probe({ path: file.name, bytes: file.bytes }));
   const fields: [string, string][] = [];
   const add = (prefix: string, record: Record<string, unknown>, depth: number) => {
@@ -170,8 +171,9 @@ export function plan(explorer: Explorer, arch: Architecture, request: ExploreReq
   const layout = arch.defaultMachine;
   if (layout === undefined) throw new FormatError(request.kernel.name, "plan", "arch", undefined, `${arch.id} has no default machine layout`);
   const memoryMap = MemoryMap.fromMachine(memoryBytes(request.memory ?? "512M"), layout);
-  const image = identify(request.kernel, [ELF_IMAGE_FORMAT, ...arch.imageFormats]);
-  if (image.arch !== undefined && image.arch !== arch.id) throw new FormatError(request.kernel.name, image.format, "arch", undefined, `is a ${image.arch} image, not ${arch.id}`);
+  const image = identify(request.kernel, [ELF_IMAGE_FORMAT, ...arch.imageFormats], [arch]);
+  const mismatch = imageArchitectureMismatch(image, arch);
+  if (mismatch !== undefined) throw new FormatError(request.kernel.name, image.format, "arch", undefined, mismatch);
   const result = planLoad({
     arch,
     image,

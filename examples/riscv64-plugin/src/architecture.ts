@@ -14,6 +14,11 @@ const defined = defineArchitecture({
   id: "riscv64",
   displayName: "RISC-V RV64",
   elfMachine: EM_RISCV,
+  // How other headers name RV64, so core's readers resolve them to this plugin: U-Boot include/image.h
+  // IH_ARCH_RISCV and boot/image.c's FIT name, PE IMAGE_FILE_MACHINE_RISCV64, Node's process.arch;
+  // Linux include/uapi/asm-generic/unistd.h (riscv uses the generic numbers).
+  machineNames: { elf: "EM_RISCV", uImage: 26, fit: ["riscv"], pe: 0x5064, node: "riscv64" },
+  kexecSyscalls: { kexecLoad: 104, kexecFileLoad: 294 },
   elfClass: 64,
   wordBits: 64,
   endianness: ["little"],

@@ -38,6 +38,11 @@ export interface ArmEntryRequest {
   readonly mode: string;
 }
 
+/** gABI e_machine of 32-bit Arm (AArch32): the machine arm32 images name. */
+export const EM_ARM = 40;
+/** gABI e_machine of 64-bit Arm (AArch64): the machine arm64 images name. */
+export const EM_AARCH64 = 183;
+
 /**
  * What differs between the two Arm widths for the code they share (loader
  * artefacts, DTB-based Linux boot): one table per width, as QEMU's

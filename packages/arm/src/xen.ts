@@ -20,6 +20,9 @@ export const ARM_XEN_TYPEDEFS: Readonly<Record<string, CType>> = {
  */
 export const armXenHandle = (target: string): CType => C.union({ p: C.ptr(target), q: C.aligned("uint64_t", 8) });
 
+/** How Xen's headers name a guest handle to `target`. */
+export const xenGuestHandleName = (target: string): string => `XEN_GUEST_HANDLE(${target})`;
+
 /** Where the Arm calling convention for Xen hypercalls is written down. */
 export const ARM_XEN_SOURCES: readonly string[] = [
   "xen/include/public/arch-arm.h: number in x16/r12, arguments x0..x4/r0..r4, result x0/r0, HVC ISS = XEN_HYPERCALL_TAG 0xEA1, clobbers x16/r12 and the used argument registers except x0/r0",
@@ -51,6 +54,7 @@ export function aarch32XenConvention(prefix: "r" | "w", guest: string, extra: Pi
     dataModel: AAPCS_DATA_MODEL,
     typedefs: ARM_XEN_TYPEDEFS,
     handleRepresentation: armXenHandle,
+    handleName: xenGuestHandleName,
     ...extra,
   };
 }

@@ -16,6 +16,11 @@ import { zImageFormat } from "./zimage.js";
 export const ARM32_DEFINITION = {
   ...armArchitectureBase(ARM32_WIDTH),
   displayName: "AArch32 (Arm 32-bit)",
+  // How other headers name AArch32 (core resolves their raw values through these): ELF gABI, U-Boot include/image.h
+  // IH_ARCH_ARM and boot/image.c's FIT name, PE IMAGE_FILE_MACHINE_THUMB (Linux's arm EFI stub header), Node's
+  // process.arch; Linux arch/arm/tools/syscall.tbl (no kexec_file_load on arm).
+  machineNames: { elf: "EM_ARM", uImage: 2, fit: ["arm"], pe: 0x1c2, node: "arm" },
+  kexecSyscalls: { kexecLoad: 347 },
   registers: ARM32_REGISTERS,
   pageTableFormats: [ARM32_SHORT, ARM32_LPAE],
   imageFormats: [zImageFormat],

@@ -1,4 +1,4 @@
-import { ARM_VIRT_LOADER_LAYOUT, type ArmWidth } from "@handoff/arm";
+import { ARM_VIRT_LOADER_LAYOUT, EM_ARM, type ArmWidth } from "@handoff/arm";
 import { arm32KexecEntry } from "./handoff-states.js";
 import { ARM32_HANDOFF_STUB, buildArm32Stub } from "./stub/stub.js";
 
@@ -8,7 +8,7 @@ const SPIN = Uint8Array.from([0xfe, 0xff, 0xff, 0xea]);
 /** What arm32 brings to the code it shares with arm64 (@handoff/arm): SVC/HYP entry, 4-byte list words, its stub. */
 export const ARM32_WIDTH: ArmWidth = {
   arch: "arm32",
-  elfMachine: 40, // EM_ARM
+  elfMachine: EM_ARM,
   word: 4,
   entryModes: ["svc", "hyp"],
   spin: SPIN,

@@ -16,6 +16,11 @@ import { ARM64_WIDTH } from "./width.js";
 export const ARM64_DEFINITION = {
   ...armArchitectureBase(ARM64_WIDTH),
   displayName: "AArch64",
+  // How other headers name AArch64 (core resolves their raw values through these): ELF gABI, U-Boot include/image.h
+  // IH_ARCH_ARM64 and boot/image.c's FIT name, PE IMAGE_FILE_MACHINE_ARM64, Node's process.arch;
+  // Linux include/uapi/asm-generic/unistd.h.
+  machineNames: { elf: "EM_AARCH64", uImage: 22, fit: ["arm64"], pe: 0xaa64, node: "arm64" },
+  kexecSyscalls: { kexecLoad: 104, kexecFileLoad: 294 },
   registers: ARM64_REGISTERS,
   narrowMode: AARCH32_MODE,
   pageTableFormats: [ARM64_4K_48, ARM64_4K_39, ARM64_16K_48, ARM64_64K_48],

@@ -1,4 +1,4 @@
-import { AAPCS64_DATA_MODEL, ARM_XEN_SOURCES, ARM_XEN_TYPEDEFS, XEN_HYPERCALL_TAG, aarch32XenConvention, armXenHandle } from "@handoff/arm";
+import { AAPCS64_DATA_MODEL, ARM_XEN_SOURCES, ARM_XEN_TYPEDEFS, XEN_HYPERCALL_TAG, aarch32XenConvention, armXenHandle, xenGuestHandleName } from "@handoff/arm";
 import { encodeHvcA64 } from "@handoff/arm";
 import { type HypercallConvention } from "@handoff/core";
 import { AARCH32_MODE } from "./registers.js";
@@ -17,6 +17,7 @@ export const AARCH64_XEN_CONVENTION: HypercallConvention = {
   dataModel: AAPCS64_DATA_MODEL,
   typedefs: ARM_XEN_TYPEDEFS,
   handleRepresentation: armXenHandle,
+  handleName: xenGuestHandleName,
   sources: ARM_XEN_SOURCES,
 };
 

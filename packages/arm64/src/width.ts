@@ -1,4 +1,4 @@
-import { ARM_VIRT_LOADER_LAYOUT, type ArmWidth } from "@handoff/arm";
+import { ARM_VIRT_LOADER_LAYOUT, EM_AARCH64, type ArmWidth } from "@handoff/arm";
 import { arm64KexecEntry } from "./handoff-states.js";
 import { ARM64_HANDOFF_STUB, buildArm64Stub } from "./stub/stub.js";
 import { arm64CheckTables } from "./stub/check-tables.js";
@@ -25,7 +25,7 @@ function probeImage(): Uint8Array {
 /** What arm64 brings to the code it shares with arm32 (@handoff/arm): EL1/EL2 entry, 8-byte list words, its stub. */
 export const ARM64_WIDTH: ArmWidth = {
   arch: "arm64",
-  elfMachine: 183, // EM_AARCH64
+  elfMachine: EM_AARCH64,
   word: 8,
   entryModes: ["el1", "el2"],
   spin: SPIN,

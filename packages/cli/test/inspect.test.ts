@@ -17,6 +17,7 @@ interface InspectJson {
   format: string;
   formatId: string;
   arch: string | null;
+  machine: string | null;
   entry: { phys: string; virt: string | null };
   segments: { name: string; mem: string; memsz: string; bufsz: string; vaddr: string; role: string; data: { kind: string; offset?: number; length?: number } }[];
   metadata: Record<string, unknown> & { notes?: { name: string; type: number; typeName: string }[]; xen?: Record<string, unknown> };
@@ -37,7 +38,9 @@ describe("handoff inspect on ELF images", () => {
     ]);
     expect(j.metadata.notes!.filter((n) => n.name === "Xen").map((n) => n.typeName)).toEqual(["PHYS32_ENTRY", "GUEST_OS", "PHYS32_RELOC", "ENTRY"]);
     expect(j.metadata.xen).toMatchObject({ PHYS32_ENTRY: "0x1000040", GUEST_OS: "linux" });
-    expect(j.metadata).toMatchObject({ machineName: "EM_X86_64", endianness: "little", type: "ET_EXEC" });
+    // The raw e_machine comes from core's reader; the arch name above from the installed x86_64 plugin's declaration.
+    expect(j.metadata).toMatchObject({ machine: 62, endianness: "little", type: "ET_EXEC" });
+    expect(j.machine).toBe("e_machine 62");
   });
 
   it("prints a readable summary for humans, ELF32 big-endian included", () => {

@@ -8,7 +8,8 @@
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EM_X86_64, PT_LOAD, PT_NOTE } from "@handoff/core/elf";
+import { PT_LOAD, PT_NOTE } from "@handoff/core/elf";
+import { EM_X86_64 } from "@handoff/x86";
 import { KEXEC_ON_CRASH, RecordingKexecBackend } from "@handoff/core/kexec";
 import { BootParams, E820Type, pcMemoryMap, x86CaptureE820 } from "@handoff/x86";
 import { X86_64_HANDOFF_STUB, planX86_64CrashKexec } from "@handoff/x86_64";

@@ -11,7 +11,7 @@
  * One QEMU per case. Nothing here calls kexec on the host.
  */
 import { describe, expect, it } from "vitest";
-import { EM_AARCH64, EM_ARM } from "@handoff/core/elf";
+import { EM_AARCH64, EM_ARM } from "@handoff/arm";
 import { requireTool } from "@handoff/test-support";
 import { VM_CRASH_MEMORY, armKexecVmImage } from "@handoff/test-support/kexec-vm";
 import { captured, expectedDumpBytes, firstKernelRelease, runCrashCase } from "./kdump-vm.js";

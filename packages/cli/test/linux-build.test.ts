@@ -29,7 +29,7 @@ describe.skipIf(!fixtures)("handoff build with a real kernel", () => {
     expect(r.code).toBe(0);
     const plan = JSON.parse(readFileSync(join(out, "plan.json"), "utf8"));
     expect(plan.protocol).toBe("linux64");
-    expect(plan.launch).toEqual({ kind: "pvh-elf", file: "handoff.elf" });
+    expect(plan.launch).toEqual({ kind: "kernel-elf", file: "handoff.elf" });
     const kernel = plan.segments.find((s: { role: string }) => s.role === "kernel");
     const bootParams = plan.segments.find((s: { role: string }) => s.role === "boot-info");
     expect(plan.entry).toBe(`0x${(BigInt(kernel.mem) + 0x200n).toString(16)}`);

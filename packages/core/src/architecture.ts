@@ -6,6 +6,7 @@ import type { NarrowMode, RegisterFile, RegisterSpec } from "./registers.js";
 import type { RelocationInfo } from "./link/relocator.js";
 
 import type { PageTableFormat } from "./paging/types.js";
+import type { KexecSyscalls, MachineNames } from "./machine-tag.js";
 
 /** The page-table format contract lives with the page-table machinery; re-exported here for plugins. */
 export type { PageTableFormat };
@@ -29,6 +30,14 @@ export interface Architecture {
   readonly displayName: string;
   /** ELF e_machine (EM_386 = 3, EM_ARM = 40, EM_X86_64 = 62, EM_AARCH64 = 183). */
   readonly elfMachine: number;
+  /**
+   * How other headers name this architecture. Core's generic readers report
+   * these raw (a `MachineTag`) and resolve them by asking the registered
+   * architectures, so core itself keeps no table of machines.
+   */
+  readonly machineNames?: MachineNames;
+  /** Linux's kexec system call numbers on this architecture (what the live backend calls). */
+  readonly kexecSyscalls?: KexecSyscalls;
   /** ELF class this arch's images use. */
   readonly elfClass: 32 | 64;
   /** Natural register/pointer width in bits. */

@@ -3,11 +3,12 @@ import type { Segment } from "./image.js";
 import { ValidationError } from "./errors.js";
 
 /**
- * How to run an artefact in QEMU, naming files of the artefact: `-kernel` a PVH
- * ELF (x86), or generic-loader blobs and a PC (arm).
+ * How to run an artefact in QEMU, naming files of the artefact: `-kernel` an
+ * ELF that QEMU enters by its own notes (x86's PVH ELF), or generic-loader
+ * blobs and a PC (arm).
  */
 export type QemuLaunch =
-  | { readonly kind: "pvh-elf"; readonly file: string }
+  | { readonly kind: "kernel-elf"; readonly file: string }
   | { readonly kind: "loader"; readonly blobs: readonly { readonly file: string; readonly addr: bigint }[]; readonly entry: bigint };
 
 /** A bootable hand-off: files to write, how QEMU starts them, and the state the CPU must reach. */
@@ -90,7 +91,7 @@ export const HANDOFF_ARTEFACT_BUILDER = Symbol.for("@handoff/core/HandoffArtefac
  * builder lists, the protocol one it builds.
  */
 export function checkArtefactRequest(builder: HandoffArtefactBuilder, what: string, request: ArtefactRequest, options: { readonly vmmSelectors?: boolean } = {}): void {
-  if (request.vmmSelectors && !options.vmmSelectors) throw new ValidationError(what, "--vmm-selectors is an x86 option");
+  if (request.vmmSelectors && !options.vmmSelectors) throw new ValidationError(what, "--vmm-selectors is not an option of this architecture's builder");
   if (request.entryMode !== undefined && !builder.entryModes.includes(request.entryMode)) {
     throw new ValidationError(what, builder.entryModes.length === 0 ? "this architecture has no entry-mode choice" : `entry mode '${request.entryMode}' is not one of ${builder.entryModes.join(", ")}`);
   }

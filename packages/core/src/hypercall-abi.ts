@@ -72,6 +72,8 @@ export interface HypercallConvention {
   readonly typedefs: Readonly<Record<string, CType>>;
   /** In-memory guest handle: the C struct/union that holds the address. */
   readonly handleRepresentation: (target: string) => CType;
+  /** The C name the hypervisor's headers give a handle to `target` (its guest-handle macro); default `handle(target)`. */
+  readonly handleName?: (target: string) => string;
   /** Where each fact comes from. */
   readonly sources: readonly string[];
 }

@@ -1,5 +1,6 @@
 import { checkedAdd64, hex } from "./bits.js";
 import { ValidationError } from "./errors.js";
+import type { MachineTag } from "./machine-tag.js";
 
 /** Where a segment's bytes come from. File ranges are referenced, never copied. */
 export type SegmentData =
@@ -58,8 +59,13 @@ export type ImagePlacement =
 export interface Image {
   /** e.g. `ELF64`, `bzImage`, `arm64-Image`, `zImage`. */
   readonly format: string;
-  /** Architecture id (`x86_64`...) when the format says; undefined when it does not. */
+  /**
+   * Architecture id (`x86_64`...) when the format says (an arch's own format)
+   * or a registered architecture claims `machine` (see `resolveImageArchitecture`); undefined otherwise.
+   */
   readonly arch: string | undefined;
+  /** The machine the image's header names, raw (an ELF's e_machine), when it names one. */
+  readonly machine?: MachineTag;
   readonly entry: EntryPoint;
   readonly segments: readonly Segment[];
   /** Absent means `fixed`. */

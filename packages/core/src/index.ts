@@ -52,6 +52,18 @@ export {
   type BootProtocolInfo,
   type RelocationInfo,
 } from "./architecture.js";
+export {
+  namesMachine,
+  architectureOfMachine,
+  describeMachineTag,
+  elfMachineName,
+  resolveImageArchitecture,
+  imageArchitectureMismatch,
+  type MachineNames,
+  type MachineTag,
+  type MachineIdentity,
+  type KexecSyscalls,
+} from "./machine.js";
 export { ByteReader, MAX_STRING_LENGTH, latin1, peekU32le, peekU32be } from "./byte-reader.js";
 export { hasMzSignature, checkEfiStubPeHeader } from "./efi-stub.js";
 export {

@@ -3,7 +3,7 @@
  * commands share, with one set of limits, so every command gives the same
  * verdict on the same file.
  */
-import { FormatError, type Image, type ImageFormat, type ImageInput, type ParseLimits } from "@handoff/core";
+import { FormatError, imageArchitectureMismatch, resolveImageArchitecture, type Image, type MachineIdentity, type ImageFormat, type ImageInput, type ParseLimits } from "@handoff/core";
 import { readFileBounded } from "./read-file.js";
 
 const MIB = 1024 * 1024;
@@ -52,8 +52,8 @@ export interface LoadImageOptions {
   readonly maxBytes?: number;
   /** Use this format (by id) instead of probing. */
   readonly format?: string;
-  /** Refuse an image that declares another architecture. */
-  readonly arch?: string;
+  /** Refuse an image that declares another architecture (its format's arch, or a machine this one does not claim). */
+  readonly arch?: MachineIdentity;
   readonly parseLimits?: Partial<ParseLimits>;
 }
 
@@ -78,8 +78,8 @@ export function loadImageFile(path: string, formats: readonly ImageFormat[], opt
     throw new FormatError(path, "kernel image", "header", 0, reason);
   }
   const image = format.parse(input, options.parseLimits);
-  if (options.arch !== undefined && image.arch !== undefined && image.arch !== options.arch) {
-    throw new FormatError(path, image.format, "arch", undefined, `is a ${image.arch} image, not ${options.arch}`);
-  }
-  return { input, format, image };
+  if (options.arch === undefined) return { input, format, image };
+  const mismatch = imageArchitectureMismatch(image, options.arch);
+  if (mismatch !== undefined) throw new FormatError(path, image.format, "arch", undefined, mismatch);
+  return { input, format, image: resolveImageArchitecture(image, [options.arch]) };
 }

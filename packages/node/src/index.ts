@@ -47,6 +47,7 @@ export {
 } from "./running-machine.js";
 export {
   SyscallKexecBackend,
+  type KexecSyscallMachine,
   kexecGuardRefusal,
   isHandoffTestVm,
   activeTestRuns,

@@ -14,15 +14,17 @@ import {
   KEXEC_FILE_ON_CRASH,
   KEXEC_ON_CRASH,
   KEXEC_FILE_UNLOAD,
-  KEXEC_SYSCALLS,
   KexecRefusedError,
   LINUX_REBOOT_CMD_KEXEC,
-  archOfNodeArch,
   encodeLinuxKexecSegments,
   type KexecBackend,
   type KexecFileLoadRequest,
   type KexecLoadRequest,
 } from "@handoff/core/kexec";
+import type { Architecture } from "@handoff/core";
+
+/** The running machine as the syscall backend needs it: its arch id, word width and kexec system call numbers (declared by its architecture). */
+export type KexecSyscallMachine = Pick<Architecture, "id" | "wordBits" | "kexecSyscalls">;
 
 /** The test VM's /init creates this file (in its initramfs, never on a disk). */
 export const TEST_VM_MARKER = "/handoff-test-vm";
@@ -188,8 +190,8 @@ export class SyscallKexecBackend implements KexecBackend {
   private fns: { syscall: (...a: unknown[]) => unknown; reboot: (cmd: number) => number; malloc: (n: number) => unknown; free: (p: unknown) => void; koffi: Koffi } | undefined;
 
   constructor(
-    /** handoff arch id of this machine (defaults to the running Node's). */
-    readonly arch: string = archOfNodeArch(process.arch) ?? process.arch,
+    /** The architecture this machine runs (the installed one whose `machineNames.node` is Node's `process.arch`). */
+    readonly machine: KexecSyscallMachine,
     private readonly env: Readonly<Record<string, string | undefined>> = process.env,
   ) {}
 
@@ -209,15 +211,15 @@ export class SyscallKexecBackend implements KexecBackend {
   }
 
   private numbers(operation: "kexecLoad" | "kexecFileLoad"): number {
-    const n = KEXEC_SYSCALLS[this.arch]?.[operation];
-    if (n === undefined) throw new KexecRefusedError(operation === "kexecLoad" ? "kexec_load" : "kexec_file_load", `no such system call on ${this.arch}`, ERRNO.ENOSYS);
+    const n = this.machine.kexecSyscalls?.[operation];
+    if (n === undefined) throw new KexecRefusedError(operation === "kexecLoad" ? "kexec_load" : "kexec_file_load", `no such system call on ${this.machine.id}`, ERRNO.ENOSYS);
     return n;
   }
 
   /** `kexec_load` with the segments copied into C memory for the call. */
   async kexecLoad(request: KexecLoadRequest): Promise<void> {
     const f = await this.native();
-    const word = this.arch === "x86_64" || this.arch === "arm64" ? 8 : 4;
+    const word = this.machine.wordBits === 64 ? 8 : 4;
     const owned: unknown[] = [];
     const copy = (bytes: Uint8Array) => {
       const p = f.malloc(Math.max(bytes.length, 1));

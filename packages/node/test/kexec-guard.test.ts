@@ -43,7 +43,7 @@ describe("the real kexec backend's guard", () => {
   });
 
   it("on this host the backend refuses before loading koffi or calling anything (unload: harmless even if it did)", async () => {
-    const backend = new SyscallKexecBackend("x86_64", { HANDOFF_KEXEC_REAL: "1" });
+    const backend = new SyscallKexecBackend({ id: "x86_64", wordBits: 64, kexecSyscalls: { kexecLoad: 246 } }, { HANDOFF_KEXEC_REAL: "1" });
     await expect(backend.unload(false)).rejects.toMatchObject({ code: "E_KEXEC", operation: "guard" });
   });
 });

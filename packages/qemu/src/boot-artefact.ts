@@ -50,7 +50,7 @@ export function verifyFailure(a: HandoffArtefact): { pc: bigint; reason: string 
 
 function qemuOptions(a: HandoffArtefact, dir: string, lifetimeMs: number): QemuOptions {
   const base = { arch: a.arch, memory: a.qemu.memory, machine: a.qemu.machine, lifetimeMs };
-  if (a.launch.kind === "pvh-elf") return { ...base, kernel: join(dir, a.launch.file) };
+  if (a.launch.kind === "kernel-elf") return { ...base, kernel: join(dir, a.launch.file) };
   return { ...base, blobs: a.launch.blobs.map((b) => ({ file: join(dir, b.file), addr: b.addr })), entry: a.launch.entry };
 }
 

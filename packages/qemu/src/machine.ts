@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 import { join } from "node:path";
 import { hex } from "@handoff/core";
 import { QemuError } from "./errors.js";
@@ -87,8 +88,15 @@ function track(child: ChildProcess, dir: string): void {
   }
 }
 
-/** The command line for `options` (exported so reports can show what ran). */
-export function qemuArgs(options: QemuOptions, qmpSocket: string): string[] {
+/**
+ * The command line for `options` (exported so reports can show what ran).
+ * With `serialFile` the guest's console goes to that file instead of stdout:
+ * a file write never blocks, while a pipe whose reader lags (a loaded host, a
+ * parent blocked on its own stdout) fills, and QEMU's UART then holds THRE
+ * clear until Linux's console driver gives up waiting and overwrites the
+ * byte, so characters go missing.
+ */
+export function qemuArgs(options: QemuOptions, qmpSocket: string, serialFile?: string): string[] {
   const d = defaultsFor(options.arch);
   const machine = options.machine ?? d.machine;
   if (machine === undefined) throw new QemuError(qemuBinary(options.arch), "start", `no default machine for arch '${options.arch}': pass options.machine`);
@@ -96,7 +104,7 @@ export function qemuArgs(options: QemuOptions, qmpSocket: string): string[] {
   const cpu = options.cpu ?? d.cpu;
   if (cpu) args.push("-cpu", cpu);
   args.push("-m", options.memory ?? "128M", "-accel", "tcg", "-smp", "1", "-display", "none", "-no-reboot");
-  args.push("-monitor", "none", "-serial", "stdio", "-qmp", `unix:${qmpSocket},server,nowait`);
+  args.push("-monitor", "none", "-serial", serialFile === undefined ? "stdio" : `file:${serialFile}`, "-qmp", `unix:${qmpSocket},server,nowait`);
   if (options.paused) args.push("-S");
   if (options.kernel) args.push("-kernel", options.kernel);
   for (const b of options.blobs ?? []) args.push("-device", `loader,file=${b.file},addr=${hex(b.addr)}`);
@@ -106,6 +114,10 @@ export function qemuArgs(options: QemuOptions, qmpSocket: string): string[] {
   if (process.env.HANDOFF_QEMU_DEBUG) args.push("-d", "in_asm,int,cpu_reset", "-D", process.env.HANDOFF_QEMU_DEBUG);
   return args;
 }
+
+/** The guest console's file in the machine's temp dir, and how often it is read. */
+const SERIAL_FILE = "serial.log";
+const SERIAL_POLL_MS = 20;
 
 /** Where `waitForPc` gives up early: failure loops the CPU must never sit in. */
 export interface WaitForPcOptions {
@@ -123,6 +135,11 @@ export class QemuMachine {
   /** Everything the guest wrote to its serial port so far. */
   serial = "";
   private stderr = "";
+  private serialFd: number | undefined;
+  private serialStopped = false;
+  private readonly serialDecoder = new StringDecoder("utf8");
+  private readonly serialPoll: NodeJS.Timeout;
+  private readonly serialChunk = Buffer.alloc(65536);
   private exited: string | undefined;
   private readonly lifetime: NodeJS.Timeout;
 
@@ -134,16 +151,15 @@ export class QemuMachine {
     readonly options: QemuOptions,
     lifetimeMs: number,
   ) {
-    child.stdout?.setEncoding("utf8");
-    child.stdout?.on("data", (s: string) => {
-      this.serial += s;
-      options.onSerial?.(s);
-    });
+    this.serialPoll = setInterval(() => this.drainSerial(), SERIAL_POLL_MS);
+    this.serialPoll.unref();
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (s: string) => {
       if (this.stderr.length < 65536) this.stderr += s;
     });
     child.once("exit", (code, signal) => {
+      // Everything QEMU wrote is in the file by now: take it before anyone sees the exit.
+      this.stopSerial();
       this.exited = signal ? `killed by ${signal}` : `exited with ${code}`;
     });
     child.once("error", (e) => {
@@ -161,11 +177,11 @@ export class QemuMachine {
     const dir = scratchDir("handoff-qemu-").path;
     const socket = join(dir, "qmp.sock");
     const binary = options.binary ?? qemuBinary(options.arch);
-    const args = qemuArgs(options, socket);
+    const args = qemuArgs(options, socket, join(dir, SERIAL_FILE));
     let child: ChildProcess;
     try {
       const guarded = dieWithParent(binary, args);
-      child = spawn(guarded.command, guarded.args, { stdio: ["pipe", "pipe", "pipe"] });
+      child = spawn(guarded.command, guarded.args, { stdio: ["ignore", "ignore", "pipe"] });
     } catch (cause) {
       disposeScratch(dir);
       throw new QemuError(binary, "start", (cause as Error).message, { cause });
@@ -256,6 +272,33 @@ export class QemuMachine {
     return this.serial;
   }
 
+  /** Append what QEMU has written to the serial file since the last call, and pass it to `onSerial`. */
+  private drainSerial(): void {
+    if (this.serialFd === undefined) {
+      try {
+        this.serialFd = openSync(join(this.dir, SERIAL_FILE), "r");
+      } catch {
+        return; // QEMU has not created it yet
+      }
+    }
+    let text = "";
+    for (let n; (n = readSync(this.serialFd, this.serialChunk, 0, this.serialChunk.length, null)) > 0; ) {
+      text += this.serialDecoder.write(this.serialChunk.subarray(0, n));
+    }
+    if (text === "") return;
+    this.serial += text;
+    this.options.onSerial?.(text);
+  }
+
+  private stopSerial(): void {
+    if (this.serialStopped) return;
+    this.serialStopped = true;
+    clearInterval(this.serialPoll);
+    this.drainSerial();
+    if (this.serialFd !== undefined) closeSync(this.serialFd);
+    this.serialFd = undefined;
+  }
+
   /** Kill the emulator (SIGKILL), close QMP, remove the temp dir. Safe to call twice. */
   async kill(): Promise<void> {
     clearTimeout(this.lifetime);
@@ -267,6 +310,7 @@ export class QemuMachine {
       await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, 5000)))]);
       clearTimeout(timer);
     }
+    this.stopSerial();
     disposeScratch(this.dir);
   }
 

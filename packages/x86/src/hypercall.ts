@@ -49,6 +49,8 @@ const X86_XEN_TYPEDEFS: Readonly<Record<string, CType>> = {
  * 32-bit guest and 8 for a 64-bit one; `XEN_GUEST_HANDLE_PARAM` is the same.
  */
 const x86Handle = (target: string): CType => C.struct({ p: C.ptr(target) });
+/** How Xen's headers name a guest handle to `target`. */
+const xenGuestHandleName = (target: string): string => `XEN_GUEST_HANDLE(${target})`;
 
 const HVM_INSTRUCTIONS: HypercallInstruction[] = [
   { mnemonic: "vmcall", isa: "x86", bytes: VMCALL, usedBy: "HVM/PVH guest on Intel VMX" },
@@ -80,6 +82,7 @@ export const X86_64_XEN_CONVENTION: HypercallConvention = {
   dataModel: X86_64_DATA_MODEL,
   typedefs: X86_XEN_TYPEDEFS,
   handleRepresentation: x86Handle,
+  handleName: xenGuestHandleName,
   sources: X86_SOURCES,
 };
 
@@ -98,6 +101,7 @@ function x86_32Convention(id: string, entryRule: "native" | "low-halves"): Hyper
     dataModel: I386_DATA_MODEL,
     typedefs: X86_XEN_TYPEDEFS,
     handleRepresentation: x86Handle,
+    handleName: xenGuestHandleName,
     sources: X86_SOURCES,
   };
 }

@@ -100,6 +100,7 @@ export { pvhPayloadArtefact, type PvhPayloadLayout } from "./pvh-payload.js";
 export { X86_PTE, X86_PAGING_NOTES, X86_TABLE_ENTRY, IA32_PAT_DEFAULT, x86LeafEntry, x86PagingRegisters, type X86PagingMode } from "./paging-entries.js";
 export { x86PagingState, x86LeafMemoryType, type X86PagingState } from "./paging-walk.js";
 export { wrapBzImageAsPvh, PVH_WRAP_LAYOUT, X86_PVH_WRAP_STUB, type PvhWrapRequest, type PvhWrapped, type PvhWrapLoad } from "./pvh-wrap.js";
+export { EM_386, EM_X86_64 } from "./elf-machines.js";
 export { type X86Width, type X86PayloadPlacement, type X86StubEntry, type X86StubTables } from "./width.js";
 export { makeX86ArtefactBuilder, X86_PC_PAYLOAD_LAYOUT } from "./artefact.js";
 export { makeX86LinuxBootBuilder } from "./linux-builder.js";

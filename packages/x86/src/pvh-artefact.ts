@@ -22,7 +22,7 @@ export function pvhElfArtefact(p: PvhArtefactParts): HandoffArtefact {
     arch: p.arch,
     protocol: p.protocol,
     files: [{ name: "handoff.elf", bytes: elf, role: "pvh-elf" }],
-    launch: { kind: "pvh-elf", file: "handoff.elf" },
+    launch: { kind: "kernel-elf", file: "handoff.elf" },
     stubEntry: p.stub.addr,
     stubFail: p.stub.addr + BigInt(p.stub.failOffset),
     ...(p.stub.verifyFailOffset === undefined ? {} : { verify: { regions: p.verifiedRegions ?? 0, failPc: p.stub.addr + BigInt(p.stub.verifyFailOffset) } }),

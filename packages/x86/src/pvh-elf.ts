@@ -1,5 +1,6 @@
 import { ValidationError, alignUp, checkedAdd64, fitsUnsigned } from "@handoff/core";
-import { EM_386, EM_X86_64, PF_R, PF_W, PF_X, PT_LOAD, PT_NOTE } from "@handoff/core/elf";
+import { PF_R, PF_W, PF_X, PT_LOAD, PT_NOTE } from "@handoff/core/elf";
+import { EM_386, EM_X86_64 } from "./elf-machines.js";
 import { XEN_ELFNOTE_PHYS32_ENTRY } from "@handoff/xen";
 
 // ELF header and program header layout (System V gABI, "ELF Header", "Program Header").

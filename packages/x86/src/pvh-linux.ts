@@ -16,6 +16,7 @@ import { X86_LINUX_INITRD_CEILING, pcMemoryMap, placeInitrdHigh, type X86StubLay
 import { bzImageFormat } from "./bzimage.js";
 import { extractBzImagePayload } from "./bzimage-payload.js";
 import { pvhElfArtefact } from "./pvh-artefact.js";
+import { EM_386, EM_X86_64 } from "./elf-machines.js";
 import { buildPvhStartInfo, START_INFO_RSDP_OFFSET, type PvhStartInfo } from "./pvh-start-info.js";
 
 const PAGE = 0x1000n;
@@ -51,7 +52,9 @@ export interface PvhLinuxPlan {
 }
 
 function elfMachineArch(image: Image, r: PvhLinuxRequest): void {
-  if (image.arch !== r.arch) throw new ValidationError(r.kernelPath, `is a ${image.arch ?? "unknown"} ELF, not ${r.arch}`);
+  const machine = (image.metadata as { machine?: number }).machine;
+  const width = machine === EM_X86_64 ? "x86_64" : machine === EM_386 ? "x86_32" : `e_machine ${machine}`;
+  if (width !== r.arch) throw new ValidationError(r.kernelPath, `is a ${width} ELF, not ${r.arch}`);
   if ((image.metadata as { entrySource?: string }).entrySource !== XEN_PVH_ENTRY_SOURCE) {
     throw new ValidationError(r.kernelPath, "has no Xen XEN_ELFNOTE_PHYS32_ENTRY note: not a PVH kernel (Linux needs CONFIG_PVH=y)");
   }

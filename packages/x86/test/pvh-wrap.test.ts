@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { XEN_ELF_IMAGE_FORMAT, XEN_PVH_ENTRY_SOURCE } from "@handoff/xen";
 import { describe, expect, it } from "vitest";
 import { fixtureKernel } from "@handoff/test-support";
-import { BootParams, PVH_WRAP_LAYOUT, X86_PVH_WRAP_STUB, parseBzImage, wrapBzImageAsPvh } from "@handoff/x86";
+import { BootParams, EM_386, EM_X86_64, PVH_WRAP_LAYOUT, X86_PVH_WRAP_STUB, parseBzImage, wrapBzImageAsPvh } from "@handoff/x86";
 
 const X86_64 = fixtureKernel("x86_64-bzImage-6.1.0-56-cloud-amd64");
 const X86_32_PAE = fixtureKernel("x86_32-bzImage-6.1.0-57-686-pae");
@@ -27,7 +27,7 @@ describe.skipIf(!X86_64 || !X86_32_PAE)("handoff wrap --protocol pvh on the real
       const w = wrapBzImageAsPvh({ kernel, kernelPath: path });
       expect(w.arch).toBe(arch);
       const { image, bytesAt } = parsed(w.elf);
-      expect(image.arch).toBe(arch);
+      expect(image.machine).toEqual({ scheme: "elf", value: arch === "x86_64" ? EM_X86_64 : EM_386 });
       expect((image.metadata as { entrySource?: string }).entrySource).toBe(XEN_PVH_ENTRY_SOURCE);
       expect(image.entry.phys).toBe(PVH_WRAP_LAYOUT.stub);
       expect(w.elf[4]).toBe(arch === "x86_64" ? 2 : 1); // ELFCLASS64 / ELFCLASS32

@@ -13,6 +13,11 @@ import { X86_32_WIDTH, x86_32ArtefactBuilder, x86_32LinuxBootBuilder } from "./w
 export const X86_32_DEFINITION = {
   ...x86ArchitectureBase(X86_32_WIDTH),
   displayName: "x86 (32-bit)",
+  // How other headers name IA-32 (core resolves their raw values through these): ELF gABI, U-Boot include/image.h
+  // IH_ARCH_I386 and boot/image.c's FIT names, PE IMAGE_FILE_MACHINE_I386, Node's process.arch;
+  // Linux arch/x86/entry/syscalls/syscall_32.tbl (no kexec_file_load on i386).
+  machineNames: { elf: "EM_386", uImage: 3, fit: ["x86", "i386"], pe: 0x14c, node: "ia32" },
+  kexecSyscalls: { kexecLoad: 283 },
   registers: X86_32_REGISTERS,
   pageTableFormats: [X86_32_PAE, X86_32_2LEVEL],
   relocations: I386_RELOCATOR,

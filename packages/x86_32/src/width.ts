@@ -1,4 +1,4 @@
-import { BOOT_SELECTORS, buildHandoffGdt, makeX86ArtefactBuilder, makeX86LinuxBootBuilder, type X86Width } from "@handoff/x86";
+import { BOOT_SELECTORS, EM_386, buildHandoffGdt, makeX86ArtefactBuilder, makeX86LinuxBootBuilder, type X86Width } from "@handoff/x86";
 import type { HandoffArtefactBuilder, LinuxBootBuilder } from "@handoff/core";
 import { kexec32Entry, linux32Entry, pvhEntry } from "./handoff-states.js";
 import { X86_32_LINUX_LAYOUT } from "./linux-boot.js";
@@ -7,7 +7,7 @@ import { X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET, buildX86_32Stub } from "./
 /** What x86_32 brings to the builders it shares with x86_64 (@handoff/x86): 4-byte list words, paging off, the IA-32 stub. */
 export const X86_32_WIDTH: X86Width = {
   arch: "x86_32",
-  elfMachine: 3, // EM_386
+  elfMachine: EM_386,
   word: 4,
   linuxProtocol: "linux32",
   artefactProtocols: ["pvh", "linux32", "kexec"],

@@ -14,6 +14,11 @@ import { X86_64_WIDTH, x86_64ArtefactBuilder, x86_64LinuxBootBuilder } from "./w
 export const X86_64_DEFINITION = {
   ...x86ArchitectureBase(X86_64_WIDTH),
   displayName: "x86-64",
+  // How other headers name x86-64 (core resolves their raw values through these): ELF gABI, U-Boot include/image.h
+  // IH_ARCH_X86_64 and boot/image.c's FIT name, PE IMAGE_FILE_MACHINE_AMD64, Node's process.arch;
+  // Linux arch/x86/entry/syscalls/syscall_64.tbl.
+  machineNames: { elf: "EM_X86_64", uImage: 24, fit: ["x86_64"], pe: 0x8664, node: "x64" },
+  kexecSyscalls: { kexecLoad: 246, kexecFileLoad: 320 },
   registers: X86_64_REGISTERS,
   narrowMode: COMPATIBILITY_MODE,
   pageTableFormats: [X86_64_4LEVEL, X86_64_5LEVEL],

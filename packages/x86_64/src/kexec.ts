@@ -1,11 +1,9 @@
 import { MemoryMap, ValidationError, alignUp, type HandoffState, type LinuxCrashKexecRequest, type LinuxKexecPlan, type LinuxKexecRequest } from "@handoff/core";
 import { IND_DONE, KEXEC_ON_CRASH, kexecLoadSegment, kexecSegmentCheck, buildCrashElfHeader, captureCmdline, crashDumpRanges, crashRegionTooSmall, linuxKexecFlags, type KexecLoadSegment } from "@handoff/core/kexec";
-import { PC_COM1_PORT, planX86LinuxKexec, x86CaptureE820, type HandoffGdt } from "@handoff/x86";
+import { EM_X86_64, PC_COM1_PORT, planX86LinuxKexec, x86CaptureE820, type HandoffGdt } from "@handoff/x86";
 import { X86_64_LINUX_LAYOUT, linux64StubState, linuxRegions, type X86_64StubPages } from "./linux-boot.js";
 import { X86_64_HANDOFF_STUB, buildX86_64Stub } from "./stub/stub.js";
 
-/** EM_X86_64 (ELF gABI): the arch field of kexec_load's flags. */
-const EM_X86_64 = 62;
 const PAGE = 0x1000n;
 /** Where `kexec load --probe` puts its spin payload: the kernel's usual pref_address (16 MiB). */
 export const X86_64_KEXEC_PROBE_ENTRY = 0x100_0000n;

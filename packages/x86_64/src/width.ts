@@ -1,5 +1,5 @@
 import type { HandoffArtefactBuilder, LinuxBootBuilder } from "@handoff/core";
-import { makeX86ArtefactBuilder, makeX86LinuxBootBuilder, type X86Width } from "@handoff/x86";
+import { EM_X86_64, makeX86ArtefactBuilder, makeX86LinuxBootBuilder, type X86Width } from "@handoff/x86";
 import { kexec64Entry, linux64Entry, pvhEntry64 } from "./handoff-states.js";
 import { identityMap1GiB } from "./identity-tables.js";
 import { X86_64_LINUX_LAYOUT, linux64StubState, linuxRegions } from "./linux-boot.js";
@@ -8,7 +8,7 @@ import { X86_64_HANDOFF_STUB, X86_64_STUB_GDT_OFFSET, buildX86_64Stub } from "./
 /** What x86_64 brings to the builders it shares with x86_32 (@handoff/x86): 8-byte list words, long mode on identity tables, its stub. */
 export const X86_64_WIDTH: X86Width = {
   arch: "x86_64",
-  elfMachine: 62, // EM_X86_64
+  elfMachine: EM_X86_64,
   word: 8,
   linuxProtocol: "linux64",
   artefactProtocols: ["linux64", "kexec", "pvh"],

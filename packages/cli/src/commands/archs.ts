@@ -23,6 +23,9 @@ export function describeArchitecture(arch: Architecture) {
     })),
     pageTableFormats: arch.pageTableFormats.map((f) => f.id),
     protocols: arch.protocols.map((p) => p.id),
+    // How other headers name it (uImage ih_arch, FIT arch, PE Machine, Node's process.arch): what `inspect` resolves through.
+    machineNames: arch.machineNames ?? {},
+    kexecSyscalls: arch.kexecSyscalls ?? null,
   };
 }
 

@@ -4,8 +4,7 @@
  * NT_PRSTATUS per CPU — and its load segments. Only headers and notes are read,
  * so a dump as large as the crashed machine's RAM inspects in constant memory.
  */
-import { hex } from "@handoff/core";
-import { elfMachineName } from "@handoff/core/elf";
+import { elfMachineName, hex, type MachineIdentity } from "@handoff/core";
 import { isElfCore, readVmcore, type Vmcore } from "@handoff/core/kexec";
 import { withRandomAccessFile } from "@handoff/node";
 import { indent, table, toJson } from "../output.js";
@@ -20,18 +19,18 @@ export function looksLikeVmcore(path: string): boolean {
 }
 
 /** Parse the dump at `path` and render it. */
-export function inspectVmcore(path: string, json: boolean): string {
+export function inspectVmcore(path: string, json: boolean, architectures: readonly MachineIdentity[]): string {
   const dump = withRandomAccessFile(path, "crash dump", (f) => readVmcore(f));
-  return json ? toJson(describeVmcore(dump)) : renderVmcore(dump);
+  return json ? toJson(describeVmcore(dump, architectures)) : renderVmcore(dump, architectures);
 }
 
 /** The JSON shape of `inspect --json` for a dump. */
-export function describeVmcore(dump: Vmcore) {
+export function describeVmcore(dump: Vmcore, architectures: readonly MachineIdentity[] = []) {
   const info = dump.vmcoreinfo;
   return {
     file: dump.file,
     format: `ELF${dump.elfClass} core`,
-    machine: elfMachineName(dump.machine),
+    machine: elfMachineName(dump.machine, architectures),
     cpus: dump.cpus,
     ramBytes: dump.ramBytes,
     loads: dump.loads,
@@ -40,12 +39,12 @@ export function describeVmcore(dump: Vmcore) {
   };
 }
 
-function renderVmcore(dump: Vmcore): string {
+function renderVmcore(dump: Vmcore, architectures: readonly MachineIdentity[]): string {
   const info = dump.vmcoreinfo;
   const lines = [
     `file      ${dump.file}`,
     `format    ELF${dump.elfClass} core (crash dump)`,
-    `machine   ${elfMachineName(dump.machine)}`,
+    `machine   ${elfMachineName(dump.machine, architectures)}`,
     `cpus      ${dump.cpus} (NT_PRSTATUS notes)`,
     `memory    ${hex(dump.ramBytes)} bytes in ${dump.loads.length} load segment(s)`,
   ];

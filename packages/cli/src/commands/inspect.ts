@@ -1,5 +1,5 @@
 import { XEN_ELF_IMAGE_FORMAT, xenElfImageFormat } from "@handoff/xen";
-import { FormatError, hex, type Image, type ImageFormat, type ImageInput, type Segment, openImage } from "@handoff/core";
+import { FormatError, describeMachineTag, hex, type Image, type ImageFormat, type ImageInput, type MachineIdentity, type Segment, openImage } from "@handoff/core";
 import { existsSync } from "node:fs";
 import { pictureOfImage, renderMemoryMapSvg } from "@handoff/core/svg";
 import type { LoadedArchitectures } from "../container.js";
@@ -39,9 +39,12 @@ export function imageFormatsOf(loaded: LoadedArchitectures, options: Pick<Inspec
   return out;
 }
 
-/** Parse `input`, through any container it is in (Image.gz, zboot, UKI, uImage, FIT), with the first format whose probe accepts it. */
-export function identifyImage(input: ImageInput, formats: readonly ImageFormat[]): { image: Image; format: ImageFormat } {
-  const { image, format } = openImage(input, formats);
+/**
+ * Parse `input`, through any container it is in (Image.gz, zboot, UKI, uImage, FIT), with the first format whose
+ * probe accepts it; its arch is the one its format names or the installed architecture that claims its machine.
+ */
+export function identifyImage(input: ImageInput, formats: readonly ImageFormat[], architectures: readonly MachineIdentity[] = []): { image: Image; format: ImageFormat } {
+  const { image, format } = openImage(input, formats, { architectures });
   return { image, format };
 }
 
@@ -51,7 +54,7 @@ export async function inspectCommand(path: string, loaded: LoadedArchitectures, 
     path = path.slice(0, -"#payload".length);
     options = { ...options, payload: true };
   }
-  if (!options.payload && options.svg === undefined && looksLikeVmcore(path)) return inspectVmcore(path, options.json);
+  if (!options.payload && options.svg === undefined && looksLikeVmcore(path)) return inspectVmcore(path, options.json, loaded.registry.all());
   const input = readFileBounded(path, { role: "image", maxBytes: DEFAULT_BOOT_FILE_LIMITS.kernel });
   const formats = imageFormatsOf(loaded, options);
   installNodeCodecs();
@@ -60,9 +63,9 @@ export async function inspectCommand(path: string, loaded: LoadedArchitectures, 
   if (options.payload) {
     const payloadFormat = formats.find((f) => f.id === "bzImage-payload");
     if (!payloadFormat) throw new FormatError(path, "image", "payload", undefined, "--payload needs an installed x86 architecture (bzImage payloads)");
-    ({ image, format } = openImage(input, formats, { format: payloadFormat }));
+    ({ image, format } = openImage(input, formats, { format: payloadFormat, architectures: loaded.registry.all() }));
   } else {
-    ({ image, format } = identifyImage(input, formats));
+    ({ image, format } = identifyImage(input, formats, loaded.registry.all()));
   }
   if (options.svg !== undefined) await writeFileAtomic(options.svg, renderMemoryMapSvg(pictureOfImage(image)), { role: "SVG picture" });
   return options.json ? toJson(describeImage(image, format)) : renderImage(image, format);
@@ -76,6 +79,7 @@ export function describeImage(image: Image, format: ImageFormat) {
     format: image.format,
     formatId: format.id,
     arch: image.arch ?? null,
+    machine: image.machine === undefined ? null : describeMachineTag(image.machine),
     entry: { phys: image.entry.phys, virt: image.entry.virt ?? null },
     segments: image.segments.map(describeSegment),
     pvh: pvhNotes(image.metadata as Record<string, unknown>) ?? null,
@@ -100,6 +104,12 @@ function describeSegment(s: Segment) {
   };
 }
 
+/** The arch an installed architecture gives the image; else the raw machine its header names (no plugin claims it). */
+function archLine(image: Image): string {
+  if (image.arch !== undefined) return image.arch;
+  return image.machine === undefined ? "unknown" : `unknown: ${describeMachineTag(image.machine)} (no installed architecture claims it)`;
+}
+
 /** Metadata made JSON-friendly: byte arrays as hex strings (bigints are handled by toJson). */
 function plain(value: unknown, depth = 0): unknown {
   if (depth > 16) return "…";
@@ -115,7 +125,7 @@ function renderImage(image: Image, format: ImageFormat): string {
   const lines = [
     `file      ${image.source.path} (${image.source.size} bytes)`,
     `format    ${image.format} (${format.description})`,
-    `arch      ${image.arch ?? "unknown"}`,
+    `arch      ${archLine(image)}`,
     `entry     phys ${hex(image.entry.phys)}${image.entry.virt !== undefined ? `  virt ${hex(image.entry.virt)}` : ""}`,
     "",
     "segments",
@@ -183,6 +193,9 @@ export const command = defineCommand({
     svg: { type: "string", value: "FILE", help: "also draw the image's segments into FILE" },
     payload: { type: "boolean", help: "the vmlinux ELF inside a bzImage (payload_offset/length, inflated); also FILE#payload" },
   },
+  notes: [
+    "The arch is the installed architecture that claims the image (its own format, an ELF's e_machine, or a container's uImage ih_arch, FIT arch or PE Machine); when no installed plugin claims it, the raw value is shown instead, e.g. 'unknown: e_machine 243'.",
+  ],
   async run({ values, positionals }, context) {
     const paddrOffset = values["paddr-offset"] === undefined ? undefined : parseAddress(values["paddr-offset"], "--paddr-offset");
     const loaded = await context.architectures(values.arch);

@@ -6,5 +6,5 @@ import { KEXEC_COMMON_OPTIONS, KEXEC_GUARD_NOTE, kexecCommon } from "./kexec-opt
 export const command = defineCommand({
   options: { ...KEXEC_COMMON_OPTIONS },
   notes: ["Starts the loaded kernel now (reboot(LINUX_REBOOT_CMD_KEXEC)): nothing after it runs.", KEXEC_GUARD_NOTE],
-  run: ({ values }) => kexecRunCommand(kexecCommon(values), "exec", false),
+  run: async ({ values }, context) => kexecRunCommand(await context.architectures(), kexecCommon(values), "exec", false),
 });

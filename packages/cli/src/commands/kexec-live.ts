@@ -6,8 +6,8 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
-import { LINUX_KEXEC_SEED_BYTES, ValidationError, hex, type LinuxKexecPlan, type LinuxKexecRequest, type MemoryMap } from "@handoff/core";
-import { KEXEC_FILE_ON_CRASH, KexecRefusedError, RecordingKexecBackend, archOfNodeArch, type KexecBackend, type KexecFileLoadRequest, type Sha256Hasher } from "@handoff/core/kexec";
+import { LINUX_KEXEC_SEED_BYTES, ValidationError, hex, type Architecture, type LinuxKexecPlan, type LinuxKexecRequest, type MemoryMap } from "@handoff/core";
+import { KEXEC_FILE_ON_CRASH, KexecRefusedError, RecordingKexecBackend, type KexecBackend, type KexecFileLoadRequest, type Sha256Hasher } from "@handoff/core/kexec";
 import { readFileBounded, readFirmwareMemmap, readIomemMap, readKexecStatus, readProcCmdline, readRunningBootParams, testVmSegmentFault, type KexecStatus } from "@handoff/node";
 import { linuxBuilderOf, type LoadedArchitectures } from "../container.js";
 import { UsageError } from "../cli/usage-error.js";
@@ -56,18 +56,25 @@ export interface KexecLoadOptions extends KexecCommonOptions {
   readonly cwd: string;
 }
 
+/** The installed architecture this machine runs: the one that declares Node's `process.arch` as its own. */
+export function runningArchitecture(loaded: LoadedArchitectures): Architecture | undefined {
+  return loaded.registry.byMachine({ scheme: "node", value: process.arch });
+}
+
 /** The backend a command uses: the recording one for a dry run, else the guarded syscall backend (loaded only then). */
-export async function kexecBackend(options: KexecCommonOptions): Promise<KexecBackend> {
+export async function kexecBackend(options: KexecCommonOptions, loaded: LoadedArchitectures): Promise<KexecBackend> {
   if (options.dryRun) return new RecordingKexecBackend();
-  const { SyscallKexecBackend } = await import("@handoff/node");
   // The system calls are the running machine's, whatever arch the new kernel is (x86_64 loading x86_32).
-  return new SyscallKexecBackend();
+  const running = runningArchitecture(loaded);
+  if (running === undefined) throw new ValidationError("kexec", `no installed architecture runs on Node's process.arch '${process.arch}'`);
+  const { SyscallKexecBackend } = await import("@handoff/node");
+  return new SyscallKexecBackend(running);
 }
 
 /** The arch id of the running machine, or the one given. */
-export function kexecArch(options: KexecCommonOptions): string {
-  const arch = options.arch ?? archOfNodeArch(process.arch);
-  if (arch === undefined) throw new ValidationError("kexec", `no handoff architecture for Node's process.arch '${process.arch}'; give --arch`);
+export function kexecArch(options: KexecCommonOptions, loaded: LoadedArchitectures): string {
+  const arch = options.arch ?? runningArchitecture(loaded)?.id;
+  if (arch === undefined) throw new ValidationError("kexec", `no installed architecture runs on Node's process.arch '${process.arch}'; give --arch`);
   return arch;
 }
 
@@ -114,11 +121,11 @@ export function planLiveKexec(loaded: LoadedArchitectures, arch: string, o: Kexe
     return builder.kexecProbe(runningMemoryMap(arch, o.root));
   }
   if (builder?.kexec === undefined) throw new ValidationError(`kexec load on ${arch}`, "handoff cannot plan kexec_load for this architecture yet; use --file where the kernel has kexec_file_load");
-  return builder.kexec(kexecRequest(arch, o));
+  return builder.kexec(kexecRequest(arch, o, runningArchitecture(loaded)?.id));
 }
 
 /** What a kexec_load plan (live or crash) is made from: the files read, the running machine's map and devicetree, fresh seeds. */
-function kexecRequest(arch: string, o: KexecLoadOptions): LinuxKexecRequest {
+function kexecRequest(arch: string, o: KexecLoadOptions, running: string | undefined): LinuxKexecRequest {
   if (o.dtb !== undefined && arch.startsWith("x86")) throw new ValidationError("--dtb", "x86 kernels take no devicetree");
   const kernelPath = resolve(o.cwd, o.kernel!);
   const read = (path: string, what: string) => readFileBounded(path, { role: what, maxBytes: MAX_KEXEC_FILE_BYTES }).bytes;
@@ -134,19 +141,19 @@ function kexecRequest(arch: string, o: KexecLoadOptions): LinuxKexecRequest {
     ...runningKexecInputs(arch, o),
     cmdline: kexecCmdline(o),
     memoryMap: runningMemoryMap(arch, o.root),
-    ...(archOfNodeArch(process.arch) !== undefined ? { runningArch: archOfNodeArch(process.arch)! } : {}),
+    ...(running !== undefined ? { runningArch: running } : {}),
   };
 }
 
 /** `handoff kexec load`: plan (or hand the files to kexec_file_load), then load or, with --dry-run, print. */
 export async function kexecLoadCommand(loaded: LoadedArchitectures, o: KexecLoadOptions): Promise<string> {
-  const arch = kexecArch(o);
+  const arch = kexecArch(o, loaded);
   if ((o.kernel === undefined) === !o.probe) throw new UsageError("kexec load: give --kernel FILE or --probe (one of them)", "kexec load");
   if (o.probe && o.file) throw new UsageError("kexec load: --probe goes through kexec_load, not --file", "kexec load");
   if (o.probe && o.crash) throw new UsageError("kexec load: --probe is entered by kexec exec, not by a panic; drop --crash", "kexec load");
   const operation = o.file ? "kexec_file_load" : "kexec_load";
   checkKexecAllowed(readKexecStatus(o.root), operation, !o.dryRun);
-  const backend = await kexecBackend(o);
+  const backend = await kexecBackend(o, loaded);
   if (o.file) {
     if (o.dtb !== undefined) throw new ValidationError("--dtb", "kexec_file_load takes no devicetree argument");
     const request: KexecFileLoadRequest = {
@@ -160,7 +167,8 @@ export async function kexecLoadCommand(loaded: LoadedArchitectures, o: KexecLoad
     const what = `kexec_file_load${o.crash ? " (crash kernel)" : ""}`;
     return o.json ? toJson({ call: operation, dryRun: o.dryRun, ...request }) : `${o.dryRun ? "would call" : "loaded with"} ${what}: kernel ${request.kernelPath}, initrd ${request.initrdPath ?? "none"}, cmdline "${request.cmdline}"`;
   }
-  const plan = o.crash ? planCrashKexec(loaded, arch, o.root, () => kexecRequest(arch, o)) : planLiveKexec(loaded, arch, o);
+  const running = runningArchitecture(loaded)?.id;
+  const plan = o.crash ? planCrashKexec(loaded, arch, o.root, () => kexecRequest(arch, o, running)) : planLiveKexec(loaded, arch, o);
   await backend.kexecLoad(o.dryRun ? plan : withTestVmFault(plan));
   return renderKexecPlan(arch, plan, o);
 }
@@ -212,11 +220,11 @@ export function kexecStatusCommand(o: KexecCommonOptions): string {
 }
 
 /** `handoff kexec exec` / `unload` (`crash`: the crash image): checked against kexec_loaded first, so "nothing loaded" is said plainly. */
-export async function kexecRunCommand(o: KexecCommonOptions, action: "exec" | "unload", file: boolean, crash = false, justLoaded = false): Promise<string> {
+export async function kexecRunCommand(loaded: LoadedArchitectures, o: KexecCommonOptions, action: "exec" | "unload", file: boolean, crash = false, justLoaded = false): Promise<string> {
   const status = readKexecStatus(o.root);
   if (action === "exec" && status.loaded === false && !justLoaded) throw new KexecRefusedError("exec", "nothing is loaded (run 'handoff kexec load' first)");
   if (!o.dryRun && process.getuid?.() !== 0) throw new KexecRefusedError(action, "needs root (CAP_SYS_BOOT)");
-  const backend = await kexecBackend(o);
+  const backend = await kexecBackend(o, loaded);
   if (action === "exec") await backend.exec();
   else await backend.unload(file, crash);
   const what =

@@ -28,7 +28,8 @@ export const command = defineCommand({
   async run({ values }, context) {
     const common = kexecCommon(values);
     if (values.exec && values.crash) throw new UsageError("kexec load: a --crash kernel is started by a panic, not by --exec", "kexec load");
-    const loaded = await context.architectures(common.arch ?? undefined);
+    // Every installed arch: the running machine's (its syscalls, how purgatory is entered) besides the new kernel's.
+    const loaded = await context.architectures();
     const summary = await kexecLoadCommand(loaded, {
       ...common,
       ...(values.kernel !== undefined ? { kernel: values.kernel } : {}),
@@ -46,7 +47,7 @@ export const command = defineCommand({
     });
     if (!values.exec) return summary;
     // The load succeeded (it throws otherwise): start it now, without a second Node start (tens of seconds under emulation).
-    const started = await kexecRunCommand(common, "exec", false, false, true);
+    const started = await kexecRunCommand(loaded, common, "exec", false, false, true);
     return common.json ? JSON.stringify({ load: JSON.parse(summary), exec: JSON.parse(started) }, null, 2) : `${summary}\n${started}`;
   },
 });

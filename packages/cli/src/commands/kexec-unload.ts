@@ -10,5 +10,5 @@ export const command = defineCommand({
     ...KEXEC_COMMON_OPTIONS,
   },
   notes: [KEXEC_GUARD_NOTE],
-  run: ({ values }) => kexecRunCommand(kexecCommon(values), "unload", values.file, values.crash),
+  run: async ({ values }, context) => kexecRunCommand(await context.architectures(), kexecCommon(values), "unload", values.file, values.crash),
 });

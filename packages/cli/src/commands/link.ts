@@ -23,7 +23,7 @@ export async function linkCommand(loaded: LoadedArchitectures, o: LinkCommandOpt
   const arch = loaded.registry.get(o.arch);
   if (!arch.relocations) throw new LinkError(o.object, `architecture ${arch.id} does not implement ELF relocations`);
   const elf = ElfFile.parse(readFileBounded(o.object, { role: "object", maxBytes: 64 << 20 }));
-  const linked = linkObject(elf, { base: o.at, relocator: arch.relocations, set: o.set });
+  const linked = linkObject(elf, { base: o.at, relocator: arch.relocations, set: o.set, architectures: loaded.registry.all() });
   await writeFileAtomic(o.out, linked.bytes, { role: "linked image" });
   return o.json ? toJson(describeLinked(o, linked)) : renderLinked(o, linked);
 }

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { XEN_ELF_IMAGE_FORMAT, XEN_PVH_ENTRY_SOURCE } from "@handoff/xen";
-import { ValidationError, unwrapImage, type Architecture, type HandoffArtefact, type ImageFormat, type ImageInput, type LinuxBootBuilder } from "@handoff/core";
+import { ValidationError, namesMachine, unwrapImage, type Architecture, type HandoffArtefact, type ImageFormat, type ImageInput, type LinuxBootBuilder } from "@handoff/core";
 import { dumpMachineDtb, type QemuArch } from "@handoff/qemu";
 import { linuxBuilderOf, type LoadedArchitectures } from "../container.js";
 import { checkCmdline } from "../cmdline-limit.js";
@@ -51,7 +51,8 @@ function kernelFormat(arch: Architecture, input: ImageInput, payload: boolean): 
   if (payload && format?.id !== "bzImage") throw new ValidationError(`${input.path}${PAYLOAD_SUFFIX}`, "only a bzImage has a payload to boot");
   if (format || !XEN_ELF_IMAGE_FORMAT.probe(input)) return format;
   const image = XEN_ELF_IMAGE_FORMAT.parse(input);
-  return (image.metadata as { entrySource?: string }).entrySource === XEN_PVH_ENTRY_SOURCE && image.arch === arch.id ? XEN_ELF_IMAGE_FORMAT : undefined;
+  const runs = image.machine !== undefined && namesMachine(arch, image.machine);
+  return (image.metadata as { entrySource?: string }).entrySource === XEN_PVH_ENTRY_SOURCE && runs ? XEN_ELF_IMAGE_FORMAT : undefined;
 }
 
 function linuxBuilder(loaded: LoadedArchitectures, archId: string): LinuxBootBuilder {

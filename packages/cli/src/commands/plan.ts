@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { XEN_ELF_IMAGE_FORMAT } from "@handoff/xen";
-import { FormatError, HandoffError, MemoryMap, hex, type Architecture, type Image, type ImageFormat, type LinuxBootBuilder, type PageTableFormat, type UnwrappedImage, imageFromUnwrapped, unwrapImage } from "@handoff/core";
+import { FormatError, HandoffError, MemoryMap, hex, type Architecture, type Image, type ImageFormat, type LinuxBootBuilder, type PageTableFormat, type UnwrappedImage, imageArchitectureMismatch, imageFromUnwrapped, resolveImageArchitecture, unwrapImage } from "@handoff/core";
 import { decodeListEntry, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
 import { pageTableReport } from "@handoff/core/paging";
 import { existsSync } from "node:fs";
@@ -103,10 +103,10 @@ function loadKernelFromContainer(options: PlanOptions): { image: Image; unwrappe
       throw new FormatError(path, "kernel image", "header", 0, `no ${options.arch.id} image format recognises it (tried: ${known.length ? known.join(", ") : "none installed"}); for a flat binary use --kernel-format raw --load-addr ADDR`);
     }
   }
-  const image = imageFromUnwrapped(format.parse(input), unwrapped, original);
-  if (image.arch !== undefined && image.arch !== options.arch.id) {
-    throw new FormatError(path, image.format, "arch", undefined, `is a ${image.arch} image, not ${options.arch.id}`);
-  }
+  const parsed = imageFromUnwrapped(format.parse(input), unwrapped, original);
+  const image = resolveImageArchitecture(parsed, [options.arch], unwrapped.layers.map((l) => l.machine));
+  const mismatch = imageArchitectureMismatch(image, options.arch);
+  if (mismatch !== undefined) throw new FormatError(path, image.format, "arch", undefined, mismatch);
   return { image, unwrapped };
 }
 

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ELF_IMAGE_FORMAT } from "@handoff/core/elf";
 import { FormatError, crc32, openImage, parsePe, type ImageFormat } from "@handoff/core";
-import { arm64ImageFormat } from "@handoff/arm64";
+import { arm64Architecture, arm64ImageFormat } from "@handoff/arm64";
+import { x86_64Architecture } from "@handoff/x86_64";
 import { bzImageFormat } from "@handoff/x86";
 import { KERNELS, fixtureKernel, requireTool, run, tempDir, thrownBy } from "@handoff/test-support";
 import { runCli } from "@handoff/test-support/cli";
@@ -24,8 +25,11 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const refusal = (f: () => unknown): FormatError => thrownBy(FormatError, f);
 
-function open(path: string) {
-  return openImage({ path, bytes: bytesOf(path) }, FORMATS);
+/** The installed architectures the containers' raw machine fields (ih_arch, FIT arch) resolve through. */
+const ARCHITECTURES = [x86_64Architecture, arm64Architecture];
+
+function open(path: string, architectures: typeof ARCHITECTURES = ARCHITECTURES) {
+  return openImage({ path, bytes: bytesOf(path) }, FORMATS, { architectures });
 }
 
 /** The arm64 fixture and its gzip copy (from the compressed-kernel cache). */
@@ -47,7 +51,10 @@ describe("U-Boot legacy uImage (mkimage)", () => {
     expect(opened.image.segments.map((s) => [s.mem, s.memsz, s.bufsz])).toEqual(plain.image.segments.map((s) => [s.mem, s.memsz, s.bufsz]));
     expect(opened.unwrapped.layers.map((l) => [l.kind, l.codec])).toEqual([["uImage", "gzip"]]);
     const u = opened.unwrapped.layers[0];
-    expect(u!.fields).toMatchObject({ ih_name: "handoff test", ih_load: 0x40080000n, ih_ep: 0x40080000n, arch: "arm64", ih_type: "kernel", ih_comp: "gzip" });
+    expect(u!.fields).toMatchObject({ ih_name: "handoff test", ih_load: 0x40080000n, ih_ep: 0x40080000n, ih_arch: 22, arch: "arm64", ih_type: "kernel", ih_comp: "gzip" });
+    expect(u!.machine).toEqual({ scheme: "uImage", value: 22 });
+    // Core reads ih_arch raw; the name is the arm64 plugin's declaration, so without it there is none.
+    expect(open(out, [x86_64Architecture]).unwrapped.layers[0]!.fields).toMatchObject({ ih_arch: 22, arch: null });
 
     const bytes = bytesOf(out).slice();
     // a header byte changed (the name): ih_hcrc
@@ -109,7 +116,8 @@ describe("FIT (mkimage -f)", () => {
     const opened = open(itb);
     expect(opened.format.id).toBe("arm64-Image");
     expect(opened.unwrapped.layers[0]!.kind).toBe("FIT");
-    expect(opened.unwrapped.layers[0]!.fields).toMatchObject({ configuration: "conf-1", kernel: { image: "kernel-1", compression: "gzip", hashes: "sha256, crc32", load: 0x40080000n } });
+    expect(opened.unwrapped.layers[0]!.fields).toMatchObject({ configuration: "conf-1", arch: "arm64", kernel: { image: "kernel-1", arch: "arm64", compression: "gzip", hashes: "sha256, crc32", load: 0x40080000n } });
+    expect(opened.unwrapped.layers[0]!.machine).toEqual({ scheme: "fit", value: "arm64" });
     expect(sha256(opened.unwrapped.initrd!)).toBe(sha256(bytesOf(ramdisk)));
     expect(sha256(opened.unwrapped.dtb!)).toBe(sha256(bytesOf(dtb)));
     expect(sha256(opened.unwrapped.input.bytes)).toBe(sha256(bytesOf(k.image)));

@@ -12,8 +12,10 @@ export class CTypeEnvironment {
   constructor(
     readonly dataModel: CDataModel,
     private readonly typedefs: ReadonlyMap<string, CType>,
-    /** The C representation of `XEN_GUEST_HANDLE(target)`: a struct or union laid out like the ABI's handle. */
+    /** The C representation of a guest handle to `target` (Xen's `XEN_GUEST_HANDLE(target)`): a struct or union laid out like the ABI's handle. */
     readonly handleRepresentation: (target: string) => CType,
+    /** The C name of a handle to `target` as the hypervisor's headers spell it (the ABI's owner says; core knows no hypervisor). */
+    readonly handleName: (target: string) => string = (target) => `handle(${target})`,
   ) {
     validateDataModel(dataModel);
   }
@@ -26,7 +28,7 @@ export class CTypeEnvironment {
       if (merged.has(name)) throw new CTypeError(name, "defined twice");
       merged.set(name, type);
     }
-    return new CTypeEnvironment(this.dataModel, merged, this.handleRepresentation);
+    return new CTypeEnvironment(this.dataModel, merged, this.handleRepresentation, this.handleName);
   }
 
   /** Whether `name` is a known typedef or built-in integer type name. */
@@ -136,7 +138,7 @@ export class CTypeEnvironment {
       case "handle": {
         const repr = this.compute(this.handleRepresentation(type.target), undefined, visiting);
         if (repr.size !== 4 && repr.size !== 8) throw new CTypeError(`handle(${type.target})`, `representation is ${repr.size} bytes`);
-        return { kind: "handle", cName: `XEN_GUEST_HANDLE(${type.target})`, size: repr.size, align: repr.align, target: type.target };
+        return { kind: "handle", cName: this.handleName(type.target), size: repr.size, align: repr.align, target: type.target };
       }
       case "array": {
         const element = this.compute(type.element, undefined, visiting);

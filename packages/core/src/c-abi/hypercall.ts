@@ -67,7 +67,7 @@ export class RegisterHypercallAbi implements HypercallAbi {
     const c = this.convention(guestBits);
     let env = this.envs.get(c.id);
     if (!env) {
-      env = new CTypeEnvironment(c.dataModel, new Map(Object.entries(c.typedefs)), c.handleRepresentation);
+      env = new CTypeEnvironment(c.dataModel, new Map(Object.entries(c.typedefs)), c.handleRepresentation, c.handleName);
       this.envs.set(c.id, env);
     }
     return env;

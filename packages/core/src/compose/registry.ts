@@ -1,6 +1,7 @@
 import type { DependencyContainer } from "tsyringe";
 import { ARCHITECTURE, type Architecture } from "../architecture.js";
 import { PluginError, UnknownArchitectureError } from "../errors.js";
+import { architectureOfMachine, type MachineTag } from "../machine.js";
 import { composeArchitecture, contributionsOf, resolveAllOptional } from "./views.js";
 
 /** The architectures registered in a container, by id. */
@@ -44,6 +45,11 @@ export class ArchitectureRegistry {
 
   /** The architecture whose ELF e_machine is `machine`, if installed. */
   byElfMachine(machine: number): Architecture | undefined {
-    return this.all().find((a) => a.elfMachine === machine);
+    return this.byMachine({ scheme: "elf", value: machine });
+  }
+
+  /** The installed architecture that declares the machine `tag` names (ELF e_machine, uImage ih_arch, FIT arch, PE Machine, Node's process.arch), if any. */
+  byMachine(tag: MachineTag): Architecture | undefined {
+    return architectureOfMachine(this.all(), tag);
   }
 }

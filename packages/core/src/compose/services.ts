@@ -6,6 +6,7 @@ import { HANDOFF_ARTEFACT_BUILDER, type ArtefactRequest, type HandoffArtefact, t
 import type { HypercallAbi } from "../hypercall-abi.js";
 import type { Image } from "../image.js";
 import type { ImageFormat, ImageInput } from "../image-format.js";
+import { resolveImageArchitecture } from "../machine.js";
 import { LINUX_BOOT_BUILDER, type LinuxBootBuilder, type LinuxBootRequest } from "../linux-boot.js";
 import { ArchitectureRegistry } from "./registry.js";
 import {
@@ -106,10 +107,13 @@ function pick<B extends { readonly arch: string; readonly protocols: readonly st
   return found;
 }
 
-/** Loads images: ELF (core's) first, then every format a plugin contributed. */
+/** Loads images: ELF (core's) first, then every format a plugin contributed; an image's arch is resolved through the installed architectures. */
 @injectable()
 export class ImageLoader {
-  constructor(@inject(ContributionSet) private readonly contributions: ContributionSet) {}
+  constructor(
+    @inject(ContributionSet) private readonly contributions: ContributionSet,
+    @injectAll(ARCHITECTURE, ALL) private readonly architectures: Architecture[],
+  ) {}
 
   /** The formats tried, ELF first; with `arch`, only that arch's (plus ELF). */
   formats(arch?: string): ImageFormat[] {
@@ -127,7 +131,7 @@ export class ImageLoader {
       } catch {
         matches = false; // a probe must not throw; one that does simply does not match
       }
-      if (matches) return { image: format.parse(input), format };
+      if (matches) return { image: resolveImageArchitecture(format.parse(input), this.architectures), format };
     }
     throw new FormatError(input.path, "image", "magic", 0, `not a recognised image format (tried: ${formats.map((f) => f.id).join(", ")})`);
   }

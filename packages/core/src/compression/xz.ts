@@ -238,10 +238,10 @@ function decodeXzBlock(input: Uint8Array, start: number, checkType: number, chec
       if (d > 40 || input[at]! & 0xc0) sink.fail(`block header.filter[${f}].dictionary`, at, `code ${input[at]} is out of range`);
       dictSize = d === 40 ? 0xffffffff : (2 | (d & 1)) * 2 ** (Math.floor(d / 2) + 11);
     } else if (id === FILTER_X86) {
-      if (last || (propSize !== 0 && propSize !== 4)) sink.fail(`block header.filter[${f}]`, at, "x86 BCJ must precede LZMA2, with 0 or 4 property bytes");
+      if (last || (propSize !== 0 && propSize !== 4)) sink.fail(`block header.filter[${f}]`, at, "the BCJ filter (0x04) must precede LZMA2, with 0 or 4 property bytes");
       x86 = propSize === 4 ? u32le(input, at) : 0;
     } else {
-      sink.fail(`block header.filter[${f}].id`, at, `filter 0x${id.toString(16)} is not supported (LZMA2 and x86 BCJ are)`);
+      sink.fail(`block header.filter[${f}].id`, at, `filter 0x${id.toString(16)} is not supported (LZMA2 and the BCJ filter 0x04 are)`);
     }
     at += propSize;
   }

@@ -10,4 +10,4 @@ export {
   type UnwrappedImage,
   type UnwrapOptions,
 } from "./unwrap.js";
-export { openImage, type OpenedImage } from "./open-image.js";
+export { openImage, type OpenedImage, type OpenImageOptions } from "./open-image.js";

@@ -4,6 +4,7 @@
  * shares: the layer it reports, the extras it found, and the options it takes.
  */
 import type { ImageInput } from "../image-format.js";
+import type { MachineTag } from "../machine-tag.js";
 import type { Codec, CodecId } from "../compression/codec.js";
 import { defaultCodecs, DEFAULT_MAX_INFLATED_BYTES } from "../compression/inflate.js";
 
@@ -21,6 +22,8 @@ export interface ContainerLayer {
   readonly codec?: CodecId;
   /** Inflated (or extracted) size. */
   readonly innerSize: number;
+  /** The machine the layer's header names, raw (uImage ih_arch, a FIT kernel's arch, a zboot PE's Machine). */
+  readonly machine?: MachineTag;
   /** Header fields of the layer, JSON-friendly apart from bigints. */
   readonly fields: Readonly<Record<string, unknown>>;
 }

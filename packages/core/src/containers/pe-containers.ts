@@ -53,6 +53,7 @@ export function unwrapZboot(input: ImageInput, options: UnwrapOptions): Containe
       payloadLength: size,
       codec,
       innerSize: inflated.bytes.length,
+      machine: { scheme: "pe", value: pe.machine },
       fields: { compression_type: typeName, payload_offset: offset, payload_size: size, size_trailer: hasTrailer, pe_machine: pe.machine, sections: pe.sections.map((s) => s.name) },
     },
     inner: { path: `${input.path}[zboot ${codec}]`, bytes: inflated.bytes },
@@ -84,7 +85,9 @@ export function unwrapUki(input: ImageInput): ContainerStep {
       payloadOffset: linuxSection.rawOffset,
       payloadLength: linux.length,
       innerSize: linux.length,
+      machine: { scheme: "pe", value: pe.machine },
       fields: {
+        pe_machine: pe.machine,
         sections: pe.sections.map((s) => ({ name: s.name, offset: s.rawOffset, size: Math.min(s.virtualSize || s.rawSize, s.rawSize), vaddr: s.virtualAddress })),
         ...(extras.cmdline !== undefined ? { cmdline: extras.cmdline } : {}),
         ...(extras.uname !== undefined ? { uname: extras.uname } : {}),

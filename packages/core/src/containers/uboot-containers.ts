@@ -18,8 +18,6 @@ const UIMAGE_HEADER_SIZE = 64;
 const UIMAGE = { hcrc: 4, time: 8, size: 12, load: 16, ep: 20, dcrc: 24, os: 28, arch: 29, type: 30, comp: 31, name: 32 } as const;
 /** ih_comp values (IH_COMP_*). */
 const UIMAGE_COMPRESSION: readonly (CodecId | "none" | "lzo")[] = ["none", "gzip", "bzip2", "lzma", "lzo", "lz4", "zstd"];
-/** ih_arch values handoff has architectures for (IH_ARCH_*). */
-const UIMAGE_ARCH: Readonly<Record<number, string>> = { 2: "arm32", 3: "x86_32", 22: "arm64", 24: "x86_64" };
 /** ih_type: IH_TYPE_KERNEL and IH_TYPE_KERNEL_NOLOAD. */
 const UIMAGE_TYPE_KERNEL = 2;
 const UIMAGE_TYPE_KERNEL_NOLOAD = 14;
@@ -27,7 +25,6 @@ const UIMAGE_TYPE_NAMES: Readonly<Record<number, string>> = { 1: "standalone", 2
 
 const FDT_MAGIC = 0xd00dfeed;
 const FIT_COMPRESSION: Readonly<Record<string, CodecId | "none">> = { none: "none", gzip: "gzip", bzip2: "bzip2", lzma: "lzma", lz4: "lz4", zstd: "zstd", xz: "xz" };
-const FIT_ARCH: Readonly<Record<string, string>> = { arm64: "arm64", arm: "arm32", x86_64: "x86_64", x86: "x86_32", i386: "x86_32" };
 
 const LATIN1 = new TextDecoder("latin1");
 
@@ -73,7 +70,6 @@ export function unwrapUImage(input: ImageInput, options: UnwrapOptions): Contain
     ih_time: r.u32be("ih_time", UIMAGE.time),
     ih_os: r.u8("ih_os", UIMAGE.os),
     ih_arch: archCode,
-    arch: UIMAGE_ARCH[archCode] ?? null,
     ih_type: UIMAGE_TYPE_NAMES[type],
     ih_comp: comp,
     ih_hcrc: hcrc,
@@ -87,7 +83,8 @@ export function unwrapUImage(input: ImageInput, options: UnwrapOptions): Contain
     complete = inflated.complete;
   }
   return {
-    layer: { kind: "uImage", file: input.path, payloadOffset: UIMAGE_HEADER_SIZE, payloadLength: size, ...(comp !== "none" ? { codec: comp } : {}), innerSize: inner.length, fields },
+    // ih_arch stays a number: which architecture it is, the registered architectures say (openImage resolves it).
+    layer: { kind: "uImage", file: input.path, payloadOffset: UIMAGE_HEADER_SIZE, payloadLength: size, ...(comp !== "none" ? { codec: comp } : {}), innerSize: inner.length, machine: { scheme: "uImage", value: archCode }, fields },
     inner: { path: `${input.path}[uImage${comp !== "none" ? ` ${comp}` : ""}]`, bytes: inner },
     complete,
   };
@@ -145,6 +142,7 @@ export function unwrapFit(input: ImageInput, options: UnwrapOptions): ContainerS
       payloadLength: kernel!.data.length,
       ...(kernel!.compression !== "none" ? { codec: kernel!.compression } : {}),
       innerSize: inner.length,
+      ...(typeof kernel!.fields.arch === "string" ? { machine: { scheme: "fit", value: kernel!.fields.arch } } : {}),
       fields: {
         configuration: config!.name,
         description: config!.property("description")?.strings()[0] ?? null,
@@ -208,7 +206,7 @@ function fitImage(node: FdtNode, input: ImageInput, externalBase: number, option
       image: node.name,
       description: str("description"),
       type: str("type"),
-      arch: archName === null ? null : FIT_ARCH[archName] ?? archName,
+      arch: archName,
       os: str("os"),
       compression: compressionName,
       load: uint("load"),

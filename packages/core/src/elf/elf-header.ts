@@ -41,15 +41,6 @@ export const ET_DYN = 3;
 /** gABI e_type: core file. */
 export const ET_CORE = 4;
 
-/** e_machine values handoff knows by name (gABI "e_machine" table). */
-export const EM_386 = 3;
-/** gABI e_machine: 32-bit Arm (AArch32). */
-export const EM_ARM = 40;
-/** gABI e_machine: AMD x86-64. */
-export const EM_X86_64 = 62;
-/** gABI e_machine: 64-bit Arm (AArch64). */
-export const EM_AARCH64 = 183;
-
 /** Program header count escape (gABI: real count in section 0's sh_info). */
 export const PN_XNUM = 0xffff;
 

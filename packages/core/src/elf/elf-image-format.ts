@@ -8,7 +8,6 @@ import type { Image, Segment } from "../image.js";
 import type { ImageFormat, ImageInput, ParseLimits } from "../image-format.js";
 import { ElfFile } from "./elf-file.js";
 import { ET_DYN, ET_EXEC, ET_REL, elfTypeName, hasElfMagic } from "./elf-header.js";
-import { archIdOfElfMachine, elfMachineName } from "./machines.js";
 import type { ElfNote, ElfNoteDecoder, NoteEntry } from "./notes.js";
 import {
   PT_INTERP,
@@ -43,7 +42,7 @@ export type EntrySource = "e_entry-virtual" | "e_entry-physical" | (string & {})
 
 export class ElfImageFormat implements ImageFormat {
   readonly id = "elf";
-  readonly description = "ELF32/ELF64 executable (kernel, PVH image), either byte order";
+  readonly description = "ELF32/ELF64 executable (kernel, hypervisor), either byte order";
 
   constructor(readonly options: ElfImageOptions = {}) {}
 
@@ -102,7 +101,9 @@ export class ElfImageFormat implements ImageFormat {
 
     return {
       format: elf.format,
-      arch: archIdOfElfMachine(header.machine),
+      // Which architecture e_machine is, the registered architectures say (resolveImageArchitecture), not core.
+      arch: undefined,
+      machine: { scheme: "elf", value: header.machine },
       entry,
       segments,
       source: { path: elf.path, size: elf.bytes.length },
@@ -111,7 +112,6 @@ export class ElfImageFormat implements ImageFormat {
         endianness: header.endianness,
         type: elfTypeName(header.type),
         machine: header.machine,
-        machineName: elfMachineName(header.machine),
         osabi: header.osabi,
         flags: header.flags,
         e_entry: header.entry,

@@ -15,10 +15,6 @@ export {
   ET_EXEC,
   ET_DYN,
   ET_CORE,
-  EM_386,
-  EM_ARM,
-  EM_X86_64,
-  EM_AARCH64,
   PN_XNUM,
   hasElfMagic,
   elfTypeName,
@@ -85,6 +81,6 @@ export {
 } from "./symbols.js";
 export type { ElfRelocation, RelocationSection } from "./relocations.js";
 export { readNotes, type ElfNote, type NoteBudget, type ElfNoteDecoder, type DecodedNotes, type NoteEntry } from "./notes.js";
-export { archIdOfElfMachine, elfMachineName, assertElfRunnableBy } from "./machines.js";
+export { assertElfRunnableBy } from "./machines.js";
 export { ElfFile } from "./elf-file.js";
 export { ElfImageFormat, ELF_IMAGE_FORMAT, type ElfImageOptions, type EntrySource } from "./elf-image-format.js";

@@ -146,7 +146,7 @@ export function executeIndirectionList(memory: SparseMemory, head: bigint, optio
       case "SOURCE":
       case "ZERO": {
         if (kind === "ZERO" && !options.allowZero) throw new IndirectionListError(at, "ZERO entry where IND_ZERO is not supported");
-        if (kind === "ZERO" && address !== 0n) throw new IndirectionListError(at, `ZERO entry ${hex(entry)} carries an address (Xen's format is a bare 0x10)`);
+        if (kind === "ZERO" && address !== 0n) throw new IndirectionListError(at, `ZERO entry ${hex(entry)} carries an address (IND_ZERO is the bare flag 0x10)`);
         if (dest === undefined) throw new IndirectionListError(at, `${kind} before any DESTINATION`);
         if (dest + ps > U64_LIMIT) throw new IndirectionListError(at, "destination runs past 2^64");
         if (kind === "SOURCE") {

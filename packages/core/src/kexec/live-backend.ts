@@ -110,21 +110,3 @@ export class KexecRefusedError extends HandoffError {
     super(`${operation}: ${reason}`, options);
   }
 }
-
-/**
- * System call numbers per architecture (Linux 6.1): x86_64
- * arch/x86/entry/syscalls/syscall_64.tbl, i386 syscall_32.tbl, arm64
- * include/uapi/asm-generic/unistd.h, arm arch/arm/tools/syscall.tbl.
- * `kexecFileLoad` is absent where the kernel has no such call.
- */
-export const KEXEC_SYSCALLS: Readonly<Record<string, { readonly kexecLoad: number; readonly kexecFileLoad?: number }>> = {
-  x86_64: { kexecLoad: 246, kexecFileLoad: 320 },
-  x86_32: { kexecLoad: 283 },
-  arm64: { kexecLoad: 104, kexecFileLoad: 294 },
-  arm32: { kexecLoad: 347 },
-};
-
-/** handoff arch id of a Node `process.arch`. */
-export function archOfNodeArch(nodeArch: string): string | undefined {
-  return ({ x64: "x86_64", ia32: "x86_32", arm64: "arm64", arm: "arm32" } as Record<string, string>)[nodeArch];
-}

@@ -13,7 +13,7 @@
  */
 import { HandoffError } from "../errors.js";
 import type { ElfFile } from "../elf/elf-file.js";
-import { elfMachineName } from "../elf/machines.js";
+import { elfMachineName, type MachineIdentity } from "../machine.js";
 import {
   SHF_ALLOC,
   SHF_EXECINSTR,
@@ -55,6 +55,8 @@ export interface LinkOptions {
   readonly set?: ReadonlyMap<string, bigint>;
   /** Largest output (file bytes from base) the linker will allocate. Default 256 MiB. */
   readonly maxOutputBytes?: number;
+  /** Architectures whose declared machine names the linker's messages use (e_machine numbers otherwise). */
+  readonly architectures?: readonly MachineIdentity[];
 }
 
 /** Where one input section went. */
@@ -97,7 +99,8 @@ export function linkObject(elf: ElfFile, options: LinkOptions): LinkedObject {
   const relocator = options.relocator;
   if (elf.header.type !== ET_REL) throw r.error("e_type", 16, "not a relocatable object (ET_REL); only objects can be linked");
   if (elf.header.machine !== relocator.elfMachine) {
-    throw r.error("e_machine", 18, `${elfMachineName(elf.header.machine)} object cannot be linked with the ${elfMachineName(relocator.elfMachine)} relocator`);
+    const named = (machine: number) => elfMachineName(machine, options.architectures);
+    throw r.error("e_machine", 18, `${named(elf.header.machine)} object cannot be linked with the ${named(relocator.elfMachine)} relocator`);
   }
   const space = 1n << BigInt(bits);
   if (options.base < 0n || options.base >= space) throw new LinkError(file, `load address 0x${options.base.toString(16)} does not fit ELF${bits}`);
@@ -208,7 +211,7 @@ export function linkObject(elf: ElfFile, options: LinkOptions): LinkedObject {
         typeName: relocator.types.get(e.type) ?? `type ${e.type}`,
       };
       const size = relocator.fieldSize(e.type);
-      if (size === undefined) throw new RelocationError(loc, `unknown relocation type ${e.type} for ${elfMachineName(relocator.elfMachine)}`);
+      if (size === undefined) throw new RelocationError(loc, `unknown relocation type ${e.type} for ${elfMachineName(relocator.elfMachine, options.architectures)}`);
       if (size === 0) continue; // R_*_NONE
       if (targetPlace.group === "bss") throw new RelocationError(loc, `relocates NOBITS section '${target.name}', which has no bytes`);
       if (e.offset + BigInt(size) > target.size) {

@@ -23,8 +23,9 @@ export const MULTIBOOT2_TAGS: Readonly<Record<number, string>> = {
   5: "framebuffer",
   6: "module alignment",
   7: "EFI boot services",
-  8: "EFI i386 entry address",
-  9: "EFI amd64 entry address",
+  // Multiboot2 §3.1.12/13 name these after the CPU ("EFI i386/amd64 entry address"); by width here.
+  8: "EFI 32-bit entry address",
+  9: "EFI 64-bit entry address",
   10: "relocatable",
 };
 

@@ -65,9 +65,9 @@ export function pictureOfArtefact(artefact: HandoffArtefact, ram?: { readonly st
   for (const f of artefact.files) {
     if (f.addr !== undefined && f.bytes.length > 0) loaded.push({ start: f.addr, size: BigInt(f.bytes.length), role: f.role, name: f.name });
   }
-  // A PVH ELF carries the stub, the list and the tables as PT_LOADs: name them by the addresses the artefact gives.
+  // A kernel ELF (x86's PVH ELF) carries the stub, the list and the tables as PT_LOADs: name them by the addresses the artefact gives.
   const launch = artefact.launch;
-  const elf = launch.kind === "pvh-elf" ? artefact.files.find((f) => f.name === launch.file) : undefined;
+  const elf = launch.kind === "kernel-elf" ? artefact.files.find((f) => f.name === launch.file) : undefined;
   if (elf) {
     const listPage = artefact.list.head & ~0xfffn;
     for (const s of ELF_IMAGE_FORMAT.parse({ path: elf.name, bytes: elf.bytes }).segments) {

@@ -98,7 +98,7 @@ describe("ELF32 big-endian ARM linked by GNU ld", () => {
     run("arm-linux-gnueabihf-as", ["-EB", "-o", join(dir, "be.o"), src]);
     run("arm-linux-gnueabihf-ld", ["-EB", "-Ttext=0x80008000", "-o", join(dir, "be.elf"), join(dir, "be.o")]);
     const image = ELF_IMAGE_FORMAT.parse(load(join(dir, "be.elf")));
-    expect([image.format, image.arch, image.metadata.endianness]).toEqual(["ELF32", "arm32", "big"]);
+    expect([image.format, image.machine, image.metadata.endianness]).toEqual(["ELF32", { scheme: "elf", value: 40 }, "big"]);
     expect(image.entry).toEqual({ phys: 0x8000_8000n, virt: 0x8000_8000n });
     const loads = readelfPhdrs(join(dir, "be.elf")).filter((p) => p.type === "LOAD" && p.memsz > 0n);
     expect(image.segments.map((s) => [s.mem, s.bufsz, s.memsz])).toEqual(loads.map((p) => [p.paddr, p.filesz, p.memsz]));

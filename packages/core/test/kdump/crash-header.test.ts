@@ -3,7 +3,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValidationError, FormatError } from "@handoff/core";
-import { EM_AARCH64, EM_ARM, EM_X86_64 } from "@handoff/core/elf";
+// e_machine numbers as data: core names no architecture (gABI: EM_ARM 40, EM_X86_64 62, EM_AARCH64 183).
+const [EM_ARM, EM_X86_64, EM_AARCH64] = [40, 62, 183];
 import { buildCrashElfHeader, crashDumpRanges, parseCrashNotes, parseVmcoreinfoLocation, readVmcore, type CrashHeaderInput } from "@handoff/core/kexec";
 import { READELF, requireTool, run, tempDir } from "@handoff/test-support";
 

@@ -2,7 +2,10 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FormatError } from "@handoff/core";
-import { EM_X86_64, ET_CORE, ET_EXEC, PT_LOAD, PT_NOTE } from "@handoff/core/elf";
+import { ET_CORE, ET_EXEC, PT_LOAD, PT_NOTE } from "@handoff/core/elf";
+
+/** gABI e_machine of x86-64, as data (core names no architecture). */
+const EM_X86_64 = 62;
 import { NT_PRSTATUS, readVmcore, vmcoreSourceOf } from "@handoff/core/kexec";
 import { tempDir } from "@handoff/test-support";
 import { runCli } from "@handoff/test-support/cli";
