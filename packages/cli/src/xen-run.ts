@@ -64,6 +64,19 @@ async function waitForEnd(m: QemuMachine, deadline: number): Promise<boolean> {
 }
 
 /**
+ * With the guest stopped, wait until the polled serial console has caught up
+ * with what QEMU wrote (no growth over three polls): a run that ends by the
+ * guest's power-off would otherwise lose its last lines (a kexec'd kernel's marker).
+ */
+async function settleSerial(m: QemuMachine): Promise<void> {
+  for (let seen = -1, quiet = 0; quiet < 3; ) {
+    await new Promise((r) => setTimeout(r, 25));
+    quiet = m.serial.length === seen ? quiet + 1 : 0;
+    seen = m.serial.length;
+  }
+}
+
+/**
  * The block from its first page at machine address `at`: contiguous where dom0
  * is 1:1 (the read covers it even across a search chunk), or where a PVH dom0's
  * 2 MiB-populated RAM keeps it so (checked against the hashes the payload wrote
@@ -109,6 +122,7 @@ async function collect(m: QemuMachine, req: XenRunRequest, plan: PlannedBlock, r
   const { flavour } = req;
   const vmStopped = await waitForEnd(m, start + req.run.timeoutMs);
   const toShutdownMs = Date.now() - start;
+  await settleSerial(m);
   const common = { flavour: flavour.id, guestBits: plan.guestBits, console: m.serial };
   if (req.run.handover) return { ...common, results: [], timing: { toShutdownMs, toResultsMs: toShutdownMs }, completed: false, handover: { vmStopped } };
   const { at, bytes } = await readBlock(m, ram, plan, flavour.frameTable);
