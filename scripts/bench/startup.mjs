@@ -8,9 +8,10 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const runs = Number(process.argv[2] ?? 20);
 const variants = [
   ["node -e 0", ["-e", "0"]],
-  ["handoff archs (single file, dist/handoff.mjs)", ["packages/cli/dist/handoff.mjs", "archs"]],
+  ["handoff archs (the bin: single file + code cache)", ["packages/cli/bin/handoff.cjs", "archs"]],
+  ["handoff archs (single file alone, dist/handoff.cjs)", ["packages/cli/dist/handoff.cjs", "archs"]],
   ["handoff archs (unbundled, dist/bin.js)", ["packages/cli/dist/bin.js", "archs"]],
-  ["handoff --version (single file)", ["packages/cli/dist/handoff.mjs", "--version"]],
+  ["handoff --version (the bin)", ["packages/cli/bin/handoff.cjs", "--version"]],
 ];
 const times = variants.map(() => []);
 for (let i = 0; i < runs; i++) {

@@ -39,11 +39,12 @@ export function readTarball(tgz: Uint8Array): Map<string, Buffer> {
 
 /**
  * What a published handoff package may contain: its manifest, README, LICENSE,
- * launcher scripts, compiled JS with declarations and their source maps, and the
+ * launcher scripts, compiled JS with declarations and their source maps, the
+ * CLI's V8 code cache (dist/handoff.cjs.cache, see bin/handoff.cjs), and the
  * sources those maps point at (TypeScript, and the GNU as stubs whose bytes are
  * embedded). Nothing else: no tests, fixtures, build info or editor litter.
  */
-const ALLOWED = /^(package\.json|README\.md|LICENSE|bin\/[^/]+\.(c|m)?js|dist\/.+\.((c|m)?js|d\.(c|m)?ts|(c|m)?js\.map|d\.(c|m)?ts\.map)|src\/.+\.(ts|S))$/;
+const ALLOWED = /^(package\.json|README\.md|LICENSE|bin\/[^/]+\.(c|m)?js|dist\/.+\.((c|m)?js|d\.(c|m)?ts|(c|m)?js\.map|d\.(c|m)?ts\.map)|dist\/handoff\.cjs\.cache|src\/.+\.(ts|S))$/;
 
 /** Problems with a package's published file list; empty when it ships exactly what it should. */
 export function tarballProblems(files: ReadonlyMap<string, Buffer>): string[] {

@@ -2,9 +2,9 @@ import { PluginError, type ArchitecturePlugin } from "@handoff/core";
 import { ArchitectureRegistry } from "@handoff/core/compose";
 import { container as rootContainer } from "tsyringe";
 import type { LoadedArchitectures } from "./container.js";
-import { cliInstallDir, describeThrown, discoverPluginPackages, importPlugin, resolvePluginPackage, type BuiltinArches, type PluginPackage } from "./discovery.js";
+import { cliInstallDir, describeThrown, discoverPluginPackages, importPlugin, resolvePluginPackage, type BuiltinArches, type ImportFromDisk, type PluginPackage } from "./discovery.js";
 
-export type { BuiltinArches };
+export type { BuiltinArches, ImportFromDisk };
 
 /** What to load: the arch a command needs (undefined: all of them), extra `--plugin`s, where to look. */
 export interface ArchRequest {
@@ -13,8 +13,8 @@ export interface ArchRequest {
   readonly extraPlugins?: readonly string[];
   /** The architectures bundled into the single-file CLI. */
   readonly builtins?: BuiltinArches;
-  /** Called before a plugin is imported from disk (the single file shares its modules with it). */
-  readonly beforeImportFromDisk?: () => void;
+  /** Imports a plugin from disk by file URL; default `import()` (the single file shares its modules first, and imports through its launcher). */
+  readonly importFromDisk?: ImportFromDisk;
   /** Where a skipped broken plugin is reported when all arches are loaded (archs, inspect). */
   readonly warn?: (line: string) => void;
 }
@@ -58,13 +58,13 @@ export async function loadArchitecturesFor(request: ArchRequest): Promise<Loaded
   };
   for (const pkg of chosen) {
     try {
-      add(registered(await importPlugin(pkg, request.builtins, request.beforeImportFromDisk)));
+      add(registered(await importPlugin(pkg, request.builtins, request.importFromDisk)));
     } catch (error) {
       if (strict || !(error instanceof PluginError)) throw error;
       request.warn?.(`handoff: warning: skipped ${error.message}`);
     }
   }
-  for (const spec of request.extraPlugins ?? []) add(registered(await importPlugin(resolvePluginPackage(spec, request.cwd), request.builtins, request.beforeImportFromDisk)));
+  for (const spec of request.extraPlugins ?? []) add(registered(await importPlugin(resolvePluginPackage(spec, request.cwd), request.builtins, request.importFromDisk)));
   const container = rootContainer.createChildContainer();
   for (const plugin of plugins) plugin.register(container);
   return { container, registry: ArchitectureRegistry.fromContainer(container), plugins };

@@ -176,14 +176,18 @@ export function describeThrown(thrown: unknown): string {
   }
 }
 
+/** Imports a module from disk by file URL. */
+export type ImportFromDisk = (url: string) => Promise<unknown>;
+
+const importFromDiskDefault: ImportFromDisk = (url) => import(url);
+
 /** Import one plugin package (the bundled copy when there is one, else from disk) and check its `plugin` export. */
-export async function importPlugin(pkg: PluginPackage, builtins?: BuiltinArches, beforeImportFromDisk?: () => void): Promise<ArchitecturePlugin> {
+export async function importPlugin(pkg: PluginPackage, builtins?: BuiltinArches, importFromDisk: ImportFromDisk = importFromDiskDefault): Promise<ArchitecturePlugin> {
   if (pkg.problem !== undefined) throw new PluginError(pkg.name, pkg.problem);
   let mod: Record<string, unknown> | undefined;
   try {
     const builtin = builtins !== undefined && Object.hasOwn(builtins, pkg.name) ? builtins[pkg.name] : undefined;
-    if (!builtin) beforeImportFromDisk?.();
-    mod = (await (builtin ? builtin() : import(entryUrl(pkg)))) as Record<string, unknown> | undefined;
+    mod = (await (builtin ? builtin() : importFromDisk(entryUrl(pkg)))) as Record<string, unknown> | undefined;
   } catch (cause) {
     throw new PluginError(pkg.name, `cannot import: ${describeThrown(cause)}`, { cause });
   }

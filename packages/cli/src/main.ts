@@ -1,5 +1,5 @@
 import { HandoffError } from "@handoff/core";
-import { loadArchitecturesFor, type BuiltinArches } from "./architectures.js";
+import { loadArchitecturesFor, type BuiltinArches, type ImportFromDisk } from "./architectures.js";
 import type { CommandContext, Io } from "./cli/command.js";
 import { parseCommandLine, renderHelp } from "./cli/option-table.js";
 import { UsageError } from "./cli/usage-error.js";
@@ -12,8 +12,8 @@ export { UsageError, type Io };
 export interface MainOptions {
   /** The architectures bundled into the single-file CLI. */
   readonly builtins?: BuiltinArches;
-  /** Called before a plugin is imported from disk (see shared-modules.ts). */
-  readonly beforeImportFromDisk?: () => void;
+  /** Imports a plugin from disk by file URL; default `import()` (see bundle-entry.ts). */
+  readonly importFromDisk?: ImportFromDisk;
   /** Where long work reports progress (a TTY's stderr), or nowhere. */
   readonly progress?: (line: string) => void;
   /** Raw streamed output (serial console); default: `io.out`. */
@@ -75,7 +75,7 @@ function context(io: Io, plugins: readonly string[], options: MainOptions): Comm
   return {
     io,
     cwd: io.cwd,
-    architectures: (arch) => loadArchitecturesFor({ cwd: io.cwd, arch, extraPlugins: plugins, builtins: options.builtins, beforeImportFromDisk: options.beforeImportFromDisk, warn: io.err }),
+    architectures: (arch) => loadArchitecturesFor({ cwd: io.cwd, arch, extraPlugins: plugins, builtins: options.builtins, importFromDisk: options.importFromDisk, warn: io.err }),
     progress: options.progress ?? (() => {}),
     stream: options.stream ?? io.out,
   };

@@ -20,7 +20,7 @@ import { captured, expectedDumpBytes, firstKernelRelease, runCrashCase, type Cra
 const kernel = fixtureKernel(KERNELS.x86_64);
 // clang and binutils build the capture initramfs' token scanner (test-support/vm/find-token.c).
 const busybox = kernel && requireTool("qemu-system-x86_64") && requireTool("clang") && requireTool("x86_64-linux-gnu-ld") ? staticBusybox("x86_64") : undefined;
-const bundle = join(REPO_ROOT, "packages/cli/dist/handoff.mjs");
+const bundle = join(REPO_ROOT, "packages/cli/dist/handoff.cjs");
 if (!existsSync(bundle) && IN_CI) throw new Error(`${bundle} is missing: npm run build first`);
 const toolsMissing = kexecToolsUnavailable();
 const ready = kernel !== undefined && busybox !== undefined && existsSync(bundle);

@@ -20,7 +20,7 @@ import { kexecToolsUnavailable, prepareKexecTools } from "./kexec-tools.js";
 
 const kernel = fixtureKernel(KERNELS.x86_64);
 const busybox = kernel && requireTool("qemu-system-x86_64") ? staticBusybox("x86_64") : undefined;
-const bundle = join(REPO_ROOT, "packages/cli/dist/handoff.mjs");
+const bundle = join(REPO_ROOT, "packages/cli/dist/handoff.cjs");
 if (!existsSync(bundle) && IN_CI) throw new Error(`${bundle} is missing: npm run build first`);
 const toolsMissing = kexecToolsUnavailable();
 if (toolsMissing !== undefined) {

@@ -3,12 +3,12 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { pvhElf } from "@handoff/test-support/elf-fixtures";
-import { runCli } from "@handoff/test-support/cli";
+import { installToyPlugin, runCli } from "@handoff/test-support/cli";
 import { tempDir } from "@handoff/test-support";
 import { fixtureKernel, requireTool } from "@handoff/test-support/tools";
 import { COMPRESSORS, compressedCopy } from "@handoff/test-support/compressed-images";
 
-const BUNDLE = fileURLToPath(new URL("../dist/handoff.mjs", import.meta.url));
+const BUNDLE = fileURLToPath(new URL("../dist/handoff.cjs", import.meta.url));
 
 /** No node_modules in `dir` or any ancestor: what the kexec VM image has. */
 function noNodeModulesAbove(dir: string): boolean {
@@ -18,10 +18,10 @@ function noNodeModulesAbove(dir: string): boolean {
   }
 }
 
-describe("the single-file CLI (dist/handoff.mjs) alone in an empty directory", () => {
+describe("the single-file CLI (dist/handoff.cjs) alone in an empty directory", () => {
   const work = tempDir("handoff-single-file-");
   afterAll(() => rmSync(work, { recursive: true, force: true }));
-  const bin = join(work, "handoff.mjs");
+  const bin = join(work, "handoff.cjs");
   copyFileSync(BUNDLE, bin);
   const run = (args: string[]) => runCli(args, { bin, cwd: work });
 
@@ -77,10 +77,7 @@ describe("the single-file CLI (dist/handoff.mjs) alone in an empty directory", (
   }
 
   it("still discovers a third-party plugin installed beside it, by package.json", () => {
-    const plugin = join(work, "node_modules", "handoff-arch-toy");
-    mkdirSync(plugin, { recursive: true });
-    writeFileSync(join(plugin, "package.json"), JSON.stringify({ name: "handoff-arch-toy", type: "module", main: "index.js", keywords: ["handoff-arch"] }));
-    writeFileSync(join(plugin, "index.js"), TOY_PLUGIN);
+    installToyPlugin(work);
     try {
       const r = run(["archs", "--json"]);
       expect(r.stderr).toBe("");
@@ -90,9 +87,3 @@ describe("the single-file CLI (dist/handoff.mjs) alone in an empty directory", (
     }
   });
 });
-
-/** A minimal architecture plugin with no imports. */
-export const TOY_PLUGIN = `export const plugin = { name: "handoff-arch-toy", provides: ["toy"], register(c) {
-  c.register(Symbol.for("@handoff/core/Architecture"), { useValue: { id: "toy", displayName: "Toy", elfMachine: 9999, elfClass: 32, wordBits: 32,
-    endianness: ["little"], pageSize: 4096n, registers: [], narrowMode: undefined, pageTableFormats: [], protocols: [], imageFormats: [],
-    relocations: undefined, hypercallAbi: undefined, createRegisterFile() { throw new Error("unused"); } } }); } };`;

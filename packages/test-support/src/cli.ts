@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "./tools.js";
 
@@ -14,4 +15,18 @@ export function runCli(args: readonly string[], options: { cwd?: string; bin?: s
     timeout: options.timeout ?? 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A minimal architecture plugin with no imports. */
+const TOY_PLUGIN = `export const plugin = { name: "handoff-arch-toy", provides: ["toy"], register(c) {
+  c.register(Symbol.for("@handoff/core/Architecture"), { useValue: { id: "toy", displayName: "Toy", elfMachine: 9999, elfClass: 32, wordBits: 32,
+    endianness: ["little"], pageSize: 4096n, registers: [], narrowMode: undefined, pageTableFormats: [], protocols: [], imageFormats: [],
+    relocations: undefined, hypercallAbi: undefined, createRegisterFile() { throw new Error("unused"); } } }); } };`;
+
+/** Install that toy plugin (architecture "toy", found by its `handoff-arch` keyword) as `root`/node_modules/handoff-arch-toy. */
+export function installToyPlugin(root: string): void {
+  const plugin = join(root, "node_modules", "handoff-arch-toy");
+  mkdirSync(plugin, { recursive: true });
+  writeFileSync(join(plugin, "package.json"), JSON.stringify({ name: "handoff-arch-toy", type: "module", main: "index.js", keywords: ["handoff-arch"] }));
+  writeFileSync(join(plugin, "index.js"), TOY_PLUGIN);
 }

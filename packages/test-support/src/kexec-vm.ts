@@ -1,7 +1,7 @@
 /**
  * The in-VM kexec harness: one initramfs per arch, built once and cached under
  * `.cache/kexec-vm/`, holding busybox-static, node and the libraries it links,
- * the single-file CLI (`packages/cli/dist/handoff.mjs`), koffi's prebuilt
+ * the single-file CLI (`packages/cli/dist/handoff.cjs`), koffi's prebuilt
  * binary, the second kernel with the marker initramfs, optionally kexec-tools
  * as the reference, and an /init that runs the case named on the kernel
  * command line (`handoff.case=NAME`) and then the exec. Every kexec runs in
@@ -64,7 +64,7 @@ export HANDOFF_KEXEC_REAL=1 HOME=/ PATH=/bin:/sbin:/usr/bin
 for word in $(cat /proc/cmdline); do
   case "$word" in handoff.case=*) case="\${word#handoff.case=}" ;; console=*) console="$word" ;; esac
 done
-H="node /opt/handoff/handoff.mjs"
+H="node /opt/handoff/handoff.cjs"
 M="$console handoff.marker=kexec-$case"
 CM="$console quiet nr_cpus=1 reset_devices handoff.marker=crash-$case"
 # Crash cases: a random token in a tmpfs file (so it sits in RAM), the RAM map for the test, then the load.
@@ -139,7 +139,7 @@ function imageFiles(inputs: KexecVmInputs): [string, string, number][] {
   const files: [string, string, number][] = [
     ["bin/busybox", inputs.busybox, 0o755],
     ["usr/bin/node", inputs.node, 0o755],
-    ["opt/handoff/handoff.mjs", join(REPO_ROOT, "packages/cli/dist/handoff.mjs"), 0o644],
+    ["opt/handoff/handoff.cjs", join(REPO_ROOT, "packages/cli/dist/handoff.cjs"), 0o644],
     ["opt/handoff/node_modules/koffi/package.json", join(koffi, "package.json"), 0o644],
     ["opt/handoff/node_modules/koffi/index.js", join(koffi, "index.js"), 0o644],
     [`opt/handoff/node_modules/koffi/build/koffi/${KOFFI_TRIPLET[inputs.arch]}/koffi.node`, join(koffi, "build/koffi", KOFFI_TRIPLET[inputs.arch], "koffi.node"), 0o755],
@@ -321,7 +321,7 @@ const ARM_QEMU: Record<ArmVmArch, string> = { arm64: "qemu-system-aarch64", arm3
  */
 export function armKexecVmImage(arch: ArmVmArch): { kernel: string; initrd: () => string } | undefined {
   const kernel = fixtureKernel(KERNELS[arch]);
-  const bundle = join(REPO_ROOT, "packages/cli/dist/handoff.mjs");
+  const bundle = join(REPO_ROOT, "packages/cli/dist/handoff.cjs");
   if (!existsSync(bundle) && IN_CI) throw new Error(`${bundle} is missing: npm run build first`);
   if (kernel === undefined || !requireTool(ARM_QEMU[arch]) || !existsSync(bundle)) return undefined;
   const busybox = staticBusybox(arch);
