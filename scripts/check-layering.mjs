@@ -113,7 +113,13 @@ function stringLiterals(text) {
   const readQuoted = (quote) => {
     const at = line;
     let value = "";
-    for (i++; i < text.length && text[i] !== quote && text[i] !== "\n"; i++) value += text[i] === "\\" ? text[++i] : text[i];
+    for (i++; i < text.length && text[i] !== quote && text[i] !== "\n"; i++) {
+      // An escape (`\n`, `\"`) separates words: "\narm64" still names arm64.
+      if (text[i] === "\\") {
+        i++;
+        value += " ";
+      } else value += text[i];
+    }
     i++;
     found.push({ value, line: at });
   };
@@ -121,8 +127,10 @@ function stringLiterals(text) {
     const at = line;
     let value = "";
     while (i < text.length && text[i] !== "`") {
-      if (text[i] === "\\") value += text[++i];
-      else if (text[i] === "$" && text[i + 1] === "{") {
+      if (text[i] === "\\") {
+        i++; // the escaped character; the escape separates words, as in a quoted string
+        value += " ";
+      } else if (text[i] === "$" && text[i + 1] === "{") {
         i += 2;
         templates.push(0);
         found.push({ value, line: at });

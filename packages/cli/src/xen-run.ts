@@ -22,8 +22,12 @@ export interface XenRunReport {
   readonly completed: boolean;
   /** PVH: what the payload found at boot (Xen's CPUID leaves, its hypercall page, the start info). */
   readonly pvh?: PvhBootFacts;
-  /** A run whose calls hand the machine over (kexec): whether the new system stopped the VM, and whether dom0's block was still there to read. */
-  readonly handover?: { readonly vmStopped: boolean; readonly blockSurvived: boolean };
+  /**
+   * A run whose calls hand the machine over (kexec): whether the new system
+   * stopped the VM. Its results are not read: dom0's pages then belong to the
+   * new system, which may have reused any of them.
+   */
+  readonly handover?: { readonly vmStopped: boolean };
 }
 
 /** The request: flavour, Xen image and its extra arguments, the calls, the hypercall ABI of the flavour's arch. */
@@ -37,7 +41,7 @@ export interface XenRunRequest {
   /**
    * How long the guest may take to end; serial output as it comes; whether
    * the calls hand the machine over (kexec): the run then ends when the new
-   * system stops the VM, and results are read only if dom0's block survived it.
+   * system stops the VM, and dom0's block is not read back.
    */
   readonly run: { readonly timeoutMs: number; readonly onSerial?: (text: string) => void; readonly handover?: boolean };
 }
@@ -56,6 +60,19 @@ async function waitForEnd(m: QemuMachine, deadline: number): Promise<boolean> {
     if (!m.running) throw new QemuError(m.binary, "xen run", `QEMU ended before the guest did; serial: ${JSON.stringify(m.serial.slice(-400))}`);
     if (Date.now() > deadline) throw new QemuError(m.binary, "xen run", `no shutdown within the timeout; serial: ${JSON.stringify(m.serial.slice(-400))}`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * With the guest stopped, wait until the polled serial console has caught up
+ * with what QEMU wrote (no growth over three polls): a run that ends by the
+ * guest's power-off would otherwise lose its last lines (a kexec'd kernel's marker).
+ */
+async function settleSerial(m: QemuMachine): Promise<void> {
+  for (let seen = -1, quiet = 0; quiet < 3; ) {
+    await new Promise((r) => setTimeout(r, 25));
+    quiet = m.serial.length === seen ? quiet + 1 : 0;
+    seen = m.serial.length;
   }
 }
 
@@ -97,26 +114,18 @@ async function readBlock(m: QemuMachine, ram: XenRunMachine["ram"], plan: Planne
     const at = ram.base + BigInt(off + found);
     return { at, bytes: await readPages(m, at, plan.block.length, kind) };
   }
-  throw new BlockNotFoundError("xen run", `the payload's data block is not in guest RAM ${ram.base.toString(16)}+${ram.size.toString(16)}: did dom0 start? serial: ${JSON.stringify(m.serial.slice(-400))}`);
+  throw new ValidationError("xen run", `the payload's data block is not in guest RAM ${ram.base.toString(16)}+${ram.size.toString(16)}: did dom0 start? serial: ${JSON.stringify(m.serial.slice(-400))}`);
 }
 
-/** The block's nonce is nowhere in guest RAM. */
-class BlockNotFoundError extends ValidationError {}
-
-/** After the guest ended: read the block back and decode every call, or (handover) report what survived. */
+/** After the guest ended: read the block back and decode every call (not after a handover). */
 async function collect(m: QemuMachine, req: XenRunRequest, plan: PlannedBlock, ram: XenRunMachine["ram"], start: number): Promise<XenRunReport> {
   const { flavour } = req;
   const vmStopped = await waitForEnd(m, start + req.run.timeoutMs);
   const toShutdownMs = Date.now() - start;
+  await settleSerial(m);
   const common = { flavour: flavour.id, guestBits: plan.guestBits, console: m.serial };
-  let block: { at: bigint; bytes: Uint8Array };
-  try {
-    block = await readBlock(m, ram, plan, flavour.frameTable);
-  } catch (e) {
-    if (!(req.run.handover && e instanceof BlockNotFoundError)) throw e;
-    return { ...common, results: [], timing: { toShutdownMs, toResultsMs: Date.now() - start }, completed: false, handover: { vmStopped, blockSurvived: false } };
-  }
-  const { at, bytes } = block;
+  if (req.run.handover) return { ...common, results: [], timing: { toShutdownMs, toResultsMs: toShutdownMs }, completed: false, handover: { vmStopped } };
+  const { at, bytes } = await readBlock(m, ram, plan, flavour.frameTable);
   const results = decodeXenRun(req.abi, plan, bytes);
   const blockAddress = new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0x10, true);
   const completed = results.slice(0, -1).every((r) => r.returned);
@@ -128,7 +137,6 @@ async function collect(m: QemuMachine, req: XenRunRequest, plan: PlannedBlock, r
     timing: { toShutdownMs, toResultsMs: Date.now() - start },
     completed,
     ...(flavour.guest === "pvh" ? { pvh: decodePvhBoot(req.abi, plan, bytes) } : {}),
-    ...(req.run.handover ? { handover: { vmStopped, blockSurvived: true } } : {}),
   };
 }
 

@@ -89,7 +89,7 @@ function rows(results: readonly XenCallResult[], prefix = ""): string[][] {
 }
 
 function render(r: XenRunReport): string {
-  const block = r.blockAddress !== undefined ? `data block at ${r.blockAddress.toString(16)} (found at ${r.blockFoundAt!.toString(16)})` : "data block overwritten after the handover";
+  const block = r.blockAddress !== undefined ? `data block at ${r.blockAddress.toString(16)} (found at ${r.blockFoundAt!.toString(16)})` : "data block not read (dom0's memory belongs to the new system)";
   const handover = r.handover ? [`handover: ${r.handover.vmStopped ? "the new system stopped the VM" : "Xen reports dom0 ended (no handover)"}`] : [];
   return [
     `${r.flavour} (${r.guestBits}-bit guest): ${block}, ${r.timing.toShutdownMs} ms to the guest's end, ${r.timing.toResultsMs} ms to the results`,

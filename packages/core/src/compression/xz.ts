@@ -32,7 +32,7 @@ const CHECK_CRC32 = 1;
 const CHECK_CRC64 = 4;
 const CHECK_SHA256 = 10;
 const FILTER_LZMA2 = 0x21;
-const FILTER_X86 = 0x04;
+const FILTER_BCJ_CALL_JUMP = 0x04;
 
 /** xz's x86 BCJ filter decoder (xz spec §5.3.3, the x86 branch converter): turns absolute CALL/JMP targets back to relative. */
 export function bcjCallJumpDecode(buf: Uint8Array, startOffset: number): void {
@@ -223,7 +223,7 @@ function decodeXzBlock(input: Uint8Array, start: number, checkType: number, chec
   if (uncompressedSize !== undefined && uncompressedSize > sink.maxOutput - sink.length) {
     sink.fail("block header.uncompressed_size", start, `says ${uncompressedSize} bytes, more than the cap of ${sink.maxOutput} allows`);
   }
-  let x86: number | undefined;
+  let bcjStart: number | undefined; // the BCJ filter's start offset, when the block has the filter
   let dictSize = 0;
   for (let f = 0; f < filterCount; f++) {
     let id: number;
@@ -237,9 +237,9 @@ function decodeXzBlock(input: Uint8Array, start: number, checkType: number, chec
       const d = input[at]! & 0x3f;
       if (d > 40 || input[at]! & 0xc0) sink.fail(`block header.filter[${f}].dictionary`, at, `code ${input[at]} is out of range`);
       dictSize = d === 40 ? 0xffffffff : (2 | (d & 1)) * 2 ** (Math.floor(d / 2) + 11);
-    } else if (id === FILTER_X86) {
+    } else if (id === FILTER_BCJ_CALL_JUMP) {
       if (last || (propSize !== 0 && propSize !== 4)) sink.fail(`block header.filter[${f}]`, at, "the BCJ filter (0x04) must precede LZMA2, with 0 or 4 property bytes");
-      x86 = propSize === 4 ? u32le(input, at) : 0;
+      bcjStart = propSize === 4 ? u32le(input, at) : 0;
     } else {
       sink.fail(`block header.filter[${f}].id`, at, `filter 0x${id.toString(16)} is not supported (LZMA2 and the BCJ filter 0x04 are)`);
     }
@@ -251,7 +251,7 @@ function decodeXzBlock(input: Uint8Array, start: number, checkType: number, chec
   if (dataEnd > input.length) sink.fail("block header.compressed_size", start, "runs past the end of the input");
   const check = makeCheck(checkType);
   // With BCJ the block is filtered as a whole before it goes out; without, it streams.
-  const collected = x86 !== undefined ? new CollectingSink() : undefined;
+  const collected = bcjStart !== undefined ? new CollectingSink() : undefined;
   const target = collected
     ? new InflateSinkProxy(sink, collected)
     : sink;
@@ -266,7 +266,7 @@ function decodeXzBlock(input: Uint8Array, start: number, checkType: number, chec
       all.set(p, o);
       o += p.length;
     }
-    bcjCallJumpDecode(all, x86!);
+    bcjCallJumpDecode(all, bcjStart!);
     check.update(all);
     sink.write(all, dataStart);
   }
