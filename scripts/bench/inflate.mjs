@@ -7,7 +7,7 @@
  * pure-JS decoders; HANDOFF_NATIVE_CODECS=0 measures core's alone), the way
  * `inspect --payload`, `plan` and `boot` do: the payload through
  * extractBzImagePayload, the recompressed files through inflate; the tool runs under
- * /usr/bin/time reading the same bytes from a file and writing to /dev/null.
+ * bash's `time` reading the same bytes from a file and writing to /dev/null.
  * Runs alternate, so load hits both alike; medians of wall and CPU
  * (user+sys: the tool's from time(1), handoff's from process.cpuUsage).
  *
@@ -56,12 +56,17 @@ function compressedOnce(bytes, key, argv) {
   return target;
 }
 
-function timeTool(argv, file, scratch) {
-  const out = join(scratch, "time");
-  const r = spawnSync("/usr/bin/time", ["-f", "%e %U %S", "-o", out, "sh", "-c", `"$0" "$@" < "${file}" > /dev/null`, ...argv], { encoding: "utf8" });
-  if (r.error) throw new Error(`/usr/bin/time: ${r.error.message}`);
+/**
+ * The tool's wall and CPU time, from bash's `time` keyword (milliseconds, from
+ * wait4's rusage): GNU time(1) prints hundredths, too coarse for a tool that
+ * takes about 10 ms (lz4 on the payload).
+ */
+function timeTool(argv, file) {
+  const script = 'TIMEFORMAT="%3R %3U %3S"; time "$@" < "$0" > /dev/null';
+  const r = spawnSync("bash", ["-c", script, file, ...argv], { encoding: "utf8" });
+  if (r.error) throw new Error(`bash: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${argv.join(" ")} < ${file}: exit ${r.status}: ${r.stderr}`);
-  const [wall, user, sys] = readFileSync(out, "utf8").trim().split("\n").pop().split(" ").map(Number);
+  const [wall, user, sys] = r.stderr.trim().split("\n").pop().split(" ").map(Number);
   return { wallMs: wall * 1000, cpuMs: (user + sys) * 1000 };
 }
 
@@ -106,12 +111,12 @@ export async function measureInflate(runs = 7, log = () => {}, targetOnly = fals
       if (check.bytes.length !== vmlinux.length || Buffer.compare(Buffer.from(check.bytes.buffer, check.bytes.byteOffset, check.bytes.length), Buffer.from(vmlinux.buffer, vmlinux.byteOffset, vmlinux.length)) !== 0) {
         throw new Error(`${k.label}: handoff's inflate differs from the vmlinux`);
       }
-      timeTool(tool, k.file, scratch); // warm the page cache and the binary
+      timeTool(tool, k.file); // warm the page cache and the binary
       const h = [];
       const t = [];
       const load = loadavg()[0];
       for (let i = 0; i < runs; i++) {
-        const pair = [() => h.push(timeOurs(ours)), () => t.push(timeTool(tool, k.file, scratch))];
+        const pair = [() => h.push(timeOurs(ours)), () => t.push(timeTool(tool, k.file))];
         if (i % 2) pair.reverse();
         pair.forEach((f) => f());
       }

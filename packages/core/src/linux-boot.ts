@@ -4,6 +4,7 @@ import type { HandoffArtefact } from "./handoff-artefact.js";
 import type { HandoffState } from "./handoff-state.js";
 import type { CrashNoteArea } from "./kexec/crash-header.js";
 import type { KexecLoadSegment } from "./kexec/live-backend.js";
+import type { RunningEfi } from "./kexec/running-efi.js";
 import type { Sha256Hasher } from "./kexec/verify-table.js";
 import type { AddressRange, MemoryMap } from "./memory-map.js";
 
@@ -112,6 +113,8 @@ export interface LinuxKexecRequest {
   readonly runningArch?: string;
   /** x86: the running kernel's boot_params (`/sys/kernel/boot_params/data`); its firmware facts (RSDP, console) go to the new kernel. */
   readonly runningBootParams?: Uint8Array;
+  /** x86: what the running kernel exposes under /sys/firmware/efi (absent: no EFI, the new kernel boots as with kexec-tools' `--noefi`). */
+  readonly runningEfi?: RunningEfi;
 }
 
 /** What `kexec_load` gets: the purgatory entry, the segments, the flags, and the state the stub promises at the kernel. */

@@ -41,6 +41,7 @@ export {
   readKexecStatus,
   readRunningFdt,
   readRunningBootParams,
+  readRunningEfi,
   readCrashFacts,
   type KexecStatus,
   type RunningCrashFacts,

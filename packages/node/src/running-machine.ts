@@ -15,7 +15,12 @@ import {
   parseKexecCrashSize,
   parseLockdown,
   parseVmcoreinfoLocation,
+  parseEfiHex,
+  parseEfiRuntimeRegion,
+  parseEfiSystabSmbios,
   systemRamFromIomem,
+  MAX_EFI_RUNTIME_REGIONS,
+  type RunningEfi,
   type CrashNoteArea,
   type CrashRegions,
 } from "@handoff/core/kexec";
@@ -157,4 +162,39 @@ export function readRunningFdt(root = "/"): Uint8Array | undefined {
 export function readRunningBootParams(root = "/"): Uint8Array | undefined {
   const path = join(root, "sys/kernel/boot_params/data");
   return existsSync(path) ? readPseudoFile(path, 4096, "boot_params") : undefined;
+}
+
+/**
+ * What the running kernel exposes under /sys/firmware/efi for the next one
+ * (as kexec-tools' x86 setup_efi_data reads it): fw_vendor, runtime,
+ * config_table, systab's SMBIOS= and every runtime-map/N entry in N's order.
+ * Undefined where the kernel did not boot through EFI (no directory) or
+ * exposes no runtime map or lacks one of those files (kexec-tools then passes
+ * a zero efi_info too).
+ */
+export function readRunningEfi(root = "/"): RunningEfi | undefined {
+  const dir = "sys/firmware/efi";
+  if (!existsSync(join(root, dir))) return undefined;
+  const value = (name: string) => parseEfiHex(text(root, `${dir}/${name}`, `EFI ${name}`, 256), join(root, dir, name));
+  const mapDir = join(root, dir, "runtime-map");
+  // kexec-tools too passes nothing (a zero efi_info) when any of these is missing.
+  if (!existsSync(mapDir) || !["systab", "fw_vendor", "runtime", "config_table"].every((f) => existsSync(join(root, dir, f)))) return undefined;
+  const entries = readdirSync(mapDir).filter((n) => /^\d+$/.test(n));
+  if (entries.length === 0) return undefined;
+  if (entries.length > MAX_EFI_RUNTIME_REGIONS) throw new FileAccessError(mapDir, "EFI runtime map", "too-large", `more than ${MAX_EFI_RUNTIME_REGIONS} entries`);
+  const runtimeMap = entries
+    .map(Number)
+    .sort((a, b) => a - b)
+    .map((n) => {
+      const at = `${dir}/runtime-map/${n}`;
+      const file = (f: "type" | "phys_addr" | "virt_addr" | "num_pages" | "attribute") => text(root, `${at}/${f}`, `EFI runtime map ${f}`, 256);
+      return parseEfiRuntimeRegion({ type: file("type"), phys_addr: file("phys_addr"), virt_addr: file("virt_addr"), num_pages: file("num_pages"), attribute: file("attribute") }, join(root, at));
+    });
+  return {
+    fwVendor: value("fw_vendor"),
+    runtime: value("runtime"),
+    configTable: value("config_table"),
+    smbios: parseEfiSystabSmbios(text(root, `${dir}/systab`, "EFI systab", 4096), join(root, dir, "systab")),
+    runtimeMap,
+  };
 }

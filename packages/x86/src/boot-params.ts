@@ -354,9 +354,10 @@ export class BootParams {
    *   kernel could otherwise find only by scanning the BIOS area (not there on
    *   EFI machines);
    * - hdr.hardware_subarch (0x23c, 2.07+): the platform (PC, Xen, ...).
-   * efi_info (0x1c0) is left zero: its memory map pointer is the old kernel's
-   * and the EFI runtime map (SETUP_EFI) is not rebuilt here, so the new kernel
-   * boots as kexec-tools' `--noefi` would, through e820 and acpi_rsdp_addr.
+   * efi_info (0x1c0) is not copied: its memory map pointer is the old
+   * kernel's. A kexec plan rebuilds it with the runtime map and SETUP_EFI
+   * ({@link setEfiInfo}, efi-kexec.ts) or leaves it zero, as kexec-tools'
+   * `--noefi` would (e820 and acpi_rsdp_addr only).
    */
   carryFirmwareInfo(running: Uint8Array, file = "<running boot_params>"): this {
     const r = new ByteReader(running, file, "boot_params");
@@ -367,6 +368,13 @@ export class BootParams {
     this.setAcpiRsdp(r.u64le("acpi_rsdp_addr", OFF.acpi_rsdp_addr));
     const subarch = setupHeaderField("hardware_subarch");
     if (this.kernelHeader.version >= subarch.since) this.setHeaderField("hardware_subarch", r.u32le("hdr.hardware_subarch", subarch.offset));
+    return this;
+  }
+
+  /** efi_info (0x1c0, bootparam.h struct efi_info, 32 bytes): see efi-kexec.ts's encodeEfiInfo. */
+  setEfiInfo(info: Uint8Array): this {
+    if (info.length !== 32) throw new ValidationError("efi_info", `${info.length} bytes, not 32`);
+    this.page.set(info, bootParamsOffset("efi_info"));
     return this;
   }
 

@@ -75,6 +75,7 @@ export {
 } from "./descriptors.js";
 export { writePvhElf, type PvhElfOptions, type PvhLoad } from "./pvh-elf.js";
 export { handoffSegmentState, checkSegmentsAgainstGdt, EFLAGS_RESERVED_ONE, type SegmentClauses, type SegmentRegisterReader } from "./handoff-segments.js";
+export { planX86Efi, readEfiInfo, encodeEfiInfo, SETUP_EFI, EFI_INFO_OFFSET, EFI_INFO_SIZE, EFI_MEMDESC_SIZE, type EfiInfo, type X86EfiPlan, type X86EfiData } from "./efi-kexec.js";
 export { pvhDefinitions, minimalStartInfo, CR0_PE_ET, XEN_HVM_START_MAGIC_VALUE, type PvhEntryOptions } from "./pvh-state.js";
 export { PC_MEMORY_LAYOUT } from "./pc-layout.js";
 export { planX86Linux, planX86LinuxForStub, pcMemoryMap, pcLowMemory, placeInitrdHigh, X86_LINUX_MACHINE, X86_LINUX_INITRD_CEILING, SEABIOS_HIGH_TABLES, type X86LinuxPlan, type X86LinuxRequest, type X86StubLayout } from "./linux-boot.js";

@@ -36,6 +36,7 @@ export function planX86LinuxKexec(
     keepOut: [{ start: layout.stub, end: layout.bootData }, ...(options.keepOut ?? [])],
     entry64,
     ...(request.runningBootParams ? { runningBootParams: request.runningBootParams } : {}),
+    ...(request.runningEfi ? { runningEfi: request.runningEfi } : {}),
   });
   return { plan, segments: plan.segments.map((s) => kexecLoadSegment((s.data as { bytes: Uint8Array }).bytes, s.mem, s.name ?? s.role)) };
 }

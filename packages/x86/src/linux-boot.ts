@@ -1,8 +1,9 @@
 import { MemoryMap, ValidationError, alignDown, alignUp, hex, type LinuxBootRequest, type LinuxMachine, type Segment } from "@handoff/core";
-import { layoutInPlaceList, type InPlaceList } from "@handoff/core/kexec";
+import { layoutInPlaceList, type InPlaceList, type RunningEfi } from "@handoff/core/kexec";
 import { BootParams } from "./boot-params.js";
 import { parseBzImage } from "./bzimage.js";
 import { e820FromRange } from "./e820.js";
+import { encodeEfiInfo, planX86Efi } from "./efi-kexec.js";
 import { ENTRY64_OFFSET } from "./setup-header.js";
 
 const PAGE = 0x1000n;
@@ -29,6 +30,8 @@ export interface X86LinuxRequest {
   readonly entry64: boolean;
   /** A running kernel's boot_params (kexec): its firmware facts are passed on ({@link BootParams.carryFirmwareInfo}). */
   readonly runningBootParams?: Uint8Array;
+  /** With it, the running kernel's /sys/firmware/efi: efi_info and SETUP_EFI for the new kernel ({@link planX86Efi}). */
+  readonly runningEfi?: RunningEfi;
 }
 
 /** A planned Linux x86 boot: segments to place and the two entry points. */
@@ -74,7 +77,7 @@ function chooseLoad(map: MemoryMap, keepOut: X86LinuxRequest["keepOut"], pref: b
  * below 4 GiB) and below `max` (initrd_addr_max + 1), page-aligned, clear of
  * every `taken` range and above 1 MiB.
  */
-export function placeInitrdHigh(map: MemoryMap, taken: readonly { readonly start: bigint; readonly end: bigint }[], size: bigint, ceiling: bigint | undefined, max = 0x1_0000_0000n): bigint {
+export function placeInitrdHigh(map: MemoryMap, taken: readonly { readonly start: bigint; readonly end: bigint }[], size: bigint, ceiling: bigint | undefined, max = 0x1_0000_0000n, what = "initrd"): bigint {
   const below4g = map.ram().filter((m) => m.start < 0x1_0000_0000n);
   const top = below4g.length ? below4g[below4g.length - 1]! : undefined;
   let limit = ceiling ?? (top ? (top.start + top.size < 0x1_0000_0000n ? top.start + top.size : 0x1_0000_0000n) : 0n);
@@ -87,7 +90,7 @@ export function placeInitrdHigh(map: MemoryMap, taken: readonly { readonly start
     at = alignDown(hit.start - size, PAGE);
   }
   if (at < MIB || !map.covers(at, at + size) || taken.some((k) => overlaps(at, at + size, k.start, k.end))) {
-    throw new ValidationError("initrd", `no free RAM of ${hex(size)} bytes below ${hex(limit)} (initrd_addr_max ${hex(max - 1n)})`);
+    throw new ValidationError(what, `no free RAM of ${hex(size)} bytes below ${hex(limit)} (limit ${hex(max - 1n)})`);
   }
   return at;
 }
@@ -132,6 +135,15 @@ export function planX86Linux(r: X86LinuxRequest): X86LinuxPlan {
     initrd = { addr: placeInitrdHigh(r.memoryMap, [...keepOut, { start: load, end: load + room }], BigInt(r.initrd.length), r.initrdCeiling, max), size: BigInt(r.initrd.length) };
     bp.setRamdisk(initrd.addr, initrd.size);
   }
+  const efi = r.runningBootParams && hdr.has("setup_data") ? planX86Efi(r.runningBootParams, r.runningEfi, r.entry64) : undefined;
+  let efiData: { at: bigint; bytes: Uint8Array } | undefined;
+  if (efi?.kind === "efi") {
+    // Below 4 GiB: efi_memmap_hi is ignored by a 32-bit kernel, and kexec-tools puts it there too.
+    const taken = [...keepOut, { start: load, end: load + room }, ...(initrd ? [{ start: initrd.addr, end: initrd.addr + initrd.size }] : [])];
+    const built = efi.build(placeInitrdHigh(r.memoryMap, taken, alignUp(BigInt(efi.bytes), PAGE), r.initrdCeiling, 0x1_0000_0000n, "EFI runtime map"));
+    bp.setEfiInfo(encodeEfiInfo(built.efiInfo)).setSetupData(built.setupData);
+    efiData = { at: built.setupData, bytes: built.bytes };
+  }
   const page = bp.toBytes();
   const cmdlinePage = new Uint8Array(cmdline.length + 1);
   cmdlinePage.set(cmdline);
@@ -148,6 +160,7 @@ export function planX86Linux(r: X86LinuxRequest): X86LinuxPlan {
     seg(page, bootParams, "boot-info", "boot_params"),
     seg(cmdlinePage, cmdlineAddr, "cmdline", "cmdline"),
     ...(initrd ? [seg(r.initrd!, initrd.addr, "initrd", "initrd")] : []),
+    ...(efiData ? [seg(efiData.bytes, efiData.at, "boot-info", "EFI setup_data and runtime map")] : []),
   ];
   return { load, entry32: load, entry64: load + BigInt(ENTRY64_OFFSET), kernelRoom: room, bootParams, cmdline: cmdlineAddr, initrd, segments, bootParamsPage: page };
 }

@@ -7,8 +7,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { LINUX_KEXEC_SEED_BYTES, ValidationError, hex, type Architecture, type LinuxKexecPlan, type LinuxKexecRequest, type MemoryMap } from "@handoff/core";
-import { KEXEC_FILE_ON_CRASH, KexecRefusedError, RecordingKexecBackend, type KexecBackend, type KexecFileLoadRequest, type Sha256Hasher } from "@handoff/core/kexec";
-import { readFileBounded, readFirmwareMemmap, readIomemMap, readKexecStatus, readProcCmdline, readRunningBootParams, testVmSegmentFault, type KexecStatus } from "@handoff/node";
+import { KEXEC_FILE_ON_CRASH, KexecRefusedError, RecordingKexecBackend, type KexecBackend, type KexecFileLoadRequest, type RunningEfi, type Sha256Hasher } from "@handoff/core/kexec";
+import { readFileBounded, readFirmwareMemmap, readIomemMap, readKexecStatus, readProcCmdline, readRunningBootParams, readRunningEfi, testVmSegmentFault, type KexecStatus } from "@handoff/node";
 import { linuxBuilderOf, type LoadedArchitectures } from "../container.js";
 import { UsageError } from "../cli/usage-error.js";
 import { table, toJson } from "../output.js";
@@ -103,14 +103,17 @@ export function runningMemoryMap(arch: string, root: string): MemoryMap {
 /**
  * What a kexec_load plan takes from the running machine besides its memory
  * map: on x86 the running kernel's boot_params (its RSDP and console go to
- * the new kernel), and how the stub's segment digests are computed.
+ * the new kernel) and /sys/firmware/efi (its runtime map), and how the stub's
+ * segment digests are computed.
  */
 export function runningKexecInputs(
   arch: string,
   o: { readonly root: string; readonly noVerify?: boolean; readonly verifyWithoutMmu?: boolean },
-): { runningBootParams?: Uint8Array; noVerify?: boolean; verifyWithoutMmu?: boolean; hasher: Sha256Hasher } {
+): { runningBootParams?: Uint8Array; runningEfi?: RunningEfi; noVerify?: boolean; verifyWithoutMmu?: boolean; hasher: Sha256Hasher } {
   const bootParams = arch.startsWith("x86") ? readRunningBootParams(o.root) : undefined;
-  return { ...(bootParams ? { runningBootParams: bootParams } : {}), ...(o.noVerify ? { noVerify: true } : {}), ...(o.verifyWithoutMmu ? { verifyWithoutMmu: true } : {}), hasher: NODE_SHA256 };
+  // EFI facts only go with the boot_params whose efi_info says the running kernel booted through EFI (the arch decides).
+  const efi = bootParams ? readRunningEfi(o.root) : undefined;
+  return { ...(bootParams ? { runningBootParams: bootParams } : {}), ...(efi ? { runningEfi: efi } : {}), ...(o.noVerify ? { noVerify: true } : {}), ...(o.verifyWithoutMmu ? { verifyWithoutMmu: true } : {}), hasher: NODE_SHA256 };
 }
 
 /** Plan a kexec_load (or the --probe payload) through the arch's Linux boot builder. */

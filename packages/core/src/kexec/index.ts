@@ -83,6 +83,7 @@ export {
   type KexecFileLoadRequest,
   type RecordedKexecCall,
 } from "./live-backend.js";
+export { parseEfiHex, parseEfiSystabSmbios, parseEfiRuntimeRegion, MAX_EFI_RUNTIME_REGIONS, type RunningEfi, type EfiRuntimeRegion } from "./running-efi.js";
 export { parseIomem, memoryMapFromIomem, memoryMapFromFirmwareMemmap, parseLockdown, type IomemEntry, type FirmwareMemmapEntry } from "./running-machine.js";
 export {
   buildCrashElfHeader,

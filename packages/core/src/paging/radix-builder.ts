@@ -164,12 +164,12 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
   const basePa = Number(base); // tables lie below tableLimit <= 2^52
   let cursor = 0;
   let tableCount = 0;
-  // Table byte offset by level and key (index >> coverShift[level]; keys < 2^53).
-  const byLevel: Map<number, number>[] = levels.map(() => new Map());
+  const perLevel = levels.map(() => 0);
   // Pass 1 lays tables out and records what to write, as flat number arrays;
   // pass 2 writes it into one buffer of the exact size.
   const links: number[] = []; // [entry byte offset, child byte offset, parent level]
-  const runs: number[] = []; // [entry byte offset, span, count, first output address, step, attr lo, attr hi]
+  const segments: number[] = []; // [span, step, attr lo, attr hi, end of its runs in `runs`]
+  const runs: number[] = []; // [entry byte offset, count, first output address]
   const allocate = (level: number): number => {
     const a = align[level]!;
     const pad = (a - ((baseMod[level]! + cursor) % a)) % a;
@@ -181,18 +181,26 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
     return offset;
   };
   const rootOffset = allocate(0);
-  byLevel[0]!.set(0, rootOffset);
+  perLevel[0] = 1;
 
+  // Mappings are laid in index order and each segment walks up the index, so
+  // every level is asked for non-decreasing keys (index >> coverShift[level]):
+  // the table with the last key asked for is the only one asked for again, and
+  // a larger key is a table not made yet. No lookup structure (a Map lookup per
+  // table was much of the cost of arm32's 1 KiB tables).
+  const lastKey: number[] = levels.map((_, level) => (level === 0 ? 0 : -1));
+  const lastTable = levels.map(() => rootOffset);
   // The table at `level` with `key`, created (with its parents) if needed.
   const tableFor = (level: number, key: number): number => {
-    const found = byLevel[level]!.get(key);
-    if (found !== undefined) return found;
+    if (lastKey[level] === key) return lastTable[level]!;
+    if (key < lastKey[level]!) throw new ValidationError(`${spec.id} tables`, "internal: tables asked for out of index order");
     const parentEntries = levels[level - 1]!.entries;
     const parent = tableFor(level - 1, Math.floor(key / parentEntries));
-    const child = allocate(level);
-    links.push(parent + (key % parentEntries) * entryBytes, child, level - 1);
-    byLevel[level]!.set(key, child);
-    return child;
+    const table = allocate(level);
+    links.push(parent + (key % parentEntries) * entryBytes, table, level - 1);
+    perLevel[level]!++;
+    lastKey[level] = key;
+    return (lastTable[level] = table);
   };
 
   const leafChoices = levels
@@ -234,12 +242,13 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
       let out = Number(pa) / addressDivisor;
       while (left > 0) {
         const count = Math.min(left, (g.entries - slot) / span);
-        runs.push(tableFor(level, key) + slot * entryBytes, span, count, out, step, attrLo, attrHi);
+        runs.push(tableFor(level, key) + slot * entryBytes, count, out);
         left -= count;
         out += count * step;
         key++;
         slot = 0;
       }
+      segments.push(span, step, attrLo, attrHi, runs.length);
       leafCounts.set(size, (leafCounts.get(size) ?? 0n) + leaves);
       const advanced = leaves * size;
       index += advanced;
@@ -253,12 +262,16 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
   const segmentBytes = new Uint8Array(cursor);
   const view = new DataView(segmentBytes.buffer);
   const words = HOST_LITTLE_ENDIAN ? new Int32Array(segmentBytes.buffer) : undefined;
+  const linkBits = tableDescriptorBits.map((bits) => [Number(bits & 0xffffffffn), Number(bits >> 32n)] as const);
   for (let i = 0; i < links.length; i += 3) {
-    const bits = tableDescriptorBits[links[i + 2]!]!;
-    writeLeaves(segmentBytes, view, words, links[i]!, 1, 1, (basePa + links[i + 1]!) / addressDivisor, 0, Number(bits & 0xffffffffn), Number(bits >> 32n), entryBytes);
+    const [lo, hi] = linkBits[links[i + 2]!]!;
+    const pa = (basePa + links[i + 1]!) / addressDivisor;
+    const paHi = Math.floor(pa / TWO_32);
+    view.setUint32(links[i]!, ((pa - paHi * TWO_32) | lo) >>> 0, true);
+    if (entryBytes === 8) view.setUint32(links[i]! + 4, (paHi | hi) >>> 0, true);
   }
-  for (let i = 0; i < runs.length; i += 7) {
-    writeLeaves(segmentBytes, view, words, runs[i]!, runs[i + 1]!, runs[i + 2]!, runs[i + 3]!, runs[i + 4]!, runs[i + 5]!, runs[i + 6]!, entryBytes);
+  for (let s = 0, i = 0; s < segments.length; s += 5) {
+    for (; i < segments[s + 4]!; i += 3) writeLeaves(segmentBytes, view, words, runs[i]!, segments[s]!, runs[i + 1]!, runs[i + 2]!, segments[s + 1]!, segments[s + 2]!, segments[s + 3]!, entryBytes);
   }
   const segment = { pa: base, bytes: segmentBytes };
   const smallestPage = levels[levels.length - 1]!.leafSizes[0] ?? 1n << BigInt(levels[levels.length - 1]!.shift);
@@ -271,7 +284,7 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
     format: spec.id,
     root,
     tables: BigInt(tableCount),
-    tablesPerLevel: byLevel.map((t) => BigInt(t.size)),
+    tablesPerLevel: perLevel.map((n) => BigInt(n)),
     tableBytes: total,
     tablePages: (total + smallestPage - 1n) / smallestPage,
     segment,
