@@ -146,6 +146,15 @@ for (const c of ARCH_CASES) {
       console.log(`kexec ${c.arch} -> ${c.arch} at EL2, -smp 2, handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker${describeCheck(r.results)}`);
     }, VM_LIFETIME_MS + 30_000);
 
+    it.skipIf(c.arch !== "arm32")(`${c.arch} in HYP mode (virtualization=on): the running kernel enters the stub in HYP, which enters the new kernel in HYP`, async () => {
+      const r = await runCase("load", { virt: "virt,virtualization=on" });
+      const [first, second] = r.serial.split(VM_EXEC_LINE) as [string, string];
+      expect(first, "the first kernel started in HYP mode").toMatch(/first kernel: started in HYP mode/);
+      expect(second).toContain("CPU: All CPU(s) started in HYP mode.");
+      expect(second).toContain("HANDOFF-MARKER: kexec-load");
+      console.log(`kexec ${c.arch} -> ${c.arch} in HYP mode, handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker`);
+    }, VM_LIFETIME_MS + 30_000);
+
     it(`${c.arch} --probe: after the running kernel's relocate_kernel and handoff's stub, every register at the payload is the promised one`, async () => {
       // The VM is the machine the captured tree comes from (QEMU -M virt -m 512M): the same plan, so the same promise.
       const plan = c.builder.kexecProbe!(readIomemMap(join(REPO_ROOT, `packages/node/test/fixtures/running-${c.arch}`)));
