@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ValidationError, type HypercallAbi } from "@handoff/core";
 import { QemuError, scratchDir, withQemu, type QemuMachine } from "@handoff/qemu";
-import { blockFrames, checkPageHashes, decodePvhBoot, decodeXenRun, findPayloadBlock, planXenPayload, type PlannedBlock, type PvhBootFacts, type XenCallResult, type XenRunCallSpec, type XenRunFlavour, type XenRunMachine } from "@handoff/xen";
+import { blockFrames, decodePvhBoot, readHashedBlock, decodeXenRun, findPayloadBlock, planXenPayload, type PlannedBlock, type PvhBootFacts, type XenCallResult, type XenRunCallSpec, type XenRunFlavour, type XenRunMachine } from "@handoff/xen";
 
 /** What `handoff xen run` reports: each call's outcome, Xen's console and the times. */
 export interface XenRunReport {
@@ -78,18 +78,14 @@ async function settleSerial(m: QemuMachine): Promise<void> {
 
 /**
  * The block from its first page at machine address `at`: contiguous where dom0
- * is 1:1 (the read covers it even across a search chunk), or where a PVH dom0's
- * 2 MiB-populated RAM keeps it so (checked against the hashes the payload wrote
- * of its pages), else page by page at the machine frames the payload wrote
- * into its frame table (PV).
+ * is 1:1 (the read covers it even across a search chunk), for a PVH dom0 read
+ * on and checked page by page against the hashes the payload wrote (a page
+ * elsewhere is found in `ram` by its hash), else page by page at the machine
+ * frames the payload wrote into its frame table (PV).
  */
-async function readPages(m: QemuMachine, at: bigint, size: number, kind: XenRunFlavour["frameTable"]): Promise<Uint8Array> {
+async function readPages(m: QemuMachine, ram: XenRunMachine["ram"], at: bigint, size: number, kind: XenRunFlavour["frameTable"]): Promise<Uint8Array> {
   const page = 4096;
-  if (kind === "page-hashes") {
-    const bytes = await m.readMemory(at, size);
-    checkPageHashes(bytes, size / page);
-    return bytes;
-  }
+  if (kind === "page-hashes") return (await readHashedBlock((a, n) => m.readMemory(a, n), ram, at, size)).bytes;
   const first = await m.readMemory(at, page);
   const frames = blockFrames(first, size / page);
   if (!frames) return m.readMemory(at, size);
@@ -112,7 +108,7 @@ async function readBlock(m: QemuMachine, ram: XenRunMachine["ram"], plan: Planne
     const found = findPayloadBlock(dump, plan.nonce);
     if (found === undefined) continue;
     const at = ram.base + BigInt(off + found);
-    return { at, bytes: await readPages(m, at, plan.block.length, kind) };
+    return { at, bytes: await readPages(m, ram, at, plan.block.length, kind) };
   }
   throw new ValidationError("xen run", `the payload's data block is not in guest RAM ${ram.base.toString(16)}+${ram.size.toString(16)}: did dom0 start? serial: ${JSON.stringify(m.serial.slice(-400))}`);
 }

@@ -13,7 +13,7 @@ import { FormatError, ValidationError, type LinuxBootBuilder } from "@handoff/co
 import { FdtValue, encodeFdt, parseFdt } from "@handoff/core/fdt";
 import { readIomemMap } from "@handoff/node";
 import { ARM64_HANDOFF_STUB, arm64LinuxBootBuilder } from "@handoff/arm64";
-import { arm32LinuxBootBuilder, readZImage, ZIMAGE_FORMAT_ID } from "@handoff/arm32";
+import { ARM32_HANDOFF_STUB, arm32KexecEntry, arm32LinuxBootBuilder, buildArm32Stub, readZImage, ZIMAGE_FORMAT_ID } from "@handoff/arm32";
 import { ByteReader } from "@handoff/core";
 import { runCli } from "@handoff/test-support/cli";
 import { KERNELS, REPO_ROOT, fixtureKernel, tempDir } from "@handoff/test-support";
@@ -85,6 +85,22 @@ for (const c of CASES) {
       expect(at("hd_pstate_el2") & 0x3c0n, "D, A, I, F masked").toBe(0x3c0n);
       expect(at("hd_sctlr_el2") & 0x5n, "SCTLR_EL2: MMU and D-cache off").toBe(0n);
       expect(at("hd_entry")).toBe(segment(p, c.kernelName).mem);
+    });
+
+    it.skipIf(c.arch !== "arm32")("the stub carries the same entry in HYP mode, taken when it runs in HYP (a kernel booted in HYP enters purgatory there)", () => {
+      const p = plan(c.builder, c.arch, c.kernel!);
+      const stub = segment(p, "stub").bytes;
+      const v = new DataView(stub.buffer, stub.byteOffset, stub.byteLength);
+      const at = (symbol: keyof typeof ARM32_HANDOFF_STUB.symbols) => v.getUint32(ARM32_HANDOFF_STUB.symbols[symbol], true);
+      expect(at("hd_cpsr"), "the promise: SVC, A I F masked").toBe(0x1d3);
+      expect(at("hd_cpsr_hyp"), "HYP, A I F masked").toBe(0x1da);
+      expect(at("hd_hsctlr") & 0x1005, "HSCTLR: MMU and caches off").toBe(0);
+      expect(at("hd_hsctlr") & 0x30c50818, "HSCTLR's RES1 bits").toBe(0x30c50818);
+      // A HYP alternative that is not HYP, or enters elsewhere, is refused.
+      const svc = p.state;
+      expect(() => buildArm32Stub(svc, { head: 4n, maxSteps: 1n }, { regions: [] }, svc)).toThrow(/not HYP mode/);
+      const elsewhere = arm32KexecEntry({ dtb: p.state.registers.get("r2"), entry: 0x4100_0000n, mode: "hyp" });
+      expect(() => buildArm32Stub(svc, { head: 4n, maxSteps: 1n }, { regions: [] }, elsewhere)).toThrow(/differs from the entry in r15/);
     });
 
     it("patches the running devicetree: bootargs, the initrd range it was given, the seeds, and no crash-kernel leftovers", () => {

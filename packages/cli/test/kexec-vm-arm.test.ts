@@ -28,12 +28,15 @@ const VM_LIFETIME_MS = 300_000;
 const SCTLR_M_C_I = 0x1005n;
 
 /** The arm64 stub's result words (hd_check_*) from its bytes in guest memory. */
-function arm64CheckResults(bytes: Uint8Array): { sctlr: bigint; el: number; ticks: bigint; freq: bigint; seconds: number } {
+function arm64CheckResults(bytes: Uint8Array): { sctlr: bigint; el: number; tables: string; ticks: bigint; freq: bigint; seconds: number } {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const word = (symbol: keyof typeof ARM64_HANDOFF_STUB.symbols) => v.getBigUint64(ARM64_HANDOFF_STUB.symbols[symbol], true);
   const ticks = word("hd_check_ticks");
   const freq = word("hd_check_freq");
-  return { sctlr: word("hd_check_sctlr"), el: Number(word("hd_check_el") >> 2n), ticks, freq, seconds: freq === 0n ? NaN : Number(ticks) / Number(freq) };
+  const ttbr = word("hd_check_ttbr");
+  // Which table set the stub installed: the TTBR0_EL1 format (EL1; EL2 with E2H = 1) or the EL2 one (E2H = 0).
+  const tables = ttbr === 0n ? "none" : ttbr === word("hd_mmu_ttbr") ? "el1-format" : ttbr === word("hd_mmu_ttbr_el2") ? "el2-format" : `unknown 0x${ttbr.toString(16)}`;
+  return { sctlr: word("hd_check_sctlr"), el: Number(word("hd_check_el") >> 2n), tables, ticks, freq, seconds: freq === 0n ? NaN : Number(ticks) / Number(freq) };
 }
 
 /** The stub's address in the load's segment table on the serial console (`kexec load` prints it before the exec line). */
@@ -74,14 +77,14 @@ for (const c of ARCH_CASES) {
   const vmImage = armKexecVmImage(c.arch);
 
   /** Boot the VM on `kexecCase` and run `then` once /init has printed its exec line. */
-  const bootCase = <T>(kexecCase: string, then: (vm: QemuMachine, execAt: number) => Promise<T>, machine: { virt?: string; smp?: number } = {}): Promise<T> => {
+  const bootCase = <T>(kexecCase: string, then: (vm: QemuMachine, execAt: number) => Promise<T>, machine: { virt?: string; smp?: number; cpu?: string } = {}): Promise<T> => {
     const append = `console=ttyAMA0 quiet ${VM_GUARD_PARAM} handoff.case=${kexecCase}`;
     return withQemu(
       {
         arch: c.arch,
         kernel: vmImage!.kernel,
         machine: machine.virt ?? "virt",
-        cpu: c.cpu,
+        cpu: machine.cpu ?? c.cpu,
         memory: "512M",
         lifetimeMs: VM_LIFETIME_MS,
         extraArgs: ["-initrd", vmImage!.initrd(), "-append", append, "-smp", String(machine.smp ?? 1)],
@@ -99,7 +102,7 @@ for (const c of ARCH_CASES) {
    * the second kernel's marker and, for `results` (arm64 handoff cases), the
    * stub's result words read over QMP as soon as its check is done.
    */
-  const runCase = (kexecCase: string, machine: { virt?: string; smp?: number } = {}, options: { results?: boolean } = {}) =>
+  const runCase = (kexecCase: string, machine: { virt?: string; smp?: number; cpu?: string } = {}, options: { results?: boolean } = {}) =>
     bootCase(
       kexecCase,
       async (vm, execAt) => {
@@ -126,8 +129,9 @@ for (const c of ARCH_CASES) {
       expect(r.serial).toContain("HANDOFF-MARKER: kexec-load");
       expect(r.serial).toMatch(/Kernel command line: console=ttyAMA0 handoff\.marker=kexec-load/);
       if (r.results !== undefined) {
-        // arm64: the stub checked the 30 MB at EL1 with the MMU and caches on over its tables.
+        // arm64: the stub checked the 30 MB at EL1 with the MMU and caches on over its TTBR0_EL1-format tables.
         expect(r.results.el).toBe(1);
+        expect(r.results.tables).toBe("el1-format");
         expect(r.results.sctlr & SCTLR_M_C_I, `SCTLR_EL1 0x${r.results.sctlr.toString(16)}`).toBe(SCTLR_M_C_I);
       }
       console.log(`kexec ${c.arch} -> ${c.arch}, handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker${describeCheck(r.results)}`);
@@ -142,8 +146,31 @@ for (const c of ARCH_CASES) {
       expect(second).toContain("HANDOFF-MARKER: kexec-load");
       // The check ran at EL2 (E2H = 0 on cortex-a57: the EL2-format tables) with SCTLR_EL2.M, C and I set.
       expect(r.results!.el).toBe(2);
+      expect(r.results!.tables).toBe("el2-format");
       expect(r.results!.sctlr & SCTLR_M_C_I, `SCTLR_EL2 0x${r.results!.sctlr.toString(16)}`).toBe(SCTLR_M_C_I);
       console.log(`kexec ${c.arch} -> ${c.arch} at EL2, -smp 2, handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker${describeCheck(r.results)}`);
+    }, VM_LIFETIME_MS + 30_000);
+
+    it.skipIf(c.arch !== "arm32")(`${c.arch} in HYP mode (virtualization=on): the running kernel enters the stub in HYP, which enters the new kernel in HYP`, async () => {
+      const r = await runCase("load", { virt: "virt,virtualization=on" });
+      const [first, second] = r.serial.split(VM_EXEC_LINE) as [string, string];
+      expect(first, "the first kernel started in HYP mode").toMatch(/first kernel: started in HYP mode/);
+      expect(second).toContain("CPU: All CPU(s) started in HYP mode.");
+      expect(second).toContain("HANDOFF-MARKER: kexec-load");
+      console.log(`kexec ${c.arch} -> ${c.arch} in HYP mode, handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker`);
+    }, VM_LIFETIME_MS + 30_000);
+
+    it.skipIf(c.arch !== "arm64")(`${c.arch} at EL2 with VHE (-cpu max, virtualization=on): the stub runs at EL2 with HCR_EL2.E2H set and checks over the TTBR0_EL1-format tables in the _EL2 registers`, async () => {
+      // Linux 6.1 on a CPU with FEAT_VHE runs at EL2 itself, so purgatory is entered at EL2 with E2H = 1 (most arm64 servers boot this way).
+      const r = await runCase("load", { virt: "virt,virtualization=on", cpu: "max,pauth-impdef=on" }, { results: true });
+      const [first, second] = r.serial.split(VM_EXEC_LINE) as [string, string];
+      expect(first).toMatch(/first kernel: started at EL2/);
+      expect(second).toContain("CPU: All CPU(s) started at EL2");
+      expect(second).toContain("HANDOFF-MARKER: kexec-load");
+      expect(r.results!.el).toBe(2);
+      expect(r.results!.tables).toBe("el1-format");
+      expect(r.results!.sctlr & SCTLR_M_C_I, `SCTLR_EL2 0x${r.results!.sctlr.toString(16)}`).toBe(SCTLR_M_C_I);
+      console.log(`kexec ${c.arch} -> ${c.arch} at EL2 with VHE, handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker${describeCheck(r.results)}`);
     }, VM_LIFETIME_MS + 30_000);
 
     it(`${c.arch} --probe: after the running kernel's relocate_kernel and handoff's stub, every register at the payload is the promised one`, async () => {

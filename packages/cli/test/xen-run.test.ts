@@ -344,7 +344,7 @@ describe("handoff xen run on Arm: Argo from both widths on the arm64 Argo build"
     });
     // Argo's structs are fixed-width (public/argo.h): both guests' register_ring and sendv structs decode alike.
     expect(reports[0]!.results.map((r) => r.struct!.value)).toEqual(reports[1]!.results.map((r) => r.struct!.value));
-  });
+  }, 120_000);
 });
 
 describe("handoff xen run on x86: PVH dom0, its 32-bit stage and long mode", () => {
@@ -370,12 +370,12 @@ describe("handoff xen run on x86: PVH dom0, its 32-bit stage and long mode", () 
       checkPvhMemoryMaps(report);
       // The x86 hypercall table gives HVM guests no kexec_op (README: PV only).
       expect(n(byIndex(report, ARM_SCRIPT_CALLS).result)).toBe(ENOSYS);
-    });
+    }, 90_000);
   }
 
   it.skipIf(!(argo && qemu))("Argo from the 32-bit stage and from long mode on the Argo build: one ABI, the message read back from the ring", () => {
     for (const mode of ["32", "64"] as const) checkArgo(runPvh(argo!, mode, ARGO, ["argo=1"]), 0);
-  });
+  }, 120_000);
 });
 
 /** e820 types (Xen's XENMEM_machine_memory_map entries) as handoff's memory-map JSON names them. */
@@ -429,5 +429,5 @@ describe("handoff xen run on x86: Xen's own kexec starts a kernel from handoff's
     // Xen executes only a loaded image (xen/common/kexec.c kexec_exec: -ENOENT otherwise), so the line above
     // shows the load took; dom0's block is not read after a handover (the new kernel may have reused its pages).
     expect(report.results).toEqual([]);
-  });
+  }, 300_000);
 });

@@ -45,8 +45,8 @@ export interface HandoffArtefact {
 export interface ArtefactRequest {
   readonly protocol: string;
   readonly payload: Uint8Array;
-  /** Use 0x08/0x10 selectors instead of boot.rst's 0x10/0x18 (x86). */
-  readonly vmmSelectors?: boolean;
+  /** Builder-specific switches turned on, by the names the builder's `switches` declares (e.g. x86's `vmm-selectors`). */
+  readonly switches?: readonly string[];
   /** Privilege to enter at, where the arch offers a choice: `el1`/`el2` (arm64), `svc`/`hyp` (arm32). */
   readonly entryMode?: string;
   /** Leave the stub's segment check out (an empty region table): `--no-verify`. */
@@ -73,6 +73,8 @@ export interface HandoffArtefactBuilder {
   readonly protocols: readonly string[];
   /** Entry modes `build` accepts, first is the default (empty when there is no choice). */
   readonly entryModes: readonly string[];
+  /** Switches `build` takes beyond the common request, by name, each with what it does (none when absent). */
+  readonly switches?: Readonly<Record<string, string>>;
   /** The spin-at-entry probe payload (`jmp .` / `b .`). */
   probePayload(): Uint8Array;
   /** Builds the hand-off artefact for `request`. */
@@ -86,12 +88,14 @@ export const HANDOFF_ARTEFACT_BUILDER = Symbol.for("@handoff/core/HandoffArtefac
 
 /**
  * Checks a request against what `builder` accepts before anything is laid
- * out; `what` names the builder in the error. `--vmm-selectors` is for the
- * builders that say they take it (the x86 ones), an entry mode must be one the
- * builder lists, the protocol one it builds.
+ * out; `what` names the builder in the error. A switch must be one the builder
+ * declares, an entry mode one it lists, the protocol one it builds.
  */
-export function checkArtefactRequest(builder: HandoffArtefactBuilder, what: string, request: ArtefactRequest, options: { readonly vmmSelectors?: boolean } = {}): void {
-  if (request.vmmSelectors && !options.vmmSelectors) throw new ValidationError(what, "--vmm-selectors is not an option of this architecture's builder");
+export function checkArtefactRequest(builder: HandoffArtefactBuilder, what: string, request: ArtefactRequest): void {
+  const declared = Object.keys(builder.switches ?? {});
+  for (const name of request.switches ?? []) {
+    if (!declared.includes(name)) throw new ValidationError(what, `--${name} is not a switch of this architecture's builder (${declared.length === 0 ? "it takes none" : `it takes ${declared.map((d) => `--${d}`).join(", ")}`})`);
+  }
   if (request.entryMode !== undefined && !builder.entryModes.includes(request.entryMode)) {
     throw new ValidationError(what, builder.entryModes.length === 0 ? "this architecture has no entry-mode choice" : `entry mode '${request.entryMode}' is not one of ${builder.entryModes.join(", ")}`);
   }

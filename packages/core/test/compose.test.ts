@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { container as rootContainer } from "tsyringe";
-import { ARCHITECTURE, HANDOFF_ARTEFACT_BUILDER, HandoffState, type ArchitecturePlugin, type HandoffArtefact, type HandoffArtefactBuilder, type ImageFormat, type RegisterSpec } from "@handoff/core";
+import { ARCHITECTURE, HANDOFF_ARTEFACT_BUILDER, HandoffState, checkArtefactRequest, type ArchitecturePlugin, type HandoffArtefact, type HandoffArtefactBuilder, type ImageFormat, type RegisterSpec } from "@handoff/core";
 import { ArchitectureCatalog, ArchitectureRegistry, ArtefactService, BOOT_PROTOCOL, BootService, BuilderLookup, IMAGE_FORMAT, ImageLoader, NoBuilderError, QEMU_RUNNER, defineArchitecture, type QemuProbeRequest, type QemuRunner } from "@handoff/core/compose";
 
 const REGISTERS: readonly RegisterSpec[] = [
@@ -144,5 +144,15 @@ describe("services composed from plugins", () => {
     expect(seen[0]!.native?.entry).toBe(0x1000n);
     // No runner registered: the service cannot be made, rather than silently running nothing.
     expect(() => compose(toy.plugin).resolve(BootService)).toThrow();
+  });
+});
+
+describe("checkArtefactRequest", () => {
+  it("refuses a switch the builder does not declare; core itself knows none", () => {
+    const builder = toyBuilder("toy64", ["boot"]);
+    const request = { protocol: "boot", payload: new Uint8Array(4) };
+    expect(() => checkArtefactRequest(builder, "toy64 build", request)).not.toThrow();
+    expect(() => checkArtefactRequest(builder, "toy64 build", { ...request, switches: ["vmm-selectors"] })).toThrow(/toy64 build.*--vmm-selectors is not a switch of this architecture's builder \(it takes none\)/);
+    expect(() => checkArtefactRequest({ ...builder, switches: { fast: "go faster" } }, "toy64 build", { ...request, switches: ["fast"] })).not.toThrow();
   });
 });

@@ -78,7 +78,8 @@ crash_setup() {
 }
 panic() { echo "${VM_PANIC_LINE}"; echo c > /proc/sysrq-trigger; }
 echo "HANDOFF-VM: case $case"
-echo "HANDOFF-VM: first kernel: $(dmesg | grep -m1 -o 'started at EL[0-9]') $(dmesg | grep -m1 -o 'Brought up .*')"
+echo "HANDOFF-VM: first kernel: $(dmesg | grep -m1 -o 'started at EL[0-9]\\|started in HYP mode') $(dmesg | grep -m1 -o 'Brought up .*')"
+echo "HANDOFF-VM: firmware: $([ -d /sys/firmware/efi ] && echo efi || echo no-efi)"
 run() { echo "HANDOFF-VM: run $*"; "$@"; }
 case "$case" in
   load) run $H kexec load --kernel /k/kernel --initrd /k/marker.cpio --cmdline "$M" && run $H kexec status && echo "${VM_EXEC_LINE}" && $H kexec exec ;;

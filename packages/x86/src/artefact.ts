@@ -1,6 +1,6 @@
 import { checkArtefactRequest, spinProbePayload, type ArtefactRequest, type HandoffArtefact, type HandoffArtefactBuilder, type NativeProbe } from "@handoff/core";
 import { layoutAlternatingPayload, segmentCheck } from "@handoff/core/kexec";
-import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt, type HandoffGdt } from "./descriptors.js";
+import { VMM_SELECTORS, X86_ARTEFACT_SWITCHES, buildHandoffGdt, handoffSelectors, type HandoffGdt } from "./descriptors.js";
 import { pvhElfArtefact } from "./pvh-artefact.js";
 import { writePvhElf, type PvhLoad } from "./pvh-elf.js";
 import { pvhPayloadArtefact } from "./pvh-payload.js";
@@ -67,13 +67,14 @@ export function makeX86ArtefactBuilder(width: X86Width): HandoffArtefactBuilder 
     arch: width.arch,
     protocols: width.artefactProtocols,
     entryModes: [],
+    switches: X86_ARTEFACT_SWITCHES,
     probePayload,
     build(request: ArtefactRequest): HandoffArtefact {
-      checkArtefactRequest(this, what, request, { vmmSelectors: true });
+      checkArtefactRequest(this, what, request);
       // PVH: 32-bit protected mode on both widths, through the IA-32 stub.
       if (request.protocol === "pvh") return pvhPayloadArtefact(width.arch, request, width.pvhEntry, L);
       const layout = layoutAlternatingPayload({ what, word: width.word, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, maxPayload: L.maxPayload });
-      const gdt = buildHandoffGdt(request.vmmSelectors ? VMM_SELECTORS : BOOT_SELECTORS, width.word === 8);
+      const gdt = buildHandoffGdt(handoffSelectors(request), width.word === 8);
       const placement = { gdt, gdtBase: L.stub + BigInt(width.stubSymbols.gdt), entry: L.entry, bootParams: L.bootData, stackTop: L.stackTop, tables: L.tables };
       const { state, tables } = width.payloadEntry(request.protocol, placement);
       return x86StubArtefact(width, {

@@ -1,4 +1,4 @@
-import { ValidationError, fitsUnsigned } from "@handoff/core";
+import { ValidationError, fitsUnsigned, type ArtefactRequest } from "@handoff/core";
 
 /**
  * Segment descriptors (Intel SDM Vol. 3A §3.4.5 "Segment Descriptors",
@@ -72,6 +72,16 @@ export interface GdtSelectors {
 export const BOOT_SELECTORS: GdtSelectors = { code: 0x10, data: 0x18, tss: 0x20 };
 /** The 0x08/0x10 pair many VMMs load (QEMU's PVH ROM, Firecracker); TSS after them. */
 export const VMM_SELECTORS: GdtSelectors = { code: 0x08, data: 0x10, tss: 0x18 };
+
+/** The switches the x86 flat-payload builders declare (`ArtefactRequest.switches`; the CLI's `--vmm-selectors`). */
+export const X86_ARTEFACT_SWITCHES: Readonly<Record<string, string>> = {
+  "vmm-selectors": "use the 0x08/0x10 selectors many VMMs load instead of boot.rst's 0x10/0x18",
+};
+
+/** The selectors an artefact's GDT uses: {@link VMM_SELECTORS} when the request turns `vmm-selectors` on, else {@link BOOT_SELECTORS}. */
+export function handoffSelectors(request: Pick<ArtefactRequest, "switches">): GdtSelectors {
+  return request.switches?.includes("vmm-selectors") ? VMM_SELECTORS : BOOT_SELECTORS;
+}
 
 /** A hand-off GDT: null, flat code, flat data and a TSS (base 0, limit 0x67) at the given selectors. */
 export interface HandoffGdt {

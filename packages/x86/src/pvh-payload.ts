@@ -1,6 +1,6 @@
 import { type ArtefactRequest, type HandoffArtefact } from "@handoff/core";
 import { layoutAlternatingPayload, segmentCheck } from "@handoff/core/kexec";
-import { BOOT_SELECTORS, VMM_SELECTORS, buildHandoffGdt } from "./descriptors.js";
+import { buildHandoffGdt, handoffSelectors } from "./descriptors.js";
 import { PC_COM1_PORT } from "./uart.js";
 import { buildIa32Stub, X86_32_HANDOFF_STUB, X86_32_STUB_GDT_OFFSET } from "./ia32-stub/stub.js";
 import { pvhElfArtefact } from "./pvh-artefact.js";
@@ -25,7 +25,7 @@ export interface PvhPayloadLayout {
  */
 export function pvhPayloadArtefact(arch: "x86_32" | "x86_64", request: ArtefactRequest, makeState: PvhStateMaker, L: PvhPayloadLayout): HandoffArtefact {
   const layout = layoutAlternatingPayload({ what: `${arch} build`, word: 4, payload: request.payload, dest: L.entry, staging: L.staging, listBase: L.list, maxPayload: L.maxPayload });
-  const gdt = buildHandoffGdt(request.vmmSelectors ? VMM_SELECTORS : BOOT_SELECTORS, false);
+  const gdt = buildHandoffGdt(handoffSelectors(request), false);
   const state = makeState({ gdt, gdtBase: L.stub + BigInt(X86_32_STUB_GDT_OFFSET), startInfo: L.bootData, entry: L.entry });
   const check = segmentCheck([layout.segment], { ...(request.noVerify ? { noVerify: true } : {}), console: PC_COM1_PORT });
   const stub = buildIa32Stub(state, layout, gdt, { check });

@@ -47,7 +47,8 @@ export { DOMID_SELF, XENMAPSPACE, memoryReservation, memoryMap, addToPhysmap } f
 export { XEN_VERSION, CONSOLE_IO, SCHED_OP, EVENT_CHANNEL_OP } from "./hypercalls.js";
 export { parseXenRunScript, XenRunScriptError, type XenRunCallSpec, type XenRunValue } from "./run/script.js";
 export { planXenPayload, THIRTY_TWO_BIT_RULE, type PlannedBlock, type PlannedCall, type PlannedBuffer } from "./run/payload.js";
-export { blockFrames, checkPageHashes, decodePvhBoot, pageHash, decodeXenRun, findPayloadBlock, readArgoRing, type XenCallResult, type ArgoMessage, type DecodedValue, type PvhBootFacts } from "./run/results.js";
+export { checkPageHashes, pageHash, readHashedBlock, type MemoryReader } from "./run/page-hashes.js";
+export { blockFrames, decodePvhBoot, decodeXenRun, findPayloadBlock, readArgoRing, type XenCallResult, type ArgoMessage, type DecodedValue, type PvhBootFacts } from "./run/results.js";
 export { xenKexecCalls } from "./run/kexec-calls.js";
 export { XEN_RUN_FLAVOURS, PAYLOAD_DATA_OFFSET, xenRunFlavour, type XenRunFlavour, type XenRunMachine } from "./run/flavours.js";
 export { PAYLOAD_HEADER, CALL_ENTRY, FRAME_TABLE_SLOTS } from "./run/data-block.js";

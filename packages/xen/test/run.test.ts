@@ -18,6 +18,7 @@ import {
   decodePvhBoot,
   decodeXenRun,
   pageHash,
+  readHashedBlock,
   findPayloadBlock,
   parseXenRunScript,
   planXenPayload,
@@ -233,12 +234,13 @@ describe("the x86 PVH payload", () => {
     expect(new DataView(image.buffer).getBigUint64(PAYLOAD_DATA_OFFSET + PAYLOAD_HEADER.longMode, true)).toBe(bits === 64 ? 1n : 0n);
   });
 
-  it("hashes a page as the payload does (rol 5, xor each dword) and refuses a block page whose hash differs, naming it", () => {
-    const page = new Uint8Array(4096);
-    page[0] = 1;
-    // 1 rotated left by 5 for each of the 1023 dwords after it: 5115 mod 32 = 27.
-    expect(pageHash(page)).toBe(1n << 27n);
-    expect(pageHash(new Uint8Array(4096))).toBe(0n);
+  it("hashes a page as the payload does (FNV-1a over dwords) and refuses a block page whose hash differs, naming it", () => {
+    // A zero page: basis * prime^1024 mod 2^32, worked out with BigInt arithmetic.
+    let zero = 0x811c9dc5n;
+    for (let i = 0; i < 1024; i++) zero = (zero * 0x01000193n) % (1n << 32n);
+    expect(pageHash(new Uint8Array(4096))).toBe(zero);
+    // Constant pages differ (the rotate-xor hash this replaced gave them all 0).
+    expect(pageHash(new Uint8Array(4096).fill(0x11))).not.toBe(pageHash(new Uint8Array(4096).fill(0x5a)));
     const plan = planXenPayload(x64, specs, { nonce, frameTable: true, startInfo: "hvm_start_info" });
     const pages = plan.block.length / 4096;
     expect(pages).toBeGreaterThan(1);
@@ -249,6 +251,27 @@ describe("the x86 PVH payload", () => {
     expect(() => checkPageHashes(ran, pages)).not.toThrow();
     ran[(pages - 1) * 4096 + 100]! ^= 0x40;
     expect(() => checkPageHashes(ran, pages)).toThrow(new RegExp(`page ${pages - 1}.*not machine-contiguous`));
+  });
+
+  it("reads a block on from its first page and finds a page that is not where contiguity puts it by its hash, anywhere in RAM", async () => {
+    const plan = planXenPayload(x64, [...specs, { call: "console_io", command: "write", args: [1, { zeros: 3 * 4096 }] }], { nonce, frameTable: true });
+    const pages = plan.block.length / 4096;
+    const ran = plan.block.slice();
+    const v = new DataView(ran.buffer);
+    ran.fill(0x5a, 2 * 4096, 3 * 4096); // page 2: distinct bytes
+    const table = Number(v.getBigUint64(PAYLOAD_HEADER.frameTable, true));
+    for (let i = 1; i < pages; i++) v.setBigUint64(table + i * 8, pageHash(ran.subarray(i * 4096, (i + 1) * 4096)), true);
+    // 64 pages of "RAM" at 1 GiB: the block at page 8, and page 2 of it moved to page 50 with junk in its place.
+    const base = 0x4000_0000n;
+    const ram = new Uint8Array(64 * 4096).map((_, i) => (i * 13) & 0xff);
+    ram.set(ran, 8 * 4096);
+    const read = async (a: bigint, n: number) => ram.slice(Number(a - base), Number(a - base) + n);
+    expect(await readHashedBlock(read, { base, size: ram.length }, base + 8n * 4096n, ran.length)).toEqual({ bytes: ran, moved: [] });
+    ram.set(ran.subarray(2 * 4096, 3 * 4096), 50 * 4096);
+    ram.fill(0x11, 10 * 4096, 11 * 4096);
+    expect(await readHashedBlock(read, { base, size: ram.length }, base + 8n * 4096n, ran.length)).toEqual({ bytes: ran, moved: [2] });
+    ram.fill(0x11, 50 * 4096, 51 * 4096);
+    await expect(readHashedBlock(read, { base, size: ram.length }, base + 8n * 4096n, ran.length)).rejects.toThrow(/page 2.*no page of guest RAM has the hash/);
   });
 
   it("decodes the boot facts and the start info copy the planner made room for", () => {

@@ -108,7 +108,10 @@ hd_fail:
 	msr	spsr_fsxc, r0
 	add	r12, r12, #(.Lregs - .Ldata)
 	ldm	r12, {r0-r15}^			@ R0..R15, and CPSR <- SPSR
-5:	msr	spsr_fsxc, r0			@ SPSR_hyp (a banked MSR to its own mode is UNPREDICTABLE)
+5:	ldr	r1, [r12, #(.Lcpsr_hyp - .Ldata)]
+	cmp	r1, #0
+	movne	r0, r1				@ a HYP entry planned: ERET stays in HYP
+	msr	spsr_fsxc, r0			@ SPSR_hyp (a banked MSR to its own mode is UNPREDICTABLE)
 	ldr	r0, [r12, #(.Lregs + 60 - .Ldata)]
 	msr	elr_hyp, r0
 	add	r12, r12, #(.Lregs - .Ldata)
@@ -117,7 +120,7 @@ hd_fail:
 
 	/* Data block (little-endian 32-bit words), filled by the planner. */
 	.balign	4, 0
-	.globl	hd_data, hd_list_head, hd_max_steps, hd_sctlr, hd_cpsr, hd_hsctlr, hd_regs, hd_end
+	.globl	hd_data, hd_list_head, hd_max_steps, hd_sctlr, hd_cpsr, hd_hsctlr, hd_cpsr_hyp, hd_regs, hd_end
 hd_data:
 .Ldata:
 hd_list_head:
@@ -130,6 +133,8 @@ hd_cpsr:
 .Lcpsr:		.word	0	@ CPSR to enter with (via SPSR)
 hd_hsctlr:
 .Lhsctlr:	.word	0	@ HSCTLR, written when running in HYP
+hd_cpsr_hyp:
+.Lcpsr_hyp:	.word	0	@ CPSR for a HYP entry when running in HYP (0: enter with hd_cpsr)
 hd_regs:
 .Lregs:		.fill	16, 4, 0	@ R0..R15 (R15 = entry)
 	ARM32_VERIFY_DATA

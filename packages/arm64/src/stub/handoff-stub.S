@@ -227,6 +227,7 @@ done:
 	ldr	x3, [x20, #(hd_mmu_ttbr - hd_data)]
 	cmp	x0, #8
 	b.eq	2f
+	str	x3, [x20, #(hd_check_ttbr - hd_data)]
 	msr	mair_el1, x1
 	msr	tcr_el1, x2
 	msr	ttbr0_el1, x3
@@ -244,7 +245,8 @@ done:
 	tbnz	x4, #34, 3f		/* HCR_EL2.E2H */
 	ldr	x2, [x20, #(hd_mmu_tcr_el2 - hd_data)]
 	ldr	x3, [x20, #(hd_mmu_ttbr_el2 - hd_data)]
-3:	msr	mair_el2, x1
+3:	str	x3, [x20, #(hd_check_ttbr - hd_data)]
+	msr	mair_el2, x1
 	msr	tcr_el2, x2
 	msr	ttbr0_el2, x3
 	isb
@@ -311,7 +313,7 @@ done:
 	.balign	8, 0
 	.globl	hd_data, hd_list_head, hd_entry, hd_pstate, hd_sctlr, hd_max_steps, hd_sp, hd_sctlr_el1, hd_pstate_el2, hd_sctlr_el2, hd_regs, hd_end
 	.globl	hd_mmu_ttbr, hd_mmu_tcr, hd_mmu_ttbr_el2, hd_mmu_tcr_el2, hd_mmu_mair, hd_mmu_pa_range, hd_mmu_tables, hd_mmu_tables_size
-	.globl	hd_check_sctlr, hd_check_el, hd_check_ticks, hd_check_freq
+	.globl	hd_check_sctlr, hd_check_el, hd_check_ttbr, hd_check_ticks, hd_check_freq
 hd_data:
 .Ldata:
 hd_list_head:	.quad	0	/* first indirection-list entry (normally page | INDIRECTION) */
@@ -336,6 +338,7 @@ hd_mmu_tables_size: .quad 0
 /* Results, for tests and reports: zero until the stub writes them. */
 hd_check_sctlr:	.quad	0	/* SCTLR_ELx read back with the MMU on (0: the check ran with it off) */
 hd_check_el:	.quad	0	/* CurrentEL then */
+hd_check_ttbr:	.quad	0	/* the table root it installed: hd_mmu_ttbr, or hd_mmu_ttbr_el2 at EL2 with E2H = 0 */
 hd_check_ticks:	.quad	0	/* CNTVCT_EL0 ticks the whole check took */
 hd_check_freq:	.quad	0	/* CNTFRQ_EL0 */
 	ARM64_VERIFY_DATA

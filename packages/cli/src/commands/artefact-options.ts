@@ -28,7 +28,7 @@ export function artefactOptions(values: Values<typeof ARTEFACT_OPTIONS>): Artefa
     dtb: values.dtb,
     memory: values.memory,
     entryMode: values["entry-mode"],
-    vmmSelectors: values["vmm-selectors"],
+    switches: values["vmm-selectors"] ? ["vmm-selectors"] : [],
     noVerify: values["no-verify"],
   };
 }

@@ -25,7 +25,8 @@ export function readPayload(path: string): Uint8Array {
 
 /** What `build` and `boot` are asked for. */
 export interface ArtefactOptions extends LinuxOptions {
-  readonly vmmSelectors: boolean;
+  /** Builder switches turned on (`--vmm-selectors`). */
+  readonly switches: readonly string[];
 }
 
 /** The artefact for a request: a real Linux kernel through the Linux builder, else a flat payload or the probe. */
@@ -33,7 +34,7 @@ export function artefactFor(loaded: LoadedArchitectures, o: ArtefactOptions, cwd
   const { arch, builder } = builderFor(loaded, o.arch);
   const linux = linuxArtefact(loaded, o, cwd);
   const payload = () => (o.probe || !o.kernel ? builder.probePayload() : readPayload(resolve(cwd, o.kernel)));
-  const artefact = linux ?? builder.build({ protocol: o.protocol ?? builder.protocols[0]!, payload: payload(), vmmSelectors: o.vmmSelectors, entryMode: o.entryMode, noVerify: o.noVerify });
+  const artefact = linux ?? builder.build({ protocol: o.protocol ?? builder.protocols[0]!, payload: payload(), switches: o.switches, entryMode: o.entryMode, noVerify: o.noVerify });
   return { arch, builder, artefact };
 }
 

@@ -104,7 +104,7 @@ export const command = defineCommand({
   positionals: { synopsis: "CALL [COMMAND] [ARGS...]", min: 0, max: 8 },
   options: {
     arch: { type: "string", value: "A", required: true, help: "the dom0's architecture (arm64, arm32, x86_64)" },
-    "guest-mode": { type: "string", value: "32|64", help: "guest width (AArch32 dom0 on arm64 Xen, 32-bit PV on x86_64)" },
+    "guest-mode": { type: "string", value: "32|64", help: "guest width (AArch32 dom0 on arm64 Xen; x86: 32-bit PV, or a PVH dom0 calling from its 32-bit stage instead of long mode)" },
     guest: { type: "string", value: "pv|pvh", help: "x86: PV or PVH dom0" },
     xen: { type: "string", value: "IMAGE", required: true, help: "the Xen hypervisor image QEMU boots" },
     "xen-args": { type: "string", multiple: true, value: "ARGS", help: "more of Xen's command line (e.g. argo=1)" },

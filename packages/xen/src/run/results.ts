@@ -56,28 +56,6 @@ export function blockFrames(first: Uint8Array, pages: number): bigint[] | undefi
   return Array.from({ length: count }, (_, i) => view.getBigUint64(table + i * 8, true));
 }
 
-/** The payload's hash of one page (x86-pvh-payload.S): h = rol32(h, 5) ^ each little-endian dword. */
-export function pageHash(page: Uint8Array): bigint {
-  const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
-  let h = 0;
-  for (let at = 0; at + 4 <= page.length; at += 4) h = (((h << 5) | (h >>> 27)) ^ view.getUint32(at, true)) >>> 0;
-  return BigInt(h);
-}
-
-/**
- * Check pages read back where a PVH dom0's block was assumed to continue
- * against the hashes the payload wrote of its own pages (frame table entries
- * 1..): a page read from the wrong machine frame fails with its index.
- */
-export function checkPageHashes(block: Uint8Array, pages: number): void {
-  const table = blockFrames(block.subarray(0, 4096), pages);
-  if (!table) throw new FormatError("xen run results", "data block", "frame table", PAYLOAD_HEADER.frameTable, "no page hashes");
-  for (let i = 1; i < pages; i++) {
-    const got = pageHash(block.subarray(i * 4096, (i + 1) * 4096));
-    if (got !== table[i]) throw new FormatError("xen run results", "data block", `page ${i}`, i * 4096, `hash ${got.toString(16)} read, the guest wrote ${table[i]!.toString(16)}: its pages are not machine-contiguous here`);
-  }
-}
-
 /** What a PVH payload learnt at boot: Xen's CPUID leaves, the hypercall page, the start info. */
 export interface PvhBootFacts {
   readonly cpuidBase: bigint;

@@ -36,8 +36,10 @@ notes_end:
         .set    HC_PAGE, BLOCK + 0x78
 
         # Hash of each block page but the first into the frame table (entry 0
-        # stays 0: the host finds page 0 by its nonce). h = rol(h, 5) ^ dword;
-        # \i page index, \p page pointer, \h hash (32-bit), \n dword count, \t table.
+        # stays 0: the host finds page 0 by its nonce): FNV-1a over the page's
+        # dwords, h = (h ^ dword) * 0x01000193 from 0x811c9dc5 (a rotate-xor
+        # hash gave every constant page 0). \i page index, \p page pointer,
+        # \h hash (32-bit), \n dword count, \t table.
         .macro  page_hashes i, p, h, n, t, ti
         mov     $1, \i
 1:      cmp     BLOCK + 0x48, \i
@@ -45,10 +47,10 @@ notes_end:
         mov     \i, \p
         shl     $12, \p
         add     $BLOCK, \p
-        xor     \h, \h
+        mov     $0x811c9dc5, \h
         mov     $1024, \n
-2:      rol     $5, \h
-        xor     (\p), \h
+2:      xor     (\p), \h
+        imul    $0x01000193, \h, \h
         add     $4, \p
         dec     \n
         jnz     2b
