@@ -4,7 +4,7 @@ export { defineCommand, type Command, type CommandContext, type CommandResult } 
 export { parseCommandLine, renderHelp, COMMON_OPTIONS, type OptionSpec, type OptionTable, type CommandSpec, type Values, type ValueOf, type CommonValues } from "./cli/option-table.js";
 export { parseAddress, parseSize, parseQuantity, parseValue } from "./numbers.js";
 export { loadArchitectures, type LoadedArchitectures } from "./container.js";
-export { loadArchitecturesFor, type ArchRequest, type BuiltinArches } from "./architectures.js";
+export { loadArchitecturesFor, type ArchRequest, type BuiltinArches, type ImportFromDisk } from "./architectures.js";
 export { discoverPluginPackages, findInstalledArchPackages, resolvePluginDir, loadPlugin, ARCH_KEYWORD, type PluginPackage } from "./discovery.js";
 export { checkCmdline, cmdlineLimit, LINUX_COMMAND_LINE_SIZE } from "./cmdline-limit.js";
 export { toJson } from "./output.js";

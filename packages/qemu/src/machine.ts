@@ -132,8 +132,7 @@ export interface WaitForPcOptions {
  * kills it whatever happens; {@link QemuMachine.kill} is idempotent.
  */
 export class QemuMachine {
-  /** Everything the guest wrote to its serial port so far. */
-  serial = "";
+  private serialText = "";
   private stderr = "";
   private serialFd: number | undefined;
   private serialStopped = false;
@@ -272,8 +271,19 @@ export class QemuMachine {
     return this.serial;
   }
 
+  /**
+   * Everything the guest wrote to its serial port so far. Reading it takes in
+   * what QEMU has written to the file up to now: once the CPU is stopped (QMP
+   * `stop`, a SHUTDOWN event with `-action` pausing) it holds every byte.
+   */
+  get serial(): string {
+    this.drainSerial();
+    return this.serialText;
+  }
+
   /** Append what QEMU has written to the serial file since the last call, and pass it to `onSerial`. */
   private drainSerial(): void {
+    if (this.serialStopped) return;
     if (this.serialFd === undefined) {
       try {
         this.serialFd = openSync(join(this.dir, SERIAL_FILE), "r");
@@ -286,15 +296,15 @@ export class QemuMachine {
       text += this.serialDecoder.write(this.serialChunk.subarray(0, n));
     }
     if (text === "") return;
-    this.serial += text;
+    this.serialText += text;
     this.options.onSerial?.(text);
   }
 
   private stopSerial(): void {
     if (this.serialStopped) return;
-    this.serialStopped = true;
     clearInterval(this.serialPoll);
     this.drainSerial();
+    this.serialStopped = true;
     if (this.serialFd !== undefined) closeSync(this.serialFd);
     this.serialFd = undefined;
   }

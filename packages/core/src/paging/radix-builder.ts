@@ -240,9 +240,13 @@ export function buildRadixTables(spec: RadixFormatSpec, mappings: readonly Mappi
       let slot = Number((index >> BigInt(g.shift)) & BigInt(g.entries - 1));
       let left = Number(leaves);
       let out = Number(pa) / addressDivisor;
+      const first = runs.length;
       while (left > 0) {
         const count = Math.min(left, (g.entries - slot) / span);
-        runs.push(tableFor(level, key) + slot * entryBytes, count, out);
+        const at = tableFor(level, key) + slot * entryBytes;
+        // Tables laid out back to back take one run: one writeLeaves call for arm32's 2048 1 KiB tables.
+        if (runs.length > first && runs[runs.length - 3]! + runs[runs.length - 2]! * span * entryBytes === at) runs[runs.length - 2]! += count;
+        else runs.push(at, count, out);
         left -= count;
         out += count * step;
         key++;
