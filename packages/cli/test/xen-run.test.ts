@@ -390,6 +390,9 @@ describe("handoff xen run on x86: Xen's own kexec starts a kernel from handoff's
     const noMap = runCli([...base, "--kexec-kernel", "/nonexistent-kernel"]);
     expect(noMap.code).toBe(2);
     expect(noMap.stderr).toMatch(/--kexec-kernel needs --kexec-memory-map/);
+    const arm = runCli(["xen", "run", "--arch", "arm64", "--xen", "/nonexistent-xen", "--kexec-kernel", "/nonexistent-kernel", "--kexec-memory-map", "/nonexistent-map"]);
+    expect(arm.code).toBe(2);
+    expect(arm.stderr).toMatch(/needs an x86 PV dom0/);
   });
 
   const amd64 = xenImage("xen-amd64");
