@@ -74,7 +74,7 @@ for (const c of CASES) {
       }
     });
 
-    it.skipIf(c.arch !== "arm64")("the stub carries the same entry at EL2, taken when it runs at EL2 (a kernel booted at EL2 enters purgatory there)", () => {
+    if (c.arch === "arm64") it("the stub carries the same entry at EL2, taken when it runs at EL2 (a kernel booted at EL2 enters purgatory there)", () => {
       const p = plan(c.builder, c.arch, c.kernel!);
       const stub = segment(p, "stub").bytes;
       const v = new DataView(stub.buffer, stub.byteOffset, stub.byteLength);
@@ -87,7 +87,7 @@ for (const c of CASES) {
       expect(at("hd_entry")).toBe(segment(p, c.kernelName).mem);
     });
 
-    it.skipIf(c.arch !== "arm32")("the stub carries the same entry in HYP mode, taken when it runs in HYP (a kernel booted in HYP enters purgatory there)", () => {
+    if (c.arch === "arm32") it("the stub carries the same entry in HYP mode, taken when it runs in HYP (a kernel booted in HYP enters purgatory there)", () => {
       const p = plan(c.builder, c.arch, c.kernel!);
       const stub = segment(p, "stub").bytes;
       const v = new DataView(stub.buffer, stub.byteOffset, stub.byteLength);

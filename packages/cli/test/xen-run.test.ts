@@ -390,6 +390,9 @@ describe("handoff xen run on x86: Xen's own kexec starts a kernel from handoff's
     const noMap = runCli([...base, "--kexec-kernel", "/nonexistent-kernel"]);
     expect(noMap.code).toBe(2);
     expect(noMap.stderr).toMatch(/--kexec-kernel needs --kexec-memory-map/);
+    const arm = runCli(["xen", "run", "--arch", "arm64", "--xen", "/nonexistent-xen", "--kexec-kernel", "/nonexistent-kernel", "--kexec-memory-map", "/nonexistent-map"]);
+    expect(arm.code).toBe(2);
+    expect(arm.stderr).toMatch(/needs an x86 PV dom0/);
   });
 
   const amd64 = xenImage("xen-amd64");
@@ -409,10 +412,9 @@ describe("handoff xen run on x86: Xen's own kexec starts a kernel from handoff's
     const initrd = join(dir, "marker.cpio");
     writeFileSync(initrd, markerInitramfs(new Uint8Array(readFileSync(busybox!))));
     const marker = `xen-kexec-${process.pid}`;
-    // no5lvl: QEMU's -cpu max has LA57, and Linux 6.1's decompressor then switches to 5-level paging through a
-    // trampoline it places by reading the BIOS data area in page 0 (0x40e, 0x413), which handoff's identity map
-    // leaves unmapped (a page fault before the decompressor has a handler: triple fault). See the report of issue 20.
-    const cmdline = `console=ttyS0,115200 no5lvl ${"handoff.marker"}=${marker}`;
+    // QEMU's -cpu max has LA57: Linux 6.1's decompressor then switches to 5-level paging through a trampoline it
+    // places by reading the BIOS data area in page 0, which handoff's identity map must cover (it triple-faulted before).
+    const cmdline = `console=ttyS0,115200 handoff.marker=${marker}`;
     const report = runScript(["--arch", "x86_64", "--guest", "pv", "--xen", amd64!, "--kexec-kernel", kernel!, "--kexec-initrd", initrd, "--kexec-cmdline", cmdline, "--kexec-memory-map", mapFile, "--timeout", "240"], 300_000);
     console.log(`Xen kexec from an x86_64 PV dom0 to the fixture kernel: ${report.timing.toShutdownMs} ms from QEMU start to the kernel's power-off`);
     // The new kernel powered the VM off (QEMU's SHUTDOWN), not Xen's end of dom0.

@@ -21,6 +21,25 @@ export function linuxRegions(plan: X86LinuxPlan): HandoffRegion[] {
   return plan.segments.map((s) => ({ start: s.mem, size: s.role === "kernel" ? plan.kernelRoom : s.memsz, writable: true, executable: true, name: s.name ?? s.role }));
 }
 
+/** The first MiB: the BIOS data area and the conventional memory below the EBDA are in it. */
+const FIRST_MIB = 0x10_0000n;
+const PAGE = 0x1000n;
+
+/**
+ * Low memory as Linux's 64-bit entry uses it: Linux 6.1's decompressor, on a
+ * CPU whose paging depth it must change (LA57 present, 4-level paging at
+ * entry), reads the BIOS data area in page 0 (0x40e, 0x413) and builds a
+ * 32-bit trampoline in RAM below 640 KiB before it has a page-fault handler
+ * (arch/x86/boot/compressed/pgtable_64.c, find_trampoline_placement): the RAM
+ * range the map has from address 0, up to 1 MiB. None where the map has no
+ * RAM at 0 (a crash region).
+ */
+function lowMemory(memoryMap: MemoryMap): HandoffRegion | undefined {
+  const low = memoryMap.ranges.find((r) => r.start === 0n && r.type === "ram");
+  const end = low === undefined ? 0n : (low.size < FIRST_MIB ? low.size : FIRST_MIB) & ~(PAGE - 1n);
+  return end >= PAGE ? { start: 0n, size: end, writable: true, executable: true, name: "low memory (BIOS data area, Linux's paging-mode trampoline)" } : undefined;
+}
+
 /**
  * What the stub needs to enter a 64-bit entry with rsi = boot_params: the boot
  * GDT, 4-level identity tables over the stub and `regions` at the layout's
@@ -34,8 +53,9 @@ export function linux64StubState(
   L: Omit<X86_64StubPages, "bootData"> = X86_64_LINUX_LAYOUT,
 ): { gdt: HandoffGdt; tables: X86StubTables; state: HandoffState } {
   const gdt = buildHandoffGdt(BOOT_SELECTORS, true);
-  const all: HandoffRegion[] = [{ start: L.stub, size: 0x1000n, writable: true, executable: true, name: "stub" }, ...regions];
-  const { build } = planPageTables(X86_64_4LEVEL, { kind: "segments", regions: all, memoryMap }, { tableBase: L.tables, mapTables: false });
+  const low = lowMemory(memoryMap);
+  const all: HandoffRegion[] = [{ start: L.stub, size: 0x1000n, writable: true, executable: true, name: "stub" }, ...regions, ...(low ? [low] : [])];
+  const { build } = planPageTables(X86_64_4LEVEL, { kind: "segments", regions: all, memoryMap, mapPageZero: low !== undefined }, { tableBase: L.tables, mapTables: false });
   if (L.tables + build.tableBytes > L.tablesEnd) throw new ValidationError("x86_64 Linux boot", `page tables of ${build.tableBytes} bytes overrun their room`);
   const tables = { base: L.tables, cr3: build.root, bytes: build.segment.bytes };
   const state = linux64Entry({ gdt, gdtBase: L.stub + BigInt(X86_64_STUB_GDT_OFFSET), cr3: tables.cr3, entry, bootParams });

@@ -43,6 +43,10 @@ describe.skipIf(!KERNEL)("x86_64 Linux artefact for the real bzImage", () => {
     expect(walkX86_64(mem, regs, kernelSeg.mem + initSize - 1n)).toMatchObject({ kind: "translation" });
     // Well away from everything planned (RAM at 400 MiB, the MMIO hole at 3.5 GiB) is not mapped.
     for (const va of [400n << 20n, 0xe000_0000n]) expect(walkX86_64(mem, regs, va).kind).toBe("fault");
+    // The BIOS data area (0x40e, 0x413) and the conventional RAM below 640 KiB, where Linux 6.1's decompressor
+    // builds its paging-mode trampoline on an LA57 CPU, are mapped writable; the EBDA and legacy hole above are not.
+    for (const va of [0x413n, 0x9e000n]) expect(walkX86_64(mem, regs, va), `va 0x${va.toString(16)}`).toMatchObject({ kind: "translation", pa: va, attributes: { writable: true } });
+    for (const va of [0x9fc00n, 0xb8000n]) expect(walkX86_64(mem, regs, va).kind).toBe("fault");
   });
 });
 

@@ -51,6 +51,7 @@ function kexecCalls(o: XenKexecOptions, flavour: XenRunFlavour, loaded: LoadedAr
     if (o.initrd !== undefined || o.cmdline !== undefined || o.memoryMap !== undefined) throw new UsageError("xen run: --kexec-initrd, --kexec-cmdline and --kexec-memory-map go with --kexec-kernel", "xen run");
     return [];
   }
+  if (flavour.guest !== "pv") throw new UsageError("xen run: --kexec-kernel needs an x86 PV dom0 (--guest pv): Xen dispatches kexec_op to PV guests only, and Arm Xen has none", "xen run");
   if (o.memoryMap === undefined) throw new UsageError("xen run: --kexec-kernel needs --kexec-memory-map FILE (the machine's map, as XENMEM_machine_memory_map gives it)", "xen run");
   const builder = linuxBuilderOf(loaded, flavour.arch);
   if (builder?.kexec === undefined) throw new ValidationError(`xen run --kexec-kernel on ${flavour.arch}`, "handoff cannot plan kexec_load for this architecture");
