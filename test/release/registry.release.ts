@@ -3,7 +3,7 @@
 // independent patch release, install a third-party plugin. Run with
 // `npm run test:release` (CI runs it after `npm test`).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readTarball, tarballProblems } from "./tarball.js";
@@ -126,15 +126,17 @@ describe("release through a local npm registry (Verdaccio on 127.0.0.1)", () => 
     const ours = new Set(workspacePackages(copy).map((p) => p.name));
     const roots = [...publicPackages(), readPackage(copy, RISCV_EXAMPLE)];
     const seeds = new Map<string, { name: string; version: string }>();
-    const queue = roots.flatMap((p) => Object.keys(p.runtimeDependencies).filter((d) => !ours.has(d)).map((d) => ({ name: d, from: join(REPO_ROOT, p.dir) })));
+    const queue = roots.flatMap((p) => Object.keys(p.runtimeDependencies).filter((d) => !ours.has(d)).map((d) => ({ name: d, from: join(REPO_ROOT, p.dir), optional: p.optionalDependencies.has(d) })));
     for (let next = queue.shift(); next; next = queue.shift()) {
-      const dir = resolveInstalled(next.name, next.from);
-      if (seeds.has(dir)) continue;
+      // An optional dependency npm did not install here is another platform's binary
+      // (@napi-rs/lzma-win32-x64-msvc...): the consumer's npm skips it too.
+      const dir = next.optional ? tryResolveInstalled(next.name, next.from) : resolveInstalled(next.name, next.from);
+      if (dir === undefined || seeds.has(dir)) continue;
       const p = readPackage(dir, ".");
       seeds.set(dir, { name: p.name, version: p.version });
-      for (const d of Object.keys(p.runtimeDependencies)) queue.push({ name: d, from: dir });
+      for (const d of Object.keys(p.runtimeDependencies)) queue.push({ name: d, from: dir, optional: p.optionalDependencies.has(d) });
     }
-    for (const [dir, p] of seeds) must("npm", ["publish", dir, "--ignore-scripts", ...(p.version.includes("-") ? ["--tag", "prerelease"] : [])], work);
+    for (const [dir, p] of seeds) must("npm", ["publish", seedCopy(dir, join(work, "seeds")), "--ignore-scripts", ...(p.version.includes("-") ? ["--tag", "prerelease"] : [])], work);
     console.log(`seeded: ${[...seeds.values()].map((p) => `${p.name}@${p.version}`).join(", ")}`);
     expect([...seeds.values()].map((p) => p.name)).toEqual(expect.arrayContaining(["tsyringe", "reflect-metadata"]));
   }, 300_000);
@@ -149,7 +151,9 @@ describe("release through a local npm registry (Verdaccio on 127.0.0.1)", () => 
       expect(Object.keys(published), p.name).toEqual([p.version]);
       const declared = JSON.parse(readFileSync(join(copy, p.dir, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
       expect(published[p.version]!.dependencies ?? {}, p.name).toEqual(declared.dependencies ?? {});
-      for (const range of Object.values(declared.dependencies ?? {})) expect(range, p.name).toMatch(/^\^\d+\.\d+\.\d+$/);
+      // Caret ranges, except a third-party package held to patch releases (~) because
+      // its next minor needs a newer Node than ours (@napi-rs/lzma 1.5 wants >= 22.20).
+      for (const [dep, range] of Object.entries(declared.dependencies ?? {})) expect(range, `${p.name} -> ${dep}`).toMatch(dep.startsWith("@handoff/") ? /^\^\d+\.\d+\.\d+$/ : /^[~^]\d+\.\d+\.\d+$/);
     }
     // changesets tagged each release in the copy's repository (never the real one).
     const tags = must("git", ["tag"], copy).split("\n");
@@ -242,11 +246,32 @@ describe("release through a local npm registry (Verdaccio on 127.0.0.1)", () => 
   }, 300_000);
 });
 
+/**
+ * A copy of the installed package at `dir` to publish as a seed, its
+ * `publishConfig` dropped: a package that names its registry there
+ * (@napi-rs/lzma names registry.npmjs.org) would otherwise be sent to it.
+ */
+function seedCopy(dir: string, under: string): string {
+  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name: string; publishConfig?: unknown };
+  if (manifest.publishConfig === undefined) return dir;
+  const copy = join(under, manifest.name);
+  cpSync(dir, copy, { recursive: true });
+  delete manifest.publishConfig;
+  writeFileSync(join(copy, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  return copy;
+}
+
 /** Node's lookup of an installed package `name` from `from`: the nearest node_modules up the tree. */
 function resolveInstalled(name: string, from: string): string {
+  const dir = tryResolveInstalled(name, from);
+  if (dir === undefined) throw new Error(`${name} is not installed (looked up from ${from})`);
+  return dir;
+}
+
+function tryResolveInstalled(name: string, from: string): string | undefined {
   for (let dir = realpathSync(from); ; dir = dirname(dir)) {
     const candidate = join(dir, "node_modules", name);
     if (existsSync(join(candidate, "package.json"))) return realpathSync(candidate);
-    if (dirname(dir) === dir) throw new Error(`${name} is not installed (looked up from ${from})`);
+    if (dirname(dir) === dir) return undefined;
   }
 }

@@ -44,7 +44,7 @@ export function readTarball(tgz: Uint8Array): Map<string, Buffer> {
  * sources those maps point at (TypeScript, and the GNU as stubs whose bytes are
  * embedded). Nothing else: no tests, fixtures, build info or editor litter.
  */
-const ALLOWED = /^(package\.json|README\.md|LICENSE|bin\/[^/]+\.(c|m)?js|dist\/.+\.((c|m)?js|d\.(c|m)?ts|(c|m)?js\.map|d\.(c|m)?ts\.map)|dist\/handoff\.cjs\.cache|src\/.+\.(ts|S))$/;
+const ALLOWED = /^(package\.json|README\.md|LICENSE|bin\/[^/]+\.(c|m)?js|dist\/.+\.((c|m)?js|d\.(c|m)?ts|(c|m)?js\.map|d\.(c|m)?ts\.map)|dist\/handoff\.cjs\.cache|src\/.+\.(ts|S|inc))$/;
 
 /** Problems with a package's published file list; empty when it ships exactly what it should. */
 export function tarballProblems(files: ReadonlyMap<string, Buffer>): string[] {

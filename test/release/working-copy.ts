@@ -35,6 +35,8 @@ export interface WorkspacePackage {
   readonly dir: string;
   /** What an installer fetches with it: dependencies, optional and non-optional peer dependencies. */
   readonly runtimeDependencies: Readonly<Record<string, string>>;
+  /** Which of those are optional (an installer may skip them, e.g. another platform's binary). */
+  readonly optionalDependencies: ReadonlySet<string>;
 }
 
 /** The workspace packages of the repository at `root` (the `"dir/*"` globs of its root package.json). */
@@ -61,5 +63,6 @@ export function readPackage(root: string, dir: string): WorkspacePackage {
   return {
     name: p.name, version: p.version, private: p.private === true, dir,
     runtimeDependencies: { ...p.peerDependencies, ...p.optionalDependencies, ...p.dependencies },
+    optionalDependencies: new Set(Object.keys(p.optionalDependencies ?? {}).filter((d) => !(p.dependencies && d in p.dependencies))),
   };
 }
