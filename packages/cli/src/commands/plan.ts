@@ -14,8 +14,7 @@ import { parseAddress, parseSize } from "../numbers.js";
 import { table, toJson } from "../output.js";
 import { planDevicetree } from "./plan-devicetree.js";
 import { linuxBuilderOf } from "../container.js";
-import { PAYLOAD_SUFFIX } from "./linux-boot.js";
-import { PVH_PLAN_REFUSES, planPvhCommand } from "./plan-pvh.js";
+import { PAYLOAD_SUFFIX } from "./kernel-payload.js";
 
 /** A bad option value (size, address, missing file...): one line at the CLI. */
 export class PlanOptionError extends HandoffError {
@@ -258,6 +257,8 @@ export const command = defineCommand({
     const loaded = await context.architectures(values.arch);
     const protocol = values.protocol ?? "kexec";
     if (protocol === "pvh") {
+      // Loaded only here: the PVH plan goes through the Linux-boot command, which brings QEMU's machine code along.
+      const { PVH_PLAN_REFUSES, planPvhCommand } = await import("./plan-pvh.js");
       const refused = PVH_PLAN_REFUSES.filter((o) => values[o] !== undefined && values[o] !== false);
       if (refused.length) throw new UsageError(`plan: --protocol pvh plans for QEMU -M pc of --memory SIZE; --${refused[0]} does not apply`, "plan");
       return planPvhCommand(loaded, { arch: values.arch, kernel: values.kernel, initrd: values.initrd, cmdline: values.cmdline, memory: values.memory, noVerify: values["no-verify"] }, context.cwd, values.json);
