@@ -103,7 +103,7 @@ describe("digestSegments with files already in memory", () => {
     expect(fromMemory.segments[0]!.digest).toBe(sha256sumOf([{ path: big, offset: 12345, length: 3 * MiB + 1 }, { zeros: 5000 }]));
     // The bytes in memory are what is hashed (not a fresh read): other bytes under the same path give their own digest.
     const other = Uint8Array.from(whole);
-    other[12345] ^= 0xff;
+    other[12345] = other[12345]! ^ 0xff;
     const fromOther = await digestSegments(segments, "sha256", { inMemory: new Map([[big, other]]) });
     expect(fromOther.segments[0]!.digest).not.toBe(fromDisk.segments[0]!.digest);
     expect(fromOther.segments[1]!.digest).toBe(fromDisk.segments[1]!.digest);
