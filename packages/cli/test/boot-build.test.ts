@@ -75,6 +75,22 @@ describe("handoff boot --kernel (flat payload, console streamed)", () => {
   }, 70_000);
 });
 
+describe("handoff boot --cpu", () => {
+  it("a value that is no QEMU CPU model (an option, empty) is a one-line usage error before QEMU starts", () => {
+    for (const cpu of ["-S", "", "max -s"]) {
+      const r = runCli(["boot", "--arch", "x86_64", "--probe", `--cpu=${cpu}`]);
+      expect([r.code, r.stderr.trim().split("\n").length], `--cpu '${cpu}'`).toEqual([2, 1]);
+      expect(r.stderr).toContain(`--cpu '${cpu}' is not a QEMU CPU model`);
+    }
+  });
+  it.skipIf(!haveTool("qemu-system-x86_64"))("a model QEMU does not know: one line naming it, exit 1", () => {
+    const r = runCli(["boot", "--arch", "x86_64", "--probe", "--no-native", "--cpu", "no-such-cpu", "--timeout", "5"], { timeout: 60_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/^handoff: .*no-such-cpu/);
+  }, 70_000);
+});
+
 describe("handoff build --out", () => {
   it("writes the PVH ELF and plan.json atomically (no temp files left)", () => {
     const out = join(tempDir("handoff-build-"), "out");

@@ -34,6 +34,9 @@ const ready = kernel !== undefined && busybox !== undefined && existsSync(bundle
 /** boot_params.acpi_rsdp_addr (bootparam.h, offset 0x070). */
 const ACPI_RSDP_ADDR_OFFSET = 0x70;
 
+/** CR4.LA57 (bit 12): 5-level paging is on. */
+const CR4_LA57 = 1n << 12n;
+
 /** Milliseconds the whole boot-load-exec-marker run may take under TCG on a loaded 2-core machine (90 s ran out at load ~20). */
 const VM_LIFETIME_MS = 180_000;
 /** Each case's bound: the VM's lifetime and the image build around it. */
@@ -43,12 +46,12 @@ function image(): string {
   return kexecVmInitramfs({ arch: "x86_64", busybox: busybox!, node: process.execPath, kernel: kernel!, ...(kernel32 && busybox32 ? { kernel32: { kernel: kernel32, busybox: busybox32 } } : {}), ...(toolsMissing === undefined ? { kexecTools: prepareKexecTools() } : {}) });
 }
 
-/** Boot the VM on `kexecCase` and run `then` once /init has printed its exec line. */
-async function bootCase<T>(kexecCase: string, smp: number, then: (vm: QemuMachine, execAt: number) => Promise<T>): Promise<T> {
+/** Boot the VM on `kexecCase` (on QEMU's `cpu` model, default qemu64) and run `then` once /init has printed its exec line. */
+async function bootCase<T>(kexecCase: string, smp: number, then: (vm: QemuMachine, execAt: number) => Promise<T>, cpu?: string): Promise<T> {
   const initrd = image();
   const append = `console=ttyS0 quiet ${VM_GUARD_PARAM} handoff.case=${kexecCase}`;
   return withQemu(
-    { arch: "x86_64", kernel: kernel!, memory: "512M", lifetimeMs: VM_LIFETIME_MS, extraArgs: ["-initrd", initrd, "-append", append, "-smp", String(smp)] },
+    { arch: "x86_64", kernel: kernel!, memory: "512M", lifetimeMs: VM_LIFETIME_MS, ...(cpu ? { cpu } : {}), extraArgs: ["-initrd", initrd, "-append", append, "-smp", String(smp)] },
     async (vm) => {
       await vm.waitForSerial(new RegExp(`${VM_EXEC_LINE}|${VM_FAILED_LINE}`), VM_LIFETIME_MS);
       if (vm.serial.includes(VM_FAILED_LINE)) throw new Error(`the load failed in the VM:\n${vm.serial.slice(-3000)}`);
@@ -86,6 +89,28 @@ describe.skipIf(!ready)("handoff kexec inside an x86_64 VM (fixture kernel -> fi
     expect(r.serial.split(VM_EXEC_LINE)[0]).toContain("HANDOFF-VM: firmware: no-efi");
     expect(second).not.toMatch(/efi: EFI v/);
     console.log(`kexec x86_64 -> x86_64, handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker`);
+  }, CASE_MS);
+
+  it("on an LA57 CPU (-cpu max): the second kernel's decompressor switches to 5-level paging through low memory and reaches the marker", async () => {
+    // Linux 6.1's decompressor, entered with 4-level paging on a CPU with LA57, reads the BIOS data area in page 0
+    // and builds its paging-mode trampoline below 640 KiB before it has a page-fault handler: handoff's identity
+    // tables must map that low RAM (with only the segments mapped it triple-faulted at CR2=0x413).
+    const r = await bootCase(
+      "load",
+      1,
+      async (vm, execAt) => {
+        // The first kernel, just before the exec: CR4.LA57 set says this CPU has LA57 and the kernel runs 5-level paging.
+        const cr4 = (await vm.registers(ARCHS.x86_64)).file.read("cr4").value;
+        await vm.qmp.cont();
+        await vm.waitForSerial("HANDOFF-MARKER: kexec-load", VM_LIFETIME_MS);
+        return { serial: vm.serial, cr4, execToMarker: (Date.now() - execAt) / 1000 };
+      },
+      "max",
+    );
+    expect(r.cr4 & CR4_LA57, `cr4 0x${r.cr4.toString(16)}`).toBe(CR4_LA57);
+    expect(r.serial).toContain("loaded with kexec_load: x86_64");
+    expect(r.serial.split(VM_EXEC_LINE)[1]).toMatch(/Command line: console=ttyS0 handoff\.marker=kexec-load/);
+    console.log(`kexec x86_64 -> x86_64 on -cpu max (LA57), handoff kexec_load: ${r.execToMarker.toFixed(1)} s from exec to marker`);
   }, CASE_MS);
 
   it("a segment corrupted after planning: the stub's check reports it on COM1 and never enters the kernel", async () => {

@@ -35,6 +35,8 @@ export interface BootRequest {
   readonly timeoutMs: number;
   /** Where the boot reports what it is doing (a TTY's stderr), or nowhere. */
   readonly progress?: (line: string) => void;
+  /** QEMU's CPU model (`-cpu`, e.g. `max` for an x86 CPU with LA57); default: the arch's. */
+  readonly cpu?: string;
 }
 
 /** A probe boot: the arch's register file, and optionally the same probe through QEMU's own loader. */
@@ -48,8 +50,8 @@ export function verifyFailure(a: HandoffArtefact): { pc: bigint; reason: string 
   return a.verify ? [{ pc: a.verify.failPc, reason: "the hand-off stub's segment check: a segment's SHA-256 differs from the plan's (hd_verify_fail)" }] : [];
 }
 
-function qemuOptions(a: HandoffArtefact, dir: string, lifetimeMs: number): QemuOptions {
-  const base = { arch: a.arch, memory: a.qemu.memory, machine: a.qemu.machine, lifetimeMs };
+function qemuOptions(a: HandoffArtefact, dir: string, lifetimeMs: number, cpu?: string): QemuOptions {
+  const base = { arch: a.arch, memory: a.qemu.memory, machine: a.qemu.machine, lifetimeMs, ...(cpu === undefined ? {} : { cpu }) };
   if (a.launch.kind === "kernel-elf") return { ...base, kernel: join(dir, a.launch.file) };
   return { ...base, blobs: a.launch.blobs.map((b) => ({ file: join(dir, b.file), addr: b.addr })), entry: a.launch.entry };
 }
@@ -83,7 +85,7 @@ async function loaderLeftovers(request: ProbeRequest, native: NativeProbe, dir: 
   const { artefact, arch, timeoutMs } = request;
   const file = join(dir, "native-kernel.bin");
   writeFileSync(file, native.kernel);
-  return withQemu({ arch: artefact.arch, memory: artefact.qemu.memory, machine: artefact.qemu.machine, kernel: file, lifetimeMs: timeoutMs + 10_000 }, async (m) => {
+  return withQemu({ arch: artefact.arch, memory: artefact.qemu.memory, machine: artefact.qemu.machine, kernel: file, lifetimeMs: timeoutMs + 10_000, ...(request.cpu === undefined ? {} : { cpu: request.cpu }) }, async (m) => {
     const observed = await m.waitForPc(native.entry, arch, timeoutMs);
     return compareRegisters(native.state, observed)
       .filter((r) => !r.match && r.provenance.kind === "forced-zero")
@@ -102,7 +104,7 @@ export async function bootAndProbe(request: ProbeRequest): Promise<ProbeReport> 
   const progress = request.progress ?? (() => {});
   return withArtefactFiles(artefact, async (dir) => {
     progress(`booting ${artefact.arch} ${artefact.protocol} hand-off in QEMU (stub 0x${artefact.stubEntry.toString(16)}, entry 0x${artefact.entry.toString(16)})`);
-    const probe = await withQemu(qemuOptions(artefact, dir, timeoutMs + 10_000), async (m) => {
+    const probe = await withQemu(qemuOptions(artefact, dir, timeoutMs + 10_000, request.cpu), async (m) => {
       const observed = await m.waitForPc(artefact.entry, arch, timeoutMs, { failPc: artefact.stubFail, failReason: "the hand-off stub's failure loop: the indirection list did not end within its bound", failures: verifyFailure(artefact) });
       return { registers: compareRegisters(artefact.state, observed), memory: await compareMemory(m, artefact) };
     });
@@ -127,7 +129,7 @@ export async function bootAndStream(request: BootRequest & { readonly onSerial?:
   const { artefact, timeoutMs } = request;
   return withArtefactFiles(artefact, async (dir) => {
     request.progress?.(`booting ${artefact.arch} ${artefact.protocol} hand-off in QEMU`);
-    return withQemu({ ...qemuOptions(artefact, dir, timeoutMs + 5000), onSerial: request.onSerial }, async (m) => {
+    return withQemu({ ...qemuOptions(artefact, dir, timeoutMs + 5000, request.cpu), onSerial: request.onSerial }, async (m) => {
       const deadline = Date.now() + timeoutMs;
       while (m.running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       return m.serial;

@@ -31,23 +31,34 @@ function renderProbe(p: ProbeReport): string {
   return lines.join("\n");
 }
 
+/** A QEMU CPU model with optional `,feature=value` list: letters, digits and `._+-=,`, starting with a letter or digit. */
+const CPU_MODEL = /^[A-Za-z0-9][A-Za-z0-9._+=,-]*$/;
+
+/** `--cpu`, checked so that QEMU is never handed a second option or an empty model. */
+function cpuModel(value: string | undefined): string | undefined {
+  if (value !== undefined && !CPU_MODEL.test(value)) throw new UsageError(`boot: --cpu '${value}' is not a QEMU CPU model (e.g. max, qemu64, cortex-a57)`, "boot");
+  return value;
+}
+
 /** `handoff boot` */
 export const command = defineCommand({
   options: {
     ...ARTEFACT_OPTIONS,
     timeout: { type: "string", value: "S", help: "seconds to wait: for the probe's entry, or to stream the console (default 30)" },
     "no-native": { type: "boolean", help: "--probe: skip the comparison boot through QEMU's own loader" },
+    cpu: { type: "string", value: "MODEL", help: "QEMU's CPU model (-cpu), optionally with features, e.g. max (x86 with LA57: 5-level paging) (default: the arch's)" },
   },
   async run({ values }, context) {
     if (!values.kernel && !values.probe) throw new UsageError("boot: give --kernel FILE or --probe", "boot");
     const timeoutMs = parseSeconds(values.timeout ?? "30", "--timeout", 3600) * 1000;
+    const cpu = cpuModel(values.cpu);
     const loaded = await context.architectures(values.arch);
     const { arch, builder, artefact } = artefactFor(loaded, artefactOptions(values), context.cwd);
     if (!values.probe) {
-      const serial = await bootAndStream({ artefact, timeoutMs, progress: context.progress, onSerial: values.json ? undefined : context.stream });
+      const serial = await bootAndStream({ artefact, timeoutMs, cpu, progress: context.progress, onSerial: values.json ? undefined : context.stream });
       return values.json ? toJson({ arch: artefact.arch, protocol: artefact.protocol, serial }) : "";
     }
-    const report = await bootAndProbe({ artefact, arch, timeoutMs, progress: context.progress, ...(values["no-native"] ? {} : { native: builder.nativeProbe() }) });
+    const report = await bootAndProbe({ artefact, arch, timeoutMs, cpu, progress: context.progress, ...(values["no-native"] ? {} : { native: builder.nativeProbe() }) });
     return { text: values.json ? toJson(probeJson(report)) : renderProbe(report), code: report.ok ? 0 : 1 };
   },
 });

@@ -11,7 +11,8 @@
  *      compatibility mode (see hd_entry64),
  *   3. loads its GDT, then CR4 (PAE), CR3 (the planner's page tables), EFER
  *      (LME) and CR0 (PG) from the data block — SDM Vol. 3A §10.8.5
- *      "Initializing IA-32e Mode" — and far-returns into its 64-bit code segment;
+ *      "Initializing IA-32e Mode" — and far-returns into its 64-bit code segment
+ *      (the kexec entry first leaves IA-32e mode, see hd_entry64);
  *   4. (64-bit) loads DS/ES/FS/GS/SS, TR, LDTR, IDTR, CR2, CR8, zeroes the
  *      FS/GS/KERNEL_GS bases, sets RFLAGS and every GPR from the data block,
  *      and jumps to the entry through a RIP-relative pointer.
@@ -24,6 +25,7 @@
 
 .Ldone:
 	call	.Lcheck
+.Lenter_ia32e:
 	X86_LOAD_GDT32
 	movl	(.Lcr4 - .Lbase)(%ebp), %eax
 	movl	%eax, %cr4
@@ -61,14 +63,16 @@
 	 * check's own (the planned GDT promises the kernel no 32-bit code
 	 * segment), still over the old kernel's identity map (6.1
 	 * machine_kexec_64.c init_pgtable: every RAM range, writable, executable),
-	 * call .Lcheck, far-return to 64-bit mode. Then load the planned GDT (a
-	 * 10-byte operand built on the stack) and CR4, CR3, EFER, CR0 from the
-	 * data block (PAE, LME and PG stay set, so this is legal in long mode),
-	 * then far-return into .Llong as the 32-bit path does.
+	 * and call .Lcheck. Then leave IA-32e mode and enter it again as the PVH
+	 * path does: the old kernel may run 5-level paging (relocate_kernel keeps
+	 * CR4.LA57), and LA57 changes only with paging off (a MOV to CR4 clearing
+	 * it in IA-32e mode is a #GP, SDM Vol. 3A 2.5). Clearing CR0.PG is legal
+	 * in compatibility mode once CR4.PCIDE is clear (Vol. 3A 10.8.5.4); this
+	 * code is identity mapped, so it carries on at the same address in
+	 * protected mode with paging off.
 	 */
 	.set	CHECK_CS32, 0x08		/* selectors of .Lcheck_gdt */
-	.set	CHECK_CS64, 0x10
-	.set	CHECK_DS, 0x18
+	.set	CHECK_DS, 0x10
 	.code64
 	.globl	hd_entry64
 hd_entry64:
@@ -94,25 +98,14 @@ hd_entry64:
 	subl	$(1b - .Lbase), %ebp
 	leal	(.Lstack_top - .Lbase)(%ebp), %esp
 	call	.Lcheck
-	pushl	$CHECK_CS64
-	leal	(.Lchecked - .Lbase)(%ebp), %eax
-	pushl	%eax
-	lret
+	movl	%cr4, %eax
+	andl	$~0x20000, %eax			/* PCIDE */
+	movl	%eax, %cr4
+	movl	%cr0, %eax
+	andl	$0x7fffffff, %eax		/* PG: IA-32e mode off (EFER.LMA clears) */
+	movl	%eax, %cr0
+	jmp	.Lenter_ia32e
 	.code64
-.Lchecked:
-	X86_LOAD_GDT64
-	movq	.Lcr4(%rip), %rax
-	movq	%rax, %cr4
-	movq	.Lcr3(%rip), %rax
-	movq	%rax, %cr3
-	movl	$0xc0000080, %ecx
-	movl	.Lefer(%rip), %eax
-	andl	$~0x400, %eax
-	movl	(.Lefer + 4)(%rip), %edx
-	wrmsr
-	movl	.Lcr0(%rip), %eax
-	movq	%rax, %cr0
-	X86_LRET64 .Llong
 
 .Llong:
 	X86_LOAD_SELECTORS (%rip)
@@ -137,12 +130,11 @@ hd_entry64:
 	.endr
 	jmp	*.Lrip(%rip)
 
-	/* The check's GDT: null, flat 32-bit code, 64-bit code, flat data (SDM Vol. 3A 3.4.5; accessed bits preset). */
+	/* The check's GDT: null, flat 32-bit code, flat data (SDM Vol. 3A 3.4.5; accessed bits preset). */
 	.balign	8, 0
 .Lcheck_gdt:
 	.quad	0
 	.quad	0x00cf9b000000ffff
-	.quad	0x00af9b000000ffff
 	.quad	0x00cf93000000ffff
 .Lcheck_gdt_end:
 
