@@ -1,4 +1,4 @@
-import { digestSegments, type SegmentDigests } from "@handoff/node";
+import { digestSegments, type DigestOptions, type SegmentDigests } from "@handoff/node";
 import { type Segment } from "@handoff/core";
 import { table, toJson } from "./output.js";
 
@@ -11,9 +11,9 @@ import { table, toJson } from "./output.js";
 export async function digestReport(
   segments: readonly Segment[],
   algorithm = "sha256",
-  { purgatory = false }: { purgatory?: boolean } = {},
+  options: Pick<DigestOptions, "purgatory" | "inMemory"> = {},
 ): Promise<SegmentDigests> {
-  return digestSegments(segments, algorithm, { purgatory });
+  return digestSegments(segments, algorithm, { purgatory: false, ...options });
 }
 
 /** Render a digest report as text (one row per segment) or JSON (bigints as hex strings). */

@@ -120,8 +120,9 @@ export function discoverPluginPackages(startDirs: readonly string[]): PluginPack
         if (read === undefined) continue;
         const fallback = dir.slice(nm.length + 1);
         const isArch = "pkg" in read ? Array.isArray(read.pkg.keywords) && read.pkg.keywords.includes(ARCH_KEYWORD) : fallback.includes("handoff-arch-");
+        if (!isArch) continue; // resolved only for plugins: every command runs this walk
         const pkg = describePackage(safeRealpath(dir), read, fallback);
-        if (isArch && !seen.has(pkg.name)) seen.set(pkg.name, pkg);
+        if (!seen.has(pkg.name)) seen.set(pkg.name, pkg);
       }
     }
   }
@@ -130,7 +131,7 @@ export function discoverPluginPackages(startDirs: readonly string[]): PluginPack
 
 function safeRealpath(dir: string): string {
   try {
-    return realpathSync(dir);
+    return realpathSync.native(dir); // one realpath(3) call, not a walk of lstat calls in JS
   } catch {
     return dir;
   }

@@ -70,6 +70,8 @@ export interface DigestOptions {
   readonly chunkSize?: number;
   /** Also compute the single purgatory digest over every non-`purgatory` segment, in order. */
   readonly purgatory?: boolean;
+  /** Whole files the caller has already read (path to all their bytes): their segments are hashed from memory, not read again. */
+  readonly inMemory?: ReadonlyMap<string, Uint8Array>;
 }
 
 let zeroChunk: Uint8Array | undefined;
@@ -101,7 +103,8 @@ export async function digestSegments(
 
   const combined = options.purgatory === true ? createHash(algorithm) : undefined;
   const regions: PurgatoryRegion[] = [];
-  const buffer = segments.some((s) => s.data.kind === "file" && s.data.length > 0) ? Buffer.allocUnsafe(chunkSize) : undefined;
+  const inMemory = options.inMemory ?? new Map<string, Uint8Array>();
+  const buffer = segments.some((s) => s.data.kind === "file" && s.data.length > 0 && !inMemory.has(s.data.path)) ? Buffer.allocUnsafe(chunkSize) : undefined;
 
   const results: SegmentDigest[] = [];
   for (const [index, segment] of segments.entries()) {
@@ -114,7 +117,11 @@ export async function digestSegments(
 
     const data = segment.data;
     if (data.kind === "bytes") feed(data.bytes);
-    else if (data.kind === "file" && data.length > 0) await streamFileRange(data.path, data.offset, data.length, buffer!, feed);
+    else if (data.kind === "file" && data.length > 0) {
+      const whole = inMemory.get(data.path);
+      if (whole !== undefined) feed(rangeOf(whole, data));
+      else await streamFileRange(data.path, data.offset, data.length, buffer!, feed);
+    }
     feedZeros(segment.memsz - segment.bufsz, feed);
 
     if (toCombined) regions.push({ start: segment.mem, len: segment.memsz });
@@ -132,6 +139,14 @@ export async function digestSegments(
   return combined
     ? { algorithm, segments: results, purgatory: { digest: combined.digest("hex"), regions } }
     : { algorithm, segments: results };
+}
+
+/** The bytes of a file range from the whole file in memory; a range past its end is refused as a streamed read would. */
+function rangeOf(whole: Uint8Array, d: { readonly path: string; readonly offset: number; readonly length: number }): Uint8Array {
+  if (d.offset + d.length > whole.length) {
+    throw new FormatError(d.path, "file range", "length", d.offset, `range of 0x${d.length.toString(16)} bytes runs past the end of the 0x${whole.length.toString(16)}-byte file`);
+  }
+  return whole.subarray(d.offset, d.offset + d.length);
 }
 
 function checkShape(segment: Segment, index: number): void {

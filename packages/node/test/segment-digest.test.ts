@@ -93,6 +93,34 @@ describe("digestSegments on a generated 64 MiB file", () => {
   });
 });
 
+describe("digestSegments with files already in memory", () => {
+  it("hashes a file segment from the caller's bytes (zero tail included), and other files from disk", async () => {
+    const whole = readFileSync(big);
+    const segments = [fileSegment(big, 12345, 3 * MiB + 1, { memsz: BigInt(3 * MiB + 1 + 5000) }), fileSegment(big, 0, 4096)];
+    const fromDisk = await digestSegments(segments);
+    const fromMemory = await digestSegments(segments, "sha256", { inMemory: new Map([[big, whole]]) });
+    expect(fromMemory.segments.map((s) => s.digest)).toEqual(fromDisk.segments.map((s) => s.digest));
+    expect(fromMemory.segments[0]!.digest).toBe(sha256sumOf([{ path: big, offset: 12345, length: 3 * MiB + 1 }, { zeros: 5000 }]));
+    // The bytes in memory are what is hashed (not a fresh read): other bytes under the same path give their own digest.
+    const other = Uint8Array.from(whole);
+    other[12345] = other[12345]! ^ 0xff;
+    const fromOther = await digestSegments(segments, "sha256", { inMemory: new Map([[big, other]]) });
+    expect(fromOther.segments[0]!.digest).not.toBe(fromDisk.segments[0]!.digest);
+    expect(fromOther.segments[1]!.digest).toBe(fromDisk.segments[1]!.digest);
+    // A path not in the map is still read from disk.
+    const elsewhere = await digestSegments(segments, "sha256", { inMemory: new Map([[join(dir, "not-this"), other]]) });
+    expect(elsewhere.segments.map((s) => s.digest)).toEqual(fromDisk.segments.map((s) => s.digest));
+  });
+
+  it("a range past the end of the bytes in memory is a FormatError naming file, field and offset", async () => {
+    const err = await digestSegments([fileSegment(big, 100, 4096)], "sha256", { inMemory: new Map([[big, new Uint8Array(4000)]]) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as FormatError).file).toBe(big);
+    expect((err as FormatError).field).toBe("length");
+    expect((err as FormatError).offset).toBe(100);
+  });
+});
+
 describe("purgatory digest", () => {
   it("is one hash over every non-purgatory segment's memsz bytes, in order, with {mem, memsz} regions", async () => {
     const cmdline = new TextEncoder().encode("console=ttyS0 quiet");

@@ -8,9 +8,8 @@ import { checkCmdline } from "../cmdline-limit.js";
 import { installNodeCodecs, readFileBounded } from "@handoff/node";
 import { MAX_DTB_BYTES } from "./plan-devicetree.js";
 import { parseSize } from "../numbers.js";
+import { PAYLOAD_SUFFIX } from "./kernel-payload.js";
 
-/** Suffix of a `--kernel` that names the vmlinux inside a bzImage. */
-export const PAYLOAD_SUFFIX = "#payload";
 
 /** Largest kernel or initrd `--kernel`/`--initrd` accepts for a Linux boot (checked before reading). */
 export const MAX_LINUX_FILE_BYTES = 512 * 1024 * 1024;

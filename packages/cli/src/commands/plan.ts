@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { XEN_ELF_IMAGE_FORMAT } from "@handoff/xen";
-import { FormatError, HandoffError, MemoryMap, hex, type Architecture, type Image, type ImageFormat, type LinuxBootBuilder, type PageTableFormat, type UnwrappedImage, imageArchitectureMismatch, imageFromUnwrapped, resolveImageArchitecture, unwrapImage } from "@handoff/core";
+import { FormatError, HandoffError, MemoryMap, hex, type Architecture, type Image, type ImageFormat, type LinuxBootBuilder, type PageTableFormat, type UnwrappedImage, type ImageInput, imageArchitectureMismatch, imageFromUnwrapped, resolveImageArchitecture, unwrapImage } from "@handoff/core";
 import { decodeListEntry, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
 import { pageTableReport } from "@handoff/core/paging";
 import { existsSync } from "node:fs";
@@ -14,8 +14,7 @@ import { parseAddress, parseSize } from "../numbers.js";
 import { table, toJson } from "../output.js";
 import { planDevicetree } from "./plan-devicetree.js";
 import { linuxBuilderOf } from "../container.js";
-import { PAYLOAD_SUFFIX } from "./linux-boot.js";
-import { PVH_PLAN_REFUSES, planPvhCommand } from "./plan-pvh.js";
+import { PAYLOAD_SUFFIX } from "./kernel-payload.js";
 
 /** A bad option value (size, address, missing file...): one line at the CLI. */
 export class PlanOptionError extends HandoffError {
@@ -70,7 +69,7 @@ export function loadKernel(options: PlanOptions): Image {
 }
 
 /** {@link loadKernel}, keeping what the containers carried (a UKI's DTB and command line). */
-function loadKernelFromContainer(options: PlanOptions): { image: Image; unwrapped: UnwrappedImage } {
+function loadKernelFromContainer(options: PlanOptions): { image: Image; unwrapped: UnwrappedImage; file: ImageInput } {
   // `bzImage#payload`: the vmlinux inside a bzImage (when no file is literally called that).
   if (options.kernel.endsWith(PAYLOAD_SUFFIX) && !existsSync(resolve(options.cwd, options.kernel))) {
     options = { ...options, kernel: options.kernel.slice(0, -PAYLOAD_SUFFIX.length), kernelFormat: "bzImage-payload" };
@@ -107,7 +106,7 @@ function loadKernelFromContainer(options: PlanOptions): { image: Image; unwrappe
   const image = resolveImageArchitecture(parsed, [options.arch], unwrapped.layers.map((l) => l.machine));
   const mismatch = imageArchitectureMismatch(image, options.arch);
   if (mismatch !== undefined) throw new FormatError(path, image.format, "arch", undefined, mismatch);
-  return { image, unwrapped };
+  return { image, unwrapped, file: original };
 }
 
 /** Build the plan the `plan` command prints. */
@@ -115,8 +114,8 @@ export function makePlan(options: PlanOptions): LoadPlan {
   return makePlanWithMap(options).plan;
 }
 
-/** The plan and the memory map it was placed in (the `--svg` picture draws both). */
-export function makePlanWithMap(options: PlanOptions): { plan: LoadPlan; memoryMap: MemoryMap } {
+/** The plan, the memory map it was placed in (the `--svg` picture draws both) and the kernel file as read. */
+export function makePlanWithMap(options: PlanOptions): { plan: LoadPlan; memoryMap: MemoryMap; kernelFile: ImageInput } {
   if (options.memory !== undefined && options.memmap !== undefined) throw new UsageError("plan: give --memory or --memmap, not both", "plan");
   let memoryMap: MemoryMap;
   if (options.memmap !== undefined) {
@@ -127,7 +126,7 @@ export function makePlanWithMap(options: PlanOptions): { plan: LoadPlan; memoryM
     if (layout === undefined) throw new PlanOptionError("memory", `${options.arch.id} has no default machine layout; use --memmap FILE`);
     memoryMap = MemoryMap.fromMachine(parseSize(options.memory ?? "512M", "--memory"), layout);
   }
-  const { image, unwrapped } = loadKernelFromContainer(options);
+  const { image, unwrapped, file: kernelFile } = loadKernelFromContainer(options);
   checkCmdline(options.arch.id, image, options.cmdline);
   let initrd: { path: string; size: number } | undefined;
   if (options.initrd !== undefined) {
@@ -159,7 +158,7 @@ export function makePlanWithMap(options: PlanOptions): { plan: LoadPlan; memoryM
     // For a position-independent image (arm64 Image, zImage), --load-addr is its base.
     ...(options.kernelFormat !== "raw" && options.loadAddr !== undefined ? { imageBase: parseAddress(options.loadAddr, "--load-addr") } : {}),
   });
-  return { plan, memoryMap };
+  return { plan, memoryMap, kernelFile };
 }
 
 /** The plan as a JSON-friendly object (bigints become "0x.." in `toJson`). */
@@ -204,9 +203,11 @@ export function segmentCheckSummary(plan: LoadPlan, noVerify: boolean): { algori
 }
 
 export async function planCommand(options: PlanOptions, json: boolean): Promise<string> {
-  const { plan, memoryMap } = makePlanWithMap(options);
+  const { plan, memoryMap, kernelFile } = makePlanWithMap(options);
   if (options.svg !== undefined) await writeFileAtomic(resolve(options.cwd, options.svg), renderMemoryMapSvg(pictureOfPlan(plan, memoryMap)), { role: "SVG picture" });
-  const digests = options.digest === undefined ? undefined : await digestReport(plan.segments, options.digest);
+  // The kernel file is already in memory: its segments are hashed from there, not read a second time.
+  const inMemory = new Map([[kernelFile.path, kernelFile.bytes]]);
+  const digests = options.digest === undefined ? undefined : await digestReport(plan.segments, options.digest, { inMemory });
   const check = segmentCheckSummary(plan, options.noVerify === true);
   if (json) return toJson({ ...planToObject(plan), segmentCheck: check, ...(digests ? { digests } : {}) });
   const tables = plan.pageTables?.build;
@@ -256,6 +257,8 @@ export const command = defineCommand({
     const loaded = await context.architectures(values.arch);
     const protocol = values.protocol ?? "kexec";
     if (protocol === "pvh") {
+      // Loaded only here: the PVH plan goes through the Linux-boot command, which brings QEMU's machine code along.
+      const { PVH_PLAN_REFUSES, planPvhCommand } = await import("./plan-pvh.js");
       const refused = PVH_PLAN_REFUSES.filter((o) => values[o] !== undefined && values[o] !== false);
       if (refused.length) throw new UsageError(`plan: --protocol pvh plans for QEMU -M pc of --memory SIZE; --${refused[0]} does not apply`, "plan");
       return planPvhCommand(loaded, { arch: values.arch, kernel: values.kernel, initrd: values.initrd, cmdline: values.cmdline, memory: values.memory, noVerify: values["no-verify"] }, context.cwd, values.json);
