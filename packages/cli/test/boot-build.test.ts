@@ -73,6 +73,20 @@ describe("handoff boot --kernel (flat payload, console streamed)", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("handoff-serial-ok");
   }, 70_000);
+
+  it.skipIf(!haveTool("qemu-system-x86_64"))("x86_64: a payload that triple-faults is a failed boot (exit 1, one line), not a quiet exit 0", () => {
+    // xor rax,rax; push rax; push rax; lidt [rsp] (an empty IDT); int3: #GP, #DF, then a triple fault, which resets the machine (QEMU: -no-reboot).
+    const dir = tempDir("handoff-flat-");
+    const file = join(dir, "triple-fault.bin");
+    writeFileSync(file, Buffer.from("4831c050500f011c24cc", "hex"));
+    const text = runCli(["boot", "--arch", "x86_64", "--kernel", file, "--timeout", "30"], { timeout: 60_000 });
+    expect(text.code).toBe(1);
+    expect(text.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(text.stderr).toMatch(/boot: the guest reset the machine \(a triple fault/);
+    const json = runCli(["boot", "--arch", "x86_64", "--kernel", file, "--timeout", "30", "--json"], { timeout: 60_000 });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ arch: "x86_64", ending: "guest-reset" });
+  }, 130_000);
 });
 
 describe("handoff boot --cpu", () => {

@@ -131,7 +131,7 @@ describe("services composed from plugins", () => {
         return { arch: request.artefact.arch, protocol: request.artefact.protocol, entry: request.artefact.entry, ok: false };
       },
       async stream() {
-        return "";
+        return { serial: "", ending: "timeout" };
       },
     };
     const c = compose(toy.plugin, extension);

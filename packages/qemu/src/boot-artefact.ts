@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HandoffArtefact, NativeProbe } from "@handoff/core";
+import type { QemuStreamEnding, QemuStreamOutcome } from "@handoff/core/compose";
 import { compareRegisters, type RegisterComparison } from "./compare.js";
 import { QemuError } from "./errors.js";
 import type { RegisterFileSource } from "./info-registers.js";
@@ -125,14 +126,21 @@ export async function withBootedArtefact<T>(artefact: HandoffArtefact, lifetimeM
  * Boot an artefact and stream its serial console to `onSerial` until QEMU exits
  * or `timeoutMs` passes; returns everything the guest printed.
  */
-export async function bootAndStream(request: BootRequest & { readonly onSerial?: (text: string) => void }): Promise<string> {
+export async function bootAndStream(request: BootRequest & { readonly onSerial?: (text: string) => void }): Promise<QemuStreamOutcome> {
   const { artefact, timeoutMs } = request;
   return withArtefactFiles(artefact, async (dir) => {
     request.progress?.(`booting ${artefact.arch} ${artefact.protocol} hand-off in QEMU`);
     return withQemu({ ...qemuOptions(artefact, dir, timeoutMs + 5000, request.cpu), onSerial: request.onSerial }, async (m) => {
       const deadline = Date.now() + timeoutMs;
       while (m.running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      return m.serial;
+      return { serial: m.serial, ending: m.running ? "timeout" : streamEnding(m.qmp.events) };
     });
   });
+}
+
+/** The guest's part in QEMU's exit, from the SHUTDOWN event's reason (QMP `ShutdownCause`); "exited" when QEMU sent none. */
+function streamEnding(events: readonly { event: string; data?: unknown }[]): QemuStreamEnding {
+  const shutdown = events.find((e) => e.event === "SHUTDOWN");
+  const reason = (shutdown?.data as { reason?: unknown } | undefined)?.reason;
+  return reason === "guest-shutdown" || reason === "guest-reset" || reason === "guest-panic" ? reason : "exited";
 }

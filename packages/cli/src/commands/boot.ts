@@ -1,5 +1,5 @@
 import { hex } from "@handoff/core";
-import { bootAndProbe, bootAndStream, type ProbeReport, type RegisterComparison } from "@handoff/qemu";
+import { bootAndProbe, bootAndStream, QemuError, qemuBinary, type ProbeReport, type RegisterComparison } from "@handoff/qemu";
 import { defineCommand } from "../cli/command.js";
 import { UsageError } from "../cli/usage-error.js";
 import { parseSeconds } from "../numbers.js";
@@ -40,6 +40,12 @@ function cpuModel(value: string | undefined): string | undefined {
   return value;
 }
 
+/** Why a streamed boot failed, by how it ended. */
+const ENDINGS = {
+  "guest-reset": "the guest reset the machine (a triple fault, or a reboot request: QEMU runs with -no-reboot); the console up to then is above",
+  "guest-panic": "the guest reported a panic (pvpanic); the console up to then is above",
+} as const;
+
 /** `handoff boot` */
 export const command = defineCommand({
   options: {
@@ -55,8 +61,12 @@ export const command = defineCommand({
     const loaded = await context.architectures(values.arch);
     const { arch, builder, artefact } = artefactFor(loaded, artefactOptions(values), context.cwd);
     if (!values.probe) {
-      const serial = await bootAndStream({ artefact, timeoutMs, cpu, progress: context.progress, onSerial: values.json ? undefined : context.stream });
-      return values.json ? toJson({ arch: artefact.arch, protocol: artefact.protocol, serial }) : "";
+      const { serial, ending } = await bootAndStream({ artefact, timeoutMs, cpu, progress: context.progress, onSerial: values.json ? undefined : context.stream });
+      // A reset (QEMU runs with -no-reboot) or a reported panic is a failed boot: say so, exit 1.
+      const failed = ending === "guest-reset" || ending === "guest-panic";
+      if (values.json) return { text: toJson({ arch: artefact.arch, protocol: artefact.protocol, ending, serial }), code: failed ? 1 : 0 };
+      if (failed) throw new QemuError(qemuBinary(artefact.arch), "boot", ENDINGS[ending]);
+      return "";
     }
     const report = await bootAndProbe({ artefact, arch, timeoutMs, cpu, progress: context.progress, ...(values["no-native"] ? {} : { native: builder.nativeProbe() }) });
     return { text: values.json ? toJson(probeJson(report)) : renderProbe(report), code: report.ok ? 0 : 1 };

@@ -23,6 +23,8 @@ export {
   type QemuBootRequest,
   type QemuProbeRequest,
   type QemuProbeOutcome,
+  type QemuStreamEnding,
+  type QemuStreamOutcome,
   type KexecBackend,
 } from "./tokens.js";
 export { composeArchitecture, protocolsFor, type Contributions } from "./views.js";

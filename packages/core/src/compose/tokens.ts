@@ -74,8 +74,22 @@ export interface QemuProbeOutcome {
 export interface QemuRunner {
   /** Boots, waits for the entry (or the stub's failure loop) and compares registers and memory. */
   probe(request: QemuProbeRequest): Promise<QemuProbeOutcome>;
-  /** Boots and returns what the guest printed on its serial console until it stops or the time is up. */
-  stream(request: QemuBootRequest & { readonly onSerial?: (text: string) => void }): Promise<string>;
+  /** Boots and returns what the guest printed on its serial console until it stops or the time is up, and how it ended. */
+  stream(request: QemuBootRequest & { readonly onSerial?: (text: string) => void }): Promise<QemuStreamOutcome>;
+}
+
+/**
+ * How a streamed boot ended: the guest powered off, reset the machine (a
+ * triple fault or a reboot request: QEMU runs with -no-reboot), reported a
+ * panic (pvpanic), the time ran out with the guest still running, or the
+ * emulator exited for a reason of its own.
+ */
+export type QemuStreamEnding = "guest-shutdown" | "guest-reset" | "guest-panic" | "timeout" | "exited";
+
+/** What a streamed boot printed and how it ended. */
+export interface QemuStreamOutcome {
+  readonly serial: string;
+  readonly ending: QemuStreamEnding;
 }
 /** Token of the {@link QemuRunner} the services use; a test registers its own to swap the backend. */
 export const QEMU_RUNNER = Symbol.for("@handoff/core/QemuRunner");
