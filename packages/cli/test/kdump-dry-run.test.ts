@@ -12,7 +12,8 @@ import { PT_LOAD, PT_NOTE } from "@handoff/core/elf";
 import { EM_X86_64 } from "@handoff/x86";
 import { KEXEC_ON_CRASH, RecordingKexecBackend } from "@handoff/core/kexec";
 import { BootParams, E820Type, pcMemoryMap, x86CaptureE820 } from "@handoff/x86";
-import { X86_64_HANDOFF_STUB, planX86_64CrashKexec } from "@handoff/x86_64";
+import { PlacedMemory } from "@handoff/core/paging";
+import { X86_64_HANDOFF_STUB, planX86_64CrashKexec, walkX86_64 } from "@handoff/x86_64";
 import { readCrashFacts, readFirmwareMemmap } from "@handoff/node";
 import { runCli } from "@handoff/test-support/cli";
 import { KERNELS, REPO_ROOT, fixtureKernel, tempDir } from "@handoff/test-support";
@@ -97,6 +98,19 @@ describe.skipIf(!kernel)("handoff kexec load --crash --dry-run (x86_64, the cras
     expect(p.segments.find((s) => s.name === "protected-mode kernel")!.mem).toBe("0x15200000");
     const initrdSeg = p.segments.find((s) => s.name === "initrd")!;
     expect(BigInt(initrdSeg.mem) + BigInt(initrdSeg.memsz)).toBe(CRASH.end);
+  });
+
+  it("the stub's identity tables map the capture kernel's low RAM (its e820 keeps it): the BIOS data area and the trampoline room of an LA57 CPU", () => {
+    const p = plan();
+    const tables = p.segments.find((s) => s.name === "page tables")!;
+    const mem = new PlacedMemory([{ pa: tables.mem, bytes: tables.bytes }]);
+    const r = p.state.registers;
+    const regs = { cr0: r.get("cr0"), cr3: r.get("cr3"), cr4: r.get("cr4"), efer: r.get("efer") };
+    // Linux 6.1's decompressor reads 0x40e and 0x413 and, changing to 5-level paging, writes its trampoline below 640 KiB.
+    for (const va of [0x413n, 0x9e000n]) expect(walkX86_64(mem, regs, va), `va 0x${va.toString(16)}`).toMatchObject({ kind: "translation", pa: va, attributes: { writable: true } });
+    // The EBDA, the legacy hole and the dead kernel's RAM outside the crash region stay unmapped.
+    for (const va of [0x9fc00n, 0xb8000n, 0x100_0000n]) expect(walkX86_64(mem, regs, va).kind, `va 0x${va.toString(16)}`).toBe("fault");
+    expect(walkX86_64(mem, regs, CRASH.start + 0x20_0000n)).toMatchObject({ kind: "translation" });
   });
 
   it("the ELF core header: the vmcoreinfo and per-CPU notes, then a PT_LOAD per System RAM range outside the crash region", () => {

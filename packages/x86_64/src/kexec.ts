@@ -107,6 +107,8 @@ export function planX86_64CrashKexec(request: LinuxCrashKexecRequest): LinuxKexe
     throw cause;
   }
   const { plan, segments } = planned;
-  const stubState = linux64StubState(linuxRegions(plan), plan.entry64, plan.bootParams, inRegion, P);
+  // The capture kernel's e820 keeps the RAM below 1 MiB (x86CaptureE820): its decompressor reads the BIOS data area and,
+  // on an LA57 CPU, builds its paging-mode trampoline there, so the stub's tables map that low RAM as for a normal kexec.
+  const stubState = linux64StubState(linuxRegions(plan), plan.entry64, plan.bootParams, e820, P);
   return stubPlan(stubState, [...segments, segment(header.bytes, P.elfcorehdr, "ELF core header")], request, P, KEXEC_ON_CRASH);
 }

@@ -31,8 +31,8 @@ const PAGE = 0x1000n;
  * entry), reads the BIOS data area in page 0 (0x40e, 0x413) and builds a
  * 32-bit trampoline in RAM below 640 KiB before it has a page-fault handler
  * (arch/x86/boot/compressed/pgtable_64.c, find_trampoline_placement): the RAM
- * range the map has from address 0, up to 1 MiB. None where the map has no
- * RAM at 0 (a crash region).
+ * range the map has from address 0, up to 1 MiB (a capture kernel's e820
+ * keeps it too). None where the map has no RAM at 0.
  */
 function lowMemory(memoryMap: MemoryMap): HandoffRegion | undefined {
   const low = memoryMap.ranges.find((r) => r.start === 0n && r.type === "ram");
