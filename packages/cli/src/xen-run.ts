@@ -64,19 +64,6 @@ async function waitForEnd(m: QemuMachine, deadline: number): Promise<boolean> {
 }
 
 /**
- * With the guest stopped, wait until the polled serial console has caught up
- * with what QEMU wrote (no growth over three polls): a run that ends by the
- * guest's power-off would otherwise lose its last lines (a kexec'd kernel's marker).
- */
-async function settleSerial(m: QemuMachine): Promise<void> {
-  for (let seen = -1, quiet = 0; quiet < 3; ) {
-    await new Promise((r) => setTimeout(r, 25));
-    quiet = m.serial.length === seen ? quiet + 1 : 0;
-    seen = m.serial.length;
-  }
-}
-
-/**
  * The block from its first page at machine address `at`: contiguous where dom0
  * is 1:1 (the read covers it even across a search chunk), for a PVH dom0 read
  * on and checked page by page against the hashes the payload wrote (a page
@@ -118,7 +105,6 @@ async function collect(m: QemuMachine, req: XenRunRequest, plan: PlannedBlock, r
   const { flavour } = req;
   const vmStopped = await waitForEnd(m, start + req.run.timeoutMs);
   const toShutdownMs = Date.now() - start;
-  await settleSerial(m);
   const common = { flavour: flavour.id, guestBits: plan.guestBits, console: m.serial };
   if (req.run.handover) return { ...common, results: [], timing: { toShutdownMs, toResultsMs: toShutdownMs }, completed: false, handover: { vmStopped } };
   const { at, bytes } = await readBlock(m, ram, plan, flavour.frameTable);
