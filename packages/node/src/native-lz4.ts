@@ -25,7 +25,7 @@ export const LIBLZ4_SONAME = "liblz4.so.1";
 const LEGACY_MAGIC = 0x184c2102;
 const FRAME_MAGIC = 0x184d2204;
 /** A legacy block inflates to at most 8 MiB (lz4io.c's LEGACY_BLOCKSIZE); core's decoder has the same limit. */
-const LEGACY_BLOCK_MAX = 8 << 20;
+export const LEGACY_BLOCK_MAX = 8 << 20;
 /** LZ4_compressBound(8 MiB): a larger size field is not a legacy block (core refuses it). */
 const LEGACY_BLOCK_SIZE_MAX = LEGACY_BLOCK_MAX + ((LEGACY_BLOCK_MAX / 255) | 0) + 16;
 
@@ -49,7 +49,7 @@ function u32(b: Uint8Array, at: number): number {
 }
 
 /** The blocks of a stream that is exactly one legacy frame, as [start, size] pairs; undefined for anything else. */
-function legacyBlocks(input: Uint8Array): [number, number][] | undefined {
+export function legacyBlocks(input: Uint8Array): [number, number][] | undefined {
   if (input.length < 4 || u32(input, 0) !== LEGACY_MAGIC) return undefined;
   const blocks: [number, number][] = [];
   let ip = 4;
@@ -63,46 +63,49 @@ function legacyBlocks(input: Uint8Array): [number, number][] | undefined {
   return blocks;
 }
 
-/** Read position of {@link lz4BlockSize} and {@link extendedLength} (synchronous, so one scan at a time). */
-let pos = 0;
-
-/** `base` plus the 255-continued length bytes at `pos` (read past), or -1 when they run past `to`. */
-function extendedLength(src: Uint8Array, base: number, to: number): number {
-  let n = base;
-  let b: number;
-  do {
-    if (pos >= to) return -1;
-    b = src[pos++]!;
-    n += b;
-  } while (b === 255);
-  return n;
-}
-
 /**
  * What `src[from, to)` inflates to, walking its sequences without copying, or
  * -1 when core's decoder would refuse it. liblz4 is a decoder, not a validator:
  * it takes a match offset of 0 (the block format calls it corrupt) and copies
  * the output buffer onto itself, so every check core makes is made here first.
+ * Local state in the loop: this walk is on the critical path of the payload
+ * inflate (two million sequences in the x86_64 fixture's payload).
  */
-function lz4BlockSize(src: Uint8Array, from: number, to: number): number {
+export function lz4BlockSize(src: Uint8Array, from: number, to: number): number {
   let out = 0;
-  pos = from;
+  let p = from | 0; // small integers: V8 keeps the loop in int32 arithmetic (about a third faster)
+  const end = to | 0;
   for (;;) {
-    if (pos >= to) return -1; // no last literals
-    const token = src[pos++]!;
-    const lit = token >>> 4 === 15 ? extendedLength(src, 15, to) : token >>> 4;
-    if (lit < 0 || lit > to - pos) return -1;
-    pos += lit;
+    if (p >= end) return -1; // no last literals
+    const token = src[p++]!;
+    let lit = token >>> 4;
+    if (lit === 15) {
+      // 255-continued length bytes, read in line (a helper function costs a quarter of the walk's time)
+      let b = 255;
+      while (b === 255) {
+        if (p >= end) return -1;
+        b = src[p++]!;
+        lit += b;
+      }
+    }
+    p += lit;
+    // Literals that end the block exactly end it; past it, they run out of input.
+    if (p >= end) return p === end && out + lit <= LEGACY_BLOCK_MAX ? out + lit : -1;
     out += lit;
-    if (pos === to) return out <= LEGACY_BLOCK_MAX ? out : -1;
-    if (to - pos < 2) return -1;
-    const offset = src[pos]! | (src[pos + 1]! << 8);
+    if (p + 2 > end) return -1;
+    const offset = src[p]! | (src[p + 1]! << 8);
     if (offset === 0 || offset > out) return -1;
-    pos += 2;
-    const len = (token & 15) === 15 ? extendedLength(src, 19, to) : (token & 15) + 4;
-    if (len < 0) return -1;
-    out += len;
-    if (out > LEGACY_BLOCK_MAX) return -1;
+    p += 2;
+    let len = (token & 15) + 4;
+    if (len === 19) {
+      let b = 255;
+      while (b === 255) {
+        if (p >= end) return -1;
+        b = src[p++]!;
+        len += b;
+      }
+    }
+    out += len; // past 8 MiB is refused at the end: out only grows
   }
 }
 
