@@ -30,6 +30,16 @@ export const DEFAULT_PARSE_LIMITS: ParseLimits = {
   maxSegmentMemory: 1n << 40n,
 };
 
+/** A compressed stream an image format's `parse` inflates (a bzImage's payload), located without inflating it. */
+export interface CompressedStreamLocation {
+  /** Offset of the stream in the input's bytes. */
+  readonly offset: number;
+  /** Its length, the size trailer included when there is one. */
+  readonly length: number;
+  /** The stream is followed by Linux's 4-byte little-endian inflated size (`size_append`), counted in `length`. */
+  readonly sizeTrailer: boolean;
+}
+
 /**
  * One boot image format. ELF lives in core; arch packages contribute their own
  * (bzImage, arm64 Image, zImage) through `Architecture.imageFormats`.
@@ -41,4 +51,11 @@ export interface ImageFormat {
   probe(input: ImageInput): boolean;
   /** Full parse; malformed input throws `FormatError` naming field and offset. */
   parse(input: ImageInput, limits?: Partial<ParseLimits>): Image;
+  /**
+   * The compressed streams `parse` will inflate, found from the headers alone,
+   * so that a platform edge can inflate them ahead on other threads (whose
+   * result `parse` then takes for exactly those bytes). Throws what `parse`
+   * would for a malformed header. Absent: the format inflates nothing.
+   */
+  compressedStreams?(input: ImageInput): readonly CompressedStreamLocation[];
 }

@@ -42,7 +42,7 @@ export {
 } from "./registers.js";
 export { HandoffState, type Provenance, type RegisterAssignment } from "./handoff-state.js";
 export { segmentBufferLength, rebaseImage, type ImagePlacement, type Image, type Segment, type SegmentData, type SegmentRole, type EntryPoint } from "./image.js";
-export { DEFAULT_PARSE_LIMITS, type ImageFormat, type ImageInput, type ParseLimits } from "./image-format.js";
+export { DEFAULT_PARSE_LIMITS, type CompressedStreamLocation, type ImageFormat, type ImageInput, type ParseLimits } from "./image-format.js";
 export {
   ARCHITECTURE,
   isArchitecturePlugin,

@@ -46,6 +46,10 @@ export const bzImagePayloadFormat: ImageFormat = {
   id: BZIMAGE_PAYLOAD_FORMAT_ID,
   description: "the vmlinux ELF inside an x86 bzImage (payload_offset/payload_length, inflated)",
   probe: () => false,
+  compressedStreams(input: ImageInput) {
+    const { offset, length } = bzImagePayload(input);
+    return [{ offset, length, sizeTrailer: true }];
+  },
   parse(input: ImageInput, limits?: Partial<ParseLimits>): Image {
     const { vmlinux, codec, payload } = extractBzImagePayload(input);
     if (!XEN_ELF_IMAGE_FORMAT.probe(vmlinux)) throw new FormatError(input.path, "bzImage payload", "payload", payload.offset, `inflates (${codec}) to something that is not an ELF file`);
