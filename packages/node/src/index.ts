@@ -64,4 +64,5 @@ export {
   testVmSegmentFault,
   type GuardInputs,
 } from "./kexec-syscalls.js";
+export { inflateAhead, type InflateAheadOptions } from "./inflate-ahead.js";
 export { nodeCodecs, installNodeCodecs, NATIVE_CODEC_LIBRARIES, NATIVE_CODECS_ENV, type NodeCodecOptions, type ModuleLoader } from "./native-codecs.js";

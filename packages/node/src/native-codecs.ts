@@ -18,6 +18,7 @@
  */
 import { createRequire } from "node:module";
 import { decodeLegacyLz4, loadLiblz4 } from "./native-lz4.js";
+import { takeInflatedAhead } from "./inflated-ahead.js";
 import { DEFAULT_CODECS, installDefaultCodecs, xzOutputBound, zstdOutputBound, type Codec, type CodecId, type InflateSink } from "@handoff/core";
 
 /** Loads an optional module by name; throws when it is not installed. */
@@ -70,10 +71,14 @@ function lzmaRust(load: ModuleLoader): FastDecode {
   return (input, sink) => (xzOutputBound(input, sink) <= sink.maxOutput ? xz.decompressSync(input) : undefined);
 }
 
-/** liblz4 (through koffi) for LZ4's legacy frame; other LZ4 frames go to core. */
+/**
+ * liblz4 (through koffi) for LZ4's legacy frame; other LZ4 frames go to core.
+ * What `inflateAhead` already made of exactly these bytes (on two cores) is
+ * taken instead, once.
+ */
 function liblz4(load: ModuleLoader): FastDecode {
   const decompress = loadLiblz4(load);
-  return (input, sink) => decodeLegacyLz4(input, sink, decompress);
+  return (input, sink) => takeInflatedAhead(input, sink.maxOutput) ?? decodeLegacyLz4(input, sink, decompress);
 }
 
 const FAST: Partial<Record<CodecId, (load: ModuleLoader) => FastDecode>> = { gzip: zlibGunzip, zstd: libzstd, xz: lzmaRust, lz4: liblz4 };

@@ -7,7 +7,6 @@
  * its typed error, field and offset. liblz4 alone takes a match offset of 0;
  * the checks in front of it refuse that as core does.
  */
-import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
@@ -15,6 +14,7 @@ import { describe, expect, it } from "vitest";
 import { DecompressedSizeError, DEFAULT_CODECS, FormatError, inflate, type Codec } from "@handoff/core";
 import { nodeCodecs, type ModuleLoader } from "@handoff/node";
 import { extractBzImagePayload } from "@handoff/x86";
+import { ascii, legacy, lz4Dc, lz4Legacy, sample } from "./lz4-streams.js";
 import { fixtureKernel, IN_CI, KERNELS, requireTool, thrownBy } from "@handoff/test-support";
 
 const nodeRequire = createRequire(import.meta.url);
@@ -59,31 +59,6 @@ function liblz4Loads(): boolean {
   return false;
 }
 
-function ascii(s: string): number[] {
-  return [...Buffer.from(s, "latin1")];
-}
-
-/** A legacy frame (magic, then u32 size + block for each block). */
-function legacy(...blocks: number[][]): Uint8Array {
-  const out = [0x02, 0x21, 0x4c, 0x18];
-  for (const b of blocks) out.push(b.length & 255, (b.length >>> 8) & 255, (b.length >>> 16) & 255, b.length >>> 24, ...b);
-  return new Uint8Array(out);
-}
-
-/** `bytes` through `lz4 -l` (the legacy frame), or undefined (loudly) without the tool. */
-function lz4Legacy(bytes: Uint8Array): Uint8Array | undefined {
-  if (!requireTool("lz4")) return undefined;
-  const r = spawnSync("lz4", ["-l", "-c"], { input: bytes, maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`lz4 -l: ${r.stderr}`);
-  return new Uint8Array(r.stdout);
-}
-
-function lz4Dc(stream: Uint8Array): Buffer {
-  const r = spawnSync("lz4", ["-dc"], { input: stream, maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`lz4 -dc: ${r.stderr}`);
-  return r.stdout;
-}
-
 /** What inflating gives: the bytes (hex of a digest would hide nothing here: they are short) or the error's class, field, offset and message. */
 function outcome(stream: Uint8Array, codecs: readonly Codec[], maxOutput?: number): unknown {
   try {
@@ -92,15 +67,6 @@ function outcome(stream: Uint8Array, codecs: readonly Codec[], maxOutput?: numbe
     if (!(e instanceof FormatError)) throw e;
     return { type: e.constructor.name, field: e.field, offset: e.offset, message: e.message };
   }
-}
-
-/** 17 MiB of a real kernel (three legacy blocks, the last partial), or a deterministic stand-in. */
-function sample(): Uint8Array {
-  const path = fixtureKernel(KERNELS.arm64);
-  const base = path ? new Uint8Array(readFileSync(path)) : new Uint8Array(4 << 20).map((_, i) => (i * 2654435761) >>> 26);
-  const out = new Uint8Array(17 << 20);
-  for (let at = 0; at < out.length; at += base.length) out.set(base.subarray(0, out.length - at), at);
-  return out;
 }
 
 describe("LZ4 legacy frames through liblz4", () => {
