@@ -59,7 +59,7 @@ export const command = defineCommand({
     const timeoutMs = parseSeconds(values.timeout ?? "30", "--timeout", 3600) * 1000;
     const cpu = cpuModel(values.cpu);
     const loaded = await context.architectures(values.arch);
-    const { arch, builder, artefact } = artefactFor(loaded, artefactOptions(values), context.cwd);
+    const { arch, builder, artefact } = await artefactFor(loaded, artefactOptions(values), context.cwd);
     if (!values.probe) {
       const { serial, ending } = await bootAndStream({ artefact, timeoutMs, cpu, progress: context.progress, onSerial: values.json ? undefined : context.stream });
       // A reset (QEMU runs with -no-reboot) or a reported panic is a failed boot: say so, exit 1.

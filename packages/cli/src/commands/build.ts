@@ -18,7 +18,7 @@ export const command = defineCommand({
   async run({ values }, context) {
     if (!values.kernel && !values.probe) throw new UsageError("build: give --kernel FILE or --probe", "build");
     const loaded = await context.architectures(values.arch);
-    const { artefact } = artefactFor(loaded, artefactOptions(values), context.cwd);
+    const { artefact } = await artefactFor(loaded, artefactOptions(values), context.cwd);
     const out = resolve(context.cwd, values.out);
     const files = await writeArtefact(artefact, out, toJson);
     if (values.svg !== undefined) await writeFileAtomic(resolve(context.cwd, values.svg), renderMemoryMapSvg(pictureOfArtefact(artefact)), { role: "SVG picture" });

@@ -30,9 +30,9 @@ export interface ArtefactOptions extends LinuxOptions {
 }
 
 /** The artefact for a request: a real Linux kernel through the Linux builder, else a flat payload or the probe. */
-export function artefactFor(loaded: LoadedArchitectures, o: ArtefactOptions, cwd: string): { arch: Architecture; builder: HandoffArtefactBuilder; artefact: HandoffArtefact } {
+export async function artefactFor(loaded: LoadedArchitectures, o: ArtefactOptions, cwd: string): Promise<{ arch: Architecture; builder: HandoffArtefactBuilder; artefact: HandoffArtefact }> {
   const { arch, builder } = builderFor(loaded, o.arch);
-  const linux = linuxArtefact(loaded, o, cwd);
+  const linux = await linuxArtefact(loaded, o, cwd);
   const payload = () => (o.probe || !o.kernel ? builder.probePayload() : readPayload(resolve(cwd, o.kernel)));
   const artefact = linux ?? builder.build({ protocol: o.protocol ?? builder.protocols[0]!, payload: payload(), switches: o.switches, entryMode: o.entryMode, noVerify: o.noVerify });
   return { arch, builder, artefact };

@@ -3,7 +3,7 @@ import { FormatError, describeMachineTag, hex, type Image, type ImageFormat, typ
 import { existsSync } from "node:fs";
 import { pictureOfImage, renderMemoryMapSvg } from "@handoff/core/svg";
 import type { LoadedArchitectures } from "../container.js";
-import { DEFAULT_BOOT_FILE_LIMITS, installNodeCodecs, readFileBounded, writeFileAtomic } from "@handoff/node";
+import { DEFAULT_BOOT_FILE_LIMITS, inflateAhead, installNodeCodecs, readFileBounded, writeFileAtomic } from "@handoff/node";
 import { inspectVmcore, looksLikeVmcore } from "./inspect-vmcore.js";
 import { defineCommand } from "../cli/command.js";
 import { parseAddress } from "../numbers.js";
@@ -63,6 +63,7 @@ export async function inspectCommand(path: string, loaded: LoadedArchitectures, 
   if (options.payload) {
     const payloadFormat = formats.find((f) => f.id === "bzImage-payload");
     if (!payloadFormat) throw new FormatError(path, "image", "payload", undefined, "--payload needs an installed x86 architecture (bzImage payloads)");
+    await inflateAhead(input, payloadFormat); // on two cores; the parse below takes the result
     ({ image, format } = openImage(input, formats, { format: payloadFormat, architectures: loaded.registry.all() }));
   } else {
     ({ image, format } = identifyImage(input, formats, loaded.registry.all()));

@@ -5,7 +5,7 @@ import { ValidationError, namesMachine, unwrapImage, type Architecture, type Han
 import { dumpMachineDtb, type QemuArch } from "@handoff/qemu";
 import { linuxBuilderOf, type LoadedArchitectures } from "../container.js";
 import { checkCmdline } from "../cmdline-limit.js";
-import { installNodeCodecs, readFileBounded } from "@handoff/node";
+import { inflateAhead, installNodeCodecs, readFileBounded } from "@handoff/node";
 import { MAX_DTB_BYTES } from "./plan-devicetree.js";
 import { parseSize } from "../numbers.js";
 import { PAYLOAD_SUFFIX } from "./kernel-payload.js";
@@ -54,6 +54,12 @@ function kernelFormat(arch: Architecture, input: ImageInput, payload: boolean): 
   return (image.metadata as { entrySource?: string }).entrySource === XEN_PVH_ENTRY_SOURCE && runs ? XEN_ELF_IMAGE_FORMAT : undefined;
 }
 
+/** Inflate a bzImage's payload on two cores before the PVH builder inflates it synchronously (it takes the result). */
+async function inflatePayloadAhead(arch: Architecture, kernel: ImageInput): Promise<void> {
+  const payloadFormat = arch.imageFormats.find((f) => f.id === "bzImage-payload");
+  if (payloadFormat) await inflateAhead(kernel, payloadFormat);
+}
+
 function linuxBuilder(loaded: LoadedArchitectures, archId: string): LinuxBootBuilder {
   const builder = linuxBuilderOf(loaded, archId);
   if (!builder) throw new ValidationError(`--arch ${archId}`, "the installed architecture package cannot boot a Linux kernel");
@@ -66,7 +72,7 @@ function linuxBuilder(loaded: LoadedArchitectures, archId: string): LinuxBootBui
  * kernel is one of the arch's image formats (bzImage, arm64 Image, zImage), a
  * PVH ELF, or `bzImage#payload` (the vmlinux inside, booted through `pvh`).
  */
-export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd: string): HandoffArtefact | undefined {
+export async function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd: string): Promise<HandoffArtefact | undefined> {
   if (o.probe || !o.kernel) {
     if (o.initrd !== undefined || o.cmdline !== undefined || o.dtb !== undefined || o.memory !== undefined) throw new ValidationError("--initrd/--cmdline/--dtb/--memory", "need a Linux --kernel (not --probe)");
     return undefined;
@@ -78,6 +84,7 @@ export function linuxArtefact(loaded: LoadedArchitectures, o: LinuxOptions, cwd:
   const unwrapped = unwrapImage({ path: kernelPath, bytes: readBounded(kernelPath, "kernel") });
   const kernel = unwrapped.input.bytes;
   const format = kernelFormat(arch, { path: kernelPath, bytes: kernel }, payload);
+  if (payload) await inflatePayloadAhead(arch, { path: kernelPath, bytes: kernel });
   if (!format && !payload && o.initrd === undefined && o.cmdline === undefined && o.memory === undefined && unwrapped.layers.length === 0) return undefined;
   const builder = linuxBuilder(loaded, o.arch);
   if (!format) throw new ValidationError(kernelPath, `is not a kernel image ${o.arch} knows (${arch.imageFormats.map((f) => f.id).join(", ")}, or a PVH ELF)`);

@@ -46,8 +46,8 @@ function pvhCheck(a: HandoffArtefact): { algorithm: "sha256"; segments: number }
  * `--memory`: the entry, the segments, and the hvm_start_info (start_info.h
  * version 1) with every field by its header name, module list and memory map.
  */
-export function planPvhCommand(loaded: LoadedArchitectures, o: PvhPlanOptions, cwd: string, json: boolean): string {
-  const artefact = linuxArtefact(loaded, { ...o, protocol: "pvh", probe: false }, cwd);
+export async function planPvhCommand(loaded: LoadedArchitectures, o: PvhPlanOptions, cwd: string, json: boolean): Promise<string> {
+  const artefact = await linuxArtefact(loaded, { ...o, protocol: "pvh", probe: false }, cwd);
   if (!artefact) throw new ValidationError(o.kernel, "is not a kernel a PVH loader boots");
   const { paddr, info, rsdpSource } = pvhBootInfo(artefact);
   const segments = artefact.segments.map((s) => ({ name: s.name ?? s.role, role: s.role, mem: s.mem, memsz: s.memsz, bufsz: s.bufsz }));

@@ -9,7 +9,7 @@ import { defineCommand } from "../cli/command.js";
 import { UsageError } from "../cli/usage-error.js";
 import { checkCmdline } from "../cmdline-limit.js";
 import { digestReport, renderDigestReport } from "../digest-report.js";
-import { DEFAULT_BOOT_FILE_LIMITS, installNodeCodecs, readFileBounded, regularFileSize, writeFileAtomic } from "@handoff/node";
+import { DEFAULT_BOOT_FILE_LIMITS, inflateAhead, installNodeCodecs, readFileBounded, regularFileSize, writeFileAtomic } from "@handoff/node";
 import { parseAddress, parseSize } from "../numbers.js";
 import { table, toJson } from "../output.js";
 import { planDevicetree } from "./plan-devicetree.js";
@@ -51,6 +51,8 @@ export interface PlanOptions {
   /** `--no-verify`: the stub would not check the segments' SHA-256 (the segments are the same). */
   readonly noVerify?: boolean;
   readonly cwd: string;
+  /** The kernel file, already read (by `planCommand`, to inflate a bzImage payload ahead); default: read here. */
+  readonly kernelFile?: ImageInput;
 }
 
 function pageTableFormat(options: PlanOptions): PageTableFormat | undefined {
@@ -68,15 +70,22 @@ export function loadKernel(options: PlanOptions): Image {
   return loadKernelFromContainer(options).image;
 }
 
+/** `bzImage#payload`: the vmlinux inside a bzImage (when no file is literally called that). */
+function withPayloadSuffix(options: PlanOptions): PlanOptions {
+  if (!options.kernel.endsWith(PAYLOAD_SUFFIX) || existsSync(resolve(options.cwd, options.kernel))) return options;
+  return { ...options, kernel: options.kernel.slice(0, -PAYLOAD_SUFFIX.length), kernelFormat: "bzImage-payload" };
+}
+
+function readKernel(path: string): ImageInput {
+  return readFileBounded(path, { role: "kernel", maxBytes: DEFAULT_BOOT_FILE_LIMITS.kernel });
+}
+
 /** {@link loadKernel}, keeping what the containers carried (a UKI's DTB and command line). */
 function loadKernelFromContainer(options: PlanOptions): { image: Image; unwrapped: UnwrappedImage; file: ImageInput } {
-  // `bzImage#payload`: the vmlinux inside a bzImage (when no file is literally called that).
-  if (options.kernel.endsWith(PAYLOAD_SUFFIX) && !existsSync(resolve(options.cwd, options.kernel))) {
-    options = { ...options, kernel: options.kernel.slice(0, -PAYLOAD_SUFFIX.length), kernelFormat: "bzImage-payload" };
-  }
+  options = withPayloadSuffix(options);
   const path = resolve(options.cwd, options.kernel);
   // A kernel in a container (Image.gz, zboot, UKI, uImage, FIT) is planned from what is inside.
-  const original = readFileBounded(path, { role: "kernel", maxBytes: DEFAULT_BOOT_FILE_LIMITS.kernel });
+  const original = options.kernelFile ?? readKernel(path);
   installNodeCodecs(); // native decoders where installed, also for a bzImage payload the format inflates
   const unwrapped = unwrapImage(original);
   const input = unwrapped.input;
@@ -202,8 +211,23 @@ export function segmentCheckSummary(plan: LoadPlan, noVerify: boolean): { algori
   return noVerify ? null : { algorithm: "sha256", segments: plan.segments.length };
 }
 
+/**
+ * A bzImage's payload planned as the kernel: read the file now and inflate the
+ * payload on two cores (@handoff/node's inflateAhead); the synchronous parse
+ * takes the result. Other kernels are read where they are planned.
+ */
+async function withPayloadInflatedAhead(options: PlanOptions): Promise<PlanOptions> {
+  const request = withPayloadSuffix(options);
+  const format = request.kernelFormat === undefined ? undefined : request.arch.imageFormats.find((f) => f.id === request.kernelFormat && f.compressedStreams);
+  if (format === undefined) return options;
+  const kernelFile = readKernel(resolve(request.cwd, request.kernel));
+  installNodeCodecs();
+  await inflateAhead(kernelFile, format);
+  return { ...options, kernelFile };
+}
+
 export async function planCommand(options: PlanOptions, json: boolean): Promise<string> {
-  const { plan, memoryMap, kernelFile } = makePlanWithMap(options);
+  const { plan, memoryMap, kernelFile } = makePlanWithMap(await withPayloadInflatedAhead(options));
   if (options.svg !== undefined) await writeFileAtomic(resolve(options.cwd, options.svg), renderMemoryMapSvg(pictureOfPlan(plan, memoryMap)), { role: "SVG picture" });
   // The kernel file is already in memory: its segments are hashed from there, not read a second time.
   const inMemory = new Map([[kernelFile.path, kernelFile.bytes]]);
