@@ -262,8 +262,16 @@ async function planAndReport(options: PlanOptions, json: boolean, worker: Digest
       ? [`page tables: ${tables.format}, root ${hex(tables.root)}, ${tables.tablePages} table page(s) at ${hex(tables.segment.pa)}, ${tables.mappings.length} mapping(s)`]
       : []),
     check ? `segment check: the stub verifies the SHA-256 of all ${check.segments} segments before it enters (--no-verify leaves it out)` : "segment check: none (--no-verify): the stub enters without hashing the segments",
+    ...(missingDevicetree(options, plan) ? [`devicetree: none planned (no --dtb, and the image carries none); ${plan.arch} Linux is entered with one, so this plan is not the whole hand-off (kexec load takes the running machine's)`] : []),
     ...(digests ? ["", renderDigestReport(digests, false)] : []),
   ].join("\n");
+}
+
+/** Whether the arch's Linux boot hands over a devicetree and this plan places none (Arm without `--dtb`). */
+function missingDevicetree(options: PlanOptions, plan: LoadPlan): boolean {
+  const builder = options.linuxBuilder;
+  const protocol = builder?.protocols[0];
+  return builder !== undefined && protocol !== undefined && builder.needsMachineDtb(protocol) && !plan.segments.some((s) => s.role === "dtb");
 }
 
 /** `handoff plan` */
