@@ -132,18 +132,29 @@ export class DigestWorker {
       this.waiting.delete(reply.slot);
       waiter?.resolve(reply);
     });
-    const fail = (error: unknown) => {
-      this.failure ??= error;
-      for (const waiter of this.waiting.values()) waiter.reject(error);
-      this.waiting.clear();
-    };
-    this.worker.on("error", fail);
-    this.worker.on("exit", (code) => fail(new Error(`digest thread exited (code ${code})`)));
+    this.worker.on("error", (error) => this.fail(error));
+    this.worker.on("exit", (code) => this.fail(new Error(`digest thread exited (code ${code})`)));
   }
 
-  /** Start a digest thread, or `undefined` on a machine with one CPU (a second thread would only slow the first). */
+  /** The thread is gone: what is awaited of it, and will be, fails with `error`. */
+  private fail(error: unknown): void {
+    this.failure ??= error;
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+  }
+
+  /**
+   * Start a digest thread, or `undefined` on a machine with one CPU (a second
+   * thread would only slow the first) or where no thread can be started:
+   * digests are then made on the calling thread alone.
+   */
   static start(options: { readonly force?: boolean } = {}): DigestWorker | undefined {
-    return options.force === true || availableParallelism() > 1 ? new DigestWorker() : undefined;
+    if (options.force !== true && availableParallelism() <= 1) return undefined;
+    try {
+      return new DigestWorker();
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -194,9 +205,10 @@ export class DigestWorker {
     return reply.digest;
   }
 
-  /** End the thread. */
+  /** End the thread; a result still awaited of it then fails (`digestSegments` hashes that job itself). */
   async close(): Promise<void> {
     this.worker.removeAllListeners("exit");
     await this.worker.terminate();
+    this.fail(new Error("the digest thread was closed"));
   }
 }

@@ -187,16 +187,21 @@ async function digestShared(segments: readonly Segment[], algorithm: string, wor
     if (worker.claim(posted.get(i)!)) await hashHere(i);
     else theirs.push(i);
   }
-  for (const i of theirs) digests.set(i, await threadResult(worker, posted.get(i)!));
+  for (const i of theirs) {
+    const digest = await threadResult(worker, posted.get(i)!);
+    // The thread ended before answering (it failed, or was closed): this thread hashes what it had taken.
+    if (digest === undefined) await hashHere(i);
+    else digests.set(i, digest);
+  }
   return { algorithm, segments: segments.map((s, index) => ({ index, role: s.role, name: s.name, mem: s.mem, bufsz: s.bufsz, memsz: s.memsz, hashedBytes: s.memsz, digest: digests.get(index)! })) };
 }
 
-/** The thread's digest; its file problems become the {@link FormatError}s a streamed read here throws. */
-async function threadResult(worker: DigestWorker, posted: PostedDigestJob): Promise<string> {
+/** The thread's digest, or undefined when the thread ended without one; its file problems become the {@link FormatError}s a streamed read here throws. */
+async function threadResult(worker: DigestWorker, posted: PostedDigestJob): Promise<string | undefined> {
   try {
     return await worker.result(posted);
   } catch (cause) {
-    if (!(cause instanceof DigestJobFailed)) throw cause;
+    if (!(cause instanceof DigestJobFailed)) return undefined;
     const p = cause.problem;
     throw new FormatError(p.path, "file range", p.field, p.offset, p.message, { cause });
   }

@@ -116,6 +116,20 @@ describe("digestSegments shares segments with the thread", () => {
     expect((await digestSegments([segment])).segments[0]!.digest).toBe(expected(segment));
   });
 
+  it("a job the thread had taken when it ended is hashed on the calling thread", async () => {
+    const w = startThread();
+    // 1 GiB of zero tail: the thread is still at it when it is closed.
+    const segment = fileSegment(big, 0, MiB, 1024 * MiB);
+    const posted = w.post("sha256", digestJobOf(segment)!)!;
+    await takenByThread(w, posted);
+    await w.close();
+    const result = await digestSegments([segment], "sha256", { worker: w });
+    const oracle = createHash("sha256").update(bigBytes.subarray(0, MiB));
+    const zeros = new Uint8Array(MiB);
+    for (let i = 0; i < 1024; i++) oracle.update(zeros);
+    expect(result.segments[0]!.digest).toBe(oracle.digest("hex"));
+  });
+
   it("the purgatory digest stays one stream on the calling thread", async () => {
     const w = startThread();
     const segments = [fileSegment(big, 0, MiB, 4096), fileSegment(big, MiB, 2 * MiB)];
