@@ -1,5 +1,6 @@
 export { AAPCS_DATA_MODEL, AAPCS64_DATA_MODEL } from "./aapcs.js";
 export { XEN_HYPERCALL_TAG, ARM_XEN_TYPEDEFS, ARM_XEN_SOURCES, armXenHandle, xenGuestHandleName, aarch32XenHvc, aarch32XenConvention } from "./xen.js";
+export { pl011Console } from "./console.js";
 export { ARM_VIRT_RAM_BASE, ARM_VIRT_PL011, ARM_VIRT_LOADER_LAYOUT, ARM_VIRT_LINUX_MACHINE, ARM_VIRT_MEMORY_LAYOUT } from "./virt.js";
 export { encodeHvcA64, encodeHvcA32, encodeHvcT32 } from "./hvc.js";
 export { EM_AARCH64, EM_ARM, armVirtMachine, type ArmWidth, type ArmEntryRequest, type IndirectionListRef, type StubCheckTables, type StubCheckTablesRequest } from "./width.js";

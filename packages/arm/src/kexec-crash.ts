@@ -110,7 +110,7 @@ export function planArmCrashKexec(width: ArmLinuxWidth, request: LinuxCrashKexec
   ];
   // Entered at EL1/SVC, or at EL2 when the running kernel was booted there (arm64): as for a live kexec.
   const [state, atHypervisor] = width.entryModes.map((mode) => width.entryState({ dtb: p.dtb, entry: p.kernel, mode })) as [LinuxKexecPlan["state"], LinuxKexecPlan["state"]];
-  const plan = withStub(width, state, { stub: p.stub, tables: p.list }, staged, checkOptionsOf(request), atHypervisor);
+  const plan = withStub(width, state, { stub: p.stub, tables: p.list }, staged, checkOptionsOf(request, dtb.tree), atHypervisor);
   checkInRam(request.memoryMap, firmwareReservations(dtb.tree), plan.segments, what);
   const inRegion = MemoryMap.of([{ start: region.start, size: region.end - region.start, type: "ram" }]);
   for (const s of plan.segments) if (!inRegion.covers(s.mem, s.mem + s.memsz)) throw crashRegionTooSmall(region, `${s.name} at ${hex(s.mem)}..${hex(s.mem + s.memsz)}`);

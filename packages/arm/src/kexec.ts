@@ -2,7 +2,8 @@ import { LINUX_KEXEC_SEED_BYTES, ValidationError, hex, type LinuxBootBuilder, ty
 import { DeviceTree, FdtValue, encodeFdt, parseFdt, setChosen } from "@handoff/core/fdt";
 import { IND_DONE, kexecLoadSegment, linuxKexecFlags, segmentCheck, type KexecLoadSegment, type Sha256Hasher } from "@handoff/core/kexec";
 import { ARM_DTB_ROOM, makeArmLinuxBootBuilder, placeAfterDtb, type ArmLinuxWidth } from "./linux-boot.js";
-import { ARM_VIRT_LINUX_MACHINE, ARM_VIRT_PL011 } from "./virt.js";
+import { ARM_VIRT_LINUX_MACHINE } from "./virt.js";
+import { pl011Console } from "./console.js";
 
 const PAGE = 0x1000n;
 const MIB = 0x10_0000n;
@@ -88,14 +89,20 @@ export interface ArmStubCheckOptions {
   readonly noVerify?: boolean;
   readonly withoutMmu?: boolean;
   readonly hasher?: Sha256Hasher;
+  /** The PL011 data register the stub reports a mismatch on (see {@link pl011Console}); none: it stops without a line. */
+  readonly console?: bigint;
 }
 
-/** The check options of a kexec request, as {@link withStub} takes them. */
-export const checkOptionsOf = (r: { readonly noVerify?: boolean; readonly verifyWithoutMmu?: boolean; readonly hasher?: Sha256Hasher }): ArmStubCheckOptions => ({
-  ...(r.noVerify ? { noVerify: true } : {}),
-  ...(r.verifyWithoutMmu ? { withoutMmu: true } : {}),
-  ...(r.hasher ? { hasher: r.hasher } : {}),
-});
+/** The check options of a kexec request, as {@link withStub} takes them; the mismatch line goes to the console the running devicetree names. */
+export const checkOptionsOf = (r: { readonly noVerify?: boolean; readonly verifyWithoutMmu?: boolean; readonly hasher?: Sha256Hasher }, running: DeviceTree): ArmStubCheckOptions => {
+  const console = pl011Console(running);
+  return {
+    ...(r.noVerify ? { noVerify: true } : {}),
+    ...(r.verifyWithoutMmu ? { withoutMmu: true } : {}),
+    ...(r.hasher ? { hasher: r.hasher } : {}),
+    ...(console === undefined ? {} : { console }),
+  };
+};
 
 /**
  * The stub as purgatory: Linux's relocate_kernel has copied every segment, so
@@ -114,11 +121,12 @@ export function withStub(
   atHypervisor: LinuxKexecPlan["state"],
 ): LinuxKexecPlan {
   const useTables = !verify.noVerify && !verify.withoutMmu && width.checkTables !== undefined;
-  const tables = useTables ? width.checkTables!({ segments: staged.map((s) => s.segment), stubAt: at.stub, console: ARM_VIRT_PL011, at: at.tables }) : undefined;
+  const console = verify.console === undefined ? {} : { console: verify.console };
+  const tables = useTables ? width.checkTables!({ segments: staged.map((s) => s.segment), stubAt: at.stub, ...console, at: at.tables }) : undefined;
   const checked = [...(tables ? [{ segment: kexecLoadSegment(tables.bytes, tables.at, "check tables"), role: "page-tables" as const }] : []), ...staged];
   const check = segmentCheck(
     checked.map((s) => checkedSegment(s.segment, s.role)),
-    { ...(verify.noVerify ? { noVerify: true } : {}), ...(verify.hasher ? { hasher: verify.hasher } : {}), console: ARM_VIRT_PL011 },
+    { ...(verify.noVerify ? { noVerify: true } : {}), ...(verify.hasher ? { hasher: verify.hasher } : {}), ...console },
   );
   const stub = width.buildStub(state, { head: IND_DONE, maxSteps: 1n }, check, atHypervisor, tables);
   return { entry: at.stub, segments: [kexecLoadSegment(stub.bytes, at.stub, "stub"), ...checked.map((s) => s.segment)], flags: linuxKexecFlags({ elfMachine: width.elfMachine }), state };
@@ -155,7 +163,7 @@ export function planArmKexec(width: ArmLinuxWidth, request: LinuxKexecRequest): 
     ...(initrd.length ? [{ segment: kexecLoadSegment(initrd, p.initrd, "initrd"), role: "initrd" as const }] : []),
   ];
   const [state, atHypervisor] = width.entryModes.map((mode) => width.entryState({ dtb: p.dtb, entry: p.kernel, mode })) as [LinuxKexecPlan["state"], LinuxKexecPlan["state"]];
-  const plan = withStub(width, state, { stub: p.stub, tables: p.list }, staged, checkOptionsOf(request), atHypervisor);
+  const plan = withStub(width, state, { stub: p.stub, tables: p.list }, staged, checkOptionsOf(request, tree), atHypervisor);
   checkInRam(request.memoryMap, firmwareReservations(tree), plan.segments, what);
   return plan;
 }

@@ -65,4 +65,20 @@ function writeCodeCache({ script, bundle, file }) {
 
 module.exports = { compileSingleFile, writeCodeCache, SINGLE_FILE };
 
-if (require.main === module) compileSingleFile().run();
+/** Run the CLI; a checkout that was never built gets one line and exit 70, not a stack trace. */
+function main() {
+  let compiled;
+  try {
+    compiled = compileSingleFile();
+  } catch (error) {
+    if (error && error.code === "ENOENT" && error.path === SINGLE_FILE) {
+      process.stderr.write(`handoff: ${SINGLE_FILE} is missing: this checkout is not built (run 'npm run build')\n`);
+      process.exitCode = 70;
+      return;
+    }
+    throw error;
+  }
+  compiled.run();
+}
+
+if (require.main === module) main();

@@ -11,7 +11,7 @@ import { table, toJson } from "./output.js";
 export async function digestReport(
   segments: readonly Segment[],
   algorithm = "sha256",
-  options: Pick<DigestOptions, "purgatory" | "inMemory"> = {},
+  options: Pick<DigestOptions, "purgatory" | "inMemory" | "worker"> = {},
 ): Promise<SegmentDigests> {
   return digestSegments(segments, algorithm, { purgatory: false, ...options });
 }

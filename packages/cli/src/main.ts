@@ -63,12 +63,17 @@ async function dispatch(argv: readonly string[], io: Io, options: MainOptions, r
   }
   if (entry?.load === undefined) throw new UsageError(`unknown command '${first}'`);
   running.command = name;
-  const command = await entry.load();
-  const parsed = parseCommandLine(name, command, args);
-  if (parsed.values.help) return print(io, renderHelp(name, entry.summary, command), 0);
-  const result = await command.run(parsed, context(io, parsed.values.plugin, options));
-  const { text, code = 0 } = typeof result === "string" ? { text: result } : result;
-  return text === "" ? code : print(io, text, code);
+  const digestThread = entry.digestThread?.(args) === true ? (await import("@handoff/node")).DigestWorker.start() : undefined;
+  try {
+    const command = await entry.load();
+    const parsed = parseCommandLine(name, command, args);
+    if (parsed.values.help) return print(io, renderHelp(name, entry.summary, command), 0);
+    const result = await command.run(parsed, { ...context(io, parsed.values.plugin, options), ...(digestThread ? { digestThread } : {}) });
+    const { text, code = 0 } = typeof result === "string" ? { text: result } : result;
+    return text === "" ? code : print(io, text, code);
+  } finally {
+    await digestThread?.close();
+  }
 }
 
 function context(io: Io, plugins: readonly string[], options: MainOptions): CommandContext {

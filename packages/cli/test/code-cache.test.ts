@@ -74,6 +74,15 @@ describe("the bin runs the single file with its code cache", () => {
     expect(run(root, ["--version"]).stdout.trim()).toBe(edited);
   });
 
+  it("a checkout that was never built: one line naming the missing file and what to run, exit 70, no stack trace", () => {
+    const root = install("unbuilt");
+    rmSync(join(root, "dist"), { recursive: true });
+    const r = run(root, ["archs"]);
+    expect(r.status).toBe(70);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(`handoff: ${join(root, "dist/handoff.cjs")} is missing: this checkout is not built (run 'npm run build')\n`);
+  });
+
   it("runs without a cache (not shipped)", () => {
     const root = install("none");
     rmSync(join(root, "dist/handoff.cjs.cache"));

@@ -108,3 +108,24 @@ describe("handoff plan --dtb", () => {
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
   });
 });
+
+describe("handoff plan without a devicetree", () => {
+  it("says so where the boot needs one (Arm), not where it has none (x86), and not once a DTB is placed", () => {
+    const note = /^devicetree: none planned \(no --dtb, and the image carries none\); (arm64|arm32) Linux is entered with one/m;
+    for (const arch of ["arm64", "arm32"] as const) {
+      const kernel = fixtureKernel(KERNELS[arch]);
+      if (!kernel) continue;
+      const p = runCli(["plan", "--arch", arch, "--kernel", kernel, "--cmdline", "console=ttyAMA0"]);
+      expect(p.code).toBe(0);
+      expect(p.stdout).toMatch(note);
+      expect(p.stdout.match(note)![1]).toBe(arch);
+    }
+    const x86 = fixtureKernel(KERNELS.x86_64);
+    if (x86) expect(runCli(["plan", "--arch", "x86_64", "--kernel", x86]).stdout).not.toMatch(/devicetree/);
+    const arm = fixtureKernel(KERNELS.arm64);
+    if (!arm || !requireTool("dtc")) return;
+    const withDtb = runCli(["plan", "--arch", "arm64", "--kernel", arm, "--dtb", devicetree("handoff,with-dtb"), "--memory", "1G"], { timeout: 120_000 });
+    expect(withDtb.code).toBe(0);
+    expect(withDtb.stdout).not.toMatch(/devicetree: none/);
+  });
+});

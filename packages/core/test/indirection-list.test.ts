@@ -418,6 +418,28 @@ describe("indirection list builder: packing and encoding", () => {
     expect(noZero.entries).toEqual([0x12000n | IND_DESTINATION, 0x100000n | IND_SOURCE, 0x100000n | IND_SOURCE, IND_DONE]);
   });
 
+  it("pages the builder stages itself follow the free ranges in order, across holes, destinations and the 32-bit limit", () => {
+    const ps = 4096n;
+    // Free: 2 pages, then a hole, then 3 pages of which the middle is the other segment's destination, then 2 pages straddling 4 GiB.
+    const free = [
+      { start: 0x10000n, end: 0x12000n },
+      { start: 0x20000n, end: 0x23000n },
+      { start: 0xffffe000n, end: 0x1_0000_2000n },
+    ];
+    const segments = [
+      { mem: 0x21000n, memsz: ps, bufsz: 10n },
+      { mem: 0x40000n, memsz: 4n * ps, bufsz: 3n * ps + 1n },
+    ];
+    const plan = buildIndirectionList(segments, { pageSize: ps, wordBytes: 4, endianness: "little", free });
+    expect(plan.staging).toEqual([[0x10000n], [0x11000n, 0x20000n, 0x22000n, 0xffffe000n]]);
+    expect(plan.entries).toEqual([0x21000n | IND_DESTINATION, 0x10000n | IND_SOURCE, 0x40000n | IND_DESTINATION, ...plan.staging[1]!.map((p) => p! | IND_SOURCE), IND_DONE]);
+    // The list page is the last free page below 4 GiB.
+    expect(plan.head).toBe(0xfffff000n);
+    expect(() => buildIndirectionList(segments, { pageSize: ps, wordBytes: 4, endianness: "little", free: free.slice(0, 2) })).toThrow(/no free page left for staging of segment 1/);
+    // Past 4 GiB with 4-byte words: refused as not addressable, not skipped.
+    expect(() => buildIndirectionList([{ mem: 0x40000n, memsz: 8n * ps, bufsz: 8n * ps }], { pageSize: ps, wordBytes: 4, endianness: "little", free: [{ start: 0xffffe000n, end: 0x1_0000_8000n }] })).toThrow(/addressable by the list's word size/);
+  });
+
   it("refuses addresses that do not fit 32-bit words, overlapping destinations, and running out of free pages", () => {
     const base = { pageSize: 4096n, endianness: "little" as const, free: [{ start: 0x1000n, end: 0x3000n }] };
     expect(() => buildIndirectionList([{ mem: 0x1_0000_0000n, memsz: 0x1000n, bufsz: 0n }], { ...base, wordBytes: 4 })).toThrow(/32-bit/);

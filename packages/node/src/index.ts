@@ -27,12 +27,14 @@ export {
 } from "./atomic-write.js";
 export {
   digestSegments,
+  digestJobOf,
   DEFAULT_DIGEST_CHUNK,
   type SegmentDigest,
   type SegmentDigests,
   type PurgatoryRegion,
   type DigestOptions,
 } from "./segment-digest.js";
+export { DigestWorker, DigestJobFailed, type DigestJob, type DigestJobProblem, type PostedDigestJob } from "./digest-worker.js";
 export {
   readPseudoFile,
   readIomemMap,

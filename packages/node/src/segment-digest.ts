@@ -29,6 +29,7 @@
 import { createHash, getHashes, type Hash } from "node:crypto";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { FormatError, ValidationError, type Segment } from "@handoff/core";
+import { DigestJobFailed, type DigestJob, type DigestWorker, type PostedDigestJob } from "./digest-worker.js";
 
 /** Default read chunk: large enough that per-call overhead vanishes, small enough to stay in the CPU cache between read and hash. */
 export const DEFAULT_DIGEST_CHUNK = 256 * 1024;
@@ -72,6 +73,13 @@ export interface DigestOptions {
   readonly purgatory?: boolean;
   /** Whole files the caller has already read (path to all their bytes): their segments are hashed from memory, not read again. */
   readonly inMemory?: ReadonlyMap<string, Uint8Array>;
+  /**
+   * A started {@link DigestWorker}: file ranges are shared with it (it takes
+   * them from the large end, this thread from the small end) while this thread
+   * hashes what only it can. Per-segment digests only: the purgatory digest is
+   * one stream and is made here.
+   */
+  readonly worker?: DigestWorker;
 }
 
 let zeroChunk: Uint8Array | undefined;
@@ -101,9 +109,10 @@ export async function digestSegments(
   }
   segments.forEach(checkShape);
 
+  const inMemory = options.inMemory ?? new Map<string, Uint8Array>();
+  if (options.worker !== undefined && options.purgatory !== true) return digestShared(segments, algorithm, options.worker, chunkSize, inMemory);
   const combined = options.purgatory === true ? createHash(algorithm) : undefined;
   const regions: PurgatoryRegion[] = [];
-  const inMemory = options.inMemory ?? new Map<string, Uint8Array>();
   const buffer = segments.some((s) => s.data.kind === "file" && s.data.length > 0 && !inMemory.has(s.data.path)) ? Buffer.allocUnsafe(chunkSize) : undefined;
 
   const results: SegmentDigest[] = [];
@@ -115,15 +124,7 @@ export async function digestSegments(
       for (const h of sinks) h.update(chunk);
     };
 
-    const data = segment.data;
-    if (data.kind === "bytes") feed(data.bytes);
-    else if (data.kind === "file" && data.length > 0) {
-      const whole = inMemory.get(data.path);
-      if (whole !== undefined) feed(rangeOf(whole, data));
-      else await streamFileRange(data.path, data.offset, data.length, buffer!, feed);
-    }
-    feedZeros(segment.memsz - segment.bufsz, feed);
-
+    await feedSegment(segment, inMemory, () => buffer!, feed);
     if (toCombined) regions.push({ start: segment.mem, len: segment.memsz });
     results.push({
       index,
@@ -139,6 +140,71 @@ export async function digestSegments(
   return combined
     ? { algorithm, segments: results, purgatory: { digest: combined.digest("hex"), regions } }
     : { algorithm, segments: results };
+}
+
+/** Feed a segment's memsz bytes: its data (from memory when the whole file is there, else streamed), then its zero tail. */
+async function feedSegment(segment: Segment, inMemory: ReadonlyMap<string, Uint8Array>, buffer: () => Buffer, feed: (chunk: Uint8Array) => void): Promise<void> {
+  const data = segment.data;
+  if (data.kind === "bytes") feed(data.bytes);
+  else if (data.kind === "file" && data.length > 0) {
+    const whole = inMemory.get(data.path);
+    if (whole !== undefined) feed(rangeOf(whole, data));
+    else await streamFileRange(data.path, data.offset, data.length, buffer(), feed);
+  }
+  feedZeros(segment.memsz - segment.bufsz, feed);
+}
+
+/** The digest-thread job that hashes exactly `segment`'s memsz bytes, when it is a file range. */
+export function digestJobOf(segment: Segment): DigestJob | undefined {
+  const d = segment.data;
+  return d.kind === "file" && d.length > 0 ? { path: d.path, offset: d.offset, length: d.length, zeros: segment.memsz - segment.bufsz } : undefined;
+}
+
+/**
+ * Per-segment digests shared with a digest thread: every file range goes into
+ * its queue (largest first, unless already there: `plan` posts the kernel and
+ * initrd early); this thread hashes what only it can, then claims queued
+ * ranges from the small end, and finally awaits what the thread took.
+ */
+async function digestShared(segments: readonly Segment[], algorithm: string, worker: DigestWorker, chunkSize: number, inMemory: ReadonlyMap<string, Uint8Array>): Promise<SegmentDigests> {
+  const bySize = (order: 1 | -1) => (a: number, b: number) => (segments[a]!.memsz === segments[b]!.memsz ? a - b : segments[a]!.memsz < segments[b]!.memsz ? -order : order);
+  const posted = new Map<number, PostedDigestJob>();
+  for (const i of [...segments.keys()].sort(bySize(-1))) {
+    const job = digestJobOf(segments[i]!);
+    const p = job === undefined ? undefined : worker.post(algorithm, job);
+    if (p !== undefined) posted.set(i, p);
+  }
+  let buffer: Buffer | undefined;
+  const digests = new Map<number, string>();
+  const hashHere = async (i: number) => {
+    const own = createHash(algorithm);
+    await feedSegment(segments[i]!, inMemory, () => (buffer ??= Buffer.allocUnsafe(chunkSize)), (chunk) => own.update(chunk));
+    digests.set(i, own.digest("hex"));
+  };
+  for (const i of segments.keys()) if (!posted.has(i)) await hashHere(i);
+  const theirs: number[] = [];
+  for (const i of [...posted.keys()].sort(bySize(1))) {
+    if (worker.claim(posted.get(i)!)) await hashHere(i);
+    else theirs.push(i);
+  }
+  for (const i of theirs) {
+    const digest = await threadResult(worker, posted.get(i)!);
+    // The thread ended before answering (it failed, or was closed): this thread hashes what it had taken.
+    if (digest === undefined) await hashHere(i);
+    else digests.set(i, digest);
+  }
+  return { algorithm, segments: segments.map((s, index) => ({ index, role: s.role, name: s.name, mem: s.mem, bufsz: s.bufsz, memsz: s.memsz, hashedBytes: s.memsz, digest: digests.get(index)! })) };
+}
+
+/** The thread's digest, or undefined when the thread ended without one; its file problems become the {@link FormatError}s a streamed read here throws. */
+async function threadResult(worker: DigestWorker, posted: PostedDigestJob): Promise<string | undefined> {
+  try {
+    return await worker.result(posted);
+  } catch (cause) {
+    if (!(cause instanceof DigestJobFailed)) return undefined;
+    const p = cause.problem;
+    throw new FormatError(p.path, "file range", p.field, p.offset, p.message, { cause });
+  }
 }
 
 /** The bytes of a file range from the whole file in memory; a range past its end is refused as a streamed read would. */

@@ -1,3 +1,4 @@
+import type { DigestWorker } from "@handoff/node";
 import type { LoadedArchitectures } from "../container.js";
 import type { CommandSpec, OptionTable, Values } from "./option-table.js";
 
@@ -20,6 +21,8 @@ export interface CommandContext {
   readonly stream: (text: string) => void;
   /** Progress lines for long work, shown only on a terminal. */
   readonly progress: (line: string) => void;
+  /** A segment-digest thread the CLI started before loading the command (see `CommandEntry.digestThread`); the CLI closes it. */
+  readonly digestThread?: DigestWorker;
 }
 
 /** What a command prints and its exit code (0 unless the command says otherwise). */

@@ -7,6 +7,12 @@ export interface CommandEntry {
   /** Imports the command's module (only when it runs). */
   readonly load?: () => Promise<Command>;
   readonly subcommands?: readonly CommandEntry[];
+  /**
+   * Whether these arguments hash segments, so a second thread for it should be
+   * started at once: a Node thread takes about 30 ms to come up, which then
+   * overlaps loading the command and planning instead of following them.
+   */
+  readonly digestThread?: (args: readonly string[]) => boolean;
 }
 
 // Each command module is imported only when its command runs (or shows its help):
@@ -18,7 +24,12 @@ const load = (m: Promise<{ command: Command<any> }>) => m.then((x) => x.command 
 export const COMMANDS: readonly CommandEntry[] = [
   { name: "archs", summary: "installed architectures: registers and widths, page-table formats, protocols", load: () => load(import("./archs.js")) },
   { name: "inspect", summary: "what a boot image is: format, arch, entry (phys/virt), segments, notes, protocol header fields", load: () => load(import("./inspect.js")) },
-  { name: "plan", summary: "the whole hand-off: segments, the kexec relocation list, identity page tables over exactly the segments, digests", load: () => load(import("./plan.js")) },
+  {
+    name: "plan",
+    summary: "the whole hand-off: segments, the kexec relocation list, identity page tables over exactly the segments, digests",
+    load: () => load(import("./plan.js")),
+    digestThread: (args) => args.some((a) => a === "--digest" || a.startsWith("--digest=")),
+  },
   { name: "pagetable", summary: "build translation tables, walk them, print root, table pages and registers", load: () => load(import("./pagetable.js")) },
   { name: "build", summary: "a bootable artefact directory (x86: PVH ELF; arm: loader blobs) with plan.json", load: () => load(import("./build.js")) },
   { name: "boot", summary: "build and run in qemu-system-*; --probe compares every register and segment with the promise", load: () => load(import("./boot.js")) },

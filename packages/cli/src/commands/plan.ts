@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { XEN_ELF_IMAGE_FORMAT } from "@handoff/xen";
-import { FormatError, HandoffError, MemoryMap, hex, type Architecture, type Image, type ImageFormat, type LinuxBootBuilder, type PageTableFormat, type UnwrappedImage, type ImageInput, imageArchitectureMismatch, imageFromUnwrapped, resolveImageArchitecture, unwrapImage } from "@handoff/core";
+import { FormatError, HandoffError, MemoryMap, alignUp, hex, type Segment, type Architecture, type Image, type ImageFormat, type LinuxBootBuilder, type PageTableFormat, type UnwrappedImage, type ImageInput, imageArchitectureMismatch, imageFromUnwrapped, resolveImageArchitecture, unwrapImage } from "@handoff/core";
 import { decodeListEntry, planLoad, rawImageFormat, type LoadPlan } from "@handoff/core/kexec";
 import { pageTableReport } from "@handoff/core/paging";
 import { existsSync } from "node:fs";
@@ -9,7 +9,7 @@ import { defineCommand } from "../cli/command.js";
 import { UsageError } from "../cli/usage-error.js";
 import { checkCmdline } from "../cmdline-limit.js";
 import { digestReport, renderDigestReport } from "../digest-report.js";
-import { DEFAULT_BOOT_FILE_LIMITS, inflateAhead, installNodeCodecs, readFileBounded, regularFileSize, writeFileAtomic } from "@handoff/node";
+import { DEFAULT_BOOT_FILE_LIMITS, DigestWorker, digestJobOf, inflateAhead, installNodeCodecs, readFileBounded, regularFileSize, writeFileAtomic } from "@handoff/node";
 import { parseAddress, parseSize } from "../numbers.js";
 import { table, toJson } from "../output.js";
 import { planDevicetree } from "./plan-devicetree.js";
@@ -124,7 +124,7 @@ export function makePlan(options: PlanOptions): LoadPlan {
 }
 
 /** The plan, the memory map it was placed in (the `--svg` picture draws both) and the kernel file as read. */
-export function makePlanWithMap(options: PlanOptions): { plan: LoadPlan; memoryMap: MemoryMap; kernelFile: ImageInput } {
+export function makePlanWithMap(options: PlanOptions, known?: (segments: readonly Segment[]) => void): { plan: LoadPlan; memoryMap: MemoryMap; kernelFile: ImageInput } {
   if (options.memory !== undefined && options.memmap !== undefined) throw new UsageError("plan: give --memory or --memmap, not both", "plan");
   let memoryMap: MemoryMap;
   if (options.memmap !== undefined) {
@@ -142,6 +142,7 @@ export function makePlanWithMap(options: PlanOptions): { plan: LoadPlan; memoryM
     const path = resolve(options.cwd, options.initrd);
     initrd = { path, size: regularFileSize(path, { role: "initrd", maxBytes: DEFAULT_BOOT_FILE_LIMITS.initrd }) };
   }
+  known?.(likelySegments(image, initrd, options.arch.pageSize));
   const protocol = planDevicetree({
     arch: options.arch.id,
     builder: options.linuxBuilder,
@@ -168,6 +169,19 @@ export function makePlanWithMap(options: PlanOptions): { plan: LoadPlan; memoryM
     ...(options.kernelFormat !== "raw" && options.loadAddr !== undefined ? { imageBase: parseAddress(options.loadAddr, "--load-addr") } : {}),
   });
   return { plan, memoryMap, kernelFile };
+}
+
+/**
+ * The kernel's and initrd's segments as the plan will most likely hold them
+ * (memsz rounded up to pages, as `planLoad` keeps them), known before anything
+ * is placed: what `plan --digest` has hashed early. A guess that misses costs
+ * only the early hashing; digests are matched on the exact bytes.
+ */
+function likelySegments(image: Image, initrd: { path: string; size: number } | undefined, pageSize: bigint): Segment[] {
+  const kernel = image.segments.map((s) => ({ ...s, memsz: alignUp(s.memsz, pageSize) }));
+  if (initrd === undefined) return kernel;
+  const size = BigInt(initrd.size);
+  return [...kernel, { data: { kind: "file", path: initrd.path, offset: 0, length: initrd.size }, bufsz: size, mem: 0n, memsz: alignUp(size, pageSize), role: "initrd" }];
 }
 
 /** The plan as a JSON-friendly object (bigints become "0x.." in `toJson`). */
@@ -226,12 +240,31 @@ async function withPayloadInflatedAhead(options: PlanOptions): Promise<PlanOptio
   return { ...options, kernelFile };
 }
 
-export async function planCommand(options: PlanOptions, json: boolean): Promise<string> {
-  const { plan, memoryMap, kernelFile } = makePlanWithMap(await withPayloadInflatedAhead(options));
+/**
+ * `handoff plan`. With `--digest`, segments are hashed on two threads: pass
+ * the digest thread when it was started earlier (the CLI starts it before
+ * loading this module); else one is started here, and closed either way.
+ */
+export async function planCommand(options: PlanOptions, json: boolean, digestThread?: DigestWorker): Promise<string> {
+  const worker = options.digest === undefined ? undefined : (digestThread ?? DigestWorker.start());
+  try {
+    return await planAndReport(options, json, worker);
+  } finally {
+    if (worker !== digestThread) await worker?.close();
+  }
+}
+
+async function planAndReport(options: PlanOptions, json: boolean, worker: DigestWorker | undefined): Promise<string> {
+  // The kernel and initrd go to the digest thread as soon as they are known, largest first: hashed while the plan is made.
+  const early = (segments: readonly Segment[]) => {
+    const jobs = segments.map(digestJobOf).filter((j) => j !== undefined);
+    jobs.sort((a, b) => (a.length + Number(a.zeros) > b.length + Number(b.zeros) ? -1 : 1)).forEach((job) => worker!.post(options.digest!, job));
+  };
+  const { plan, memoryMap, kernelFile } = makePlanWithMap(await withPayloadInflatedAhead(options), worker ? early : undefined);
   if (options.svg !== undefined) await writeFileAtomic(resolve(options.cwd, options.svg), renderMemoryMapSvg(pictureOfPlan(plan, memoryMap)), { role: "SVG picture" });
   // The kernel file is already in memory: its segments are hashed from there, not read a second time.
   const inMemory = new Map([[kernelFile.path, kernelFile.bytes]]);
-  const digests = options.digest === undefined ? undefined : await digestReport(plan.segments, options.digest, { inMemory });
+  const digests = options.digest === undefined ? undefined : await digestReport(plan.segments, options.digest, { inMemory, ...(worker ? { worker } : {}) });
   const check = segmentCheckSummary(plan, options.noVerify === true);
   if (json) return toJson({ ...planToObject(plan), segmentCheck: check, ...(digests ? { digests } : {}) });
   const tables = plan.pageTables?.build;
@@ -253,8 +286,16 @@ export async function planCommand(options: PlanOptions, json: boolean): Promise<
       ? [`page tables: ${tables.format}, root ${hex(tables.root)}, ${tables.tablePages} table page(s) at ${hex(tables.segment.pa)}, ${tables.mappings.length} mapping(s)`]
       : []),
     check ? `segment check: the stub verifies the SHA-256 of all ${check.segments} segments before it enters (--no-verify leaves it out)` : "segment check: none (--no-verify): the stub enters without hashing the segments",
+    ...(missingDevicetree(options, plan) ? [`devicetree: none planned (no --dtb, and the image carries none); ${plan.arch} Linux is entered with one, so this plan is not the whole hand-off (kexec load takes the running machine's)`] : []),
     ...(digests ? ["", renderDigestReport(digests, false)] : []),
   ].join("\n");
+}
+
+/** Whether the arch's Linux boot hands over a devicetree and this plan places none (Arm without `--dtb`). */
+function missingDevicetree(options: PlanOptions, plan: LoadPlan): boolean {
+  const builder = options.linuxBuilder;
+  const protocol = builder?.protocols[0];
+  return builder !== undefined && protocol !== undefined && builder.needsMachineDtb(protocol) && !plan.segments.some((s) => s.role === "dtb");
 }
 
 /** `handoff plan` */
@@ -307,6 +348,6 @@ export const command = defineCommand({
       noVerify: values["no-verify"],
       cwd: context.cwd,
     };
-    return planCommand(options, values.json);
+    return planCommand(options, values.json, context.digestThread);
   },
 });

@@ -89,19 +89,34 @@ class PageAllocator {
   }
 
   take(what: string): bigint {
+    return this.takeRun(1, what).start;
+  }
+
+  /**
+   * Up to `most` consecutive free pages at once (at least one): exactly the
+   * pages `take` would hand out one by one, and the same refusals.
+   */
+  takeRun(most: number, what: string): { readonly start: bigint; readonly count: number } {
+    const ps = this.pageSize;
     for (;;) {
       const r = this.ranges[this.index];
       if (r === undefined) throw new IndirectionListError(undefined, `no free page left for ${what}`);
       if (this.cursor < r.start) this.cursor = r.start;
-      if (this.cursor + this.pageSize <= r.end) {
-        const page = this.cursor;
-        if (page + this.pageSize - 1n > this.maxAddress) throw new IndirectionListError(undefined, `no free page for ${what} addressable by the list's word size`);
-        this.cursor += this.pageSize;
-        return page;
+      if (this.cursor + ps <= r.end) {
+        const start = this.cursor;
+        if (start + ps - 1n > this.maxAddress) throw new IndirectionListError(undefined, `no free page for ${what} addressable by the list's word size`);
+        const inRange = (r.end - start) / ps;
+        const addressable = (this.maxAddress + 1n - start) / ps;
+        let count = BigInt(most);
+        if (inRange < count) count = inRange;
+        if (addressable < count) count = addressable;
+        this.cursor = start + count * ps;
+        return { start, count: Number(count) };
       }
       this.index++;
     }
   }
+
 }
 
 /**
@@ -187,7 +202,28 @@ export function buildIndirectionList(segments: readonly RelocationSegment[], opt
     const mayHitDestination = s.staging !== undefined && sortedDests.some((d) => d.start < stagedEnd! && s.staging! < d.end);
     let dest = s.mem;
     let staged = s.staging;
-    for (let k = 0; k < bufPages; k++, dest += ps) {
+    const inRuns = staged === undefined && !(options.useZero && s.isZeroPage !== undefined);
+    if (inRuns && bufPages > 0) {
+      // The common case (the builder stages every page itself): pages come in
+      // runs from the allocator, none is a destination (those are not free),
+      // so the entries are one DESTINATION and a SOURCE per page.
+      if (cursor !== dest) {
+        stream.push(dest | IND_DESTINATION);
+        counts.destination++;
+      }
+      for (let k = 0; k < bufPages; ) {
+        const run = allocator.takeRun(bufPages - k, `staging of segment ${si}`);
+        let page = run.start;
+        for (let j = 0; j < run.count; j++, k++, page += ps) {
+          placed[k] = page;
+          stream.push(page | IND_SOURCE);
+        }
+      }
+      counts.source += bufPages;
+      dest += BigInt(bufPages) * ps;
+      cursor = dest;
+    }
+    for (let k = inRuns ? bufPages : 0; k < bufPages; k++, dest += ps) {
       const given = staged;
       if (staged !== undefined) staged += ps;
       if (options.useZero && s.isZeroPage?.(k) === true) {
