@@ -58,7 +58,12 @@ export async function inflateAhead(input: ImageInput, format: ImageFormat, optio
     const size = u32le(bytes, s.offset + s.length - 4);
     if (size === 0 || size > maxOutput) continue;
     const stream = bytes.subarray(s.offset, s.offset + s.length - 4);
-    const out = await inflateLegacyLz4OnTwoCores(stream, size, lib);
+    let out: Uint8Array | undefined;
+    try {
+      out = await inflateLegacyLz4OnTwoCores(stream, size, lib);
+    } catch {
+      continue; // the output could not be allocated: parse meets the same and says so
+    }
     if (out === undefined) continue;
     keepInflatedAhead(stream, out);
     kept++;
