@@ -14,6 +14,8 @@ export class InflateSink {
   private stopped = false;
   /** One output buffer of the announced size, when the caller knows it: chunks are copied in once, or decoded in place. */
   private preallocated: Uint8Array | undefined;
+  /** That size, until the buffer is first needed (a decoder that adopts its own output never needs it). */
+  private announced: number | undefined;
 
   constructor(
     /** File reported in errors. */
@@ -28,7 +30,16 @@ export class InflateSink {
     /** Inflated size the container announces (a kernel's size trailer), already checked against `maxOutput`. */
     expectedSize?: number,
   ) {
-    if (expectedSize !== undefined && expectedSize <= maxOutput && stopAfter === Number.POSITIVE_INFINITY) this.preallocated = new Uint8Array(expectedSize);
+    if (expectedSize !== undefined && expectedSize <= maxOutput && stopAfter === Number.POSITIVE_INFINITY) this.announced = expectedSize;
+  }
+
+  /** The announced-size buffer, allocated on first use. */
+  private buffer(): Uint8Array | undefined {
+    if (this.announced !== undefined) {
+      this.preallocated = new Uint8Array(this.announced);
+      this.announced = undefined;
+    }
+    return this.preallocated;
   }
 
   /**
@@ -36,7 +47,7 @@ export class InflateSink {
    * the announced-size buffer from the current end, when there is one.
    */
   get direct(): Uint8Array | undefined {
-    return this.preallocated?.subarray(this.total);
+    return this.buffer()?.subarray(this.total);
   }
 
   /** Count `n` bytes a decoder wrote into `direct`. */
@@ -66,6 +77,7 @@ export class InflateSink {
       throw new DecompressedSizeError(this.file, this.codec, this.baseOffset + inputOffset, this.maxOutput);
     }
     if (take.length > 0) {
+      this.buffer();
       if (this.preallocated && take.length <= this.preallocated.length - this.total) {
         this.preallocated.set(take, this.total);
       } else {
@@ -94,6 +106,7 @@ export class InflateSink {
     }
     if (bytes.length > this.maxOutput) throw new DecompressedSizeError(this.file, this.codec, this.baseOffset + inputOffset, this.maxOutput);
     this.preallocated = undefined;
+    this.announced = undefined;
     this.chunks.push(bytes);
     this.total = bytes.length;
   }
