@@ -5,7 +5,8 @@
  * walk (./native-lz4.ts) add up to about twice `lz4 -dc`, which streams into
  * one reused buffer. So the work is split: libuv's thread pool (koffi's
  * `.async`) first prefaults the output (`MADV_POPULATE_WRITE`, cheaper than
- * taking the faults one page at a time) and then decodes blocks from the
+ * taking the faults one page at a time, and the faults of two threads at once
+ * slow both down here), back half first, and then decodes blocks from the
  * front, one call in flight at a time, while the main thread walks every block;
  * once its walk is done the main thread decodes blocks from the back. Each
  * block is claimed once, by whichever side takes it first.
@@ -127,13 +128,22 @@ export async function inflateLegacyLz4OnTwoCores(input: Uint8Array, size: number
   };
   const prefault = lib.prefaultOnPool;
   if (prefault) {
+    // The back half first: the main thread decodes from the back once its walk is done, into pages ready by then.
+    const split = (blocks.length >> 1) * LEGACY_BLOCK_MAX;
     inFlight++;
     const afterPrefault = () => {
       queueNext();
       settle();
     };
     try {
-      prefault(out, afterPrefault);
+      prefault(out.subarray(split), () => {
+        if (failed || split === 0) return afterPrefault();
+        try {
+          prefault(out.subarray(0, split), afterPrefault);
+        } catch {
+          afterPrefault();
+        }
+      });
     } catch {
       afterPrefault(); // a prefault only saves time
     }
