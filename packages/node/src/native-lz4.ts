@@ -64,6 +64,22 @@ export function legacyBlocks(input: Uint8Array): [number, number][] | undefined 
 }
 
 /**
+ * The sum of the 255-continued length bytes at `from` (up to the first below
+ * 255), or -1 when they run to `end` or past 8 MiB (the block is refused
+ * either way; and the sum stays an int32).
+ */
+function continuedLength(src: Uint8Array, from: number, end: number): number {
+  let n = 0;
+  let b = 255;
+  for (let p = from; b === 255; p++) {
+    if (p >= end || n > LEGACY_BLOCK_MAX) return -1;
+    b = src[p]!;
+    n += b;
+  }
+  return n;
+}
+
+/**
  * What `src[from, to)` inflates to, walking its sequences without copying, or
  * -1 when core's decoder would refuse it. liblz4 is a decoder, not a validator:
  * it takes a match offset of 0 (the block format calls it corrupt) and copies
@@ -80,13 +96,10 @@ export function lz4BlockSize(src: Uint8Array, from: number, to: number): number 
     const token = src[p++]!;
     let lit = token >>> 4;
     if (lit === 15) {
-      // 255-continued length bytes, read in line (a helper function costs a quarter of the walk's time)
-      let b = 255;
-      while (b === 255) {
-        if (p >= end) return -1;
-        b = src[p++]!;
-        lit += b;
-      }
+      const more = continuedLength(src, p, end);
+      if (more < 0) return -1;
+      lit += more;
+      p += ((more / 255) | 0) + 1; // 255 * count + the last byte, below 255
     }
     p += lit;
     // Literals that end the block exactly end it; past it, they run out of input.
@@ -98,12 +111,10 @@ export function lz4BlockSize(src: Uint8Array, from: number, to: number): number 
     p += 2;
     let len = (token & 15) + 4;
     if (len === 19) {
-      let b = 255;
-      while (b === 255) {
-        if (p >= end) return -1;
-        b = src[p++]!;
-        len += b;
-      }
+      const more = continuedLength(src, p, end);
+      if (more < 0) return -1;
+      len += more;
+      p += ((more / 255) | 0) + 1;
     }
     out += len; // past 8 MiB is refused at the end: out only grows
   }
