@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from "node:crypto";
-import { closeSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { DigestWorker, digestJobOf, digestSegments, type PostedDigestJob } from "@handoff/node";
 import { FormatError, type Segment } from "@handoff/core";
-import { tempDir } from "@handoff/test-support";
+import { tempDir, writeRandomFile } from "@handoff/test-support";
 
 const MiB = 1024 * 1024;
 
@@ -14,10 +14,7 @@ let big: string;
 let bigBytes: Buffer;
 beforeAll(() => {
   dir = tempDir("handoff-digest-thread-");
-  big = join(dir, "random-12m");
-  const fd = openSync(big, "w");
-  for (let i = 0; i < 12; i++) writeSync(fd, randomBytes(MiB));
-  closeSync(fd);
+  big = writeRandomFile(join(dir, "random-12m"), 12);
   bigBytes = readFileSync(big);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

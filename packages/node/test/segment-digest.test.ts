@@ -1,11 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestSegments } from "@handoff/node";
 import { FormatError, ValidationError, type Segment, type SegmentData } from "@handoff/core";
-import { fixtureKernel, KERNELS, tempDir } from "@handoff/test-support";
+import { fixtureKernel, KERNELS, tempDir, writeRandomFile } from "@handoff/test-support";
 
 const MiB = 1024 * 1024;
 
@@ -36,11 +35,7 @@ let dir: string;
 let big: string;
 beforeAll(() => {
   dir = tempDir("handoff-digest-");
-  // 64 MiB of random content: no structure a chunking bug could hide behind.
-  big = join(dir, "random-64m");
-  const fd = openSync(big, "w");
-  for (let i = 0; i < 64; i++) writeSync(fd, randomBytes(MiB));
-  closeSync(fd);
+  big = writeRandomFile(join(dir, "random-64m"), 64);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -4,7 +4,8 @@
  * scripts/test-guard.ts) and records it; vitest.setup.ts removes every recorded
  * directory after each test file, pass or fail.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { afterEach, beforeEach } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +17,17 @@ export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `handoff-${prefix.replace(/^handoff-/, "")}`));
   made.add(dir);
   return dir;
+}
+
+/** Write `mib` MiB of random bytes to `path` (no structure a chunking bug could hide behind), one MiB at a time. */
+export function writeRandomFile(path: string, mib: number): string {
+  const fd = openSync(path, "w");
+  try {
+    for (let i = 0; i < mib; i++) writeSync(fd, randomBytes(1024 * 1024));
+  } finally {
+    closeSync(fd);
+  }
+  return path;
 }
 
 /** Remove every directory tempDir() made so far (vitest.setup.ts calls this in afterAll). */
