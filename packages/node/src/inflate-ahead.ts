@@ -17,6 +17,7 @@ import { DEFAULT_MAX_INFLATED_BYTES, type ImageFormat, type ImageInput } from "@
 import { inflateLegacyLz4OnTwoCores, loadLiblz4OnTwoCores, type Liblz4OnTwoCores } from "./native-lz4-parallel.js";
 import { NATIVE_CODECS_ENV, type ModuleLoader } from "./native-codecs.js";
 import { keepInflatedAhead } from "./inflated-ahead.js";
+import { u32le } from "./native-lz4.js";
 
 /** Options of {@link inflateAhead}. */
 export interface InflateAheadOptions {
@@ -26,10 +27,6 @@ export interface InflateAheadOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Cap on what one stream may inflate to, as `parse` applies it; default `DEFAULT_MAX_INFLATED_BYTES`. */
   readonly maxOutput?: number;
-}
-
-function u32le(b: Uint8Array, at: number): number {
-  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
 /**

@@ -44,18 +44,19 @@ export function loadLiblz4(load: (id: string) => unknown): Lz4DecompressSafe {
   return fn as Lz4DecompressSafe;
 }
 
-function u32(b: Uint8Array, at: number): number {
+/** The little-endian 32-bit word at `at` (LZ4's size fields, Linux's size trailer). */
+export function u32le(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
 /** The blocks of a stream that is exactly one legacy frame, as [start, size] pairs; undefined for anything else. */
 export function legacyBlocks(input: Uint8Array): [number, number][] | undefined {
-  if (input.length < 4 || u32(input, 0) !== LEGACY_MAGIC) return undefined;
+  if (input.length < 4 || u32le(input, 0) !== LEGACY_MAGIC) return undefined;
   const blocks: [number, number][] = [];
   let ip = 4;
   while (ip < input.length) {
     if (input.length - ip < 4) return undefined;
-    const size = u32(input, ip);
+    const size = u32le(input, ip);
     if (size === 0 || size > LEGACY_BLOCK_SIZE_MAX || size === LEGACY_MAGIC || size === FRAME_MAGIC || size > input.length - ip - 4) return undefined;
     blocks.push([ip + 4, size]);
     ip += 4 + size;
