@@ -172,11 +172,6 @@ export class DigestWorker {
     return posted;
   }
 
-  /** The queued job with exactly these bytes, if any. */
-  find(algorithm: string, job: DigestJob): PostedDigestJob | undefined {
-    return this.posted.get(keyOf(algorithm, job));
-  }
-
   /** Take `posted` for the calling thread: true unless the thread took it first (then await {@link result}). */
   claim(posted: PostedDigestJob): boolean {
     return Atomics.compareExchange(this.claims, posted.slot, FREE, BY_CALLER) !== BY_THREAD;

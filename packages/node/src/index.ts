@@ -28,6 +28,7 @@ export {
 export {
   digestSegments,
   digestJobOf,
+  postLargestFirst,
   DEFAULT_DIGEST_CHUNK,
   type SegmentDigest,
   type SegmentDigests,

@@ -160,20 +160,33 @@ export function digestJobOf(segment: Segment): DigestJob | undefined {
   return d.kind === "file" && d.length > 0 ? { path: d.path, offset: d.offset, length: d.length, zeros: segment.memsz - segment.bufsz } : undefined;
 }
 
+/** Segment indices ordered by memsz (`order` 1: smallest first, -1: largest first), ties in index order. */
+const bySize = (segments: readonly Segment[], order: 1 | -1) => (a: number, b: number) =>
+  segments[a]!.memsz === segments[b]!.memsz ? a - b : segments[a]!.memsz < segments[b]!.memsz ? -order : order;
+
 /**
- * Per-segment digests shared with a digest thread: every file range goes into
- * its queue (largest first, unless already there: `plan` posts the kernel and
- * initrd early); this thread hashes what only it can, then claims queued
- * ranges from the small end, and finally awaits what the thread took.
+ * Queue every file-range segment on the digest thread, largest first (the
+ * thread takes its queue from the front); by segment index, what was queued.
+ * `plan` calls it early, with the kernel and initrd as soon as they are known.
  */
-async function digestShared(segments: readonly Segment[], algorithm: string, worker: DigestWorker, chunkSize: number, inMemory: ReadonlyMap<string, Uint8Array>): Promise<SegmentDigests> {
-  const bySize = (order: 1 | -1) => (a: number, b: number) => (segments[a]!.memsz === segments[b]!.memsz ? a - b : segments[a]!.memsz < segments[b]!.memsz ? -order : order);
+export function postLargestFirst(worker: DigestWorker, algorithm: string, segments: readonly Segment[]): Map<number, PostedDigestJob> {
   const posted = new Map<number, PostedDigestJob>();
-  for (const i of [...segments.keys()].sort(bySize(-1))) {
+  for (const i of [...segments.keys()].sort(bySize(segments, -1))) {
     const job = digestJobOf(segments[i]!);
     const p = job === undefined ? undefined : worker.post(algorithm, job);
     if (p !== undefined) posted.set(i, p);
   }
+  return posted;
+}
+
+/**
+ * Per-segment digests shared with a digest thread: every file range goes into
+ * its queue ({@link postLargestFirst}; what `plan` posted early is there
+ * already); this thread hashes what only it can, then claims queued ranges
+ * from the small end, and finally awaits what the thread took.
+ */
+async function digestShared(segments: readonly Segment[], algorithm: string, worker: DigestWorker, chunkSize: number, inMemory: ReadonlyMap<string, Uint8Array>): Promise<SegmentDigests> {
+  const posted = postLargestFirst(worker, algorithm, segments);
   let buffer: Buffer | undefined;
   const digests = new Map<number, string>();
   const hashHere = async (i: number) => {
@@ -183,7 +196,7 @@ async function digestShared(segments: readonly Segment[], algorithm: string, wor
   };
   for (const i of segments.keys()) if (!posted.has(i)) await hashHere(i);
   const theirs: number[] = [];
-  for (const i of [...posted.keys()].sort(bySize(1))) {
+  for (const i of [...posted.keys()].sort(bySize(segments, 1))) {
     if (worker.claim(posted.get(i)!)) await hashHere(i);
     else theirs.push(i);
   }

@@ -9,7 +9,7 @@ import { defineCommand } from "../cli/command.js";
 import { UsageError } from "../cli/usage-error.js";
 import { checkCmdline } from "../cmdline-limit.js";
 import { digestReport, renderDigestReport } from "../digest-report.js";
-import { DEFAULT_BOOT_FILE_LIMITS, DigestWorker, digestJobOf, inflateAhead, installNodeCodecs, readFileBounded, regularFileSize, writeFileAtomic } from "@handoff/node";
+import { DEFAULT_BOOT_FILE_LIMITS, DigestWorker, inflateAhead, postLargestFirst, installNodeCodecs, readFileBounded, regularFileSize, writeFileAtomic } from "@handoff/node";
 import { parseAddress, parseSize } from "../numbers.js";
 import { table, toJson } from "../output.js";
 import { planDevicetree } from "./plan-devicetree.js";
@@ -256,10 +256,7 @@ export async function planCommand(options: PlanOptions, json: boolean, digestThr
 
 async function planAndReport(options: PlanOptions, json: boolean, worker: DigestWorker | undefined): Promise<string> {
   // The kernel and initrd go to the digest thread as soon as they are known, largest first: hashed while the plan is made.
-  const early = (segments: readonly Segment[]) => {
-    const jobs = segments.map(digestJobOf).filter((j) => j !== undefined);
-    jobs.sort((a, b) => (a.length + Number(a.zeros) > b.length + Number(b.zeros) ? -1 : 1)).forEach((job) => worker!.post(options.digest!, job));
-  };
+  const early = (segments: readonly Segment[]) => void postLargestFirst(worker!, options.digest!, segments);
   const { plan, memoryMap, kernelFile } = makePlanWithMap(await withPayloadInflatedAhead(options), worker ? early : undefined);
   if (options.svg !== undefined) await writeFileAtomic(resolve(options.cwd, options.svg), renderMemoryMapSvg(pictureOfPlan(plan, memoryMap)), { role: "SVG picture" });
   // The kernel file is already in memory: its segments are hashed from there, not read a second time.
